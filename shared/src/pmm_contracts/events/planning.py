@@ -1,0 +1,201 @@
+"""Events published by the planning service: the roster, the periods and the SKP.
+
+Snapshots, not deltas: each roster event carries the whole current state of its aggregate so that a consumer
+can keep its projection with an upsert (event-carried state transfer) and drop anything older than the
+`aggregate_version` it already holds.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from pmm_contracts.envelope import EventData
+
+
+class _Planning(EventData):
+    PRODUCER: ClassVar[str] = "planning"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# --- roster -------------------------------------------------------------------------------------------------
+
+
+class SekolahSnapshot(_Part):
+    npsn: str
+    nama: str
+    kode_wilayah: str  # kab/kota code (4 digits); the province is its first two digits
+    nama_wilayah: str
+    prioritas_rapor: list[str] = []  # the school's Rapor Pendidikan priority indicators
+
+
+class SekolahRegisteredV1(_Planning, SekolahSnapshot):
+    TYPE: ClassVar[str] = "sekolah.registered"
+    VERSION: ClassVar[int] = 1
+
+
+class SekolahUpdatedV1(_Planning, SekolahSnapshot):
+    TYPE: ClassVar[str] = "sekolah.updated"
+    VERSION: ClassVar[int] = 1
+
+
+class PegawaiSnapshot(_Part):
+    pegawai_id: UUID
+    nip: str  # 18 digits (NIP or NI PPPK); NUPTK for non-ASN. Personal data: never log it.
+    status: str  # PNS | PPPK | NON_ASN
+    nama: str  # personal data: never log it
+    pangkat_golongan: str | None
+    jenjang_jabatan: str | None
+    jenis_gtk: str
+    npsn: str
+    kode_wilayah: str
+
+
+class PegawaiRegisteredV1(_Planning, PegawaiSnapshot):
+    TYPE: ClassVar[str] = "pegawai.registered"
+    VERSION: ClassVar[int] = 1
+
+
+class PegawaiUpdatedV1(_Planning, PegawaiSnapshot):
+    """Any change of a pegawai, a transfer to another school included (`changed` names the fields)."""
+
+    TYPE: ClassVar[str] = "pegawai.updated"
+    VERSION: ClassVar[int] = 1
+    changed: list[str]
+
+
+class AtasanSnapshot(_Part):
+    relasi_id: UUID
+    pegawai_id: UUID
+    atasan_id: UUID
+    peran_atasan: str  # kepala_sekolah | plt_kepala_sekolah | pengawas
+    mulai: date
+    selesai: date | None
+
+
+class AtasanAssignedV1(_Planning, AtasanSnapshot):
+    """Who appraises whom, from when: the atasan on a date is the relation valid then with the latest start."""
+
+    TYPE: ClassVar[str] = "atasan.assigned"
+    VERSION: ClassVar[int] = 1
+
+
+class AtasanUpdatedV1(_Planning, AtasanSnapshot):
+    TYPE: ClassVar[str] = "atasan.updated"
+    VERSION: ClassVar[int] = 1
+
+
+# --- periods ------------------------------------------------------------------------------------------------
+
+
+class WindowPart(_Part):
+    step: str  # perencanaan_guru | perencanaan_ks | pemutakhiran_data | pelaksanaan | penilaian
+    opens: date
+    closes: date
+    late_until: date | None = None
+
+
+class PeriodeOpenedV1(_Planning):
+    """A period of a policy year with its default windows (from the versioned policy file)."""
+
+    TYPE: ClassVar[str] = "periode.opened"
+    VERSION: ClassVar[int] = 1
+    kode: str  # "2024-S1", "2025-T"
+    tahun: int
+    nama: str
+    jenis: str  # semester | tahunan
+    mulai: date
+    selesai: date
+    bulan: int
+    policy_year: int
+    evidence_upload: bool
+    data_update_step: bool
+    competence_points: tuple[int, int] | None
+    windows: list[WindowPart]
+
+
+class PeriodeWindowExtendedV1(_Planning):
+    TYPE: ClassVar[str] = "periode.window_extended"
+    VERSION: ClassVar[int] = 1
+    extension_id: UUID
+    kode: str
+    step: str
+    until: date
+    wilayah: str | None  # kode wilayah prefix; None: everyone
+    alasan: str
+
+
+# --- SKP ----------------------------------------------------------------------------------------------------
+
+
+class IndikatorPart(_Part):
+    kode: str
+    nama: str
+    perilaku_dianjurkan: list[str]
+    perilaku_dihindari: list[str]
+
+
+class RhkPart(_Part):
+    """One row of the plan, in e-Kinerja's shape: RHK -> aspek -> indikator kinerja individu -> target."""
+
+    kode: str
+    nama: str
+    kategori: str  # pengembangan_kompetensi | tugas_tambahan
+    rhk_atasan: str | None  # the atasan's RHK this one intervenes in
+    aspek: str
+    indikator_kinerja_individu: str
+    target_kuantitas: int
+    satuan: str
+    poin: int | None
+
+
+class PerilakuPart(_Part):
+    kode: str
+    nama: str
+    ekspektasi_khusus: str | None
+
+
+class SkpRef(_Part):
+    skp_id: UUID
+    pegawai_id: UUID
+    periode: str
+    atasan_id: UUID | None
+
+
+class SkpSubmittedV1(_Planning, SkpRef):
+    TYPE: ClassVar[str] = "skp.submitted"
+    VERSION: ClassVar[int] = 1
+    submitted_at: datetime
+
+
+class SkpApprovedV1(_Planning, SkpRef):
+    """The approved plan, whole: observation opens the pelaksanaan from it, bkn_sync pushes it to e-Kinerja."""
+
+    TYPE: ClassVar[str] = "skp.approved"
+    VERSION: ClassVar[int] = 1
+    approved_at: datetime
+    indikator: IndikatorPart
+    rhk: list[RhkPart]
+    perilaku: list[PerilakuPart]
+
+
+class SkpReturnedV1(_Planning, SkpRef):
+    TYPE: ClassVar[str] = "skp.returned"
+    VERSION: ClassVar[int] = 1
+    returned_at: datetime
+    catatan: str
+
+
+class SkpResetV1(_Planning, SkpRef):
+    """An operator's audited reset of an approved plan back to draft: the pelaksanaan opened from it closes."""
+
+    TYPE: ClassVar[str] = "skp.reset"
+    VERSION: ClassVar[int] = 1
+    reset_at: datetime
+    alasan: str
