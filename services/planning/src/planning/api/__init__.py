@@ -1,0 +1,9 @@
+"""Planning's HTTP API: thin routes that parse, authenticate, call a use case and shape the answer."""
+
+from fastapi import APIRouter
+
+from planning.api import katalog, periode, roster, skp
+
+
+def routers() -> list[APIRouter]:
+    return [skp.router, periode.router, roster.router, katalog.router]

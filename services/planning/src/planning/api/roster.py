@@ -1,0 +1,78 @@
+"""Roster imports by an operator: CSV files or JSON rows, validated by the same rules, reported per line."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel
+
+from planning import usecases
+from planning.api.deps import ActorDep, DepsDep
+from planning.domain.roster import parse_csv, parse_rows
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
+from pmm_kernel.clock import today
+from pmm_kernel.errors import InvalidValue
+
+router = APIRouter(prefix="/roster", tags=["roster"], responses=PROBLEM_RESPONSES)
+
+Kind = Literal["sekolah", "pegawai", "relasi"]
+MAX_CSV_BYTES = 5 * 1024 * 1024  # a province's teachers fit in a few MB; larger files are split by kab/kota
+
+
+class RowErrorOut(BaseModel):
+    line: int
+    field: str
+    rule: str
+    detail: str
+
+
+class ImportReportOut(BaseModel):
+    kind: str
+    received: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[RowErrorOut]
+
+
+def _out(report: usecases.ImportReport) -> ImportReportOut:
+    return ImportReportOut(
+        kind=report.kind,
+        received=report.received,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        errors=[RowErrorOut(line=e.line, field=e.field, rule=e.rule, detail=e.detail) for e in report.errors],
+    )
+
+
+@router.post(
+    "/{kind}/csv",
+    response_model=ImportReportOut,
+    summary="Import a CSV file (header on line 1; ',' or ';')",
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+)
+async def import_csv(kind: Kind, request: Request, deps: DepsDep, actor: ActorDep) -> ImportReportOut:
+    usecases.require_operator(actor)
+    body = await request.body()
+    if len(body) > MAX_CSV_BYTES:
+        raise InvalidValue(f"a CSV import is limited to {MAX_CSV_BYTES} bytes", rule="roster.csv_too_large", field="body")
+    rows, errors = parse_csv(kind, body, today=today(deps.clock))
+    received = body.count(b"\n") + (0 if body.endswith(b"\n") else 1) - 1
+    report = await usecases.import_roster(deps, actor, kind=kind, rows=rows, errors=errors, received=max(received, 0))
+    return _out(report)
+
+
+@router.post("/{kind}", response_model=ImportReportOut, summary="Import rows as JSON (line = position + 1)")
+async def import_json(
+    kind: Kind,
+    rows: Annotated[list[dict[str, Any]], Body(max_length=20_000)],
+    deps: DepsDep,
+    actor: ActorDep,
+) -> ImportReportOut:
+    usecases.require_operator(actor)
+    numbered = [(index + 1, {k: "" if v is None else str(v) for k, v in row.items()}) for index, row in enumerate(rows)]
+    parsed, errors = parse_rows(kind, numbered, today=today(deps.clock))
+    report = await usecases.import_roster(deps, actor, kind=kind, rows=parsed, errors=errors, received=len(rows))
+    return _out(report)

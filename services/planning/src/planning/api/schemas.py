@@ -1,0 +1,143 @@
+"""Request and response bodies. Requests forbid unknown fields, so a typo is a 422 naming the field."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from planning.usecases import SkpContext
+
+ShortText = Annotated[str, StringConstraints(max_length=2000)]
+Kode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateSkp(Request):
+    periode: Kode = Field(examples=["2024-S1"])
+
+
+class DataDiriIn(Request):
+    sesuai: bool = Field(description='"Data sudah sesuai": the roster data is right')
+    catatan: ShortText | None = Field(default=None, description="what is wrong, when it is not")
+
+
+class PraktikKinerjaIn(Request):
+    indikator: Kode = Field(examples=["D.1.3"])
+
+
+class RhkIn(Request):
+    kode: Kode
+    target_kuantitas: int = Field(ge=1, le=1000)
+    rhk_atasan: ShortText | None = None
+
+
+class RhkListIn(Request):
+    rhk: list[RhkIn] = Field(max_length=30)
+
+
+class EkspektasiIn(Request):
+    ekspektasi_khusus: dict[Kode, ShortText] = Field(max_length=7)
+
+
+class CatatanIn(Request):
+    catatan: ShortText
+
+
+class AlasanIn(Request):
+    alasan: ShortText
+
+
+class ExtendWindowIn(Request):
+    step: Kode
+    until: date
+    wilayah: Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{2})?$")] | None = Field(
+        default=None, description="kode wilayah: a province (2 digits) or kab/kota (4); omit for your whole scope"
+    )
+    alasan: ShortText
+
+
+class PegawaiOut(BaseModel):
+    id: uuid.UUID
+    nip: str
+    nama: str
+    jenis_gtk: str
+    npsn: str
+
+
+class SkpOut(BaseModel):
+    id: uuid.UUID
+    periode: str
+    peran: str
+    status: str
+    version: int
+    pegawai: PegawaiOut
+    atasan_id: uuid.UUID | None
+    data_diri: dict[str, Any] | None
+    praktik_kinerja: dict[str, Any] | None
+    pengembangan_kompetensi: list[dict[str, Any]]
+    tugas_tambahan: list[dict[str, Any]]
+    perilaku_kerja: dict[str, Any]
+    catatan_atasan: str | None
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    total_poin: int
+    missing_steps: list[str]
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, context: SkpContext, berakhlak: list[dict[str, Any]]) -> SkpOut:
+        skp = context.skp
+        return cls(
+            id=skp.id,
+            periode=skp.periode,
+            peran=skp.peran,
+            status=skp.status.value,
+            version=skp.version,
+            pegawai=PegawaiOut(
+                id=context.pegawai.id,
+                nip=context.pegawai.nip,
+                nama=context.pegawai.nama,
+                jenis_gtk=context.pegawai.jenis_gtk,
+                npsn=context.pegawai.npsn,
+            ),
+            atasan_id=context.atasan_id,
+            data_diri=_plain(skp.data_diri),
+            praktik_kinerja=_plain(skp.indikator),
+            pengembangan_kompetensi=[_plain(i) for i in skp.pengembangan_kompetensi],
+            tugas_tambahan=[_plain(i) for i in skp.tugas_tambahan],
+            perilaku_kerja={
+                "dikonfirmasi": skp.perilaku_dikonfirmasi,
+                "nilai": [{**v, "ekspektasi_khusus": skp.ekspektasi_khusus.get(v["kode"])} for v in berakhlak],
+            },
+            catatan_atasan=skp.catatan_atasan,
+            submitted_at=skp.submitted_at,
+            approved_at=skp.approved_at,
+            total_poin=skp.competence_points(),
+            missing_steps=skp.missing_steps(),
+            warnings=context.warnings,
+        )
+
+
+class QueueItem(BaseModel):
+    skp_id: uuid.UUID
+    periode: str
+    status: str
+    version: int
+    pegawai: PegawaiOut
+    submitted_at: datetime | None
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    next_cursor: str | None
+
+
+def _plain(value: Any) -> Any:
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value

@@ -1,0 +1,21 @@
+"""Planning's unit of work: the chassis transaction with planning's repositories."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pmm_chassis.db.uow import UnitOfWork
+from planning.db.repository import AuditRepository, PeriodeRepository, RosterRepository, SkpRepository
+
+
+class PlanningUnitOfWork(UnitOfWork):
+    skp: SkpRepository
+    roster: RosterRepository
+    periode: PeriodeRepository
+    audit: AuditRepository
+
+    def open_repositories(self, session: AsyncSession) -> None:
+        self.skp = SkpRepository(session, self.track)
+        self.roster = RosterRepository(session)
+        self.periode = PeriodeRepository(session)
+        self.audit = AuditRepository(session)

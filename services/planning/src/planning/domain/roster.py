@@ -1,0 +1,399 @@
+"""Validation of the operator's roster imports: schools, pegawai and who appraises whom.
+
+The CSV upload and the JSON API share `parse_rows`; `parse_csv` adds what only a file can get
+wrong (encoding, header, cell count). Nothing here raises on bad input: every problem becomes a
+`RowError` naming the line, the field and the rule, so that an operator can fix a whole file in one
+pass. Error details never repeat a cell's value, because values are NIPs and names (UU 27/2022).
+Whether a NIP or NPSN exists is checked later, against the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pmm_kernel.errors import InvalidValue
+from pmm_kernel.nip import AsnStatus, Nip, parse_nip
+
+from planning.domain.catalog import INDICATOR_CODE
+
+JENJANG = ("Ahli Pertama", "Ahli Muda", "Ahli Madya", "Ahli Utama")
+JENIS_GTK = (
+    "Guru Mapel", "Guru Kelas", "Guru BK", "Guru Pengganti", "Guru TIK", "Guru Pendamping",
+    "Guru Pendamping Khusus", "Guru Pembimbing Khusus", "Play Group Teacher", "Kindergarten Teacher",
+    "Kepala Sekolah", "Pengawas Sekolah",
+)
+PERAN_ATASAN = ("kepala_sekolah", "plt_kepala_sekolah", "pengawas")
+
+_PNS_GOLONGAN = frozenset(
+    f"{ruang}/{huruf}" for ruang, letters in (("I", "abcd"), ("II", "abcd"), ("III", "abcd"), ("IV", "abcde"))
+    for huruf in letters
+)
+_PPPK_GOLONGAN = frozenset(
+    "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII".split()
+)
+
+# Which golongan fits which jenjang of the guru functional position. PNS from PermenPANRB 1/2023;
+# PPPK is an assumption (one golongan per jenjang, none known for Ahli Utama): correct it here.
+GOLONGAN_JENJANG: Mapping[tuple[AsnStatus, str], frozenset[str]] = {
+    (AsnStatus.PNS, "Ahli Pertama"): frozenset({"III/a", "III/b"}),
+    (AsnStatus.PNS, "Ahli Muda"): frozenset({"III/c", "III/d"}),
+    (AsnStatus.PNS, "Ahli Madya"): frozenset({"IV/a", "IV/b", "IV/c"}),
+    (AsnStatus.PNS, "Ahli Utama"): frozenset({"IV/d", "IV/e"}),
+    (AsnStatus.PPPK, "Ahli Pertama"): frozenset({"IX"}),
+    (AsnStatus.PPPK, "Ahli Muda"): frozenset({"XI"}),
+    (AsnStatus.PPPK, "Ahli Madya"): frozenset({"XIII"}),
+}
+
+MAX_TEXT = 200
+NUPTK_LENGTH = 16
+
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+# Spreadsheets and printed forms group identifiers with spaces and dots.
+_SEPARATORS = str.maketrans("", "", " .\u00a0")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str  # the column; "" when the whole row is concerned
+    rule: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class SekolahRow:
+    line: int
+    npsn: str
+    nama: str
+    kode_wilayah: str  # kabupaten/kota, 4 digits
+    nama_wilayah: str
+    prioritas_rapor: tuple[str, ...]  # Rapor Pendidikan indicator codes, the school's order
+
+    @property
+    def kode_provinsi(self) -> str:
+        return self.kode_wilayah[:2]
+
+
+@dataclass(frozen=True)
+class PegawaiRow:
+    line: int
+    nip: str = field(repr=False)  # 18-digit NIP / NI PPPK; for a non-ASN, the 16-digit NUPTK
+    status: AsnStatus
+    nama: str = field(repr=False)
+    pangkat_golongan: str | None  # golongan code: "III/b" (PNS), "IX" (PPPK); None for non-ASN
+    jenjang_jabatan: str | None  # None for non-ASN
+    jenis_gtk: str
+    npsn: str
+    identitas: Nip | None = field(repr=False)  # the parsed NIP; None for non-ASN
+
+
+@dataclass(frozen=True)
+class RelasiRow:
+    line: int
+    nip_pegawai: str = field(repr=False)  # may be a NUPTK: non-ASN teachers may run the cycle too
+    nip_atasan: str = field(repr=False)
+    peran_atasan: str
+    mulai: date
+    selesai: date | None
+
+
+Row = SekolahRow | PegawaiRow | RelasiRow
+
+COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind -> (required, optional)
+    "sekolah": (("npsn", "nama", "kode_wilayah", "nama_wilayah"), ("prioritas_rapor",)),
+    "pegawai": (("nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn"), ()),
+    "relasi": (("nip_pegawai", "nip_atasan", "peran_atasan", "mulai"), ("selesai",)),
+}
+
+
+def parse_rows(
+    kind: str, rows: Iterable[tuple[int, Mapping[str, str]]], *, today: date
+) -> tuple[list[Row], list[RowError]]:
+    """Validate rows of one kind; a missing key counts as an empty value. Duplicates keep the first."""
+    parse, key_of, key_field = _KINDS[_check_kind(kind)]
+    parsed: list[Row] = []
+    errors: list[RowError] = []
+    first_line: dict[Hashable, int] = {}
+    for line, values in rows:
+        cells = _Cells(line, values)
+        row = parse(cells, today) if cells.readable() else None
+        errors.extend(cells.errors)
+        if row is None or cells.errors:
+            continue
+        key = key_of(row)
+        if key in first_line:
+            errors.append(
+                RowError(line, key_field, "csv.duplicate", f"the same {key_field} as line {first_line[key]}")
+            )
+            continue
+        first_line[key] = line
+        parsed.append(row)
+    return parsed, errors
+
+
+def parse_csv(kind: str, text: str | bytes, *, today: date) -> tuple[list[Row], list[RowError]]:
+    """Validate a CSV upload: a header on line 1, then one row per line; ',' or ';' between cells."""
+    required, optional = COLUMNS[_check_kind(kind)]
+    decoded = _decode(text)
+    if isinstance(decoded, RowError):
+        return [], [decoded]
+
+    delimiter = _sniff_delimiter(io.StringIO(decoded, newline="").readline())
+    reader = csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter, strict=False)
+    records = _records(reader)
+    errors: list[RowError] = []
+    try:
+        _, header_cells = next(records, (1, []))
+    except csv.Error as exc:
+        return [], [RowError(1, "", "csv.syntax", f"the header cannot be read as CSV: {exc}")]
+    header = [cell.strip().lower() for cell in header_cells]
+    errors.extend(_header_errors(header, required, optional))
+    if any(e.rule != "csv.unknown_column" for e in errors):
+        return [], errors
+
+    data: list[tuple[int, Mapping[str, str]]] = []
+    known = set(required) | set(optional)
+    try:
+        for line, cells in records:
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines and spreadsheet rows of empty cells
+            if len(cells) != len(header):
+                errors.append(
+                    RowError(line, "", "csv.cells", f"expected {len(header)} cells, found {len(cells)}")
+                )
+                continue
+            data.append((line, {col: cell for col, cell in zip(header, cells, strict=True) if col in known}))
+    except csv.Error as exc:
+        # The reader cannot resynchronise after this; report where it stopped.
+        errors.append(RowError(reader.line_num, "", "csv.syntax", f"the file cannot be read further: {exc}"))
+
+    rows, row_errors = parse_rows(kind, data, today=today)
+    return rows, sorted(errors + row_errors, key=lambda e: e.line)
+
+
+# --- one row of each kind -------------------------------------------------------------------------
+
+
+class _Cells:
+    """The values of one row, stripped, with the errors found in them."""
+
+    def __init__(self, line: int, values: Mapping[str, Any]) -> None:
+        self.line = line
+        self.values = {k: "" if v is None else str(v).strip() for k, v in values.items()}
+        self.errors: list[RowError] = []
+
+    def readable(self) -> bool:
+        # A NUL or a lone surrogate cannot be stored in PostgreSQL text: refuse it before any rule.
+        for name, value in self.values.items():
+            if "\x00" in value or not _encodes(value):
+                self.error(name, "csv.encoding", "contains a NUL byte or text that is not valid UTF-8")
+        return not self.errors
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    def error(self, name: str, rule: str, detail: str) -> None:
+        self.errors.append(RowError(self.line, name, rule, detail))
+
+    def text(self, name: str, rule: str) -> str:
+        value = self.get(name)
+        if not 1 <= len(value) <= MAX_TEXT:
+            self.error(name, rule, f"{name} needs 1-{MAX_TEXT} characters")
+        return value
+
+    def digits(self, name: str, rule: str, lengths: tuple[int, ...], what: str) -> str:
+        value = self.get(name).translate(_SEPARATORS)
+        if len(value) not in lengths or not _DIGITS.fullmatch(value):
+            self.error(name, rule, f"{name} must be {what}")
+        return value
+
+    def choice(self, name: str, rule: str, options: Iterable[str]) -> str | None:
+        """The option matching the value case-insensitively, in its canonical spelling."""
+        wanted = " ".join(self.get(name).split()).casefold()
+        for option in options:
+            if option.casefold() == wanted:
+                return option
+        self.error(name, rule, f"{name} must be one of: {', '.join(options)}")
+        return None
+
+    def iso_date(self, name: str, rule: str) -> date | None:
+        value = self.get(name)
+        if _ISO_DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.error(name, rule, f"{name} must be a real date written YYYY-MM-DD")
+        return None
+
+
+def _sekolah(cells: _Cells, today: date) -> SekolahRow | None:
+    npsn = cells.digits("npsn", "sekolah.npsn", (8,), "8 digits")
+    nama = cells.text("nama", "sekolah.nama")
+    kode_wilayah = cells.digits("kode_wilayah", "sekolah.kode_wilayah", (4,), "a 4-digit kabupaten/kota code")
+    nama_wilayah = cells.text("nama_wilayah", "sekolah.nama_wilayah")
+    prioritas: list[str] = []
+    for part in cells.get("prioritas_rapor").split(";"):
+        kode = part.strip().upper()
+        if not kode:
+            continue  # a trailing ';' is common in hand-made lists
+        if not INDICATOR_CODE.fullmatch(kode):
+            cells.error("prioritas_rapor", "sekolah.prioritas_rapor",
+                        "prioritas_rapor holds indicator codes like D.1 or D.1.3, separated by ';'")
+            break
+        if kode not in prioritas:
+            prioritas.append(kode)
+    if cells.errors:
+        return None
+    return SekolahRow(cells.line, npsn, nama, kode_wilayah, nama_wilayah, tuple(prioritas))
+
+
+def _pegawai(cells: _Cells, today: date) -> PegawaiRow | None:
+    status = _status(cells)
+    nama = cells.text("nama", "pegawai.nama")
+    jenis_gtk = cells.choice("jenis_gtk", "pegawai.jenis_gtk", JENIS_GTK)
+    npsn = cells.digits("npsn", "sekolah.npsn", (8,), "8 digits")
+    identitas: Nip | None = None
+    nip = ""
+    golongan: str | None = None
+    jenjang: str | None = None
+    if status is AsnStatus.NON_ASN:
+        nip = cells.digits("nip", "pegawai.nuptk", (NUPTK_LENGTH,), "the 16-digit NUPTK of a non-ASN pegawai")
+        for name in ("pangkat_golongan", "jenjang_jabatan"):
+            if cells.get(name):
+                cells.error(name, f"pegawai.{name}", f"{name} stays empty for a non-ASN pegawai")
+    elif status is not None:
+        try:
+            identitas = parse_nip(cells.get("nip"), status, today=today, field="nip")
+            nip = identitas.digits
+        except InvalidValue as exc:
+            cells.error("nip", exc.rule, exc.detail)
+        jenjang = cells.choice("jenjang_jabatan", "pegawai.jenjang_jabatan", JENJANG)
+        golongan = _golongan(cells, status)
+        fits = GOLONGAN_JENJANG.get((status, jenjang or ""), frozenset())
+        if jenjang is not None and golongan is not None and golongan not in fits:
+            allowed = f"golongan {', '.join(sorted(fits))}" if fits else "no golongan defined"
+            cells.error("pangkat_golongan", "pegawai.golongan_jenjang",
+                        f"a {status.value} {jenjang} has {allowed}")
+    if cells.errors or status is None or jenis_gtk is None:
+        return None
+    return PegawaiRow(cells.line, nip, status, nama, golongan, jenjang, jenis_gtk, npsn, identitas)
+
+
+def _status(cells: _Cells) -> AsnStatus | None:
+    value = re.sub(r"[\s-]+", "_", cells.get("status").upper())
+    try:
+        return AsnStatus(value)
+    except ValueError:
+        cells.error("status", "pegawai.status", "status must be PNS, PPPK or NON_ASN")
+        return None
+
+
+def _golongan(cells: _Cells, status: AsnStatus) -> str | None:
+    ruang, _, huruf = "".join(cells.get("pangkat_golongan").split()).partition("/")
+    code = f"{ruang.upper()}/{huruf.lower()}" if huruf else ruang.upper()
+    valid, example = (_PPPK_GOLONGAN, "IX") if status is AsnStatus.PPPK else (_PNS_GOLONGAN, "III/b")
+    if code not in valid:
+        cells.error("pangkat_golongan", "pegawai.pangkat_golongan",
+                    f"pangkat_golongan must be a {status.value} golongan code such as {example}")
+        return None
+    return code
+
+
+def _relasi(cells: _Cells, today: date) -> RelasiRow | None:
+    nip_pegawai = cells.digits(
+        "nip_pegawai", "relasi.nip", (18, NUPTK_LENGTH), "an 18-digit NIP or 16-digit NUPTK"
+    )
+    nip_atasan = cells.digits("nip_atasan", "relasi.nip", (18,), "an 18-digit NIP or NI PPPK")
+    peran = cells.choice("peran_atasan", "relasi.peran_atasan", PERAN_ATASAN)
+    mulai = cells.iso_date("mulai", "relasi.date")
+    selesai = cells.iso_date("selesai", "relasi.date") if cells.get("selesai") else None
+    if mulai and selesai and selesai < mulai:
+        cells.error("selesai", "relasi.dates", "selesai must not be before mulai")
+    if not cells.errors and nip_pegawai == nip_atasan:
+        cells.error("nip_atasan", "relasi.self", "a pegawai cannot be their own atasan")
+    if cells.errors or peran is None or mulai is None:
+        return None
+    return RelasiRow(cells.line, nip_pegawai, nip_atasan, peran, mulai, selesai)
+
+
+_KINDS: Mapping[str, tuple[Callable[[_Cells, date], Row | None], Callable[[Any], Hashable], str]] = {
+    "sekolah": (_sekolah, lambda r: r.npsn, "npsn"),
+    "pegawai": (_pegawai, lambda r: r.nip, "nip"),
+    "relasi": (_relasi, lambda r: (r.nip_pegawai, r.nip_atasan, r.peran_atasan, r.mulai), "nip_pegawai"),
+}
+
+
+# --- the file -------------------------------------------------------------------------------------
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in COLUMNS:
+        raise InvalidValue(f"kind must be one of {', '.join(COLUMNS)}", rule="roster.kind", field="kind")
+    return kind
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _decode(text: str | bytes) -> str | RowError:
+    """The text without its BOM, or the first place where it is not storable UTF-8."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = text[: exc.start].count(b"\n") + 1
+            return RowError(line, "", "csv.encoding", "the file is not UTF-8 text")
+    text = text.removeprefix("\ufeff")
+    bad = text.find("\x00")
+    if bad < 0:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = exc.start
+    if bad >= 0:
+        return RowError(text.count("\n", 0, bad) + 1, "", "csv.encoding", "a NUL byte or invalid text")
+    return text
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    # Spreadsheets in an Indonesian locale save with ';' because ',' is their decimal separator.
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _records(reader: Any) -> Iterable[tuple[int, list[str]]]:
+    """Each record with the physical line it starts on (a quoted cell may span lines)."""
+    previous = 0
+    for cells in reader:
+        yield previous + 1, cells
+        previous = reader.line_num
+
+
+def _header_errors(
+    header: list[str], required: tuple[str, ...], optional: tuple[str, ...]
+) -> list[RowError]:
+    errors = []
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            errors.append(RowError(1, col, "csv.duplicate_column", f"column {col} appears twice"))
+        elif col not in required and col not in optional:
+            expected = ", ".join(required + optional)
+            errors.append(RowError(1, col[:40], "csv.unknown_column", f"unknown column; expected {expected}"))
+        seen.add(col)
+    for col in required:
+        if col not in seen:
+            errors.append(RowError(1, col, "csv.missing_column", f"column {col} is required"))
+    return errors

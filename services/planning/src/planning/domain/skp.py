@@ -1,0 +1,259 @@
+"""The SKP (Sasaran Kinerja Pegawai): a pegawai's plan for a period, and its state machine (domain.md §4).
+
+    DRAFT --submit--> DIAJUKAN --approve--> DISETUJUI --reset (operator)--> DRAFT
+                          |                      ^
+                          +--return (note)--> DIKEMBALIKAN --submit--+ (back to DIAJUKAN)
+
+Each step of the plan is saved on its own as the teacher goes, so a dropped connection loses nothing. The plan
+is editable in DRAFT and DIKEMBALIKAN only; a DISETUJUI plan is immutable until an operator's audited reset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from planning.domain import events
+from pmm_kernel.errors import InvalidValue, StateConflict
+
+
+class SkpStatus(str, Enum):
+    DRAFT = "DRAFT"
+    DIAJUKAN = "DIAJUKAN"
+    DISETUJUI = "DISETUJUI"
+    DIKEMBALIKAN = "DIKEMBALIKAN"
+
+
+class Action(str, Enum):
+    EDIT = "edit"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+    SET_EKSPEKTASI = "set_ekspektasi"
+    RESET = "reset"
+
+
+# The whole state machine in one table: which action is allowed in which state, and where it leads.
+TRANSITIONS: dict[tuple[SkpStatus, Action], SkpStatus] = {
+    (SkpStatus.DRAFT, Action.EDIT): SkpStatus.DRAFT,
+    (SkpStatus.DIKEMBALIKAN, Action.EDIT): SkpStatus.DIKEMBALIKAN,
+    (SkpStatus.DRAFT, Action.SUBMIT): SkpStatus.DIAJUKAN,
+    (SkpStatus.DIKEMBALIKAN, Action.SUBMIT): SkpStatus.DIAJUKAN,
+    (SkpStatus.DIAJUKAN, Action.APPROVE): SkpStatus.DISETUJUI,
+    (SkpStatus.DIAJUKAN, Action.RETURN): SkpStatus.DIKEMBALIKAN,
+    (SkpStatus.DIAJUKAN, Action.SET_EKSPEKTASI): SkpStatus.DIAJUKAN,
+    (SkpStatus.DISETUJUI, Action.RESET): SkpStatus.DRAFT,
+}
+
+MIN_CATATAN = 5  # a return note must say something the teacher can act on (assumption: at least 5 characters)
+
+
+def next_status(current: SkpStatus, action: Action) -> SkpStatus:
+    try:
+        return TRANSITIONS[(current, action)]
+    except KeyError:
+        raise StateConflict(
+            f"cannot {action.value} a plan that is {current.value}",
+            rule=f"skp.{action.value}_not_allowed_in_{current.value.lower()}",
+            field="status",
+            extra={"status": current.value},
+        ) from None
+
+
+@dataclass(frozen=True)
+class IndikatorChoice:
+    kode: str
+    nama: str
+    perilaku_dianjurkan: tuple[str, ...]
+    perilaku_dihindari: tuple[str, ...]
+    recommended: bool  # chosen from the school's Rapor Pendidikan priorities
+
+
+@dataclass(frozen=True)
+class RhkItem:
+    """One planned work result, in e-Kinerja's shape (RHK -> aspek -> indikator kinerja individu -> target)."""
+
+    kode: str
+    nama: str
+    kategori: str
+    rhk_atasan: str | None
+    aspek: str
+    indikator_kinerja_individu: str
+    target_kuantitas: int
+    satuan: str
+    poin: int | None
+
+    @property
+    def total_poin(self) -> int:
+        return (self.poin or 0) * self.target_kuantitas
+
+
+@dataclass(frozen=True)
+class DataDiri:
+    sesuai: bool
+    catatan: str | None
+
+
+@dataclass
+class Skp:
+    id: UUID
+    pegawai_id: UUID
+    periode: str
+    peran: str  # guru | kepala_sekolah: which indicators and which planning window apply
+    status: SkpStatus = SkpStatus.DRAFT
+    version: int = 1
+    data_diri: DataDiri | None = None
+    indikator: IndikatorChoice | None = None
+    pengembangan_kompetensi: tuple[RhkItem, ...] = ()
+    tugas_tambahan: tuple[RhkItem, ...] = ()
+    perilaku_dikonfirmasi: bool = False
+    ekspektasi_khusus: dict[str, str] = field(default_factory=dict)
+    catatan_atasan: str | None = None
+    atasan_id: UUID | None = None  # who it was submitted to / approved by
+    submitted_at: datetime | None = None
+    approved_at: datetime | None = None
+    events: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    # --- the six steps (each a draft save) ----------------------------------------------------------------
+
+    def confirm_data_diri(self, *, sesuai: bool, catatan: str | None) -> None:
+        self._move(Action.EDIT)
+        if not sesuai and not (catatan and catatan.strip()):
+            raise InvalidValue(
+                "say what is wrong in your personal data so the operator can correct it",
+                rule="skp.data_diri_note_required",
+                field="catatan",
+            )
+        self.data_diri = DataDiri(sesuai=sesuai, catatan=(catatan or "").strip() or None)
+
+    def choose_indikator(self, choice: IndikatorChoice) -> None:
+        self._move(Action.EDIT)
+        self.indikator = choice
+
+    def set_pengembangan_kompetensi(self, items: tuple[RhkItem, ...]) -> None:
+        self._move(Action.EDIT)
+        self.pengembangan_kompetensi = _unique(items, "pengembangan_kompetensi")
+
+    def set_tugas_tambahan(self, items: tuple[RhkItem, ...]) -> None:
+        self._move(Action.EDIT)
+        self.tugas_tambahan = _unique(items, "tugas_tambahan")
+
+    def confirm_perilaku(self) -> None:
+        self._move(Action.EDIT)
+        self.perilaku_dikonfirmasi = True
+
+    def competence_points(self) -> int:
+        return sum(item.total_poin for item in self.pengembangan_kompetensi)
+
+    def points_warning(self, points_range: tuple[int, int] | None) -> str | None:
+        """2024 policy: 32-128 points per semester are recommended; outside is a warning, never a block."""
+        if points_range is None:
+            return None
+        low, high = points_range
+        total = self.competence_points()
+        if low <= total <= high:
+            return None
+        return f"pengembangan kompetensi totals {total} points; {low}-{high} per period is recommended"
+
+    # --- the approval cycle -------------------------------------------------------------------------------
+
+    def submit(self, *, at: datetime, atasan_id: UUID) -> None:
+        target = next_status(self.status, Action.SUBMIT)
+        missing = self.missing_steps()
+        if missing:
+            raise InvalidValue(
+                f"complete these steps before submitting: {', '.join(missing)}",
+                rule="skp.incomplete",
+                field=missing[0],
+                extra={"missing": missing},
+            )
+        self.status, self.atasan_id, self.submitted_at = target, atasan_id, at
+        self._changed()
+
+        self.events.append(events.SkpSubmitted(skp=self._snapshot(), at=at))
+
+    def approve(self, *, at: datetime, atasan_id: UUID, berakhlak: tuple[tuple[str, str], ...]) -> None:
+        self.status = next_status(self.status, Action.APPROVE)
+        self.atasan_id, self.approved_at, self.catatan_atasan = atasan_id, at, None
+        self._changed()
+
+        self.events.append(events.SkpApproved(skp=self._snapshot(), at=at, berakhlak=berakhlak))
+
+    def return_to_pegawai(self, *, at: datetime, atasan_id: UUID, catatan: str) -> None:
+        target = next_status(self.status, Action.RETURN)
+        note = (catatan or "").strip()
+        if len(note) < MIN_CATATAN:
+            raise InvalidValue(
+                f"a returned plan needs a note of at least {MIN_CATATAN} characters saying what to change",
+                rule="skp.catatan_required",
+                field="catatan",
+            )
+        self.status, self.atasan_id, self.catatan_atasan = target, atasan_id, note
+        self._changed()
+
+        self.events.append(events.SkpReturned(skp=self._snapshot(), at=at, catatan=note))
+
+    def set_ekspektasi_khusus(self, values: dict[str, str], *, known_values: set[str]) -> None:
+        self._move(Action.SET_EKSPEKTASI)
+        unknown = sorted(set(values) - known_values)
+        if unknown:
+            raise InvalidValue(
+                f"not a BerAKHLAK value: {', '.join(unknown)}", rule="katalog.berakhlak_unknown", field="ekspektasi_khusus"
+            )
+        self.ekspektasi_khusus = {k: v.strip() for k, v in values.items() if v and v.strip()}
+
+    def reset(self, *, at: datetime, alasan: str) -> None:
+        target = next_status(self.status, Action.RESET)
+        reason = (alasan or "").strip()
+        if len(reason) < MIN_CATATAN:
+            raise InvalidValue(
+                f"a reset needs a reason of at least {MIN_CATATAN} characters for the audit",
+                rule="skp.alasan_required",
+                field="alasan",
+            )
+        self.status, self.approved_at, self.submitted_at = target, None, None
+        self._changed()
+
+        self.events.append(events.SkpReset(skp=self._snapshot(), at=at, alasan=reason))
+
+    def missing_steps(self) -> list[str]:
+        missing = []
+        if self.data_diri is None or not self.data_diri.sesuai:
+            missing.append("data_diri")
+        if self.indikator is None:
+            missing.append("praktik_kinerja")
+        if not self.pengembangan_kompetensi:
+            missing.append("pengembangan_kompetensi")
+        if not self.perilaku_dikonfirmasi:
+            missing.append("perilaku_kerja")
+        return missing
+
+    def _move(self, action: Action) -> None:
+        self.status = next_status(self.status, action)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    def _snapshot(self) -> Skp:
+        return replace(self, events=[], ekspektasi_khusus=dict(self.ekspektasi_khusus))
+
+
+def _unique(items: tuple[RhkItem, ...], field_name: str) -> tuple[RhkItem, ...]:
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item.kode in seen:
+            raise InvalidValue(
+                f"RHK {item.kode} is listed twice", rule="skp.rhk_duplicate", field=f"{field_name}[{index}].kode"
+            )
+        if item.target_kuantitas < 1:
+            raise InvalidValue(
+                "target kuantitas must be at least 1",
+                rule="skp.target_min",
+                field=f"{field_name}[{index}].target_kuantitas",
+            )
+        seen.add(item.kode)
+    return items

@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from planning.domain.roster import (
+    COLUMNS,
+    PegawaiRow,
+    RelasiRow,
+    RowError,
+    SekolahRow,
+    parse_csv,
+    parse_rows,
+)
+from pmm_kernel.errors import InvalidValue
+from pmm_kernel.nip import AsnStatus
+
+TODAY = date(2024, 6, 1)
+NIP_GURU = "198609262015051001"
+NIP_KS = "197501012000031002"
+NIP_PPPK = "199001012021211003"
+NUPTK = "1234567890123456"
+
+VALID = {
+    "sekolah": {"npsn": "20219876", "nama": "SD Negeri 1 Bandung", "kode_wilayah": "3273",
+                "nama_wilayah": "Kota Bandung", "prioritas_rapor": "D.1.3;D.4"},
+    "pegawai": {"nip": "19860926 201505 1 001", "status": "PNS", "nama": "Siti Rahayu",
+                "pangkat_golongan": "III/b", "jenjang_jabatan": "Ahli Pertama", "jenis_gtk": "Guru Kelas",
+                "npsn": "20219876"},
+    "relasi": {"nip_pegawai": NIP_GURU, "nip_atasan": NIP_KS, "peran_atasan": "kepala_sekolah",
+               "mulai": "2024-01-01", "selesai": ""},
+}
+PPPK = {"nip": NIP_PPPK, "status": "PPPK", "pangkat_golongan": "IX"}
+NON_ASN = {"nip": NUPTK, "status": "NON_ASN", "pangkat_golongan": "", "jenjang_jabatan": ""}
+
+
+def one(kind: str, **changes: str) -> tuple[list, list[RowError]]:
+    return parse_rows(kind, [(2, VALID[kind] | changes)], today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("kind", "changes", "expected"),
+    [
+        ("sekolah", {},
+         SekolahRow(2, "20219876", "SD Negeri 1 Bandung", "3273", "Kota Bandung", ("D.1.3", "D.4"))),
+        ("sekolah", {"kode_wilayah": " 32.73 ", "prioritas_rapor": "d.2; D.2;D.1;", "nama": "  SMPN 2  "},
+         SekolahRow(2, "20219876", "SMPN 2", "3273", "Kota Bandung", ("D.2", "D.1"))),
+        ("sekolah", {"prioritas_rapor": ""},
+         SekolahRow(2, "20219876", "SD Negeri 1 Bandung", "3273", "Kota Bandung", ())),
+        ("relasi", {}, RelasiRow(2, NIP_GURU, NIP_KS, "kepala_sekolah", date(2024, 1, 1), None)),
+        ("relasi", {"nip_pegawai": NUPTK, "peran_atasan": "Plt_Kepala_Sekolah", "selesai": "2024-01-01"},
+         RelasiRow(2, NUPTK, NIP_KS, "plt_kepala_sekolah", date(2024, 1, 1), date(2024, 1, 1))),
+    ],
+)
+def test_valid_rows(kind: str, changes: dict[str, str], expected: object) -> None:
+    assert one(kind, **changes) == ([expected], [])
+
+
+@pytest.mark.parametrize(
+    ("changes", "nip", "status", "golongan", "jenjang", "jenis_gtk"),
+    [
+        ({}, NIP_GURU, AsnStatus.PNS, "III/b", "Ahli Pertama", "Guru Kelas"),
+        ({"pangkat_golongan": "iv / C", "jenjang_jabatan": "ahli  madya", "jenis_gtk": "guru bk"},
+         NIP_GURU, AsnStatus.PNS, "IV/c", "Ahli Madya", "Guru BK"),
+        ({"pangkat_golongan": "IV/e", "jenjang_jabatan": "Ahli Utama", "jenis_gtk": "Pengawas Sekolah"},
+         NIP_GURU, AsnStatus.PNS, "IV/e", "Ahli Utama", "Pengawas Sekolah"),
+        (PPPK, NIP_PPPK, AsnStatus.PPPK, "IX", "Ahli Pertama", "Guru Kelas"),
+        (PPPK | {"pangkat_golongan": "xiii", "jenjang_jabatan": "Ahli Madya"}, NIP_PPPK, AsnStatus.PPPK,
+         "XIII", "Ahli Madya", "Guru Kelas"),
+        (NON_ASN | {"status": "non-asn"}, NUPTK, AsnStatus.NON_ASN, None, None, "Guru Kelas"),
+    ],
+)
+def test_valid_pegawai(changes, nip, status, golongan, jenjang, jenis_gtk) -> None:
+    rows, errors = one("pegawai", **changes)
+    assert errors == []
+    [row] = rows
+    assert isinstance(row, PegawaiRow)
+    assert (row.nip, row.status, row.pangkat_golongan, row.jenjang_jabatan, row.jenis_gtk, row.npsn) == (
+        nip, status, golongan, jenjang, jenis_gtk, "20219876")
+    assert (row.identitas is None) == (status is AsnStatus.NON_ASN)
+    assert "Siti" not in repr(row) and nip not in repr(row)
+
+
+@pytest.mark.parametrize(
+    ("kind", "changes", "field", "rule"),
+    [
+        ("sekolah", {"npsn": "2021987"}, "npsn", "sekolah.npsn"),
+        ("sekolah", {"npsn": "2021987a"}, "npsn", "sekolah.npsn"),
+        ("sekolah", {"npsn": "２０２１９８７６"}, "npsn", "sekolah.npsn"),
+        ("sekolah", {"nama": ""}, "nama", "sekolah.nama"),
+        ("sekolah", {"nama": "x" * 201}, "nama", "sekolah.nama"),
+        ("sekolah", {"kode_wilayah": "327"}, "kode_wilayah", "sekolah.kode_wilayah"),
+        ("sekolah", {"kode_wilayah": "327301"}, "kode_wilayah", "sekolah.kode_wilayah"),
+        ("sekolah", {"nama_wilayah": "  "}, "nama_wilayah", "sekolah.nama_wilayah"),
+        ("sekolah", {"prioritas_rapor": "D.1;E.2"}, "prioritas_rapor", "sekolah.prioritas_rapor"),
+        ("sekolah", {"prioritas_rapor": "D.1.2.3"}, "prioritas_rapor", "sekolah.prioritas_rapor"),
+        ("sekolah", {"prioritas_rapor": "D.1,D.2"}, "prioritas_rapor", "sekolah.prioritas_rapor"),
+        ("sekolah", {"prioritas_rapor": "D.١"}, "prioritas_rapor", "sekolah.prioritas_rapor"),
+        ("sekolah", {"nama": "SD\x00"}, "nama", "csv.encoding"),
+        ("sekolah", {"nama": "SD \ud800"}, "nama", "csv.encoding"),
+        ("pegawai", {"status": "ASN"}, "status", "pegawai.status"),
+        ("pegawai", {"status": ""}, "status", "pegawai.status"),
+        ("pegawai", {"nip": "19860926 201505 1 00"}, "nip", "nip.format"),
+        ("pegawai", {"nip": "19860931 201505 1 001"}, "nip", "nip.birth_date"),
+        ("pegawai", {"nip": "19860926 202407 1 001"}, "nip", "nip.tmt_future"),
+        ("pegawai", PPPK | {"nip": "19860926 2018 21 1 001"}, "nip", "nip.pppk_year"),
+        ("pegawai", NON_ASN | {"nip": NIP_GURU}, "nip", "pegawai.nuptk"),
+        ("pegawai", {"nama": ""}, "nama", "pegawai.nama"),
+        ("pegawai", {"pangkat_golongan": "III/f"}, "pangkat_golongan", "pegawai.pangkat_golongan"),
+        ("pegawai", {"pangkat_golongan": ""}, "pangkat_golongan", "pegawai.pangkat_golongan"),
+        ("pegawai", PPPK | {"pangkat_golongan": "III/a"}, "pangkat_golongan", "pegawai.pangkat_golongan"),
+        ("pegawai", {"pangkat_golongan": "IX"}, "pangkat_golongan", "pegawai.pangkat_golongan"),
+        ("pegawai", {"jenjang_jabatan": "Ahli Super"}, "jenjang_jabatan", "pegawai.jenjang_jabatan"),
+        ("pegawai", {"jenjang_jabatan": ""}, "jenjang_jabatan", "pegawai.jenjang_jabatan"),
+        ("pegawai", {"pangkat_golongan": "III/c"}, "pangkat_golongan", "pegawai.golongan_jenjang"),
+        ("pegawai", {"pangkat_golongan": "IV/a", "jenjang_jabatan": "Ahli Muda"}, "pangkat_golongan",
+         "pegawai.golongan_jenjang"),
+        ("pegawai", {"pangkat_golongan": "II/d"}, "pangkat_golongan", "pegawai.golongan_jenjang"),
+        ("pegawai", PPPK | {"jenjang_jabatan": "Ahli Muda"}, "pangkat_golongan", "pegawai.golongan_jenjang"),
+        ("pegawai", PPPK | {"pangkat_golongan": "XV", "jenjang_jabatan": "Ahli Utama"}, "pangkat_golongan",
+         "pegawai.golongan_jenjang"),
+        ("pegawai", NON_ASN | {"jenjang_jabatan": "Ahli Pertama"}, "jenjang_jabatan",
+         "pegawai.jenjang_jabatan"),
+        ("pegawai", NON_ASN | {"pangkat_golongan": "III/a"}, "pangkat_golongan", "pegawai.pangkat_golongan"),
+        ("pegawai", {"jenis_gtk": "Guru Olahraga"}, "jenis_gtk", "pegawai.jenis_gtk"),
+        ("pegawai", {"npsn": "123"}, "npsn", "sekolah.npsn"),
+        ("relasi", {"nip_pegawai": "123"}, "nip_pegawai", "relasi.nip"),
+        ("relasi", {"nip_atasan": NUPTK}, "nip_atasan", "relasi.nip"),
+        ("relasi", {"peran_atasan": "wakil_kepala_sekolah"}, "peran_atasan", "relasi.peran_atasan"),
+        ("relasi", {"mulai": "01/02/2024"}, "mulai", "relasi.date"),
+        ("relasi", {"mulai": "20240101"}, "mulai", "relasi.date"),
+        ("relasi", {"mulai": "2024-02-30"}, "mulai", "relasi.date"),
+        ("relasi", {"mulai": ""}, "mulai", "relasi.date"),
+        ("relasi", {"selesai": "2024-13-01"}, "selesai", "relasi.date"),
+        ("relasi", {"selesai": "2023-12-31"}, "selesai", "relasi.dates"),
+        ("relasi", {"nip_atasan": "19860926.201505.1.001"}, "nip_atasan", "relasi.self"),
+    ],
+)
+def test_broken_rules(kind: str, changes: dict[str, str], field: str, rule: str) -> None:
+    rows, errors = one(kind, **changes)
+    assert rows == []
+    assert [(e.line, e.field, e.rule) for e in errors] == [(2, field, rule)]
+    # Details name the rule, never a NIP or a name: both are personal data.
+    for name in ("nip", "nama", "nip_pegawai", "nip_atasan"):
+        if changes.get(name, "").strip():
+            assert changes[name].strip() not in errors[0].detail
+
+
+def test_a_row_reports_every_broken_field() -> None:
+    _, errors = one("pegawai", nip="123", nama="", jenis_gtk="Guru", npsn="1")
+    assert [(e.field, e.rule) for e in errors] == [
+        ("nama", "pegawai.nama"), ("jenis_gtk", "pegawai.jenis_gtk"), ("npsn", "sekolah.npsn"),
+        ("nip", "nip.format"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "second", "field"),
+    [
+        ("sekolah", {"nama": "Another name"}, "npsn"),
+        ("pegawai", {"nip": "19860926.201505.1.001", "nama": "Another name"}, "nip"),
+        ("relasi", {"selesai": "2024-06-30"}, "nip_pegawai"),
+    ],
+)
+def test_duplicate_key_keeps_the_first(kind: str, second: dict[str, str], field: str) -> None:
+    rows, errors = parse_rows(kind, [(2, VALID[kind]), (3, VALID[kind] | second)], today=TODAY)
+    assert [r.line for r in rows] == [2]
+    assert [(e.line, e.field, e.rule) for e in errors] == [(3, field, "csv.duplicate")]
+    assert "line 2" in errors[0].detail
+
+
+def test_relation_with_another_start_is_not_a_duplicate() -> None:
+    later = VALID["relasi"] | {"mulai": "2024-07-01"}
+    rows, errors = parse_rows("relasi", [(2, VALID["relasi"]), (3, later)], today=TODAY)
+    assert (len(rows), errors) == (2, [])
+
+
+def test_missing_keys_and_none_values_count_as_empty() -> None:
+    values = dict(VALID["sekolah"])
+    del values["prioritas_rapor"]
+    values["nama_wilayah"] = None  # type: ignore[assignment]
+    _, errors = parse_rows("sekolah", [(5, values)], today=TODAY)
+    assert [(e.line, e.rule) for e in errors] == [(5, "sekolah.nama_wilayah")]
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(InvalidValue) as err:
+        parse_csv("guru", "", today=TODAY)
+    assert err.value.rule == "roster.kind"
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
+
+SEKOLAH_HEADER = "npsn,nama,kode_wilayah,nama_wilayah,prioritas_rapor"
+
+
+@pytest.mark.parametrize(
+    ("text", "lines", "errors"),
+    [
+        (f"{SEKOLAH_HEADER}\n20219876,SD 1,3273,Kota Bandung,D.1\n", [2], []),
+        # Indonesian spreadsheets: ';' between cells, CRLF, a BOM, a header in another case.
+        ("\ufeffNPSN;Nama;Kode_Wilayah;Nama_Wilayah\r\n20219876;SD 1;3273;Kota Bandung\r\n", [2], []),
+        (f"{SEKOLAH_HEADER}\n\n20219876,SD 1,3273,Kota Bandung,\n,,,,\n20219877,SD 2,3273,Kota Bandung,\n",
+         [3, 5], []),
+        # A quoted cell may hold the delimiter or a line break: lines stay physical.
+        (f'{SEKOLAH_HEADER}\n20219876,"SD 1, Bandung",3273,Kota Bandung,"D.1;D.4"\n'
+         f'20219877,"SD\n2",3273,Kota Bandung,\n20219878,SD 3,3273,Kota Bandung,\n', [2, 3, 5], []),
+        (f"{SEKOLAH_HEADER},email\n20219876,SD 1,3273,Kota Bandung,,x@y.id\n", [2],
+         [(1, "email", "csv.unknown_column")]),
+        ("npsn,nama,nama_wilayah\n20219876,SD 1,Kota Bandung\n", [],
+         [(1, "kode_wilayah", "csv.missing_column")]),
+        (f"{SEKOLAH_HEADER},nama\n", [], [(1, "nama", "csv.duplicate_column")]),
+        ("", [], [(1, c, "csv.missing_column") for c in COLUMNS["sekolah"][0]]),
+        (f"\n{SEKOLAH_HEADER}\n", [], [(1, c, "csv.missing_column") for c in COLUMNS["sekolah"][0]]),
+        (f"{SEKOLAH_HEADER}\n20219876,SD 1,3273,Kota Bandung\n20219877,SD 2,3273,Kota Bandung,D.1\n", [3],
+         [(2, "", "csv.cells")]),
+        (f"{SEKOLAH_HEADER}\n20219876,SD 1,3273,Kota Bandung,\n20219876,SD 1,3273,Kota Bandung,\n", [2],
+         [(3, "npsn", "csv.duplicate")]),
+        (f"{SEKOLAH_HEADER}\n20219876,SD 1,3273,Kota Bandung,\n2021987,,3273,Kota Bandung,\n", [2],
+         [(3, "npsn", "sekolah.npsn"), (3, "nama", "sekolah.nama")]),
+        (f"{SEKOLAH_HEADER}\n20219876,SD 1,3273,Kota Bandung,\n20219877,SD\x00,3273,Kota Bandung,\n", [],
+         [(3, "", "csv.encoding")]),
+        (f"{SEKOLAH_HEADER}\n20219876,SD \udcff,3273,Kota Bandung,\n", [], [(2, "", "csv.encoding")]),
+        (f"{SEKOLAH_HEADER}\n20219876,{'x' * 200_000},3273,Kota Bandung,\n", [], [(2, "", "csv.syntax")]),
+    ],
+)
+def test_csv(text: str, lines: list[int], errors: list[tuple[int, str, str]]) -> None:
+    rows, found = parse_csv("sekolah", text, today=TODAY)
+    assert [r.line for r in rows] == lines
+    assert [(e.line, e.field, e.rule) for e in found] == errors
+
+
+@pytest.mark.parametrize(
+    ("data", "lines", "errors"),
+    [
+        (f"\ufeff{SEKOLAH_HEADER}\n20219876,SD 1,3273,Kota Bandung,\n".encode(), [2], []),
+        (f"{SEKOLAH_HEADER}\n20219876,SD Cibiru é,3273,Kota Bandung,\n".encode(), [2], []),
+        (f"{SEKOLAH_HEADER}\n20219876,SD 1,3273,Kota Bandung,\n20219877,S\xe9,3273,X,\n".encode("latin-1"),
+         [], [(3, "", "csv.encoding")]),
+    ],
+)
+def test_csv_bytes(data: bytes, lines: list[int], errors: list[tuple[int, str, str]]) -> None:
+    rows, found = parse_csv("sekolah", data, today=TODAY)
+    assert [r.line for r in rows] == lines
+    assert [(e.line, e.field, e.rule) for e in found] == errors
+
+
+def test_csv_pegawai_and_relasi() -> None:
+    pegawai = (
+        "nip;status;nama;pangkat_golongan;jenjang_jabatan;jenis_gtk;npsn\n"
+        "19860926 201505 1 001;PNS;Siti Rahayu;III/b;Ahli Pertama;Guru Kelas;20219876\n"
+        f"{NUPTK};NON_ASN;Budi;;;Guru Mapel;20219876\n"
+    )
+    rows, errors = parse_csv("pegawai", pegawai, today=TODAY)
+    assert errors == []
+    assert [(r.line, r.status) for r in rows] == [(2, AsnStatus.PNS), (3, AsnStatus.NON_ASN)]
+    relasi = (
+        "nip_pegawai,nip_atasan,peran_atasan,mulai,selesai\n"
+        f"{NIP_GURU},{NIP_KS},kepala_sekolah,2024-01-01,\n"
+        f"{NIP_GURU},{NIP_GURU},pengawas,2024-01-01,\n"
+    )
+    rows, errors = parse_csv("relasi", relasi, today=TODAY)
+    assert [r.line for r in rows] == [2]
+    assert [(e.line, e.field, e.rule) for e in errors] == [(3, "nip_atasan", "relasi.self")]
+
+
+# --- nothing an operator uploads makes the parser raise ---------------------------------------------
+
+CSV_ALPHABET = st.sampled_from(list(",;\"\n\r \x00.-/D0123456789aZ\ufeff١\u2028é")) | st.characters()
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(list(COLUMNS)), body=st.text(alphabet=CSV_ALPHABET, max_size=300),
+       with_header=st.booleans())
+def test_random_text_only_returns_errors(kind: str, body: str, with_header: bool) -> None:
+    required, optional = COLUMNS[kind]
+    text = ",".join(required + optional) + "\n" + body if with_header else body
+    rows, errors = parse_csv(kind, text, today=TODAY)
+    assert all(isinstance(e, RowError) and e.line >= 1 for e in errors)
+    assert all(r.line >= 2 for r in rows)
+
+
+@given(kind=st.sampled_from(list(COLUMNS)), data=st.binary(max_size=300))
+def test_random_bytes_only_return_errors(kind: str, data: bytes) -> None:
+    _, errors = parse_csv(kind, data, today=TODAY)
+    assert all(isinstance(e, RowError) for e in errors)
+
+
+@given(kind=st.sampled_from(list(COLUMNS)),
+       values=st.dictionaries(st.sampled_from([c for r, o in COLUMNS.values() for c in r + o] + ["x"]),
+                              st.text(max_size=30) | st.none() | st.integers()))
+def test_random_rows_only_return_errors(kind: str, values: dict) -> None:
+    rows, errors = parse_rows(kind, [(1, values)], today=TODAY)
+    assert len(rows) + len({e.line for e in errors}) == 1

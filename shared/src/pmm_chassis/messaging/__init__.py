@@ -1,0 +1,1 @@
+"""Messaging chassis: topology, the reliable consumer, parking and the outbox relay."""

@@ -1,0 +1,184 @@
+"""One service process: the chassis parts built from settings, and their start and stop.
+
+A service's `bootstrap.build()` creates a `Chassis`, adds its handlers with `consume()`, and its `main.py` asks
+for `http_app()`. Which roles run (HTTP, consumers, relay) is a setting, so the same image serves as API
+replicas and as worker replicas that scale on queue length.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, Response
+from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from faststream.specification import AsyncAPI
+from faststream.asgi import make_asyncapi_asgi
+from sqlalchemy import text
+
+from pmm_chassis import metrics
+from pmm_chassis.auth.jwt import JwtVerifier
+from pmm_chassis.db.engine import asyncpg_dsn, create_engine, session_factory
+from pmm_chassis.db.uow import UnitOfWork
+from pmm_chassis.http.problems import install_problem_handlers, problem_response
+from pmm_chassis.logging import setup_logging
+from pmm_chassis.messaging import topology
+from pmm_chassis.messaging.consumer import Consumer, Handler
+from pmm_chassis.messaging.relay import OutboxRelay
+from pmm_chassis.settings import ServiceSettings
+from pmm_chassis.telemetry import instrument_asyncpg, instrument_fastapi, setup_tracing, shutdown_tracing
+from pmm_contracts import EventData
+from pmm_kernel.clock import Clock, FileClock, SystemClock
+
+logger = logging.getLogger(__name__)
+
+
+def make_clock(settings: ServiceSettings) -> Clock:
+    return FileClock(settings.clock_file) if settings.clock_file else SystemClock()
+
+
+class Chassis:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        setup_logging(self.service, level=settings.log_level)
+        self.tracer_provider = setup_tracing(
+            self.service,
+            exporter=settings.otel_exporter,
+            file_path=settings.otel_file,
+            otlp_endpoint=settings.otel_endpoint,
+        )
+        instrument_asyncpg(self.tracer_provider)
+        self.clock = make_clock(settings)
+        self.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        self.sessions = session_factory(self.engine)
+        self.broker = RabbitBroker(
+            settings.amqp_url,
+            default_channel=Channel(
+                prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True
+            ),
+            # Telemetry first: it is the outermost middleware, so every publish and process has its span.
+            middlewares=(RabbitTelemetryMiddleware(tracer_provider=self.tracer_provider),),
+            logger=None,
+            app_id=self.service,
+            graceful_timeout=settings.graceful_timeout_seconds,
+        )
+        self.verifier = JwtVerifier(
+            issuer=settings.jwt_issuer, audience=settings.jwt_audience, jwks_url=settings.jwt_jwks_url
+        )
+        self.relay = OutboxRelay(
+            service=self.service,
+            dsn=asyncpg_dsn(settings.database_url),
+            publish=self._publish_outbox_row,
+            batch_size=settings.relay_batch_size,
+            poll_seconds=settings.relay_poll_seconds,
+            retention_days=settings.outbox_retention_days,
+        )
+        self.consumer: Consumer | None = None
+
+    def consume(
+        self, handlers: Mapping[type[EventData], Handler], uow_factory: Callable[[], UnitOfWork]
+    ) -> None:
+        self.consumer = Consumer(
+            service=self.service,
+            uow_factory=uow_factory,
+            handlers=handlers,
+            max_unexpected_attempts=self.settings.max_unexpected_attempts,
+        )
+        if self.settings.run_consumers:
+            self.consumer.subscribe(self.broker, delivery_limit=self.settings.delivery_limit)
+
+    async def _publish_outbox_row(self, row: Any) -> None:
+        await self.broker.publish(
+            bytes(row["body"]),
+            exchange=topology.EVENTS,
+            routing_key=row["routing_key"],
+            persist=True,
+            mandatory=True,
+            message_id=str(row["event_id"]),
+            content_type="application/json",
+        )
+
+    async def start(self) -> None:
+        await self.broker.connect()
+        keys = self.consumer.routing_keys if self.consumer and self.settings.run_consumers else []
+        await topology.declare(self.broker, self.service, keys, delivery_limit=self.settings.delivery_limit)
+        await self.broker.start()
+        if self.settings.run_relay:
+            await self.relay.start()
+        logger.info("started", extra={"consumes": keys, "relay": self.settings.run_relay})
+
+    async def stop(self) -> None:
+        # Consumers first (in-flight messages finish and are acked), then the relay flushes what they committed,
+        # then the connection closes.
+        await asyncio.gather(*(sub.stop() for sub in self.broker.subscribers), return_exceptions=True)
+        if self.settings.run_relay:
+            await self.relay.stop()
+        await self.broker.stop()
+        await self.engine.dispose()
+        shutdown_tracing(self.tracer_provider)
+        logger.info("stopped")
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = type(exc).__name__
+        checks["broker"] = "ok" if await self.broker.ping(timeout=2) else "unreachable"
+        return checks
+
+    def http_app(
+        self,
+        *,
+        title: str,
+        version: str,
+        routers: Sequence[APIRouter],
+        state: Any,
+        on_started: Callable[[], Awaitable[None]] | None = None,
+    ) -> FastAPI:
+        chassis = self
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            await chassis.start()
+            if on_started is not None:
+                await on_started()
+            try:
+                yield
+            finally:
+                await chassis.stop()
+
+        app = FastAPI(title=title, version=version, lifespan=lifespan)
+        app.state.container = state
+        app.state.verifier = self.verifier
+        install_problem_handlers(app)
+        metrics.install_http_metrics(app, self.service)
+        for router in routers:
+            app.include_router(router, prefix="/api/v1")
+
+        @app.get("/healthz", include_in_schema=False)
+        async def healthz() -> Response:
+            return Response(status_code=204)
+
+        @app.get("/readyz", include_in_schema=False)
+        async def readyz() -> Response:
+            checks = await chassis.readiness()
+            if all(v == "ok" for v in checks.values()):
+                return JSONResponse({"status": "ready", "checks": checks})
+            return problem_response(503, title="Not ready", detail=f"dependencies: {checks}")
+
+        app.mount("/metrics", metrics.metrics_asgi_app())
+        app.mount(
+            "/asyncapi",
+            make_asyncapi_asgi(AsyncAPI(self.broker, title=f"{self.service} events", version=version), try_it_out_path=None),
+        )
+        instrument_fastapi(app, self.tracer_provider)
+        return app

@@ -1,0 +1,63 @@
+"""Settings from the environment: one subclass per service, each with its own prefix (`PLANNING_...`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Defaults work on a developer machine; production must say what differs."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore")
+
+    service_name: ClassVar[str]
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = ""
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    db_pool_size: int = 10
+
+    jwt_jwks_url: str = "http://127.0.0.1:8099/.well-known/jwks.json"
+    jwt_issuer: str = "http://127.0.0.1:8099"
+    jwt_audience: str = "pmm-kinerja"
+
+    # Development and tests only: a file holding the instant the services believe it is (see FileClock).
+    clock_file: Path | None = None
+
+    otel_exporter: Literal["none", "console", "file", "otlp"] = "none"
+    otel_file: Path | None = None
+    otel_endpoint: str | None = None
+    log_level: str = "INFO"
+
+    # One image, several roles: ops may run HTTP and the workers as separate deployments and scale each.
+    run_http: bool = True
+    run_consumers: bool = True
+    run_relay: bool = True
+
+    prefetch: int = 32
+    # Backstop only: a message redelivered this often (a consumer crash loop) is parked by RabbitMQ itself.
+    delivery_limit: int = 50
+    max_unexpected_attempts: int = 5
+    relay_batch_size: int = 200
+    relay_poll_seconds: float = 1.0
+    outbox_retention_days: int = 7
+    graceful_timeout_seconds: float = 20.0
+
+    @model_validator(mode="after")
+    def _refuse_development_shortcuts_in_production(self) -> ServiceSettings:
+        if self.environment == "production":
+            if self.clock_file is not None:
+                raise ValueError("clock_file moves time: it is refused in production")
+            if self.jwt_issuer.startswith("http://127.0.0.1"):
+                raise ValueError("production needs a real token issuer, not the development one")
+        if not self.database_url:
+            self.database_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/pmm_{self.service_name}"
+        return self
+
+    @classmethod
+    def prefixed(cls, service_name: str) -> SettingsConfigDict:
+        return SettingsConfigDict(env_prefix=f"{service_name.upper()}_", env_ignore_empty=True, extra="ignore")

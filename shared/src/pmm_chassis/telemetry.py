@@ -1,0 +1,188 @@
+"""OpenTelemetry tracing: one provider per process, exported where settings say.
+
+Spans exist even with exporter "none": their trace id still ties a request's log lines, its outbox row and
+the consumers' work together, which is most of the value on a developer machine.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+    SpanExportResult,
+)
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from pmm_chassis.logging import mask_text
+
+EXPORTERS = ("none", "console", "file", "otlp")
+
+# Probes and scrapes every few seconds would drown the traces that matter.
+EXCLUDED_URLS = "healthz,readyz,metrics"
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """One JSON object per finished span, appended to a file: greppable without a trace backend."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()  # the batch processor exports from its own thread
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        lines = "".join(json.dumps(span_to_dict(s), default=str) + "\n" for s in spans)
+        try:
+            with self._lock, self.path.open("a", encoding="utf-8") as out:
+                out.write(lines)
+        except OSError:
+            return SpanExportResult.FAILURE
+        return SpanExportResult.SUCCESS
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True  # every export is written and closed at once
+
+
+def _iso(ns: int | None) -> str | None:
+    return None if ns is None else datetime.fromtimestamp(ns / 1e9, UTC).isoformat()
+
+
+def span_to_dict(span: ReadableSpan) -> dict[str, Any]:
+    ctx = span.get_span_context()
+    assert ctx is not None  # a finished SDK span always has one
+    return {
+        "trace_id": trace.format_trace_id(ctx.trace_id),
+        "span_id": trace.format_span_id(ctx.span_id),
+        "parent_span_id": trace.format_span_id(span.parent.span_id) if span.parent else None,
+        "name": span.name,
+        "kind": span.kind.name,
+        "service": span.resource.attributes.get(SERVICE_NAME),
+        "start": _iso(span.start_time),
+        "end": _iso(span.end_time),
+        "attributes": {k: list(v) if isinstance(v, tuple) else v for k, v in (span.attributes or {}).items()},
+        "status": span.status.status_code.name,
+    }
+
+
+def mask_span_attributes(span: trace.Span) -> None:
+    """Masks NIP-like digit runs in a live span's string attributes.
+
+    HTTP spans record the path (`/pegawai/{nip}` filled in) and the URL with its query string
+    (`?nip=...`): a trace backend is a copy of personal data just as a log is.
+    """
+    attributes = getattr(span, "attributes", None) or {}
+    # A copy: rewriting a key re-inserts it, and the live mapping must not change under the loop.
+    for key, value in list(attributes.items()):
+        if isinstance(value, str):
+            masked = mask_text(value)
+            if masked != value:
+                span.set_attribute(key, masked)
+
+
+class MaskingSpanProcessor(SpanProcessor):
+    """Masks start attributes of every span, whichever instrumentation made it.
+
+    Attributes set later are not seen here; the HTTP instrumentation re-sets its request attributes
+    after the start, so `instrument_fastapi` masks them again in its request hook.
+    """
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        mask_span_attributes(span)
+
+
+def _mask_server_span(span: trace.Span, scope: dict[str, Any]) -> None:
+    if span.is_recording():
+        mask_span_attributes(span)
+
+
+def _otlp_traces_url(endpoint: str) -> str:
+    # The OTLP/HTTP exporter takes the full signal URL; settings usually hold the collector's base URL.
+    return endpoint if urlsplit(endpoint).path.strip("/") else endpoint.rstrip("/") + "/v1/traces"
+
+
+def _exporter(kind: str, file_path: Path | None, otlp_endpoint: str | None) -> SpanExporter | None:
+    if kind == "none":
+        return None
+    if kind == "console":
+        return ConsoleSpanExporter()
+    if kind == "file":
+        if file_path is None:
+            raise ValueError("the file exporter needs file_path")
+        return JsonLinesSpanExporter(file_path)
+    if kind == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        # None lets the exporter read OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT like any OTel process.
+        return OTLPSpanExporter(endpoint=_otlp_traces_url(otlp_endpoint) if otlp_endpoint else None)
+    raise ValueError(f"unknown trace exporter {kind!r}; expected one of {EXPORTERS}")
+
+
+def setup_tracing(
+    service_name: str,
+    *,
+    exporter: str = "none",
+    file_path: Path | None = None,
+    otlp_endpoint: str | None = None,
+) -> TracerProvider:
+    """Build the process's tracer provider, make it global and install the W3C propagators."""
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+    provider.add_span_processor(MaskingSpanProcessor())
+    span_exporter = _exporter(exporter, file_path, otlp_endpoint)
+    if span_exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(span_exporter))
+    # OTel refuses to replace a global provider once set (it logs a warning): the first call wins, which
+    # is the service's own bootstrap. The returned provider is what the chassis passes on explicitly.
+    trace.set_tracer_provider(provider)
+    # traceparent/tracestate cross AMQP headers and HTTP; baggage rides along for free.
+    propagate.set_global_textmap(
+        CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
+    )
+    return provider
+
+
+def instrument_fastapi(app: FastAPI, provider: TracerProvider) -> None:
+    """Server spans per request; the ASGI `send`/`receive` sub-spans are left out as noise."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls=EXCLUDED_URLS,
+        exclude_spans=["receive", "send"],
+        server_request_hook=_mask_server_span,
+    )
+
+
+def instrument_asyncpg(provider: TracerProvider) -> None:
+    """A span per query; statement parameters (personal data) are not captured by default."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    instrumentor = AsyncPGInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(tracer_provider=provider)
+
+
+def current_trace_id() -> str | None:
+    ctx = trace.get_current_span().get_span_context()
+    return trace.format_trace_id(ctx.trace_id) if ctx.is_valid else None
+
+
+def shutdown_tracing(provider: TracerProvider) -> None:
+    """Export what is still queued, then stop; called last on SIGTERM so the final spans are kept."""
+    provider.force_flush()
+    provider.shutdown()
