@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -30,7 +31,12 @@ def clock_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-async def settings(tokens, clock_file) -> PlanningSettings:
+def trace_file(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("traces") / "planning.jsonl"
+
+
+@pytest.fixture(scope="session")
+async def settings(tokens, clock_file, trace_file) -> PlanningSettings:
     url = await fresh_database("pmm_planning_itest")
     migrate(SERVICE_DIR / "alembic.ini", {"PLANNING_DATABASE_URL": url})
     return PlanningSettings(
@@ -40,6 +46,9 @@ async def settings(tokens, clock_file) -> PlanningSettings:
         jwt_jwks_url=tokens.jwks_url,
         clock_file=clock_file,
         relay_poll_seconds=0.2,
+        max_unexpected_attempts=3,  # 1 s + 5 s of back-off before a bug's message is parked
+        otel_exporter="file",
+        otel_file=trace_file,
         log_level="WARNING",
     )
 
@@ -79,8 +88,6 @@ def set_clock(clock_file):
 
     def move(at: datetime) -> None:
         clock_file.write_text(at.isoformat())
-        import os
-
         stat = os.stat(clock_file)
         os.utime(clock_file, (stat.st_atime, stat.st_mtime + 1))  # FileClock re-reads on a new mtime
 
