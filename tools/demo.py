@@ -27,8 +27,10 @@ from tools.demo_roster import Person, demo_region, pns_nip
 from tools.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
-CLOCK_BY_POLICY = {2024: (datetime.fromisoformat("2024-01-16T09:00:00+07:00"), "2024-S1"),
-                   2025: (datetime.fromisoformat("2025-01-16T09:00:00+07:00"), "2025-T")}
+CLOCK_BY_POLICY = {
+    2024: (datetime.fromisoformat("2024-01-16T09:00:00+07:00"), "2024-S1"),
+    2025: (datetime.fromisoformat("2025-01-16T09:00:00+07:00"), "2025-T"),
+}
 
 
 def say(text: str = "") -> None:
@@ -50,7 +52,9 @@ class EventTap:
     async def start(self) -> None:
         self.connection = await aio_pika.connect(self.amqp_url)
         channel = await self.connection.channel()
-        exchange = await channel.declare_exchange("pmm.events", aio_pika.ExchangeType.TOPIC, durable=True, passive=True)
+        exchange = await channel.declare_exchange(
+            "pmm.events", aio_pika.ExchangeType.TOPIC, durable=True, passive=True
+        )
         queue = await channel.declare_queue(exclusive=True)
         await queue.bind(exchange, routing_key="#")
         await queue.consume(self._print, no_ack=True)
@@ -61,8 +65,14 @@ class EventTap:
         traceparent = (message.headers or {}).get("traceparent", "")
         if traceparent:
             self.trace_ids.setdefault(envelope["aggregate_id"], str(traceparent).split("-")[1])
-        detail = {k: v for k, v in envelope["data"].items() if k in ("status", "periode", "kode", "step", "until", "catatan", "changed")}
-        say(f"    [rabbitmq] {message.routing_key:<40} {envelope['aggregate_id'][:44]:<44} v{envelope['aggregate_version']} {json.dumps(detail, ensure_ascii=False) if detail else ''}")
+        detail = {
+            k: v
+            for k, v in envelope["data"].items()
+            if k in ("status", "periode", "kode", "step", "until", "catatan", "changed")
+        }
+        say(
+            f"    [rabbitmq] {message.routing_key:<40} {envelope['aggregate_id'][:44]:<44} v{envelope['aggregate_version']} {json.dumps(detail, ensure_ascii=False) if detail else ''}"
+        )
 
     async def stop(self) -> None:
         await self.connection.close()
@@ -90,8 +100,12 @@ class Api:
 
 
 async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[str, str]:
-    h = await api.token(person.nip, "guru", *(["kepala_sekolah"] if person.jenis_gtk == "Kepala Sekolah" else []))
-    created = await api.call("POST", "/skp", {**h, "Idempotency-Key": f"create-{person.nip}-{periode}"}, json={"periode": periode})
+    h = await api.token(
+        person.nip, "guru", *(["kepala_sekolah"] if person.jenis_gtk == "Kepala Sekolah" else [])
+    )
+    created = await api.call(
+        "POST", "/skp", {**h, "Idempotency-Key": f"create-{person.nip}-{periode}"}, json={"periode": periode}
+    )
     skp_id, etag = created.json()["id"], created.headers["ETag"]
     rekomendasi = (await api.call("GET", "/katalog/indikator/rekomendasi", h)).json()["items"][0]["kode"]
     rhk = [{"kode": "PK-01", "target_kuantitas": target}, {"kode": "PK-03", "target_kuantitas": 1}]
@@ -102,8 +116,12 @@ async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[
         ("tugas-tambahan", {"rhk": [{"kode": "TT-04", "target_kuantitas": 1}]}),
         ("perilaku-kerja", None),
     ):
-        etag = (await api.call("PUT", f"/skp/{skp_id}/{step}", {**h, "If-Match": etag}, json=body)).headers["ETag"]
-    submitted = await api.call("POST", f"/skp/{skp_id}/submit", {**h, "If-Match": etag, "Idempotency-Key": f"submit-{skp_id}-1"})
+        etag = (await api.call("PUT", f"/skp/{skp_id}/{step}", {**h, "If-Match": etag}, json=body)).headers[
+            "ETag"
+        ]
+    submitted = await api.call(
+        "POST", f"/skp/{skp_id}/submit", {**h, "If-Match": etag, "Idempotency-Key": f"submit-{skp_id}-1"}
+    )
     return skp_id, submitted.headers["ETag"]
 
 
@@ -116,15 +134,41 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
     api = Api(stack.url("planning"), stack.issuer_url)
     operator = await api.token("operator-3273", "operator", wilayah="3273")
 
-    say(f"\n== 1. The Dinas operator imports the roster of {schools} school(s), {len(region.people())} pegawai ==")
-    bad_pegawai = region.pegawai_csv() + f"{pns_nip(999)[:8]}13{pns_nip(999)[10:]},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{region.schools[0].npsn}\n"
-    for kind, text in (("sekolah", region.sekolah_csv()), ("pegawai", bad_pegawai), ("relasi", region.relasi_csv())):
-        report = (await api.call("POST", f"/roster/{kind}/csv", {**operator, "Content-Type": "text/csv"}, content=text)).json()
-        say(f"  {kind:<8} received {report['received']}, created {report['created']}, updated {report['updated']}, unchanged {report['unchanged']}")
+    say(
+        f"\n== 1. The Dinas operator imports the roster of {schools} school(s), {len(region.people())} pegawai =="
+    )
+    bad_pegawai = (
+        region.pegawai_csv()
+        + f"{pns_nip(999)[:8]}13{pns_nip(999)[10:]},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{region.schools[0].npsn}\n"
+    )
+    for kind, text in (
+        ("sekolah", region.sekolah_csv()),
+        ("pegawai", bad_pegawai),
+        ("relasi", region.relasi_csv()),
+    ):
+        report = (
+            await api.call(
+                "POST", f"/roster/{kind}/csv", {**operator, "Content-Type": "text/csv"}, content=text
+            )
+        ).json()
+        say(
+            f"  {kind:<8} received {report['received']}, created {report['created']}, updated {report['updated']}, unchanged {report['unchanged']}"
+        )
         for error in report["errors"]:
-            say(f"           line {error['line']}: {error['field']} breaks {error['rule']}: {error['detail']}")
-    again = (await api.call("POST", "/roster/pegawai/csv", {**operator, "Content-Type": "text/csv"}, content=region.pegawai_csv())).json()
-    say(f"  the same pegawai file again: created {again['created']}, updated {again['updated']}, unchanged {again['unchanged']}")
+            say(
+                f"           line {error['line']}: {error['field']} breaks {error['rule']}: {error['detail']}"
+            )
+    again = (
+        await api.call(
+            "POST",
+            "/roster/pegawai/csv",
+            {**operator, "Content-Type": "text/csv"},
+            content=region.pegawai_csv(),
+        )
+    ).json()
+    say(
+        f"  the same pegawai file again: created {again['created']}, updated {again['updated']}, unchanged {again['unchanged']}"
+    )
     await asyncio.sleep(1.0)
 
     say(f"\n== 2. Teachers draft their SKP for {periode} (six steps, each saved as a draft) and submit ==")
@@ -136,7 +180,9 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
             say(f"  {guru.nama:<18} NIP {masked(guru.nip)} submitted SKP {skp_id[:8]}")
     await asyncio.sleep(0.5)
 
-    say("\n== 3. Each principal works through the approval queue: approves, and returns one plan with a note ==")
+    say(
+        "\n== 3. Each principal works through the approval queue: approves, and returns one plan with a note =="
+    )
     returned: list[tuple[Person, Person, str]] = []
     for school in region.schools:
         assert school.kepala is not None
@@ -146,7 +192,12 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
         for index, item in enumerate(queue):
             etag = f'"v{item["version"]}"'
             if index == 0:
-                await api.call("POST", f"/skp/{item['skp_id']}/return", {**ks, "If-Match": etag}, json={"catatan": "Target pelatihan mandiri perlu dinaikkan menjadi 6 modul."})
+                await api.call(
+                    "POST",
+                    f"/skp/{item['skp_id']}/return",
+                    {**ks, "If-Match": etag},
+                    json={"catatan": "Target pelatihan mandiri perlu dinaikkan menjadi 6 modul."},
+                )
                 guru = next(p for p, sid, _ in plans.values() if sid == item["skp_id"])
                 returned.append((guru, school.kepala, item["skp_id"]))
                 say(f"    returned {item['skp_id'][:8]} with a note")
@@ -159,14 +210,22 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
     for guru, kepala, skp_id in returned:
         h = await api.token(guru.nip, "guru")
         current = await api.call("GET", f"/skp/{skp_id}", h)
-        say(f"  {guru.nama} reads: \"{current.json()['catatan_atasan']}\"")
+        say(f'  {guru.nama} reads: "{current.json()["catatan_atasan"]}"')
         revised = await api.call(
-            "PUT", f"/skp/{skp_id}/pengembangan-kompetensi", {**h, "If-Match": current.headers["ETag"]},
-            json={"rhk": [{"kode": "PK-01", "target_kuantitas": 6}, {"kode": "PK-03", "target_kuantitas": 1}]},
+            "PUT",
+            f"/skp/{skp_id}/pengembangan-kompetensi",
+            {**h, "If-Match": current.headers["ETag"]},
+            json={
+                "rhk": [{"kode": "PK-01", "target_kuantitas": 6}, {"kode": "PK-03", "target_kuantitas": 1}]
+            },
         )
-        resubmitted = await api.call("POST", f"/skp/{skp_id}/submit", {**h, "If-Match": revised.headers["ETag"]})
+        resubmitted = await api.call(
+            "POST", f"/skp/{skp_id}/submit", {**h, "If-Match": revised.headers["ETag"]}
+        )
         ks = await api.token(kepala.nip, "guru", "kepala_sekolah")
-        approved = await api.call("POST", f"/skp/{skp_id}/approve", {**ks, "If-Match": resubmitted.headers["ETag"]})
+        approved = await api.call(
+            "POST", f"/skp/{skp_id}/approve", {**ks, "If-Match": resubmitted.headers["ETag"]}
+        )
         say(f"  {skp_id[:8]} is now {approved.json()['status']} ({approved.json()['total_poin']} points)")
 
     say("\n== 5. Principals plan too; their pengawas approves ==")
@@ -185,13 +244,17 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
     one = next(iter(returned), None)
     if one is not None:
         trace = tap.trace_ids.get(f"skp:{one[2]}")
-        say(f"\n  one returned-and-approved plan's events carry trace ids; e.g. {trace} "
-            f"(spans in {stack.run_dir / 'traces'}/planning.jsonl)")
+        say(
+            f"\n  one returned-and-approved plan's events carry trace ids; e.g. {trace} "
+            f"(spans in {stack.run_dir / 'traces'}/planning.jsonl)"
+        )
     say(f"\n  done in {time.monotonic() - started:.1f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--policy", type=int, choices=sorted(CLOCK_BY_POLICY), default=2024)
     parser.add_argument("--schools", type=int, default=2)
     parser.add_argument("--teachers", type=int, default=4)
@@ -199,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stack = Stack(ROOT)
     at, _ = CLOCK_BY_POLICY[args.policy]
-    say(f"Starting the stack (fresh databases, RabbitMQ vhost {stack.vhost}); the services' clock is {at.isoformat()}")
+    say(
+        f"Starting the stack (fresh databases, RabbitMQ vhost {stack.vhost}); the services' clock is {at.isoformat()}"
+    )
     stack.down()
     stack.set_clock(at)
     stack.ensure_infrastructure()

@@ -13,10 +13,26 @@ from datetime import date
 GOLONGAN_BY_JENJANG = {"Ahli Pertama": "III/b", "Ahli Muda": "III/d", "Ahli Madya": "IV/a"}
 PPPK_GOLONGAN = {"Ahli Pertama": "IX"}
 NAMES = (
-    "Siti Rahmawati", "Budi Santoso", "Dewi Lestari", "Agus Prasetyo", "Rina Marlina", "Yusuf Hidayat",
-    "Nur Aini", "Hendra Gunawan", "Fitri Handayani", "Eko Wibowo", "Sri Wahyuni", "Dedi Kurniawan",
-    "Ani Suryani", "Joko Susilo", "Lina Puspita", "Ahmad Fauzi", "Maya Sari", "Rudi Hartono",
-    "Wulan Dari", "Iwan Setiawan",
+    "Siti Rahmawati",
+    "Budi Santoso",
+    "Dewi Lestari",
+    "Agus Prasetyo",
+    "Rina Marlina",
+    "Yusuf Hidayat",
+    "Nur Aini",
+    "Hendra Gunawan",
+    "Fitri Handayani",
+    "Eko Wibowo",
+    "Sri Wahyuni",
+    "Dedi Kurniawan",
+    "Ani Suryani",
+    "Joko Susilo",
+    "Lina Puspita",
+    "Ahmad Fauzi",
+    "Maya Sari",
+    "Rudi Hartono",
+    "Wulan Dari",
+    "Iwan Setiawan",
 )
 
 
@@ -74,7 +90,10 @@ class Region:
     def pegawai_csv(self) -> str:
         return _csv(
             ["nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn"],
-            [[p.nip, p.status, p.nama, p.golongan or "", p.jenjang or "", p.jenis_gtk, p.npsn] for p in self.people()],
+            [
+                [p.nip, p.status, p.nama, p.golongan or "", p.jenjang or "", p.jenis_gtk, p.npsn]
+                for p in self.people()
+            ],
         )
 
     def relasi_csv(self) -> str:
@@ -82,7 +101,9 @@ class Region:
         for school in self.schools:
             assert school.kepala is not None
             rows.append([school.kepala.nip, self.pengawas.nip, "pengawas", self.mulai.isoformat(), ""])
-            rows += [[g.nip, school.kepala.nip, "kepala_sekolah", self.mulai.isoformat(), ""] for g in school.guru]
+            rows += [
+                [g.nip, school.kepala.nip, "kepala_sekolah", self.mulai.isoformat(), ""] for g in school.guru
+            ]
         return _csv(["nip_pegawai", "nip_atasan", "peran_atasan", "mulai", "selesai"], rows)
 
 
@@ -94,7 +115,13 @@ def _csv(header: list[str], rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
-def demo_region(*, schools: int = 1, teachers_per_school: int = 4, kode_wilayah: str = "3273", mulai: date = date(2023, 7, 1)) -> Region:
+def demo_region(
+    *,
+    schools: int = 1,
+    teachers_per_school: int = 4,
+    kode_wilayah: str = "3273",
+    mulai: date = date(2023, 7, 1),
+) -> Region:
     counter = iter(range(1, 100_000))
 
     def person(status: str, jenis_gtk: str, jenjang: str, npsn: str) -> Person:
@@ -106,7 +133,9 @@ def demo_region(*, schools: int = 1, teachers_per_school: int = 4, kode_wilayah:
     region_schools = []
     for s in range(schools):
         npsn = f"2021{int(kode_wilayah) % 100:02d}{s + 1:02d}"
-        school = School(npsn, f"SD Negeri {s + 1} Demo", kode_wilayah, f"Wilayah {kode_wilayah}", ["D.1.3", "D.1.1"])
+        school = School(
+            npsn, f"SD Negeri {s + 1} Demo", kode_wilayah, f"Wilayah {kode_wilayah}", ["D.1.3", "D.1.1"]
+        )
         school.kepala = person("PNS", "Kepala Sekolah", "Ahli Madya", npsn)
         for t in range(teachers_per_school):
             status = "PPPK" if t % 4 == 3 else "PNS"

@@ -15,10 +15,12 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
+from faststream.asgi import make_asyncapi_asgi
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.specification import AsyncAPI
-from faststream.asgi import make_asyncapi_asgi
+from pmm_contracts import EventData
+from pmm_kernel.clock import Clock, FileClock, SystemClock
 from sqlalchemy import text
 
 from pmm_chassis import metrics
@@ -32,8 +34,6 @@ from pmm_chassis.messaging.consumer import Consumer, Handler
 from pmm_chassis.messaging.relay import OutboxRelay
 from pmm_chassis.settings import ServiceSettings
 from pmm_chassis.telemetry import instrument_asyncpg, instrument_fastapi, setup_tracing, shutdown_tracing
-from pmm_contracts import EventData
-from pmm_kernel.clock import Clock, FileClock, SystemClock
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,9 @@ class Chassis:
         app.mount("/metrics", metrics.metrics_asgi_app())
         app.mount(
             "/asyncapi",
-            make_asyncapi_asgi(AsyncAPI(self.broker, title=f"{self.service} events", version=version), try_it_out_path=None),
+            make_asyncapi_asgi(
+                AsyncAPI(self.broker, title=f"{self.service} events", version=version), try_it_out_path=None
+            ),
         )
         instrument_fastapi(app, self.tracer_provider)
         return app

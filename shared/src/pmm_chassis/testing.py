@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +20,13 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from pmm_chassis.auth.dev_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, jwks_for, load_or_create_key, mint_token
+from pmm_chassis.auth.dev_issuer import (
+    DEFAULT_AUDIENCE,
+    DEFAULT_ISSUER,
+    jwks_for,
+    load_or_create_key,
+    mint_token,
+)
 
 ADMIN_DSN = os.environ.get("PMM_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("PMM_TEST_AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672")
@@ -51,7 +57,9 @@ def fresh_vhost(name: str) -> str:
     subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True)
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=True, capture_output=True)
     subprocess.run(
-        ["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"], check=True, capture_output=True
+        ["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
     )
     return f"{AMQP_BASE}/{name}"
 
@@ -94,4 +102,3 @@ async def wait_for(predicate: Any, *, timeout: float = 10.0, interval: float = 0
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
-

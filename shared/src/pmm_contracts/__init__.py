@@ -4,7 +4,15 @@
 type and version; `catalogue` maps `(type, version)` to its model and gives the routing key.
 """
 
-from pmm_contracts.catalogue import CATALOGUE, ContractViolation, Event, decode, encode, event_types, routing_key
+from pmm_contracts.catalogue import (
+    CATALOGUE,
+    ContractViolation,
+    Event,
+    decode,
+    encode,
+    event_types,
+    routing_key,
+)
 from pmm_contracts.envelope import Envelope, EventData
 
 __all__ = [

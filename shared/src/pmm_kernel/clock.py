@@ -7,7 +7,7 @@ instant from a file so that one demo can move every service through a policy yea
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +27,7 @@ def today(clock: Clock) -> date:
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FixedClock:
@@ -55,7 +55,7 @@ class FileClock:
         self._offset = timedelta(0)
 
     def now(self) -> datetime:
-        real = datetime.now(timezone.utc)
+        real = datetime.now(UTC)
         try:
             mtime = os.stat(self.path).st_mtime
         except FileNotFoundError:
@@ -64,6 +64,6 @@ class FileClock:
             at = datetime.fromisoformat(self.path.read_text().strip())
             if at.tzinfo is None:
                 at = at.replace(tzinfo=WIB)
-            self._offset = at - datetime.fromtimestamp(mtime, timezone.utc)
+            self._offset = at - datetime.fromtimestamp(mtime, UTC)
             self._mtime = mtime
         return real + self._offset

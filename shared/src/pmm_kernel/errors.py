@@ -5,11 +5,11 @@ The HTTP layer turns them into RFC 9457 problems by their `kind`; the domain nev
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     INVALID = "invalid"  # the value itself breaks a rule (HTTP 422)
     CONFLICT = "conflict"  # not allowed in the aggregate's current state (409)
     OUTSIDE_WINDOW = "outside_window"  # the step's window is not open (409)

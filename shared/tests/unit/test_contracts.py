@@ -1,11 +1,10 @@
 """The committed JSON Schemas are the public contract: an incompatible change needs a new version."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-
 from pmm_contracts import CATALOGUE, ContractViolation, decode, encode, event_types, routing_key
 from pmm_contracts.events.planning import SkpReturnedV1
 from pmm_contracts.schemas import SCHEMA_DIR, file_name, incompatibilities, schema_of
@@ -18,7 +17,9 @@ def test_committed_schema_matches_the_model(model):
     committed = json.loads(committed_file.read_text())
     current = schema_of(model)
     problems = incompatibilities(committed, current)
-    assert not problems, f"{routing_key(model)} changed incompatibly; publish a V{model.VERSION + 1}: {problems}"
+    assert not problems, (
+        f"{routing_key(model)} changed incompatibly; publish a V{model.VERSION + 1}: {problems}"
+    )
     assert committed == json.loads(json.dumps(current, sort_keys=True)), "compatible change: run make schemas"
 
 
@@ -52,15 +53,24 @@ def test_compatibility_rules(new, expected):
 
 def _returned():
     return SkpReturnedV1(
-        skp_id=uuid4(), pegawai_id=uuid4(), periode="2024-S1", atasan_id=uuid4(),
-        returned_at=datetime(2024, 1, 20, tzinfo=timezone.utc), catatan="Lengkapi target",
+        skp_id=uuid4(),
+        pegawai_id=uuid4(),
+        periode="2024-S1",
+        atasan_id=uuid4(),
+        returned_at=datetime(2024, 1, 20, tzinfo=UTC),
+        catatan="Lengkapi target",
     )
 
 
 def test_round_trip_and_routing_key():
     data = _returned()
-    body = encode(data, event_id=uuid4(), occurred_at=datetime.now(timezone.utc),
-                  aggregate_id=str(data.skp_id), aggregate_version=3)
+    body = encode(
+        data,
+        event_id=uuid4(),
+        occurred_at=datetime.now(UTC),
+        aggregate_id=str(data.skp_id),
+        aggregate_version=3,
+    )
     event = decode(body)
     assert event.data == data
     assert event.envelope.aggregate_version == 3
@@ -70,8 +80,9 @@ def test_round_trip_and_routing_key():
 
 def test_unknown_fields_are_ignored_by_the_consumer():
     data = _returned()
-    raw = json.loads(encode(data, event_id=uuid4(), occurred_at=datetime.now(timezone.utc),
-                            aggregate_id="x", aggregate_version=1))
+    raw = json.loads(
+        encode(data, event_id=uuid4(), occurred_at=datetime.now(UTC), aggregate_id="x", aggregate_version=1)
+    )
     raw["data"]["added_later"] = {"anything": 1}
     raw["also_new_in_envelope"] = True
     assert decode(raw).data == data
@@ -90,8 +101,15 @@ def test_unknown_fields_are_ignored_by_the_consumer():
 )
 def test_violations_name_their_reason(body, reason):
     if isinstance(body, str):
-        raw = json.loads(encode(_returned(), event_id=uuid4(), occurred_at=datetime.now(timezone.utc),
-                                aggregate_id="x", aggregate_version=1))
+        raw = json.loads(
+            encode(
+                _returned(),
+                event_id=uuid4(),
+                occurred_at=datetime.now(UTC),
+                aggregate_id="x",
+                aggregate_version=1,
+            )
+        )
         if body == "unknown-type":
             raw["type"] = "skp.exploded"
         elif body == "unknown-version":
@@ -105,8 +123,15 @@ def test_violations_name_their_reason(body, reason):
 
 
 def test_violation_reason_never_echoes_the_payload():
-    raw = json.loads(encode(_returned(), event_id=uuid4(), occurred_at=datetime.now(timezone.utc),
-                            aggregate_id="x", aggregate_version=1))
+    raw = json.loads(
+        encode(
+            _returned(),
+            event_id=uuid4(),
+            occurred_at=datetime.now(UTC),
+            aggregate_id="x",
+            aggregate_version=1,
+        )
+    )
     raw["data"]["catatan"] = {"nip": "198609262015051001"}
     with pytest.raises(ContractViolation) as err:
         decode(json.dumps(raw))

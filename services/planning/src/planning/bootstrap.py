@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pmm_chassis.service import Chassis
+
 from planning import integration
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain.catalog import load_catalog
@@ -11,7 +13,6 @@ from planning.domain.policy import load_policies
 from planning.handlers import HANDLERS
 from planning.settings import PlanningSettings
 from planning.usecases import Deps
-from pmm_chassis.service import Chassis
 
 
 @dataclass
@@ -27,7 +28,10 @@ def build(settings: PlanningSettings | None = None) -> Container:
 
     def uow() -> PlanningUnitOfWork:
         return PlanningUnitOfWork(
-            chassis.sessions, service=settings.service_name, to_contract=integration.to_contract, clock=chassis.clock
+            chassis.sessions,
+            service=settings.service_name,
+            to_contract=integration.to_contract,
+            clock=chassis.clock,
         )
 
     deps = Deps(uow=uow, clock=chassis.clock, catalog=load_catalog(), policies=load_policies())

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pmm_kernel.clock import Clock, today
+from pmm_kernel.errors import Forbidden, InvalidValue, NotFound, StateConflict
+from pmm_kernel.windows import Window, check_open
+
 from planning.db.tables import Pegawai, Penempatan, Periode, Relasi, Sekolah, WindowExtension
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain import events
@@ -22,9 +26,6 @@ from planning.domain.policy import Periode as PolicyPeriode
 from planning.domain.policy import Policy, find_periode, periods_for_year
 from planning.domain.roster import PegawaiRow, RelasiRow, Row, RowError, SekolahRow
 from planning.domain.skp import Action, IndikatorChoice, RhkItem, Skp
-from pmm_kernel.clock import Clock, today
-from pmm_kernel.errors import Forbidden, InvalidValue, NotFound, StateConflict
-from pmm_kernel.windows import Window, check_open
 
 UowFactory = Callable[[], PlanningUnitOfWork]
 
@@ -48,7 +49,9 @@ async def resolve_actor(deps: Deps, *, subject: str, roles: frozenset[str], wila
         async with deps.uow() as uow:
             pegawai = await uow.roster.pegawai_by_nip(subject)
             pegawai_id = pegawai.id if pegawai else None
-    return Actor(subject=subject, roles=roles, pegawai_id=pegawai_id, wilayah=wilayah if "operator" in roles else None)
+    return Actor(
+        subject=subject, roles=roles, pegawai_id=pegawai_id, wilayah=wilayah if "operator" in roles else None
+    )
 
 
 def require_operator(actor: Actor) -> str:
@@ -112,7 +115,12 @@ async def list_periods(deps: Deps) -> list[dict[str, Any]]:
 
 
 def _extension_view(extension: Any) -> dict[str, Any]:
-    return {"step": extension.step, "until": extension.until, "wilayah": extension.region, "alasan": extension.reason}
+    return {
+        "step": extension.step,
+        "until": extension.until,
+        "wilayah": extension.region,
+        "alasan": extension.reason,
+    }
 
 
 async def extend_window(
@@ -121,11 +129,17 @@ async def extend_window(
     scope = require_operator(actor)
     target = wilayah if wilayah is not None else (scope or None)
     if target is None and scope != "":
-        raise Forbidden("only a national operator may extend a window for everyone", rule="periode.extend_scope")
+        raise Forbidden(
+            "only a national operator may extend a window for everyone", rule="periode.extend_scope"
+        )
     if target is not None and not target.startswith(scope):
-        raise Forbidden("you may extend windows only within your region", rule="periode.extend_scope", field="wilayah")
+        raise Forbidden(
+            "you may extend windows only within your region", rule="periode.extend_scope", field="wilayah"
+        )
     if len((alasan or "").strip()) < 5:
-        raise InvalidValue("an extension needs a reason for the audit", rule="periode.alasan_required", field="alasan")
+        raise InvalidValue(
+            "an extension needs a reason for the audit", rule="periode.alasan_required", field="alasan"
+        )
     async with deps.uow() as uow:
         row = await uow.periode.get(kode)
         if row is None:
@@ -139,7 +153,9 @@ async def extend_window(
                 field="until",
             )
         version = len(await uow.periode.extensions(kode)) + 2  # the period itself is version 1
-        extension = WindowExtension(kode=kode, step=step, until=until, wilayah=target, alasan=alasan.strip(), operator=actor.subject)
+        extension = WindowExtension(
+            kode=kode, step=step, until=until, wilayah=target, alasan=alasan.strip(), operator=actor.subject
+        )
         uow.periode.add(extension)
         uow.audit.record(
             actor=actor.subject,
@@ -149,7 +165,13 @@ async def extend_window(
         )
         uow.record(
             events.WindowExtended(
-                extension_id=extension.id, kode=kode, step=step, until=until, wilayah=target, alasan=alasan.strip(), version=version
+                extension_id=extension.id,
+                kode=kode,
+                step=step,
+                until=until,
+                wilayah=target,
+                alasan=alasan.strip(),
+                version=version,
             )
         )
         await uow.commit()
@@ -177,6 +199,9 @@ def planning_step(peran: str) -> str:
 
 
 def peran_of(pegawai: Pegawai) -> str:
+    if pegawai.jenis_gtk == "Pengawas Sekolah":
+        # In the roster only as the KS's atasan (domain.md §1): a pengawas's own kinerja is not managed here.
+        raise Forbidden("a pengawas sekolah has no SKP in PMM", rule="pegawai.no_skp")
     return "kepala_sekolah" if pegawai.jenis_gtk == "Kepala Sekolah" else "guru"
 
 
@@ -205,7 +230,9 @@ async def _load(uow: PlanningUnitOfWork, deps: Deps, actor: Actor, skp_id: uuid.
     assert sekolah is not None
     current = await uow.roster.current_atasan(pegawai.id, today(deps.clock))
     atasan_id = current[0] if current else None
-    relation = relation_to(actor, owner_id=pegawai.id, current_atasan_id=atasan_id, kode_wilayah=sekolah.kode_wilayah)
+    relation = relation_to(
+        actor, owner_id=pegawai.id, current_atasan_id=atasan_id, kode_wilayah=sekolah.kode_wilayah
+    )
     require_visible(relation)
     return SkpContext(skp=skp, pegawai=pegawai, sekolah=sekolah, relation=relation, atasan_id=atasan_id)
 
@@ -272,7 +299,11 @@ async def _act(
         check_version(context.skp.version)
         if window_checked:
             await _check_window(
-                uow, deps, kode=context.skp.periode, step=planning_step(context.skp.peran), region=context.sekolah.kode_wilayah
+                uow,
+                deps,
+                kode=context.skp.periode,
+                step=planning_step(context.skp.peran),
+                region=context.sekolah.kode_wilayah,
             )
         read_version = context.skp.version
         change(context, uow)
@@ -282,14 +313,28 @@ async def _act(
     return context
 
 
-async def save_data_diri(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, sesuai: bool, catatan: str | None) -> SkpContext:
+async def save_data_diri(
+    deps: Deps,
+    actor: Actor,
+    skp_id: uuid.UUID,
+    check_version: Callable[[int], None],
+    *,
+    sesuai: bool,
+    catatan: str | None,
+) -> SkpContext:
     return await _act(
-        deps, actor, skp_id, Action.EDIT, check_version,
+        deps,
+        actor,
+        skp_id,
+        Action.EDIT,
+        check_version,
         lambda c, _: c.skp.confirm_data_diri(sesuai=sesuai, catatan=catatan),
     )
 
 
-async def save_praktik_kinerja(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, indikator: str) -> SkpContext:
+async def save_praktik_kinerja(
+    deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, indikator: str
+) -> SkpContext:
     def change(context: SkpContext, _: PlanningUnitOfWork) -> None:
         chosen = deps.catalog.indicator(indikator, field="indikator")
         if chosen.peran != context.skp.peran:
@@ -298,7 +343,10 @@ async def save_praktik_kinerja(deps: Deps, actor: Actor, skp_id: uuid.UUID, chec
                 rule="skp.indikator_peran",
                 field="indikator",
             )
-        recommended = {i.kode for i in deps.catalog.recommended_indicators(context.skp.peran, context.sekolah.prioritas_rapor)}
+        recommended = {
+            i.kode
+            for i in deps.catalog.recommended_indicators(context.skp.peran, context.sekolah.prioritas_rapor)
+        }
         context.skp.choose_indikator(
             IndikatorChoice(
                 kode=chosen.kode,
@@ -319,7 +367,9 @@ class RhkInput:
     rhk_atasan: str | None = None
 
 
-def _rhk_items(deps: Deps, skp: Skp, inputs: Sequence[RhkInput], *, kategori: str, field_name: str) -> tuple[RhkItem, ...]:
+def _rhk_items(
+    deps: Deps, skp: Skp, inputs: Sequence[RhkInput], *, kategori: str, field_name: str
+) -> tuple[RhkItem, ...]:
     points_apply = _policy_periode(deps, skp.periode).competence_points is not None
     items = []
     for index, given in enumerate(inputs):
@@ -352,27 +402,55 @@ def _rhk_items(deps: Deps, skp: Skp, inputs: Sequence[RhkInput], *, kategori: st
     return tuple(items)
 
 
-async def save_pengembangan_kompetensi(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, rhk: Sequence[RhkInput]) -> SkpContext:
+async def save_pengembangan_kompetensi(
+    deps: Deps,
+    actor: Actor,
+    skp_id: uuid.UUID,
+    check_version: Callable[[int], None],
+    *,
+    rhk: Sequence[RhkInput],
+) -> SkpContext:
     return await _act(
-        deps, actor, skp_id, Action.EDIT, check_version,
+        deps,
+        actor,
+        skp_id,
+        Action.EDIT,
+        check_version,
         lambda c, _: c.skp.set_pengembangan_kompetensi(
             _rhk_items(deps, c.skp, rhk, kategori="pengembangan_kompetensi", field_name="rhk")
         ),
     )
 
 
-async def save_tugas_tambahan(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, rhk: Sequence[RhkInput]) -> SkpContext:
+async def save_tugas_tambahan(
+    deps: Deps,
+    actor: Actor,
+    skp_id: uuid.UUID,
+    check_version: Callable[[int], None],
+    *,
+    rhk: Sequence[RhkInput],
+) -> SkpContext:
     return await _act(
-        deps, actor, skp_id, Action.EDIT, check_version,
-        lambda c, _: c.skp.set_tugas_tambahan(_rhk_items(deps, c.skp, rhk, kategori="tugas_tambahan", field_name="rhk")),
+        deps,
+        actor,
+        skp_id,
+        Action.EDIT,
+        check_version,
+        lambda c, _: c.skp.set_tugas_tambahan(
+            _rhk_items(deps, c.skp, rhk, kategori="tugas_tambahan", field_name="rhk")
+        ),
     )
 
 
-async def save_perilaku_kerja(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]) -> SkpContext:
+async def save_perilaku_kerja(
+    deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]
+) -> SkpContext:
     return await _act(deps, actor, skp_id, Action.EDIT, check_version, lambda c, _: c.skp.confirm_perilaku())
 
 
-async def submit_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]) -> SkpContext:
+async def submit_skp(
+    deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]
+) -> SkpContext:
     def change(context: SkpContext, _: PlanningUnitOfWork) -> None:
         if context.atasan_id is None:
             raise StateConflict(
@@ -385,7 +463,9 @@ async def submit_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version:
     return await _act(deps, actor, skp_id, Action.SUBMIT, check_version, change)
 
 
-async def approve_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]) -> SkpContext:
+async def approve_skp(
+    deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]
+) -> SkpContext:
     berakhlak = tuple((v.kode, v.nama) for v in deps.catalog.berakhlak)
 
     def change(context: SkpContext, _: PlanningUnitOfWork) -> None:
@@ -395,7 +475,9 @@ async def approve_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version
     return await _act(deps, actor, skp_id, Action.APPROVE, check_version, change)
 
 
-async def return_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, catatan: str) -> SkpContext:
+async def return_skp(
+    deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, catatan: str
+) -> SkpContext:
     def change(context: SkpContext, _: PlanningUnitOfWork) -> None:
         assert actor.pegawai_id is not None
         context.skp.return_to_pegawai(at=deps.clock.now(), atasan_id=actor.pegawai_id, catatan=catatan)
@@ -403,19 +485,35 @@ async def return_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version:
     return await _act(deps, actor, skp_id, Action.RETURN, check_version, change)
 
 
-async def set_ekspektasi_khusus(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, values: dict[str, str]) -> SkpContext:
+async def set_ekspektasi_khusus(
+    deps: Deps,
+    actor: Actor,
+    skp_id: uuid.UUID,
+    check_version: Callable[[int], None],
+    *,
+    values: dict[str, str],
+) -> SkpContext:
     known = {v.kode for v in deps.catalog.berakhlak}
     return await _act(
-        deps, actor, skp_id, Action.SET_EKSPEKTASI, check_version,
+        deps,
+        actor,
+        skp_id,
+        Action.SET_EKSPEKTASI,
+        check_version,
         lambda c, _: c.skp.set_ekspektasi_khusus(values, known_values=known),
     )
 
 
-async def reset_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, alasan: str) -> SkpContext:
+async def reset_skp(
+    deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None], *, alasan: str
+) -> SkpContext:
     def change(context: SkpContext, uow: PlanningUnitOfWork) -> None:
         context.skp.reset(at=deps.clock.now(), alasan=alasan)
         uow.audit.record(
-            actor=actor.subject, action="skp.reset", target=str(context.skp.id), detail={"alasan": alasan.strip()}
+            actor=actor.subject,
+            action="skp.reset",
+            target=str(context.skp.id),
+            detail={"alasan": alasan.strip()},
         )
 
     # An operator's reset is the escape hatch for a plan approved by mistake: it is not bound to the window.
@@ -432,10 +530,17 @@ async def approval_queue(
     limit: int,
 ) -> list[tuple[Skp, Pegawai]]:
     if actor.pegawai_id is None or not actor.roles & {"kepala_sekolah", "pengawas"}:
-        raise Forbidden("only a kepala sekolah or a pengawas has an approval queue", rule="role.atasan_required")
+        raise Forbidden(
+            "only a kepala sekolah or a pengawas has an approval queue", rule="role.atasan_required"
+        )
     async with deps.uow() as uow:
         return await uow.skp.queue(
-            atasan_id=actor.pegawai_id, on=today(deps.clock), status=status, periode=periode, after=after, limit=limit
+            atasan_id=actor.pegawai_id,
+            on=today(deps.clock),
+            status=status,
+            periode=periode,
+            after=after,
+            limit=limit,
         )
 
 
@@ -489,14 +594,25 @@ def _outside(scope: str, kode_wilayah: str) -> bool:
     return not kode_wilayah.startswith(scope)
 
 
-async def _import_sekolah(uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: Sequence[Row], report: ImportReport) -> None:
+async def _import_sekolah(
+    uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: Sequence[Row], report: ImportReport
+) -> None:
     existing = await uow.roster.sekolah_by_npsns([r.npsn for r in rows if isinstance(r, SekolahRow)])
     for row in rows:
         assert isinstance(row, SekolahRow)
         if _outside(scope, row.kode_wilayah):
-            report.errors.append(RowError(row.line, "kode_wilayah", "roster.outside_region", "this school is outside your region"))
+            report.errors.append(
+                RowError(
+                    row.line, "kode_wilayah", "roster.outside_region", "this school is outside your region"
+                )
+            )
             continue
-        values = {"nama": row.nama, "kode_wilayah": row.kode_wilayah, "nama_wilayah": row.nama_wilayah, "prioritas_rapor": list(row.prioritas_rapor)}
+        values = {
+            "nama": row.nama,
+            "kode_wilayah": row.kode_wilayah,
+            "nama_wilayah": row.nama_wilayah,
+            "prioritas_rapor": list(row.prioritas_rapor),
+        }
         current = existing.get(row.npsn)
         if current is None:
             current = Sekolah(npsn=row.npsn, **values)
@@ -544,17 +660,25 @@ def _pegawai_event(pegawai: Pegawai, sekolah: Sekolah, changed: Sequence[str]) -
     )
 
 
-async def _import_pegawai(uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: Sequence[Row], report: ImportReport) -> None:
+async def _import_pegawai(
+    uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: Sequence[Row], report: ImportReport
+) -> None:
     pegawai_rows = [r for r in rows if isinstance(r, PegawaiRow)]
     existing = await uow.roster.pegawai_by_nips([r.nip for r in pegawai_rows])
     schools = await uow.roster.sekolah_by_npsns(sorted({r.npsn for r in pegawai_rows}))
     for row in pegawai_rows:
         sekolah = schools.get(row.npsn)
         if sekolah is None:
-            report.errors.append(RowError(row.line, "npsn", "pegawai.npsn_unknown", "no school with this NPSN; import it first"))
+            report.errors.append(
+                RowError(
+                    row.line, "npsn", "pegawai.npsn_unknown", "no school with this NPSN; import it first"
+                )
+            )
             continue
         if _outside(scope, sekolah.kode_wilayah):
-            report.errors.append(RowError(row.line, "npsn", "roster.outside_region", "this school is outside your region"))
+            report.errors.append(
+                RowError(row.line, "npsn", "roster.outside_region", "this school is outside your region")
+            )
             continue
         values = {
             "status": row.status.value,
@@ -596,9 +720,13 @@ _RELASI_RULES: dict[str, tuple[str | None, str | None, bool]] = {
 }
 
 
-async def _import_relasi(uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: Sequence[Row], report: ImportReport) -> None:
+async def _import_relasi(
+    uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: Sequence[Row], report: ImportReport
+) -> None:
     relasi_rows = [r for r in rows if isinstance(r, RelasiRow)]
-    people = await uow.roster.pegawai_by_nips(sorted({n for r in relasi_rows for n in (r.nip_pegawai, r.nip_atasan)}))
+    people = await uow.roster.pegawai_by_nips(
+        sorted({n for r in relasi_rows for n in (r.nip_pegawai, r.nip_atasan)})
+    )
     schools = await uow.roster.sekolah_by_npsns(sorted({p.npsn for p in people.values()}))
     existing = {
         (r.pegawai_id, r.atasan_id, r.peran_atasan, r.mulai): r
@@ -608,24 +736,54 @@ async def _import_relasi(uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: 
         pegawai, atasan = people.get(row.nip_pegawai), people.get(row.nip_atasan)
         if pegawai is None or atasan is None:
             missing = "nip_pegawai" if pegawai is None else "nip_atasan"
-            report.errors.append(RowError(row.line, missing, "relasi.nip_unknown", "no pegawai with this NIP; import pegawai first"))
+            report.errors.append(
+                RowError(
+                    row.line, missing, "relasi.nip_unknown", "no pegawai with this NIP; import pegawai first"
+                )
+            )
             continue
         if _outside(scope, schools[pegawai.npsn].kode_wilayah):
-            report.errors.append(RowError(row.line, "nip_pegawai", "roster.outside_region", "this pegawai is outside your region"))
+            report.errors.append(
+                RowError(
+                    row.line, "nip_pegawai", "roster.outside_region", "this pegawai is outside your region"
+                )
+            )
             continue
         atasan_gtk, pegawai_gtk, same_school = _RELASI_RULES[row.peran_atasan]
         if atasan_gtk and atasan.jenis_gtk != atasan_gtk:
-            report.errors.append(RowError(row.line, "nip_atasan", "relasi.atasan_jenis", f"a {row.peran_atasan} relation needs an atasan who is {atasan_gtk}"))
+            report.errors.append(
+                RowError(
+                    row.line,
+                    "nip_atasan",
+                    "relasi.atasan_jenis",
+                    f"a {row.peran_atasan} relation needs an atasan who is {atasan_gtk}",
+                )
+            )
             continue
         if pegawai_gtk and pegawai.jenis_gtk != pegawai_gtk:
-            report.errors.append(RowError(row.line, "nip_pegawai", "relasi.pegawai_jenis", f"a {row.peran_atasan} appraises only a {pegawai_gtk}"))
+            report.errors.append(
+                RowError(
+                    row.line,
+                    "nip_pegawai",
+                    "relasi.pegawai_jenis",
+                    f"a {row.peran_atasan} appraises only a {pegawai_gtk}",
+                )
+            )
             continue
         if same_school and atasan.npsn != pegawai.npsn:
-            report.errors.append(RowError(row.line, "nip_atasan", "relasi.other_school", "the atasan works at another school"))
+            report.errors.append(
+                RowError(row.line, "nip_atasan", "relasi.other_school", "the atasan works at another school")
+            )
             continue
         current = existing.get((pegawai.id, atasan.id, row.peran_atasan, row.mulai))
         if current is None:
-            current = Relasi(pegawai_id=pegawai.id, atasan_id=atasan.id, peran_atasan=row.peran_atasan, mulai=row.mulai, selesai=row.selesai)
+            current = Relasi(
+                pegawai_id=pegawai.id,
+                atasan_id=atasan.id,
+                peran_atasan=row.peran_atasan,
+                mulai=row.mulai,
+                selesai=row.selesai,
+            )
             uow.roster.add(current)
             existing[(pegawai.id, atasan.id, row.peran_atasan, row.mulai)] = current
             report.created += 1
@@ -657,7 +815,9 @@ async def _import_relasi(uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: 
 _BKN_FIELDS = ("nama", "pangkat_golongan", "jenjang_jabatan")
 
 
-async def apply_bkn_pegawai_changed(uow: PlanningUnitOfWork, *, nip: str, changes: dict[str, str | None]) -> bool:
+async def apply_bkn_pegawai_changed(
+    uow: PlanningUnitOfWork, *, nip: str, changes: dict[str, str | None]
+) -> bool:
     """SIASN is the source of truth for data diri: apply its changes to the roster. False if the NIP is unknown."""
     pegawai = await uow.roster.pegawai_by_nip(nip)
     if pegawai is None:

@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from planning.main import create_app
 from planning.settings import PlanningSettings
 from pmm_chassis.testing import Tokens, fresh_database, fresh_vhost, migrate, running
 from pmm_kernel.clock import WIB
+
 from tools.demo_roster import demo_region
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -75,7 +75,11 @@ def region():
 async def roster(client, tokens, region):
     """The demo region imported through the operator's CSV endpoints."""
     headers = {**tokens.headers(*OPERATOR, wilayah="3273"), "Content-Type": "text/csv"}
-    for kind, text in (("sekolah", region.sekolah_csv()), ("pegawai", region.pegawai_csv()), ("relasi", region.relasi_csv())):
+    for kind, text in (
+        ("sekolah", region.sekolah_csv()),
+        ("pegawai", region.pegawai_csv()),
+        ("relasi", region.relasi_csv()),
+    ):
         response = await client.post(f"/api/v1/roster/{kind}/csv", content=text, headers=headers)
         assert response.status_code == 200, response.text
         assert response.json()["errors"] == [], response.json()

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import aio_pika
 import pytest
-from sqlalchemy import text
-
 from planning.domain import events
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.consumer import PARKED_QUEUE_HEADER, PARKED_REASON_HEADER
@@ -18,6 +16,7 @@ from pmm_chassis.parking_cli import ParkingLot
 from pmm_chassis.testing import wait_for
 from pmm_contracts import encode, routing_key
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, ProfilChanges
+from sqlalchemy import text
 
 pytestmark = pytest.mark.integration
 
@@ -50,13 +49,21 @@ class Tap:
 
 def extension_event(kode: str = "2024-S1") -> events.WindowExtended:
     return events.WindowExtended(
-        extension_id=uuid.uuid4(), kode=kode, step="pelaksanaan", until=date(2024, 6, 30), wilayah="3273", alasan="uji", version=2
+        extension_id=uuid.uuid4(),
+        kode=kode,
+        step="pelaksanaan",
+        until=date(2024, 6, 30),
+        wilayah="3273",
+        alasan="uji",
+        version=2,
     )
 
 
 async def outbox_rows(app, where: str = "true") -> list[dict]:
     async with app.state.container.chassis.engine.connect() as conn:
-        rows = await conn.execute(text(f"SELECT event_id, routing_key, published_at FROM outbox_message WHERE {where}"))
+        rows = await conn.execute(
+            text(f"SELECT event_id, routing_key, published_at FROM outbox_message WHERE {where}")
+        )
         return [dict(r._mapping) for r in rows]
 
 
@@ -70,12 +77,23 @@ async def test_event_is_published_after_commit_and_never_after_rollback(app, set
         async with deps.uow() as uow:
             uow.record(rolled_back)  # leaves without commit: rolled back
 
-        await wait_for(lambda: _async(any(json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id) for m in tap.messages)))
+        await wait_for(
+            lambda: _async(
+                any(
+                    json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id)
+                    for m in tap.messages
+                )
+            )
+        )
         await asyncio.sleep(0.5)
         ids = [json.loads(m.body)["data"]["extension_id"] for m in tap.messages]
         assert ids.count(str(committed.extension_id)) == 1
         assert str(rolled_back.extension_id) not in ids
-        delivered = [m for m in tap.messages if json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id)][0]
+        delivered = [
+            m
+            for m in tap.messages
+            if json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id)
+        ][0]
         assert delivered.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
         assert delivered.routing_key == "planning.periode.window_extended.v1"
 
@@ -110,15 +128,27 @@ async def _async(value):
 
 
 def bkn_change(nip: str, *, event_id: uuid.UUID, pangkat: str) -> bytes:
-    data = BknPegawaiChangedV1(nip=nip, changes=ProfilChanges(pangkat_golongan=pangkat), siasn_updated_at=datetime.now(timezone.utc))
-    return encode(data, event_id=event_id, occurred_at=datetime.now(timezone.utc), aggregate_id=f"bkn_pegawai:{nip}", aggregate_version=1)
+    data = BknPegawaiChangedV1(
+        nip=nip, changes=ProfilChanges(pangkat_golongan=pangkat), siasn_updated_at=datetime.now(UTC)
+    )
+    return encode(
+        data,
+        event_id=event_id,
+        occurred_at=datetime.now(UTC),
+        aggregate_id=f"bkn_pegawai:{nip}",
+        aggregate_version=1,
+    )
 
 
-async def publish_raw(amqp_url: str, body: bytes, *, routing: str, message_id: str, queue: str | None = None, headers=None) -> None:
+async def publish_raw(
+    amqp_url: str, body: bytes, *, routing: str, message_id: str, queue: str | None = None, headers=None
+) -> None:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
-        message = aio_pika.Message(body, message_id=message_id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers=headers or {})
+        message = aio_pika.Message(
+            body, message_id=message_id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers=headers or {}
+        )
         if queue:
             await channel.default_exchange.publish(message, routing_key=queue)
         else:
@@ -128,7 +158,11 @@ async def publish_raw(amqp_url: str, body: bytes, *, routing: str, message_id: s
 
 async def pegawai_version(app, nip: str) -> tuple[int, str]:
     async with app.state.container.chassis.engine.connect() as conn:
-        row = (await conn.execute(text("SELECT version, pangkat_golongan FROM pegawai WHERE nip = :nip"), {"nip": nip})).one()
+        row = (
+            await conn.execute(
+                text("SELECT version, pangkat_golongan FROM pegawai WHERE nip = :nip"), {"nip": nip}
+            )
+        ).one()
         return row[0], row[1]
 
 
@@ -144,7 +178,11 @@ async def test_the_same_event_delivered_twice_has_one_effect(app, settings, rost
 
     async def applied():
         async with app.state.container.chassis.engine.connect() as conn:
-            return (await conn.execute(text("SELECT count(*) FROM inbox_message WHERE event_id = :e"), {"e": event_id})).scalar()
+            return (
+                await conn.execute(
+                    text("SELECT count(*) FROM inbox_message WHERE event_id = :e"), {"e": event_id}
+                )
+            ).scalar()
 
     await wait_for(applied)
     await asyncio.sleep(1.0)  # give the duplicate every chance to apply twice
@@ -166,7 +204,9 @@ async def pegawai_updates(app, nip: str) -> int:
         ).scalar()
 
 
-async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(app, settings, roster, monkeypatch):
+async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(
+    app, settings, roster, monkeypatch
+):
     from planning import usecases
 
     real = usecases.apply_bkn_pegawai_changed
@@ -181,14 +221,21 @@ async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(app
     monkeypatch.setattr(usecases, "apply_bkn_pegawai_changed", flaky)
     teacher = roster.schools[1].guru[1]
     event_id = uuid.uuid4()
-    await publish_raw(settings.amqp_url, bkn_change(teacher.nip, event_id=event_id, pangkat="III/c"), routing=routing_key(BknPegawaiChangedV1), message_id=str(event_id))
+    await publish_raw(
+        settings.amqp_url,
+        bkn_change(teacher.nip, event_id=event_id, pangkat="III/c"),
+        routing=routing_key(BknPegawaiChangedV1),
+        message_id=str(event_id),
+    )
     await wait_for(lambda: _pangkat_is(app, teacher.nip, "III/c"), timeout=20)
     assert len(calls) == 3
     assert calls[1] - calls[0] >= 0.9 and calls[2] - calls[1] >= 4.5  # the 1 s then the 5 s delay tier
     assert not await _has_parked(settings, str(event_id))
 
 
-async def test_a_persistent_bug_is_retried_a_few_times_then_parked_with_its_reason(app, settings, roster, monkeypatch):
+async def test_a_persistent_bug_is_retried_a_few_times_then_parked_with_its_reason(
+    app, settings, roster, monkeypatch
+):
     from planning import usecases
 
     calls = []
@@ -218,7 +265,9 @@ async def test_malformed_and_schema_breaking_messages_are_parked_with_their_reas
     key = routing_key(BknPegawaiChangedV1)
     malformed_id, breaking_id = str(uuid.uuid4()), str(uuid.uuid4())
     await publish_raw(settings.amqp_url, b"{this is not json", routing=key, message_id=malformed_id)
-    envelope = json.loads(bkn_change(roster.schools[0].guru[0].nip, event_id=uuid.UUID(breaking_id), pangkat="III/c"))
+    envelope = json.loads(
+        bkn_change(roster.schools[0].guru[0].nip, event_id=uuid.UUID(breaking_id), pangkat="III/c")
+    )
     del envelope["data"]["nip"]
     await publish_raw(settings.amqp_url, json.dumps(envelope).encode(), routing=key, message_id=breaking_id)
 
@@ -265,19 +314,30 @@ async def _pangkat_is(app, nip: str, pangkat: str) -> bool:
 async def test_http_request_and_resulting_publish_share_one_trace(app, client, tokens, trace_file):
     response = await client.post(
         "/api/v1/periode/2024-S1/perpanjangan",
-        json={"step": "pelaksanaan", "until": "2024-06-30", "wilayah": "3273", "alasan": "banjir di beberapa sekolah"},
+        json={
+            "step": "pelaksanaan",
+            "until": "2024-06-30",
+            "wilayah": "3273",
+            "alasan": "banjir di beberapa sekolah",
+        },
         headers=tokens.headers("op-3273", "operator", wilayah="3273"),
     )
     assert response.status_code == 201, response.text
 
     def spans():
         app.state.container.chassis.tracer_provider.force_flush()
-        return [json.loads(line) for line in trace_file.read_text().splitlines()] if trace_file.exists() else []
+        return (
+            [json.loads(line) for line in trace_file.read_text().splitlines()] if trace_file.exists() else []
+        )
 
     async def linked():
         all_spans = spans()
         http = [s for s in all_spans if s["kind"].endswith("SERVER") and "perpanjangan" in s["name"]]
-        publish = [s for s in all_spans if "window_extended" in s["name"] and s["kind"].endswith(("PRODUCER", "CLIENT"))]
+        publish = [
+            s
+            for s in all_spans
+            if "window_extended" in s["name"] and s["kind"].endswith(("PRODUCER", "CLIENT"))
+        ]
         if http and publish:
             shared = {s["trace_id"] for s in http} & {s["trace_id"] for s in publish}
             return shared or None

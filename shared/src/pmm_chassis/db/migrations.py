@@ -29,7 +29,10 @@ def create_chassis_tables_v1() -> None:
         sa.UniqueConstraint("event_id", name="uq_outbox_message_event_id"),
     )
     op.create_index(
-        "ix_outbox_message_unpublished", "outbox_message", ["id"], postgresql_where=sa.text("published_at IS NULL")
+        "ix_outbox_message_unpublished",
+        "outbox_message",
+        ["id"],
+        postgresql_where=sa.text("published_at IS NULL"),
     )
     op.create_index(
         "ix_outbox_message_unpublished_aggregate",
@@ -41,7 +44,9 @@ def create_chassis_tables_v1() -> None:
         "inbox_message",
         sa.Column("consumer", sa.String(), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
         sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox_message"),
     )
     op.create_table(

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
 from opentelemetry import propagate
+from pmm_contracts import EventData, encode, routing_key
+from pmm_kernel.clock import Clock
 from sqlalchemy import insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pmm_chassis.db.tables import InboxMessage, OutboxMessage
-from pmm_contracts import EventData, encode, routing_key
-from pmm_kernel.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,9 @@ class UnitOfWork:
         rows = [self._outbox_row(self._to_contract(event)) for event in self._harvest()]
         if rows:
             await self.session.execute(insert(OutboxMessage), rows)
-            await self.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)})
+            await self.session.execute(
+                text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
+            )
         await self.session.commit()
         self.committed = True
 

@@ -15,12 +15,12 @@ from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from pmm_kernel.errors import InvalidValue, StateConflict
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pmm_chassis.db.tables import IdempotencyRecord
-from pmm_kernel.errors import InvalidValue, StateConflict
 
 HEADER = "Idempotency-Key"
 ABANDONED_AFTER = timedelta(seconds=60)
@@ -38,7 +38,9 @@ async def idempotent(
     if key is None:
         return await compute()
     if not _KEY.match(key):
-        raise InvalidValue("Idempotency-Key must be 1-200 visible ASCII characters", rule="idempotency.key", field=HEADER)
+        raise InvalidValue(
+            "Idempotency-Key must be 1-200 visible ASCII characters", rule="idempotency.key", field=HEADER
+        )
     request_hash = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + await request.body()
     ).hexdigest()
@@ -86,7 +88,9 @@ async def idempotent(
     except BaseException:
         async with sessions() as session:
             await session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.actor == actor, IdempotencyRecord.key == key)
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.actor == actor, IdempotencyRecord.key == key
+                )
             )
             await session.commit()
         raise
@@ -102,5 +106,9 @@ async def idempotent(
     return response
 
 
-def json_response(payload: object, *, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(json.loads(json.dumps(payload, default=str)), status_code=status_code, headers=headers)
+def json_response(
+    payload: object, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        json.loads(json.dumps(payload, default=str)), status_code=status_code, headers=headers
+    )

@@ -7,9 +7,8 @@ import binascii
 import json
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
-
 from pmm_kernel.errors import InvalidValue
+from pydantic import BaseModel
 
 T = TypeVar("T")
 
@@ -30,7 +29,9 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor") from exc
+        raise InvalidValue(
+            "cursor is not one this API returned", rule="pagination.cursor", field="cursor"
+        ) from exc
     if not isinstance(value, dict):
         raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
     return value

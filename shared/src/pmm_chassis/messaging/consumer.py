@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitMessage
+from pmm_contracts import ContractViolation, Event, EventData, decode, routing_key
 
 from pmm_chassis import metrics
 from pmm_chassis.db.uow import AlreadyProcessed, UnitOfWork
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.failures import describe, is_transient
-from pmm_contracts import ContractViolation, Event, EventData, decode, routing_key
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,9 @@ class Consumer:
             return "parked"
         handler = self._handlers.get(type(event.data))
         if handler is None:
-            await self.park(msg, f"{self.service} has no handler for {event.envelope.type} v{event.envelope.version}")
+            await self.park(
+                msg, f"{self.service} has no handler for {event.envelope.type} v{event.envelope.version}"
+            )
             return "parked"
         try:
             async with self._uow_factory().claiming(self.name, event.envelope.event_id) as uow:
@@ -115,7 +117,11 @@ class Consumer:
     async def _after_failure(self, msg: RabbitMessage, event: Event, exc: Exception) -> str:
         attempt = _attempt(msg) + 1
         reason = describe(exc)
-        context = {"event_type": event.envelope.type, "event_id": str(event.envelope.event_id), "attempt": attempt}
+        context = {
+            "event_type": event.envelope.type,
+            "event_id": str(event.envelope.event_id),
+            "attempt": attempt,
+        }
         if is_transient(exc):
             logger.warning("transient failure, retrying", extra={**context, "reason": reason})
             await self.retry(msg, attempt, reason)
@@ -132,7 +138,9 @@ class Consumer:
         seconds = topology.delay_seconds_for(attempt)
         await self._require_broker().publish(
             msg.body,
-            exchange=RabbitExchange(topology.delay_exchange_name(seconds), type=ExchangeType.FANOUT, declare=False),
+            exchange=RabbitExchange(
+                topology.delay_exchange_name(seconds), type=ExchangeType.FANOUT, declare=False
+            ),
             routing_key=self.queue_name,
             persist=True,
             message_id=msg.message_id,
@@ -152,7 +160,7 @@ class Consumer:
                 **_plain_headers(msg),
                 PARKED_REASON_HEADER: reason,
                 PARKED_QUEUE_HEADER: self.queue_name,
-                PARKED_AT_HEADER: datetime.now(timezone.utc).isoformat(),
+                PARKED_AT_HEADER: datetime.now(UTC).isoformat(),
                 ORIGINAL_KEY_HEADER: msg.raw_message.routing_key or "",
             },
         )
@@ -172,7 +180,11 @@ def _attempt(msg: RabbitMessage) -> int:
 
 def _plain_headers(msg: RabbitMessage) -> dict[str, Any]:
     # RabbitMQ's own bookkeeping (x-death, delivery count) must not travel with a re-published copy.
-    return {k: v for k, v in msg.headers.items() if not k.startswith(("x-death", "x-first-death", "x-last-death", "x-delivery"))}
+    return {
+        k: v
+        for k, v in msg.headers.items()
+        if not k.startswith(("x-death", "x-first-death", "x-last-death", "x-delivery"))
+    }
 
 
 async def _quietly(awaitable: Awaitable[Any]) -> None:

@@ -31,7 +31,13 @@ def is_transient(exc: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(
             current,
-            (ConnectionError, OSError, asyncio.TimeoutError, aiormq.exceptions.AMQPConnectionError, *_TRANSIENT_PG),
+            (
+                ConnectionError,
+                OSError,
+                asyncio.TimeoutError,
+                aiormq.exceptions.AMQPConnectionError,
+                *_TRANSIENT_PG,
+            ),
         ):
             return True
         if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:

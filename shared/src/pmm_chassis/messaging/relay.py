@@ -86,7 +86,7 @@ class OutboxRelay:
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, timeout=10)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
         await self._close()
 
@@ -121,7 +121,7 @@ class OutboxRelay:
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self._housekeeping()
 
     async def _connect(self) -> None:
@@ -156,7 +156,9 @@ class OutboxRelay:
                 )
             for row_id, reason in failed:
                 await conn.execute(
-                    "UPDATE outbox_message SET attempts = attempts + 1, last_error = $2 WHERE id = $1", row_id, reason
+                    "UPDATE outbox_message SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                    row_id,
+                    reason,
                 )
         if failed:
             raise RuntimeError(f"{len(failed)} outbox rows not published: {failed[0][1]}")

@@ -58,7 +58,8 @@ class ExtendWindowIn(Request):
     step: Kode
     until: date
     wilayah: Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{2})?$")] | None = Field(
-        default=None, description="kode wilayah: a province (2 digits) or kab/kota (4); omit for your whole scope"
+        default=None,
+        description="kode wilayah: a province (2 digits) or kab/kota (4); omit for your whole scope",
     )
     alasan: ShortText
 
@@ -114,7 +115,9 @@ class SkpOut(BaseModel):
             tugas_tambahan=[_plain(i) for i in skp.tugas_tambahan],
             perilaku_kerja={
                 "dikonfirmasi": skp.perilaku_dikonfirmasi,
-                "nilai": [{**v, "ekspektasi_khusus": skp.ekspektasi_khusus.get(v["kode"])} for v in berakhlak],
+                "nilai": [
+                    {**v, "ekspektasi_khusus": skp.ekspektasi_khusus.get(v["kode"])} for v in berakhlak
+                ],
             },
             catatan_atasan=skp.catatan_atasan,
             submitted_at=skp.submitted_at,

@@ -8,14 +8,14 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
+from pmm_kernel.errors import StaleVersion
+from pmm_kernel.windows import Extension
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planning.db.tables import AuditLog, Pegawai, Periode, Relasi, Sekolah, SkpRow, WindowExtension
 from planning.domain.skp import DataDiri, IndikatorChoice, RhkItem, Skp, SkpStatus
-from pmm_kernel.errors import StaleVersion
-from pmm_kernel.windows import Extension
 
 
 class SkpRepository:
@@ -47,7 +47,9 @@ class SkpRepository:
             .values(**_columns(skp), updated_at=func.now())
         )
         if result.rowcount != 1:
-            raise StaleVersion("the plan changed while you were editing it; reload", rule="skp.concurrent_change")
+            raise StaleVersion(
+                "the plan changed while you were editing it; reload", rule="skp.concurrent_change"
+            )
 
     async def queue(
         self,
@@ -179,7 +181,9 @@ class RosterRepository:
         if not pegawai_ids:
             return []
         return list(
-            (await self._session.execute(select(Relasi).where(Relasi.pegawai_id.in_(list(pegawai_ids))))).scalars()
+            (
+                await self._session.execute(select(Relasi).where(Relasi.pegawai_id.in_(list(pegawai_ids))))
+            ).scalars()
         )
 
     async def current_atasan(self, pegawai_id: uuid.UUID, on: date) -> tuple[uuid.UUID, str] | None:
@@ -212,7 +216,9 @@ class PeriodeRepository:
         return set((await self._session.execute(select(Periode.kode))).scalars())
 
     async def extensions(self, kode: str) -> list[Extension]:
-        rows = (await self._session.execute(select(WindowExtension).where(WindowExtension.kode == kode))).scalars()
+        rows = (
+            await self._session.execute(select(WindowExtension).where(WindowExtension.kode == kode))
+        ).scalars()
         return [Extension(step=r.step, until=r.until, region=r.wilayah, reason=r.alasan) for r in rows]
 
     def add(self, row: Any) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from pmm_chassis.db.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pmm_chassis.db.uow import UnitOfWork
 from planning.db.repository import AuditRepository, PeriodeRepository, RosterRepository, SkpRepository
 
 

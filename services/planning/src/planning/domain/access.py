@@ -7,14 +7,15 @@ see but not act on is forbidden (403).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from uuid import UUID
 
-from planning.domain.skp import Action
 from pmm_kernel.errors import Forbidden, NotFound
 
+from planning.domain.skp import Action
 
-class Relation(str, Enum):
+
+class Relation(StrEnum):
     OWNER = "owner"  # the pegawai whose plan it is
     ATASAN = "atasan"  # holds the appraising relation to that pegawai today
     OPERATOR = "operator"  # an operator whose region contains the pegawai's school
@@ -49,11 +50,7 @@ def relation_to(
 ) -> Relation:
     if actor.pegawai_id is not None and actor.pegawai_id == owner_id:
         return Relation.OWNER
-    if (
-        actor.pegawai_id is not None
-        and actor.pegawai_id == current_atasan_id
-        and actor.roles & ATASAN_ROLES
-    ):
+    if actor.pegawai_id is not None and actor.pegawai_id == current_atasan_id and actor.roles & ATASAN_ROLES:
         return Relation.ATASAN
     if "operator" in actor.roles and actor.wilayah is not None and kode_wilayah.startswith(actor.wilayah):
         return Relation.OPERATOR

@@ -204,8 +204,15 @@ def _default_directory() -> Traversable:
 # --- reading a file -------------------------------------------------------------------------------
 
 _POLICY_KEYS = {
-    "applies_from", "source", "version", "evidence_upload", "competence_points", "data_update_step",
-    "annual_evaluation_considers_periods", "annual_evaluation", "periods",
+    "applies_from",
+    "source",
+    "version",
+    "evidence_upload",
+    "competence_points",
+    "data_update_step",
+    "annual_evaluation_considers_periods",
+    "annual_evaluation",
+    "periods",
 }
 _PERIOD_KEYS = {"suffix", "nama", "jenis", "mulai", "selesai", "windows"}
 _WINDOW_KEYS = {"opens", "closes", "late_until"}

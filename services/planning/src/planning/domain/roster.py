@@ -24,19 +24,27 @@ from planning.domain.catalog import INDICATOR_CODE
 
 JENJANG = ("Ahli Pertama", "Ahli Muda", "Ahli Madya", "Ahli Utama")
 JENIS_GTK = (
-    "Guru Mapel", "Guru Kelas", "Guru BK", "Guru Pengganti", "Guru TIK", "Guru Pendamping",
-    "Guru Pendamping Khusus", "Guru Pembimbing Khusus", "Play Group Teacher", "Kindergarten Teacher",
-    "Kepala Sekolah", "Pengawas Sekolah",
+    "Guru Mapel",
+    "Guru Kelas",
+    "Guru BK",
+    "Guru Pengganti",
+    "Guru TIK",
+    "Guru Pendamping",
+    "Guru Pendamping Khusus",
+    "Guru Pembimbing Khusus",
+    "Play Group Teacher",
+    "Kindergarten Teacher",
+    "Kepala Sekolah",
+    "Pengawas Sekolah",
 )
 PERAN_ATASAN = ("kepala_sekolah", "plt_kepala_sekolah", "pengawas")
 
 _PNS_GOLONGAN = frozenset(
-    f"{ruang}/{huruf}" for ruang, letters in (("I", "abcd"), ("II", "abcd"), ("III", "abcd"), ("IV", "abcde"))
+    f"{ruang}/{huruf}"
+    for ruang, letters in (("I", "abcd"), ("II", "abcd"), ("III", "abcd"), ("IV", "abcde"))
     for huruf in letters
 )
-_PPPK_GOLONGAN = frozenset(
-    "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII".split()
-)
+_PPPK_GOLONGAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII".split())
 
 # Which golongan fits which jenjang of the guru functional position. PNS from PermenPANRB 1/2023;
 # PPPK is an assumption (one golongan per jenjang, none known for Ahli Utama): correct it here.
@@ -245,8 +253,11 @@ def _sekolah(cells: _Cells, today: date) -> SekolahRow | None:
         if not kode:
             continue  # a trailing ';' is common in hand-made lists
         if not INDICATOR_CODE.fullmatch(kode):
-            cells.error("prioritas_rapor", "sekolah.prioritas_rapor",
-                        "prioritas_rapor holds indicator codes like D.1 or D.1.3, separated by ';'")
+            cells.error(
+                "prioritas_rapor",
+                "sekolah.prioritas_rapor",
+                "prioritas_rapor holds indicator codes like D.1 or D.1.3, separated by ';'",
+            )
             break
         if kode not in prioritas:
             prioritas.append(kode)
@@ -280,8 +291,9 @@ def _pegawai(cells: _Cells, today: date) -> PegawaiRow | None:
         fits = GOLONGAN_JENJANG.get((status, jenjang or ""), frozenset())
         if jenjang is not None and golongan is not None and golongan not in fits:
             allowed = f"golongan {', '.join(sorted(fits))}" if fits else "no golongan defined"
-            cells.error("pangkat_golongan", "pegawai.golongan_jenjang",
-                        f"a {status.value} {jenjang} has {allowed}")
+            cells.error(
+                "pangkat_golongan", "pegawai.golongan_jenjang", f"a {status.value} {jenjang} has {allowed}"
+            )
     if cells.errors or status is None or jenis_gtk is None:
         return None
     return PegawaiRow(cells.line, nip, status, nama, golongan, jenjang, jenis_gtk, npsn, identitas)
@@ -301,8 +313,11 @@ def _golongan(cells: _Cells, status: AsnStatus) -> str | None:
     code = f"{ruang.upper()}/{huruf.lower()}" if huruf else ruang.upper()
     valid, example = (_PPPK_GOLONGAN, "IX") if status is AsnStatus.PPPK else (_PNS_GOLONGAN, "III/b")
     if code not in valid:
-        cells.error("pangkat_golongan", "pegawai.pangkat_golongan",
-                    f"pangkat_golongan must be a {status.value} golongan code such as {example}")
+        cells.error(
+            "pangkat_golongan",
+            "pegawai.pangkat_golongan",
+            f"pangkat_golongan must be a {status.value} golongan code such as {example}",
+        )
         return None
     return code
 
@@ -381,9 +396,7 @@ def _records(reader: Any) -> Iterable[tuple[int, list[str]]]:
         previous = reader.line_num
 
 
-def _header_errors(
-    header: list[str], required: tuple[str, ...], optional: tuple[str, ...]
-) -> list[RowError]:
+def _header_errors(header: list[str], required: tuple[str, ...], optional: tuple[str, ...]) -> list[RowError]:
     errors = []
     seen: set[str] = set()
     for col in header:

@@ -12,22 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from planning.domain import events
 from pmm_kernel.errors import InvalidValue, StateConflict
 
+from planning.domain import events
 
-class SkpStatus(str, Enum):
+
+class SkpStatus(StrEnum):
     DRAFT = "DRAFT"
     DIAJUKAN = "DIAJUKAN"
     DISETUJUI = "DISETUJUI"
     DIKEMBALIKAN = "DIKEMBALIKAN"
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     EDIT = "edit"
     SUBMIT = "submit"
     APPROVE = "approve"
@@ -120,13 +121,14 @@ class Skp:
     # --- the six steps (each a draft save) ----------------------------------------------------------------
 
     def confirm_data_diri(self, *, sesuai: bool, catatan: str | None) -> None:
-        self._move(Action.EDIT)
+        target = next_status(self.status, Action.EDIT)
         if not sesuai and not (catatan and catatan.strip()):
             raise InvalidValue(
                 "say what is wrong in your personal data so the operator can correct it",
                 rule="skp.data_diri_note_required",
                 field="catatan",
             )
+        self._enter(target)
         self.data_diri = DataDiri(sesuai=sesuai, catatan=(catatan or "").strip() or None)
 
     def choose_indikator(self, choice: IndikatorChoice) -> None:
@@ -134,12 +136,16 @@ class Skp:
         self.indikator = choice
 
     def set_pengembangan_kompetensi(self, items: tuple[RhkItem, ...]) -> None:
-        self._move(Action.EDIT)
-        self.pengembangan_kompetensi = _unique(items, "pengembangan_kompetensi")
+        target = next_status(self.status, Action.EDIT)
+        checked = _unique(items, "pengembangan_kompetensi")
+        self._enter(target)
+        self.pengembangan_kompetensi = checked
 
     def set_tugas_tambahan(self, items: tuple[RhkItem, ...]) -> None:
-        self._move(Action.EDIT)
-        self.tugas_tambahan = _unique(items, "tugas_tambahan")
+        target = next_status(self.status, Action.EDIT)
+        checked = _unique(items, "tugas_tambahan")
+        self._enter(target)
+        self.tugas_tambahan = checked
 
     def confirm_perilaku(self) -> None:
         self._move(Action.EDIT)
@@ -197,12 +203,15 @@ class Skp:
         self.events.append(events.SkpReturned(skp=self._snapshot(), at=at, catatan=note))
 
     def set_ekspektasi_khusus(self, values: dict[str, str], *, known_values: set[str]) -> None:
-        self._move(Action.SET_EKSPEKTASI)
+        target = next_status(self.status, Action.SET_EKSPEKTASI)
         unknown = sorted(set(values) - known_values)
         if unknown:
             raise InvalidValue(
-                f"not a BerAKHLAK value: {', '.join(unknown)}", rule="katalog.berakhlak_unknown", field="ekspektasi_khusus"
+                f"not a BerAKHLAK value: {', '.join(unknown)}",
+                rule="katalog.berakhlak_unknown",
+                field="ekspektasi_khusus",
             )
+        self._enter(target)
         self.ekspektasi_khusus = {k: v.strip() for k, v in values.items() if v and v.strip()}
 
     def reset(self, *, at: datetime, alasan: str) -> None:
@@ -232,7 +241,11 @@ class Skp:
         return missing
 
     def _move(self, action: Action) -> None:
-        self.status = next_status(self.status, action)
+        self._enter(next_status(self.status, action))
+
+    def _enter(self, target: SkpStatus) -> None:
+        # Only once every check has passed: a refused command leaves the plan, and its version, as it was.
+        self.status = target
         self._changed()
 
     def _changed(self) -> None:
@@ -247,7 +260,9 @@ def _unique(items: tuple[RhkItem, ...], field_name: str) -> tuple[RhkItem, ...]:
     for index, item in enumerate(items):
         if item.kode in seen:
             raise InvalidValue(
-                f"RHK {item.kode} is listed twice", rule="skp.rhk_duplicate", field=f"{field_name}[{index}].kode"
+                f"RHK {item.kode} is listed twice",
+                rule="skp.rhk_duplicate",
+                field=f"{field_name}[{index}].kode",
             )
         if item.target_kuantitas < 1:
             raise InvalidValue(

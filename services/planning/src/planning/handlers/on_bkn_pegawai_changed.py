@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from planning import usecases
-from planning.db.uow import PlanningUnitOfWork
 from pmm_contracts import Event
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1
+
+from planning import usecases
+from planning.db.uow import PlanningUnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -18,4 +19,7 @@ async def on_bkn_pegawai_changed(event: Event, uow: PlanningUnitOfWork) -> None:
     applied = await usecases.apply_bkn_pegawai_changed(uow, nip=data.nip, changes=data.changes.model_dump())
     if not applied:
         # Not an error of the message: BKN knows someone the roster does not (yet). Recorded, not retried.
-        logger.warning("BKN profile change for a pegawai not in the roster", extra={"event_id": str(event.envelope.event_id)})
+        logger.warning(
+            "BKN profile change for a pegawai not in the roster",
+            extra={"event_id": str(event.envelope.event_id)},
+        )
