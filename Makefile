@@ -1,0 +1,83 @@
+# PMM Kinerja: everyday commands. `make demo` and `make test` are the quick start; `make help` lists all.
+# Works with no standard input (CI runs it from .ci/run on a fresh clone).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Reinstall when the lock or any package definition changes, and only then.
+STAMP := $(VENV)/.installed
+PACKAGES := shared $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+PACKAGE_DEFS := $(addsuffix /pyproject.toml,$(PACKAGES))
+# The interpreter the venv is made from: python3.11, else a python3 that is 3.11 or newer.
+PYTHON ?= $(shell for p in python3.11 python3; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
+	    command -v $$p; break; fi; done)
+PIP_FLAGS := --disable-pip-version-check --no-input --quiet
+
+DEMO_ARGS ?=
+# `make demo KEEP=1` leaves the stack running after the demo (tools/demo.py reads it).
+export KEEP
+
+.PHONY: help venv up down status logs demo test lint lock compose-check clean
+
+help:
+	@echo "make demo           run a whole demo semester against the local stack (KEEP=1 leaves it up)"
+	@echo "make test           unit, integration, end-to-end and deploy tests"
+	@echo "make up|down|status start, stop or show the local stack (tools/services.toml)"
+	@echo "make logs SERVICE=planning   tail one process's log"
+	@echo "make lint           ruff"
+	@echo "make lock           re-pin requirements.in into requirements.lock (with hashes)"
+	@echo "make compose-check  validate docker-compose.yml and deploy/"
+	@echo "make clean          stop the stack, remove run files and caches (keeps .venv)"
+
+venv: $(STAMP)
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "make: need python3.11 (or a python3 >= 3.11) on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.lock $(PACKAGE_DEFS) | $(PY)
+	$(PY) -m pip install $(PIP_FLAGS) --require-hashes -r requirements.lock
+	$(PY) -m pip install $(PIP_FLAGS) --no-deps $(addprefix -e ,$(PACKAGES))
+	@touch $@
+
+up: venv
+	$(PY) -m tools.stack up
+
+down:
+	@if [ -x $(PY) ]; then $(PY) -m tools.stack down; fi
+
+status: venv
+	$(PY) -m tools.stack status
+
+logs: venv
+	@test -n "$(SERVICE)" || { echo "usage: make logs SERVICE=planning" >&2; exit 2; }
+	$(PY) -m tools.stack logs $(SERVICE) --follow
+
+demo: venv
+	$(PY) -m tools.demo $(DEMO_ARGS)
+
+test: venv
+	$(PY) -m tools.stack infra
+	$(VENV)/bin/pytest shared/tests services/*/tests tests -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+lock: | $(PY)
+	@test -x $(VENV)/bin/uv || $(PY) -m pip install $(PIP_FLAGS) uv
+	$(VENV)/bin/uv pip compile requirements.in --generate-hashes --python-version 3.11 -o requirements.lock
+
+compose-check: venv
+	@if command -v docker-compose >/dev/null 2>&1; then docker-compose -f docker-compose.yml config -q; \
+	elif docker compose version >/dev/null 2>&1; then docker compose -f docker-compose.yml config -q; \
+	else echo "no docker-compose here: the deploy tests check the file's structure only"; fi
+	$(VENV)/bin/pytest tests/deploy -q
+
+clean: down
+	rm -rf .run .pytest_cache .ruff_cache .hypothesis build
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

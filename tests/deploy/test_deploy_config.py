@@ -1,0 +1,567 @@
+"""The deployment files held to tools/services.toml and to each other.
+
+The registry says which services exist (port, database, consumer queue); docker-compose.yml,
+deploy/k8s, deploy/prometheus and deploy/otel must each carry every enabled one, with the settings
+the chassis reads. External validators run when they are installed (docker-compose, kubectl,
+hadolint); without them the structural checks here still run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `tools` is a top-level package of the repository, not an installed one
+    sys.path.insert(0, str(ROOT))
+
+from pmm_kernel.clock import FileClock  # noqa: E402
+
+from tools.stack import ISSUER, ServiceSpec, Stack, _postgres_answers, load_registry  # noqa: E402
+
+REGISTRY = load_registry(ROOT / "tools" / "services.toml")
+ENABLED = REGISTRY.enabled
+WITH_DATABASE = [s for s in ENABLED if s.database]
+WITH_QUEUE = [s for s in ENABLED if s.consumer_queue]
+DEPLOY_YAML = sorted(ROOT.glob("deploy/**/*.yaml")) + sorted(ROOT.glob("deploy/**/*.yml"))
+OVERLAY = ROOT / "deploy" / "k8s" / "overlays" / "production"
+WITHOUT_KEDA = ROOT / "deploy" / "k8s" / "components" / "cpu-hpa-instead-of-keda"
+# Settings that only make sense on a developer machine: a production file must not set them.
+DEV_ONLY = {"CLOCK_FILE", "OTEL_FILE"}
+
+
+def names(specs: list[ServiceSpec]) -> list[str]:
+    return [s.name for s in specs]
+
+
+def known_settings(spec: ServiceSpec) -> set[str]:
+    """Every variable the local stack sets for the service, plus the production-only exporter endpoint."""
+    stack = Stack(ROOT, services=[spec.name])
+    return set(stack.env_for(spec.name)) | {f"{spec.env_prefix}_OTEL_ENDPOINT"}
+
+
+def required_in_production(spec: ServiceSpec) -> set[str]:
+    keys = {"ENVIRONMENT", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE", "OTEL_EXPORTER", "OTEL_ENDPOINT"}
+    keys |= {"DATABASE_URL"} if spec.database else set()
+    keys |= {"AMQP_URL"} if spec.broker else set()
+    return {f"{spec.env_prefix}_{k}" for k in keys}
+
+
+# --- every file parses ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [*DEPLOY_YAML, ROOT / "docker-compose.yml"], ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_deploy_yaml_parses_into_mappings(path: Path) -> None:
+    documents = list(yaml.safe_load_all(path.read_text()))
+    assert documents, path
+    assert all(isinstance(d, dict) and d for d in documents), path
+
+
+def test_deploy_directory_is_not_empty() -> None:
+    # Guards the parametrisation above: a glob that matched nothing would test nothing.
+    assert len(DEPLOY_YAML) >= 10
+
+
+@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+def test_an_enabled_service_exists_in_the_repository(spec: ServiceSpec) -> None:
+    assert (ROOT / "services" / spec.name / "pyproject.toml").exists()
+    assert (ROOT / "services" / spec.name / "src" / spec.package / "__init__.py").exists()
+
+
+# --- docker-compose.yml --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+def test_compose_runs_each_service_from_its_image_on_its_port(compose: dict, spec: ServiceSpec) -> None:
+    service = compose["services"][spec.name]
+    assert service["build"]["dockerfile"] == "deploy/docker/service.Dockerfile"
+    assert service["build"]["args"]["SERVICE"] == spec.package
+    assert f"{spec.port}:{spec.port}" in service["ports"]
+    assert service["environment"]["PORT"] == str(spec.port)
+    probe = " ".join(service["healthcheck"]["test"])
+    assert f"127.0.0.1:{spec.port}{spec.ready_path}" in probe
+
+
+@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+def test_compose_settings_are_production_and_spelled_as_the_chassis_reads_them(
+    compose: dict, spec: ServiceSpec
+) -> None:
+    env = compose["services"][spec.name]["environment"]
+    settings = {k for k in env if k.startswith(spec.env_prefix + "_")}
+    assert settings <= known_settings(spec), settings - known_settings(spec)
+    assert required_in_production(spec) <= settings
+    assert not {f"{spec.env_prefix}_{k}" for k in DEV_ONLY} & settings
+    assert env[f"{spec.env_prefix}_ENVIRONMENT"] == "production"
+    assert env[f"{spec.env_prefix}_OTEL_EXPORTER"] == "otlp"
+    assert env[f"{spec.env_prefix}_OTEL_ENDPOINT"].startswith("http://otel-collector:4318/")
+
+
+@pytest.mark.parametrize("spec", WITH_DATABASE, ids=names(WITH_DATABASE))
+def test_compose_migrates_before_the_service_starts(compose: dict, spec: ServiceSpec) -> None:
+    services = compose["services"]
+    migrate = services[f"{spec.name}-migrate"]
+    assert migrate["command"] == ["alembic", "-c", f"services/{spec.name}/alembic.ini", "upgrade", "head"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert migrate["image"] == services[spec.name]["image"]
+    assert f"/{spec.database}" in migrate["environment"][f"{spec.env_prefix}_DATABASE_URL"]
+    depends = services[spec.name]["depends_on"]
+    assert depends[f"{spec.name}-migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_compose_long_running_services_all_have_healthchecks(compose: dict) -> None:
+    # The collector's image has no shell or client to run a check with; Prometheus watches it instead.
+    explained = {"otel-collector"}
+    for name, service in compose["services"].items():
+        if service.get("restart") == "no":
+            continue
+        check = service.get("healthcheck", {})
+        if name in explained:
+            assert check.get("disable") is True, name
+        else:
+            assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+
+
+def test_compose_dev_issuer_only_under_the_dev_profile(compose: dict) -> None:
+    issuer = compose["services"]["dev-issuer"]
+    assert issuer["profiles"] == ["dev"]
+    assert issuer["environment"]["PMM_ENVIRONMENT"] == "development"
+    for name, service in compose["services"].items():
+        if name != "dev-issuer":
+            assert "dev" not in service.get("profiles", []), name
+
+
+def test_compose_postgres_creates_a_database_for_every_service(compose: dict) -> None:
+    postgres = compose["services"]["postgres"]
+    assert postgres["image"].startswith("postgres:15")
+    assert any(
+        v.startswith("./deploy/postgres/init-databases.sh:/docker-entrypoint-initdb.d/") for v in postgres["volumes"]
+    )
+    listed = postgres["environment"]["PMM_SERVICES"].split()
+    every_database = [s for s in REGISTRY.services.values() if s.database]
+    for spec in every_database:
+        assert spec.database == f"pmm_{spec.name}"  # init-databases.sh names them so
+        assert spec.name in listed
+        assert f"{spec.name.upper()}_DB_PASSWORD" in postgres["environment"]
+
+
+def test_compose_rabbitmq_is_3_13_with_management(compose: dict) -> None:
+    assert compose["services"]["rabbitmq"]["image"] == "rabbitmq:3.13-management"
+
+
+def _compose_binary() -> list[str] | None:
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    return None
+
+
+@pytest.mark.parametrize("profile", [[], ["--profile", "dev"]], ids=["default", "dev"])
+def test_docker_compose_accepts_the_file(profile: list[str]) -> None:
+    binary = _compose_binary()
+    if binary is None:
+        pytest.skip("neither docker-compose nor `docker compose` is installed")
+    done = subprocess.run(
+        [*binary, "-f", str(ROOT / "docker-compose.yml"), *profile, "config", "-q"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+# --- the image -----------------------------------------------------------------------------------
+
+
+DOCKERFILE = ROOT / "deploy" / "docker" / "service.Dockerfile"
+
+
+def test_dockerfile_installs_the_hashed_lock_and_runs_as_the_uid_kubernetes_expects() -> None:
+    text = DOCKERFILE.read_text()
+    stages = [line.split()[1] for line in text.splitlines() if line.startswith("FROM ")]
+    assert stages and all(s == "python:3.11-slim" for s in stages)
+    assert "ARG SERVICE" in text
+    assert "--require-hashes" in text and "requirements.lock" in text
+    users = [line.split()[1] for line in text.splitlines() if line.startswith("USER ")]
+    assert users == ["10001:10001"]
+    assert '${SERVICE}.main:create_app\\" --factory' in text
+
+
+def test_hadolint_accepts_the_dockerfile() -> None:
+    if shutil.which("hadolint") is None:
+        pytest.skip("hadolint is not installed")
+    done = subprocess.run(["hadolint", str(DOCKERFILE)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- Kubernetes ----------------------------------------------------------------------------------
+
+
+def _kustomize(directory: Path) -> list[dict[str, Any]]:
+    """The overlay's manifests: `kubectl kustomize` when installed, else a small resolver of our own."""
+    if shutil.which("kubectl"):
+        done = subprocess.run(["kubectl", "kustomize", str(directory)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return [d for d in yaml.safe_load_all(done.stdout) if d]
+    return _resolve(directory)
+
+
+def _resolve(directory: Path) -> list[dict[str, Any]]:
+    """Follows `resources`, builds `configMapGenerator` maps and applies `images`: enough to check what
+    this repository's kustomizations contain (every file they name must exist) without kubectl."""
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    documents: list[dict[str, Any]] = []
+    for entry in kustomization.get("resources", []):
+        target = (directory / entry).resolve()
+        assert target.exists(), f"{directory}: resource {entry} does not exist"
+        if target.is_dir():
+            documents += _resolve(target)
+        else:
+            documents += [d for d in yaml.safe_load_all(target.read_text()) if d]
+    for generator in kustomization.get("configMapGenerator", []):
+        data: dict[str, str] = {}
+        for env_file in generator.get("envs", []):
+            for line in (directory / env_file).read_text().splitlines():
+                if line.strip() and not line.startswith("#"):
+                    key, _, value = line.partition("=")
+                    data[key] = value
+        for literal in generator.get("literals", []):
+            key, _, value = literal.partition("=")
+            data[key] = value
+        existing = [d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"] == generator["name"]]
+        if generator.get("behavior") == "merge":
+            assert existing, f"{directory}: merges into a missing ConfigMap {generator['name']}"
+            existing[0]["data"].update(data)
+        else:
+            config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": generator["name"]}}
+            documents.append({**config_map, "data": data})
+    if "namespace" in kustomization:
+        for document in documents:
+            if document["kind"] != "Namespace":
+                document["metadata"]["namespace"] = kustomization["namespace"]
+    for image in kustomization.get("images", []):
+        for document in documents:
+            for container in _containers(document):
+                if container["image"].split(":")[0] == image["name"]:
+                    container["image"] = f"{image.get('newName', image['name'])}:{image['newTag']}"
+    return documents
+
+
+def _containers(document: dict[str, Any]) -> list[dict[str, Any]]:
+    template = document.get("spec", {}).get("template", {})
+    return template.get("spec", {}).get("containers", []) if isinstance(template, dict) else []
+
+
+def _one(documents: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    found = [d for d in documents if d["kind"] == kind and d["metadata"]["name"] == name]
+    assert len(found) == 1, f"expected one {kind} {name}, found {len(found)}"
+    return found[0]
+
+
+def _config_map(documents: list[dict[str, Any]], name: str) -> dict[str, str]:
+    # kubectl appends a content hash to generated names; the resolver does not.
+    found = [d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith(name)]
+    assert len(found) == 1, name
+    return found[0]["data"]
+
+
+@pytest.fixture(scope="module")
+def production() -> list[dict[str, Any]]:
+    return _kustomize(OVERLAY)
+
+
+def test_the_python_resolver_agrees_with_kubectl_on_what_the_overlay_holds(production: list) -> None:
+    # The fallback must stay honest: the same objects as the real build.
+    def identities(documents: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
+        return sorted((d["kind"], _unhashed(d), d["metadata"].get("namespace")) for d in documents)
+
+    assert identities(_resolve(OVERLAY)) == identities(production)
+
+
+def _unhashed(document: dict[str, Any]) -> str:
+    name = document["metadata"]["name"]
+    hashed = document["kind"] == "ConfigMap" and shutil.which("kubectl") and name.count("-") >= 2
+    return name.rsplit("-", 1)[0] if hashed else name
+
+
+@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+def test_k8s_deployment_has_the_three_probes_on_the_service_port(production: list, spec: ServiceSpec) -> None:
+    deployment = _one(production, "Deployment", spec.name)
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["ports"] == [{"name": "http", "containerPort": spec.port}]
+    probes = {kind: container[kind]["httpGet"] for kind in ("startupProbe", "livenessProbe", "readinessProbe")}
+    assert probes["startupProbe"]["path"] == "/healthz"
+    assert probes["livenessProbe"]["path"] == "/healthz"
+    assert probes["readinessProbe"]["path"] == spec.ready_path
+    assert all(p["port"] == "http" for p in probes.values())
+    assert "replicas" not in deployment["spec"]  # the autoscaler owns the count
+
+
+@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+def test_k8s_deployment_runs_non_root_with_resources(production: list, spec: ServiceSpec) -> None:
+    pod = _one(production, "Deployment", spec.name)["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10001
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    assert "memory" in container["resources"]["limits"]
+    # SIGTERM drain takes up to 30 s: the grace period must outlast it.
+    assert pod["terminationGracePeriodSeconds"] > 30
+
+
+@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+def test_k8s_settings_come_from_a_configmap_and_secrets_and_are_spelled_right(
+    production: list, spec: ServiceSpec
+) -> None:
+    (container,) = _one(production, "Deployment", spec.name)["spec"]["template"]["spec"]["containers"]
+    (config_ref,) = container["envFrom"]
+    config = _config_map(production, config_ref["configMapRef"]["name"])
+    secret_keys = {e["name"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})}
+    settings = set(config) | {e["name"] for e in container["env"]} - {"PORT"}
+    assert settings <= known_settings(spec), settings - known_settings(spec)
+    assert required_in_production(spec) <= settings
+    assert not {f"{spec.env_prefix}_{k}" for k in DEV_ONLY} & settings
+    assert config[f"{spec.env_prefix}_ENVIRONMENT"] == "production"
+    assert not config[f"{spec.env_prefix}_JWT_ISSUER"].startswith("http://127.0.0.1")
+    # Credentials never in the ConfigMap.
+    for key in ("DATABASE_URL", "AMQP_URL"):
+        if f"{spec.env_prefix}_{key}" in settings:
+            assert f"{spec.env_prefix}_{key}" in secret_keys
+
+
+@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+def test_k8s_service_and_pdb_select_the_deployments_pods(production: list, spec: ServiceSpec) -> None:
+    labels = _one(production, "Deployment", spec.name)["spec"]["template"]["metadata"]["labels"]
+    service = _one(production, "Service", spec.name)
+    pdb = _one(production, "PodDisruptionBudget", spec.name)
+    assert service["spec"]["selector"].items() <= labels.items()
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+@pytest.mark.parametrize("spec", WITH_DATABASE, ids=names(WITH_DATABASE))
+def test_k8s_migration_job_runs_alembic_with_the_service_image(production: list, spec: ServiceSpec) -> None:
+    job = _one(production, "Job", f"{spec.name}-migrate")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["alembic", "-c", f"services/{spec.name}/alembic.ini", "upgrade", "head"]
+    (service_container,) = _one(production, "Deployment", spec.name)["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == service_container["image"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    assert job["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
+
+
+@pytest.mark.parametrize("spec", WITH_QUEUE, ids=names(WITH_QUEUE))
+def test_k8s_scaledobject_scales_on_the_consumer_queue(production: list, spec: ServiceSpec) -> None:
+    scaled = _one(production, "ScaledObject", spec.name)
+    assert scaled["spec"]["scaleTargetRef"]["name"] == spec.name
+    assert scaled["spec"]["minReplicaCount"] >= 1  # the pods serve HTTP too: never scaled to zero
+    (rabbitmq,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "rabbitmq"]
+    assert rabbitmq["metadata"]["queueName"] == spec.consumer_queue
+    assert rabbitmq["metadata"]["mode"] == "QueueLength"
+    auth = _one(production, "TriggerAuthentication", rabbitmq["authenticationRef"]["name"])
+    assert [p["parameter"] for p in auth["spec"]["secretTargetRef"]] == ["host"]
+    assert any(t["type"] == "cpu" for t in scaled["spec"]["triggers"])
+
+
+def test_k8s_no_hpa_competes_with_a_scaledobject(production: list) -> None:
+    scaled = {d["spec"]["scaleTargetRef"]["name"] for d in production if d["kind"] == "ScaledObject"}
+    hpas = {d["spec"]["scaleTargetRef"]["name"] for d in production if d["kind"] == "HorizontalPodAutoscaler"}
+    assert not scaled & hpas
+
+
+def test_k8s_production_overlay_pins_images_and_namespace(production: list) -> None:
+    images = [c["image"] for d in production for c in _containers(d)]
+    assert images and all(not image.endswith(":dev") and ":" in image for image in images)
+    assert {d["metadata"].get("namespace") for d in production if d["kind"] != "Namespace"} == {"pmm-kinerja"}
+
+
+def test_k8s_without_keda_component_swaps_scaledobjects_for_hpas(tmp_path: Path) -> None:
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed")
+    (tmp_path / "kustomization.yaml").write_text(
+        yaml.safe_dump({
+            "resources": [os.path.relpath(ROOT / "deploy" / "k8s" / "base", tmp_path)],
+            "components": [os.path.relpath(WITHOUT_KEDA, tmp_path)],
+        })
+    )  # fmt: skip
+    documents = _kustomize(tmp_path)
+    assert not [d for d in documents if d["kind"] in ("ScaledObject", "TriggerAuthentication")]
+    hpas = {d["spec"]["scaleTargetRef"]["name"] for d in documents if d["kind"] == "HorizontalPodAutoscaler"}
+    assert hpas == {s.name for s in WITH_QUEUE}
+
+
+# --- Prometheus and the OpenTelemetry collector ---------------------------------------------------
+
+
+def test_prometheus_scrapes_every_service_the_broker_and_the_collector() -> None:
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
+    assert {f"{s.name}:{s.port}" for s in ENABLED} <= targets
+    assert {"rabbitmq:15692", "otel-collector:8888"} <= targets
+
+
+def test_collector_pipeline_names_only_defined_components_and_feeds_jaeger(compose: dict) -> None:
+    config = yaml.safe_load((ROOT / "deploy" / "otel" / "collector.yaml").read_text())
+    traces = config["service"]["pipelines"]["traces"]
+    for section in ("receivers", "processors", "exporters"):
+        assert set(traces[section]) <= set(config[section]), section
+    assert set(config["service"]["extensions"]) <= set(config["extensions"])
+    assert traces["processors"][0] == "memory_limiter"  # must run first to protect the collector
+    (exporter,) = traces["exporters"]
+    host = config["exporters"][exporter]["endpoint"].split(":")[0]
+    assert host in compose["services"]
+    assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"].endswith(":4318")
+
+
+# --- deploy/postgres/init-databases.sh -----------------------------------------------------------
+
+
+INIT_DATABASES = ROOT / "deploy" / "postgres" / "init-databases.sh"
+
+
+def test_init_databases_script_is_valid_bash() -> None:
+    done = subprocess.run(["bash", "-n", str(INIT_DATABASES)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def _psql(sql: str, *, user: str = "postgres", database: str = "postgres") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["psql", "-X", "-tA", "-h", "127.0.0.1", "-U", user, "-d", database, "-c", sql],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.integration
+def test_init_databases_gives_each_service_its_own_database_that_others_cannot_open() -> None:
+    if shutil.which("psql") is None or not _postgres_answers("127.0.0.1", 5432):
+        pytest.skip("needs psql and the local PostgreSQL")
+    suffix = f"{os.getpid()}"
+    alpha, beta = f"h3a{suffix}", f"h3b{suffix}"
+    env = {
+        **os.environ,
+        "PMM_SERVICES": f"{alpha} {beta}",
+        "PMM_DB_PREFIX": "pmmtest_",
+        "PGHOST": "127.0.0.1",
+        "POSTGRES_USER": "postgres",
+        f"{alpha.upper()}_DB_PASSWORD": "x'1",  # a quote: passwords reach SQL only as quoted literals
+        f"{beta.upper()}_DB_PASSWORD": "y",
+    }
+    try:
+        for _ in range(2):  # a second run must change nothing and not fail
+            done = subprocess.run(["bash", str(INIT_DATABASES)], env=env, capture_output=True, text=True, check=False)
+            assert done.returncode == 0, done.stderr
+        owner = _psql(f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'pmmtest_{alpha}'")
+        assert owner.stdout.strip() == alpha
+        assert _psql("SELECT current_user", user=alpha, database=f"pmmtest_{alpha}").stdout.strip() == alpha
+        refused = _psql("SELECT 1", user=alpha, database=f"pmmtest_{beta}")
+        assert refused.returncode != 0 and "permission denied" in refused.stderr
+    finally:
+        for name in (alpha, beta):
+            _psql(f'DROP DATABASE IF EXISTS "pmmtest_{name}" WITH (FORCE)')
+            _psql(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def test_init_databases_refuses_a_service_without_a_password() -> None:
+    env = {"PATH": os.environ["PATH"], "PMM_SERVICES": "nopassword"}
+    done = subprocess.run(["bash", str(INIT_DATABASES)], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+    assert "NOPASSWORD_DB_PASSWORD is not set" in done.stderr
+
+
+# --- the local stack's addressing (tools/stack.py) -------------------------------------------------
+
+
+def test_a_shifted_stack_moves_every_address_and_isolates_its_data(tmp_path: Path) -> None:
+    spec = ENABLED[0]
+    stack = Stack(ROOT, run_dir=tmp_path, db_suffix="_e2e", port_offset=100, services=[spec.name])
+    env = stack.env_for(spec.name)
+    assert stack.url(spec.name) == f"http://127.0.0.1:{spec.port + 100}"
+    assert stack.issuer_url == f"http://127.0.0.1:{REGISTRY.issuer.port + 100}"
+    assert env[f"{spec.env_prefix}_JWT_JWKS_URL"] == f"{stack.issuer_url}/.well-known/jwks.json"
+    # The issuer's `iss` claim stays what the services expect, whatever port it listens on.
+    assert env[f"{spec.env_prefix}_JWT_ISSUER"] == REGISTRY.issuer.issuer
+    assert env[f"{spec.env_prefix}_DATABASE_URL"].endswith(f"/{spec.database}_e2e")
+    assert env[f"{spec.env_prefix}_AMQP_URL"].endswith("/pmm_e2e")
+    assert env[f"{spec.env_prefix}_CLOCK_FILE"] == str(tmp_path / "clock")
+    default = Stack(ROOT, services=[spec.name]).env_for(spec.name)
+    assert default[f"{spec.env_prefix}_AMQP_URL"] == "amqp://guest:guest@127.0.0.1:5672/"
+    assert default[f"{spec.env_prefix}_DATABASE_URL"] == (
+        f"postgresql+asyncpg://postgres@127.0.0.1:5432/{spec.database}"
+    )
+
+
+def test_extra_env_overrides_the_defaults(tmp_path: Path) -> None:
+    spec = ENABLED[0]
+    key = f"{spec.env_prefix}_LOG_LEVEL"
+    stack = Stack(ROOT, run_dir=tmp_path, services=[spec.name], extra_env={key: "DEBUG"})
+    assert stack.env_for(spec.name)[key] == "DEBUG"
+
+
+@pytest.mark.parametrize("bad", ["../x", "Upper", "semi;colon"])
+def test_a_db_suffix_that_could_escape_an_identifier_is_refused(bad: str) -> None:
+    with pytest.raises(RuntimeError, match="db_suffix"):
+        Stack(ROOT, db_suffix=bad)
+
+
+def test_unknown_service_names_are_refused() -> None:
+    with pytest.raises(RuntimeError, match="unknown services"):
+        Stack(ROOT, services=["nope"])
+
+
+def test_set_clock_is_what_every_file_clock_reads_even_when_set_twice_at_once(tmp_path: Path) -> None:
+    stack = Stack(ROOT, run_dir=tmp_path, services=[])
+    clock = FileClock(stack.clock_file)
+    first = datetime(2025, 1, 10, 8, 0, tzinfo=UTC)
+    second = first + timedelta(days=200)
+    stack.set_clock(first)
+    assert abs(clock.now() - first) < timedelta(seconds=5)
+    stack.set_clock(second)  # within the same timestamp tick as the first write
+    assert abs(clock.now() - second) < timedelta(seconds=5)
+    stack.clear_clock()
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
+    with pytest.raises(ValueError):
+        stack.set_clock(datetime(2025, 1, 10))
+
+
+@pytest.mark.e2e
+def test_the_stack_starts_and_stops_the_issuer(tmp_path: Path) -> None:
+    # Ports far from the developer stack's, so this can run while `make up` is running.
+    stack = Stack(ROOT, run_dir=tmp_path, services=[], port_offset=731)
+    try:
+        stack.up()
+        (row,) = stack.status()
+        assert row[0] == ISSUER and row[2] == "ready"
+        with urllib.request.urlopen(stack.issuer_url + "/.well-known/jwks.json", timeout=5) as response:
+            assert response.status == 200
+        pid = row[1]
+        stack.up()  # already running: nothing new is started
+        assert stack.status()[0][1] == pid
+    finally:
+        stack.down()
+    assert stack.status()[0][2] == "stopped"
+    assert not list((tmp_path / "pids").glob("*.pid"))
+    started = time.monotonic()
+    stack.down()  # idempotent
+    assert time.monotonic() - started < 1
