@@ -47,7 +47,7 @@ class EventTap:
     def __init__(self, amqp_url: str) -> None:
         self.amqp_url = amqp_url
         self.seen: Counter[str] = Counter()
-        self.trace_ids: dict[str, str] = {}
+        self.trace_ids: dict[tuple[str, str], str] = {}  # (aggregate_id, routing key) -> trace id
 
     async def start(self) -> None:
         self.connection = await aio_pika.connect(self.amqp_url)
@@ -64,7 +64,7 @@ class EventTap:
         self.seen[message.routing_key or "?"] += 1
         traceparent = (message.headers or {}).get("traceparent", "")
         if traceparent:
-            self.trace_ids.setdefault(envelope["aggregate_id"], str(traceparent).split("-")[1])
+            self.trace_ids[(envelope["aggregate_id"], message.routing_key or "")] = str(traceparent).split("-")[1]
         detail = {
             k: v
             for k, v in envelope["data"].items()
@@ -243,10 +243,10 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
         say(f"  {count:>4}  {key}")
     one = next(iter(returned), None)
     if one is not None:
-        trace = tap.trace_ids.get(f"skp:{one[2]}")
+        trace = tap.trace_ids.get((f"skp:{one[2]}", "planning.skp.approved.v1"))
         say(
-            f"\n  one returned-and-approved plan's events carry trace ids; e.g. {trace} "
-            f"(spans in {stack.run_dir / 'traces'}/planning.jsonl)"
+            f"\n  the approval of the returned-then-revised plan {one[2][:8]} is trace {trace}: its HTTP request, the\n"
+            f"  outbox relay's publish and RabbitMQ's delivery share it (spans: {stack.run_dir / 'traces'}/planning.jsonl)"
         )
     say(f"\n  done in {time.monotonic() - started:.1f} s")
 

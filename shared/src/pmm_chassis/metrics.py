@@ -11,7 +11,8 @@ import time
 from typing import Any
 
 from fastapi import FastAPI
-from prometheus_client import Counter, Gauge, Histogram, make_asgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTTP_REQUESTS = Counter(
@@ -36,11 +37,6 @@ PARKED = Gauge("pmm_parked_messages", "Messages waiting in the service's parking
 
 # Label for requests that matched no route: scanners probing random paths must not create series.
 UNMATCHED_ROUTE = "<unmatched>"
-
-
-def metrics_asgi_app() -> ASGIApp:
-    """Mount at /metrics; serves the default registry in the text exposition format."""
-    return make_asgi_app()
 
 
 def route_template(scope: Scope) -> str:
@@ -92,3 +88,8 @@ class HttpMetricsMiddleware:
 
 def install_http_metrics(app: FastAPI, service: str) -> None:
     app.add_middleware(HttpMetricsMiddleware, service=service)
+
+
+async def metrics_endpoint() -> Response:
+    """GET /metrics: the default registry in Prometheus' text format (a route, so no redirect to /metrics/)."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

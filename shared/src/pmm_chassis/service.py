@@ -175,7 +175,7 @@ class Chassis:
                 return JSONResponse({"status": "ready", "checks": checks})
             return problem_response(503, title="Not ready", detail=f"dependencies: {checks}")
 
-        app.mount("/metrics", metrics.metrics_asgi_app())
+        app.add_api_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
         app.mount(
             "/asyncapi",
             make_asyncapi_asgi(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 from pmm_chassis import telemetry
-from pmm_chassis.metrics import UNMATCHED_ROUTE, install_http_metrics, metrics_asgi_app
+from pmm_chassis.metrics import UNMATCHED_ROUTE, install_http_metrics, metrics_endpoint
 from pmm_chassis.telemetry import (
     current_trace_id,
     instrument_fastapi,
@@ -108,7 +108,7 @@ def make_app(service: str) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.mount("/metrics", metrics_asgi_app())
+    app.add_api_route("/metrics", metrics_endpoint)
     return app
 
 
