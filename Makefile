@@ -22,7 +22,7 @@ DEMO_ARGS ?=
 # `make demo KEEP=1` leaves the stack running after the demo (tools/demo.py reads it).
 export KEEP
 
-.PHONY: help venv up down status logs demo test lint lock compose-check clean
+.PHONY: help venv up down status logs demo test lint lock schemas compose-check clean
 
 help:
 	@echo "make demo           run a whole demo semester against the local stack (KEEP=1 leaves it up)"
@@ -30,6 +30,7 @@ help:
 	@echo "make up|down|status start, stop or show the local stack (tools/services.toml)"
 	@echo "make logs SERVICE=planning   tail one process's log"
 	@echo "make lint           ruff"
+	@echo "make schemas        regenerate shared/schemas from the event contracts (after a compatible change)"
 	@echo "make lock           re-pin requirements.in into requirements.lock (with hashes)"
 	@echo "make compose-check  validate docker-compose.yml and deploy/"
 	@echo "make clean          stop the stack, remove run files and caches (keeps .venv)"
@@ -71,6 +72,9 @@ lint: venv
 lock: | $(PY)
 	@test -x $(VENV)/bin/uv || $(PY) -m pip install $(PIP_FLAGS) uv
 	$(VENV)/bin/uv pip compile requirements.in --generate-hashes --python-version 3.11 -o requirements.lock
+
+schemas: venv
+	$(PY) -m pmm_contracts.schemas --write
 
 compose-check: venv
 	@if command -v docker-compose >/dev/null 2>&1; then docker-compose -f docker-compose.yml config -q; \
