@@ -19,7 +19,7 @@ from faststream.asgi import make_asyncapi_asgi
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.specification import AsyncAPI
-from pmm_contracts import EventData
+from pmm_contracts import EventData, event_types, routing_key
 from pmm_kernel.clock import Clock, FileClock, SystemClock
 from sqlalchemy import text
 
@@ -80,6 +80,14 @@ class Chassis:
             retention_days=settings.outbox_retention_days,
         )
         self.consumer: Consumer | None = None
+        self._document_publications()
+
+    def _document_publications(self) -> None:
+        """Name every event this service publishes in its AsyncAPI document (the relay publishes them)."""
+        for model in event_types():
+            if model.PRODUCER == self.service:
+                key = routing_key(model)
+                self.broker.publisher(exchange=topology.EVENTS, routing_key=key, schema=model, title=key, persist=True)
 
     def consume(
         self, handlers: Mapping[type[EventData], Handler], uow_factory: Callable[[], UnitOfWork]
@@ -176,11 +184,15 @@ class Chassis:
             return problem_response(503, title="Not ready", detail=f"dependencies: {checks}")
 
         app.add_api_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
+        asyncapi = AsyncAPI(self.broker, title=f"{self.service} events", version=version)
+
+        @app.get("/asyncapi.json", include_in_schema=False)
+        async def asyncapi_document() -> JSONResponse:
+            return JSONResponse(asyncapi.to_specification().to_jsonable())
+
         app.mount(
             "/asyncapi",
-            make_asyncapi_asgi(
-                AsyncAPI(self.broker, title=f"{self.service} events", version=version), try_it_out_path=None
-            ),
+            make_asyncapi_asgi(asyncapi, try_it_out_path=None),
         )
         instrument_fastapi(app, self.tracer_provider)
         return app
