@@ -43,6 +43,18 @@ async def fresh_database(name: str) -> str:
     return ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
 
 
+async def drop_database(name: str) -> None:
+    conn = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def drop_vhost(name: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True)
+
+
 def migrate(alembic_ini: Path, env: dict[str, str]) -> None:
     subprocess.run(
         [str(Path(sys.executable).parent / "alembic"), "-c", str(alembic_ini), "upgrade", "head"],
@@ -54,7 +66,7 @@ def migrate(alembic_ini: Path, env: dict[str, str]) -> None:
 
 def fresh_vhost(name: str) -> str:
     """A clean RabbitMQ vhost (deleted and re-created); returns its AMQP URL."""
-    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True)
+    drop_vhost(name)
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=True, capture_output=True)
     subprocess.run(
         ["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],

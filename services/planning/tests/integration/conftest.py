@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from planning.main import create_app
 from planning.settings import PlanningSettings
-from pmm_chassis.testing import Tokens, fresh_database, fresh_vhost, migrate, running
+from pmm_chassis.testing import Tokens, drop_database, drop_vhost, fresh_database, fresh_vhost, migrate, running
 from pmm_kernel.clock import WIB
 
 from tools.demo_roster import demo_region
@@ -36,13 +36,15 @@ def trace_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-async def settings(tokens, clock_file, trace_file) -> PlanningSettings:
-    url = await fresh_database("pmm_planning_itest")
+async def settings(tokens, clock_file, trace_file):
+    # Named after this process: two test runs on one machine (a developer's and CI's) never share state.
+    name = f"pmm_planning_it_{os.getpid()}"
+    url = await fresh_database(name)
     migrate(SERVICE_DIR / "alembic.ini", {"PLANNING_DATABASE_URL": url})
-    return PlanningSettings(
+    yield PlanningSettings(
         environment="test",
         database_url=url,
-        amqp_url=fresh_vhost("pmm-planning-itest"),
+        amqp_url=fresh_vhost(name),
         jwt_jwks_url=tokens.jwks_url,
         clock_file=clock_file,
         relay_poll_seconds=0.2,
@@ -51,6 +53,8 @@ async def settings(tokens, clock_file, trace_file) -> PlanningSettings:
         otel_file=trace_file,
         log_level="WARNING",
     )
+    await drop_database(name)
+    drop_vhost(name)
 
 
 @pytest.fixture(scope="session")
