@@ -33,17 +33,17 @@ def _(event: events.SekolahChanged) -> Outgoing:
 
 @to_contract.register
 def _(event: events.PegawaiChanged) -> Outgoing:
-    fields = dict(
-        pegawai_id=event.pegawai_id,
-        nip=event.nip,
-        status=event.status,
-        nama=event.nama,
-        pangkat_golongan=event.pangkat_golongan,
-        jenjang_jabatan=event.jenjang_jabatan,
-        jenis_gtk=event.jenis_gtk,
-        npsn=event.npsn,
-        kode_wilayah=event.kode_wilayah,
-    )
+    fields = {
+        "pegawai_id": event.pegawai_id,
+        "nip": event.nip,
+        "status": event.status,
+        "nama": event.nama,
+        "pangkat_golongan": event.pangkat_golongan,
+        "jenjang_jabatan": event.jenjang_jabatan,
+        "jenis_gtk": event.jenis_gtk,
+        "npsn": event.npsn,
+        "kode_wilayah": event.kode_wilayah,
+    }
     data = (
         contract.PegawaiUpdatedV1(**fields, changed=list(event.changed))
         if event.changed

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
+from fastapi.responses import JSONResponse
+from pmm_chassis.http.problems import PROBLEM_RESPONSES, FieldError, problem_response, type_uri
 from pmm_kernel.clock import today
 from pmm_kernel.errors import InvalidValue
 from pydantic import BaseModel
 
 from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
-from planning.domain.roster import parse_csv, parse_rows
+from planning.domain.roster import RowError, parse_csv, parse_rows
 
 router = APIRouter(prefix="/roster", tags=["roster"], responses=PROBLEM_RESPONSES)
 
@@ -55,7 +56,9 @@ def _out(report: usecases.ImportReport) -> ImportReportOut:
         "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
     },
 )
-async def import_csv(kind: Kind, request: Request, deps: DepsDep, actor: ActorDep) -> ImportReportOut:
+async def import_csv(
+    kind: Kind, request: Request, deps: DepsDep, actor: ActorDep
+) -> ImportReportOut | JSONResponse:
     usecases.require_operator(actor)
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:
@@ -63,11 +66,36 @@ async def import_csv(kind: Kind, request: Request, deps: DepsDep, actor: ActorDe
             f"a CSV import is limited to {MAX_CSV_BYTES} bytes", rule="roster.csv_too_large", field="body"
         )
     rows, errors = parse_csv(kind, body, today=today(deps.clock))
+    refused = _unreadable_file(errors)
+    if refused is not None:
+        return refused
     received = body.count(b"\n") + (0 if body.endswith(b"\n") else 1) - 1
     report = await usecases.import_roster(
         deps, actor, kind=kind, rows=rows, errors=errors, received=max(received, 0)
     )
     return _out(report)
+
+
+def _unreadable_file(errors: list[RowError]) -> JSONResponse | None:
+    """A header or an encoding that stops the whole file is a refused request (422), not a report of rows."""
+    fatal = [
+        e
+        for e in errors
+        if e.rule in ("csv.missing_column", "csv.duplicate_column")
+        or (e.rule == "csv.syntax" and e.line == 1)
+        or (e.rule == "csv.encoding" and not e.field)
+    ]
+    if not fatal:
+        return None
+    # Every problem of the header too: an unknown column often explains a missing one (a typo).
+    shown = sorted({*fatal, *(e for e in errors if e.line == 1)}, key=lambda e: (e.line, e.field))
+    return problem_response(
+        422,
+        title="Unreadable CSV file",
+        detail="the file cannot be read as this kind of roster; nothing was imported",
+        errors=[FieldError(field=e.field or None, rule=e.rule, detail=e.detail) for e in shown],
+        type_=type_uri(fatal[0].rule),
+    )
 
 
 @router.post("/{kind}", response_model=ImportReportOut, summary="Import rows as JSON (line = position + 1)")

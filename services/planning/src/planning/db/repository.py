@@ -8,10 +8,10 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
+from pmm_chassis.projections import current_atasan_subquery
 from pmm_kernel.errors import StaleVersion
 from pmm_kernel.windows import Extension
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planning.db.tables import AuditLog, Pegawai, Periode, Relasi, Sekolah, SkpRow, WindowExtension
@@ -47,9 +47,7 @@ class SkpRepository:
             .values(**_columns(skp), updated_at=func.now())
         )
         if result.rowcount != 1:
-            raise StaleVersion(
-                "the plan changed while you were editing it; reload", rule="skp.concurrent_change"
-            )
+            raise StaleVersion("the plan changed while you were editing it; reload", rule="skp.concurrent_change")
 
     async def queue(
         self,
@@ -62,7 +60,7 @@ class SkpRepository:
         limit: int,
     ) -> list[tuple[Skp, Pegawai]]:
         """Plans of the pegawai this atasan appraises on `on`, oldest submission first (keyset pagination)."""
-        current = current_atasan_subquery(on)
+        current = current_atasan_subquery(Relasi, on)
         query = (
             select(SkpRow, Pegawai)
             .join(Pegawai, Pegawai.id == SkpRow.pegawai_id)
@@ -75,9 +73,7 @@ class SkpRepository:
             query = query.where(SkpRow.periode == periode)
         if after is not None:
             at, last_id = after
-            query = query.where(
-                or_(SkpRow.submitted_at > at, and_(SkpRow.submitted_at == at, SkpRow.id > last_id))
-            )
+            query = query.where(or_(SkpRow.submitted_at > at, and_(SkpRow.submitted_at == at, SkpRow.id > last_id)))
         query = query.order_by(SkpRow.submitted_at.asc().nulls_last(), SkpRow.id).limit(limit)
         rows = (await self._session.execute(query)).all()
         return [(self._load(skp_row), pegawai) for skp_row, pegawai in rows]
@@ -141,17 +137,6 @@ def _columns(skp: Skp) -> dict[str, Any]:
     }
 
 
-def current_atasan_subquery(on: date):  # noqa: ANN201 (a SQLAlchemy subquery)
-    """For each pegawai, the atasan of the relation valid on `on` with the latest start."""
-    return (
-        select(Relasi.pegawai_id, Relasi.atasan_id, Relasi.peran_atasan)
-        .where(Relasi.mulai <= on, or_(Relasi.selesai.is_(None), Relasi.selesai >= on))
-        .ext(distinct_on(Relasi.pegawai_id))
-        .order_by(Relasi.pegawai_id, Relasi.mulai.desc(), Relasi.created_at.desc())
-        .subquery("current_atasan")
-    )
-
-
 class RosterRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -181,13 +166,11 @@ class RosterRepository:
         if not pegawai_ids:
             return []
         return list(
-            (
-                await self._session.execute(select(Relasi).where(Relasi.pegawai_id.in_(list(pegawai_ids))))
-            ).scalars()
+            (await self._session.execute(select(Relasi).where(Relasi.pegawai_id.in_(list(pegawai_ids))))).scalars()
         )
 
     async def current_atasan(self, pegawai_id: uuid.UUID, on: date) -> tuple[uuid.UUID, str] | None:
-        current = current_atasan_subquery(on)
+        current = current_atasan_subquery(Relasi, on)
         row = (
             await self._session.execute(
                 select(current.c.atasan_id, current.c.peran_atasan).where(current.c.pegawai_id == pegawai_id)
@@ -216,9 +199,7 @@ class PeriodeRepository:
         return set((await self._session.execute(select(Periode.kode))).scalars())
 
     async def extensions(self, kode: str) -> list[Extension]:
-        rows = (
-            await self._session.execute(select(WindowExtension).where(WindowExtension.kode == kode))
-        ).scalars()
+        rows = (await self._session.execute(select(WindowExtension).where(WindowExtension.kode == kode))).scalars()
         return [Extension(step=r.step, until=r.until, region=r.wilayah, reason=r.alasan) for r in rows]
 
     def add(self, row: Any) -> None:

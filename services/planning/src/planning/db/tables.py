@@ -1,4 +1,4 @@
-"""Planning's own tables (the chassis adds outbox, inbox and idempotency). Migrations: `services/planning/migrations`."""
+"""Planning's own tables; the chassis adds outbox, inbox and idempotency (see migrations/)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,274 @@
+"""The roster, relations and periods as every consuming service keeps them: a local projection fed by
+planning's events (event-carried state transfer), so no service ever reads planning's database.
+
+Each upsert is guarded by the aggregate version: an older or repeated event never overwrites a newer state,
+whatever order the events arrive in. A service adds `ROSTER_HANDLERS` to its own handlers and creates the
+tables with `create_roster_projection_v1()` in its first migration.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from pmm_contracts import Event
+from pmm_contracts.events import planning as contract
+from pmm_kernel.errors import NotFound
+from pmm_kernel.windows import Extension, Window, check_open
+from sqlalchemy import Column, Date, or_, select
+from sqlalchemy.dialects.postgresql import JSONB, distinct_on
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from pmm_chassis.db.uow import UnitOfWork
+
+
+class RosterSekolah(SQLModel, table=True):
+    __tablename__ = "roster_sekolah"
+
+    npsn: str = Field(primary_key=True)
+    nama: str
+    kode_wilayah: str = Field(index=True)
+    nama_wilayah: str
+    version: int
+
+
+class RosterPegawai(SQLModel, table=True):
+    __tablename__ = "roster_pegawai"
+
+    pegawai_id: uuid.UUID = Field(primary_key=True)
+    nip: str = Field(index=True)
+    status: str
+    nama: str
+    pangkat_golongan: str | None = None
+    jenjang_jabatan: str | None = None
+    jenis_gtk: str
+    npsn: str = Field(index=True)
+    kode_wilayah: str
+    version: int
+
+
+class RosterRelasi(SQLModel, table=True):
+    __tablename__ = "roster_relasi"
+
+    relasi_id: uuid.UUID = Field(primary_key=True)
+    pegawai_id: uuid.UUID = Field(index=True)
+    atasan_id: uuid.UUID = Field(index=True)
+    peran_atasan: str
+    mulai: date = Field(sa_column=Column(Date, nullable=False))
+    selesai: date | None = Field(default=None, sa_column=Column(Date))
+    version: int
+
+
+class RosterPeriode(SQLModel, table=True):
+    __tablename__ = "roster_periode"
+
+    kode: str = Field(primary_key=True)
+    snapshot: dict = Field(sa_column=Column(JSONB, nullable=False))
+
+
+class RosterWindowExtension(SQLModel, table=True):
+    __tablename__ = "roster_window_extension"
+
+    extension_id: uuid.UUID = Field(primary_key=True)
+    kode: str = Field(index=True)
+    step: str
+    until: date = Field(sa_column=Column(Date, nullable=False))
+    wilayah: str | None = None
+    alasan: str
+
+
+# --- applying planning's events ------------------------------------------------------------------------
+
+
+async def _upsert(session: AsyncSession, table: Any, key: str, values: dict[str, Any], *, guarded: bool = True) -> None:
+    statement = pg_insert(table).values(**values)
+    update = {k: statement.excluded[k] for k in values if k != key}
+    where = table.__table__.c.version < statement.excluded.version if guarded else None
+    await session.execute(statement.on_conflict_do_update(index_elements=[key], set_=update, where=where))
+
+
+async def on_sekolah(event: Event, uow: UnitOfWork) -> None:
+    data = event.data
+    assert isinstance(data, contract.SekolahSnapshot)
+    values = data.model_dump(include={"npsn", "nama", "kode_wilayah", "nama_wilayah"})
+    await _upsert(uow.session, RosterSekolah, "npsn", {**values, "version": event.envelope.aggregate_version})
+    await uow.commit()
+
+
+async def on_pegawai(event: Event, uow: UnitOfWork) -> None:
+    data = event.data
+    assert isinstance(data, contract.PegawaiSnapshot)
+    values = data.model_dump(include=set(contract.PegawaiSnapshot.model_fields))
+    await _upsert(uow.session, RosterPegawai, "pegawai_id", {**values, "version": event.envelope.aggregate_version})
+    await uow.commit()
+
+
+async def on_atasan(event: Event, uow: UnitOfWork) -> None:
+    data = event.data
+    assert isinstance(data, contract.AtasanSnapshot)
+    values = data.model_dump(include=set(contract.AtasanSnapshot.model_fields))
+    await _upsert(uow.session, RosterRelasi, "relasi_id", {**values, "version": event.envelope.aggregate_version})
+    await uow.commit()
+
+
+async def on_periode_opened(event: Event, uow: UnitOfWork) -> None:
+    data = event.data
+    assert isinstance(data, contract.PeriodeOpenedV1)
+    statement = pg_insert(RosterPeriode).values(kode=data.kode, snapshot=data.model_dump(mode="json"))
+    await uow.session.execute(statement.on_conflict_do_nothing())  # a period's definition never changes
+    await uow.commit()
+
+
+async def on_window_extended(event: Event, uow: UnitOfWork) -> None:
+    data = event.data
+    assert isinstance(data, contract.PeriodeWindowExtendedV1)
+    values = data.model_dump(include={"extension_id", "kode", "step", "until", "wilayah", "alasan"})
+    await uow.session.execute(pg_insert(RosterWindowExtension).values(**values).on_conflict_do_nothing())
+    await uow.commit()
+
+
+ROSTER_HANDLERS = {
+    contract.SekolahRegisteredV1: on_sekolah,
+    contract.SekolahUpdatedV1: on_sekolah,
+    contract.PegawaiRegisteredV1: on_pegawai,
+    contract.PegawaiUpdatedV1: on_pegawai,
+    contract.AtasanAssignedV1: on_atasan,
+    contract.AtasanUpdatedV1: on_atasan,
+    contract.PeriodeOpenedV1: on_periode_opened,
+    contract.PeriodeWindowExtendedV1: on_window_extended,
+}
+
+
+# --- reading the projection ------------------------------------------------------------------------------
+
+
+def current_atasan_subquery(relasi: Any, on: date) -> Any:
+    """For each pegawai, the atasan of the relation valid on `on` with the latest start (domain.md §1).
+
+    `relasi` is any table with pegawai_id, atasan_id, peran_atasan, mulai and selesai: planning's own and
+    every projection use this one rule.
+    """
+    return (
+        select(relasi.pegawai_id, relasi.atasan_id, relasi.peran_atasan)
+        .where(relasi.mulai <= on, or_(relasi.selesai.is_(None), relasi.selesai >= on))
+        .ext(distinct_on(relasi.pegawai_id))
+        .order_by(relasi.pegawai_id, relasi.mulai.desc(), *_tiebreak(relasi))
+        .subquery("current_atasan")
+    )
+
+
+def _tiebreak(relasi: Any) -> list[Any]:
+    created = getattr(relasi, "created_at", None)
+    return [created.desc()] if created is not None else [relasi.version.desc()]
+
+
+@dataclass(frozen=True)
+class PeriodeWindows:
+    kode: str
+    snapshot: dict[str, Any]
+    extensions: tuple[Extension, ...]
+
+    def window(self, step: str) -> Window:
+        for w in self.snapshot["windows"]:
+            if w["step"] == step:
+                late = w.get("late_until")
+                return Window(
+                    step,
+                    date.fromisoformat(w["opens"]),
+                    date.fromisoformat(w["closes"]),
+                    date.fromisoformat(late) if late else None,
+                )
+        raise NotFound(f"period {self.kode} has no {step} step", rule="periode.no_step", field="step")
+
+    def check_open(self, step: str, on: date, *, region_code: str) -> None:
+        check_open(self.window(step), on, region_code=region_code, extensions=self.extensions, period_label=self.kode)
+
+
+class RosterView:
+    """Queries over the projection, through a unit of work's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def pegawai(self, pegawai_id: uuid.UUID) -> RosterPegawai | None:
+        return await self._session.get(RosterPegawai, pegawai_id)
+
+    async def pegawai_by_nip(self, nip: str) -> RosterPegawai | None:
+        query = select(RosterPegawai).where(RosterPegawai.nip == nip)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def current_atasan(self, pegawai_id: uuid.UUID, on: date) -> uuid.UUID | None:
+        current = current_atasan_subquery(RosterRelasi, on)
+        query = select(current.c.atasan_id).where(current.c.pegawai_id == pegawai_id)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def appraised_by(self, atasan_id: uuid.UUID, on: date) -> list[uuid.UUID]:
+        current = current_atasan_subquery(RosterRelasi, on)
+        query = select(current.c.pegawai_id).where(current.c.atasan_id == atasan_id)
+        return list((await self._session.execute(query)).scalars())
+
+    async def periode(self, kode: str) -> PeriodeWindows:
+        row = await self._session.get(RosterPeriode, kode)
+        if row is None:
+            raise NotFound(f"no period {kode}", rule="periode.unknown", field="periode")
+        rows = await self._session.execute(select(RosterWindowExtension).where(RosterWindowExtension.kode == kode))
+        extensions = tuple(
+            Extension(step=r.step, until=r.until, region=r.wilayah, reason=r.alasan) for r in rows.scalars()
+        )
+        return PeriodeWindows(kode=kode, snapshot=row.snapshot, extensions=extensions)
+
+
+def create_roster_projection_v1() -> None:
+    """Alembic step for a consuming service's first migration (frozen: a change is a `_v2`)."""
+    from alembic import op
+
+    op.create_table(
+        "roster_sekolah",
+        sa.Column("npsn", sa.String(), primary_key=True),
+        sa.Column("nama", sa.String(), nullable=False),
+        sa.Column("kode_wilayah", sa.String(), nullable=False, index=True),
+        sa.Column("nama_wilayah", sa.String(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "roster_pegawai",
+        sa.Column("pegawai_id", sa.Uuid(), primary_key=True),
+        sa.Column("nip", sa.String(), nullable=False, index=True),
+        sa.Column("status", sa.String(), nullable=False),
+        sa.Column("nama", sa.String(), nullable=False),
+        sa.Column("pangkat_golongan", sa.String()),
+        sa.Column("jenjang_jabatan", sa.String()),
+        sa.Column("jenis_gtk", sa.String(), nullable=False),
+        sa.Column("npsn", sa.String(), nullable=False, index=True),
+        sa.Column("kode_wilayah", sa.String(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "roster_relasi",
+        sa.Column("relasi_id", sa.Uuid(), primary_key=True),
+        sa.Column("pegawai_id", sa.Uuid(), nullable=False, index=True),
+        sa.Column("atasan_id", sa.Uuid(), nullable=False, index=True),
+        sa.Column("peran_atasan", sa.String(), nullable=False),
+        sa.Column("mulai", sa.Date(), nullable=False),
+        sa.Column("selesai", sa.Date()),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "roster_periode",
+        sa.Column("kode", sa.String(), primary_key=True),
+        sa.Column("snapshot", JSONB(), nullable=False),
+    )
+    op.create_table(
+        "roster_window_extension",
+        sa.Column("extension_id", sa.Uuid(), primary_key=True),
+        sa.Column("kode", sa.String(), nullable=False, index=True),
+        sa.Column("step", sa.String(), nullable=False),
+        sa.Column("until", sa.Date(), nullable=False),
+        sa.Column("wilayah", sa.String()),
+        sa.Column("alasan", sa.String(), nullable=False),
+    )
