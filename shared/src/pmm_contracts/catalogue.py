@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from pmm_contracts.envelope import Envelope, EventData
-from pmm_contracts.events import bkn_sync, planning
+from pmm_contracts.events import bkn_sync, observation, planning
 
 _MODELS: tuple[type[EventData], ...] = (
     planning.SekolahRegisteredV1,
@@ -29,10 +29,18 @@ _MODELS: tuple[type[EventData], ...] = (
     planning.SkpApprovedV1,
     planning.SkpReturnedV1,
     planning.SkpResetV1,
+    observation.PelaksanaanOpenedV1,
+    observation.PelaksanaanClosedV1,
+    observation.StepCompletedV1,
+    observation.ObservasiRecordedV1,
+    observation.BuktiAddedV1,
+    observation.PelaksanaanCompletedV1,
     bkn_sync.BknPegawaiChangedV1,
 )
 
 CATALOGUE: dict[tuple[str, int], type[EventData]] = {(m.TYPE, m.VERSION): m for m in _MODELS}
+# A type names one event across all producers: two models claiming it would make decoding ambiguous.
+assert len(CATALOGUE) == len(_MODELS), "two event models share a (type, version)"
 
 
 def event_types() -> tuple[type[EventData], ...]:
