@@ -259,15 +259,10 @@ async def create_skp(deps: Deps, actor: Actor, *, periode: str) -> SkpContext:
         await _check_window(uow, deps, kode=periode, step=planning_step(peran), region=sekolah.kode_wilayah)
         skp = Skp(id=uuid.uuid4(), pegawai_id=pegawai.id, periode=periode, peran=peran)
         uow.skp.add(skp)
+        current = await uow.roster.current_atasan(pegawai.id, today(deps.clock))
         await uow.commit()
-        current = await _current_atasan_after(deps, pegawai.id)
-    return SkpContext(skp=skp, pegawai=pegawai, sekolah=sekolah, relation=Relation.OWNER, atasan_id=current)
-
-
-async def _current_atasan_after(deps: Deps, pegawai_id: uuid.UUID) -> uuid.UUID | None:
-    async with deps.uow() as uow:
-        current = await uow.roster.current_atasan(pegawai_id, today(deps.clock))
-        return current[0] if current else None
+    atasan_id = current[0] if current else None
+    return SkpContext(skp=skp, pegawai=pegawai, sekolah=sekolah, relation=Relation.OWNER, atasan_id=atasan_id)
 
 
 async def get_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID) -> SkpContext:
