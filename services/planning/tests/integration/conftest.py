@@ -101,3 +101,34 @@ def set_clock(clock_file):
 
     yield move
     clock_file.write_text(original)
+
+
+@pytest.fixture
+def operator_csv(tokens):
+    """Headers of the region's operator posting a CSV file."""
+    return {**tokens.headers(*OPERATOR, wilayah="3273"), "Content-Type": "text/csv"}
+
+
+@pytest.fixture
+def draft_plan(client, tokens):
+    """Creates a plan for a teacher and saves every step it needs to be submitted; returns (skp_id, etag)."""
+
+    async def draft(guru, periode: str = "2024-S1") -> tuple[str, str]:
+        headers = tokens.headers(guru.nip, "guru")
+        created = await client.post("/api/v1/skp", json={"periode": periode}, headers=headers)
+        assert created.status_code == 201, created.text
+        etag = created.headers["ETag"]
+        for step, body in (
+            ("data-diri", {"sesuai": True}),
+            ("praktik-kinerja", {"indikator": "D.1.3"}),
+            ("pengembangan-kompetensi", {"rhk": [{"kode": "PK-01", "target_kuantitas": 4}]}),
+            ("perilaku-kerja", None),
+        ):
+            saved = await client.put(
+                f"/api/v1/skp/{created.json()['id']}/{step}", json=body, headers={**headers, "If-Match": etag}
+            )
+            assert saved.status_code == 200, (step, saved.text)
+            etag = saved.headers["ETag"]
+        return created.json()["id"], etag
+
+    return draft

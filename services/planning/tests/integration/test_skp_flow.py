@@ -15,29 +15,10 @@ def ks_headers(tokens, person):
     return tokens.headers(person.nip, "guru", "kepala_sekolah")
 
 
-async def draft_complete_plan(client, tokens, guru, periode="2024-S1"):
-    h = guru_headers(tokens, guru)
-    created = await client.post("/api/v1/skp", json={"periode": periode}, headers=h)
-    assert created.status_code == 201, created.text
-    skp = created.json()
-    steps = [
-        ("data-diri", {"sesuai": True}),
-        ("praktik-kinerja", {"indikator": "D.1.3"}),
-        ("pengembangan-kompetensi", {"rhk": [{"kode": "PK-01", "target_kuantitas": 4}]}),
-        ("perilaku-kerja", None),
-    ]
-    etag = created.headers["ETag"]
-    for step, body in steps:
-        r = await client.put(f"/api/v1/skp/{skp['id']}/{step}", json=body, headers={**h, "If-Match": etag})
-        assert r.status_code == 200, (step, r.text)
-        etag = r.headers["ETag"]
-    return skp["id"], etag
-
-
-async def test_draft_submit_return_resubmit_approve(client, tokens, roster):
+async def test_draft_submit_return_resubmit_approve(client, tokens, roster, draft_plan):
     school = roster.schools[0]
     guru, ks = school.guru[0], school.kepala
-    skp_id, etag = await draft_complete_plan(client, tokens, guru)
+    skp_id, etag = await draft_plan(guru)
 
     submitted = await client.post(f"/api/v1/skp/{skp_id}/submit", headers={**guru_headers(tokens, guru), "If-Match": etag})
     assert submitted.status_code == 200, submitted.text
