@@ -52,9 +52,7 @@ class EventTap:
     async def start(self) -> None:
         self.connection = await aio_pika.connect(self.amqp_url)
         channel = await self.connection.channel()
-        exchange = await channel.declare_exchange(
-            "pmm.events", aio_pika.ExchangeType.TOPIC, durable=True, passive=True
-        )
+        exchange = await channel.declare_exchange("pmm.events", aio_pika.ExchangeType.TOPIC, durable=True, passive=True)
         queue = await channel.declare_queue(exclusive=True)
         await queue.bind(exchange, routing_key="#")
         await queue.consume(self._print, no_ack=True)
@@ -100,9 +98,7 @@ class Api:
 
 
 async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[str, str]:
-    h = await api.token(
-        person.nip, "guru", *(["kepala_sekolah"] if person.jenis_gtk == "Kepala Sekolah" else [])
-    )
+    h = await api.token(person.nip, "guru", *(["kepala_sekolah"] if person.jenis_gtk == "Kepala Sekolah" else []))
     created = await api.call(
         "POST", "/skp", {**h, "Idempotency-Key": f"create-{person.nip}-{periode}"}, json={"periode": periode}
     )
@@ -116,9 +112,7 @@ async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[
         ("tugas-tambahan", {"rhk": [{"kode": "TT-04", "target_kuantitas": 1}]}),
         ("perilaku-kerja", None),
     ):
-        etag = (await api.call("PUT", f"/skp/{skp_id}/{step}", {**h, "If-Match": etag}, json=body)).headers[
-            "ETag"
-        ]
+        etag = (await api.call("PUT", f"/skp/{skp_id}/{step}", {**h, "If-Match": etag}, json=body)).headers["ETag"]
     submitted = await api.call(
         "POST", f"/skp/{skp_id}/submit", {**h, "If-Match": etag, "Idempotency-Key": f"submit-{skp_id}-1"}
     )
@@ -134,9 +128,7 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
     api = Api(stack.url("planning"), stack.issuer_url)
     operator = await api.token("operator-3273", "operator", wilayah="3273")
 
-    say(
-        f"\n== 1. The Dinas operator imports the roster of {schools} school(s), {len(region.people())} pegawai =="
-    )
+    say(f"\n== 1. The Dinas operator imports the roster of {schools} school(s), {len(region.people())} pegawai ==")
     bad_pegawai = (
         region.pegawai_csv()
         + f"{pns_nip(999)[:8]}13{pns_nip(999)[10:]},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{region.schools[0].npsn}\n"
@@ -147,17 +139,13 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
         ("relasi", region.relasi_csv()),
     ):
         report = (
-            await api.call(
-                "POST", f"/roster/{kind}/csv", {**operator, "Content-Type": "text/csv"}, content=text
-            )
+            await api.call("POST", f"/roster/{kind}/csv", {**operator, "Content-Type": "text/csv"}, content=text)
         ).json()
         say(
             f"  {kind:<8} received {report['received']}, created {report['created']}, updated {report['updated']}, unchanged {report['unchanged']}"
         )
         for error in report["errors"]:
-            say(
-                f"           line {error['line']}: {error['field']} breaks {error['rule']}: {error['detail']}"
-            )
+            say(f"           line {error['line']}: {error['field']} breaks {error['rule']}: {error['detail']}")
     again = (
         await api.call(
             "POST",
@@ -180,9 +168,7 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
             say(f"  {guru.nama:<18} NIP {masked(guru.nip)} submitted SKP {skp_id[:8]}")
     await asyncio.sleep(0.5)
 
-    say(
-        "\n== 3. Each principal works through the approval queue: approves, and returns one plan with a note =="
-    )
+    say("\n== 3. Each principal works through the approval queue: approves, and returns one plan with a note ==")
     returned: list[tuple[Person, Person, str]] = []
     for school in region.schools:
         assert school.kepala is not None
@@ -215,17 +201,11 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
             "PUT",
             f"/skp/{skp_id}/pengembangan-kompetensi",
             {**h, "If-Match": current.headers["ETag"]},
-            json={
-                "rhk": [{"kode": "PK-01", "target_kuantitas": 6}, {"kode": "PK-03", "target_kuantitas": 1}]
-            },
+            json={"rhk": [{"kode": "PK-01", "target_kuantitas": 6}, {"kode": "PK-03", "target_kuantitas": 1}]},
         )
-        resubmitted = await api.call(
-            "POST", f"/skp/{skp_id}/submit", {**h, "If-Match": revised.headers["ETag"]}
-        )
+        resubmitted = await api.call("POST", f"/skp/{skp_id}/submit", {**h, "If-Match": revised.headers["ETag"]})
         ks = await api.token(kepala.nip, "guru", "kepala_sekolah")
-        approved = await api.call(
-            "POST", f"/skp/{skp_id}/approve", {**ks, "If-Match": resubmitted.headers["ETag"]}
-        )
+        approved = await api.call("POST", f"/skp/{skp_id}/approve", {**ks, "If-Match": resubmitted.headers["ETag"]})
         say(f"  {skp_id[:8]} is now {approved.json()['status']} ({approved.json()['total_poin']} points)")
 
     say("\n== 5. Principals plan too; their pengawas approves ==")
@@ -252,9 +232,7 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--policy", type=int, choices=sorted(CLOCK_BY_POLICY), default=2024)
     parser.add_argument("--schools", type=int, default=2)
     parser.add_argument("--teachers", type=int, default=4)
@@ -262,9 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stack = Stack(ROOT)
     at, _ = CLOCK_BY_POLICY[args.policy]
-    say(
-        f"Starting the stack (fresh databases, RabbitMQ vhost {stack.vhost}); the services' clock is {at.isoformat()}"
-    )
+    say(f"Starting the stack (fresh databases, RabbitMQ vhost {stack.vhost}); the services' clock is {at.isoformat()}")
     stack.down()
     stack.set_clock(at)
     stack.ensure_infrastructure()

@@ -90,10 +90,7 @@ class Region:
     def pegawai_csv(self) -> str:
         return _csv(
             ["nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn"],
-            [
-                [p.nip, p.status, p.nama, p.golongan or "", p.jenjang or "", p.jenis_gtk, p.npsn]
-                for p in self.people()
-            ],
+            [[p.nip, p.status, p.nama, p.golongan or "", p.jenjang or "", p.jenis_gtk, p.npsn] for p in self.people()],
         )
 
     def relasi_csv(self) -> str:
@@ -101,9 +98,7 @@ class Region:
         for school in self.schools:
             assert school.kepala is not None
             rows.append([school.kepala.nip, self.pengawas.nip, "pengawas", self.mulai.isoformat(), ""])
-            rows += [
-                [g.nip, school.kepala.nip, "kepala_sekolah", self.mulai.isoformat(), ""] for g in school.guru
-            ]
+            rows += [[g.nip, school.kepala.nip, "kepala_sekolah", self.mulai.isoformat(), ""] for g in school.guru]
         return _csv(["nip_pegawai", "nip_atasan", "peran_atasan", "mulai", "selesai"], rows)
 
 
@@ -133,9 +128,7 @@ def demo_region(
     region_schools = []
     for s in range(schools):
         npsn = f"2021{int(kode_wilayah) % 100:02d}{s + 1:02d}"
-        school = School(
-            npsn, f"SD Negeri {s + 1} Demo", kode_wilayah, f"Wilayah {kode_wilayah}", ["D.1.3", "D.1.1"]
-        )
+        school = School(npsn, f"SD Negeri {s + 1} Demo", kode_wilayah, f"Wilayah {kode_wilayah}", ["D.1.3", "D.1.1"])
         school.kepala = person("PNS", "Kepala Sekolah", "Ahli Madya", npsn)
         for t in range(teachers_per_school):
             status = "PPPK" if t % 4 == 3 else "PNS"

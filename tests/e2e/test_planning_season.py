@@ -45,8 +45,14 @@ async def test_a_planning_season_across_processes(stack):
     await tap.start()
     api = Api(stack.url("planning"), stack.issuer_url)
     operator = await api.token("operator-3273", "operator", wilayah="3273")
-    for kind, text in (("sekolah", region.sekolah_csv()), ("pegawai", region.pegawai_csv()), ("relasi", region.relasi_csv())):
-        report = (await api.call("POST", f"/roster/{kind}/csv", {**operator, "Content-Type": "text/csv"}, content=text)).json()
+    for kind, text in (
+        ("sekolah", region.sekolah_csv()),
+        ("pegawai", region.pegawai_csv()),
+        ("relasi", region.relasi_csv()),
+    ):
+        report = (
+            await api.call("POST", f"/roster/{kind}/csv", {**operator, "Content-Type": "text/csv"}, content=text)
+        ).json()
         assert report["errors"] == []
 
     school = region.schools[0]
@@ -72,7 +78,9 @@ async def test_a_planning_season_across_processes(stack):
     for _ in range(50):
         spans = [json.loads(line) for line in trace_file.read_text().splitlines()] if trace_file.exists() else []
         approve_traces = {
-            s["trace_id"] for s in spans if s["kind"].endswith("SERVER") and s["name"].startswith("POST") and "approve" in s["name"]
+            s["trace_id"]
+            for s in spans
+            if s["kind"].endswith("SERVER") and s["name"].startswith("POST") and "approve" in s["name"]
         }
         publish_traces = {s["trace_id"] for s in spans if "skp.approved" in s["name"]}
         if approve_traces & publish_traces:
