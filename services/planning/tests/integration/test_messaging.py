@@ -61,9 +61,7 @@ def extension_event(kode: str = "2024-S1") -> events.WindowExtended:
 
 async def outbox_rows(app, where: str = "true") -> list[dict]:
     async with app.state.container.chassis.engine.connect() as conn:
-        rows = await conn.execute(
-            text(f"SELECT event_id, routing_key, published_at FROM outbox_message WHERE {where}")
-        )
+        rows = await conn.execute(text(f"SELECT event_id, routing_key, published_at FROM outbox_message WHERE {where}"))
         return [dict(r._mapping) for r in rows]
 
 
@@ -79,10 +77,7 @@ async def test_event_is_published_after_commit_and_never_after_rollback(app, set
 
         await wait_for(
             lambda: _async(
-                any(
-                    json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id)
-                    for m in tap.messages
-                )
+                any(json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id) for m in tap.messages)
             )
         )
         await asyncio.sleep(0.5)
@@ -90,9 +85,7 @@ async def test_event_is_published_after_commit_and_never_after_rollback(app, set
         assert ids.count(str(committed.extension_id)) == 1
         assert str(rolled_back.extension_id) not in ids
         delivered = [
-            m
-            for m in tap.messages
-            if json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id)
+            m for m in tap.messages if json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id)
         ][0]
         assert delivered.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
         assert delivered.routing_key == "planning.periode.window_extended.v1"
@@ -159,9 +152,7 @@ async def publish_raw(
 async def pegawai_version(app, nip: str) -> tuple[int, str]:
     async with app.state.container.chassis.engine.connect() as conn:
         row = (
-            await conn.execute(
-                text("SELECT version, pangkat_golongan FROM pegawai WHERE nip = :nip"), {"nip": nip}
-            )
+            await conn.execute(text("SELECT version, pangkat_golongan FROM pegawai WHERE nip = :nip"), {"nip": nip})
         ).one()
         return row[0], row[1]
 
@@ -179,9 +170,7 @@ async def test_the_same_event_delivered_twice_has_one_effect(app, settings, rost
     async def applied():
         async with app.state.container.chassis.engine.connect() as conn:
             return (
-                await conn.execute(
-                    text("SELECT count(*) FROM inbox_message WHERE event_id = :e"), {"e": event_id}
-                )
+                await conn.execute(text("SELECT count(*) FROM inbox_message WHERE event_id = :e"), {"e": event_id})
             ).scalar()
 
     await wait_for(applied)
@@ -204,9 +193,7 @@ async def pegawai_updates(app, nip: str) -> int:
         ).scalar()
 
 
-async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(
-    app, settings, roster, monkeypatch
-):
+async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(app, settings, roster, monkeypatch):
     from planning import usecases
 
     real = usecases.apply_bkn_pegawai_changed
@@ -233,9 +220,7 @@ async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(
     assert not await _has_parked(settings, str(event_id))
 
 
-async def test_a_persistent_bug_is_retried_a_few_times_then_parked_with_its_reason(
-    app, settings, roster, monkeypatch
-):
+async def test_a_persistent_bug_is_retried_a_few_times_then_parked_with_its_reason(app, settings, roster, monkeypatch):
     from planning import usecases
 
     calls = []
@@ -265,9 +250,7 @@ async def test_malformed_and_schema_breaking_messages_are_parked_with_their_reas
     key = routing_key(BknPegawaiChangedV1)
     malformed_id, breaking_id = str(uuid.uuid4()), str(uuid.uuid4())
     await publish_raw(settings.amqp_url, b"{this is not json", routing=key, message_id=malformed_id)
-    envelope = json.loads(
-        bkn_change(roster.schools[0].guru[0].nip, event_id=uuid.UUID(breaking_id), pangkat="III/c")
-    )
+    envelope = json.loads(bkn_change(roster.schools[0].guru[0].nip, event_id=uuid.UUID(breaking_id), pangkat="III/c"))
     del envelope["data"]["nip"]
     await publish_raw(settings.amqp_url, json.dumps(envelope).encode(), routing=key, message_id=breaking_id)
 
@@ -326,17 +309,13 @@ async def test_http_request_and_resulting_publish_share_one_trace(app, client, t
 
     def spans():
         app.state.container.chassis.tracer_provider.force_flush()
-        return (
-            [json.loads(line) for line in trace_file.read_text().splitlines()] if trace_file.exists() else []
-        )
+        return [json.loads(line) for line in trace_file.read_text().splitlines()] if trace_file.exists() else []
 
     async def linked():
         all_spans = spans()
         http = [s for s in all_spans if s["kind"].endswith("SERVER") and "perpanjangan" in s["name"]]
         publish = [
-            s
-            for s in all_spans
-            if "window_extended" in s["name"] and s["kind"].endswith(("PRODUCER", "CLIENT"))
+            s for s in all_spans if "window_extended" in s["name"] and s["kind"].endswith(("PRODUCER", "CLIENT"))
         ]
         if http and publish:
             shared = {s["trace_id"] for s in http} & {s["trace_id"] for s in publish}

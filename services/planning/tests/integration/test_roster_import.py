@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from pmm_kernel.clock import WIB
 from sqlalchemy import text
 
-from pmm_kernel.clock import WIB
 from tools.demo_roster import pns_nip
-
 
 pytestmark = pytest.mark.integration
 
@@ -61,11 +60,17 @@ async def test_a_transfer_keeps_history_and_publishes_the_change(app, client, op
     assert report["updated"] == 1
     async with app.state.container.chassis.engine.connect() as conn:
         places = (
-            await conn.execute(
-                text("SELECT pe.npsn FROM penempatan pe JOIN pegawai p ON p.id = pe.pegawai_id WHERE p.nip = :n ORDER BY pe.id"),
-                {"n": mover.nip},
+            (
+                await conn.execute(
+                    text(
+                        "SELECT pe.npsn FROM penempatan pe JOIN pegawai p ON p.id = pe.pegawai_id WHERE p.nip = :n ORDER BY pe.id"
+                    ),
+                    {"n": mover.nip},
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         changed = (
             await conn.execute(
                 text(
@@ -79,15 +84,22 @@ async def test_a_transfer_keeps_history_and_publishes_the_change(app, client, op
     assert b'"changed":["npsn"]' in changed
 
 
-async def test_an_acting_principal_takes_over_the_approval_queue(client, tokens, operator_csv, draft_plan, roster, set_clock):
+async def test_an_acting_principal_takes_over_the_approval_queue(
+    client, tokens, operator_csv, draft_plan, roster, set_clock
+):
     school = roster.schools[1]
     guru, ks, acting = school.guru[0], school.kepala, school.guru[1]
     skp_id, etag = await draft_plan(guru)
-    submitted = await client.post(f"/api/v1/skp/{skp_id}/submit", headers={**tokens.headers(guru.nip, "guru"), "If-Match": etag})
+    submitted = await client.post(
+        f"/api/v1/skp/{skp_id}/submit", headers={**tokens.headers(guru.nip, "guru"), "If-Match": etag}
+    )
     assert submitted.status_code == 200
 
     # From 20 January the definitive KS is away; a guru of the school acts as Plt. until the end of February.
-    body = "nip_pegawai,nip_atasan,peran_atasan,mulai,selesai\n" + f"{guru.nip},{acting.nip},plt_kepala_sekolah,2024-01-20,2024-02-29\n"
+    body = (
+        "nip_pegawai,nip_atasan,peran_atasan,mulai,selesai\n"
+        + f"{guru.nip},{acting.nip},plt_kepala_sekolah,2024-01-20,2024-02-29\n"
+    )
     report = (await client.post("/api/v1/roster/relasi/csv", content=body, headers=operator_csv)).json()
     assert report["created"] == 1, report
 
@@ -99,7 +111,8 @@ async def test_an_acting_principal_takes_over_the_approval_queue(client, tokens,
     assert skp_id not in [i["skp_id"] for i in (await queue_of(ks)).json()["items"]]
     assert skp_id in [i["skp_id"] for i in (await queue_of(acting)).json()["items"]]
     gone = await client.post(
-        f"/api/v1/skp/{skp_id}/approve", headers={**tokens.headers(ks.nip, "guru", "kepala_sekolah"), "If-Match": submitted.headers["ETag"]}
+        f"/api/v1/skp/{skp_id}/approve",
+        headers={**tokens.headers(ks.nip, "guru", "kepala_sekolah"), "If-Match": submitted.headers["ETag"]},
     )
     assert gone.status_code == 404  # no longer their relation: not visible
     approved = await client.post(

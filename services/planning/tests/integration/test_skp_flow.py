@@ -20,7 +20,9 @@ async def test_draft_submit_return_resubmit_approve(client, tokens, roster, draf
     guru, ks = school.guru[0], school.kepala
     skp_id, etag = await draft_plan(guru)
 
-    submitted = await client.post(f"/api/v1/skp/{skp_id}/submit", headers={**guru_headers(tokens, guru), "If-Match": etag})
+    submitted = await client.post(
+        f"/api/v1/skp/{skp_id}/submit", headers={**guru_headers(tokens, guru), "If-Match": etag}
+    )
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["status"] == "DIAJUKAN"
 
@@ -28,7 +30,9 @@ async def test_draft_submit_return_resubmit_approve(client, tokens, roster, draf
     assert skp_id in [item["skp_id"] for item in queue.json()["items"]]
 
     no_note = await client.post(
-        f"/api/v1/skp/{skp_id}/return", json={"catatan": " "}, headers={**ks_headers(tokens, ks), "If-Match": submitted.headers["ETag"]}
+        f"/api/v1/skp/{skp_id}/return",
+        json={"catatan": " "},
+        headers={**ks_headers(tokens, ks), "If-Match": submitted.headers["ETag"]},
     )
     assert no_note.status_code == 422
     assert no_note.headers["content-type"].startswith("application/problem+json")
@@ -60,7 +64,8 @@ async def test_draft_submit_return_resubmit_approve(client, tokens, roster, draf
     assert approved.json()["status"] == "DISETUJUI"
 
     again = await client.put(
-        f"/api/v1/skp/{skp_id}/perilaku-kerja", headers={**guru_headers(tokens, guru), "If-Match": approved.headers["ETag"]}
+        f"/api/v1/skp/{skp_id}/perilaku-kerja",
+        headers={**guru_headers(tokens, guru), "If-Match": approved.headers["ETag"]},
     )
     assert again.status_code == 409
     assert again.json()["errors"][0]["rule"] == "skp.edit_not_allowed_in_disetujui"

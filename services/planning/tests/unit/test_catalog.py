@@ -36,8 +36,7 @@ def test_indicators(kode: str, nama: str, peran: str, induk: str | None) -> None
 
 
 def test_catalogue_holds_exactly_the_listed_indicators() -> None:
-    assert list(CATALOG.indicators) == ["D.1", "D.1.1", "D.1.2", "D.1.3", "D.2", "D.3", "D.3.1", "D.3.2",
-                                        "D.4", "D.8"]
+    assert list(CATALOG.indicators) == ["D.1", "D.1.1", "D.1.2", "D.1.3", "D.2", "D.3", "D.3.1", "D.3.2", "D.4", "D.8"]
 
 
 @pytest.mark.parametrize(
@@ -114,35 +113,70 @@ def test_rhk_catalogue_has_no_unlisted_entries() -> None:
 @pytest.mark.parametrize(
     ("kode", "nama", "panduan"),
     [
-        ("berorientasi_pelayanan", "Berorientasi Pelayanan", (
-            "Memahami dan memenuhi kebutuhan masyarakat",
-            "Ramah, cekatan, solutif, dan dapat diandalkan",
-            "Melakukan perbaikan tiada henti")),
-        ("akuntabel", "Akuntabel", (
-            "Melaksanakan tugas dengan jujur, bertanggung jawab, cermat, disiplin, dan berintegritas tinggi",
-            "Menggunakan kekayaan dan barang milik negara secara bertanggung jawab, efektif, dan efisien",
-            "Tidak menyalahgunakan kewenangan jabatan")),
-        ("kompeten", "Kompeten", (
-            "Meningkatkan kompetensi diri untuk menjawab tantangan yang selalu berubah",
-            "Membantu orang lain belajar",
-            "Melaksanakan tugas dengan kualitas terbaik")),
-        ("harmonis", "Harmonis", (
-            "Menghargai setiap orang apa pun latar belakangnya",
-            "Suka menolong orang lain",
-            "Membangun lingkungan kerja yang kondusif")),
-        ("loyal", "Loyal", (
-            "Memegang teguh ideologi Pancasila, Undang-Undang Dasar Negara Republik Indonesia Tahun 1945,"
-            " setia kepada NKRI serta pemerintahan yang sah",
-            "Menjaga nama baik sesama ASN, pimpinan, instansi, dan negara",
-            "Menjaga rahasia jabatan dan negara")),
-        ("adaptif", "Adaptif", (
-            "Cepat menyesuaikan diri menghadapi perubahan",
-            "Terus berinovasi dan mengembangkan kreativitas",
-            "Bertindak proaktif")),
-        ("kolaboratif", "Kolaboratif", (
-            "Memberi kesempatan kepada berbagai pihak untuk berkontribusi",
-            "Terbuka dalam bekerja sama untuk menghasilkan nilai tambah",
-            "Menggerakkan pemanfaatan berbagai sumber daya untuk tujuan bersama")),
+        (
+            "berorientasi_pelayanan",
+            "Berorientasi Pelayanan",
+            (
+                "Memahami dan memenuhi kebutuhan masyarakat",
+                "Ramah, cekatan, solutif, dan dapat diandalkan",
+                "Melakukan perbaikan tiada henti",
+            ),
+        ),
+        (
+            "akuntabel",
+            "Akuntabel",
+            (
+                "Melaksanakan tugas dengan jujur, bertanggung jawab, cermat, disiplin, dan berintegritas tinggi",
+                "Menggunakan kekayaan dan barang milik negara secara bertanggung jawab, efektif, dan efisien",
+                "Tidak menyalahgunakan kewenangan jabatan",
+            ),
+        ),
+        (
+            "kompeten",
+            "Kompeten",
+            (
+                "Meningkatkan kompetensi diri untuk menjawab tantangan yang selalu berubah",
+                "Membantu orang lain belajar",
+                "Melaksanakan tugas dengan kualitas terbaik",
+            ),
+        ),
+        (
+            "harmonis",
+            "Harmonis",
+            (
+                "Menghargai setiap orang apa pun latar belakangnya",
+                "Suka menolong orang lain",
+                "Membangun lingkungan kerja yang kondusif",
+            ),
+        ),
+        (
+            "loyal",
+            "Loyal",
+            (
+                "Memegang teguh ideologi Pancasila, Undang-Undang Dasar Negara Republik Indonesia Tahun 1945,"
+                " setia kepada NKRI serta pemerintahan yang sah",
+                "Menjaga nama baik sesama ASN, pimpinan, instansi, dan negara",
+                "Menjaga rahasia jabatan dan negara",
+            ),
+        ),
+        (
+            "adaptif",
+            "Adaptif",
+            (
+                "Cepat menyesuaikan diri menghadapi perubahan",
+                "Terus berinovasi dan mengembangkan kreativitas",
+                "Bertindak proaktif",
+            ),
+        ),
+        (
+            "kolaboratif",
+            "Kolaboratif",
+            (
+                "Memberi kesempatan kepada berbagai pihak untuk berkontribusi",
+                "Terbuka dalam bekerja sama untuk menghasilkan nilai tambah",
+                "Menggerakkan pemanfaatan berbagai sumber daya untuk tujuan bersama",
+            ),
+        ),
     ],
 )
 def test_berakhlak(kode: str, nama: str, panduan: tuple[str, str, str]) -> None:
@@ -183,8 +217,12 @@ def test_unknown_codes(method: str, kode: str, rule: str) -> None:
         ("indikator.toml", 'peran = "guru"', 'peran = "pengawas"', "peran must be"),
         ("indikator.toml", 'guru = "D.1"', 'guru = "D.3"', "rekomendasi_bawaan.guru"),
         ("indikator.toml", '    "Hanya memperhatikan murid yang dianggap pandai",\n', "", None),
-        ("indikator.toml", '"Membangun budaya saling menghargai perbedaan di antara warga sekolah",', "",
-         "D.8: perilaku_dianjurkan needs 3-4"),
+        (
+            "indikator.toml",
+            '"Membangun budaya saling menghargai perbedaan di antara warga sekolah",',
+            "",
+            "D.8: perilaku_dianjurkan needs 3-4",
+        ),
         ("indikator.toml", 'version = "2024.1"', "", "version"),
         ("rhk.toml", "target_default = 4", "target_default = 17", "target"),
         ("rhk.toml", "poin = 8", "poin = 0", "poin"),
@@ -196,8 +234,7 @@ def test_unknown_codes(method: str, kode: str, rule: str) -> None:
         ("berakhlak.toml", "[[nilai]]", "[[nilai]", "berakhlak.toml"),
     ],
 )
-def test_malformed_catalogue_fails_at_load(tmp_path: Path, file: str, old: str, new: str,
-                                           message: str | None) -> None:
+def test_malformed_catalogue_fails_at_load(tmp_path: Path, file: str, old: str, new: str, message: str | None) -> None:
     for source in PACKAGE_DIR.glob("*.toml"):
         shutil.copy(source, tmp_path / source.name)
     target = tmp_path / file

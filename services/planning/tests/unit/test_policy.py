@@ -24,48 +24,94 @@ def w(step: str, opens: date, closes: date, late_until: date | None = None) -> W
 
 
 @pytest.mark.parametrize(
-    ("kode", "nama", "jenis", "mulai", "selesai", "bulan", "policy_year", "upload", "points", "data_update",
-     "windows"),
+    ("kode", "nama", "jenis", "mulai", "selesai", "bulan", "policy_year", "upload", "points", "data_update", "windows"),
     [
-        ("2024-S1", "Semester 1 2024", "semester", D(2024, 1, 1), D(2024, 6, 30), 6, 2024, True, (32, 128),
-         False, [
-             w("perencanaan_guru", D(2024, 1, 1), D(2024, 1, 31), D(2024, 3, 31)),
-             w("perencanaan_ks", D(2024, 1, 15), D(2024, 1, 31), D(2024, 3, 31)),
-             w("pelaksanaan", D(2024, 2, 1), D(2024, 5, 30)),
-             w("penilaian", D(2024, 6, 1), D(2024, 6, 30)),
-         ]),
-        ("2024-S2", "Semester 2 2024", "semester", D(2024, 7, 1), D(2024, 12, 31), 6, 2024, True, (32, 128),
-         False, [
-             w("perencanaan_guru", D(2024, 7, 1), D(2024, 7, 31)),
-             w("perencanaan_ks", D(2024, 7, 1), D(2024, 7, 31)),
-             w("pelaksanaan", D(2024, 8, 1), D(2024, 11, 30)),
-             w("penilaian", D(2024, 12, 1), D(2024, 12, 31)),
-         ]),
-        ("2025-T", "Tahunan 2025", "tahunan", D(2025, 1, 1), D(2025, 12, 31), 12, 2025, False, None, True, [
-            w("pemutakhiran_data", D(2025, 1, 1), D(2025, 1, 15)),
-            w("perencanaan_guru", D(2025, 1, 1), D(2025, 1, 31)),
-            w("perencanaan_ks", D(2025, 1, 1), D(2025, 1, 31)),
-            w("pelaksanaan", D(2025, 2, 1), D(2025, 10, 31)),
-            w("penilaian", D(2025, 11, 15), D(2025, 12, 31)),
-        ]),
+        (
+            "2024-S1",
+            "Semester 1 2024",
+            "semester",
+            D(2024, 1, 1),
+            D(2024, 6, 30),
+            6,
+            2024,
+            True,
+            (32, 128),
+            False,
+            [
+                w("perencanaan_guru", D(2024, 1, 1), D(2024, 1, 31), D(2024, 3, 31)),
+                w("perencanaan_ks", D(2024, 1, 15), D(2024, 1, 31), D(2024, 3, 31)),
+                w("pelaksanaan", D(2024, 2, 1), D(2024, 5, 30)),
+                w("penilaian", D(2024, 6, 1), D(2024, 6, 30)),
+            ],
+        ),
+        (
+            "2024-S2",
+            "Semester 2 2024",
+            "semester",
+            D(2024, 7, 1),
+            D(2024, 12, 31),
+            6,
+            2024,
+            True,
+            (32, 128),
+            False,
+            [
+                w("perencanaan_guru", D(2024, 7, 1), D(2024, 7, 31)),
+                w("perencanaan_ks", D(2024, 7, 1), D(2024, 7, 31)),
+                w("pelaksanaan", D(2024, 8, 1), D(2024, 11, 30)),
+                w("penilaian", D(2024, 12, 1), D(2024, 12, 31)),
+            ],
+        ),
+        (
+            "2025-T",
+            "Tahunan 2025",
+            "tahunan",
+            D(2025, 1, 1),
+            D(2025, 12, 31),
+            12,
+            2025,
+            False,
+            None,
+            True,
+            [
+                w("pemutakhiran_data", D(2025, 1, 1), D(2025, 1, 15)),
+                w("perencanaan_guru", D(2025, 1, 1), D(2025, 1, 31)),
+                w("perencanaan_ks", D(2025, 1, 1), D(2025, 1, 31)),
+                w("pelaksanaan", D(2025, 2, 1), D(2025, 10, 31)),
+                w("penilaian", D(2025, 11, 15), D(2025, 12, 31)),
+            ],
+        ),
         # No 2026 file: the 2025 policy goes on applying, with the dates moved to 2026.
-        ("2026-T", "Tahunan 2026", "tahunan", D(2026, 1, 1), D(2026, 12, 31), 12, 2025, False, None, True, [
-            w("pemutakhiran_data", D(2026, 1, 1), D(2026, 1, 15)),
-            w("perencanaan_guru", D(2026, 1, 1), D(2026, 1, 31)),
-            w("perencanaan_ks", D(2026, 1, 1), D(2026, 1, 31)),
-            w("pelaksanaan", D(2026, 2, 1), D(2026, 10, 31)),
-            w("penilaian", D(2026, 11, 15), D(2026, 12, 31)),
-        ]),
+        (
+            "2026-T",
+            "Tahunan 2026",
+            "tahunan",
+            D(2026, 1, 1),
+            D(2026, 12, 31),
+            12,
+            2025,
+            False,
+            None,
+            True,
+            [
+                w("pemutakhiran_data", D(2026, 1, 1), D(2026, 1, 15)),
+                w("perencanaan_guru", D(2026, 1, 1), D(2026, 1, 31)),
+                w("perencanaan_ks", D(2026, 1, 1), D(2026, 1, 31)),
+                w("pelaksanaan", D(2026, 2, 1), D(2026, 10, 31)),
+                w("penilaian", D(2026, 11, 15), D(2026, 12, 31)),
+            ],
+        ),
     ],
 )
-def test_periods(kode, nama, jenis, mulai, selesai, bulan, policy_year, upload, points, data_update,
-                 windows) -> None:
+def test_periods(kode, nama, jenis, mulai, selesai, bulan, policy_year, upload, points, data_update, windows) -> None:
     periode = find_periode(kode, POLICIES)
     assert (periode.kode, periode.tahun, periode.nama, periode.jenis) == (kode, int(kode[:4]), nama, jenis)
-    assert (periode.mulai, periode.selesai, periode.bulan, periode.policy_year) == (
-        mulai, selesai, bulan, policy_year)
+    assert (periode.mulai, periode.selesai, periode.bulan, periode.policy_year) == (mulai, selesai, bulan, policy_year)
     assert (periode.evidence_upload, periode.competence_points, periode.data_update_step) == (
-        upload, points, data_update)
+        upload,
+        points,
+        data_update,
+    )
     assert list(periode.windows.values()) == windows
     assert list(periode.windows) == [x.step for x in windows]
     assert periode in periods_for_year(periode.tahun, POLICIES)
@@ -102,8 +148,9 @@ def test_year_before_any_policy_is_refused() -> None:
     assert "2023" in err.value.detail and "2024" in err.value.detail
 
 
-@pytest.mark.parametrize("kode", ["2023-S1", "2024-T", "2025-S1", "2024", "S1-2024", "", "2024-S1-x",
-                                  "٢٠٢٤-S1", "2024-s3", "9999-T\x00"])
+@pytest.mark.parametrize(
+    "kode", ["2023-S1", "2024-T", "2025-S1", "2024", "S1-2024", "", "2024-S1-x", "٢٠٢٤-S1", "2024-s3", "9999-T\x00"]
+)
 def test_unknown_periode(kode: str) -> None:
     with pytest.raises(NotFound) as err:
         find_periode(kode, POLICIES)
@@ -169,12 +216,17 @@ def test_a_new_policy_file_takes_over_from_its_year(tmp_path: Path) -> None:
     assert [p.kode for p in periods_for_year(2029, policies)] == ["2029-T"]
     q1, rest = periods_for_year(2031, policies)
     assert (q1.kode, q1.nama, q1.bulan, q1.policy_year, q1.competence_points) == (
-        "2031-Q1", "Kuartal 1 2031", 3, 2030, None)
-    assert q1.windows["perencanaan_guru"] == w(
-        "perencanaan_guru", D(2031, 1, 5), D(2031, 1, 20), D(2031, 2, 10))
+        "2031-Q1",
+        "Kuartal 1 2031",
+        3,
+        2030,
+        None,
+    )
+    assert q1.windows["perencanaan_guru"] == w("perencanaan_guru", D(2031, 1, 5), D(2031, 1, 20), D(2031, 2, 10))
     assert (rest.bulan, rest.windows["penilaian"].closes) == (9, D(2032, 1, 15))
     assert policy_for_year(2031, policies).annual_evaluation_window(2031) == w(
-        "penilaian_tahunan", D(2032, 1, 2), D(2032, 2, 28))
+        "penilaian_tahunan", D(2032, 1, 2), D(2032, 2, 28)
+    )
 
 
 @pytest.mark.parametrize(
@@ -194,15 +246,16 @@ def test_a_new_policy_file_takes_over_from_its_year(tmp_path: Path) -> None:
         ("2030.toml", ("data_update_step = false", "data_update_step = true"), "disagree"),
         ("2030.toml", ("data_update_step = false", 'data_update_step = "no"'), "must be a bool"),
         ("2030.toml", ('version = "2030.1"', ""), "missing key 'version'"),
-        ("2030.toml", ("evidence_upload = true", "evidence_upload = true\nevidence_uplod = 1"),
-         "unknown keys"),
-        ("2030.toml", ("evidence_upload = true", "evidence_upload = true\ncompetence_points = [128, 32]"),
-         "min <= max"),
+        ("2030.toml", ("evidence_upload = true", "evidence_upload = true\nevidence_uplod = 1"), "unknown keys"),
+        (
+            "2030.toml",
+            ("evidence_upload = true", "evidence_upload = true\ncompetence_points = [128, 32]"),
+            "min <= max",
+        ),
         ("2030.toml", ("[annual_evaluation]", "[annual_evaluation"), "policy file 2030.toml"),
     ],
 )
-def test_malformed_policy_files_fail_at_load(tmp_path: Path, name: str, change: tuple[str, str],
-                                             message: str) -> None:
+def test_malformed_policy_files_fail_at_load(tmp_path: Path, name: str, change: tuple[str, str], message: str) -> None:
     text = NEW_POLICY.replace(change[0], change[1], 1) if change[0] else NEW_POLICY
     assert text != NEW_POLICY or not change[0]
     with pytest.raises(PolicyFileError, match=message):
