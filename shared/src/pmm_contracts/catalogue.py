@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from pmm_contracts.envelope import Envelope, EventData
-from pmm_contracts.events import bkn_sync, observation, planning
+from pmm_contracts.events import appraisal, bkn_sync, observation, planning
 
 _MODELS: tuple[type[EventData], ...] = (
     planning.SekolahRegisteredV1,
@@ -35,6 +35,8 @@ _MODELS: tuple[type[EventData], ...] = (
     observation.ObservasiRecordedV1,
     observation.BuktiAddedV1,
     observation.PelaksanaanCompletedV1,
+    appraisal.PenilaianFinalizedV1,
+    appraisal.PenilaianReopenedV1,
     bkn_sync.BknPegawaiChangedV1,
 )
 

@@ -76,6 +76,7 @@ class HttpProblem(Exception):
         detail: str,
         title: str | None = None,
         headers: Mapping[str, str] | None = None,
+        field: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -83,6 +84,7 @@ class HttpProblem(Exception):
         self.detail = detail
         self.title = title or status_phrase(status)
         self.headers = dict(headers or {})
+        self.field = field  # the header or part of the request at fault, when there is one
 
 
 class Unauthenticated(HttpProblem):
@@ -159,7 +161,7 @@ async def _http_problem(request: Request, exc: Exception) -> JSONResponse:
         exc.status,
         title=exc.title,
         detail=exc.detail,
-        errors=[FieldError(field=None, rule=exc.rule, detail=exc.detail)],
+        errors=[FieldError(field=exc.field, rule=exc.rule, detail=exc.detail)],
         type_=type_uri(exc.rule),
         headers=exc.headers,
     )
