@@ -86,9 +86,7 @@ class JsonFormatter(logging.Formatter):
         # Core fields are written last so an extra named "service" or "level" cannot forge them.
         entry: dict[str, Any] = {
             **extras,
-            "ts": datetime.fromtimestamp(record.created, UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "msg": mask_text(record.getMessage()),

@@ -15,9 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-HTTP_REQUESTS = Counter(
-    "pmm_http_requests", "HTTP requests handled", ["service", "method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("pmm_http_requests", "HTTP requests handled", ["service", "method", "route", "status"])
 HTTP_LATENCY = Histogram(
     "pmm_http_request_duration_seconds",
     "HTTP request latency, first byte in to last byte out",

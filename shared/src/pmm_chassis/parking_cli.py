@@ -25,6 +25,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.consumer import (
     ATTEMPT_HEADER,
+    FAILURES_HEADER,
     LAST_ERROR_HEADER,
     PARKED_QUEUE_HEADER,
     PARKED_REASON_HEADER,
@@ -34,6 +35,7 @@ _PARKING_HEADERS = (
     PARKED_REASON_HEADER,
     PARKED_QUEUE_HEADER,
     ATTEMPT_HEADER,
+    FAILURES_HEADER,
     LAST_ERROR_HEADER,
     "x-parked-at",
 )
@@ -118,8 +120,7 @@ class ParkingLot:
                 headers = {
                     k: v
                     for k, v in (message.headers or {}).items()
-                    if k not in _PARKING_HEADERS
-                    and not k.startswith(("x-death", "x-first-death", "x-last-death"))
+                    if k not in _PARKING_HEADERS and not k.startswith(("x-death", "x-first-death", "x-last-death"))
                 }
                 headers["x-pmm-replayed"] = True
                 await channel.default_exchange.publish(
@@ -147,9 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="pmm-parked", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--service", required=True)
-    parser.add_argument(
-        "--amqp-url", default=os.environ.get("PMM_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-    )
+    parser.add_argument("--amqp-url", default=os.environ.get("PMM_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list")
     show = sub.add_parser("show")

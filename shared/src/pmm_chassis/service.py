@@ -59,9 +59,7 @@ class Chassis:
         self.sessions = session_factory(self.engine)
         self.broker = RabbitBroker(
             settings.amqp_url,
-            default_channel=Channel(
-                prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True
-            ),
+            default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True),
             # Telemetry first: it is the outermost middleware, so every publish and process has its span.
             middlewares=(RabbitTelemetryMiddleware(tracer_provider=self.tracer_provider),),
             logger=None,
@@ -89,9 +87,7 @@ class Chassis:
                 key = routing_key(model)
                 self.broker.publisher(exchange=topology.EVENTS, routing_key=key, schema=model, title=key, persist=True)
 
-    def consume(
-        self, handlers: Mapping[type[EventData], Handler], uow_factory: Callable[[], UnitOfWork]
-    ) -> None:
+    def consume(self, handlers: Mapping[type[EventData], Handler], uow_factory: Callable[[], UnitOfWork]) -> None:
         self.consumer = Consumer(
             service=self.service,
             uow_factory=uow_factory,

@@ -60,6 +60,4 @@ class ServiceSettings(BaseSettings):
 
     @classmethod
     def prefixed(cls, service_name: str) -> SettingsConfigDict:
-        return SettingsConfigDict(
-            env_prefix=f"{service_name.upper()}_", env_ignore_empty=True, extra="ignore"
-        )
+        return SettingsConfigDict(env_prefix=f"{service_name.upper()}_", env_ignore_empty=True, extra="ignore")

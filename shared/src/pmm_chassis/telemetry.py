@@ -149,9 +149,7 @@ def setup_tracing(
     # is the service's own bootstrap. The returned provider is what the chassis passes on explicitly.
     trace.set_tracer_provider(provider)
     # traceparent/tracestate cross AMQP headers and HTTP; baggage rides along for free.
-    propagate.set_global_textmap(
-        CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
-    )
+    propagate.set_global_textmap(CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()]))
     return provider
 
 

@@ -98,9 +98,7 @@ def decode(body: bytes | str | dict[str, Any]) -> Event:
     try:
         data = model.model_validate(envelope.data)
     except ValidationError as exc:
-        raise ContractViolation(
-            f"{envelope.type} v{envelope.version} payload invalid: {_summary(exc)}"
-        ) from exc
+        raise ContractViolation(f"{envelope.type} v{envelope.version} payload invalid: {_summary(exc)}") from exc
     return Event(envelope=envelope, data=data)
 
 

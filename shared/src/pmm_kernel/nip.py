@@ -108,8 +108,7 @@ def parse_nip(raw: str, status: AsnStatus, *, today: date, field: str = "nip") -
     if not old_enough:
         raise fail(
             "nip.tmt_age",
-            f"{label} positions {positions} are less than {MIN_AGE_AT_APPOINTMENT} years"
-            " after the birth date",
+            f"{label} positions {positions} are less than {MIN_AGE_AT_APPOINTMENT} years after the birth date",
         )
     if appointed > today:
         raise fail("nip.tmt_future", f"{label} positions {positions} are in the future")

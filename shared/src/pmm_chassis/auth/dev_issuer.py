@@ -54,9 +54,7 @@ def load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     except FileNotFoundError:
         pass
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # O_EXCL: two processes starting together must not each write (and use) a different key.
@@ -200,9 +198,7 @@ def create_app(key_path: Path, *, issuer: str = DEFAULT_ISSUER, audience: str = 
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pmm-dev-issuer", description="Development-only JWT issuer for PMM Kinerja."
-    )
+    parser = argparse.ArgumentParser(prog="pmm-dev-issuer", description="Development-only JWT issuer for PMM Kinerja.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve /token and /.well-known/jwks.json")
@@ -241,9 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pmm_chassis.logging import setup_logging
 
         setup_logging("dev-issuer")
-        app = create_app(
-            args.key, issuer=args.issuer or f"http://{args.host}:{args.port}", audience=args.audience
-        )
+        app = create_app(args.key, issuer=args.issuer or f"http://{args.host}:{args.port}", audience=args.audience)
         uvicorn.run(app, host=args.host, port=args.port, log_config=None)
         return 0
     key = load_or_create_key(args.key)

@@ -131,9 +131,7 @@ class JwtVerifier:
     ) -> None:
         refused = [a for a in algorithms if a not in ALGORITHM_KEY_TYPES]
         if refused or not algorithms:
-            raise ValueError(
-                f"algorithms must be asymmetric JWS algorithms, refused: {refused or 'empty list'}"
-            )
+            raise ValueError(f"algorithms must be asymmetric JWS algorithms, refused: {refused or 'empty list'}")
         if urlsplit(jwks_url).scheme not in ("http", "https", "file"):
             raise ValueError("jwks_url must be an http(s):// or file:// URL")
         self.issuer = issuer
@@ -238,11 +236,7 @@ def parse_jwks(document: Mapping[str, Any]) -> dict[str, _Key]:
         if not isinstance(jwk, dict):
             continue
         kid, kty, alg = jwk.get("kid"), jwk.get("kty"), jwk.get("alg")
-        if (
-            not isinstance(kid, str)
-            or kty not in ALGORITHM_KEY_TYPES.values()
-            or jwk.get("use", "sig") != "sig"
-        ):
+        if not isinstance(kid, str) or kty not in ALGORITHM_KEY_TYPES.values() or jwk.get("use", "sig") != "sig":
             continue
         if alg is not None and ALGORITHM_KEY_TYPES.get(alg) != kty:
             continue

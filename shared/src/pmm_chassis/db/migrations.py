@@ -44,9 +44,7 @@ def create_chassis_tables_v1() -> None:
         "inbox_message",
         sa.Column("consumer", sa.String(), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox_message"),
     )
     op.create_table(

@@ -88,9 +88,7 @@ async def idempotent(
     except BaseException:
         async with sessions() as session:
             await session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.actor == actor, IdempotencyRecord.key == key
-                )
+                delete(IdempotencyRecord).where(IdempotencyRecord.actor == actor, IdempotencyRecord.key == key)
             )
             await session.commit()
         raise
@@ -106,9 +104,5 @@ async def idempotent(
     return response
 
 
-def json_response(
-    payload: object, *, status_code: int = 200, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        json.loads(json.dumps(payload, default=str)), status_code=status_code, headers=headers
-    )
+def json_response(payload: object, *, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(json.loads(json.dumps(payload, default=str)), status_code=status_code, headers=headers)

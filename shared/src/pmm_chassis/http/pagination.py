@@ -29,9 +29,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidValue(
-            "cursor is not one this API returned", rule="pagination.cursor", field="cursor"
-        ) from exc
+        raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor") from exc
     if not isinstance(value, dict):
         raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
     return value

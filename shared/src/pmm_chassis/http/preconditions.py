@@ -25,9 +25,7 @@ def require_version(if_match: str | None, current: int) -> None:
         return
     match = _ETAG.match(if_match.strip())
     if match is None:
-        raise InvalidValue(
-            'If-Match must be an ETag such as "v3"', rule="http.if_match_format", field="If-Match"
-        )
+        raise InvalidValue('If-Match must be an ETag such as "v3"', rule="http.if_match_format", field="If-Match")
     if int(match.group(1)) != current:
         raise StaleVersion(
             f"the record changed since you read it (now {etag(current)}); reload and try again",

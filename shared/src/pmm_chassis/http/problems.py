@@ -30,9 +30,7 @@ log = logging.getLogger(__name__)
 
 
 class FieldError(BaseModel):
-    field: str | None = Field(
-        None, description="Dotted path of the offending field; null for the whole request."
-    )
+    field: str | None = Field(None, description="Dotted path of the offending field; null for the whole request.")
     rule: str = Field(description="Stable machine-readable rule id, e.g. `skp.state` or `schema.missing`.")
     detail: str
 

@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Event, Any], Awaitable[None]]
 
-ATTEMPT_HEADER = "x-pmm-attempt"
+ATTEMPT_HEADER = "x-pmm-attempt"  # every retry so far: picks the back-off tier
+FAILURES_HEADER = "x-pmm-failures"  # retries for non-transient failures only: parks after max_unexpected_attempts
 LAST_ERROR_HEADER = "x-pmm-last-error"
 PARKED_REASON_HEADER = "x-parked-reason"
 PARKED_QUEUE_HEADER = "x-parked-queue"
@@ -101,9 +102,7 @@ class Consumer:
             return "parked"
         handler = self._handlers.get(type(event.data))
         if handler is None:
-            await self.park(
-                msg, f"{self.service} has no handler for {event.envelope.type} v{event.envelope.version}"
-            )
+            await self.park(msg, f"{self.service} has no handler for {event.envelope.type} v{event.envelope.version}")
             return "parked"
         try:
             async with self._uow_factory().claiming(self.name, event.envelope.event_id) as uow:
@@ -115,7 +114,7 @@ class Consumer:
         return "processed"
 
     async def _after_failure(self, msg: RabbitMessage, event: Event, exc: Exception) -> str:
-        attempt = _attempt(msg) + 1
+        attempt = _count(msg, ATTEMPT_HEADER) + 1
         reason = describe(exc)
         context = {
             "event_type": event.envelope.type,
@@ -123,29 +122,34 @@ class Consumer:
             "attempt": attempt,
         }
         if is_transient(exc):
+            # An outage says nothing about the message: it does not count towards parking.
             logger.warning("transient failure, retrying", extra={**context, "reason": reason})
-            await self.retry(msg, attempt, reason)
+            await self.retry(msg, attempt, reason, failures=_count(msg, FAILURES_HEADER))
             return "retried"
-        if attempt >= self._max_unexpected:
-            logger.error("failed %d times, parking", attempt, extra={**context, "reason": reason})
-            await self.park(msg, f"failed {attempt} times: {reason}")
+        failures = _count(msg, FAILURES_HEADER) + 1
+        if failures >= self._max_unexpected:
+            logger.error("failed %d times, parking", failures, extra={**context, "reason": reason})
+            await self.park(msg, f"failed {failures} times: {reason}")
             return "parked"
         logger.warning("failure, retrying", extra={**context, "reason": reason}, exc_info=exc)
-        await self.retry(msg, attempt, reason)
+        await self.retry(msg, attempt, reason, failures=failures)
         return "retried"
 
-    async def retry(self, msg: RabbitMessage, attempt: int, reason: str) -> None:
+    async def retry(self, msg: RabbitMessage, attempt: int, reason: str, *, failures: int) -> None:
         seconds = topology.delay_seconds_for(attempt)
         await self._require_broker().publish(
             msg.body,
-            exchange=RabbitExchange(
-                topology.delay_exchange_name(seconds), type=ExchangeType.FANOUT, declare=False
-            ),
+            exchange=RabbitExchange(topology.delay_exchange_name(seconds), type=ExchangeType.FANOUT, declare=False),
             routing_key=self.queue_name,
             persist=True,
             message_id=msg.message_id,
             content_type=msg.content_type,
-            headers={**_plain_headers(msg), ATTEMPT_HEADER: attempt, LAST_ERROR_HEADER: reason},
+            headers={
+                **_plain_headers(msg),
+                ATTEMPT_HEADER: attempt,
+                FAILURES_HEADER: failures,
+                LAST_ERROR_HEADER: reason,
+            },
         )
 
     async def park(self, msg: RabbitMessage, reason: str) -> None:
@@ -171,9 +175,9 @@ class Consumer:
         return self._broker
 
 
-def _attempt(msg: RabbitMessage) -> int:
+def _count(msg: RabbitMessage, header: str) -> int:
     try:
-        return int(msg.headers.get(ATTEMPT_HEADER, 0))
+        return int(msg.headers.get(header, 0))
     except (TypeError, ValueError):
         return 0
 

@@ -84,9 +84,7 @@ def delay_queue(seconds: int) -> RabbitQueue:
     )
 
 
-async def declare(
-    broker: RabbitBroker, service: str, routing_keys: Sequence[str], *, delivery_limit: int
-) -> None:
+async def declare(broker: RabbitBroker, service: str, routing_keys: Sequence[str], *, delivery_limit: int) -> None:
     """Declare what this service needs; safe to run on every start of every replica."""
     unrouted = await broker.declare_exchange(UNROUTED)
     await (await broker.declare_queue(UNROUTED_QUEUE)).bind(unrouted)

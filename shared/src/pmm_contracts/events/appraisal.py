@@ -63,6 +63,10 @@ class PenilaianFinalizedV1(_Appraisal, PenilaianRef):
     angka_kredit_kumulatif: Decimal | None
     penilai: Penilai
     finalized_at: datetime
+    # A pegawai appointed at the end of the period is rated on perilaku kerja only: hasil_kerja then carries the
+    # value the predikat was read with (appraisal's reference/penilaian.toml), not a rating anyone gave.
+    # Optional: added within v1.
+    hanya_perilaku: bool = False
 
 
 class PenilaianReopenedV1(_Appraisal, PenilaianRef):

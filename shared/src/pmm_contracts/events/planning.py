@@ -118,6 +118,10 @@ class PeriodeOpenedV1(_Planning):
     data_update_step: bool
     competence_points: tuple[int, int] | None
     windows: list[WindowPart]
+    # The year's penilaian tahunan when the policy has one besides its periods (2024: by 31 January of the next
+    # year, weighing both semesters); None when a period's own penilaian is the annual result (2025 on). Optional:
+    # added within v1, so an older producer's event still decodes and means "no separate annual evaluation".
+    penilaian_tahunan: WindowPart | None = None
 
 
 class PeriodeWindowExtendedV1(_Planning):
