@@ -30,7 +30,7 @@ help:
 	@echo "make up|down|status start, stop or show the local stack (tools/services.toml)"
 	@echo "make logs SERVICE=planning   tail one process's log"
 	@echo "make lint           ruff"
-	@echo "make schemas        regenerate shared/schemas from the event contracts (after a compatible change)"
+	@echo "make schemas        regenerate shared/schemas and the README event catalogue from the contracts"
 	@echo "make lock           re-pin requirements.in into requirements.lock (with hashes)"
 	@echo "make compose-check  validate docker-compose.yml and deploy/"
 	@echo "make clean          stop the stack, remove run files and caches (keeps .venv)"
@@ -75,6 +75,7 @@ lock: | $(PY)
 
 schemas: venv
 	$(PY) -m pmm_contracts.schemas --write
+	$(PY) -m pmm_contracts.docs --write README.md
 
 compose-check: venv
 	@if command -v docker-compose >/dev/null 2>&1; then docker-compose -f docker-compose.yml config -q; \
