@@ -8,6 +8,7 @@ hadolint); without them the structural checks here still run.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tools` is a top-level package of the repository, not an installed one
     sys.path.insert(0, str(ROOT))
 
+from pmm_chassis.settings import ServiceSettings  # noqa: E402
 from pmm_kernel.clock import FileClock  # noqa: E402
 
 from tools.stack import ISSUER, ServiceSpec, Stack, _postgres_answers, load_registry  # noqa: E402
@@ -45,9 +47,20 @@ def names(specs: list[ServiceSpec]) -> list[str]:
 
 
 def known_settings(spec: ServiceSpec) -> set[str]:
-    """Every variable the local stack sets for the service, plus the production-only exporter endpoint."""
+    """Every variable the local stack sets for the service, the production-only exporter endpoint, and every
+    field of the service's settings class (a service's own settings, e.g. observation's object storage)."""
     stack = Stack(ROOT, services=[spec.name])
-    return set(stack.env_for(spec.name)) | {f"{spec.env_prefix}_OTEL_ENDPOINT"}
+    return set(stack.env_for(spec.name)) | {f"{spec.env_prefix}_OTEL_ENDPOINT"} | settings_fields(spec)
+
+
+def settings_fields(spec: ServiceSpec) -> set[str]:
+    """The variables the service's `ServiceSettings` subclass reads: spelled as its prefix and fields say."""
+    module = importlib.import_module(f"{spec.package}.settings")
+    classes = [
+        c for c in vars(module).values()
+        if isinstance(c, type) and issubclass(c, ServiceSettings) and c is not ServiceSettings
+    ]  # fmt: skip
+    return {f"{spec.env_prefix}_{name.upper()}" for c in classes for name in c.model_fields}
 
 
 def required_in_production(spec: ServiceSpec) -> set[str]:

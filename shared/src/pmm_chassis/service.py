@@ -110,12 +110,13 @@ class Chassis:
 
     async def start(self) -> None:
         await self.broker.connect()
-        keys = self.consumer.routing_keys if self.consumer and self.settings.run_consumers else []
-        await topology.declare(self.broker, self.service, keys, delivery_limit=self.settings.delivery_limit)
+        if self.consumer is not None:
+            self.consumer.check_subscriptions()
+        await topology.declare(self.broker, self.service, delivery_limit=self.settings.delivery_limit)
         await self.broker.start()
         if self.settings.run_relay:
             await self.relay.start()
-        logger.info("started", extra={"consumes": keys, "relay": self.settings.run_relay})
+        logger.info("started", extra={"consumer": self.settings.run_consumers, "relay": self.settings.run_relay})
 
     async def stop(self) -> None:
         # Consumers first (in-flight messages finish and are acked), then the relay flushes what they committed,
@@ -147,6 +148,7 @@ class Chassis:
         routers: Sequence[APIRouter],
         state: Any,
         on_started: Callable[[], Awaitable[None]] | None = None,
+        on_stopping: Callable[[], Awaitable[None]] | None = None,
     ) -> FastAPI:
         chassis = self
 
@@ -158,6 +160,9 @@ class Chassis:
             try:
                 yield
             finally:
+                # A service's own background work stops first, while the database and the relay still run.
+                if on_stopping is not None:
+                    await on_stopping()
                 await chassis.stop()
 
         app = FastAPI(title=title, version=version, lifespan=lifespan)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-
 from pmm_chassis.messaging.consumer import (
     ATTEMPT_HEADER,
     FAILURES_HEADER,
@@ -29,10 +28,10 @@ class RecordingBroker:
 def message(headers: dict) -> SimpleNamespace:
     body = encode(
         BknPegawaiChangedV1(
-            nip="198609262015051001", changes=ProfilChanges(nama="X"), siasn_updated_at=datetime.now(timezone.utc)
+            nip="198609262015051001", changes=ProfilChanges(nama="X"), siasn_updated_at=datetime.now(UTC)
         ),
         event_id=uuid.uuid4(),
-        occurred_at=datetime.now(timezone.utc),
+        occurred_at=datetime.now(UTC),
         aggregate_id="bkn_pegawai:1",
         aggregate_version=1,
     )

@@ -1,12 +1,10 @@
 """Which failures are retried for ever (transient) and which are parked after a few attempts; the back-off tiers."""
 
-import asyncio
 
 import aiormq.exceptions
 import asyncpg
 import pytest
 import sqlalchemy.exc
-
 from pmm_chassis.messaging.failures import describe, is_transient
 from pmm_chassis.messaging.topology import delay_seconds_for
 
@@ -21,7 +19,7 @@ def _chained(outer: Exception, cause: Exception) -> Exception:
     [
         (ConnectionRefusedError("db down"), True),
         (OSError("network unreachable"), True),
-        (asyncio.TimeoutError(), True),
+        (TimeoutError(), True),
         (asyncpg.exceptions.CannotConnectNowError("starting up"), True),
         (asyncpg.exceptions.AdminShutdownError("terminating connection"), True),
         (asyncpg.exceptions.DeadlockDetectedError("deadlock"), True),

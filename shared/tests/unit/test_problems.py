@@ -231,6 +231,21 @@ async def test_http_problem_carries_headers(client) -> None:
     body = assert_problem(response, 503)
     assert response.headers["retry-after"] == "5"
     assert body["type"] == PROBLEM_TYPE_BASE + "auth.jwks_unavailable"
+    assert body["errors"][0]["field"] is None
+
+
+async def test_http_problem_names_the_header_at_fault() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.patch("/x")
+    async def x() -> None:
+        raise HttpProblem(415, rule="tus.content_type", detail="wrong type", field="Content-Type")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        response = await c.patch("/x")
+    body = assert_problem(response, 415)
+    assert body["errors"] == [{"field": "Content-Type", "rule": "tus.content_type", "detail": "wrong type"}]
 
 
 async def test_openapi_documents_problems_as_problem_json(client) -> None:

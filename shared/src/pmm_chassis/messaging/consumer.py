@@ -28,6 +28,7 @@ from typing import Any
 from faststream import AckPolicy
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitMessage
 from pmm_contracts import ContractViolation, Event, EventData, decode, routing_key
+from pmm_contracts.subscriptions import binding_keys
 
 from pmm_chassis import metrics
 from pmm_chassis.db.uow import AlreadyProcessed, UnitOfWork
@@ -69,6 +70,14 @@ class Consumer:
     @property
     def routing_keys(self) -> list[str]:
         return sorted(routing_key(model) for model in self._handlers)
+
+    def check_subscriptions(self) -> None:
+        """The queue is bound to what pmm_contracts.subscriptions says; handlers for anything else never run."""
+        declared = binding_keys(self.service)
+        if declared != self.routing_keys:
+            raise RuntimeError(
+                f"{self.service}'s handlers ({self.routing_keys}) differ from pmm_contracts.subscriptions ({declared})"
+            )
 
     def subscribe(self, broker: RabbitBroker, *, delivery_limit: int) -> None:
         self._broker = broker

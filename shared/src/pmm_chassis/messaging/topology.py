@@ -14,9 +14,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+from pmm_contracts.subscriptions import SUBSCRIPTIONS, binding_keys
 
 # Events no queue is bound to (yet) go to the alternate exchange instead of being returned: the relay's
 # publishes are mandatory with `on_return_raises`, so only a real routing failure raises, and an event that
@@ -84,8 +83,9 @@ def delay_queue(seconds: int) -> RabbitQueue:
     )
 
 
-async def declare(broker: RabbitBroker, service: str, routing_keys: Sequence[str], *, delivery_limit: int) -> None:
-    """Declare what this service needs; safe to run on every start of every replica."""
+async def declare(broker: RabbitBroker, service: str, *, delivery_limit: int) -> None:
+    """Declare the exchanges, the delay tiers, this service's parking queue and EVERY service's inbox with its
+    bindings (pmm_contracts.subscriptions): safe to run on every start of every replica of every service."""
     unrouted = await broker.declare_exchange(UNROUTED)
     await (await broker.declare_queue(UNROUTED_QUEUE)).bind(unrouted)
     events = await broker.declare_exchange(EVENTS)
@@ -96,7 +96,8 @@ async def declare(broker: RabbitBroker, service: str, routing_keys: Sequence[str
         )
         queue = await broker.declare_queue(delay_queue(seconds))
         await queue.bind(exchange)
-    if routing_keys:
-        inbox = await broker.declare_queue(inbox_queue(service, delivery_limit=delivery_limit))
-        for key in routing_keys:
+    for consumer in SUBSCRIPTIONS:
+        await broker.declare_queue(parked_queue(consumer))  # where RabbitMQ dead-letters that inbox
+        inbox = await broker.declare_queue(inbox_queue(consumer, delivery_limit=delivery_limit))
+        for key in binding_keys(consumer):
             await inbox.bind(events, routing_key=key)

@@ -1,0 +1,1 @@
+"""Observation's persistence: tables, repositories, the unit of work and the storage adapters."""

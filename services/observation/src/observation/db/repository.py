@@ -1,0 +1,331 @@
+"""Repositories: load and save observation's aggregates through the unit of work's session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pmm_chassis.projections import RosterPegawai, RosterRelasi, current_atasan_subquery
+from pmm_kernel.errors import StaleVersion
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from observation.db.tables import BuktiRow, PelaksanaanRow, SkpSeen, UnggahanRow
+from observation.domain.events import IndikatorRef, RubrikItem
+from observation.domain.pelaksanaan import (
+    DiskusiAtasan,
+    DiskusiGuru,
+    Observasi,
+    Pelaksanaan,
+    Persiapan,
+    Tahap,
+    Upaya,
+)
+
+
+class PelaksanaanRepository:
+    def __init__(self, session: AsyncSession, track: Callable[[Pelaksanaan], None]) -> None:
+        self._session = session
+        self._track = track
+
+    async def get(self, pelaksanaan_id: uuid.UUID, *, for_update: bool = False) -> Pelaksanaan | None:
+        query = select(PelaksanaanRow).where(PelaksanaanRow.id == pelaksanaan_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        return self._load(row) if row else None
+
+    async def find(self, pegawai_id: uuid.UUID, periode: str, *, for_update: bool = False) -> Pelaksanaan | None:
+        query = select(PelaksanaanRow).where(PelaksanaanRow.pegawai_id == pegawai_id, PelaksanaanRow.periode == periode)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        return self._load(row) if row else None
+
+    def add(self, pelaksanaan: Pelaksanaan) -> None:
+        self._session.add(PelaksanaanRow(**_columns(pelaksanaan)))
+        self._track(pelaksanaan)
+
+    async def save(self, pelaksanaan: Pelaksanaan, *, expected_version: int) -> None:
+        """Write back a changed cycle; refuses if someone else changed it since it was read."""
+        result = await self._session.execute(
+            update(PelaksanaanRow)
+            .where(PelaksanaanRow.id == pelaksanaan.id, PelaksanaanRow.version == expected_version)
+            .values(**_columns(pelaksanaan), updated_at=func.now())
+        )
+        if result.rowcount != 1:
+            raise StaleVersion(
+                "the pelaksanaan changed while you were editing it; reload", rule="pelaksanaan.concurrent_change"
+            )
+
+    async def team(
+        self,
+        *,
+        atasan_id: uuid.UUID,
+        on: date,
+        periode: str,
+        tahap: Sequence[Tahap] | None,
+        unopened: bool,
+        overdue_regions: Sequence[str] | None,
+        not_overdue_regions: Sequence[str] | None = None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> list[tuple[RosterPegawai, Pelaksanaan | None]]:
+        """The pegawai this atasan appraises on `on`, each with their cycle of `periode` (None: not opened).
+
+        `tahap` and `unopened` filter by where a cycle stands (either may match); `overdue_regions` (the regions
+        whose window has closed) keeps the pegawai there whose cycle is not done, `not_overdue_regions` the
+        others. Keyset pagination by pegawai id.
+        """
+        current = current_atasan_subquery(RosterRelasi, on)
+        query = (
+            select(RosterPegawai, PelaksanaanRow)
+            .join(current, current.c.pegawai_id == RosterPegawai.pegawai_id)
+            .outerjoin(
+                PelaksanaanRow,
+                (PelaksanaanRow.pegawai_id == RosterPegawai.pegawai_id) & (PelaksanaanRow.periode == periode),
+            )
+            .where(current.c.atasan_id == atasan_id)
+        )
+        if tahap is not None or unopened:
+            conditions = []
+            if tahap:
+                conditions.append(PelaksanaanRow.tahap.in_([t.value for t in tahap]))
+            if unopened:
+                conditions.append(PelaksanaanRow.id.is_(None))
+            query = query.where(conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1])
+        if overdue_regions is not None:
+            query = query.where(
+                RosterPegawai.kode_wilayah.in_(list(overdue_regions)),
+                PelaksanaanRow.id.is_(None) | (PelaksanaanRow.tahap != Tahap.SELESAI.value),
+            )
+        if not_overdue_regions is not None:
+            query = query.where(
+                RosterPegawai.kode_wilayah.not_in(list(not_overdue_regions))
+                | (PelaksanaanRow.tahap == Tahap.SELESAI.value)
+            )
+        if after is not None:
+            query = query.where(RosterPegawai.pegawai_id > after)
+        query = query.order_by(RosterPegawai.pegawai_id).limit(limit)
+        rows = (await self._session.execute(query)).all()
+        return [(pegawai, self._load(row, track=False) if row else None) for pegawai, row in rows]
+
+    async def team_regions(self, *, atasan_id: uuid.UUID, on: date) -> list[str]:
+        current = current_atasan_subquery(RosterRelasi, on)
+        query = (
+            select(RosterPegawai.kode_wilayah)
+            .join(current, current.c.pegawai_id == RosterPegawai.pegawai_id)
+            .where(current.c.atasan_id == atasan_id)
+            .distinct()
+        )
+        return list((await self._session.execute(query)).scalars())
+
+    def _load(self, row: PelaksanaanRow, *, track: bool = True) -> Pelaksanaan:
+        content = row.content
+        pelaksanaan = Pelaksanaan(
+            id=row.id,
+            skp_id=row.skp_id,
+            pegawai_id=row.pegawai_id,
+            periode=row.periode,
+            atasan_id=row.atasan_id,
+            indikator=IndikatorRef(
+                kode=row.indikator["kode"],
+                nama=row.indikator["nama"],
+                perilaku_dianjurkan=tuple(row.indikator["perilaku_dianjurkan"]),
+                perilaku_dihindari=tuple(row.indikator["perilaku_dihindari"]),
+            ),
+            skp_version=row.skp_version,
+            opened_at=row.opened_at,
+            tahap=Tahap(row.tahap),
+            version=row.version,
+            siklus=row.siklus,
+            persiapan=_persiapan(content.get("persiapan")),
+            observasi=_observasi(content.get("observasi")),
+            diskusi_atasan=_diskusi_atasan(content.get("diskusi_atasan")),
+            diskusi_guru=DiskusiGuru(**content["diskusi_guru"]) if content.get("diskusi_guru") else None,
+            upaya=tuple(
+                Upaya(deskripsi=u["deskripsi"], tempat=u["tempat"], tanggal=date.fromisoformat(u["tanggal"]))
+                for u in content.get("upaya", [])
+            ),
+            refleksi=content.get("refleksi"),
+            step_selesai={k: datetime.fromisoformat(v) for k, v in content.get("step_selesai", {}).items()},
+            closed_at=row.closed_at,
+            completed_at=row.completed_at,
+            riwayat=list(row.riwayat),
+        )
+        if track:
+            self._track(pelaksanaan)
+        return pelaksanaan
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _persiapan(raw: dict[str, Any] | None) -> Persiapan | None:
+    if not raw:
+        return None
+    return Persiapan(
+        target_perilaku=tuple(raw["target_perilaku"]),
+        upaya=raw["upaya"],
+        jadwal_usulan=date.fromisoformat(raw["jadwal_usulan"]),
+        jadwal_atasan=_date(raw.get("jadwal_atasan")),
+        catatan_atasan=raw.get("catatan_atasan"),
+        jadwal_disepakati=_date(raw.get("jadwal_disepakati")),
+    )
+
+
+def _observasi(raw: dict[str, Any] | None) -> Observasi | None:
+    if not raw:
+        return None
+    return Observasi(
+        atasan_id=uuid.UUID(raw["atasan_id"]),
+        mode=raw["mode"],
+        items=tuple(RubrikItem(**item) for item in raw["items"]),
+        catatan=raw.get("catatan"),
+        observed_at=datetime.fromisoformat(raw["observed_at"]),
+    )
+
+
+def _diskusi_atasan(raw: dict[str, Any] | None) -> DiskusiAtasan | None:
+    if not raw:
+        return None
+    return DiskusiAtasan(
+        catatan=raw["catatan"], tujuan=raw["tujuan"], langkah=raw["langkah"], jadwal=date.fromisoformat(raw["jadwal"])
+    )
+
+
+def _columns(p: Pelaksanaan) -> dict[str, Any]:
+    persiapan = p.persiapan
+    observasi = p.observasi
+    diskusi = p.diskusi_atasan
+    return {
+        "id": p.id,
+        "skp_id": p.skp_id,
+        "pegawai_id": p.pegawai_id,
+        "periode": p.periode,
+        "atasan_id": p.atasan_id,
+        "tahap": p.tahap.value,
+        "version": p.version,
+        "siklus": p.siklus,
+        "skp_version": p.skp_version,
+        "indikator": {
+            "kode": p.indikator.kode,
+            "nama": p.indikator.nama,
+            "perilaku_dianjurkan": list(p.indikator.perilaku_dianjurkan),
+            "perilaku_dihindari": list(p.indikator.perilaku_dihindari),
+        },
+        "content": {
+            "persiapan": None
+            if persiapan is None
+            else {
+                "target_perilaku": list(persiapan.target_perilaku),
+                "upaya": persiapan.upaya,
+                "jadwal_usulan": _iso(persiapan.jadwal_usulan),
+                "jadwal_atasan": _iso(persiapan.jadwal_atasan),
+                "catatan_atasan": persiapan.catatan_atasan,
+                "jadwal_disepakati": _iso(persiapan.jadwal_disepakati),
+            },
+            "observasi": None
+            if observasi is None
+            else {
+                "atasan_id": str(observasi.atasan_id),
+                "mode": observasi.mode,
+                "items": [
+                    {"perilaku": i.perilaku, "jenis": i.jenis, "nilai": i.nilai, "catatan": i.catatan}
+                    for i in observasi.items
+                ],
+                "catatan": observasi.catatan,
+                "observed_at": observasi.observed_at.isoformat(),
+            },
+            "diskusi_atasan": None
+            if diskusi is None
+            else {
+                "catatan": diskusi.catatan,
+                "tujuan": diskusi.tujuan,
+                "langkah": diskusi.langkah,
+                "jadwal": _iso(diskusi.jadwal),
+            },
+            "diskusi_guru": None if p.diskusi_guru is None else {"catatan": p.diskusi_guru.catatan},
+            "upaya": [
+                {"deskripsi": u.deskripsi, "tempat": u.tempat, "tanggal": u.tanggal.isoformat()} for u in p.upaya
+            ],
+            "refleksi": p.refleksi,
+            "step_selesai": {k: v.isoformat() for k, v in p.step_selesai.items()},
+        },
+        "riwayat": p.riwayat,
+        "opened_at": p.opened_at,
+        "closed_at": p.closed_at,
+        "completed_at": p.completed_at,
+    }
+
+
+class SkpSeenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def advance(self, skp_id: uuid.UUID, version: int) -> bool:
+        """Record `version` of the plan; False when this or a newer version was applied already."""
+        statement = pg_insert(SkpSeen).values(skp_id=skp_id, version=version)
+        statement = statement.on_conflict_do_update(
+            index_elements=["skp_id"],
+            set_={"version": statement.excluded.version},
+            where=SkpSeen.__table__.c.version < statement.excluded.version,
+        ).returning(SkpSeen.skp_id)
+        return (await self._session.execute(statement)).first() is not None
+
+
+class BuktiRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, row: BuktiRow) -> None:
+        self._session.add(row)
+
+    async def get(self, bukti_id: uuid.UUID) -> BuktiRow | None:
+        return await self._session.get(BuktiRow, bukti_id)
+
+    async def of(self, pelaksanaan_id: uuid.UUID) -> list[BuktiRow]:
+        query = (
+            select(BuktiRow).where(BuktiRow.pelaksanaan_id == pelaksanaan_id).order_by(BuktiRow.created_at, BuktiRow.id)
+        )
+        return list((await self._session.execute(query)).scalars())
+
+    async def confirmation(self, pelaksanaan_id: uuid.UUID, kategori: str) -> BuktiRow | None:
+        query = select(BuktiRow).where(
+            BuktiRow.pelaksanaan_id == pelaksanaan_id, BuktiRow.kategori == kategori, BuktiRow.sumber == "konfirmasi"
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+
+class UnggahanRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, row: UnggahanRow) -> None:
+        self._session.add(row)
+
+    async def get(self, upload_id: uuid.UUID, *, for_update: bool = False) -> UnggahanRow | None:
+        query = select(UnggahanRow).where(UnggahanRow.id == upload_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def advance(
+        self, upload_id: uuid.UUID, *, offset: int, head: bytes, media_type: str | None, parts: list[int]
+    ) -> None:
+        await self._session.execute(
+            update(UnggahanRow)
+            .where(UnggahanRow.id == upload_id)
+            .values(offset=offset, head=head, media_type=media_type, parts=parts, updated_at=func.now())
+        )
+
+    async def remove(self, upload_id: uuid.UUID) -> None:
+        await self._session.execute(delete(UnggahanRow).where(UnggahanRow.id == upload_id))

@@ -1,0 +1,24 @@
+"""Observation's unit of work: the chassis transaction with observation's repositories and the roster view."""
+
+from __future__ import annotations
+
+from pmm_chassis.db.uow import UnitOfWork
+from pmm_chassis.projections import RosterView
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from observation.db.repository import BuktiRepository, PelaksanaanRepository, SkpSeenRepository, UnggahanRepository
+
+
+class ObservationUnitOfWork(UnitOfWork):
+    pelaksanaan: PelaksanaanRepository
+    skp_seen: SkpSeenRepository
+    bukti: BuktiRepository
+    unggahan: UnggahanRepository
+    roster: RosterView
+
+    def open_repositories(self, session: AsyncSession) -> None:
+        self.pelaksanaan = PelaksanaanRepository(session, self.track)
+        self.skp_seen = SkpSeenRepository(session)
+        self.bukti = BuktiRepository(session)
+        self.unggahan = UnggahanRepository(session)
+        self.roster = RosterView(session)

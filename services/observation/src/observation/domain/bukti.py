@@ -1,0 +1,196 @@
+"""Bukti dukung (evidence) by policy year, and the rules of an upload (domain.md §3, §5).
+
+What a period allows is DATA: the period snapshot's `evidence_upload` flag (from planning's policy file) picks the
+mode, never the year. 2024: the pegawai uploads PDF/JPEG/PNG, checked by content (magic bytes, not the name or the
+declared type), a certificate dated outside the period is kept but flagged and does not count. 2025 onwards: no
+uploads; the atasan confirms that the documents exist at school.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from pmm_kernel.errors import InvalidValue, StateConflict
+
+
+class EvidenceMode(StrEnum):
+    UNGGAH = "unggah"  # files are uploaded
+    KONFIRMASI = "konfirmasi"  # the atasan confirms the documents exist at school
+
+
+# The period snapshot's `evidence_upload` flag -> the mode. One table, so a third policy is a row, not an `if`.
+MODE_BY_UPLOAD_FLAG: dict[bool, EvidenceMode] = {True: EvidenceMode.UNGGAH, False: EvidenceMode.KONFIRMASI}
+
+
+def evidence_mode(evidence_upload: bool) -> EvidenceMode:
+    return MODE_BY_UPLOAD_FLAG[evidence_upload]
+
+
+# What each mode refuses, with the rule the refusal names.
+_REFUSED: dict[tuple[EvidenceMode, EvidenceMode], tuple[str, str]] = {
+    (EvidenceMode.KONFIRMASI, EvidenceMode.UNGGAH): (
+        "bukti.upload_not_in_policy",
+        "this period's policy has no uploads: the atasan confirms the documents exist at school",
+    ),
+    (EvidenceMode.UNGGAH, EvidenceMode.KONFIRMASI): (
+        "bukti.confirmation_not_in_policy",
+        "this period's policy asks for the documents to be uploaded, not confirmed",
+    ),
+}
+
+
+def require_mode(period_mode: EvidenceMode, wanted: EvidenceMode) -> None:
+    if period_mode is wanted:
+        return
+    rule, detail = _REFUSED[(period_mode, wanted)]
+    raise StateConflict(detail, rule=rule, field="periode", extra={"evidence_mode": period_mode.value})
+
+
+@dataclass(frozen=True)
+class Kategori:
+    kode: str
+    nama: str
+    dated: bool  # a certificate: its date says whether it belongs to the period
+    dokumen_ks: bool  # one of the kepala sekolah's four accountability documents
+
+
+KATEGORI: dict[str, Kategori] = {
+    k.kode: k
+    for k in (
+        Kategori("sertifikat", "Sertifikat pelatihan / pengembangan kompetensi", dated=True, dokumen_ks=False),
+        Kategori("modul_ajar", "Modul ajar / perangkat pembelajaran", dated=False, dokumen_ks=False),
+        Kategori("dokumen_observasi", "Dokumen observasi dan tindak lanjut", dated=False, dokumen_ks=False),
+        Kategori("lainnya", "Bukti dukung lainnya", dated=False, dokumen_ks=False),
+        Kategori("kosp", "Kurikulum Operasional Satuan Pendidikan (KOSP)", dated=False, dokumen_ks=True),
+        Kategori("rkt", "Rencana Kerja Tahunan (RKT)", dated=False, dokumen_ks=True),
+        Kategori("laporan_satuan_pendidikan", "Laporan Satuan Pendidikan", dated=False, dokumen_ks=True),
+        Kategori("rangkuman_kehadiran_guru", "Rangkuman Kehadiran Guru", dated=False, dokumen_ks=True),
+    )
+}
+DOKUMEN_KS: tuple[str, ...] = tuple(k for k, v in KATEGORI.items() if v.dokumen_ks)
+
+
+def kategori(kode: str, *, is_kepala_sekolah: bool, field: str = "kategori") -> Kategori:
+    found = KATEGORI.get(kode)
+    if found is None:
+        raise InvalidValue(f"kategori must be one of {', '.join(KATEGORI)}", rule="bukti.kategori_unknown", field=field)
+    if found.dokumen_ks and not is_kepala_sekolah:
+        raise InvalidValue(
+            "this document is a kepala sekolah's accountability document", rule="bukti.kategori_ks_only", field=field
+        )
+    return found
+
+
+def missing_dokumen_ks(counted_kategori: set[str]) -> list[str]:
+    """The accountability documents a kepala sekolah still lacks (uploaded and counted, or confirmed)."""
+    return [k for k in DOKUMEN_KS if k not in counted_kategori]
+
+
+def outside_period(kind: Kategori, tanggal: date | None, *, mulai: date, selesai: date) -> bool:
+    """A certificate counts only if dated inside the period; one outside is kept but flagged."""
+    if not kind.dated:
+        return False
+    if tanggal is None:
+        raise InvalidValue(
+            "a certificate needs its date (tanggal) to tell whether it belongs to the period",
+            rule="bukti.tanggal_required",
+            field="tanggal",
+        )
+    return not mulai <= tanggal <= selesai
+
+
+# --- the content of an upload ------------------------------------------------------------------------------
+
+# Magic bytes -> media type. Only these three are bukti dukung; a name or a declared type proves nothing.
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+SNIFF_BYTES = max(len(magic) for magic, _ in MAGIC)
+
+
+def detect_media_type(head: bytes) -> str | None:
+    for magic, media_type in MAGIC:
+        if head.startswith(magic):
+            return media_type
+    return None
+
+
+def require_allowed_content(head: bytes) -> str:
+    media_type = detect_media_type(head)
+    if media_type is None:
+        raise InvalidValue(
+            "the file is not a PDF, JPEG or PNG (checked by its content, not its name)",
+            rule="bukti.type_not_allowed",
+            field="file",
+            extra={"allowed": [m for _, m in MAGIC]},
+        )
+    return media_type
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_FILENAME = 200
+
+
+def check_filename(name: str | None) -> str:
+    """A bare file name: kept for the teacher's eyes only (storage keys never use it)."""
+    text = (name or "").strip()
+    if not text:
+        raise InvalidValue("the upload needs a file name", rule="bukti.filename_required", field="filename")
+    if "/" in text or "\\" in text or text in (".", "..") or text.startswith(".."):
+        raise InvalidValue("the file name must not contain a path", rule="bukti.filename_path", field="filename")
+    if _CONTROL.search(text) or len(text) > MAX_FILENAME:
+        raise InvalidValue(
+            f"the file name must be at most {MAX_FILENAME} printable characters",
+            rule="bukti.filename_invalid",
+            field="filename",
+        )
+    return text
+
+
+class UploadTooLarge(InvalidValue):
+    """More bytes than allowed: the upload routes answer it with 413, as tus expects, not 422."""
+
+
+def check_length(length: int, *, max_bytes: int) -> None:
+    if length <= 0:
+        raise InvalidValue("an empty file is no evidence", rule="bukti.empty", field="Upload-Length")
+    if length > max_bytes:
+        raise UploadTooLarge(
+            f"a bukti dukung is limited to {max_bytes} bytes",
+            rule="bukti.too_large",
+            field="Upload-Length",
+            extra={"max_bytes": max_bytes},
+        )
+
+
+def check_within_length(offset: int, size: int, length: int) -> None:
+    if offset + size > length:
+        raise UploadTooLarge(
+            f"the upload was declared as {length} bytes; this chunk goes past its end",
+            rule="tus.beyond_length",
+            field="Upload-Length",
+            extra={"upload_length": length},
+        )
+
+
+KEPALA_SEKOLAH = "Kepala Sekolah"  # the roster's jenis_gtk of a principal (the same rule as planning's peran)
+
+
+def is_kepala_sekolah(jenis_gtk: str) -> bool:
+    return jenis_gtk == KEPALA_SEKOLAH
+
+
+def check_offset(offset: int, current: int) -> None:
+    """tus: a PATCH must continue exactly where the stored bytes end."""
+    if offset != current:
+        raise StateConflict(
+            f"the upload is at offset {current}; continue from there (HEAD tells the offset)",
+            rule="tus.offset_mismatch",
+            field="Upload-Offset",
+            extra={"upload_offset": current},
+        )

@@ -1,0 +1,118 @@
+"""Observation against the real PostgreSQL and RabbitMQ: a fresh database and vhost per test session.
+
+Planning is not running here: `observation_world` publishes planning's events, built with the contract models,
+onto the vhost as planning's relay would; each test gets people of its own from `World`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from observation.main import create_app
+from observation.settings import ObservationSettings
+from pmm_chassis.testing import (
+    Tokens,
+    drop_database,
+    drop_vhost,
+    fresh_database,
+    fresh_vhost,
+    migrate,
+    running,
+    wait_for,
+)
+
+# The helpers module beside this file (a unique name: the test directories here are not packages).
+sys.path.insert(0, str(Path(__file__).parent))
+from observation_world import TODAY_2024, Bus, Tap, World, periode_2024_s1, periode_2025_t, scalar  # noqa: E402
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def tokens(tmp_path_factory) -> Tokens:
+    return Tokens(tmp_path_factory.mktemp("issuer"))
+
+
+@pytest.fixture(scope="session")
+def clock_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("clock") / "now"
+    path.write_text(TODAY_2024.isoformat())
+    return path
+
+
+@pytest.fixture(scope="session")
+def storage_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("bukti")
+
+
+@pytest.fixture(scope="session")
+async def settings(tokens, clock_file, storage_dir):
+    # Named after this process: two test runs on one machine never share state.
+    name = f"pmm_observation_it_{os.getpid()}"
+    url = await fresh_database(name)
+    migrate(SERVICE_DIR / "alembic.ini", {"OBSERVATION_DATABASE_URL": url})
+    yield ObservationSettings(
+        environment="test",
+        database_url=url,
+        amqp_url=fresh_vhost(name),
+        jwt_jwks_url=tokens.jwks_url,
+        clock_file=clock_file,
+        relay_poll_seconds=0.2,
+        max_unexpected_attempts=3,
+        storage_dir=storage_dir,
+        upload_max_bytes=64 * 1024,  # small, so the too-large case needs no large file
+        log_level="WARNING",
+    )
+    await drop_database(name)
+    drop_vhost(name)
+
+
+@pytest.fixture(scope="session")
+async def app(settings):
+    app = create_app(settings)
+    async with running(app) as client:
+        app.state.client = client
+        async with Bus(settings.amqp_url) as bus:
+            for periode in (periode_2024_s1(), periode_2025_t()):
+                await bus.publish(periode, aggregate_id=f"periode:{periode.kode}")
+        await wait_for(lambda: _periods_known(app), timeout=15)
+        yield app
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    return app.state.client
+
+
+@pytest.fixture(scope="session")
+def world(app, settings) -> World:
+    return World(bus_url=settings.amqp_url, app=app)
+
+
+@pytest.fixture
+async def tap(settings):
+    async with Tap(settings.amqp_url) as tap:
+        yield tap
+
+
+@pytest.fixture
+def set_clock(clock_file):
+    original = clock_file.read_text()
+
+    def move(at: datetime) -> None:
+        clock_file.write_text(at.isoformat())
+        stat = os.stat(clock_file)
+        os.utime(clock_file, (stat.st_atime, stat.st_mtime + 1))  # FileClock re-reads on a new mtime
+
+    yield move
+    clock_file.write_text(original)
+    stat = os.stat(clock_file)
+    os.utime(clock_file, (stat.st_atime, stat.st_mtime + 1))
+
+
+async def _periods_known(app) -> bool:
+    return await scalar(app, "SELECT count(*) FROM roster_periode") >= 2

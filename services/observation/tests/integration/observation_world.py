@@ -1,0 +1,332 @@
+"""Helpers of observation's integration tests: planning's events published by hand, a tap on the bus, people.
+
+Planning is not running here: the tests publish planning's events themselves, built with the contract models,
+onto the vhost's `pmm.events` exchange exactly as planning's relay would (roster, relations, periods, then the
+approved plans). Each test gets people of its own from `World`, so tests never share a cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import aio_pika
+from pmm_chassis.messaging import topology
+from pmm_chassis.testing import Tokens, wait_for
+from pmm_contracts import EventData, encode, routing_key
+from pmm_contracts.events import planning as contract
+from pmm_kernel.clock import WIB
+from sqlalchemy import text
+
+from tools.demo_roster import pns_nip
+
+# Inside 2024-S1's pelaksanaan window (1 February - 30 May) and 2025-T's (1 February - 31 October).
+TODAY_2024 = datetime(2024, 2, 5, 9, 0, tzinfo=WIB)
+KODE_WILAYAH = "3273"
+
+INDIKATOR = contract.IndikatorPart(
+    kode="D.1",
+    nama="Kualitas pembelajaran",
+    perilaku_dianjurkan=[
+        "Menyampaikan tujuan pembelajaran",
+        "Memberikan umpan balik yang spesifik",
+        "Menjaga suasana kelas yang tertib",
+    ],
+    perilaku_dihindari=["Menyampaikan materi satu arah", "Menggunakan hukuman atau ancaman"],
+)
+
+
+def periode_2024_s1() -> contract.PeriodeOpenedV1:
+    return contract.PeriodeOpenedV1(
+        kode="2024-S1",
+        tahun=2024,
+        nama="Semester 1 2024",
+        jenis="semester",
+        mulai=date(2024, 1, 1),
+        selesai=date(2024, 6, 30),
+        bulan=6,
+        policy_year=2024,
+        evidence_upload=True,
+        data_update_step=False,
+        competence_points=(32, 128),
+        windows=[
+            contract.WindowPart(step="perencanaan_guru", opens=date(2024, 1, 1), closes=date(2024, 1, 31)),
+            contract.WindowPart(step="pelaksanaan", opens=date(2024, 2, 1), closes=date(2024, 5, 30)),
+            contract.WindowPart(step="penilaian", opens=date(2024, 6, 1), closes=date(2024, 6, 30)),
+        ],
+    )
+
+
+def periode_2025_t() -> contract.PeriodeOpenedV1:
+    return contract.PeriodeOpenedV1(
+        kode="2025-T",
+        tahun=2025,
+        nama="Tahunan 2025",
+        jenis="tahunan",
+        mulai=date(2025, 1, 1),
+        selesai=date(2025, 12, 31),
+        bulan=12,
+        policy_year=2025,
+        evidence_upload=False,
+        data_update_step=True,
+        competence_points=None,
+        windows=[
+            contract.WindowPart(step="perencanaan_guru", opens=date(2025, 1, 1), closes=date(2025, 1, 31)),
+            contract.WindowPart(step="pelaksanaan", opens=date(2025, 2, 1), closes=date(2025, 10, 31)),
+            contract.WindowPart(step="penilaian", opens=date(2025, 11, 15), closes=date(2025, 12, 31)),
+        ],
+    )
+
+
+class Bus:
+    """Publishes planning's events onto the test vhost, as planning's outbox relay would."""
+
+    def __init__(self, amqp_url: str) -> None:
+        self.amqp_url = amqp_url
+
+    async def __aenter__(self) -> Bus:
+        self.connection = await aio_pika.connect(self.amqp_url)
+        self.channel = await self.connection.channel()
+        self.exchange = await self.channel.get_exchange(topology.EVENTS.name)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.connection.close()
+
+    async def publish(
+        self, data: EventData, *, aggregate_id: str, version: int = 1, event_id: uuid.UUID | None = None
+    ) -> uuid.UUID:
+        event_id = event_id or uuid.uuid4()
+        body = encode(
+            data, event_id=event_id, occurred_at=datetime.now(UTC), aggregate_id=aggregate_id, aggregate_version=version
+        )
+        message = aio_pika.Message(body, message_id=str(event_id), delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        await self.exchange.publish(message, routing_key=routing_key(data))
+        return event_id
+
+
+class Tap:
+    """A queue of our own bound to observation's events, to see exactly what went over RabbitMQ."""
+
+    def __init__(self, amqp_url: str) -> None:
+        self.amqp_url = amqp_url
+        self.messages: list[dict[str, Any]] = []
+
+    async def __aenter__(self) -> Tap:
+        self.connection = await aio_pika.connect(self.amqp_url)
+        channel = await self.connection.channel()
+        exchange = await channel.get_exchange(topology.EVENTS.name)
+        self.queue = await channel.declare_queue(exclusive=True)
+        await self.queue.bind(exchange, routing_key="observation.#")
+        await self.queue.consume(self._on_message, no_ack=True)
+        return self
+
+    async def _on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        self.messages.append({"routing_key": message.routing_key, **json.loads(message.body)})
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.connection.close()
+
+    def of(self, routing: str, pelaksanaan_id: str | None = None) -> list[dict[str, Any]]:
+        return [
+            m
+            for m in self.messages
+            if m["routing_key"] == routing and (pelaksanaan_id is None or m["data"]["pelaksanaan_id"] == pelaksanaan_id)
+        ]
+
+    async def wait(self, routing: str, pelaksanaan_id: str | None = None, *, count: int = 1) -> list[dict[str, Any]]:
+        async def enough() -> list[dict[str, Any]] | None:
+            found = self.of(routing, pelaksanaan_id)
+            return found if len(found) >= count else None
+
+        return await wait_for(enough, timeout=15)
+
+
+@dataclass
+class Person:
+    pegawai_id: uuid.UUID
+    nip: str
+    jenis_gtk: str
+    npsn: str
+
+    def headers(self, tokens: Tokens) -> dict[str, str]:
+        roles = {"Kepala Sekolah": ("guru", "kepala_sekolah"), "Pengawas Sekolah": ("guru", "pengawas")}
+        return tokens.headers(self.nip, *roles.get(self.jenis_gtk, ("guru",)))
+
+
+@dataclass
+class School:
+    npsn: str
+    kepala: Person
+    guru: list[Person]
+
+
+@dataclass
+class World:
+    """People registered with observation through planning's events; `school()` gives a test its own."""
+
+    bus_url: str
+    app: Any
+    pengawas: Person | None = None
+    _schools: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _nips: itertools.count = field(default_factory=lambda: itertools.count(5000))
+
+    def _person(self, jenis_gtk: str, npsn: str) -> Person:
+        return Person(uuid.uuid4(), pns_nip(next(self._nips)), jenis_gtk, npsn)
+
+    async def school(self, teachers: int = 2) -> School:
+        """A school with a KS and `teachers` guru; the KS is appraised by the region's pengawas."""
+        npsn = f"30{next(self._schools):06d}"
+        school = School(
+            npsn, self._person("Kepala Sekolah", npsn), [self._person("Guru Mapel", npsn) for _ in range(teachers)]
+        )
+        async with Bus(self.bus_url) as bus:
+            await bus.publish(
+                contract.SekolahRegisteredV1(
+                    npsn=npsn, nama=f"SD Uji {npsn}", kode_wilayah=KODE_WILAYAH, nama_wilayah="Kota Bandung"
+                ),
+                aggregate_id=f"sekolah:{npsn}",
+            )
+            if self.pengawas is None:
+                self.pengawas = self._person("Pengawas Sekolah", npsn)
+                await self.register(bus, self.pengawas)
+            for person in (school.kepala, *school.guru):
+                await self.register(bus, person)
+            await self.relate(bus, school.kepala, self.pengawas, "pengawas")
+            for guru in school.guru:
+                await self.relate(bus, guru, school.kepala, "kepala_sekolah")
+        await self.wait_relations([school.kepala, *school.guru])
+        return school
+
+    async def register(self, bus: Bus, person: Person) -> None:
+        data = contract.PegawaiRegisteredV1(
+            pegawai_id=person.pegawai_id,
+            nip=person.nip,
+            status="PNS",
+            nama="Pegawai Uji",
+            pangkat_golongan="III/b",
+            jenjang_jabatan="Ahli Pertama",
+            jenis_gtk=person.jenis_gtk,
+            npsn=person.npsn,
+            kode_wilayah=KODE_WILAYAH,
+        )
+        await bus.publish(data, aggregate_id=f"pegawai:{person.pegawai_id}")
+
+    async def relate(
+        self, bus: Bus, pegawai: Person, atasan: Person, peran: str, *, mulai: date = date(2023, 7, 1)
+    ) -> uuid.UUID:
+        relasi_id = uuid.uuid4()
+        data = contract.AtasanAssignedV1(
+            relasi_id=relasi_id,
+            pegawai_id=pegawai.pegawai_id,
+            atasan_id=atasan.pegawai_id,
+            peran_atasan=peran,
+            mulai=mulai,
+            selesai=None,
+        )
+        await bus.publish(data, aggregate_id=f"relasi:{relasi_id}")
+        return relasi_id
+
+    async def wait_relations(self, people: list[Person]) -> None:
+        ids = [str(p.pegawai_id) for p in people]
+
+        async def known() -> bool:
+            return await scalar(
+                self.app, "SELECT count(*) FROM roster_relasi WHERE pegawai_id::text = ANY(:ids)", ids=ids
+            ) == len(ids)
+
+        await wait_for(known, timeout=15)
+
+
+async def scalar(app: Any, sql: str, **params: Any) -> Any:
+    async with app.state.container.chassis.engine.connect() as conn:
+        return (await conn.execute(text(sql), params)).scalar()
+
+
+async def approve(
+    world: World,
+    person: Person,
+    *,
+    periode: str = "2024-S1",
+    skp_id: uuid.UUID | None = None,
+    version: int = 5,
+    atasan: Person | None = None,
+    indikator: contract.IndikatorPart = INDIKATOR,
+    event_id: uuid.UUID | None = None,
+    times: int = 1,
+) -> uuid.UUID:
+    """Publish planning's skp.approved for `person` (several times with the same event id: a redelivery)."""
+    skp_id = skp_id or uuid.uuid5(uuid.NAMESPACE_URL, f"skp:{person.pegawai_id}:{periode}")
+    data = contract.SkpApprovedV1(
+        skp_id=skp_id,
+        pegawai_id=person.pegawai_id,
+        periode=periode,
+        atasan_id=atasan.pegawai_id if atasan else None,
+        approved_at=datetime.now(UTC),
+        indikator=indikator,
+        rhk=[],
+        perilaku=[],
+    )
+    event_id = event_id or uuid.uuid4()
+    async with Bus(world.bus_url) as bus:
+        for _ in range(times):
+            await bus.publish(data, aggregate_id=f"skp:{skp_id}", version=version, event_id=event_id)
+    return skp_id
+
+
+async def reset(world: World, person: Person, skp_id: uuid.UUID, *, periode: str = "2024-S1", version: int) -> None:
+    data = contract.SkpResetV1(
+        skp_id=skp_id,
+        pegawai_id=person.pegawai_id,
+        periode=periode,
+        atasan_id=None,
+        reset_at=datetime.now(UTC),
+        alasan="Salah indikator, dikembalikan operator",
+    )
+    async with Bus(world.bus_url) as bus:
+        await bus.publish(data, aggregate_id=f"skp:{skp_id}", version=version)
+
+
+async def opened(client, tokens: Tokens, person: Person, periode: str = "2024-S1", *, siklus: int = 1) -> dict:
+    """Wait until the person's cycle of `periode` is open (events are asynchronous) and return it."""
+
+    async def read() -> dict | None:
+        r = await client.get(f"/api/v1/pelaksanaan/saya?periode={periode}", headers=person.headers(tokens))
+        if r.status_code == 200 and r.json()["siklus"] >= siklus and r.json()["tahap"] != "DITUTUP":
+            return {**r.json(), "etag": r.headers["ETag"]}
+        return None
+
+    return await wait_for(read, timeout=15)
+
+
+async def settle() -> None:
+    await asyncio.sleep(0.5)
+
+
+PDF = b"%PDF-1.7\n" + b"0" * 200 + b"\n%%EOF\n"
+
+
+async def upload_whole(client, tokens, person, pelaksanaan_id: str, *, kategori: str, content: bytes = PDF) -> dict:
+    meta = ",".join(
+        f"{k} {base64.b64encode(v.encode()).decode()}"
+        for k, v in {"filename": f"{kategori}.pdf", "kategori": kategori}.items()
+    )
+    h = {**person.headers(tokens), "Tus-Resumable": "1.0.0"}
+    created = await client.post(
+        f"/api/v1/pelaksanaan/{pelaksanaan_id}/bukti/unggah",
+        headers={**h, "Upload-Length": str(len(content)), "Upload-Metadata": meta},
+    )
+    assert created.status_code == 201, created.text
+    done = await client.patch(
+        created.headers["Location"],
+        content=content,
+        headers={**h, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+    )
+    assert done.status_code == 204, done.text
+    return dict(done.headers)

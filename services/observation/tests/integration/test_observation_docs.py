@@ -1,0 +1,25 @@
+"""Observation documents what it serves: OpenAPI for HTTP, AsyncAPI for every event it publishes and consumes."""
+
+import pytest
+from pmm_contracts import event_types, routing_key
+
+pytestmark = pytest.mark.integration
+
+
+async def test_asyncapi_names_every_event_observation_publishes_and_its_inbox(client):
+    document = (await client.get("/asyncapi.json")).json()
+    channels = set(document["channels"])
+    published = {routing_key(m) for m in event_types() if m.PRODUCER == "observation"}
+    assert len(published) == 6 and published <= channels
+    assert "observation.inbox" in channels
+
+
+async def test_openapi_documents_problem_responses(client):
+    document = (await client.get("/openapi.json")).json()
+    observasi = document["paths"]["/api/v1/pelaksanaan/{pelaksanaan_id}/observasi"]["put"]
+    assert "application/problem+json" in observasi["responses"]["409"]["content"]
+
+
+async def test_readiness_checks_database_and_broker(client):
+    ready = (await client.get("/readyz")).json()
+    assert ready["checks"] == {"database": "ok", "broker": "ok"}

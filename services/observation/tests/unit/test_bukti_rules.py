@@ -1,0 +1,178 @@
+"""Evidence rules: content by magic bytes, certificate dates, the policy's mode, names, lengths, offsets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from observation.domain import bukti
+from pmm_kernel.errors import InvalidValue, StateConflict
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+
+
+@pytest.mark.parametrize(
+    ("head", "media_type"),
+    [
+        (PDF, "application/pdf"),
+        (PNG, "image/png"),
+        (JPEG, "image/jpeg"),
+        (b"\xff\xd8\xff\xdb", "image/jpeg"),  # JPEG without JFIF
+        (b"MZ\x90\x00\x03\x00\x00\x00", None),  # a Windows executable
+        (b"\x7fELF\x02\x01\x01\x00", None),
+        (b"PK\x03\x04\x14\x00", None),  # a zip (or .docx) is not accepted evidence
+        (b"GIF89a\x01\x00", None),
+        (b"<html><script>", None),
+        (b"", None),  # empty
+        (b"%PDF", None),  # cut before the magic is complete
+        (b" %PDF-1.7", None),  # the magic must be at the start
+        (b"\x89PNG\r\n", None),
+    ],
+)
+def test_the_media_type_is_read_from_the_content(head: bytes, media_type: str | None):
+    assert bukti.detect_media_type(head) == media_type
+    if media_type is None:
+        with pytest.raises(InvalidValue) as refused:
+            bukti.require_allowed_content(head)
+        assert (refused.value.rule, refused.value.field) == ("bukti.type_not_allowed", "file")
+    else:
+        assert bukti.require_allowed_content(head) == media_type
+
+
+def test_a_pdf_named_png_is_a_pdf_the_name_plays_no_part():
+    # The name never reaches detection: only the bytes do. A PDF sent as "scan.png" is stored as a PDF.
+    assert bukti.check_filename("scan.png") == "scan.png"
+    assert bukti.detect_media_type(PDF) == "application/pdf"
+
+
+def test_sniffing_needs_no_more_than_the_longest_magic():
+    assert bukti.SNIFF_BYTES == 8
+
+
+MULAI, SELESAI = date(2024, 1, 1), date(2024, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("kategori", "tanggal", "outside"),
+    [
+        ("sertifikat", date(2024, 1, 1), False),  # first day of the period
+        ("sertifikat", date(2024, 6, 30), False),  # last day
+        ("sertifikat", date(2023, 12, 31), True),
+        ("sertifikat", date(2024, 7, 1), True),
+        ("modul_ajar", date(2020, 1, 1), False),  # only a certificate is dated
+        ("modul_ajar", None, False),
+        ("kosp", None, False),
+    ],
+)
+def test_a_certificate_outside_the_period_is_flagged(kategori, tanggal, outside):
+    kind = bukti.kategori(kategori, is_kepala_sekolah=True)
+    assert bukti.outside_period(kind, tanggal, mulai=MULAI, selesai=SELESAI) is outside
+
+
+def test_a_certificate_needs_its_date():
+    with pytest.raises(InvalidValue) as refused:
+        bukti.outside_period(bukti.KATEGORI["sertifikat"], None, mulai=MULAI, selesai=SELESAI)
+    assert (refused.value.rule, refused.value.field) == ("bukti.tanggal_required", "tanggal")
+
+
+@pytest.mark.parametrize(
+    ("evidence_upload", "wanted", "rule"),
+    [
+        (True, bukti.EvidenceMode.UNGGAH, None),
+        (True, bukti.EvidenceMode.KONFIRMASI, "bukti.confirmation_not_in_policy"),
+        (False, bukti.EvidenceMode.KONFIRMASI, None),
+        (False, bukti.EvidenceMode.UNGGAH, "bukti.upload_not_in_policy"),
+    ],
+)
+def test_the_policy_flag_decides_the_evidence_mode(evidence_upload, wanted, rule):
+    mode = bukti.evidence_mode(evidence_upload)
+    if rule is None:
+        bukti.require_mode(mode, wanted)
+        return
+    with pytest.raises(StateConflict) as refused:
+        bukti.require_mode(mode, wanted)
+    assert refused.value.rule == rule
+
+
+@pytest.mark.parametrize(
+    ("kategori", "is_ks", "rule"),
+    [
+        ("kosp", True, None),
+        ("rangkuman_kehadiran_guru", True, None),
+        ("kosp", False, "bukti.kategori_ks_only"),
+        ("modul_ajar", False, None),
+        ("ijazah", False, "bukti.kategori_unknown"),
+    ],
+)
+def test_categories(kategori, is_ks, rule):
+    if rule is None:
+        assert bukti.kategori(kategori, is_kepala_sekolah=is_ks).kode == kategori
+        return
+    with pytest.raises(InvalidValue) as refused:
+        bukti.kategori(kategori, is_kepala_sekolah=is_ks)
+    assert (refused.value.rule, refused.value.field) == (rule, "kategori")
+
+
+def test_the_four_accountability_documents_of_a_principal():
+    assert bukti.DOKUMEN_KS == ("kosp", "rkt", "laporan_satuan_pendidikan", "rangkuman_kehadiran_guru")
+    assert bukti.missing_dokumen_ks({"kosp", "rkt", "modul_ajar"}) == [
+        "laporan_satuan_pendidikan",
+        "rangkuman_kehadiran_guru",
+    ]
+    assert bukti.missing_dokumen_ks(set(bukti.DOKUMEN_KS)) == []
+    assert bukti.is_kepala_sekolah("Kepala Sekolah") and not bukti.is_kepala_sekolah("Guru Mapel")
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("modul ajar (final).pdf", None),
+        ("Sertifikat_Guru_Penggerak.PDF", None),
+        ("", "bukti.filename_required"),
+        ("   ", "bukti.filename_required"),
+        ("../modul.pdf", "bukti.filename_path"),
+        ("a/b.pdf", "bukti.filename_path"),
+        ("C:\\dokumen\\b.pdf", "bukti.filename_path"),
+        ("..", "bukti.filename_path"),
+        ("modul\x00.pdf", "bukti.filename_invalid"),
+        ("x" * 201, "bukti.filename_invalid"),
+    ],
+)
+def test_file_names(name, rule):
+    if rule is None:
+        assert bukti.check_filename(name) == name.strip()
+        return
+    with pytest.raises(InvalidValue) as refused:
+        bukti.check_filename(name)
+    assert (refused.value.rule, refused.value.field) == (rule, "filename")
+
+
+@pytest.mark.parametrize(
+    ("length", "error", "rule"),
+    [
+        (1, None, None),
+        (100, None, None),
+        (0, InvalidValue, "bukti.empty"),
+        (101, bukti.UploadTooLarge, "bukti.too_large"),
+    ],
+)
+def test_lengths(length, error, rule):
+    if error is None:
+        bukti.check_length(length, max_bytes=100)
+        return
+    with pytest.raises(error) as refused:
+        bukti.check_length(length, max_bytes=100)
+    assert refused.value.rule == rule and refused.value.field == "Upload-Length"
+
+
+def test_offsets_and_chunks_past_the_end():
+    bukti.check_offset(10, 10)
+    with pytest.raises(StateConflict) as wrong:
+        bukti.check_offset(0, 10)
+    assert wrong.value.rule == "tus.offset_mismatch" and wrong.value.extra == {"upload_offset": 10}
+    bukti.check_within_length(90, 10, 100)
+    with pytest.raises(bukti.UploadTooLarge) as past:
+        bukti.check_within_length(90, 11, 100)
+    assert past.value.rule == "tus.beyond_length"

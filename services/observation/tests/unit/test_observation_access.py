@@ -1,0 +1,81 @@
+"""Who may do what with a pelaksanaan: the relation from the roster, the action from the access table."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from observation.domain.access import (
+    ALLOWED,
+    KONFIRMASI_BUKTI,
+    READ,
+    UNGGAH_BUKTI,
+    Actor,
+    Relation,
+    relation_to,
+    require_allowed,
+)
+from observation.domain.pelaksanaan import Aksi
+from pmm_kernel.errors import Forbidden, NotFound
+
+OWNER, ATASAN, OTHER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+
+def actor(pegawai_id=None, *roles: str, wilayah: str | None = None) -> Actor:
+    return Actor(subject="s", roles=frozenset(roles), pegawai_id=pegawai_id, wilayah=wilayah)
+
+
+@pytest.mark.parametrize(
+    ("who", "relation"),
+    [
+        (actor(OWNER, "guru"), Relation.OWNER),
+        (actor(OWNER, "guru", "kepala_sekolah"), Relation.OWNER),  # a KS's own cycle
+        (actor(ATASAN, "guru", "kepala_sekolah"), Relation.ATASAN),
+        (actor(ATASAN, "guru", "pengawas"), Relation.ATASAN),
+        (actor(ATASAN, "guru"), Relation.NONE),  # the relation without an atasan role is not enough
+        (actor(OTHER, "guru", "kepala_sekolah"), Relation.NONE),  # another school's KS
+        (actor(None, "operator", wilayah="3273"), Relation.OPERATOR),
+        (actor(None, "operator", wilayah="32"), Relation.OPERATOR),
+        (actor(None, "operator", wilayah=""), Relation.OPERATOR),  # national
+        (actor(None, "operator", wilayah="3201"), Relation.NONE),
+        (actor(None, "guru"), Relation.NONE),  # not in the roster
+    ],
+)
+def test_relation_comes_from_the_roster(who: Actor, relation: Relation):
+    assert relation_to(who, owner_id=OWNER, current_atasan_id=ATASAN, kode_wilayah="3273") is relation
+
+
+# The access table as domain.md §5 reads it.
+EXPECTED = {
+    READ: {Relation.OWNER, Relation.ATASAN, Relation.OPERATOR},
+    Aksi.SUSUN_PERSIAPAN: {Relation.OWNER},
+    Aksi.SETUJUI_JADWAL: {Relation.ATASAN},
+    Aksi.USULKAN_JADWAL_LAIN: {Relation.ATASAN},
+    Aksi.TERIMA_JADWAL: {Relation.OWNER},
+    Aksi.CATAT_OBSERVASI: {Relation.ATASAN},
+    Aksi.CATAT_DISKUSI_ATASAN: {Relation.ATASAN},
+    Aksi.CATAT_DISKUSI_GURU: {Relation.OWNER},
+    Aksi.CATAT_UPAYA: {Relation.OWNER},
+    Aksi.CATAT_REFLEKSI: {Relation.OWNER},
+    UNGGAH_BUKTI: {Relation.OWNER},
+    KONFIRMASI_BUKTI: {Relation.ATASAN},
+}
+
+
+def test_the_table_is_exactly_the_expected_one():
+    assert {k: set(v) for k, v in ALLOWED.items()} == EXPECTED
+
+
+@pytest.mark.parametrize("action", list(EXPECTED), ids=str)
+@pytest.mark.parametrize("relation", list(Relation), ids=str)
+def test_every_action_for_every_relation(action, relation: Relation):
+    if relation is Relation.NONE:
+        with pytest.raises(NotFound):
+            require_allowed(relation, action)
+    elif relation in EXPECTED[action]:
+        require_allowed(relation, action)
+    else:
+        with pytest.raises(Forbidden) as refused:
+            require_allowed(relation, action)
+        name = action.value if isinstance(action, Aksi) else action
+        assert refused.value.rule == f"pelaksanaan.{name}_forbidden"

@@ -1,0 +1,49 @@
+"""Who consumes what: the binding keys of each service's inbox queue, as data.
+
+Every service declares every inbox queue and its bindings when it starts (idempotently), not only its own. So an
+event published before its consumer ever ran (planning announcing the periods while observation is still starting,
+or a service deployed later than the others) waits in that consumer's queue instead of being unroutable. Each
+service's test suite checks that its handlers and this table agree.
+"""
+
+from __future__ import annotations
+
+from pmm_contracts.catalogue import routing_key
+from pmm_contracts.envelope import EventData
+from pmm_contracts.events import appraisal, bkn_sync, observation, planning
+
+# The roster projection every consuming service keeps (pmm_chassis.projections.ROSTER_HANDLERS).
+ROSTER: tuple[type[EventData], ...] = (
+    planning.SekolahRegisteredV1,
+    planning.SekolahUpdatedV1,
+    planning.PegawaiRegisteredV1,
+    planning.PegawaiUpdatedV1,
+    planning.AtasanAssignedV1,
+    planning.AtasanUpdatedV1,
+    planning.PeriodeOpenedV1,
+    planning.PeriodeWindowExtendedV1,
+)
+
+SUBSCRIPTIONS: dict[str, tuple[type[EventData], ...]] = {
+    "planning": (bkn_sync.BknPegawaiChangedV1,),
+    "observation": (*ROSTER, planning.SkpApprovedV1, planning.SkpResetV1),
+    "appraisal": (
+        *ROSTER,
+        planning.SkpSubmittedV1,
+        planning.SkpApprovedV1,
+        planning.SkpResetV1,
+        observation.PelaksanaanCompletedV1,
+        observation.PelaksanaanClosedV1,
+    ),
+    "bkn_sync": (
+        *ROSTER,
+        planning.SkpApprovedV1,
+        planning.SkpResetV1,
+        appraisal.PenilaianFinalizedV1,
+        appraisal.PenilaianReopenedV1,
+    ),
+}
+
+
+def binding_keys(service: str) -> list[str]:
+    return sorted(routing_key(model) for model in SUBSCRIPTIONS.get(service, ()))
