@@ -12,89 +12,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import time
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-import aio_pika
-import httpx
-
+from tools.demo_client import Api, EventTap, masked, say
+from tools.demo_observation import run_cycles
 from tools.demo_roster import Person, demo_region, pns_nip
 from tools.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
+# Inside each policy's pelaksanaan window (2024-S1: 1 Feb - 30 May; 2025-T: 1 Feb - 31 Oct).
+PELAKSANAAN_CLOCK = {
+    2024: datetime.fromisoformat("2024-02-05T09:00:00+07:00"),
+    2025: datetime.fromisoformat("2025-02-05T09:00:00+07:00"),
+}
 CLOCK_BY_POLICY = {
     2024: (datetime.fromisoformat("2024-01-16T09:00:00+07:00"), "2024-S1"),
     2025: (datetime.fromisoformat("2025-01-16T09:00:00+07:00"), "2025-T"),
 }
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def masked(nip: str) -> str:
-    return nip[:4] + "*" * 12 + nip[-2:]
-
-
-class EventTap:
-    """Our own queue bound to every event on `pmm.events`: prints each one as RabbitMQ delivers it."""
-
-    def __init__(self, amqp_url: str) -> None:
-        self.amqp_url = amqp_url
-        self.seen: Counter[str] = Counter()
-        self.trace_ids: dict[tuple[str, str], str] = {}  # (aggregate_id, routing key) -> trace id
-
-    async def start(self) -> None:
-        self.connection = await aio_pika.connect(self.amqp_url)
-        channel = await self.connection.channel()
-        exchange = await channel.declare_exchange("pmm.events", aio_pika.ExchangeType.TOPIC, durable=True, passive=True)
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(exchange, routing_key="#")
-        await queue.consume(self._print, no_ack=True)
-
-    async def _print(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        envelope = json.loads(message.body)
-        self.seen[message.routing_key or "?"] += 1
-        traceparent = (message.headers or {}).get("traceparent", "")
-        if traceparent:
-            self.trace_ids[(envelope["aggregate_id"], message.routing_key or "")] = str(traceparent).split("-")[1]
-        detail = {
-            k: v
-            for k, v in envelope["data"].items()
-            if k in ("status", "periode", "kode", "step", "until", "catatan", "changed")
-        }
-        say(
-            f"    [rabbitmq] {message.routing_key:<40} {envelope['aggregate_id'][:44]:<44} v{envelope['aggregate_version']} {json.dumps(detail, ensure_ascii=False) if detail else ''}"
-        )
-
-    async def stop(self) -> None:
-        await self.connection.close()
-
-
-class Api:
-    def __init__(self, base: str, issuer: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base + "/api/v1", timeout=30)
-        self.issuer = httpx.AsyncClient(base_url=issuer, timeout=10)
-        self._tokens: dict[tuple, str] = {}
-
-    async def token(self, sub: str, *roles: str, wilayah: str | None = None) -> dict[str, str]:
-        key = (sub, roles, wilayah)
-        if key not in self._tokens:
-            r = await self.issuer.post("/token", json={"sub": sub, "roles": list(roles), "wilayah": wilayah})
-            r.raise_for_status()
-            self._tokens[key] = r.json()["access_token"]
-        return {"Authorization": f"Bearer {self._tokens[key]}"}
-
-    async def call(self, method: str, path: str, headers: dict[str, str], **kwargs) -> httpx.Response:
-        response = await self.http.request(method, path, headers=headers, **kwargs)
-        if response.status_code >= 400:
-            raise SystemExit(f"demo step failed: {method} {path} -> {response.status_code} {response.text}")
-        return response
 
 
 async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[str, str]:
@@ -216,7 +154,12 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
         approved = await api.call("POST", f"/skp/{skp_id}/approve", {**pengawas, "If-Match": etag})
         say(f"  {school.kepala.nama} (kepala sekolah): {approved.json()['status']}")
 
-    await asyncio.sleep(2.0)  # let the relay publish the last commits
+    pelaksanaan_at = PELAKSANAAN_CLOCK[policy]
+    say(f"\n== 6. Pelaksanaan from {pelaksanaan_at:%d %B %Y}: every approved plan runs the five steps ==")
+    stack.set_clock(pelaksanaan_at)
+    await run_cycles(stack.url("observation"), stack.issuer_url, region, periode)
+
+    await asyncio.sleep(2.0)  # let the relays publish the last commits
     await tap.stop()
     say("\n== What went over RabbitMQ ==")
     for key, count in sorted(tap.seen.items()):

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.demo import Api, EventTap, plan
+from tools.demo import plan
+from tools.demo_client import Api, EventTap
 from tools.demo_observation import run_cycles
 from tools.demo_roster import demo_region
 from tools.stack import Stack

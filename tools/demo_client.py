@@ -1,0 +1,74 @@
+"""What every demo step uses: printing, a client of the public HTTP API with tokens from the development issuer,
+and a tap that prints every event RabbitMQ delivers."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import aio_pika
+import httpx
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def masked(nip: str) -> str:
+    return nip[:4] + "*" * 12 + nip[-2:]
+
+
+class EventTap:
+    """Our own queue bound to every event on `pmm.events`: prints each one as RabbitMQ delivers it."""
+
+    def __init__(self, amqp_url: str) -> None:
+        self.amqp_url = amqp_url
+        self.seen: Counter[str] = Counter()
+        self.trace_ids: dict[tuple[str, str], str] = {}  # (aggregate_id, routing key) -> trace id
+
+    async def start(self) -> None:
+        self.connection = await aio_pika.connect(self.amqp_url)
+        channel = await self.connection.channel()
+        exchange = await channel.declare_exchange("pmm.events", aio_pika.ExchangeType.TOPIC, durable=True, passive=True)
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(exchange, routing_key="#")
+        await queue.consume(self._print, no_ack=True)
+
+    async def _print(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        envelope = json.loads(message.body)
+        self.seen[message.routing_key or "?"] += 1
+        traceparent = (message.headers or {}).get("traceparent", "")
+        if traceparent:
+            self.trace_ids[(envelope["aggregate_id"], message.routing_key or "")] = str(traceparent).split("-")[1]
+        detail = {
+            k: v
+            for k, v in envelope["data"].items()
+            if k in ("status", "periode", "kode", "step", "until", "catatan", "changed")
+        }
+        say(
+            f"    [rabbitmq] {message.routing_key:<40} {envelope['aggregate_id'][:44]:<44} v{envelope['aggregate_version']} {json.dumps(detail, ensure_ascii=False) if detail else ''}"
+        )
+
+    async def stop(self) -> None:
+        await self.connection.close()
+
+
+class Api:
+    def __init__(self, base: str, issuer: str) -> None:
+        self.http = httpx.AsyncClient(base_url=base + "/api/v1", timeout=30)
+        self.issuer = httpx.AsyncClient(base_url=issuer, timeout=10)
+        self._tokens: dict[tuple, str] = {}
+
+    async def token(self, sub: str, *roles: str, wilayah: str | None = None) -> dict[str, str]:
+        key = (sub, roles, wilayah)
+        if key not in self._tokens:
+            r = await self.issuer.post("/token", json={"sub": sub, "roles": list(roles), "wilayah": wilayah})
+            r.raise_for_status()
+            self._tokens[key] = r.json()["access_token"]
+        return {"Authorization": f"Bearer {self._tokens[key]}"}
+
+    async def call(self, method: str, path: str, headers: dict[str, str], **kwargs) -> httpx.Response:
+        response = await self.http.request(method, path, headers=headers, **kwargs)
+        if response.status_code >= 400:
+            raise SystemExit(f"demo step failed: {method} {path} -> {response.status_code} {response.text}")
+        return response
