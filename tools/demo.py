@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tools.demo_client import Api, EventTap, masked, say
+from tools.demo_appraisal import appraise_region
 from tools.demo_observation import run_cycles
 from tools.demo_roster import Person, demo_region, pns_nip
 from tools.stack import Stack
@@ -28,6 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PELAKSANAAN_CLOCK = {
     2024: datetime.fromisoformat("2024-02-05T09:00:00+07:00"),
     2025: datetime.fromisoformat("2025-02-05T09:00:00+07:00"),
+}
+# Inside each policy's penilaian window (2024-S1: June; 2025-T: 15 Nov - 31 Dec).
+PENILAIAN_CLOCK = {
+    2024: datetime.fromisoformat("2024-06-10T09:00:00+07:00"),
+    2025: datetime.fromisoformat("2025-11-20T09:00:00+07:00"),
 }
 CLOCK_BY_POLICY = {
     2024: (datetime.fromisoformat("2024-01-16T09:00:00+07:00"), "2024-S1"),
@@ -158,6 +164,11 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
     say(f"\n== 6. Pelaksanaan from {pelaksanaan_at:%d %B %Y}: every approved plan runs the five steps ==")
     stack.set_clock(pelaksanaan_at)
     await run_cycles(stack.url("observation"), stack.issuer_url, region, periode)
+
+    penilaian_at = PENILAIAN_CLOCK[policy]
+    say(f"\n== 7. Penilaian from {penilaian_at:%d %B %Y}: atasan rate, predikat and angka kredit, finalised ==")
+    stack.set_clock(penilaian_at)
+    await appraise_region(stack.url("appraisal"), stack.issuer_url, region, periode)
 
     await asyncio.sleep(2.0)  # let the relays publish the last commits
     await tap.stop()

@@ -190,7 +190,7 @@ class Stack:
     """One set of processes: its databases, its broker vhost, its ports and its run directory.
 
     `db_suffix` and `port_offset` let a second stack (the end-to-end tests) run beside a developer's
-    without sharing a database, a queue or a port: a suffixed stack also gets its own RabbitMQ vhost,
+    without sharing a database, a queue or a port: each stack has its own RabbitMQ vhost (`pmm<suffix>`),
     or the two would consume each other's messages from the same queues.
     """
 
@@ -218,7 +218,9 @@ class Stack:
         self.services: tuple[str, ...] = tuple(names)
         self.extra_env = dict(extra_env)
         self.issuer_url = f"http://127.0.0.1:{self.registry.issuer.port + port_offset}"
-        self.vhost = f"pmm{db_suffix}" if db_suffix else "/"
+        # A vhost of its own, even for the default stack: `make demo` starts from empty queues as well as empty
+        # databases (every service declares every inbox, so old events would otherwise wait there).
+        self.vhost = f"pmm{db_suffix}"
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
 
     # -- addresses and environment --
@@ -243,7 +245,7 @@ class Stack:
     @property
     def amqp_url(self) -> str:
         i = self.registry.infrastructure
-        path = "" if self.vhost == "/" else self.vhost
+        path = self.vhost
         return f"amqp://{i.amqp_user}:{i.amqp_password}@{i.amqp_host}:{i.amqp_port}/{path}"
 
     def database_url(self, service: str) -> str:
@@ -331,7 +333,7 @@ class Stack:
                 self._psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             if self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") != "1":
                 self._psql(f'CREATE DATABASE "{database}"')
-        if self.vhost != "/" and any(self._spec(s).broker for s in self.services):
+        if any(self._spec(s).broker for s in self.services):
             self._ensure_vhost(drop_first=drop_first)
 
     def _psql(self, sql: str) -> str:

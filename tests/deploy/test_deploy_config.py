@@ -519,7 +519,7 @@ def test_a_shifted_stack_moves_every_address_and_isolates_its_data(tmp_path: Pat
     assert env[f"{spec.env_prefix}_AMQP_URL"].endswith("/pmm_e2e")
     assert env[f"{spec.env_prefix}_CLOCK_FILE"] == str(tmp_path / "clock")
     default = Stack(ROOT, services=[spec.name]).env_for(spec.name)
-    assert default[f"{spec.env_prefix}_AMQP_URL"] == "amqp://guest:guest@127.0.0.1:5672/"
+    assert default[f"{spec.env_prefix}_AMQP_URL"] == "amqp://guest:guest@127.0.0.1:5672/pmm"  # a vhost of its own too
     assert default[f"{spec.env_prefix}_DATABASE_URL"] == (
         f"postgresql+asyncpg://postgres@127.0.0.1:5432/{spec.database}"
     )

@@ -23,7 +23,7 @@ from planning.domain import events
 from planning.domain.access import Actor, Relation, relation_to, require_allowed, require_visible
 from planning.domain.catalog import Catalog
 from planning.domain.policy import Periode as PolicyPeriode
-from planning.domain.policy import Policy, find_periode, periods_for_year
+from planning.domain.policy import Policy, find_periode, periods_for_year, policy_for_year
 from planning.domain.roster import PegawaiRow, RelasiRow, Row, RowError, SekolahRow
 from planning.domain.skp import Action, IndikatorChoice, RhkItem, Skp
 
@@ -63,7 +63,18 @@ def require_operator(actor: Actor) -> str:
 # --- periods ---------------------------------------------------------------------------------------------
 
 
-def periode_snapshot(periode: PolicyPeriode) -> dict[str, Any]:
+def _window_json(w: Window) -> dict[str, Any]:
+    return {
+        "step": w.step,
+        "opens": w.opens.isoformat(),
+        "closes": w.closes.isoformat(),
+        "late_until": w.late_until.isoformat() if w.late_until else None,
+    }
+
+
+def periode_snapshot(periode: PolicyPeriode, penilaian_tahunan: Window | None = None) -> dict[str, Any]:
+    """The period as planning publishes it; `penilaian_tahunan` is the year's annual evaluation window when the
+    policy has one besides its periods (2024), so appraisal can open and window-check it."""
     return {
         "kode": periode.kode,
         "tahun": periode.tahun,
@@ -76,15 +87,8 @@ def periode_snapshot(periode: PolicyPeriode) -> dict[str, Any]:
         "evidence_upload": periode.evidence_upload,
         "data_update_step": periode.data_update_step,
         "competence_points": list(periode.competence_points) if periode.competence_points else None,
-        "windows": [
-            {
-                "step": w.step,
-                "opens": w.opens.isoformat(),
-                "closes": w.closes.isoformat(),
-                "late_until": w.late_until.isoformat() if w.late_until else None,
-            }
-            for w in periode.windows.values()
-        ],
+        "windows": [_window_json(w) for w in periode.windows.values()],
+        "penilaian_tahunan": _window_json(penilaian_tahunan) if penilaian_tahunan else None,
     }
 
 
@@ -93,10 +97,11 @@ async def open_periods(deps: Deps, *, year: int) -> list[str]:
     opened = []
     async with deps.uow() as uow:
         known = await uow.periode.known_codes()
+        annual = policy_for_year(year, deps.policies).annual_evaluation_window(year)
         for periode in periods_for_year(year, deps.policies):
             if periode.kode in known:
                 continue
-            snapshot = periode_snapshot(periode)
+            snapshot = periode_snapshot(periode, annual)
             uow.periode.add(Periode(kode=periode.kode, tahun=periode.tahun, snapshot=snapshot))
             uow.record(events.PeriodeOpened(kode=periode.kode, snapshot=snapshot))
             opened.append(periode.kode)

@@ -1,0 +1,328 @@
+"""Request and response bodies. Requests forbid unknown fields, so a typo is a 422 naming the field."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pmm_chassis.projections import RosterPegawai
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from appraisal.domain import angka_kredit as ak_rules
+from appraisal.domain.access import Relation
+from appraisal.domain.distribution import PredikatOrganisasi
+from appraisal.domain.penilaian import Penilaian
+from appraisal.domain.predikat import Rating, default_matrix
+from appraisal.usecases import DistribusiView, PenilaianContext
+
+ShortText = Annotated[str, StringConstraints(max_length=2000)]
+Kode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NilaiIn(Request):
+    hasil_kerja: Rating | None = Field(
+        default=None, description="praktik kinerja; omit for a pegawai rated on perilaku kerja only"
+    )
+    perilaku_kerja: Rating
+    umpan_balik: dict[Kode, ShortText] = Field(
+        default_factory=dict, max_length=7, description="feedback per BerAKHLAK value, by its kode"
+    )
+    catatan: ShortText | None = Field(default=None, description="notes for the next period")
+
+
+class AlasanIn(Request):
+    alasan: ShortText
+
+
+class HanyaPerilakuIn(Request):
+    hanya_perilaku: bool = Field(description="appointed at the end of the period: rated on perilaku kerja only")
+    alasan: ShortText
+
+
+class PredikatOrganisasiIn(Request):
+    predikat_organisasi: PredikatOrganisasi
+
+
+# --- responses ---------------------------------------------------------------------------------------------
+
+
+class PegawaiOut(BaseModel):
+    id: uuid.UUID
+    nip: str
+    nama: str
+    status: str
+    jenis_gtk: str
+    jenjang_jabatan: str | None
+    pangkat_golongan: str | None
+    npsn: str
+
+    @classmethod
+    def of(cls, p: RosterPegawai) -> PegawaiOut:
+        return cls(
+            id=p.pegawai_id,
+            nip=p.nip,
+            nama=p.nama,
+            status=p.status,
+            jenis_gtk=p.jenis_gtk,
+            jenjang_jabatan=p.jenjang_jabatan,
+            pangkat_golongan=p.pangkat_golongan,
+            npsn=p.npsn,
+        )
+
+
+class PredikatOut(BaseModel):
+    kode: str
+    label: str
+    bkn_kode: int
+    cell: str = Field(description="which cell of the PermenPANRB 6/2022 matrix gave it")
+    regulation: str
+
+
+class NilaiOut(BaseModel):
+    hasil_kerja: str
+    hasil_kerja_label: str
+    perilaku_kerja: str
+    perilaku_kerja_label: str
+    umpan_balik: dict[str, str]
+    catatan: str | None
+    dinilai_at: datetime
+
+
+class AngkaKreditOut(BaseModel):
+    jenjang: str
+    koefisien: Decimal
+    bulan: int
+    nilai: Decimal
+    kumulatif: Decimal
+    final: bool = Field(description="false: what finalising now would give; true: what was finalised")
+
+
+class TargetOut(BaseModel):
+    needed: Decimal
+    remaining: Decimal
+    reached: bool
+
+
+class ProgressOut(BaseModel):
+    jenjang: str
+    total: Decimal
+    kenaikan_pangkat: TargetOut
+    kenaikan_jenjang: TargetOut | None
+    jenjang_berikutnya: str | None
+    conditions_not_decided_here: list[dict[str, str]]
+    regulation: str
+
+    @classmethod
+    def of(cls, p: ak_rules.Progress) -> ProgressOut:
+        def target(t: ak_rules.Target | None) -> TargetOut | None:
+            return TargetOut(needed=t.needed, remaining=t.remaining, reached=t.reached) if t else None
+
+        return cls(
+            jenjang=p.jenjang.value,
+            total=p.total,
+            kenaikan_pangkat=target(p.kenaikan_pangkat),  # type: ignore[arg-type]
+            kenaikan_jenjang=target(p.kenaikan_jenjang),
+            jenjang_berikutnya=p.jenjang_berikutnya.value if p.jenjang_berikutnya else None,
+            conditions_not_decided_here=[
+                {"kode": c.kode, "deskripsi": c.deskripsi} for c in p.conditions_not_decided_here
+            ],
+            regulation=p.regulation,
+        )
+
+
+class WarningOut(BaseModel):
+    rule: str
+    message: str
+    assumption: bool
+
+
+class DistribusiOut(BaseModel):
+    npsn: str
+    periode: str
+    tahun: int | None
+    predikat_organisasi: str | None = Field(description="set by the Dinas; null: not set, nothing to compare")
+    counts: dict[str, int] = Field(description="rated or final predikat of the school's pegawai in the period")
+    total: int
+    warnings: list[WarningOut] = Field(description="departures from the pattern: warnings, never a block")
+    pola: str | None
+
+    @classmethod
+    def of(cls, view: DistribusiView) -> DistribusiOut:
+        return cls(
+            npsn=view.npsn,
+            periode=view.periode,
+            tahun=view.tahun,
+            predikat_organisasi=view.predikat_organisasi.value if view.predikat_organisasi else None,
+            counts={p.value: n for p, n in view.counts.items()},
+            total=sum(view.counts.values()),
+            warnings=[WarningOut(rule=w.rule, message=w.message, assumption=w.assumption) for w in view.warnings],
+            pola=view.pola,
+        )
+
+
+class PenilaiOut(BaseModel):
+    pegawai_id: uuid.UUID
+    nama: str
+    jabatan: str
+    unor: str
+
+
+class PenilaianOut(BaseModel):
+    id: uuid.UUID
+    periode: str
+    jenis: str | None
+    status: str
+    version: int
+    menimbang_periode: bool = Field(description="the year's penilaian tahunan over its periods (2024)")
+    hanya_perilaku: bool
+    missing: list[str] = Field(description="what it waits for before it is ratable: skp, siklus, periodik")
+    pegawai: PegawaiOut | None
+    atasan_id: uuid.UUID | None
+    rencana: dict[str, Any] | None
+    siklus: dict[str, Any] | None = Field(description="the completed observation cycle: evidence, never a score")
+    hasil_periodik: list[dict[str, Any]]
+    nilai: NilaiOut | None
+    predikat: PredikatOut | None
+    angka_kredit: AngkaKreditOut | None
+    angka_kredit_catatan: str | None
+    progress: ProgressOut | None
+    distribusi: DistribusiOut | None = Field(description="the school's predikat distribution (atasan, operator)")
+    penilai: PenilaiOut | None
+    finalized_at: datetime | None
+
+    @classmethod
+    def of(cls, c: PenilaianContext) -> PenilaianOut:
+        p = c.penilaian
+        final = p.final
+        return cls(
+            id=p.id,
+            periode=p.periode,
+            jenis=c.jenis.value if c.jenis else None,
+            status=p.status.value,
+            version=p.version,
+            menimbang_periode=p.menimbang_periode,
+            hanya_perilaku=p.hanya_perilaku,
+            missing=p.missing(),
+            pegawai=PegawaiOut.of(c.pegawai) if c.pegawai else None,
+            atasan_id=c.atasan_id,
+            rencana=_rencana(p),
+            siklus=_siklus(p),
+            hasil_periodik=[
+                {"periode": h.periode, "predikat": h.predikat.value, "angka_kredit": h.angka_kredit}
+                for h in p.hasil_periodik
+            ],
+            nilai=_nilai(p),
+            predikat=_predikat(p),
+            angka_kredit=AngkaKreditOut(
+                jenjang=c.angka_kredit.jenjang,
+                koefisien=c.angka_kredit.koefisien,
+                bulan=c.angka_kredit.bulan,
+                nilai=c.angka_kredit.nilai,
+                kumulatif=c.angka_kredit.kumulatif,
+                final=final is not None,
+            )
+            if c.angka_kredit
+            else None,
+            angka_kredit_catatan=c.angka_kredit_catatan,
+            progress=ProgressOut.of(c.progress) if c.progress else None,
+            distribusi=DistribusiOut.of(c.distribusi)
+            if c.distribusi and c.relation in (Relation.ATASAN, Relation.OPERATOR)
+            else None,
+            penilai=PenilaiOut(
+                pegawai_id=final.penilai.pegawai_id,
+                nama=final.penilai.nama,
+                jabatan=final.penilai.jabatan,
+                unor=final.penilai.unor,
+            )
+            if final
+            else None,
+            finalized_at=final.at if final else None,
+        )
+
+
+class PenilaianItem(BaseModel):
+    id: uuid.UUID
+    periode: str
+    status: str
+    version: int
+    menimbang_periode: bool
+    missing: list[str]
+    predikat: str | None
+    pegawai: PegawaiOut | None
+
+
+class PenilaianPage(BaseModel):
+    items: list[PenilaianItem]
+    next_cursor: str | None
+
+
+def item(p: Penilaian, pegawai: RosterPegawai | None) -> PenilaianItem:
+    return PenilaianItem(
+        id=p.id,
+        periode=p.periode,
+        status=p.status.value,
+        version=p.version,
+        menimbang_periode=p.menimbang_periode,
+        missing=p.missing(),
+        predikat=p.nilai.predikat.value if p.nilai else None,
+        pegawai=PegawaiOut.of(pegawai) if pegawai else None,
+    )
+
+
+def _rencana(p: Penilaian) -> dict[str, Any] | None:
+    r = p.rencana
+    if r is None:
+        return None
+    return {
+        "skp_id": r.skp_id,
+        "indikator": {"kode": r.indikator_kode, "nama": r.indikator_nama},
+        "rhk": [vars(x) for x in r.rhk],
+        "perilaku": [{"kode": k, "nama": n} for k, n in r.perilaku],
+        "disetujui_at": r.disetujui_at,
+    }
+
+
+def _siklus(p: Penilaian) -> dict[str, Any] | None:
+    s = p.siklus
+    if s is None:
+        return None
+    return {
+        "pelaksanaan_id": s.pelaksanaan_id,
+        "selesai_at": s.selesai_at,
+        "bukti_count": s.bukti_count,
+        "rubrik": s.rubrik,
+    }
+
+
+def _nilai(p: Penilaian) -> NilaiOut | None:
+    n = p.nilai
+    if n is None:
+        return None
+    return NilaiOut(
+        hasil_kerja=n.hasil_kerja.value,
+        hasil_kerja_label=n.hasil_kerja.label,
+        perilaku_kerja=n.perilaku_kerja.value,
+        perilaku_kerja_label=n.perilaku_kerja.label,
+        umpan_balik=dict(n.umpan_balik),
+        catatan=n.catatan,
+        dinilai_at=n.at,
+    )
+
+
+def _predikat(p: Penilaian) -> PredikatOut | None:
+    n = p.nilai
+    if n is None:
+        return None
+    return PredikatOut(
+        kode=n.predikat.value,
+        label=n.predikat.label,
+        bkn_kode=n.predikat.bkn_code,
+        cell=n.cell,
+        regulation=default_matrix().regulation,
+    )

@@ -1,0 +1,49 @@
+"""A school's predikat organisasi (set by the Dinas) and its predikat distribution (seen by its principal)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
+from pydantic import BaseModel
+
+from appraisal import usecases
+from appraisal.api.deps import ActorDep, DepsDep
+from appraisal.api.schemas import DistribusiOut, PredikatOrganisasiIn
+
+router = APIRouter(prefix="/sekolah", tags=["distribusi"], responses=PROBLEM_RESPONSES)
+
+Npsn = Annotated[str, Path(pattern=r"^\d{8}$", description="the school's NPSN")]
+Tahun = Annotated[int, Path(ge=2000, le=2100)]
+
+
+class PredikatOrganisasiOut(BaseModel):
+    npsn: str
+    tahun: int
+    predikat_organisasi: str
+
+
+@router.put(
+    "/{npsn}/predikat-organisasi/{tahun}",
+    response_model=PredikatOrganisasiOut,
+    summary="Operator of the Dinas: set the school's predikat organisasi for a year (audited)",
+)
+async def put_predikat_organisasi(
+    npsn: Npsn, tahun: Tahun, body: PredikatOrganisasiIn, deps: DepsDep, actor: ActorDep
+) -> PredikatOrganisasiOut:
+    value = await usecases.set_predikat_organisasi(
+        deps, actor, npsn=npsn, tahun=tahun, predikat_organisasi=body.predikat_organisasi.value
+    )
+    return PredikatOrganisasiOut(npsn=npsn, tahun=tahun, predikat_organisasi=value.value)
+
+
+@router.get(
+    "/{npsn}/distribusi",
+    response_model=DistribusiOut,
+    summary="The school's predikat distribution in a period, with warnings where it departs from the pattern",
+)
+async def get_distribusi(
+    npsn: Npsn, deps: DepsDep, actor: ActorDep, periode: Annotated[str, Query(min_length=1, max_length=40)]
+) -> DistribusiOut:
+    return DistribusiOut.of(await usecases.get_distribusi(deps, actor, npsn=npsn, periode=periode))

@@ -1,0 +1,485 @@
+"""Repositories: load and save the Penilaian and the read models through the unit of work's session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pmm_chassis.projections import (
+    RosterPegawai,
+    RosterPeriode,
+    RosterRelasi,
+    RosterSekolah,
+    RosterWindowExtension,
+    current_atasan_subquery,
+)
+from pmm_kernel.errors import StaleVersion
+from pmm_kernel.windows import Extension
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from appraisal.db.tables import AppraisalAudit, PenilaianRow, PredikatOrganisasiRow, SkpMonitor
+from appraisal.domain.penilaian import (
+    AngkaKreditHasil,
+    Finalisasi,
+    HasilPeriodik,
+    Identitas,
+    Nilai,
+    Penilai,
+    Penilaian,
+    Rencana,
+    Rentang,
+    RhkRencana,
+    Siklus,
+    Status,
+)
+from appraisal.domain.predikat import Predikat, Rating
+
+
+class PenilaianRepository:
+    def __init__(self, session: AsyncSession, track: Callable[[Penilaian], None]) -> None:
+        self._session = session
+        self._track = track
+
+    async def get(self, penilaian_id: uuid.UUID, *, for_update: bool = False) -> Penilaian | None:
+        query = select(PenilaianRow).where(PenilaianRow.id == penilaian_id)
+        return await self._one(query, for_update)
+
+    async def find(self, pegawai_id: uuid.UUID, periode: str, *, for_update: bool = False) -> Penilaian | None:
+        query = select(PenilaianRow).where(PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode == periode)
+        return await self._one(query, for_update)
+
+    async def _one(self, query: Any, for_update: bool) -> Penilaian | None:
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        if row is None:
+            return None
+        penilaian = to_domain(row)
+        self._track(penilaian)
+        return penilaian
+
+    async def add(self, penilaian: Penilaian) -> Penilaian:
+        """Insert a new penilaian; if a concurrent consumer inserted the same (pegawai, periode) first, return
+        that one, locked, so the caller applies its change to it instead."""
+        inserted = await self._session.execute(
+            pg_insert(PenilaianRow)
+            .values(**_columns(penilaian))
+            .on_conflict_do_nothing(index_elements=["pegawai_id", "periode"])
+            .returning(PenilaianRow.id)
+        )
+        if inserted.first() is None:
+            existing = await self.find(penilaian.pegawai_id, penilaian.periode, for_update=True)
+            assert existing is not None
+            return existing
+        self._track(penilaian)
+        return penilaian
+
+    async def save(self, penilaian: Penilaian, *, expected_version: int) -> None:
+        """Write back a changed penilaian; refuses if someone else changed it since it was read."""
+        result = await self._session.execute(
+            update(PenilaianRow)
+            .where(PenilaianRow.id == penilaian.id, PenilaianRow.version == expected_version)
+            .values(**_columns(penilaian), updated_at=func.now())
+        )
+        if result.rowcount != 1:
+            raise StaleVersion(
+                "the penilaian changed since it was read; reload and try again",
+                rule="penilaian.concurrent_change",
+                field="If-Match",
+            )
+
+    async def of_year(self, pegawai_id: uuid.UUID, periodes: Sequence[str]) -> list[Penilaian]:
+        query = select(PenilaianRow).where(PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode.in_(periodes))
+        return [to_domain(r) for r in (await self._session.execute(query)).scalars()]
+
+    async def angka_kredit_total(self, pegawai_id: uuid.UUID, jenjang: str, *, excluding: uuid.UUID) -> Decimal:
+        """The final angka kredit this pegawai earned in this jenjang (a new jenjang starts from zero)."""
+        query = select(func.coalesce(func.sum(PenilaianRow.angka_kredit), 0)).where(
+            PenilaianRow.pegawai_id == pegawai_id,
+            PenilaianRow.jenjang == jenjang,
+            PenilaianRow.status == Status.FINAL.value,
+            PenilaianRow.id != excluding,
+        )
+        return Decimal((await self._session.execute(query)).scalar_one()).quantize(Decimal("0.01"))
+
+    async def listed(
+        self,
+        *,
+        owner: uuid.UUID | None,
+        appraised_by: uuid.UUID | None,
+        wilayah: str | None,
+        on: date,
+        periode: str | None,
+        status: str | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> list[tuple[Penilaian, RosterPegawai | None]]:
+        """The penilaian the caller may see: their own, those of the pegawai they appraise today, their region's."""
+        current = current_atasan_subquery(RosterRelasi, on)
+        who = []
+        if owner is not None:
+            who.append(PenilaianRow.pegawai_id == owner)
+        if appraised_by is not None:
+            who.append(
+                PenilaianRow.pegawai_id.in_(select(current.c.pegawai_id).where(current.c.atasan_id == appraised_by))
+            )
+        if wilayah is not None:
+            who.append(RosterPegawai.kode_wilayah.startswith(wilayah))
+        if not who:
+            return []
+        query = (
+            select(PenilaianRow, RosterPegawai)
+            .outerjoin(RosterPegawai, RosterPegawai.pegawai_id == PenilaianRow.pegawai_id)
+            .where(or_(*who))
+            .order_by(PenilaianRow.id)
+            .limit(limit)
+        )
+        if periode is not None:
+            query = query.where(PenilaianRow.periode == periode)
+        if status is not None:
+            query = query.where(PenilaianRow.status == status)
+        if after is not None:
+            query = query.where(PenilaianRow.id > after)
+        return [(to_domain(row), pegawai) for row, pegawai in (await self._session.execute(query)).all()]
+
+    async def predikat_counts(self, npsn: str, periode: str) -> dict[str, int]:
+        """Predikat of the school's pegawai in a period, rated or final (the principal's warning counts drafts)."""
+        query = (
+            select(PenilaianRow.predikat, func.count())
+            .join(RosterPegawai, RosterPegawai.pegawai_id == PenilaianRow.pegawai_id)
+            .where(
+                RosterPegawai.npsn == npsn,
+                PenilaianRow.periode == periode,
+                PenilaianRow.status.in_((Status.DINILAI.value, Status.FINAL.value)),
+                PenilaianRow.predikat.is_not(None),
+            )
+            .group_by(PenilaianRow.predikat)
+        )
+        return {row[0]: row[1] for row in (await self._session.execute(query)).all()}
+
+
+class AppraisalRoster:
+    """What appraisal reads from its roster projection beyond the chassis' RosterView."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def sekolah(self, npsn: str) -> RosterSekolah | None:
+        return await self._session.get(RosterSekolah, npsn)
+
+    async def current_relation(self, pegawai_id: uuid.UUID, on: date) -> tuple[uuid.UUID, str] | None:
+        """The atasan valid on `on` and the role they hold (kepala_sekolah, plt_kepala_sekolah, pengawas)."""
+        current = current_atasan_subquery(RosterRelasi, on)
+        query = select(current.c.atasan_id, current.c.peran_atasan).where(current.c.pegawai_id == pegawai_id)
+        row = (await self._session.execute(query)).first()
+        return (row[0], row[1]) if row else None
+
+    async def periods_of_year(self, tahun: int) -> list[dict[str, Any]]:
+        query = select(RosterPeriode.snapshot).where(RosterPeriode.snapshot["tahun"].as_integer() == tahun)
+        return sorted((await self._session.execute(query)).scalars(), key=lambda s: s["mulai"])
+
+    async def extensions(self, kodes: Sequence[str], step: str) -> tuple[Extension, ...]:
+        query = select(RosterWindowExtension).where(
+            RosterWindowExtension.kode.in_(kodes), RosterWindowExtension.step == step
+        )
+        return tuple(
+            Extension(step=r.step, until=r.until, region=r.wilayah, reason=r.alasan)
+            for r in (await self._session.execute(query)).scalars()
+        )
+
+
+class SkpMonitorRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def apply(self, pegawai_id: uuid.UUID, periode: str, *, status: str, skp_version: int) -> None:
+        """Upsert where the plan stands; an older or repeated event never overwrites a newer state."""
+        statement = pg_insert(SkpMonitor).values(
+            pegawai_id=pegawai_id, periode=periode, status=status, skp_version=skp_version
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["pegawai_id", "periode"],
+                set_={
+                    "status": statement.excluded.status,
+                    "skp_version": statement.excluded.skp_version,
+                    "updated_at": func.now(),
+                },
+                where=SkpMonitor.__table__.c.skp_version < statement.excluded.skp_version,
+            )
+        )
+
+
+class PredikatOrganisasiRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, npsn: str, tahun: int) -> str | None:
+        row = await self._session.get(PredikatOrganisasiRow, (npsn, tahun))
+        return row.predikat_organisasi if row else None
+
+    async def set(self, npsn: str, tahun: int, predikat_organisasi: str, *, operator: str) -> None:
+        statement = pg_insert(PredikatOrganisasiRow).values(
+            npsn=npsn, tahun=tahun, predikat_organisasi=predikat_organisasi, operator=operator
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["npsn", "tahun"],
+                set_={
+                    "predikat_organisasi": statement.excluded.predikat_organisasi,
+                    "operator": statement.excluded.operator,
+                    "updated_at": func.now(),
+                },
+            )
+        )
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def record(self, *, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
+        self._session.add(AppraisalAudit(actor=actor, action=action, target=target, detail=detail))
+
+
+# --- the monitoring read model -------------------------------------------------------------------------------
+
+LEVELS = {"sekolah": 8, "kabupaten": 4, "provinsi": 2}  # how much of the school's key a row groups by
+
+
+async def monitoring_rows(
+    session: AsyncSession, *, periode: str, tingkat: str, wilayah: str | None, npsn: str | None
+) -> list[dict[str, Any]]:
+    """Per school, kabupaten/kota or province: pegawai, planned, approved, cycle completed, appraised, predikat.
+
+    Every figure comes from events (planning's skp.*, observation's pelaksanaan.*, the roster) and appraisal's
+    own penilaian: never from another service's database.
+    """
+    p, s, m, n = RosterPegawai, RosterSekolah, SkpMonitor, PenilaianRow
+    if tingkat == "sekolah":
+        key = s.npsn
+        label = s.nama
+    elif tingkat == "kabupaten":
+        key = s.kode_wilayah
+        label = s.nama_wilayah
+    else:
+        key = func.left(s.kode_wilayah, 2)
+        label = func.left(s.kode_wilayah, 2)
+    final = n.status == Status.FINAL.value
+    columns = [
+        key.label("kode"),
+        func.min(label).label("nama"),
+        func.count(p.pegawai_id).label("pegawai"),
+        func.count().filter(m.status.in_(("DIAJUKAN", "DISETUJUI"))).label("direncanakan"),
+        func.count().filter(m.status == "DISETUJUI").label("disetujui"),
+        func.count().filter(n.siklus.is_not(None)).label("siklus_selesai"),
+        func.count().filter(final).label("dinilai"),
+        *(func.count().filter(and_(final, n.predikat == pr.value)).label(pr.value) for pr in Predikat),
+    ]
+    query = (
+        select(*columns)
+        .select_from(p)
+        .join(s, s.npsn == p.npsn)
+        .outerjoin(m, and_(m.pegawai_id == p.pegawai_id, m.periode == periode))
+        .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode))
+        # A pengawas is in the roster only as the KS's atasan: their own kinerja is not managed here.
+        .where(p.jenis_gtk != "Pengawas Sekolah")
+        .group_by(key)
+        .order_by(key)
+    )
+    if wilayah is not None:
+        query = query.where(s.kode_wilayah.startswith(wilayah))
+    if npsn is not None:
+        query = query.where(s.npsn == npsn)
+    rows = (await session.execute(query)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+# --- mapping rows and the aggregate --------------------------------------------------------------------------
+
+
+def _columns(penilaian: Penilaian) -> dict[str, Any]:
+    final = penilaian.final
+    return {
+        "id": penilaian.id,
+        "pegawai_id": penilaian.pegawai_id,
+        "periode": penilaian.periode,
+        "menimbang_periode": penilaian.menimbang_periode,
+        "status": penilaian.status.value,
+        "version": penilaian.version,
+        "skp_version": penilaian.skp_version,
+        "siklus_version": penilaian.siklus_version,
+        "hanya_perilaku": penilaian.hanya_perilaku,
+        "periodik_menunggu": penilaian.periodik_menunggu,
+        "rencana": _rencana_json(penilaian.rencana),
+        "siklus": _siklus_json(penilaian.siklus),
+        "hasil_periodik": [
+            {"periode": h.periode, "predikat": h.predikat.value, "angka_kredit": _dec(h.angka_kredit)}
+            for h in penilaian.hasil_periodik
+        ],
+        "nilai": _nilai_json(penilaian.nilai),
+        "final": _final_json(final),
+        "predikat": penilaian.nilai.predikat.value if penilaian.nilai else None,
+        "jenjang": final.angka_kredit.jenjang if final and final.angka_kredit else None,
+        "angka_kredit": final.angka_kredit.nilai if final and final.angka_kredit else None,
+        "finalized_at": final.at if final else None,
+    }
+
+
+def to_domain(row: PenilaianRow) -> Penilaian:
+    return Penilaian(
+        id=row.id,
+        pegawai_id=row.pegawai_id,
+        periode=row.periode,
+        menimbang_periode=row.menimbang_periode,
+        status=Status(row.status),
+        version=row.version,
+        rencana=_rencana(row.rencana),
+        skp_version=row.skp_version,
+        siklus=_siklus(row.siklus),
+        siklus_version=row.siklus_version,
+        hanya_perilaku=row.hanya_perilaku,
+        hasil_periodik=tuple(
+            HasilPeriodik(h["periode"], Predikat(h["predikat"]), _undec(h["angka_kredit"])) for h in row.hasil_periodik
+        ),
+        periodik_menunggu=row.periodik_menunggu,
+        nilai=_nilai(row.nilai),
+        final=_final(row.final),
+    )
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _undec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _rencana_json(rencana: Rencana | None) -> dict[str, Any] | None:
+    if rencana is None:
+        return None
+    return {
+        "skp_id": str(rencana.skp_id),
+        "indikator_kode": rencana.indikator_kode,
+        "indikator_nama": rencana.indikator_nama,
+        "rhk": [vars(r) for r in rencana.rhk],
+        "perilaku": [list(p) for p in rencana.perilaku],
+        "disetujui_at": rencana.disetujui_at.isoformat(),
+    }
+
+
+def _rencana(doc: dict[str, Any] | None) -> Rencana | None:
+    if doc is None:
+        return None
+    return Rencana(
+        skp_id=uuid.UUID(doc["skp_id"]),
+        indikator_kode=doc["indikator_kode"],
+        indikator_nama=doc["indikator_nama"],
+        rhk=tuple(RhkRencana(**r) for r in doc["rhk"]),
+        perilaku=tuple((k, n) for k, n in doc["perilaku"]),
+        disetujui_at=_time(doc["disetujui_at"]),
+    )
+
+
+def _siklus_json(siklus: Siklus | None) -> dict[str, Any] | None:
+    if siklus is None:
+        return None
+    return {
+        "pelaksanaan_id": str(siklus.pelaksanaan_id),
+        "selesai_at": siklus.selesai_at.isoformat(),
+        "bukti_count": siklus.bukti_count,
+        "rubrik": dict(siklus.rubrik) if siklus.rubrik is not None else None,
+    }
+
+
+def _siklus(doc: dict[str, Any] | None) -> Siklus | None:
+    if doc is None:
+        return None
+    return Siklus(
+        pelaksanaan_id=uuid.UUID(doc["pelaksanaan_id"]),
+        selesai_at=_time(doc["selesai_at"]),
+        bukti_count=doc["bukti_count"],
+        rubrik=doc["rubrik"],
+    )
+
+
+def _nilai_json(nilai: Nilai | None) -> dict[str, Any] | None:
+    if nilai is None:
+        return None
+    return {
+        "hasil_kerja": nilai.hasil_kerja.value,
+        "perilaku_kerja": nilai.perilaku_kerja.value,
+        "predikat": nilai.predikat.value,
+        "cell": nilai.cell,
+        "umpan_balik": dict(nilai.umpan_balik),
+        "catatan": nilai.catatan,
+        "penilai_id": str(nilai.penilai_id),
+        "at": nilai.at.isoformat(),
+    }
+
+
+def _nilai(doc: dict[str, Any] | None) -> Nilai | None:
+    if doc is None:
+        return None
+    return Nilai(
+        hasil_kerja=Rating(doc["hasil_kerja"]),
+        perilaku_kerja=Rating(doc["perilaku_kerja"]),
+        predikat=Predikat(doc["predikat"]),
+        cell=doc["cell"],
+        umpan_balik=doc["umpan_balik"],
+        catatan=doc["catatan"],
+        penilai_id=uuid.UUID(doc["penilai_id"]),
+        at=_time(doc["at"]),
+    )
+
+
+def _final_json(final: Finalisasi | None) -> dict[str, Any] | None:
+    if final is None:
+        return None
+    ak = final.angka_kredit
+    return {
+        "at": final.at.isoformat(),
+        "penilai": {**vars(final.penilai), "pegawai_id": str(final.penilai.pegawai_id)},
+        "identitas": vars(final.identitas),
+        "rentang": vars(final.rentang),
+        "angka_kredit": None
+        if ak is None
+        else {
+            "jenjang": ak.jenjang,
+            "koefisien": str(ak.koefisien),
+            "bulan": ak.bulan,
+            "nilai": str(ak.nilai),
+            "kumulatif": str(ak.kumulatif),
+        },
+    }
+
+
+def _final(doc: dict[str, Any] | None) -> Finalisasi | None:
+    if doc is None:
+        return None
+    ak = doc["angka_kredit"]
+    return Finalisasi(
+        at=_time(doc["at"]),
+        penilai=Penilai(**{**doc["penilai"], "pegawai_id": uuid.UUID(doc["penilai"]["pegawai_id"])}),
+        identitas=Identitas(**doc["identitas"]),
+        rentang=Rentang(**doc["rentang"]),
+        angka_kredit=None
+        if ak is None
+        else AngkaKreditHasil(
+            jenjang=ak["jenjang"],
+            koefisien=Decimal(ak["koefisien"]),
+            bulan=ak["bulan"],
+            nilai=Decimal(ak["nilai"]),
+            kumulatif=Decimal(ak["kumulatif"]),
+        ),
+    )

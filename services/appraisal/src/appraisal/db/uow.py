@@ -1,0 +1,32 @@
+"""Appraisal's unit of work: the chassis transaction with appraisal's repositories and its roster projection."""
+
+from __future__ import annotations
+
+from pmm_chassis.db.uow import UnitOfWork
+from pmm_chassis.projections import RosterView
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from appraisal.db.repository import (
+    AppraisalRoster,
+    AuditRepository,
+    PenilaianRepository,
+    PredikatOrganisasiRepository,
+    SkpMonitorRepository,
+)
+
+
+class AppraisalUnitOfWork(UnitOfWork):
+    penilaian: PenilaianRepository
+    roster: RosterView
+    roster_extra: AppraisalRoster
+    skp_monitor: SkpMonitorRepository
+    predikat_organisasi: PredikatOrganisasiRepository
+    audit: AuditRepository
+
+    def open_repositories(self, session: AsyncSession) -> None:
+        self.penilaian = PenilaianRepository(session, self.track)
+        self.roster = RosterView(session)
+        self.roster_extra = AppraisalRoster(session)
+        self.skp_monitor = SkpMonitorRepository(session)
+        self.predikat_organisasi = PredikatOrganisasiRepository(session)
+        self.audit = AuditRepository(session)

@@ -1,0 +1,27 @@
+"""Appraisal's event consumers: the contract event in, a use case called, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pmm_chassis.messaging.consumer import Handler
+from pmm_chassis.projections import ROSTER_HANDLERS
+from pmm_contracts import EventData
+from pmm_contracts.events.observation import PelaksanaanClosedV1, PelaksanaanCompletedV1
+from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1, SkpSubmittedV1
+
+from appraisal.handlers.on_pelaksanaan import on_pelaksanaan_closed, on_pelaksanaan_completed
+from appraisal.handlers.on_skp import on_skp_approved, on_skp_reset, on_skp_submitted
+from appraisal.usecases import Deps
+
+
+def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
+    """Every event appraisal consumes and its handler; the use cases' rules come with `deps`."""
+    return {
+        **ROSTER_HANDLERS,  # the roster, who appraises whom, the periods and their windows
+        SkpSubmittedV1: on_skp_submitted,  # monitoring: planned
+        SkpApprovedV1: on_skp_approved(deps),  # opens the penilaian; monitoring: approved
+        SkpResetV1: on_skp_reset(deps),
+        PelaksanaanCompletedV1: on_pelaksanaan_completed(deps),  # makes it ratable; the rubric is its evidence
+        PelaksanaanClosedV1: on_pelaksanaan_closed(deps),
+    }

@@ -1,0 +1,169 @@
+"""The authorisation matrix through HTTP: every /api/v1 operation, every kind of caller.
+
+A penilaian belongs to someone; who else may see it follows from the roster projection, never from the token.
+Another person's record is a 404 (its existence does not leak), a record the caller may see but not act on is a
+403, and an allowed action succeeds. Every operation of the OpenAPI document must be in a table below.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pmm_contracts.events import planning as contract
+
+sys.path.insert(0, str(Path(__file__).parent))
+from appraisal_world import Bus, appraise, etag, penilaian_of, rate  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+# Callers, by their relation to the penilaian of a guru of school A.
+OWNER, ATASAN, OTHER_KS, PEER, PENGAWAS, OPERATOR, OTHER_OPERATOR = (
+    "owner", "atasan", "other_ks", "peer", "pengawas", "operator", "other_operator",
+)  # fmt: skip
+ALL = (OWNER, ATASAN, OTHER_KS, PEER, PENGAWAS, OPERATOR, OTHER_OPERATOR)
+MONITORS = (ATASAN, OTHER_KS, OPERATOR, OTHER_OPERATOR)
+
+# operation -> (the state the penilaian must be in for success, {caller: status}); callers not named: 404.
+PENILAIAN_MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
+    ("get", "/api/v1/penilaian/{penilaian_id}"): ("DINILAI", {OWNER: 200, ATASAN: 200, OPERATOR: 200}),
+    ("put", "/api/v1/penilaian/{penilaian_id}/nilai"): ("DINILAI", {OWNER: 403, ATASAN: 200, OPERATOR: 403}),
+    ("post", "/api/v1/penilaian/{penilaian_id}/finalisasi"): ("DINILAI", {OWNER: 403, ATASAN: 200, OPERATOR: 403}),
+    ("post", "/api/v1/penilaian/{penilaian_id}/buka-kembali"): ("FINAL", {OWNER: 403, ATASAN: 403, OPERATOR: 200}),
+    ("put", "/api/v1/penilaian/{penilaian_id}/hanya-perilaku"): ("DINILAI", {OWNER: 403, ATASAN: 403, OPERATOR: 200}),
+    ("get", "/api/v1/penilaian/{penilaian_id}/dokumen"): ("DINILAI", {OWNER: 200, ATASAN: 200, OPERATOR: 403}),
+}
+BODIES = {
+    "/api/v1/penilaian/{penilaian_id}/nilai": {"hasil_kerja": "sesuai", "perilaku_kerja": "sesuai"},
+    "/api/v1/penilaian/{penilaian_id}/buka-kembali": {"alasan": "Salah input rating"},
+    "/api/v1/penilaian/{penilaian_id}/hanya-perilaku": {"hanya_perilaku": True, "alasan": "TMT akhir periode"},
+}
+# Routes whose subject is a role or a school, tested in `test_role_and_school_routes`.
+OTHER_ROUTES = {
+    ("get", "/api/v1/penilaian"),
+    ("get", "/api/v1/monitoring"),
+    ("get", "/api/v1/monitoring.csv"),
+    ("get", "/api/v1/sekolah/{npsn}/distribusi"),
+    ("put", "/api/v1/sekolah/{npsn}/predikat-organisasi/{tahun}"),
+}
+
+
+async def test_every_operation_is_in_the_table(client):
+    spec = (await client.get("/openapi.json")).json()
+    operations = {(method, path) for path, item in spec["paths"].items() for method in item}
+    assert operations == set(PENILAIAN_MATRIX) | OTHER_ROUTES
+
+
+def callers(world, tokens, school, other_school, operator_headers) -> dict[str, dict[str, str]]:
+    return {
+        OWNER: school.guru[0].headers(tokens),
+        ATASAN: school.kepala.headers(tokens),
+        OTHER_KS: other_school.kepala.headers(tokens),
+        PEER: school.guru[1].headers(tokens),
+        PENGAWAS: world.pengawas.headers(tokens),  # the KS's atasan, not the guru's
+        OPERATOR: operator_headers,
+        OTHER_OPERATOR: tokens.headers("op-3204", "operator", wilayah="3204"),
+    }
+
+
+@pytest.mark.parametrize(("operation", "expected"), list(PENILAIAN_MATRIX.items()), ids=lambda v: str(v))
+async def test_penilaian_matrix(client, tokens, world, operator, operation, expected):
+    method, path = operation
+    state, allowed = expected
+    school, other = await world.school(teachers=2), await world.school(teachers=1)
+    guru, ks = school.guru[0], school.kepala
+    await world.cycle(guru)
+    if state == "FINAL":
+        await appraise(client, tokens, ks, guru, "sesuai", "sesuai")
+        item = await penilaian_of(client, tokens, ks, guru, status="FINAL")
+    else:
+        item = await penilaian_of(client, tokens, ks, guru)
+        assert (await rate(client, tokens, ks, item, "sesuai", "sesuai")).status_code == 200
+        item = await penilaian_of(client, tokens, ks, guru, status=state)
+    who = callers(world, tokens, school, other, operator)
+    url = path.format(penilaian_id=item["id"])
+    # Refusals first, the one success last: a success changes the state the others would meet.
+    order = sorted(ALL, key=lambda c: allowed.get(c, 404) == 200)
+    for caller in order:
+        headers = {**who[caller], "If-Match": etag(item)}
+        response = await client.request(method.upper(), url, json=BODIES.get(path), headers=headers)
+        status = allowed.get(caller, 404)
+        assert response.status_code == status, (caller, response.text)
+        if status != 200:
+            assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_role_and_school_routes(client, tokens, world, operator):
+    school, other = await world.school(teachers=2), await world.school(teachers=1)
+    who = callers(world, tokens, school, other, operator)
+    expectations = [
+        # (method, url, body, {caller: status}); callers not named: the default
+        # Every operator sees their own region, every principal their own school; nobody else sees monitoring.
+        ("GET", "/api/v1/monitoring?periode=2024-S1", None, dict.fromkeys(MONITORS, 200), 403),
+        ("GET", "/api/v1/monitoring.csv?periode=2024-S1", None, dict.fromkeys(MONITORS, 200), 403),
+        (
+            "GET",
+            f"/api/v1/sekolah/{school.npsn}/distribusi?periode=2024-S1",
+            None,
+            {OPERATOR: 200, ATASAN: 200},
+            404,
+        ),
+        (
+            "PUT",
+            f"/api/v1/sekolah/{school.npsn}/predikat-organisasi/2024",
+            {"predikat_organisasi": "baik"},
+            {OPERATOR: 200, ATASAN: 403},
+            404,
+        ),
+        ("GET", "/api/v1/penilaian", None, dict.fromkeys(ALL, 200), 200),
+    ]
+    for method, url, body, allowed, default in expectations:
+        for caller in ALL:
+            response = await client.request(method, url, json=body, headers=who[caller])
+            assert response.status_code == allowed.get(caller, default), (method, url, caller, response.text)
+
+
+async def test_the_list_shows_each_caller_only_what_they_may_see(client, tokens, world, operator):
+    school, other = await world.school(teachers=2), await world.school(teachers=1)
+    for guru in (*school.guru, other.guru[0]):
+        await world.cycle(guru)
+    await penilaian_of(client, tokens, other.kepala, other.guru[0])
+    for guru in school.guru:
+        await penilaian_of(client, tokens, school.kepala, guru)
+
+    async def listed(headers) -> set[str]:
+        r = await client.get("/api/v1/penilaian?periode=2024-S1&limit=200", headers=headers)
+        return {i["pegawai"]["nip"] for i in r.json()["items"]}
+
+    mine = {g.nip for g in school.guru}
+    assert await listed(school.guru[0].headers(tokens)) == {school.guru[0].nip}
+    assert await listed(school.kepala.headers(tokens)) == mine  # whom they appraise today
+    assert mine.isdisjoint(await listed(other.kepala.headers(tokens)))
+    assert mine | {other.guru[0].nip} <= await listed(operator)
+    assert await listed(tokens.headers("op-3204", "operator", wilayah="3204")) == set()
+
+
+async def test_a_new_kepala_sekolah_takes_over_at_once(client, tokens, world):
+    """Relations change during a period: whoever holds the relation today rates; the previous atasan no longer
+    sees the penilaian (domain.md §1)."""
+    school = await world.school(teachers=1)
+    guru, old_ks = school.guru[0], school.kepala
+    await world.cycle(guru)
+    item = await penilaian_of(client, tokens, old_ks, guru)
+    new_ks = world.person("Kepala Sekolah", school.npsn, jenjang="Ahli Madya")
+    async with Bus(world.bus_url) as bus:
+        await world.register(bus, new_ks, school.kode_wilayah)
+        await bus.publish(
+            contract.AtasanAssignedV1(
+                relasi_id=uuid.uuid4(), pegawai_id=guru.pegawai_id, atasan_id=new_ks.pegawai_id,
+                peran_atasan="kepala_sekolah", mulai=date(2024, 6, 1), selesai=None,
+            ),
+            aggregate_id="relasi:new-ks",
+        )  # fmt: skip
+    taken_over = await penilaian_of(client, tokens, new_ks, guru)
+    assert taken_over["id"] == item["id"]
+    assert (await rate(client, tokens, old_ks, item, "sesuai", "sesuai")).status_code == 404
+    assert (await rate(client, tokens, new_ks, item, "sesuai", "sesuai")).status_code == 200

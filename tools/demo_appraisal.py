@@ -1,0 +1,196 @@
+"""The penilaian of a demo region, through appraisal's public HTTP API only.
+
+The Dinas operator sets each school's predikat organisasi; then, school by school, the principal waits until the
+penilaian of each teacher whose observation cycle completed becomes ratable (appraisal learns it from observation's
+`pelaksanaan.completed`, asynchronously, so this polls), rates hasil kerja and perilaku kerja with varied ratings
+(so the predikat distribution is worth looking at, and sometimes departs from the school's pattern: a warning,
+never a block), and finalises; the pengawas does the same for each principal. One evaluation document per school is
+downloaded as PDF. The summary prints each school's predikat distribution and angka kredit, from the operator's
+monitoring read model.
+
+The services' clock must be inside the period's `penilaian` window (2024-S1: 1-30 June; 2025-T: 15 November -
+31 December), e.g. `stack.set_clock(datetime.fromisoformat("2024-06-10T09:00:00+07:00"))`.
+
+    summary = await appraise_region(stack.url("appraisal"), stack.issuer_url, region, "2024-S1")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from tools.demo_client import Api, masked, say
+from tools.demo_roster import Person, Region
+
+# (hasil kerja, perilaku kerja) by a teacher's place in the school: Sangat Baik, Baik, Baik, Butuh Perbaikan,
+# Kurang, ... so every school shows a spread of predikat.
+RATINGS = (
+    ("di_atas", "di_atas"),
+    ("sesuai", "di_atas"),
+    ("sesuai", "sesuai"),
+    ("di_bawah", "sesuai"),
+    ("sesuai", "di_bawah"),
+)
+PREDIKAT_ORGANISASI = ("baik", "istimewa", "butuh_perbaikan")
+UMPAN_BALIK = {
+    "berorientasi_pelayanan": "Sabar mendampingi murid yang tertinggal",
+    "kolaboratif": "Aktif berbagi praktik baik di komunitas belajar",
+}
+LABEL = {
+    "sangat_baik": "Sangat Baik",
+    "baik": "Baik",
+    "butuh_perbaikan": "Butuh Perbaikan",
+    "kurang": "Kurang",
+    "sangat_kurang": "Sangat Kurang",
+}
+
+
+def roles(person: Person) -> tuple[str, ...]:
+    return {"Kepala Sekolah": ("guru", "kepala_sekolah"), "Pengawas Sekolah": ("guru", "pengawas")}.get(
+        person.jenis_gtk, ("guru",)
+    )
+
+
+async def _ratable(
+    api: Api, atasan: Person, people: list[Person], periode: str, *, timeout: float
+) -> dict[str, dict[str, Any]]:
+    """The penilaian of `people` the atasan sees, by NIP, once every one is ratable or the time is up."""
+    headers = await api.token(atasan.nip, *roles(atasan))
+    wanted = {p.nip for p in people}
+    deadline = time.monotonic() + timeout
+    while True:
+        items = (await api.call("GET", f"/penilaian?periode={periode}&limit=200", headers)).json()["items"]
+        found = {i["pegawai"]["nip"]: i for i in items if i["pegawai"] and i["pegawai"]["nip"] in wanted}
+        ready = {nip: i for nip, i in found.items() if i["status"] == "SIAP"}
+        if len(ready) == len(wanted) or time.monotonic() > deadline:
+            return ready
+        await asyncio.sleep(0.5)
+
+
+async def _appraise(
+    api: Api, atasan: Person, person: Person, item: dict[str, Any], ratings: tuple[str, str]
+) -> dict[str, Any]:
+    headers = await api.token(atasan.nip, *roles(atasan))
+    hasil, perilaku = ratings
+    rated = await api.call(
+        "PUT",
+        f"/penilaian/{item['id']}/nilai",
+        {**headers, "If-Match": f'"v{item["version"]}"'},
+        json={
+            "hasil_kerja": hasil,
+            "perilaku_kerja": perilaku,
+            "umpan_balik": UMPAN_BALIK,
+            "catatan": "Lanjutkan refleksi setelah setiap observasi kelas.",
+        },
+    )
+    body = rated.json()
+    done = await api.call(
+        "POST",
+        f"/penilaian/{item['id']}/finalisasi",
+        {**headers, "If-Match": rated.headers["ETag"], "Idempotency-Key": f"final-{item['id']}"},
+    )
+    final = done.json()
+    ak = final["angka_kredit"]
+    say(
+        f"    {person.nama:<18} NIP {masked(person.nip)}  hasil kerja {hasil:<8} perilaku {perilaku:<8} -> "
+        f"{final['predikat']['label']:<16} ({final['predikat']['cell']})"
+        + (f"  AK {ak['nilai']} (kumulatif {ak['kumulatif']})" if ak else "")
+    )
+    # What the principal saw beside this rating: the school's distribution so far.
+    final["distribusi_saat_dinilai"] = body.get("distribusi")
+    return final
+
+
+def _warnings(final: dict[str, Any] | None) -> None:
+    for warning in ((final or {}).get("distribusi_saat_dinilai") or {}).get("warnings", []):
+        say(f"    warning for the principal, not a block: {warning['message']}")
+
+
+async def appraise_region(api_base: str, issuer_url: str, region: Region, periode: str) -> dict[str, Any]:
+    """Rate and finalise every penilaian of the region that becomes ratable; returns a summary by school."""
+    api = Api(api_base, issuer_url)
+    try:
+        return await _appraise_region(api, region, periode)
+    finally:
+        await api.http.aclose()
+        await api.issuer.aclose()
+
+
+async def _appraise_region(api: Api, region: Region, periode: str) -> dict[str, Any]:
+    started = time.monotonic()
+    kode_wilayah = region.schools[0].kode_wilayah
+    operator = await api.token(f"operator-{kode_wilayah}", "operator", wilayah=kode_wilayah)
+    tahun = int(periode[:4])
+
+    say(f"\n== The Dinas sets each school's predikat organisasi for {tahun} (SE MenPANRB 3/2023) ==")
+    for index, school in enumerate(region.schools):
+        value = PREDIKAT_ORGANISASI[index % len(PREDIKAT_ORGANISASI)]
+        await api.call(
+            "PUT",
+            f"/sekolah/{school.npsn}/predikat-organisasi/{tahun}",
+            operator,
+            json={"predikat_organisasi": value},
+        )
+        say(f"  {school.nama}: {value}")
+
+    summary: dict[str, Any] = {"periode": periode, "schools": {}, "skipped": []}
+    say(f"\n== Penilaian {periode}: each principal rates and finalises the teachers whose cycle completed ==")
+    for number, school in enumerate(region.schools):
+        assert school.kepala is not None
+        ready = await _ratable(api, school.kepala, school.guru, periode, timeout=60)
+        say(f"  {school.nama}: {len(ready)} of {len(school.guru)} ratable")
+        finals = []
+        for index, guru in enumerate(school.guru):
+            item = ready.get(guru.nip)
+            if item is None:
+                summary["skipped"].append(masked(guru.nip))
+                continue
+            ratings = RATINGS[(index + number) % len(RATINGS)]  # schools differ, so their distributions do
+            finals.append(await _appraise(api, school.kepala, guru, item, ratings))
+        _warnings(finals[-1] if finals else None)
+        summary["schools"][school.npsn] = {"nama": school.nama, "finals": finals}
+
+    say("\n== The pengawas appraises each principal (for the Dinas) ==")
+    principals = [s.kepala for s in region.schools if s.kepala is not None]
+    ready = await _ratable(api, region.pengawas, principals, periode, timeout=30)
+    for school in region.schools:
+        assert school.kepala is not None
+        item = ready.get(school.kepala.nip)
+        if item is None:
+            summary["skipped"].append(masked(school.kepala.nip))
+            continue
+        final = await _appraise(api, region.pengawas, school.kepala, item, ("sesuai", "di_atas"))
+        summary["schools"][school.npsn]["finals"].append(final)
+        _warnings(final)
+
+    say("\n== The evaluation document (PDF) each teacher can download ==")
+    for school in region.schools:
+        first = next(iter(summary["schools"][school.npsn]["finals"]), None)
+        if first is None:
+            continue
+        owner = next(p for p in (*school.guru, school.kepala) if p is not None and p.nip == first["pegawai"]["nip"])
+        pdf = await api.call("GET", f"/penilaian/{first['id']}/dokumen", await api.token(owner.nip, *roles(owner)))
+        say(f"  {school.nama}: {owner.nama}'s document, {len(pdf.content):,} bytes of {pdf.headers['content-type']}")
+
+    say(f"\n== Monitoring {periode} (the operator's read model, built from events) ==")
+    rows = (await api.call("GET", f"/monitoring?periode={periode}&tingkat=sekolah", operator)).json()["items"]
+    for row in rows:
+        school = summary["schools"].get(row["kode"], {"finals": []})
+        total = sum((Decimal(f["angka_kredit"]["nilai"]) for f in school["finals"] if f["angka_kredit"]), Decimal(0))
+        distribution = ", ".join(f"{LABEL[k]} {n}" for k, n in row["predikat"].items() if n) or "-"
+        say(
+            f"  {row['nama']:<20} pegawai {row['pegawai']}, planned {row['direncanakan']}, approved "
+            f"{row['disetujui']}, cycle done {row['siklus_selesai']}, appraised {row['dinilai']}"
+        )
+        say(f"  {'':<20} predikat: {distribution}; angka kredit earned {total:.2f}")
+        school.update({"monitoring": row, "angka_kredit": str(total)})
+    counts = Counter(f["predikat"]["kode"] for s in summary["schools"].values() for f in s["finals"])
+    summary["predikat"] = dict(counts)
+    summary["appraised"] = sum(counts.values())
+    if summary["skipped"]:
+        say(f"  not ratable in time (cycle not completed): {len(summary['skipped'])}")
+    say(f"\n  {summary['appraised']} penilaian finalised in {time.monotonic() - started:.1f} s")
+    return summary
