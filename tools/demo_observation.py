@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from tools.demo import Api, masked, say
+from tools.demo_client import Api, masked, say
 from tools.demo_roster import Person, Region
 
 TUS = {"Tus-Resumable": "1.0.0"}
