@@ -38,6 +38,11 @@ _MODELS: tuple[type[EventData], ...] = (
     appraisal.PenilaianFinalizedV1,
     appraisal.PenilaianReopenedV1,
     bkn_sync.BknPegawaiChangedV1,
+    bkn_sync.BknSkpReceivedV1,
+    bkn_sync.PushSucceededV1,
+    bkn_sync.PushFailedV1,
+    bkn_sync.ConflictOpenedV1,
+    bkn_sync.ConflictResolvedV1,
 )
 
 CATALOGUE: dict[tuple[str, int], type[EventData]] = {(m.TYPE, m.VERSION): m for m in _MODELS}

@@ -136,3 +136,13 @@ def test_violation_reason_never_echoes_the_payload():
     with pytest.raises(ContractViolation) as err:
         decode(json.dumps(raw))
     assert "198609262015051001" not in err.value.reason
+
+
+def test_the_readme_event_catalogue_is_generated_from_the_contracts():
+    from pathlib import Path
+
+    from pmm_contracts.docs import render_into
+
+    readme = Path(__file__).resolve().parents[3] / "README.md"
+    text = readme.read_text()
+    assert render_into(text) == text, "the README's event catalogue is stale: run make schemas"

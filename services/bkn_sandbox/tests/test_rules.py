@@ -1,0 +1,107 @@
+"""What BKN checks on a push, row by row: each typed error from the one input that should cause it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bkn_sandbox import rules
+from bkn_sandbox.store import Record
+
+NIP = "198001012005011001"
+ATASAN = "197501012000011001"
+PROFILE = {
+    "nipBaru": NIP,
+    "nama": "Siti Rahmawati",
+    "unorId": "20217301",
+    "jabatanNama": "Guru Ahli Pertama",
+    "atasanNip": ATASAN,
+}
+IDENTITY = {"pnsDinilaiId": NIP, "nama": "Siti Rahmawati", "unorId": "20217301", "jabatanNama": "Guru Ahli Pertama"}
+PENILAI = {
+    "penilaiNipNrp": ATASAN,
+    "penilaiNama": "Kepala",
+    "penilaiGolongan": "IV/a",
+    "penilaiJabatanNama": "Guru Ahli Madya",
+    "penilaiUnorNama": "SD Negeri 1",
+    "statusPenilai": "ASN",
+}
+MONTHS = {
+    "bulanMulaiPenilaian": 1,
+    "bulanSelesaiPenilaian": 3,
+    "tahunMulaiPenilaian": 2024,
+    "tahunSelesaiPenilaian": 2024,
+}
+PERIODIK = {**IDENTITY, **PENILAI, **MONTHS, "periodikId": 2, "hasilKinerjaNilai": 2, "perilakuKerjaNilai": 2,
+            "kuadranKinerjaNilai": 2, "koefisienId": "12.5"}  # fmt: skip
+RHK = [{"rhk": "Pelatihan", "aspek": "kuantitas", "indikator": "modul", "target": 4, "satuan": "modul"}]
+SKP = {**IDENTITY, "tahun": 2024, "bulanMulai": 1, "bulanSelesai": 6, "penilaiNipNrp": ATASAN, "status": "DISETUJUI",
+       "rhk": RHK}  # fmt: skip
+APPROVED_SKP = Record("skp", NIP, "2024-01-06", "id-1", {"tahun": 2024, "bulanMulai": 1, "bulanSelesai": 6,
+                      "status": "DISETUJUI"}, "pmm", 1, "", "")  # fmt: skip
+DRAFT_AT_BKN = Record("skp", NIP, "2024-01-06", "id-1", {**APPROVED_SKP.body, "status": "DRAFT"}, "bkn", 1, "", "")
+
+
+def run(kind: str, body: dict[str, Any], *, profile=PROFILE, years=frozenset({2024}), skp=(APPROVED_SKP,)) -> None:
+    parsed = rules.parse(kind, body)
+    rules.check(kind, parsed, profile=profile, open_years=set(years), skp_records=list(skp))
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "overrides", "code", "status"),
+    [
+        ("kinerjaperiodik", PERIODIK, {"profile": None}, "PEGAWAI_TIDAK_DITEMUKAN", 404),
+        ("kinerjaperiodik", {**PERIODIK, "nama": "Budi Santoso"}, {}, "NIP_TIDAK_SESUAI", 422),
+        ("kinerjaperiodik", {**PERIODIK, "unorId": "20217302"}, {}, "UNOR_TIDAK_SESUAI", 422),
+        ("kinerjaperiodik", {**PERIODIK, "jabatanNama": "Guru Ahli Muda"}, {}, "JABATAN_TIDAK_SESUAI", 422),
+        ("kinerjaperiodik", PERIODIK, {"years": {2025}}, "PERIODE_TIDAK_ADA", 422),
+        ("kinerjaperiodik", {**PERIODIK, "penilaiNipNrp": NIP}, {}, "ATASAN_BERBEDA", 422),
+        ("kinerjaperiodik", PERIODIK, {"skp": ()}, "SKP_BELUM_DISETUJUI", 409),
+        ("kinerjaperiodik", PERIODIK, {"skp": (DRAFT_AT_BKN,)}, "SKP_BELUM_DISETUJUI", 409),
+        ("kinerjaperiodik", {**PERIODIK, **MONTHS, "bulanSelesaiPenilaian": 9}, {}, "SKP_BELUM_DISETUJUI", 409),
+        ("kinerjaperiodik", {**PERIODIK, "hasilKinerjaNilai": 4}, {}, "VALIDASI_GAGAL", 400),
+        ("skp", {**SKP, "rhk": "none"}, {}, "VALIDASI_GAGAL", 400),
+        ("skp", {**SKP, "unorId": "x"}, {}, "UNOR_TIDAK_SESUAI", 422),
+        (
+            "angkakredit",
+            {**IDENTITY, **MONTHS, "kreditUtamaBaru": "3.13", "kreditBaruTotal": "3.13"},
+            {"skp": ()},
+            "SKP_BELUM_DISETUJUI",
+            409,
+        ),  # fmt: skip
+    ],
+    ids=lambda v: v if isinstance(v, str) and v.isupper() else None,
+)
+def test_each_typed_error(kind, body, overrides, code, status):
+    with pytest.raises(rules.BknError) as raised:
+        run(kind, body, **overrides)
+    assert (raised.value.code, raised.value.status) == (code, status)
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "key"),
+    [
+        ("kinerjaperiodik", PERIODIK, "2024-01-03"),
+        ("skp", SKP, "2024-01-06"),
+        (
+            "skp22",
+            {
+                **IDENTITY,
+                **PENILAI,
+                "tahun": 2024,
+                "hasilKinerjaNilai": 1,
+                "perilakuKerjaNilai": 2,
+                "kuadranKinerjaNilai": 2,
+            },
+            "2024",
+        ),  # fmt: skip
+        ("angkakredit", {**IDENTITY, **MONTHS, "kreditUtamaBaru": "3.13", "kreditBaruTotal": "3.13"}, "2024-01-03"),
+    ],
+)
+def test_accepted_pushes_and_their_period_key(kind, body, key):
+    run(kind, body)  # no error
+    assert rules.periode_key(kind, rules.parse(kind, body)) == key
+
+
+def test_names_compare_without_case_or_extra_spaces():
+    run("kinerjaperiodik", {**PERIODIK, "nama": "  siti   RAHMAWATI "})

@@ -1,0 +1,30 @@
+"""Dependencies every bkn_sync route uses, as `Annotated` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pmm_chassis.auth.jwt import PrincipalDep
+
+from bkn_sync.domain.access import Actor
+from bkn_sync.usecases import Deps, resolve_actor
+
+
+def get_deps(request: Request) -> Deps:
+    return request.app.state.container.deps
+
+
+DepsDep = Annotated[Deps, Depends(get_deps)]
+
+
+async def get_actor(principal: PrincipalDep, deps: DepsDep) -> Actor:
+    return await resolve_actor(
+        deps,
+        subject=principal.subject,
+        roles=frozenset(role.value for role in principal.roles),
+        wilayah=principal.wilayah,
+    )
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]

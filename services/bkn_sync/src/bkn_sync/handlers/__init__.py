@@ -1,0 +1,32 @@
+"""bkn_sync's consumers and background loops: an event (or a tick) in, a use case called, nothing else.
+
+Events: the roster projection (with healing of failed pushes when a pegawai, relation or period arrives), the
+approved plan and its reset, the finalised penilaian and its reopening. Loops: the push worker, the feed pull.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pmm_chassis.messaging.consumer import Handler
+from pmm_chassis.projections import ROSTER_HANDLERS
+from pmm_contracts import EventData
+from pmm_contracts.events import planning
+from pmm_contracts.events.appraisal import PenilaianFinalizedV1, PenilaianReopenedV1
+
+from bkn_sync.handlers.on_penilaian import on_penilaian_finalized, on_penilaian_reopened
+from bkn_sync.handlers.on_roster import on_atasan, on_pegawai, on_periode_opened
+from bkn_sync.handlers.on_skp import on_skp_approved, on_skp_reset
+
+HANDLERS: Mapping[type[EventData], Handler] = {
+    **ROSTER_HANDLERS,  # schools, pegawai, who appraises whom, periods: a local projection
+    planning.PegawaiRegisteredV1: on_pegawai,
+    planning.PegawaiUpdatedV1: on_pegawai,
+    planning.AtasanAssignedV1: on_atasan,
+    planning.AtasanUpdatedV1: on_atasan,
+    planning.PeriodeOpenedV1: on_periode_opened,
+    planning.SkpApprovedV1: on_skp_approved,
+    planning.SkpResetV1: on_skp_reset,
+    PenilaianFinalizedV1: on_penilaian_finalized,
+    PenilaianReopenedV1: on_penilaian_reopened,
+}
