@@ -18,8 +18,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from tools.demo_client import Api, EventTap, masked, say
 from tools.demo_appraisal import appraise_region
+from tools.demo_bkn import BknDemo
+from tools.demo_client import Api, EventTap, masked, say
 from tools.demo_observation import run_cycles
 from tools.demo_roster import Person, demo_region, pns_nip
 from tools.stack import Stack
@@ -39,6 +40,10 @@ CLOCK_BY_POLICY = {
     2024: (datetime.fromisoformat("2024-01-16T09:00:00+07:00"), "2024-S1"),
     2025: (datetime.fromisoformat("2025-01-16T09:00:00+07:00"), "2025-T"),
 }
+
+
+def _counts(report: dict) -> str:
+    return f"created {report['created']}, updated {report['updated']}, unchanged {report['unchanged']}"
 
 
 async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[str, str]:
@@ -71,11 +76,16 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
     await tap.start()
     api = Api(stack.url("planning"), stack.issuer_url)
     operator = await api.token("operator-3273", "operator", wilayah="3273")
+    bkn = BknDemo.for_stack(stack, say=say) if "bkn_sync" in stack.services else None
+    mismatches = []
+    if bkn is not None:
+        say("\n== 0. BKN's side (the sandbox standing in for SIASN / e-Kinerja) knows the region, two mismatches ==")
+        mismatches = await bkn.seed(region)
 
     say(f"\n== 1. The Dinas operator imports the roster of {schools} school(s), {len(region.people())} pegawai ==")
-    bad_pegawai = (
-        region.pegawai_csv()
-        + f"{pns_nip(999)[:8]}13{pns_nip(999)[10:]},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{region.schools[0].npsn}\n"
+    too_young = f"{pns_nip(999)[:8]}13{pns_nip(999)[10:]}"  # a TMT CPNS in 2013 for someone born in 1989
+    bad_pegawai = region.pegawai_csv() + (
+        f"{too_young},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{region.schools[0].npsn}\n"
     )
     for kind, text in (
         ("sekolah", region.sekolah_csv()),
@@ -85,9 +95,7 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
         report = (
             await api.call("POST", f"/roster/{kind}/csv", {**operator, "Content-Type": "text/csv"}, content=text)
         ).json()
-        say(
-            f"  {kind:<8} received {report['received']}, created {report['created']}, updated {report['updated']}, unchanged {report['unchanged']}"
-        )
+        say(f"  {kind:<8} received {report['received']}, {_counts(report)}")
         for error in report["errors"]:
             say(f"           line {error['line']}: {error['field']} breaks {error['rule']}: {error['detail']}")
     again = (
@@ -98,9 +106,7 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
             content=region.pegawai_csv(),
         )
     ).json()
-    say(
-        f"  the same pegawai file again: created {again['created']}, updated {again['updated']}, unchanged {again['unchanged']}"
-    )
+    say(f"  the same pegawai file again: {_counts(again)}")
     await asyncio.sleep(1.0)
 
     say(f"\n== 2. Teachers draft their SKP for {periode} (six steps, each saved as a draft) and submit ==")
@@ -170,6 +176,14 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
     stack.set_clock(penilaian_at)
     await appraise_region(stack.url("appraisal"), stack.issuer_url, region, periode)
 
+    if bkn is not None:
+        say("\n== 8. BKN e-Kinerja: approved plans and finalised penilaian pushed by bkn_sync ==")
+        await bkn.wait_until_settled(region)
+        await bkn.show_states(region)
+        say("\n== 9. The school operator corrects the roster; the failed pushes retry by themselves ==")
+        await bkn.correct_roster(region, mismatches)
+        await bkn.close()
+
     await asyncio.sleep(2.0)  # let the relays publish the last commits
     await tap.stop()
     say("\n== What went over RabbitMQ ==")
@@ -179,8 +193,8 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
     if one is not None:
         trace = tap.trace_ids.get((f"skp:{one[2]}", "planning.skp.approved.v1"))
         say(
-            f"\n  the approval of the returned-then-revised plan {one[2][:8]} is trace {trace}: its HTTP request, the\n"
-            f"  outbox relay's publish and RabbitMQ's delivery share it (spans: {stack.run_dir / 'traces'}/planning.jsonl)"
+            f"\n  the approval of the returned-then-revised plan {one[2][:8]} is trace {trace}: its HTTP request,\n"
+            f"  the outbox relay's publish and RabbitMQ's delivery share it (spans: {stack.run_dir / 'traces'}/)"
         )
     say(f"\n  done in {time.monotonic() - started:.1f} s")
 

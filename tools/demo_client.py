@@ -45,9 +45,9 @@ class EventTap:
             for k, v in envelope["data"].items()
             if k in ("status", "periode", "kode", "step", "until", "catatan", "changed")
         }
-        say(
-            f"    [rabbitmq] {message.routing_key:<40} {envelope['aggregate_id'][:44]:<44} v{envelope['aggregate_version']} {json.dumps(detail, ensure_ascii=False) if detail else ''}"
-        )
+        shown = json.dumps(detail, ensure_ascii=False) if detail else ""
+        aggregate = envelope["aggregate_id"][:44]
+        say(f"    [rabbitmq] {message.routing_key:<40} {aggregate:<44} v{envelope['aggregate_version']} {shown}")
 
     async def stop(self) -> None:
         await self.connection.close()
