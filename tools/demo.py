@@ -18,6 +18,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import httpx
+
 from tools.demo_appraisal import appraise_region
 from tools.demo_bkn import BknDemo
 from tools.demo_client import Api, EventTap, masked, say
@@ -40,6 +42,27 @@ CLOCK_BY_POLICY = {
     2024: (datetime.fromisoformat("2024-01-16T09:00:00+07:00"), "2024-S1"),
     2025: (datetime.fromisoformat("2025-01-16T09:00:00+07:00"), "2025-T"),
 }
+
+
+async def summary_table(stack: Stack, operator: dict[str, str], appraised: dict) -> None:
+    """One line per school: how far the semester came, in each service's own words (their public APIs)."""
+    sync: dict[str, dict[str, int]] = {}
+    if "bkn_sync" in stack.services:
+        async with httpx.AsyncClient(base_url=stack.url("bkn_sync"), timeout=30) as client:
+            state = (await client.get("/api/v1/sinkron/wilayah/3273", headers=operator)).json()
+            sync = {school["npsn"]: school["counts"] for school in state.get("sekolah", [])}
+    say(f"\n== Summary {appraised['periode']} ==")
+    columns = f"{'school':<18} {'planned':>7} {'approved':>8} {'cycles':>6} {'appraised':>9}  {'AK':>7}"
+    say(f"  {columns}  predikat / BKN sync")
+    for npsn, school in appraised["schools"].items():
+        row = school.get("monitoring", {})
+        predikat = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in row.get("predikat", {}).items() if v)
+        bkn = ", ".join(f"{k} {v}" for k, v in sorted(sync.get(npsn, {}).items())) or "-"
+        say(
+            f"  {school['nama']:<18} {row.get('direncanakan', 0):>7} {row.get('disetujui', 0):>8}"
+            f" {row.get('siklus_selesai', 0):>6} {row.get('dinilai', 0):>9}  {school.get('angka_kredit', '0'):>7}"
+            f"  {predikat or '-'} / BKN: {bkn}"
+        )
 
 
 def _counts(report: dict) -> str:
@@ -174,7 +197,7 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
     penilaian_at = PENILAIAN_CLOCK[policy]
     say(f"\n== 7. Penilaian from {penilaian_at:%d %B %Y}: atasan rate, predikat and angka kredit, finalised ==")
     stack.set_clock(penilaian_at)
-    await appraise_region(stack.url("appraisal"), stack.issuer_url, region, periode)
+    appraised = await appraise_region(stack.url("appraisal"), stack.issuer_url, region, periode)
 
     if bkn is not None:
         say("\n== 8. BKN e-Kinerja: approved plans and finalised penilaian pushed by bkn_sync ==")
@@ -183,6 +206,8 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
         say("\n== 9. The school operator corrects the roster; the failed pushes retry by themselves ==")
         await bkn.correct_roster(region, mismatches)
         await bkn.close()
+
+    await summary_table(stack, operator, appraised)
 
     await asyncio.sleep(2.0)  # let the relays publish the last commits
     await tap.stop()
