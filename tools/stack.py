@@ -40,8 +40,12 @@ LOG_TAIL_LINES = 40
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _SUFFIX = re.compile(r"^[a-z0-9_]*$")
 _SERVICE_KEYS = {
-    "package", "port", "env_prefix", "enabled", "database", "consumer_queue", "broker", "ready_path",
+    "package", "port", "env_prefix", "enabled", "database", "consumer_queue", "broker", "ready_path", "dev_only",
 }  # fmt: skip
+# The OAuth2 client bkn_sync is registered as in this stack's BKN sandbox: set on both sides, so the two can
+# never drift apart (the values are both settings classes' development defaults, as in bkn_sandbox.testing).
+SANDBOX_CLIENT_ID = "pmm-bkn-sync"
+SANDBOX_CLIENT_SECRET = "sandbox-secret"
 
 
 class StackError(RuntimeError):
@@ -80,6 +84,8 @@ class ServiceSpec:
     consumer_queue: str | None = None
     broker: bool = True
     ready_path: str = "/readyz"
+    # A development/test stand-in (the BKN sandbox): run locally, never deployed to a cluster.
+    dev_only: bool = False
 
     @property
     def app(self) -> str:
@@ -280,8 +286,26 @@ class Stack:
             env[f"{p}_DATABASE_URL"] = self.database_url(service)
         if spec.broker:
             env[f"{p}_AMQP_URL"] = self.amqp_url
+        env.update(self._wiring(service))
         env.update(self.extra_env)
         return env
+
+    def _wiring(self, service: str) -> dict[str, str]:
+        """Settings that point one process of this stack at another: a port-shifted stack talks to its own."""
+        if service == "bkn_sync":
+            return {
+                "BKN_SYNC_BKN_BASE_URL": self.url("bkn_sandbox"),
+                "BKN_SYNC_BKN_CLIENT_ID": SANDBOX_CLIENT_ID,
+                "BKN_SYNC_BKN_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            }
+        if service == "bkn_sandbox":
+            return {
+                # Its SQLite file lives with the stack's other state, so a second stack has its own BKN.
+                "BKN_SANDBOX_DATA_DIR": str(self.run_dir / "bkn_sandbox"),
+                "BKN_SANDBOX_CLIENT_ID": SANDBOX_CLIENT_ID,
+                "BKN_SANDBOX_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            }
+        return {}
 
     def set_clock(self, at: datetime) -> None:
         """Moves every service's `FileClock` to `at` (services re-read the file when its mtime changes)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,13 +29,20 @@ if str(ROOT) not in sys.path:  # `tools` is a top-level package of the repositor
 
 from pmm_chassis.settings import ServiceSettings  # noqa: E402
 from pmm_kernel.clock import FileClock  # noqa: E402
+from pydantic_settings import BaseSettings  # noqa: E402
 
 from tools.stack import ISSUER, ServiceSpec, Stack, _postgres_answers, load_registry  # noqa: E402
 
 REGISTRY = load_registry(ROOT / "tools" / "services.toml")
 ENABLED = REGISTRY.enabled
 WITH_DATABASE = [s for s in ENABLED if s.database]
-WITH_QUEUE = [s for s in ENABLED if s.consumer_queue]
+# Requests per second BKN allows our client: assumed until BKN states it (deploy/k8s/base/bkn_sync/config.env).
+BKN_ALLOWANCE_PER_SECOND = 10
+# Development stand-ins (the BKN sandbox) run locally and under compose's "dev" profile, never in a cluster.
+STAND_INS = [s for s in ENABLED if s.dev_only]
+DEPLOYED = [s for s in ENABLED if not s.dev_only]
+DEPLOYED_WITH_DATABASE = [s for s in DEPLOYED if s.database]
+WITH_QUEUE = [s for s in DEPLOYED if s.consumer_queue]
 DEPLOY_YAML = sorted(ROOT.glob("deploy/**/*.yaml")) + sorted(ROOT.glob("deploy/**/*.yml"))
 OVERLAY = ROOT / "deploy" / "k8s" / "overlays" / "production"
 WITHOUT_KEDA = ROOT / "deploy" / "k8s" / "components" / "cpu-hpa-instead-of-keda"
@@ -46,6 +54,11 @@ def names(specs: list[ServiceSpec]) -> list[str]:
     return [s.name for s in specs]
 
 
+def k8s_name(spec: ServiceSpec) -> str:
+    """Kubernetes object names are DNS labels, which allow no `_`: bkn_sync's objects are `bkn-sync`."""
+    return spec.name.replace("_", "-")
+
+
 def known_settings(spec: ServiceSpec) -> set[str]:
     """Every variable the local stack sets for the service, the production-only exporter endpoint, and every
     field of the service's settings class (a service's own settings, e.g. observation's object storage)."""
@@ -54,13 +67,40 @@ def known_settings(spec: ServiceSpec) -> set[str]:
 
 
 def settings_fields(spec: ServiceSpec) -> set[str]:
-    """The variables the service's `ServiceSettings` subclass reads: spelled as its prefix and fields say."""
-    module = importlib.import_module(f"{spec.package}.settings")
-    classes = [
-        c for c in vars(module).values()
-        if isinstance(c, type) and issubclass(c, ServiceSettings) and c is not ServiceSettings
-    ]  # fmt: skip
+    """The variables the service's settings class reads: spelled as its prefix and fields say (a chassis
+    `ServiceSettings` subclass, or a stand-in's plain `BaseSettings` with the registry's prefix)."""
+    classes = settings_classes(spec)
+    assert classes, f"{spec.package}.settings defines no settings class"
+    for c in classes:
+        assert c.model_config.get("env_prefix", "").upper() == f"{spec.env_prefix}_", c
     return {f"{spec.env_prefix}_{name.upper()}" for c in classes for name in c.model_fields}
+
+
+def settings_classes(spec: ServiceSpec) -> list[type[BaseSettings]]:
+    module = importlib.import_module(f"{spec.package}.settings")
+    return [
+        c for c in vars(module).values()
+        if isinstance(c, type) and issubclass(c, BaseSettings) and c not in (BaseSettings, ServiceSettings)
+        and c.__module__ == module.__name__
+    ]  # fmt: skip
+
+
+def load_settings(spec: ServiceSpec, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> list[BaseSettings]:
+    """The service's settings as they would load from `env` alone: their validators refuse what the service
+    would refuse at start-up (the development issuer or BKN secret in production...)."""
+    for key in [k for k in os.environ if k.startswith(f"{spec.env_prefix}_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return [c() for c in settings_classes(spec)]
+
+
+_COMPOSE_DEFAULT = re.compile(r"\$\{[A-Z0-9_]+:-([^}]*)\}")
+
+
+def compose_defaults(environment: dict[str, Any]) -> dict[str, str]:
+    """A compose `environment` as it is with an empty .env: every `${VAR:-default}` is its default."""
+    return {k: _COMPOSE_DEFAULT.sub(lambda m: m.group(1), str(v)) for k, v in environment.items()}
 
 
 def required_in_production(spec: ServiceSpec) -> set[str]:
@@ -110,7 +150,7 @@ def test_compose_runs_each_service_from_its_image_on_its_port(compose: dict, spe
     assert f"127.0.0.1:{spec.port}{spec.ready_path}" in probe
 
 
-@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
 def test_compose_settings_are_production_and_spelled_as_the_chassis_reads_them(
     compose: dict, spec: ServiceSpec
 ) -> None:
@@ -150,13 +190,49 @@ def test_compose_long_running_services_all_have_healthchecks(compose: dict) -> N
             assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
 
 
-def test_compose_dev_issuer_only_under_the_dev_profile(compose: dict) -> None:
+def test_compose_dev_issuer_and_stand_ins_only_under_the_dev_profile(compose: dict) -> None:
     issuer = compose["services"]["dev-issuer"]
     assert issuer["profiles"] == ["dev"]
     assert issuer["environment"]["PMM_ENVIRONMENT"] == "development"
+    development = {"dev-issuer", *names(STAND_INS)}
     for name, service in compose["services"].items():
-        if name != "dev-issuer":
+        if name in development:
+            assert service["profiles"] == ["dev"], name
+        else:
             assert "dev" not in service.get("profiles", []), name
+
+
+@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+def test_compose_settings_load_in_the_service_and_its_migration(
+    compose: dict, spec: ServiceSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = [spec.name] + ([f"{spec.name}-migrate"] if spec.database else [])
+    for step in steps:
+        with monkeypatch.context() as patch:
+            assert load_settings(spec, compose_defaults(compose["services"][step]["environment"]), patch), step
+
+
+def test_compose_bkn_sync_and_the_sandbox_agree_on_the_client_and_the_address(compose: dict) -> None:
+    sync = compose_defaults(compose["services"]["bkn_sync"]["environment"])
+    sandbox = compose_defaults(compose["services"]["bkn_sandbox"]["environment"])
+    assert sync["BKN_SYNC_BKN_BASE_URL"] == f"http://bkn_sandbox:{REGISTRY.services['bkn_sandbox'].port}"
+    assert sync["BKN_SYNC_BKN_CLIENT_ID"] == sandbox["BKN_SANDBOX_CLIENT_ID"]
+    assert sync["BKN_SYNC_BKN_CLIENT_SECRET"] == sandbox["BKN_SANDBOX_CLIENT_SECRET"]
+    # The operator's variables feed both sides, so setting one in .env cannot split them.
+    raw_sync, raw_sandbox = (compose["services"][s]["environment"] for s in ("bkn_sync", "bkn_sandbox"))
+    assert raw_sync["BKN_SYNC_BKN_CLIENT_SECRET"] == raw_sandbox["BKN_SANDBOX_CLIENT_SECRET"]
+    assert raw_sync["BKN_SYNC_BKN_CLIENT_ID"] == raw_sandbox["BKN_SANDBOX_CLIENT_ID"]
+
+
+@pytest.mark.parametrize("spec", STAND_INS, ids=names(STAND_INS))
+def test_compose_stand_in_settings_are_its_own_and_its_data_on_a_named_volume(compose: dict, spec: ServiceSpec) -> None:
+    service = compose["services"][spec.name]
+    settings = {k for k in service["environment"] if k != "PORT"}
+    assert settings <= settings_fields(spec), settings - settings_fields(spec)
+    data_dir = service["environment"][f"{spec.env_prefix}_DATA_DIR"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in service["volumes"]}
+    (mount,) = [m for m in mounts if data_dir.startswith(m)]
+    assert mounts[mount] in compose["volumes"]  # named, so it survives a `compose down` without -v
 
 
 def test_compose_postgres_creates_a_database_for_every_service(compose: dict) -> None:
@@ -311,14 +387,14 @@ def test_the_python_resolver_agrees_with_kubectl_on_what_the_overlay_holds(produ
 
 
 def _unhashed(document: dict[str, Any]) -> str:
+    # kubectl's content hash is a last segment of ten characters; `bkn-sync-config` itself has no hash.
     name = document["metadata"]["name"]
-    hashed = document["kind"] == "ConfigMap" and shutil.which("kubectl") and name.count("-") >= 2
-    return name.rsplit("-", 1)[0] if hashed else name
+    return re.sub(r"-[a-z0-9]{10}$", "", name) if document["kind"] == "ConfigMap" else name
 
 
-@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
 def test_k8s_deployment_has_the_three_probes_on_the_service_port(production: list, spec: ServiceSpec) -> None:
-    deployment = _one(production, "Deployment", spec.name)
+    deployment = _one(production, "Deployment", k8s_name(spec))
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert container["ports"] == [{"name": "http", "containerPort": spec.port}]
@@ -330,9 +406,9 @@ def test_k8s_deployment_has_the_three_probes_on_the_service_port(production: lis
     assert "replicas" not in deployment["spec"]  # the autoscaler owns the count
 
 
-@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
 def test_k8s_deployment_runs_non_root_with_resources(production: list, spec: ServiceSpec) -> None:
-    pod = _one(production, "Deployment", spec.name)["spec"]["template"]["spec"]
+    pod = _one(production, "Deployment", k8s_name(spec))["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["runAsUser"] == 10001
@@ -344,11 +420,11 @@ def test_k8s_deployment_runs_non_root_with_resources(production: list, spec: Ser
     assert pod["terminationGracePeriodSeconds"] > 30
 
 
-@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
 def test_k8s_settings_come_from_a_configmap_and_secrets_and_are_spelled_right(
     production: list, spec: ServiceSpec
 ) -> None:
-    (container,) = _one(production, "Deployment", spec.name)["spec"]["template"]["spec"]["containers"]
+    (container,) = _one(production, "Deployment", k8s_name(spec))["spec"]["template"]["spec"]["containers"]
     (config_ref,) = container["envFrom"]
     config = _config_map(production, config_ref["configMapRef"]["name"])
     secret_keys = {e["name"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})}
@@ -358,37 +434,56 @@ def test_k8s_settings_come_from_a_configmap_and_secrets_and_are_spelled_right(
     assert not {f"{spec.env_prefix}_{k}" for k in DEV_ONLY} & settings
     assert config[f"{spec.env_prefix}_ENVIRONMENT"] == "production"
     assert not config[f"{spec.env_prefix}_JWT_ISSUER"].startswith("http://127.0.0.1")
-    # Credentials never in the ConfigMap.
-    for key in ("DATABASE_URL", "AMQP_URL"):
-        if f"{spec.env_prefix}_{key}" in settings:
-            assert f"{spec.env_prefix}_{key}" in secret_keys
+    # Credentials never in the ConfigMap (and one a service's settings read must be set from a Secret).
+    credentials = {f"{spec.env_prefix}_{k}" for k in ("DATABASE_URL", "AMQP_URL")}
+    credentials |= {f for f in settings_fields(spec) if f.endswith(("_SECRET", "_PASSWORD", "_SECRET_ACCESS_KEY"))}
+    for key in credentials & settings:
+        assert key in secret_keys, key
+    assert not credentials & set(config)
 
 
-@pytest.mark.parametrize("spec", ENABLED, ids=names(ENABLED))
+@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
+def test_k8s_settings_load_in_the_deployment_and_the_migration_job(
+    production: list, spec: ServiceSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workloads = [_one(production, "Deployment", k8s_name(spec))]
+    workloads += [_one(production, "Job", f"{k8s_name(spec)}-migrate")] if spec.database else []
+    for workload in workloads:
+        (container,) = _containers(workload)
+        env = dict(_config_map(production, container["envFrom"][0]["configMapRef"]["name"]))
+        # A Secret's value is not here; that the key is set from one is what counts.
+        env |= {e["name"]: e.get("value", "from-a-secret") for e in container["env"]}
+        with monkeypatch.context() as patch:
+            assert load_settings(spec, env, patch), workload["metadata"]["name"]
+
+
+@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
 def test_k8s_service_and_pdb_select_the_deployments_pods(production: list, spec: ServiceSpec) -> None:
-    labels = _one(production, "Deployment", spec.name)["spec"]["template"]["metadata"]["labels"]
-    service = _one(production, "Service", spec.name)
-    pdb = _one(production, "PodDisruptionBudget", spec.name)
+    labels = _one(production, "Deployment", k8s_name(spec))["spec"]["template"]["metadata"]["labels"]
+    service = _one(production, "Service", k8s_name(spec))
+    pdb = _one(production, "PodDisruptionBudget", k8s_name(spec))
     assert service["spec"]["selector"].items() <= labels.items()
     assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
     assert service["spec"]["ports"][0]["targetPort"] == "http"
 
 
-@pytest.mark.parametrize("spec", WITH_DATABASE, ids=names(WITH_DATABASE))
+@pytest.mark.parametrize("spec", DEPLOYED_WITH_DATABASE, ids=names(DEPLOYED_WITH_DATABASE))
 def test_k8s_migration_job_runs_alembic_with_the_service_image(production: list, spec: ServiceSpec) -> None:
-    job = _one(production, "Job", f"{spec.name}-migrate")
+    job = _one(production, "Job", f"{k8s_name(spec)}-migrate")
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["command"] == ["alembic", "-c", f"services/{spec.name}/alembic.ini", "upgrade", "head"]
-    (service_container,) = _one(production, "Deployment", spec.name)["spec"]["template"]["spec"]["containers"]
+    (service_container,) = _one(production, "Deployment", k8s_name(spec))["spec"]["template"]["spec"]["containers"]
     assert container["image"] == service_container["image"]
+    assert container["envFrom"] == service_container["envFrom"]
+    assert [e for e in container["env"] if e not in service_container["env"]] == []
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     assert job["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
 
 
 @pytest.mark.parametrize("spec", WITH_QUEUE, ids=names(WITH_QUEUE))
 def test_k8s_scaledobject_scales_on_the_consumer_queue(production: list, spec: ServiceSpec) -> None:
-    scaled = _one(production, "ScaledObject", spec.name)
-    assert scaled["spec"]["scaleTargetRef"]["name"] == spec.name
+    scaled = _one(production, "ScaledObject", k8s_name(spec))
+    assert scaled["spec"]["scaleTargetRef"]["name"] == k8s_name(spec)
     assert scaled["spec"]["minReplicaCount"] >= 1  # the pods serve HTTP too: never scaled to zero
     (rabbitmq,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "rabbitmq"]
     assert rabbitmq["metadata"]["queueName"] == spec.consumer_queue
@@ -396,6 +491,34 @@ def test_k8s_scaledobject_scales_on_the_consumer_queue(production: list, spec: S
     auth = _one(production, "TriggerAuthentication", rabbitmq["authenticationRef"]["name"])
     assert [p["parameter"] for p in auth["spec"]["secretTargetRef"]] == ["host"]
     assert any(t["type"] == "cpu" for t in scaled["spec"]["triggers"])
+
+
+def test_k8s_bkn_sync_scales_within_bkns_rate_limit(production: list) -> None:
+    # Its token bucket is per pod: at full scale the pods together must stay under BKN's allowance.
+    scaled = _one(production, "ScaledObject", "bkn-sync")
+    (container,) = _one(production, "Deployment", "bkn-sync")["spec"]["template"]["spec"]["containers"]
+    config = _config_map(production, container["envFrom"][0]["configMapRef"]["name"])
+    assert scaled["spec"]["maxReplicaCount"] <= 4
+    rate, burst = float(config["BKN_SYNC_BKN_RATE_PER_SECOND"]), int(config["BKN_SYNC_BKN_BURST"])
+    assert rate * scaled["spec"]["maxReplicaCount"] <= BKN_ALLOWANCE_PER_SECOND
+    assert burst * scaled["spec"]["maxReplicaCount"] <= 2 * BKN_ALLOWANCE_PER_SECOND
+
+
+@pytest.mark.parametrize("spec", STAND_INS, ids=names(STAND_INS))
+def test_k8s_has_nothing_of_a_stand_in(production: list, spec: ServiceSpec) -> None:
+    names_here = {d["metadata"]["name"] for d in production}
+    assert not {n for n in names_here if n.startswith(k8s_name(spec))}
+    images = {c["image"] for d in production for c in _containers(d)}
+    assert not {i for i in images if f"/{spec.package}:" in i}
+
+
+def test_k8s_object_names_are_dns_labels(production: list) -> None:
+    # The API server refuses other names; kubectl kustomize (offline) does not check them.
+    for document in production:
+        name = document["metadata"]["name"]
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63, name
+        for container in _containers(document):
+            assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", container["name"]), container["name"]
 
 
 def test_k8s_no_hpa_competes_with_a_scaledobject(production: list) -> None:
@@ -422,7 +545,7 @@ def test_k8s_without_keda_component_swaps_scaledobjects_for_hpas(tmp_path: Path)
     documents = _kustomize(tmp_path)
     assert not [d for d in documents if d["kind"] in ("ScaledObject", "TriggerAuthentication")]
     hpas = {d["spec"]["scaleTargetRef"]["name"] for d in documents if d["kind"] == "HorizontalPodAutoscaler"}
-    assert hpas == {s.name for s in WITH_QUEUE}
+    assert hpas == {k8s_name(s) for s in WITH_QUEUE}
 
 
 # --- Prometheus and the OpenTelemetry collector ---------------------------------------------------
@@ -431,8 +554,9 @@ def test_k8s_without_keda_component_swaps_scaledobjects_for_hpas(tmp_path: Path)
 def test_prometheus_scrapes_every_service_the_broker_and_the_collector() -> None:
     config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
     targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
-    assert {f"{s.name}:{s.port}" for s in ENABLED} <= targets
+    assert {f"{s.name}:{s.port}" for s in DEPLOYED} <= targets
     assert {"rabbitmq:15692", "otel-collector:8888"} <= targets
+    assert not {f"{s.name}:{s.port}" for s in STAND_INS} & targets
 
 
 def test_collector_pipeline_names_only_defined_components_and_feeds_jaeger(compose: dict) -> None:
@@ -523,6 +647,31 @@ def test_a_shifted_stack_moves_every_address_and_isolates_its_data(tmp_path: Pat
     assert default[f"{spec.env_prefix}_DATABASE_URL"] == (
         f"postgresql+asyncpg://postgres@127.0.0.1:5432/{spec.database}"
     )
+
+
+def test_a_shifted_stack_points_bkn_sync_at_its_own_sandbox_with_the_client_it_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = Stack(ROOT, run_dir=tmp_path, port_offset=200, services=["bkn_sync", "bkn_sandbox"])
+    sync_spec, sandbox_spec = REGISTRY.services["bkn_sync"], REGISTRY.services["bkn_sandbox"]
+    with monkeypatch.context() as patch:
+        (sync,) = load_settings(sync_spec, stack.env_for("bkn_sync"), patch)
+    with monkeypatch.context() as patch:
+        (sandbox,) = load_settings(sandbox_spec, stack.env_for("bkn_sandbox"), patch)
+    assert sync.bkn_base_url == stack.url("bkn_sandbox") == f"http://127.0.0.1:{sandbox_spec.port + 200}"
+    assert (sync.bkn_client_id, sync.bkn_client_secret) == (sandbox.client_id, sandbox.client_secret)
+    assert sandbox.data_dir == tmp_path / "bkn_sandbox"  # a second stack has a BKN of its own
+    assert "BKN_SANDBOX_AMQP_URL" not in stack.env_for("bkn_sandbox")  # no broker, no database
+    assert "BKN_SANDBOX_DATABASE_URL" not in stack.env_for("bkn_sandbox")
+
+
+def test_the_registry_accepts_dev_only_and_refuses_unknown_keys(tmp_path: Path) -> None:
+    text = (ROOT / "tools" / "services.toml").read_text()
+    assert REGISTRY.services["bkn_sandbox"].dev_only and not REGISTRY.services["bkn_sync"].dev_only
+    broken = tmp_path / "services.toml"
+    broken.write_text(text.replace("dev_only = true", "dev_onyl = true"))
+    with pytest.raises(RuntimeError, match="dev_onyl"):
+        load_registry(broken)
 
 
 def test_extra_env_overrides_the_defaults(tmp_path: Path) -> None:

@@ -34,10 +34,9 @@ def stack(tmp_path_factory):
         db_suffix="_e2e_bkn",
         port_offset=offset,
         services=["planning", "bkn_sandbox", "bkn_sync"],
+        # The stack points bkn_sync at its own sandbox (address, client) and keeps the sandbox's data in run_dir.
         extra_env={
             "OTEL_BSP_SCHEDULE_DELAY": "200",
-            "BKN_SYNC_BKN_BASE_URL": f"http://127.0.0.1:{8090 + offset}",
-            "BKN_SANDBOX_DATA_DIR": str(run_dir / "bkn_sandbox"),
             "BKN_SYNC_PUSH_POLL_SECONDS": "0.2",
             "BKN_SYNC_PULL_INTERVAL_SECONDS": "1",
         },
