@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from bkn_sandbox.seed import jabatan_nama, profiles_from_region
 
+from bkn_sandbox.seed import jabatan_nama, profiles_from_region
 from tools.demo_roster import Person, Region
 
 SANDBOX_ADMIN_KEY = "sandbox-admin"  # bkn_sandbox's development default (BKN_SANDBOX_ADMIN_KEY)

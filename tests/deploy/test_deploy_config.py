@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tools` is a top-level package of the repository, not an installed one
     sys.path.insert(0, str(ROOT))
 
-from pmm_chassis.settings import ServiceSettings  # noqa: E402
-from pmm_kernel.clock import FileClock  # noqa: E402
 from pydantic_settings import BaseSettings  # noqa: E402
 
+from pmm_chassis.settings import ServiceSettings  # noqa: E402
+from pmm_kernel.clock import FileClock  # noqa: E402
 from tools.stack import ISSUER, ServiceSpec, Stack, _postgres_answers, load_registry  # noqa: E402
 
 REGISTRY = load_registry(ROOT / "tools" / "services.toml")

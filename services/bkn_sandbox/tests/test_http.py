@@ -7,9 +7,9 @@ import time
 
 import httpx
 import pytest
+
 from bkn_sandbox.seed import profiles_from_region
 from bkn_sandbox.testing import CLIENT_ID, CLIENT_SECRET, SandboxProcess
-
 from tools.demo_roster import demo_region
 
 REGION = demo_region(schools=1, teachers_per_school=2)

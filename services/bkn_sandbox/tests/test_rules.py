@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from bkn_sandbox import rules
 from bkn_sandbox.store import Record
 

@@ -14,10 +14,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from pmm_contracts import Event
-from pmm_contracts.events import planning as contract
-from pmm_kernel.errors import NotFound
-from pmm_kernel.windows import Extension, Window, check_open
 from sqlalchemy import Column, Date, or_, select
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,6 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from pmm_chassis.db.uow import UnitOfWork
+from pmm_contracts import Event
+from pmm_contracts.events import planning as contract
+from pmm_kernel.errors import NotFound
+from pmm_kernel.windows import Extension, Window, check_open
 
 
 class RosterSekolah(SQLModel, table=True):

@@ -19,8 +19,6 @@ from faststream.asgi import make_asyncapi_asgi
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.specification import AsyncAPI
-from pmm_contracts import EventData, event_types, routing_key
-from pmm_kernel.clock import Clock, FileClock, SystemClock
 from sqlalchemy import text
 
 from pmm_chassis import metrics
@@ -34,6 +32,8 @@ from pmm_chassis.messaging.consumer import Consumer, Handler
 from pmm_chassis.messaging.relay import OutboxRelay
 from pmm_chassis.settings import ServiceSettings
 from pmm_chassis.telemetry import instrument_asyncpg, instrument_fastapi, setup_tracing, shutdown_tracing
+from pmm_contracts import EventData, event_types, routing_key
+from pmm_kernel.clock import Clock, FileClock, SystemClock
 
 logger = logging.getLogger(__name__)
 

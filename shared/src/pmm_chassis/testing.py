@@ -14,7 +14,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -27,6 +27,9 @@ from pmm_chassis.auth.dev_issuer import (
     load_or_create_key,
     mint_token,
 )
+from pmm_chassis.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
 
 ADMIN_DSN = os.environ.get("PMM_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("PMM_TEST_AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672")
@@ -74,6 +77,29 @@ def fresh_vhost(name: str) -> str:
         capture_output=True,
     )
     return f"{AMQP_BASE}/{name}"
+
+
+@asynccontextmanager
+async def isolated_settings(settings_class: type[S], alembic_ini: Path, **overrides: Any) -> AsyncIterator[S]:
+    """A service's test settings on a database and a vhost of their own, migrated, dropped afterwards.
+
+    Named after the service and this process, so two test runs on one machine (a developer's and CI's) never
+    share state. `overrides` are the suite's own settings (token issuer, clock file, short back-offs...).
+    """
+    name = f"pmm_{settings_class.service_name}_it_{os.getpid()}"
+    url = await fresh_database(name)
+    migrate(alembic_ini, {f"{settings_class.service_name.upper()}_DATABASE_URL": url})
+    defaults: dict[str, Any] = {
+        "environment": "test",
+        "relay_poll_seconds": 0.2,
+        "max_unexpected_attempts": 3,  # 1 s + 5 s of back-off before a bug's message is parked
+        "log_level": "WARNING",
+    }
+    try:
+        yield settings_class(**{**defaults, **overrides, "database_url": url, "amqp_url": fresh_vhost(name)})
+    finally:
+        await drop_database(name)
+        drop_vhost(name)
 
 
 class Tokens:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import httpx
 import jwt
-import pmm_chassis.auth.jwt as jwt_module
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
+
+import pmm_chassis.auth.jwt as jwt_module
 from pmm_chassis.auth.dev_issuer import (
     DEFAULT_AUDIENCE,
     DEFAULT_ISSUER,
@@ -73,9 +74,7 @@ def clock() -> FakeMonotonic:
 
 @pytest.fixture
 def verifier(jwks_path: Path, clock: FakeMonotonic) -> JwtVerifier:
-    return JwtVerifier(
-        issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, jwks_url=jwks_path.as_uri(), monotonic=clock
-    )
+    return JwtVerifier(issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, jwks_url=jwks_path.as_uri(), monotonic=clock)
 
 
 def b64(data: bytes) -> str:
@@ -103,9 +102,7 @@ def valid_claims(**overrides) -> dict:
 async def test_valid_token_gives_the_principal(verifier, key) -> None:
     token = mint_token(key, sub=NIP, roles=["guru", "kepala_sekolah"], wilayah="32")
     principal = await verifier.verify(token)
-    assert principal == Principal(
-        subject=NIP, roles=frozenset({Role.GURU, Role.KEPALA_SEKOLAH}), wilayah=None
-    )
+    assert principal == Principal(subject=NIP, roles=frozenset({Role.GURU, Role.KEPALA_SEKOLAH}), wilayah=None)
     assert principal.has(Role.KEPALA_SEKOLAH) and not principal.has(Role.OPERATOR)
 
 
@@ -206,9 +203,7 @@ async def test_refused_tokens_name_the_reason(verifier, key, other_key, make, re
 
 
 async def test_expiry_within_the_leeway_is_accepted(verifier, key) -> None:
-    token = mint_token(
-        key, sub=NIP, roles=["guru"], ttl_seconds=60, now=datetime.now(UTC) - timedelta(seconds=75)
-    )
+    token = mint_token(key, sub=NIP, roles=["guru"], ttl_seconds=60, now=datetime.now(UTC) - timedelta(seconds=75))
     assert (await verifier.verify(token)).subject == NIP
 
 
@@ -357,9 +352,7 @@ async def test_good_token_reaches_the_route(verifier, key) -> None:
 
 
 async def test_unreachable_jwks_is_503_not_401(tmp_path, key) -> None:
-    verifier = JwtVerifier(
-        issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, jwks_url=(tmp_path / "none.json").as_uri()
-    )
+    verifier = JwtVerifier(issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, jwks_url=(tmp_path / "none.json").as_uri())
     token = mint_token(key, sub=NIP, roles=["guru"])
     response = await call_me(verifier, {"Authorization": f"Bearer {token}"})
     assert response.status_code == 503

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+
 from pmm_chassis.messaging.consumer import (
     ATTEMPT_HEADER,
     FAILURES_HEADER,

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+
 from pmm_contracts import CATALOGUE, ContractViolation, decode, encode, event_types, routing_key
 from pmm_contracts.events.planning import SkpReturnedV1
 from pmm_contracts.schemas import SCHEMA_DIR, file_name, incompatibilities, schema_of
@@ -17,9 +18,7 @@ def test_committed_schema_matches_the_model(model):
     committed = json.loads(committed_file.read_text())
     current = schema_of(model)
     problems = incompatibilities(committed, current)
-    assert not problems, (
-        f"{routing_key(model)} changed incompatibly; publish a V{model.VERSION + 1}: {problems}"
-    )
+    assert not problems, f"{routing_key(model)} changed incompatibly; publish a V{model.VERSION + 1}: {problems}"
     assert committed == json.loads(json.dumps(current, sort_keys=True)), "compatible change: run make schemas"
 
 

@@ -1,10 +1,10 @@
 """Which failures are retried for ever (transient) and which are parked after a few attempts; the back-off tiers."""
 
-
 import aiormq.exceptions
 import asyncpg
 import pytest
 import sqlalchemy.exc
+
 from pmm_chassis.messaging.failures import describe, is_transient
 from pmm_chassis.messaging.topology import delay_seconds_for
 

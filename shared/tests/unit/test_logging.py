@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
+
 from pmm_chassis.logging import JsonFormatter, mask_text, mask_value, setup_logging
 
 
@@ -67,9 +68,7 @@ def _record(msg: str, *args, extra: dict | None = None, exc_info=None) -> loggin
 
 def test_line_has_the_core_fields_masked_message_and_extras() -> None:
     line = _format(
-        _record(
-            "SKP %s approved for %s", "abc", "198609262015051001", extra={"nama": "Budi", "periode": "2024"}
-        )
+        _record("SKP %s approved for %s", "abc", "198609262015051001", extra={"nama": "Budi", "periode": "2024"})
     )
     assert line["msg"] == "SKP abc approved for 1986************01"
     assert line["level"] == "INFO" and line["logger"] == "planning.usecases" and line["service"] == "planning"
@@ -105,9 +104,7 @@ def test_trace_and_span_ids_come_from_the_active_span() -> None:
 def restore_logging():
     names = ("", "uvicorn", "uvicorn.access", "uvicorn.error", "faststream", "httpx", "httpcore")
     saved = {
-        n: (list(lg.handlers), lg.level, lg.propagate, list(lg.filters))
-        for n in names
-        for lg in [logging.getLogger(n)]
+        n: (list(lg.handlers), lg.level, lg.propagate, list(lg.filters)) for n in names for lg in [logging.getLogger(n)]
     }
     yield
     for n, (handlers, level, propagate, filters) in saved.items():

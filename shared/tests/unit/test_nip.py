@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pmm_kernel.errors import InvalidValue
 from pmm_kernel.nip import AsnStatus, Nip, parse_nip
 

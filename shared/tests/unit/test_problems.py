@@ -9,6 +9,8 @@ from typing import Annotated
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Query
+from pydantic import BaseModel, ConfigDict
+
 from pmm_chassis.http.problems import (
     KIND_STATUS,
     PROBLEM_JSON,
@@ -29,7 +31,6 @@ from pmm_kernel.errors import (
     StaleVersion,
     StateConflict,
 )
-from pydantic import BaseModel, ConfigDict
 
 NIP = "198609262015051001"
 

@@ -10,6 +10,8 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import REGISTRY
+
 from pmm_chassis import telemetry
 from pmm_chassis.metrics import UNMATCHED_ROUTE, install_http_metrics, metrics_endpoint
 from pmm_chassis.telemetry import (
@@ -18,7 +20,6 @@ from pmm_chassis.telemetry import (
     setup_tracing,
     shutdown_tracing,
 )
-from prometheus_client import REGISTRY
 
 NIP = "198609262015051001"
 

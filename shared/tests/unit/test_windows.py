@@ -3,12 +3,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from pmm_kernel.errors import InvalidValue, OutsideWindow
 from pmm_kernel.windows import Extension, Window, check_open, effective_close
 
-PLANNING = Window(
-    "perencanaan_guru", opens=date(2024, 1, 1), closes=date(2024, 1, 31), late_until=date(2024, 3, 31)
-)
+PLANNING = Window("perencanaan_guru", opens=date(2024, 1, 1), closes=date(2024, 1, 31), late_until=date(2024, 3, 31))
 BANDUNG = "3273"  # Kota Bandung, Jawa Barat (32)
 
 

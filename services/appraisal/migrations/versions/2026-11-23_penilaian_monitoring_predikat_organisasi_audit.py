@@ -8,9 +8,10 @@ Create Date: 2026-11-23 00:00:00
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+from sqlalchemy.dialects import postgresql
+
 from pmm_chassis.db.migrations import create_chassis_tables_v1, drop_chassis_tables_v1
 from pmm_chassis.projections import create_roster_projection_v1
-from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pmm_chassis.service import Chassis
-
 from appraisal import integration
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain import angka_kredit, distribution, predikat
@@ -13,6 +11,7 @@ from appraisal.domain.evaluasi import default_rules
 from appraisal.handlers import handlers
 from appraisal.settings import AppraisalSettings
 from appraisal.usecases import Deps
+from pmm_chassis.service import Chassis
 
 
 @dataclass

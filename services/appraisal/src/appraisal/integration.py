@@ -5,11 +5,10 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
-from pmm_chassis.db.uow import Outgoing
-from pmm_contracts.events import appraisal as contract
-
 from appraisal.domain import events
 from appraisal.domain.penilaian import Penilaian
+from pmm_chassis.db.uow import Outgoing
+from pmm_contracts.events import appraisal as contract
 
 
 @singledispatch

@@ -23,13 +23,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from pmm_chassis.projections import RosterPegawai, RosterPeriode, RosterSekolah
-from pmm_contracts.events.observation import PelaksanaanClosedV1, PelaksanaanCompletedV1
-from pmm_contracts.events.planning import SkpApprovedV1, SkpRef
-from pmm_kernel.clock import Clock, today
-from pmm_kernel.errors import Forbidden, InvalidValue, NotFound
-from pmm_kernel.windows import Window, check_open
-
 from appraisal.db.repository import LEVELS, monitoring_rows
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain import angka_kredit as ak_rules
@@ -63,6 +56,12 @@ from appraisal.domain.penilaian import (
     Status,
 )
 from appraisal.domain.predikat import Predikat, Rating
+from pmm_chassis.projections import RosterPegawai, RosterPeriode, RosterSekolah
+from pmm_contracts.events.observation import PelaksanaanClosedV1, PelaksanaanCompletedV1
+from pmm_contracts.events.planning import SkpApprovedV1, SkpRef
+from pmm_kernel.clock import Clock, today
+from pmm_kernel.errors import Forbidden, InvalidValue, NotFound
+from pmm_kernel.windows import Window, check_open
 
 logger = logging.getLogger(__name__)
 

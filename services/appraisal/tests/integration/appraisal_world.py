@@ -16,14 +16,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import aio_pika
+from sqlalchemy import text
+
 from pmm_chassis.messaging import topology
 from pmm_chassis.testing import Tokens, wait_for
 from pmm_contracts import EventData, encode, routing_key
 from pmm_contracts.events import observation as obs
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
-from sqlalchemy import text
-
 from tools.demo_roster import pns_nip, pppk_nip
 
 # Inside 2024-S1's penilaian window (1-30 June).

@@ -12,18 +12,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
 from appraisal.main import create_app
 from appraisal.settings import AppraisalSettings
-from pmm_chassis.testing import (
-    Tokens,
-    drop_database,
-    drop_vhost,
-    fresh_database,
-    fresh_vhost,
-    migrate,
-    running,
-    wait_for,
-)
+from pmm_chassis.testing import Tokens, isolated_settings, running, wait_for
 
 # The helpers module beside this file (a unique name: the test directories here are not packages).
 sys.path.insert(0, str(Path(__file__).parent))
@@ -47,22 +39,13 @@ def clock_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 async def settings(tokens, clock_file):
-    # Named after this process: two test runs on one machine never share state.
-    name = f"pmm_appraisal_it_{os.getpid()}"
-    url = await fresh_database(name)
-    migrate(SERVICE_DIR / "alembic.ini", {"APPRAISAL_DATABASE_URL": url})
-    yield AppraisalSettings(
-        environment="test",
-        database_url=url,
-        amqp_url=fresh_vhost(name),
+    async with isolated_settings(
+        AppraisalSettings,
+        SERVICE_DIR / "alembic.ini",
         jwt_jwks_url=tokens.jwks_url,
         clock_file=clock_file,
-        relay_poll_seconds=0.2,
-        max_unexpected_attempts=3,
-        log_level="WARNING",
-    )
-    await drop_database(name)
-    drop_vhost(name)
+    ) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Appraisal documents what it serves: OpenAPI for HTTP, AsyncAPI for every event it publishes and consumes."""
 
 import pytest
+
 from pmm_contracts import event_types, routing_key
 
 pytestmark = pytest.mark.integration

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from pmm_contracts.events import planning as contract
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
 from pmm_kernel.clock import WIB
 
 sys.path.insert(0, str(Path(__file__).parent))

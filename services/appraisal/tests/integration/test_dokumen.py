@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from pmm_kernel.nip import AsnStatus, parse_nip
 from pypdf import PdfReader
+
+from pmm_kernel.nip import AsnStatus, parse_nip
 
 sys.path.insert(0, str(Path(__file__).parent))
 from appraisal_world import Bus, appraise, penilaian_of, rate  # noqa: E402

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from pmm_chassis.testing import wait_for
 from pmm_kernel.clock import WIB
 

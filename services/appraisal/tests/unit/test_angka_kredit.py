@@ -5,6 +5,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from appraisal.domain import ReferenceFileError
 from appraisal.domain.angka_kredit import (
     Jenjang,
@@ -15,8 +18,6 @@ from appraisal.domain.angka_kredit import (
     progress,
 )
 from appraisal.domain.predikat import Predikat
-from hypothesis import given
-from hypothesis import strategies as st
 from pmm_kernel.errors import InvalidValue
 
 D = Decimal

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from appraisal.domain import ReferenceFileError
 from appraisal.domain.distribution import (
     DistributionWarning,

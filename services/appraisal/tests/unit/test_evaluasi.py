@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from appraisal.domain import ReferenceFileError
 from appraisal.domain.evaluasi import Jenis, default_rules, load_rules
 from appraisal.domain.predikat import Predikat, Rating, predikat

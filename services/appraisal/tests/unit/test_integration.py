@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from appraisal.domain.penilaian import Status
 from appraisal.domain.predikat import Rating
 from appraisal.integration import to_contract

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from appraisal.domain import events
 from appraisal.domain.penilaian import (
     SETTLE,

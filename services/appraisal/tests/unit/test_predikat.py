@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from appraisal.domain import ReferenceFileError
 from appraisal.domain.predikat import Predikat, PredikatMatrix, Rating, default_matrix, load_matrix, predikat
 from pmm_kernel.errors import InvalidValue

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pmm_chassis.service import Chassis
-
 from bkn_sync import integration
 from bkn_sync.db.bkn_api import BknClient
 from bkn_sync.db.uow import BknSyncUnitOfWork
@@ -16,6 +14,7 @@ from bkn_sync.handlers import HANDLERS
 from bkn_sync.handlers.loops import FeedPuller, PushWorker
 from bkn_sync.settings import BknSyncSettings
 from bkn_sync.usecases import Deps
+from pmm_chassis.service import Chassis
 
 
 @dataclass

@@ -6,10 +6,9 @@ import hashlib
 from functools import singledispatch
 from typing import Any
 
+from bkn_sync.domain import events
 from pmm_chassis.db.uow import Outgoing
 from pmm_contracts.events import bkn_sync as contract
-
-from bkn_sync.domain import events
 
 
 @singledispatch

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pmm_chassis.settings import ServiceSettings
 from pydantic import model_validator
+
+from pmm_chassis.settings import ServiceSettings
 
 DEVELOPMENT_SECRET = "sandbox-secret"
 

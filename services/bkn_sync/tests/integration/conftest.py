@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,16 +20,16 @@ from typing import Any
 
 import aio_pika
 import pytest
+from sqlalchemy import text
+
 from bkn_sandbox.seed import profile
 from bkn_sandbox.testing import CLIENT_ID, CLIENT_SECRET, SandboxAdmin, SandboxProcess
 from bkn_sync.main import create_app
 from bkn_sync.settings import BknSyncSettings
 from pmm_chassis.messaging import topology
-from pmm_chassis.testing import Tokens, drop_database, drop_vhost, fresh_database, fresh_vhost, migrate, running
+from pmm_chassis.testing import Tokens, isolated_settings, running
 from pmm_contracts import EventData, encode, routing_key
 from pmm_contracts.events import appraisal, planning
-from sqlalchemy import text
-
 from tools.demo_roster import pns_nip
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -57,19 +56,12 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 async def settings(tokens, trace_file, sandbox):
-    name = f"pmm_bkn_sync_it_{os.getpid()}"
-    url = await fresh_database(name)
-    migrate(SERVICE_DIR / "alembic.ini", {"BKN_SYNC_DATABASE_URL": url})
-    yield BknSyncSettings(
-        environment="test",
-        database_url=url,
-        amqp_url=fresh_vhost(name),
+    async with isolated_settings(
+        BknSyncSettings,
+        SERVICE_DIR / "alembic.ini",
         jwt_jwks_url=tokens.jwks_url,
-        relay_poll_seconds=0.2,
-        max_unexpected_attempts=3,
         otel_exporter="file",
         otel_file=trace_file,
-        log_level="WARNING",
         bkn_base_url=sandbox.url,
         bkn_client_id=CLIENT_ID,
         bkn_client_secret=CLIENT_SECRET,
@@ -86,9 +78,8 @@ async def settings(tokens, trace_file, sandbox):
         push_poll_seconds=0.1,
         push_lease_seconds=30.0,
         pull_interval_seconds=0.2,
-    )
-    await drop_database(name)
-    drop_vhost(name)
+    ) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")

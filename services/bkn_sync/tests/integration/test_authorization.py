@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from bkn_sandbox.seed import profile
 
 from .conftest import World, wait_until

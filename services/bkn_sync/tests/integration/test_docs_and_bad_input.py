@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import aio_pika
 import pytest
+
 from pmm_chassis.messaging.consumer import PARKED_REASON_HEADER
 from pmm_contracts import event_types, routing_key
 

@@ -6,6 +6,7 @@ import asyncio
 from datetime import date
 
 import pytest
+
 from pmm_contracts.events import planning
 
 from .conftest import periode_opened, wait_until

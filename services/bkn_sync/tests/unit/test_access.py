@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+
 from bkn_sync.domain.access import Action, Actor, Relation, relation_to, require, require_operator_for
 from pmm_kernel.errors import Forbidden, NotFound
 

@@ -1,6 +1,7 @@
 """What differs between an approved plan and BKN's version of it: paths only, never values."""
 
 import pytest
+
 from bkn_sync.domain.conflict import differences
 
 ROW = {"nama": "Pelatihan", "rhk_atasan": None, "aspek": "kuantitas", "indikator_kinerja_individu": "modul",

@@ -1,6 +1,7 @@
 """Every failure type says who can fix it and how the push retries (domain.md §7), row by row."""
 
 import pytest
+
 from bkn_sync.domain.failures import FAILURES, Fixer, Retry, failure_type
 
 EXPECTED = [

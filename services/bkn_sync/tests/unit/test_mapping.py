@@ -1,6 +1,7 @@
 """Roster words to BKN's and back: one table each."""
 
 import pytest
+
 from bkn_sync.domain.mapping import jabatan_nama, jenjang_of, roster_changes
 
 

@@ -1,6 +1,7 @@
 """Triwulan: a period cut at the calendar quarters (domain.md §7: a semester goes as two triwulan)."""
 
 import pytest
+
 from bkn_sync.domain.periods import BknPeriode, triwulan
 from pmm_kernel.errors import InvalidValue
 

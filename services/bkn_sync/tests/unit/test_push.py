@@ -1,6 +1,7 @@
 """What follows an attempt, and which arrivals heal which failures."""
 
 import pytest
+
 from bkn_sync.domain.bkn import Accepted, Refused
 from bkn_sync.domain.push import PushStatus, RetryPolicy, Trigger, codes_healed_by, decide
 from bkn_sync.domain.resilience import Backoff

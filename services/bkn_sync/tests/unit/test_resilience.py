@@ -1,6 +1,7 @@
 """Back-off with jitter, the token bucket and the circuit breaker, with time and randomness passed in."""
 
 import pytest
+
 from bkn_sync.domain.resilience import Backoff, CircuitBreaker, CircuitState, TokenBucket
 
 BACKOFF = Backoff(base_seconds=2.0, cap_seconds=60.0, jitter=0.5)

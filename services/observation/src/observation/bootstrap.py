@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pmm_chassis.service import Chassis
-
 from observation import integration
 from observation.db.storage import LocalFileStorage, S3Storage
 from observation.db.uow import ObservationUnitOfWork
@@ -13,6 +11,7 @@ from observation.domain.storage import ObjectStorage
 from observation.handlers import HANDLERS
 from observation.settings import ObservationSettings
 from observation.usecases import Deps
+from pmm_chassis.service import Chassis
 
 
 @dataclass

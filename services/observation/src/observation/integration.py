@@ -5,12 +5,11 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
+from observation.domain import events
 from pmm_chassis.db.uow import Outgoing
 from pmm_contracts import EventData
 from pmm_contracts.events import observation as contract
 from pmm_contracts.events.planning import IndikatorPart
-
-from observation.domain import events
 
 
 @singledispatch

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pmm_chassis.settings import ServiceSettings
 from pydantic import model_validator
+
+from pmm_chassis.settings import ServiceSettings
 
 
 class ObservationSettings(ServiceSettings):

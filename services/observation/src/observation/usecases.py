@@ -21,12 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pmm_chassis.projections import PeriodeWindows, RosterPegawai
-from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1
-from pmm_kernel.clock import Clock, today
-from pmm_kernel.errors import Forbidden, NotFound, StateConflict
-from pmm_kernel.windows import effective_close
-
 from observation.db.tables import BuktiRow, UnggahanRow
 from observation.db.uow import ObservationUnitOfWork
 from observation.domain import bukti as rules
@@ -52,6 +46,11 @@ from observation.domain.pelaksanaan import (
     is_overdue,
 )
 from observation.domain.storage import ObjectStorage, bukti_key, part_key, parts_prefix
+from pmm_chassis.projections import PeriodeWindows, RosterPegawai
+from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1
+from pmm_kernel.clock import Clock, today
+from pmm_kernel.errors import Forbidden, NotFound, StateConflict
+from pmm_kernel.windows import effective_close
 
 logger = logging.getLogger(__name__)
 

@@ -12,18 +12,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
 from observation.main import create_app
 from observation.settings import ObservationSettings
-from pmm_chassis.testing import (
-    Tokens,
-    drop_database,
-    drop_vhost,
-    fresh_database,
-    fresh_vhost,
-    migrate,
-    running,
-    wait_for,
-)
+from pmm_chassis.testing import Tokens, isolated_settings, running, wait_for
 
 # The helpers module beside this file (a unique name: the test directories here are not packages).
 sys.path.insert(0, str(Path(__file__).parent))
@@ -51,24 +43,15 @@ def storage_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 async def settings(tokens, clock_file, storage_dir):
-    # Named after this process: two test runs on one machine never share state.
-    name = f"pmm_observation_it_{os.getpid()}"
-    url = await fresh_database(name)
-    migrate(SERVICE_DIR / "alembic.ini", {"OBSERVATION_DATABASE_URL": url})
-    yield ObservationSettings(
-        environment="test",
-        database_url=url,
-        amqp_url=fresh_vhost(name),
+    async with isolated_settings(
+        ObservationSettings,
+        SERVICE_DIR / "alembic.ini",
         jwt_jwks_url=tokens.jwks_url,
         clock_file=clock_file,
-        relay_poll_seconds=0.2,
-        max_unexpected_attempts=3,
         storage_dir=storage_dir,
         upload_max_bytes=64 * 1024,  # small, so the too-large case needs no large file
-        log_level="WARNING",
-    )
-    await drop_database(name)
-    drop_vhost(name)
+    ) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,9 @@ from datetime import datetime
 
 import httpx
 import pytest
-from observation.main import create_app
 from observation_world import approve, opened, settle
+
+from observation.main import create_app
 from pmm_kernel.clock import WIB
 
 pytestmark = pytest.mark.integration

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from observation_world import INDIKATOR, approve, opened, reset, scalar, settle, upload_whole
+
 from pmm_kernel.clock import WIB
 
 pytestmark = pytest.mark.integration

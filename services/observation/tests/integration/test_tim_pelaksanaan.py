@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 from observation_world import INDIKATOR, approve, opened
+
 from pmm_kernel.clock import WIB
 
 pytestmark = pytest.mark.integration

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from observation.domain import bukti
 from pmm_kernel.errors import InvalidValue, StateConflict
 

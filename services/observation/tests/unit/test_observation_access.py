@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+
 from observation.domain.access import (
     ALLOWED,
     KONFIRMASI_BUKTI,

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+
 from observation.domain import events
 from observation.domain.events import IndikatorRef
 from observation.domain.pelaksanaan import (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from observation.api.bukti import parse_metadata
 from pmm_kernel.errors import InvalidValue
 

@@ -8,8 +8,9 @@ Create Date: 2026-11-22 22:59:46.922686
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-from pmm_chassis.db.migrations import create_chassis_tables_v1, drop_chassis_tables_v1
 from sqlalchemy.dialects import postgresql
+
+from pmm_chassis.db.migrations import create_chassis_tables_v1, drop_chassis_tables_v1
 
 revision = "0001"
 down_revision = None
@@ -89,9 +90,7 @@ def upgrade() -> None:
         sa.Column("npsn", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("mulai", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(["npsn"], ["sekolah.npsn"], name=op.f("fk_penempatan_npsn_sekolah")),
-        sa.ForeignKeyConstraint(
-            ["pegawai_id"], ["pegawai.id"], name=op.f("fk_penempatan_pegawai_id_pegawai")
-        ),
+        sa.ForeignKeyConstraint(["pegawai_id"], ["pegawai.id"], name=op.f("fk_penempatan_pegawai_id_pegawai")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_penempatan")),
     )
     op.create_index(op.f("ix_penempatan_pegawai_id"), "penempatan", ["pegawai_id"], unique=False)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pmm_chassis.service import Chassis
-
 from planning import integration
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain.catalog import load_catalog
@@ -13,6 +11,7 @@ from planning.domain.policy import load_policies
 from planning.handlers import HANDLERS
 from planning.settings import PlanningSettings
 from planning.usecases import Deps
+from pmm_chassis.service import Chassis
 
 
 @dataclass

@@ -5,12 +5,11 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
+from planning.domain import events
+from planning.domain.skp import RhkItem, Skp
 from pmm_chassis.db.uow import Outgoing
 from pmm_contracts import EventData
 from pmm_contracts.events import planning as contract
-
-from planning.domain import events
-from planning.domain.skp import RhkItem, Skp
 
 
 @singledispatch
@@ -111,9 +110,7 @@ def _(event: events.SkpReturned) -> Outgoing:
 
 @to_contract.register
 def _(event: events.SkpReset) -> Outgoing:
-    return _skp_outgoing(
-        event.skp, contract.SkpResetV1(**_ref(event.skp), reset_at=event.at, alasan=event.alasan)
-    )
+    return _skp_outgoing(event.skp, contract.SkpResetV1(**_ref(event.skp), reset_at=event.at, alasan=event.alasan))
 
 
 @to_contract.register

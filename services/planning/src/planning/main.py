@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from pmm_kernel.clock import today
 
 from planning import usecases
 from planning.api import routers
 from planning.bootstrap import build
 from planning.settings import PlanningSettings
+from pmm_kernel.clock import today
 
 
 def create_app(settings: PlanningSettings | None = None) -> FastAPI:

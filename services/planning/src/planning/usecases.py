@@ -13,10 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pmm_kernel.clock import Clock, today
-from pmm_kernel.errors import Forbidden, InvalidValue, NotFound, StateConflict
-from pmm_kernel.windows import Window, check_open
-
 from planning.db.tables import Pegawai, Penempatan, Periode, Relasi, Sekolah, WindowExtension
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain import events
@@ -26,6 +22,9 @@ from planning.domain.policy import Periode as PolicyPeriode
 from planning.domain.policy import Policy, find_periode, periods_for_year, policy_for_year
 from planning.domain.roster import PegawaiRow, RelasiRow, Row, RowError, SekolahRow
 from planning.domain.skp import Action, IndikatorChoice, RhkItem, Skp
+from pmm_kernel.clock import Clock, today
+from pmm_kernel.errors import Forbidden, InvalidValue, NotFound, StateConflict
+from pmm_kernel.windows import Window, check_open
 
 UowFactory = Callable[[], PlanningUnitOfWork]
 
@@ -49,9 +48,7 @@ async def resolve_actor(deps: Deps, *, subject: str, roles: frozenset[str], wila
         async with deps.uow() as uow:
             pegawai = await uow.roster.pegawai_by_nip(subject)
             pegawai_id = pegawai.id if pegawai else None
-    return Actor(
-        subject=subject, roles=roles, pegawai_id=pegawai_id, wilayah=wilayah if "operator" in roles else None
-    )
+    return Actor(subject=subject, roles=roles, pegawai_id=pegawai_id, wilayah=wilayah if "operator" in roles else None)
 
 
 def require_operator(actor: Actor) -> str:
@@ -134,17 +131,11 @@ async def extend_window(
     scope = require_operator(actor)
     target = wilayah if wilayah is not None else (scope or None)
     if target is None and scope != "":
-        raise Forbidden(
-            "only a national operator may extend a window for everyone", rule="periode.extend_scope"
-        )
+        raise Forbidden("only a national operator may extend a window for everyone", rule="periode.extend_scope")
     if target is not None and not target.startswith(scope):
-        raise Forbidden(
-            "you may extend windows only within your region", rule="periode.extend_scope", field="wilayah"
-        )
+        raise Forbidden("you may extend windows only within your region", rule="periode.extend_scope", field="wilayah")
     if len((alasan or "").strip()) < 5:
-        raise InvalidValue(
-            "an extension needs a reason for the audit", rule="periode.alasan_required", field="alasan"
-        )
+        raise InvalidValue("an extension needs a reason for the audit", rule="periode.alasan_required", field="alasan")
     async with deps.uow() as uow:
         row = await uow.periode.get(kode)
         if row is None:
@@ -235,9 +226,7 @@ async def _load(uow: PlanningUnitOfWork, deps: Deps, actor: Actor, skp_id: uuid.
     assert sekolah is not None
     current = await uow.roster.current_atasan(pegawai.id, today(deps.clock))
     atasan_id = current[0] if current else None
-    relation = relation_to(
-        actor, owner_id=pegawai.id, current_atasan_id=atasan_id, kode_wilayah=sekolah.kode_wilayah
-    )
+    relation = relation_to(actor, owner_id=pegawai.id, current_atasan_id=atasan_id, kode_wilayah=sekolah.kode_wilayah)
     require_visible(relation)
     return SkpContext(skp=skp, pegawai=pegawai, sekolah=sekolah, relation=relation, atasan_id=atasan_id)
 
@@ -344,8 +333,7 @@ async def save_praktik_kinerja(
                 field="indikator",
             )
         recommended = {
-            i.kode
-            for i in deps.catalog.recommended_indicators(context.skp.peran, context.sekolah.prioritas_rapor)
+            i.kode for i in deps.catalog.recommended_indicators(context.skp.peran, context.sekolah.prioritas_rapor)
         }
         context.skp.choose_indikator(
             IndikatorChoice(
@@ -448,9 +436,7 @@ async def save_perilaku_kerja(
     return await _act(deps, actor, skp_id, Action.EDIT, check_version, lambda c, _: c.skp.confirm_perilaku())
 
 
-async def submit_skp(
-    deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]
-) -> SkpContext:
+async def submit_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]) -> SkpContext:
     def change(context: SkpContext, _: PlanningUnitOfWork) -> None:
         if context.atasan_id is None:
             raise StateConflict(
@@ -463,9 +449,7 @@ async def submit_skp(
     return await _act(deps, actor, skp_id, Action.SUBMIT, check_version, change)
 
 
-async def approve_skp(
-    deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]
-) -> SkpContext:
+async def approve_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID, check_version: Callable[[int], None]) -> SkpContext:
     berakhlak = tuple((v.kode, v.nama) for v in deps.catalog.berakhlak)
 
     def change(context: SkpContext, _: PlanningUnitOfWork) -> None:
@@ -530,9 +514,7 @@ async def approval_queue(
     limit: int,
 ) -> list[tuple[Skp, Pegawai]]:
     if actor.pegawai_id is None or not actor.roles & {"kepala_sekolah", "pengawas"}:
-        raise Forbidden(
-            "only a kepala sekolah or a pengawas has an approval queue", rule="role.atasan_required"
-        )
+        raise Forbidden("only a kepala sekolah or a pengawas has an approval queue", rule="role.atasan_required")
     async with deps.uow() as uow:
         return await uow.skp.queue(
             atasan_id=actor.pegawai_id,
@@ -602,9 +584,7 @@ async def _import_sekolah(
         assert isinstance(row, SekolahRow)
         if _outside(scope, row.kode_wilayah):
             report.errors.append(
-                RowError(
-                    row.line, "kode_wilayah", "roster.outside_region", "this school is outside your region"
-                )
+                RowError(row.line, "kode_wilayah", "roster.outside_region", "this school is outside your region")
             )
             continue
         values = {
@@ -670,9 +650,7 @@ async def _import_pegawai(
         sekolah = schools.get(row.npsn)
         if sekolah is None:
             report.errors.append(
-                RowError(
-                    row.line, "npsn", "pegawai.npsn_unknown", "no school with this NPSN; import it first"
-                )
+                RowError(row.line, "npsn", "pegawai.npsn_unknown", "no school with this NPSN; import it first")
             )
             continue
         if _outside(scope, sekolah.kode_wilayah):
@@ -724,9 +702,7 @@ async def _import_relasi(
     uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: Sequence[Row], report: ImportReport
 ) -> None:
     relasi_rows = [r for r in rows if isinstance(r, RelasiRow)]
-    people = await uow.roster.pegawai_by_nips(
-        sorted({n for r in relasi_rows for n in (r.nip_pegawai, r.nip_atasan)})
-    )
+    people = await uow.roster.pegawai_by_nips(sorted({n for r in relasi_rows for n in (r.nip_pegawai, r.nip_atasan)}))
     schools = await uow.roster.sekolah_by_npsns(sorted({p.npsn for p in people.values()}))
     existing = {
         (r.pegawai_id, r.atasan_id, r.peran_atasan, r.mulai): r
@@ -737,16 +713,12 @@ async def _import_relasi(
         if pegawai is None or atasan is None:
             missing = "nip_pegawai" if pegawai is None else "nip_atasan"
             report.errors.append(
-                RowError(
-                    row.line, missing, "relasi.nip_unknown", "no pegawai with this NIP; import pegawai first"
-                )
+                RowError(row.line, missing, "relasi.nip_unknown", "no pegawai with this NIP; import pegawai first")
             )
             continue
         if _outside(scope, schools[pegawai.npsn].kode_wilayah):
             report.errors.append(
-                RowError(
-                    row.line, "nip_pegawai", "roster.outside_region", "this pegawai is outside your region"
-                )
+                RowError(row.line, "nip_pegawai", "roster.outside_region", "this pegawai is outside your region")
             )
             continue
         atasan_gtk, pegawai_gtk, same_school = _RELASI_RULES[row.peran_atasan]
@@ -815,9 +787,7 @@ async def _import_relasi(
 _BKN_FIELDS = ("nama", "pangkat_golongan", "jenjang_jabatan")
 
 
-async def apply_bkn_pegawai_changed(
-    uow: PlanningUnitOfWork, *, nip: str, changes: dict[str, str | None]
-) -> bool:
+async def apply_bkn_pegawai_changed(uow: PlanningUnitOfWork, *, nip: str, changes: dict[str, str | None]) -> bool:
     """SIASN is the source of truth for data diri: apply its changes to the roster. False if the NIP is unknown."""
     pegawai = await uow.roster.pegawai_by_nip(nip)
     if pegawai is None:

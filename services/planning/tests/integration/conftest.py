@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
 from planning.main import create_app
 from planning.settings import PlanningSettings
-from pmm_chassis.testing import Tokens, drop_database, drop_vhost, fresh_database, fresh_vhost, migrate, running
+from pmm_chassis.testing import Tokens, isolated_settings, running
 from pmm_kernel.clock import WIB
-
 from tools.demo_roster import demo_region
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -37,24 +37,15 @@ def trace_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 async def settings(tokens, clock_file, trace_file):
-    # Named after this process: two test runs on one machine (a developer's and CI's) never share state.
-    name = f"pmm_planning_it_{os.getpid()}"
-    url = await fresh_database(name)
-    migrate(SERVICE_DIR / "alembic.ini", {"PLANNING_DATABASE_URL": url})
-    yield PlanningSettings(
-        environment="test",
-        database_url=url,
-        amqp_url=fresh_vhost(name),
+    async with isolated_settings(
+        PlanningSettings,
+        SERVICE_DIR / "alembic.ini",
         jwt_jwks_url=tokens.jwks_url,
         clock_file=clock_file,
-        relay_poll_seconds=0.2,
-        max_unexpected_attempts=3,  # 1 s + 5 s of back-off before a bug's message is parked
         otel_exporter="file",
         otel_file=trace_file,
-        log_level="WARNING",
-    )
-    await drop_database(name)
-    drop_vhost(name)
+    ) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")

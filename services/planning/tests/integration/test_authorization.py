@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from planning.domain.access import Relation
 from pmm_kernel.clock import WIB
-
 from tools.demo_roster import pns_nip
 
 pytestmark = pytest.mark.integration

@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+
 from pmm_contracts import routing_key
 from pmm_contracts.events.planning import SkpSubmittedV1
 from pmm_kernel.clock import WIB
-from sqlalchemy import text
-
 from tools.demo_roster import pns_nip
 
 pytestmark = pytest.mark.integration

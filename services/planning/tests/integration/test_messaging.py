@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 
 import aio_pika
 import pytest
+from sqlalchemy import text
+
 from planning.domain import events
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.consumer import PARKED_QUEUE_HEADER, PARKED_REASON_HEADER
@@ -16,7 +18,6 @@ from pmm_chassis.parking_cli import ParkingLot
 from pmm_chassis.testing import wait_for
 from pmm_contracts import encode, routing_key
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, ProfilChanges
-from sqlalchemy import text
 
 pytestmark = pytest.mark.integration
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from pmm_kernel.clock import WIB
 from sqlalchemy import text
 
+from pmm_kernel.clock import WIB
 from tools.demo_roster import pns_nip
 
 pytestmark = pytest.mark.integration
@@ -63,7 +63,8 @@ async def test_a_transfer_keeps_history_and_publishes_the_change(app, client, op
             (
                 await conn.execute(
                     text(
-                        "SELECT pe.npsn FROM penempatan pe JOIN pegawai p ON p.id = pe.pegawai_id WHERE p.nip = :n ORDER BY pe.id"
+                        "SELECT pe.npsn FROM penempatan pe JOIN pegawai p ON p.id = pe.pegawai_id "
+                        "WHERE p.nip = :n ORDER BY pe.id"
                     ),
                     {"n": mover.nip},
                 )

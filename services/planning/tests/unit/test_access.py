@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+
 from planning.domain.access import ALLOWED, Actor, Relation, relation_to, require_allowed, require_visible
 from planning.domain.skp import Action
 from pmm_kernel.errors import Forbidden, NotFound

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from planning.domain.catalog import CatalogFileError, load_catalog
 from pmm_kernel.errors import InvalidValue
 

@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from planning.domain.policy import (
     Periode,
     PolicyFileError,

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from planning.domain.roster import (
     COLUMNS,
     PegawaiRow,

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+
 from planning.domain import events
 from planning.domain.skp import (
     MIN_CATATAN,

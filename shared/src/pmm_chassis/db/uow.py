@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
 from opentelemetry import propagate
-from pmm_contracts import EventData, encode, routing_key
-from pmm_kernel.clock import Clock
 from sqlalchemy import insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pmm_chassis.db.tables import InboxMessage, OutboxMessage
+from pmm_contracts import EventData, encode, routing_key
+from pmm_kernel.clock import Clock
 
 
 @dataclass(frozen=True)

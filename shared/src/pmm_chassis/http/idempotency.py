@@ -15,12 +15,12 @@ from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from pmm_kernel.errors import InvalidValue, StateConflict
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pmm_chassis.db.tables import IdempotencyRecord
+from pmm_kernel.errors import InvalidValue, StateConflict
 
 HEADER = "Idempotency-Key"
 ABANDONED_AFTER = timedelta(seconds=60)

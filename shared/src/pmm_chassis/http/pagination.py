@@ -7,8 +7,9 @@ import binascii
 import json
 from typing import Any, Generic, TypeVar
 
-from pmm_kernel.errors import InvalidValue
 from pydantic import BaseModel
+
+from pmm_kernel.errors import InvalidValue
 
 T = TypeVar("T")
 

@@ -16,12 +16,12 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pmm_kernel.errors import DomainError, ErrorKind
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pmm_chassis.logging import mask_text
 from pmm_chassis.telemetry import current_trace_id
+from pmm_kernel.errors import DomainError, ErrorKind
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://pmm-kinerja.kemdikbud.go.id/problems/"

@@ -27,13 +27,13 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitMessage
-from pmm_contracts import ContractViolation, Event, EventData, decode, routing_key
-from pmm_contracts.subscriptions import binding_keys
 
 from pmm_chassis import metrics
 from pmm_chassis.db.uow import AlreadyProcessed, UnitOfWork
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.failures import describe, is_transient
+from pmm_contracts import ContractViolation, Event, EventData, decode, routing_key
+from pmm_contracts.subscriptions import binding_keys
 
 logger = logging.getLogger(__name__)
 

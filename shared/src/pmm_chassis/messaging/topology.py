@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+
 from pmm_contracts.subscriptions import SUBSCRIPTIONS, binding_keys
 
 # Events no queue is bound to (yet) go to the alternate exchange instead of being returned: the relay's

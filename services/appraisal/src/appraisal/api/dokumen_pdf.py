@@ -11,8 +11,6 @@ import io
 from datetime import date
 from xml.sax.saxutils import escape
 
-from pmm_kernel.errors import InvalidValue
-from pmm_kernel.nip import AsnStatus, parse_nip
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -22,6 +20,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from appraisal.domain.angka_kredit import JENJANG_LABEL, Jenjang
 from appraisal.domain.predikat import PREDIKAT_LABEL, default_matrix
 from appraisal.usecases import PenilaianContext
+from pmm_kernel.errors import InvalidValue
+from pmm_kernel.nip import AsnStatus, parse_nip
 
 _STYLES = getSampleStyleSheet()
 _TITLE = ParagraphStyle("judul", parent=_STYLES["Title"], fontSize=14, spaceAfter=2 * mm)

@@ -9,12 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
 from pydantic import BaseModel, Field
 
 from appraisal import usecases
 from appraisal.api.deps import ActorDep, DepsDep
 from appraisal.domain.predikat import Predikat
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["monitoring"], responses=PROBLEM_RESPONSES)
 

@@ -8,18 +8,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pmm_chassis.http.idempotency import idempotent
-from pmm_chassis.http.pagination import decode_cursor, encode_cursor
-from pmm_chassis.http.preconditions import etag, require_version
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
-from pmm_kernel.clock import today
-from pmm_kernel.errors import InvalidValue
 
 from appraisal import usecases
 from appraisal.api.deps import ActorDep, DepsDep
 from appraisal.api.dokumen_pdf import render
 from appraisal.api.schemas import AlasanIn, HanyaPerilakuIn, NilaiIn, PenilaianOut, PenilaianPage, item
 from appraisal.domain.penilaian import Status
+from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.pagination import decode_cursor, encode_cursor
+from pmm_chassis.http.preconditions import etag, require_version
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
+from pmm_kernel.clock import today
+from pmm_kernel.errors import InvalidValue
 
 router = APIRouter(tags=["penilaian"], responses=PROBLEM_RESPONSES)
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pmm_chassis.projections import RosterPegawai
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from appraisal.domain import angka_kredit as ak_rules
@@ -16,6 +15,7 @@ from appraisal.domain.distribution import PredikatOrganisasi
 from appraisal.domain.penilaian import Penilaian
 from appraisal.domain.predikat import Rating, default_matrix
 from appraisal.usecases import DistribusiView, PenilaianContext
+from pmm_chassis.projections import RosterPegawai
 
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 Kode = Annotated[str, StringConstraints(min_length=1, max_length=40)]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
 from pydantic import BaseModel
 
 from appraisal import usecases
 from appraisal.api.deps import ActorDep, DepsDep
 from appraisal.api.schemas import DistribusiOut, PredikatOrganisasiIn
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/sekolah", tags=["distribusi"], responses=PROBLEM_RESPONSES)
 

@@ -8,16 +8,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pmm_chassis.projections import (
-    RosterPegawai,
-    RosterPeriode,
-    RosterRelasi,
-    RosterSekolah,
-    RosterWindowExtension,
-    current_atasan_subquery,
-)
-from pmm_kernel.errors import StaleVersion
-from pmm_kernel.windows import Extension
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +28,16 @@ from appraisal.domain.penilaian import (
     Status,
 )
 from appraisal.domain.predikat import Predikat, Rating
+from pmm_chassis.projections import (
+    RosterPegawai,
+    RosterPeriode,
+    RosterRelasi,
+    RosterSekolah,
+    RosterWindowExtension,
+    current_atasan_subquery,
+)
+from pmm_kernel.errors import StaleVersion
+from pmm_kernel.windows import Extension
 
 
 class PenilaianRepository:

@@ -7,11 +7,12 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-import pmm_chassis.db.tables  # noqa: F401  (the chassis tables and the naming convention share this metadata)
-import pmm_chassis.projections  # noqa: F401  (the roster projection's tables, on the same metadata)
 from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Numeric, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+import pmm_chassis.db.tables  # noqa: F401  (the chassis tables and the naming convention share this metadata)
+import pmm_chassis.projections  # noqa: F401  (the roster projection's tables, on the same metadata)
 
 
 def _timestamp(nullable: bool = False) -> Column:

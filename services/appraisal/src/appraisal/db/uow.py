@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pmm_chassis.db.uow import UnitOfWork
-from pmm_chassis.projections import RosterView
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.db.repository import (
@@ -13,6 +11,8 @@ from appraisal.db.repository import (
     PredikatOrganisasiRepository,
     SkpMonitorRepository,
 )
+from pmm_chassis.db.uow import UnitOfWork
+from pmm_chassis.projections import RosterView
 
 
 class AppraisalUnitOfWork(UnitOfWork):

@@ -7,29 +7,12 @@ pengawas for a KS), so a transfer or a new KS takes effect at once. Someone else
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from uuid import UUID
-
-from pmm_kernel.errors import Forbidden, NotFound
 
 from appraisal.domain.penilaian import Aksi
-
-
-class Relation(StrEnum):
-    OWNER = "owner"
-    ATASAN = "atasan"
-    OPERATOR = "operator"  # an operator whose region contains the pegawai's school
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class Actor:
-    subject: str
-    roles: frozenset[str]
-    pegawai_id: UUID | None  # None for operators and for people not (yet) in the roster projection
-    wilayah: str | None  # operators: the kode wilayah prefix they manage ("" = national)
-
+from pmm_kernel import access as kernel
+from pmm_kernel.access import ATASAN_ROLES, Actor, Relation, in_region, relation_to
+from pmm_kernel.errors import Forbidden, NotFound
 
 LIHAT = "lihat"  # reading the penilaian, its plan, evidence and ratings
 UNDUH = "unduh"  # downloading the evaluation document
@@ -44,37 +27,24 @@ ALLOWED: dict[Aksi | str, frozenset[Relation]] = {
     Aksi.HANYA_PERILAKU: frozenset({Relation.OPERATOR}),
 }
 
-ATASAN_ROLES = frozenset({"kepala_sekolah", "pengawas"})
-
-
-def relation_to(actor: Actor, *, owner_id: UUID, current_atasan_id: UUID | None, kode_wilayah: str) -> Relation:
-    if actor.pegawai_id is not None and actor.pegawai_id == owner_id:
-        return Relation.OWNER
-    if actor.pegawai_id is not None and actor.pegawai_id == current_atasan_id and actor.roles & ATASAN_ROLES:
-        return Relation.ATASAN
-    if in_region(actor, kode_wilayah):
-        return Relation.OPERATOR
-    return Relation.NONE
-
-
-def in_region(actor: Actor, kode_wilayah: str) -> bool:
-    return "operator" in actor.roles and actor.wilayah is not None and kode_wilayah.startswith(actor.wilayah)
+__all__ = [
+    "ALLOWED",
+    "ATASAN_ROLES",
+    "Actor",
+    "Relation",
+    "in_region",
+    "relation_to",
+    "require_allowed",
+    "require_visible",
+]
 
 
 def require_visible(relation: Relation, *, what: str = "penilaian") -> None:
-    if relation is Relation.NONE:
-        raise NotFound(f"no such {what}", rule=f"{what}.not_found")
+    kernel.require_visible(relation, what=what)
 
 
 def require_allowed(relation: Relation, action: Aksi | str) -> None:
-    require_visible(relation)
-    if relation not in ALLOWED[action]:
-        name = action.value if isinstance(action, Aksi) else action
-        raise Forbidden(
-            f"as {relation.value} you may not {name} this penilaian",
-            rule=f"penilaian.{name}_forbidden",
-            extra={"relation": relation.value},
-        )
+    kernel.require(relation, str(action), ALLOWED, what="penilaian")
 
 
 # --- the school's view: distribution and monitoring --------------------------------------------------------

@@ -20,10 +20,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pmm_kernel.errors import InvalidValue
-
 from appraisal.domain import HEADER_KEYS, ReferenceFileError, is_int, only_keys, parse_choice, read_reference
 from appraisal.domain.predikat import Predikat
+from pmm_kernel.errors import InvalidValue
 
 CENT = Decimal("0.01")
 MONTHS_PER_YEAR = 12

@@ -18,10 +18,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pmm_kernel.errors import InvalidValue
-
 from appraisal.domain import HEADER_KEYS, ReferenceFileError, is_int, only_keys, parse_choice, read_reference
 from appraisal.domain.predikat import Predikat
+from pmm_kernel.errors import InvalidValue
 
 
 class PredikatOrganisasi(StrEnum):

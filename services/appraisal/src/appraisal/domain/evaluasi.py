@@ -19,10 +19,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pmm_kernel.errors import InvalidValue
-
 from appraisal.domain import HEADER_KEYS, ReferenceFileError, header_text, only_keys, read_reference
 from appraisal.domain.predikat import Rating
+from pmm_kernel.errors import InvalidValue
 
 
 class Jenis(StrEnum):

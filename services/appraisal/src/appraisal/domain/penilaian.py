@@ -27,11 +27,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pmm_kernel.errors import InvalidValue, StateConflict
-
 from appraisal.domain import events
 from appraisal.domain.evaluasi import EvaluasiRules, default_rules
 from appraisal.domain.predikat import Predikat, PredikatMatrix, Rating, default_matrix
+from pmm_kernel.errors import InvalidValue, StateConflict
 
 
 class Status(StrEnum):

@@ -16,9 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pmm_kernel.errors import InvalidValue
-
 from appraisal.domain import HEADER_KEYS, ReferenceFileError, only_keys, parse_choice, read_reference
+from pmm_kernel.errors import InvalidValue
 
 
 class Rating(StrEnum):

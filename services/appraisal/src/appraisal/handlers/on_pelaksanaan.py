@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from appraisal import usecases
+from appraisal.db.uow import AppraisalUnitOfWork
 from pmm_chassis.messaging.consumer import Handler
 from pmm_contracts import Event
 from pmm_contracts.events.observation import PelaksanaanClosedV1, PelaksanaanCompletedV1
-
-from appraisal import usecases
-from appraisal.db.uow import AppraisalUnitOfWork
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pmm_chassis.auth.jwt import PrincipalDep
 
 from bkn_sync.domain.access import Actor
 from bkn_sync.usecases import Deps, resolve_actor
+from pmm_chassis.auth.jwt import PrincipalDep
 
 
 def get_deps(request: Request) -> Deps:

@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from pmm_chassis.http.idempotency import idempotent
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 from bkn_sync import usecases
 from bkn_sync.api.deps import ActorDep, DepsDep
 from bkn_sync.api.schemas import KeputusanIn
+from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/konflik", tags=["konflik"], responses=PROBLEM_RESPONSES)
 

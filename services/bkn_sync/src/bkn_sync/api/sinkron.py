@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from pmm_chassis.http.idempotency import idempotent
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 from bkn_sync import usecases
 from bkn_sync.api.deps import ActorDep, DepsDep
 from bkn_sync.api.schemas import RekonsiliasiIn
+from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/sinkron", tags=["sinkron"], responses=PROBLEM_RESPONSES)
 

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pmm_chassis.projections import RosterPegawai, RosterPeriode, RosterSekolah
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bkn_sync.db.tables import Conflict, PullCursor, Push, PushAttempt, SkpPlan
 from bkn_sync.domain.push import PushStatus
+from pmm_chassis.projections import RosterPegawai, RosterPeriode, RosterSekolah
 
 DUE = (PushStatus.PENDING.value, PushStatus.FAILED.value)
 

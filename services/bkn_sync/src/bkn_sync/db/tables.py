@@ -7,11 +7,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import pmm_chassis.db.tables  # noqa: F401  (the chassis tables, on the same metadata)
-import pmm_chassis.projections  # noqa: F401  (the roster projection tables)
 from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+import pmm_chassis.db.tables  # noqa: F401  (the chassis tables, on the same metadata)
+import pmm_chassis.projections  # noqa: F401  (the roster projection tables)
 
 
 def _now() -> Column:

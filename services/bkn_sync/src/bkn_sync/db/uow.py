@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pmm_chassis.db.uow import UnitOfWork
-from pmm_chassis.projections import RosterView
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bkn_sync.db.repository import (
@@ -20,6 +18,8 @@ from bkn_sync.db.repository import (
     PushRepository,
     RosterRepository,
 )
+from pmm_chassis.db.uow import UnitOfWork
+from pmm_chassis.projections import RosterView
 
 
 class BknSyncUnitOfWork(UnitOfWork):

@@ -13,12 +13,12 @@ import asyncio
 import logging
 from contextlib import suppress
 
-from pmm_chassis.messaging.failures import describe
 from prometheus_client import Counter, Gauge
 
 from bkn_sync import usecases
 from bkn_sync.domain.bkn import CircuitOpen
 from bkn_sync.domain.resilience import CircuitState
+from pmm_chassis.messaging.failures import describe
 
 logger = logging.getLogger(__name__)
 

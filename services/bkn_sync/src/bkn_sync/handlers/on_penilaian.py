@@ -3,11 +3,10 @@ kredit); a reopened one stops what has not gone yet."""
 
 from __future__ import annotations
 
-from pmm_contracts import Event
-from pmm_contracts.events.appraisal import PenilaianFinalizedV1, PenilaianReopenedV1
-
 from bkn_sync import usecases
 from bkn_sync.db.uow import BknSyncUnitOfWork
+from pmm_contracts import Event
+from pmm_contracts.events.appraisal import PenilaianFinalizedV1, PenilaianReopenedV1
 
 
 async def on_penilaian_finalized(event: Event, uow: BknSyncUnitOfWork) -> None:

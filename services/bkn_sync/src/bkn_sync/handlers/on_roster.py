@@ -3,13 +3,12 @@ exactly what failed pushes wait for, so they become due in the same transaction 
 
 from __future__ import annotations
 
-from pmm_chassis import projections
-from pmm_contracts import Event
-from pmm_contracts.events import planning
-
 from bkn_sync import usecases
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.domain.push import Trigger
+from pmm_chassis import projections
+from pmm_contracts import Event
+from pmm_contracts.events import planning
 
 
 async def on_pegawai(event: Event, uow: BknSyncUnitOfWork) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pmm_contracts import Event
-from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1
-
 from bkn_sync import usecases
 from bkn_sync.db.uow import BknSyncUnitOfWork
+from pmm_contracts import Event
+from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1
 
 
 async def on_skp_approved(event: Event, uow: BknSyncUnitOfWork) -> None:

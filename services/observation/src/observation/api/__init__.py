@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from pmm_chassis.http.problems import FieldError, problem_response, type_uri
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from observation.api import bukti, pelaksanaan, tim
 from observation.domain.bukti import UploadTooLarge
+from pmm_chassis.http.problems import FieldError, problem_response, type_uri
 
 
 def routers() -> list[APIRouter]:

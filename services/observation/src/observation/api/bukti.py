@@ -19,15 +19,15 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response
-from pmm_chassis.http.idempotency import idempotent
-from pmm_chassis.http.problems import PROBLEM_RESPONSES, HttpProblem
-from pmm_kernel.errors import InvalidValue
 from starlette.requests import ClientDisconnect
 
 from observation import usecases
 from observation.api.deps import ActorDep, DepsDep
 from observation.api.schemas import BuktiList, BuktiOut, KonfirmasiIn
 from observation.domain import bukti as rules
+from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.problems import PROBLEM_RESPONSES, HttpProblem
+from pmm_kernel.errors import InvalidValue
 
 router = APIRouter(tags=["bukti"], responses=PROBLEM_RESPONSES)
 

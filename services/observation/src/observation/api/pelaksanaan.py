@@ -7,9 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pmm_chassis.http.idempotency import idempotent
-from pmm_chassis.http.preconditions import etag, require_version
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 from observation import usecases
 from observation.api.deps import ActorDep, DepsDep
@@ -24,6 +21,9 @@ from observation.api.schemas import (
     UpayaIn,
 )
 from observation.domain.pelaksanaan import RubrikInput, Upaya
+from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.preconditions import etag, require_version
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pelaksanaan"], responses=PROBLEM_RESPONSES)
 

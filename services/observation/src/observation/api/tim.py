@@ -6,14 +6,14 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pmm_chassis.http.pagination import decode_cursor, encode_cursor
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
-from pmm_kernel.clock import today
-from pmm_kernel.errors import InvalidValue
 
 from observation import usecases
 from observation.api.deps import ActorDep, DepsDep
 from observation.api.schemas import PegawaiOut, TeamItem, TeamPage
+from pmm_chassis.http.pagination import decode_cursor, encode_cursor
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
+from pmm_kernel.clock import today
+from pmm_kernel.errors import InvalidValue
 
 router = APIRouter(tags=["tim"], responses=PROBLEM_RESPONSES)
 

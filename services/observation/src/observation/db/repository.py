@@ -7,8 +7,6 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pmm_chassis.projections import RosterPegawai, RosterRelasi, current_atasan_subquery
-from pmm_kernel.errors import StaleVersion
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +22,8 @@ from observation.domain.pelaksanaan import (
     Tahap,
     Upaya,
 )
+from pmm_chassis.projections import RosterPegawai, RosterRelasi, current_atasan_subquery
+from pmm_kernel.errors import StaleVersion
 
 
 class PelaksanaanRepository:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-import pmm_chassis.db.tables  # noqa: F401  (the chassis tables and the naming convention share this metadata)
-import pmm_chassis.projections  # noqa: F401  (the roster projection's tables)
 from sqlalchemy import Column, Date, DateTime, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+import pmm_chassis.db.tables  # noqa: F401  (the chassis tables and the naming convention share this metadata)
+import pmm_chassis.projections  # noqa: F401  (the roster projection's tables)
 
 
 def _timestamp(nullable: bool = False) -> Column:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pmm_chassis.db.uow import UnitOfWork
-from pmm_chassis.projections import RosterView
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from observation.db.repository import BuktiRepository, PelaksanaanRepository, SkpSeenRepository, UnggahanRepository
+from pmm_chassis.db.uow import UnitOfWork
+from pmm_chassis.projections import RosterView
 
 
 class ObservationUnitOfWork(UnitOfWork):

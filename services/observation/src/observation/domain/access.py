@@ -7,29 +7,9 @@ not found (404) so that its existence does not leak; a record the caller may see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-from uuid import UUID
-
-from pmm_kernel.errors import Forbidden, NotFound
-
 from observation.domain.pelaksanaan import Aksi
-
-
-class Relation(StrEnum):
-    OWNER = "owner"
-    ATASAN = "atasan"
-    OPERATOR = "operator"  # an operator whose region contains the pegawai's school: reads only
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class Actor:
-    subject: str
-    roles: frozenset[str]
-    pegawai_id: UUID | None  # None for operators and for people not (yet) in the roster projection
-    wilayah: str | None  # operators: the kode wilayah prefix they manage ("" = national)
-
+from pmm_kernel import access as kernel
+from pmm_kernel.access import ATASAN_ROLES, Actor, Relation, relation_to
 
 READ = "read"  # seeing the cycle, its rubric and its bukti
 
@@ -52,30 +32,12 @@ KONFIRMASI_BUKTI = "konfirmasi_bukti"  # 2025+: the atasan confirms the document
 ALLOWED[UNGGAH_BUKTI] = frozenset({Relation.OWNER})
 ALLOWED[KONFIRMASI_BUKTI] = frozenset({Relation.ATASAN})
 
-ATASAN_ROLES = frozenset({"kepala_sekolah", "pengawas"})
-
-
-def relation_to(actor: Actor, *, owner_id: UUID, current_atasan_id: UUID | None, kode_wilayah: str) -> Relation:
-    if actor.pegawai_id is not None and actor.pegawai_id == owner_id:
-        return Relation.OWNER
-    if actor.pegawai_id is not None and actor.pegawai_id == current_atasan_id and actor.roles & ATASAN_ROLES:
-        return Relation.ATASAN
-    if "operator" in actor.roles and actor.wilayah is not None and kode_wilayah.startswith(actor.wilayah):
-        return Relation.OPERATOR
-    return Relation.NONE
+__all__ = ["ALLOWED", "ATASAN_ROLES", "Actor", "Relation", "relation_to", "require_allowed", "require_visible"]
 
 
 def require_visible(relation: Relation, *, what: str = "pelaksanaan") -> None:
-    if relation is Relation.NONE:
-        raise NotFound(f"no such {what}", rule=f"{what}.not_found")
+    kernel.require_visible(relation, what=what)
 
 
 def require_allowed(relation: Relation, action: Aksi | str) -> None:
-    require_visible(relation)
-    if relation not in ALLOWED[action]:
-        name = action.value if isinstance(action, Aksi) else action
-        raise Forbidden(
-            f"as {relation.value} you may not {name} this pelaksanaan",
-            rule=f"pelaksanaan.{name}_forbidden",
-            extra={"relation": relation.value},
-        )
+    kernel.require(relation, str(action), ALLOWED, what="pelaksanaan")

@@ -25,10 +25,9 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pmm_kernel.errors import InvalidValue, StateConflict
-
 from observation.domain import events
 from observation.domain.events import IndikatorRef, Rubrik, RubrikItem
+from pmm_kernel.errors import InvalidValue, StateConflict
 
 
 class Tahap(StrEnum):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from pmm_contracts import Event
-from pmm_contracts.events.planning import SkpResetV1
-
 from observation import usecases
 from observation.db.uow import ObservationUnitOfWork
+from pmm_contracts import Event
+from pmm_contracts.events.planning import SkpResetV1
 
 logger = logging.getLogger(__name__)
 

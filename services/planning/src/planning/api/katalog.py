@@ -6,17 +6,15 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/katalog", tags=["katalog"], responses=PROBLEM_RESPONSES)
 
 
-@router.get(
-    "/indikator/rekomendasi", summary="The indicators recommended for me, from my school's priorities"
-)
+@router.get("/indikator/rekomendasi", summary="The indicators recommended for me, from my school's priorities")
 async def recommended(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
     peran, indicators = await usecases.recommended_indicators(deps, actor)
     return {"peran": peran, "catalog_version": deps.catalog.version, "items": [asdict(i) for i in indicators]}

@@ -6,14 +6,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
-from pmm_chassis.http.problems import PROBLEM_RESPONSES, FieldError, problem_response, type_uri
-from pmm_kernel.clock import today
-from pmm_kernel.errors import InvalidValue
 from pydantic import BaseModel
 
 from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
 from planning.domain.roster import RowError, parse_csv, parse_rows
+from pmm_chassis.http.problems import PROBLEM_RESPONSES, FieldError, problem_response, type_uri
+from pmm_kernel.clock import today
+from pmm_kernel.errors import InvalidValue
 
 router = APIRouter(prefix="/roster", tags=["roster"], responses=PROBLEM_RESPONSES)
 
@@ -52,13 +52,9 @@ def _out(report: usecases.ImportReport) -> ImportReportOut:
     "/{kind}/csv",
     response_model=ImportReportOut,
     summary="Import a CSV file (header on line 1; ',' or ';')",
-    openapi_extra={
-        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
-    },
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
 )
-async def import_csv(
-    kind: Kind, request: Request, deps: DepsDep, actor: ActorDep
-) -> ImportReportOut | JSONResponse:
+async def import_csv(kind: Kind, request: Request, deps: DepsDep, actor: ActorDep) -> ImportReportOut | JSONResponse:
     usecases.require_operator(actor)
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:
@@ -70,9 +66,7 @@ async def import_csv(
     if refused is not None:
         return refused
     received = body.count(b"\n") + (0 if body.endswith(b"\n") else 1) - 1
-    report = await usecases.import_roster(
-        deps, actor, kind=kind, rows=rows, errors=errors, received=max(received, 0)
-    )
+    report = await usecases.import_roster(deps, actor, kind=kind, rows=rows, errors=errors, received=max(received, 0))
     return _out(report)
 
 
@@ -106,12 +100,7 @@ async def import_json(
     actor: ActorDep,
 ) -> ImportReportOut:
     usecases.require_operator(actor)
-    numbered = [
-        (index + 1, {k: "" if v is None else str(v) for k, v in row.items()})
-        for index, row in enumerate(rows)
-    ]
+    numbered = [(index + 1, {k: "" if v is None else str(v) for k, v in row.items()}) for index, row in enumerate(rows)]
     parsed, errors = parse_rows(kind, numbered, today=today(deps.clock))
-    report = await usecases.import_roster(
-        deps, actor, kind=kind, rows=parsed, errors=errors, received=len(rows)
-    )
+    report = await usecases.import_roster(deps, actor, kind=kind, rows=parsed, errors=errors, received=len(rows))
     return _out(report)

@@ -115,9 +115,7 @@ class SkpOut(BaseModel):
             tugas_tambahan=[_plain(i) for i in skp.tugas_tambahan],
             perilaku_kerja={
                 "dikonfirmasi": skp.perilaku_dikonfirmasi,
-                "nilai": [
-                    {**v, "ekspektasi_khusus": skp.ekspektasi_khusus.get(v["kode"])} for v in berakhlak
-                ],
+                "nilai": [{**v, "ekspektasi_khusus": skp.ekspektasi_khusus.get(v["kode"])} for v in berakhlak],
             },
             catatan_atasan=skp.catatan_atasan,
             submitted_at=skp.submitted_at,

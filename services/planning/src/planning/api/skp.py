@@ -8,11 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pmm_chassis.http.idempotency import idempotent
-from pmm_chassis.http.pagination import decode_cursor, encode_cursor
-from pmm_chassis.http.preconditions import etag, require_version
-from pmm_chassis.http.problems import PROBLEM_RESPONSES
-from pmm_kernel.errors import InvalidValue
 
 from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
@@ -30,6 +25,11 @@ from planning.api.schemas import (
     SkpOut,
 )
 from planning.domain.skp import SkpStatus
+from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.pagination import decode_cursor, encode_cursor
+from pmm_chassis.http.preconditions import etag, require_version
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
+from pmm_kernel.errors import InvalidValue
 
 router = APIRouter(tags=["skp"], responses=PROBLEM_RESPONSES)
 
@@ -89,8 +89,7 @@ async def put_praktik_kinerja(
 
 def _rhk(body: RhkListIn) -> list[usecases.RhkInput]:
     return [
-        usecases.RhkInput(kode=r.kode, target_kuantitas=r.target_kuantitas, rhk_atasan=r.rhk_atasan)
-        for r in body.rhk
+        usecases.RhkInput(kode=r.kode, target_kuantitas=r.target_kuantitas, rhk_atasan=r.rhk_atasan) for r in body.rhk
     ]
 
 
@@ -98,9 +97,7 @@ def _rhk(body: RhkListIn) -> list[usecases.RhkInput]:
 async def put_pengembangan_kompetensi(
     skp_id: uuid.UUID, body: RhkListIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
-    context = await usecases.save_pengembangan_kompetensi(
-        deps, actor, skp_id, _version_check(if_match), rhk=_rhk(body)
-    )
+    context = await usecases.save_pengembangan_kompetensi(deps, actor, skp_id, _version_check(if_match), rhk=_rhk(body))
     return _out(deps, context)
 
 
@@ -108,22 +105,16 @@ async def put_pengembangan_kompetensi(
 async def put_tugas_tambahan(
     skp_id: uuid.UUID, body: RhkListIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
-    context = await usecases.save_tugas_tambahan(
-        deps, actor, skp_id, _version_check(if_match), rhk=_rhk(body)
-    )
+    context = await usecases.save_tugas_tambahan(deps, actor, skp_id, _version_check(if_match), rhk=_rhk(body))
     return _out(deps, context)
 
 
 @router.put("/skp/{skp_id}/perilaku-kerja", response_model=SkpOut, summary="Step 5: commit to BerAKHLAK")
-async def put_perilaku_kerja(
-    skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
-) -> Response:
+async def put_perilaku_kerja(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None) -> Response:
     return _out(deps, await usecases.save_perilaku_kerja(deps, actor, skp_id, _version_check(if_match)))
 
 
-@router.put(
-    "/skp/{skp_id}/ekspektasi-pimpinan", response_model=SkpOut, summary="Atasan: special expectations"
-)
+@router.put("/skp/{skp_id}/ekspektasi-pimpinan", response_model=SkpOut, summary="Atasan: special expectations")
 async def put_ekspektasi(
     skp_id: uuid.UUID, body: EkspektasiIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
@@ -163,9 +154,7 @@ async def approve(
     return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
 
 
-@router.post(
-    "/skp/{skp_id}/return", response_model=SkpOut, summary="Atasan: return with a note (dikembalikan)"
-)
+@router.post("/skp/{skp_id}/return", response_model=SkpOut, summary="Atasan: return with a note (dikembalikan)")
 async def return_(
     skp_id: uuid.UUID,
     body: CatatanIn,
@@ -184,9 +173,7 @@ async def return_(
     return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
 
 
-@router.post(
-    "/skp/{skp_id}/reset", response_model=SkpOut, summary="Operator: reset an approved plan (audited)"
-)
+@router.post("/skp/{skp_id}/reset", response_model=SkpOut, summary="Operator: reset an approved plan (audited)")
 async def reset(
     skp_id: uuid.UUID,
     body: AlasanIn,
@@ -197,16 +184,12 @@ async def reset(
     _key: IdempotencyKey = None,
 ) -> Response:
     async def compute() -> JSONResponse:
-        return _out(
-            deps, await usecases.reset_skp(deps, actor, skp_id, _version_check(if_match), alasan=body.alasan)
-        )
+        return _out(deps, await usecases.reset_skp(deps, actor, skp_id, _version_check(if_match), alasan=body.alasan))
 
     return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
 
 
-@router.get(
-    "/antrian-persetujuan", response_model=QueuePage, summary="Atasan: plans of the pegawai I appraise"
-)
+@router.get("/antrian-persetujuan", response_model=QueuePage, summary="Atasan: plans of the pegawai I appraise")
 async def queue(
     deps: DepsDep,
     actor: ActorDep,
@@ -221,9 +204,7 @@ async def queue(
         try:
             after = (datetime.fromisoformat(position["at"]), uuid.UUID(position["id"]))
         except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidValue(
-                "cursor is not one this API returned", rule="pagination.cursor", field="cursor"
-            ) from exc
+            raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor") from exc
     rows = await usecases.approval_queue(
         deps, actor, status=status.value if status else None, periode=periode, after=after, limit=limit + 1
     )

@@ -8,14 +8,14 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from pmm_chassis.projections import current_atasan_subquery
-from pmm_kernel.errors import StaleVersion
-from pmm_kernel.windows import Extension
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planning.db.tables import AuditLog, Pegawai, Periode, Relasi, Sekolah, SkpRow, WindowExtension
 from planning.domain.skp import DataDiri, IndikatorChoice, RhkItem, Skp, SkpStatus
+from pmm_chassis.projections import current_atasan_subquery
+from pmm_kernel.errors import StaleVersion
+from pmm_kernel.windows import Extension
 
 
 class SkpRepository:

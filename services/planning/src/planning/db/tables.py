@@ -5,16 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-import pmm_chassis.db.tables  # noqa: F401  (the chassis tables and the naming convention share this metadata)
 from sqlalchemy import BigInteger, Column, Date, DateTime, Identity, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+import pmm_chassis.db.tables  # noqa: F401  (the chassis tables and the naming convention share this metadata)
+
 
 def _timestamp(nullable: bool = False) -> Column:
-    return Column(
-        DateTime(timezone=True), nullable=nullable, server_default=None if nullable else text("now()")
-    )
+    return Column(DateTime(timezone=True), nullable=nullable, server_default=None if nullable else text("now()"))
 
 
 class Sekolah(SQLModel, table=True):

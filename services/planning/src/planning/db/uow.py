@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pmm_chassis.db.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planning.db.repository import AuditRepository, PeriodeRepository, RosterRepository, SkpRepository
+from pmm_chassis.db.uow import UnitOfWork
 
 
 class PlanningUnitOfWork(UnitOfWork):

@@ -87,9 +87,7 @@ class Catalog:
     def rhk_entry(self, kode: str, *, field: str) -> RhkEntry:
         found = self.rhk.get(kode)
         if found is None:
-            raise InvalidValue(
-                f"{kode[:20]!r} is not an RHK of the catalogue", rule="katalog.rhk_unknown", field=field
-            )
+            raise InvalidValue(f"{kode[:20]!r} is not an RHK of the catalogue", rule="katalog.rhk_unknown", field=field)
         return found
 
     def indicators_for(self, peran: str) -> list[Indicator]:
@@ -145,9 +143,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 
 def _check_peran(peran: str) -> None:
     if peran not in PERAN:
-        raise InvalidValue(
-            f"peran must be one of {', '.join(PERAN)}", rule="katalog.peran_unknown", field="peran"
-        )
+        raise InvalidValue(f"peran must be one of {', '.join(PERAN)}", rule="katalog.peran_unknown", field="peran")
 
 
 def _default_directory() -> Traversable:

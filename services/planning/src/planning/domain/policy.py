@@ -57,9 +57,7 @@ class Periode:
         try:
             return self.windows[step]
         except KeyError:
-            raise InvalidValue(
-                f"period {self.kode} has no {step} step", rule="periode.no_step", field="step"
-            ) from None
+            raise InvalidValue(f"period {self.kode} has no {step} step", rule="periode.no_step", field="step") from None
 
 
 @dataclass(frozen=True)
@@ -248,9 +246,7 @@ def _policy(doc: dict[str, Any]) -> Policy:
     for period in periods:
         # The flag and the window say the same thing twice; a file where they disagree is wrong.
         if data_update_step != any(w.step == DATA_UPDATE_STEP for w in period.windows):
-            raise ValueError(
-                f"period {period.suffix}: data_update_step and its {DATA_UPDATE_STEP} window disagree"
-            )
+            raise ValueError(f"period {period.suffix}: data_update_step and its {DATA_UPDATE_STEP} window disagree")
     annual = doc.get("annual_evaluation")
     return Policy(
         applies_from=_typed(doc, "applies_from", int),

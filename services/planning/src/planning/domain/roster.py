@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from planning.domain.catalog import INDICATOR_CODE
 from pmm_kernel.errors import InvalidValue
 from pmm_kernel.nip import AsnStatus, Nip, parse_nip
-
-from planning.domain.catalog import INDICATOR_CODE
 
 JENJANG = ("Ahli Pertama", "Ahli Muda", "Ahli Madya", "Ahli Utama")
 JENIS_GTK = (
@@ -137,9 +136,7 @@ def parse_rows(
             continue
         key = key_of(row)
         if key in first_line:
-            errors.append(
-                RowError(line, key_field, "csv.duplicate", f"the same {key_field} as line {first_line[key]}")
-            )
+            errors.append(RowError(line, key_field, "csv.duplicate", f"the same {key_field} as line {first_line[key]}"))
             continue
         first_line[key] = line
         parsed.append(row)
@@ -173,9 +170,7 @@ def parse_csv(kind: str, text: str | bytes, *, today: date) -> tuple[list[Row], 
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines and spreadsheet rows of empty cells
             if len(cells) != len(header):
-                errors.append(
-                    RowError(line, "", "csv.cells", f"expected {len(header)} cells, found {len(cells)}")
-                )
+                errors.append(RowError(line, "", "csv.cells", f"expected {len(header)} cells, found {len(cells)}"))
                 continue
             data.append((line, {col: cell for col, cell in zip(header, cells, strict=True) if col in known}))
     except csv.Error as exc:
@@ -291,9 +286,7 @@ def _pegawai(cells: _Cells, today: date) -> PegawaiRow | None:
         fits = GOLONGAN_JENJANG.get((status, jenjang or ""), frozenset())
         if jenjang is not None and golongan is not None and golongan not in fits:
             allowed = f"golongan {', '.join(sorted(fits))}" if fits else "no golongan defined"
-            cells.error(
-                "pangkat_golongan", "pegawai.golongan_jenjang", f"a {status.value} {jenjang} has {allowed}"
-            )
+            cells.error("pangkat_golongan", "pegawai.golongan_jenjang", f"a {status.value} {jenjang} has {allowed}")
     if cells.errors or status is None or jenis_gtk is None:
         return None
     return PegawaiRow(cells.line, nip, status, nama, golongan, jenjang, jenis_gtk, npsn, identitas)
@@ -323,9 +316,7 @@ def _golongan(cells: _Cells, status: AsnStatus) -> str | None:
 
 
 def _relasi(cells: _Cells, today: date) -> RelasiRow | None:
-    nip_pegawai = cells.digits(
-        "nip_pegawai", "relasi.nip", (18, NUPTK_LENGTH), "an 18-digit NIP or 16-digit NUPTK"
-    )
+    nip_pegawai = cells.digits("nip_pegawai", "relasi.nip", (18, NUPTK_LENGTH), "an 18-digit NIP or 16-digit NUPTK")
     nip_atasan = cells.digits("nip_atasan", "relasi.nip", (18,), "an 18-digit NIP or NI PPPK")
     peran = cells.choice("peran_atasan", "relasi.peran_atasan", PERAN_ATASAN)
     mulai = cells.iso_date("mulai", "relasi.date")

@@ -16,9 +16,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pmm_kernel.errors import InvalidValue, StateConflict
-
 from planning.domain import events
+from pmm_kernel.errors import InvalidValue, StateConflict
 
 
 class SkpStatus(StrEnum):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from pmm_contracts import Event
-from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1
-
 from planning import usecases
 from planning.db.uow import PlanningUnitOfWork
+from pmm_contracts import Event
+from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1
 
 logger = logging.getLogger(__name__)
 
