@@ -25,7 +25,7 @@ ROSTER: tuple[type[EventData], ...] = (
 )
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventData], ...]] = {
-    "planning": (bkn_sync.BknPegawaiChangedV1,),
+    "planning": (bkn_sync.BknPegawaiChangedV1, bkn_sync.BknSkpReceivedV1),
     "observation": (*ROSTER, planning.SkpApprovedV1, planning.SkpResetV1),
     "appraisal": (
         *ROSTER,

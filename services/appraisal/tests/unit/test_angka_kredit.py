@@ -22,7 +22,7 @@ from pmm_kernel.errors import InvalidValue
 
 D = Decimal
 TABLE = default_table()
-PACKAGED = Path(__file__).parents[2] / "src/appraisal/reference/angka_kredit.toml"
+PACKAGED = Path(__file__).parents[2] / "src/appraisal/domain/reference/angka_kredit.toml"
 SB, B, BP, K, SK = (
     Predikat.SANGAT_BAIK,
     Predikat.BAIK,

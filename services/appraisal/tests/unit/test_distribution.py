@@ -18,7 +18,7 @@ from appraisal.domain.distribution import (
 from appraisal.domain.predikat import Predikat
 
 TABLE = default_table()
-PACKAGED = Path(__file__).parents[2] / "src/appraisal/reference/distribution.toml"
+PACKAGED = Path(__file__).parents[2] / "src/appraisal/domain/reference/distribution.toml"
 SB, B, BP, K, SK = (
     Predikat.SANGAT_BAIK,
     Predikat.BAIK,

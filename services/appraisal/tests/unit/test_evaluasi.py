@@ -11,7 +11,7 @@ from appraisal.domain.evaluasi import Jenis, default_rules, load_rules
 from appraisal.domain.predikat import Predikat, Rating, predikat
 from pmm_kernel.errors import InvalidValue
 
-PACKAGED = Path(__file__).parents[2] / "src/appraisal/reference/evaluasi.toml"
+PACKAGED = Path(__file__).parents[2] / "src/appraisal/domain/reference/evaluasi.toml"
 
 
 @pytest.mark.parametrize(("periode_jenis", "jenis"), [("semester", Jenis.PERIODIK), ("tahunan", Jenis.TAHUNAN)])

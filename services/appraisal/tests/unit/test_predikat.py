@@ -9,7 +9,7 @@ from appraisal.domain import ReferenceFileError
 from appraisal.domain.predikat import Predikat, PredikatMatrix, Rating, default_matrix, load_matrix, predikat
 from pmm_kernel.errors import InvalidValue
 
-PACKAGED = Path(__file__).parents[2] / "src/appraisal/reference/predikat.toml"
+PACKAGED = Path(__file__).parents[2] / "src/appraisal/domain/reference/predikat.toml"
 
 
 # domain.md §6, row by row: rows are perilaku, columns hasil kerja (di bawah, sesuai, di atas).

@@ -8,7 +8,7 @@ from planning import integration
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain.catalog import load_catalog
 from planning.domain.policy import load_policies
-from planning.handlers import HANDLERS
+from planning.handlers import handlers
 from planning.settings import PlanningSettings
 from planning.usecases import Deps
 from pmm_chassis.service import Chassis
@@ -34,5 +34,5 @@ def build(settings: PlanningSettings | None = None) -> Container:
         )
 
     deps = Deps(uow=uow, clock=chassis.clock, catalog=load_catalog(), policies=load_policies())
-    chassis.consume(HANDLERS, uow)
+    chassis.consume(handlers(deps), uow)
     return Container(settings=settings, chassis=chassis, deps=deps)

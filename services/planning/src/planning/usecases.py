@@ -21,7 +21,7 @@ from planning.domain.catalog import Catalog
 from planning.domain.policy import Periode as PolicyPeriode
 from planning.domain.policy import Policy, find_periode, periods_for_year, policy_for_year
 from planning.domain.roster import PegawaiRow, RelasiRow, Row, RowError, SekolahRow
-from planning.domain.skp import Action, IndikatorChoice, RhkItem, Skp
+from planning.domain.skp import Action, IndikatorChoice, RhkItem, Skp, SkpStatus
 from pmm_kernel.clock import Clock, today
 from pmm_kernel.errors import Forbidden, InvalidValue, NotFound, StateConflict
 from pmm_kernel.windows import Window, check_open
@@ -802,3 +802,52 @@ async def apply_bkn_pegawai_changed(uow: PlanningUnitOfWork, *, nip: str, change
         uow.record(_pegawai_event(pegawai, sekolah, changed))
     await uow.commit()
     return True
+
+
+@dataclass(frozen=True)
+class BknRhkRow:
+    nama: str
+    target_kuantitas: int
+    rhk_atasan: str | None
+
+
+async def apply_bkn_skp(
+    uow: PlanningUnitOfWork, deps: Deps, *, nip: str, periode: str, rows: Sequence[BknRhkRow]
+) -> str:
+    """A pegawai edited their SKP in e-Kinerja: apply it to a plan they may still edit; say what happened.
+
+    e-Kinerja names an RHK by its text, so a row is matched to the catalogue by name (case and spacing ignored);
+    a row the catalogue does not know, or whose target breaks its range, is left out rather than guessed. A plan that
+    is submitted or approved is not changed here: after approval bkn_sync keeps the difference as a conflict.
+    """
+    pegawai = await uow.roster.pegawai_by_nip(nip)
+    if pegawai is None:
+        return "unknown_pegawai"
+    found = await uow.skp.find(pegawai.id, periode)
+    skp = await uow.skp.get(found.id, for_update=True) if found else None
+    if skp is None:
+        return "no_plan"
+    if skp.status not in (SkpStatus.DRAFT, SkpStatus.DIKEMBALIKAN):
+        return f"not_editable_{skp.status.value.lower()}"
+    by_name = {" ".join(e.nama.lower().split()): e for e in deps.catalog.rhk.values()}
+    chosen: dict[str, list[RhkInput]] = {"pengembangan_kompetensi": [], "tugas_tambahan": []}
+    for row in rows:
+        entry = by_name.get(" ".join(row.nama.lower().split()))
+        if entry is not None and entry.target_min <= row.target_kuantitas <= entry.target_max:
+            chosen[entry.kategori].append(RhkInput(entry.kode, row.target_kuantitas, row.rhk_atasan))
+    if not any(chosen.values()):
+        return "nothing_matched"
+    read_version = skp.version
+    if chosen["pengembangan_kompetensi"]:
+        skp.set_pengembangan_kompetensi(
+            _rhk_items(
+                deps, skp, chosen["pengembangan_kompetensi"], kategori="pengembangan_kompetensi", field_name="rhk"
+            )
+        )
+    if chosen["tugas_tambahan"]:
+        skp.set_tugas_tambahan(
+            _rhk_items(deps, skp, chosen["tugas_tambahan"], kategori="tugas_tambahan", field_name="rhk")
+        )
+    await uow.skp.save(skp, expected_version=read_version)
+    await uow.commit()
+    return "applied"

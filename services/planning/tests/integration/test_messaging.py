@@ -17,7 +17,7 @@ from pmm_chassis.messaging.consumer import PARKED_QUEUE_HEADER, PARKED_REASON_HE
 from pmm_chassis.parking_cli import ParkingLot
 from pmm_chassis.testing import wait_for
 from pmm_contracts import encode, routing_key
-from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, ProfilChanges
+from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, BknRhkPart, BknSkpReceivedV1, ProfilChanges
 
 pytestmark = pytest.mark.integration
 
@@ -324,3 +324,63 @@ async def test_http_request_and_resulting_publish_share_one_trace(app, client, t
         return None
 
     assert await wait_for(linked, timeout=10)
+
+
+def bkn_skp_edit(nip: str, *, pegawai_id, event_id: uuid.UUID, rhk: list[tuple[str, int]]) -> bytes:
+    data = BknSkpReceivedV1(
+        nip=nip,
+        pegawai_id=pegawai_id,
+        periode="2024-S1",
+        tahun=2024,
+        bulan_mulai=1,
+        bulan_selesai=6,
+        status_bkn="DRAFT",
+        rhk=[
+            BknRhkPart(nama=nama, aspek="kuantitas", indikator_kinerja_individu="-", target_kuantitas=t, satuan="x")
+            for nama, t in rhk
+        ],
+        bkn_updated_at=datetime.now(UTC),
+    )
+    return encode(data, event_id=event_id, occurred_at=datetime.now(UTC), aggregate_id="bkn_skp:x", aggregate_version=1)
+
+
+async def test_an_skp_edited_in_e_kinerja_is_applied_to_a_draft_and_never_to_a_submitted_plan(
+    app, client, tokens, settings, roster, draft_plan
+):
+    draft_owner, submitted_owner = roster.schools[1].guru[2], roster.schools[1].guru[3]
+    draft_id, _ = await draft_plan(draft_owner)
+    submitted_id, etag = await draft_plan(submitted_owner)
+    assert (
+        await client.post(
+            f"/api/v1/skp/{submitted_id}/submit",
+            headers={**tokens.headers(submitted_owner.nip, "guru"), "If-Match": etag},
+        )
+    ).status_code == 200
+    catalogue = app.state.container.deps.catalog.rhk
+    edits = [
+        (catalogue["PK-02"].nama.upper(), 3),
+        ("Sesuatu yang tidak ada di katalog", 9),
+        (catalogue["TT-04"].nama, 1),
+    ]
+    for person in (draft_owner, submitted_owner):
+        event_id = uuid.uuid4()
+        await publish_raw(
+            settings.amqp_url,
+            bkn_skp_edit(person.nip, pegawai_id=None, event_id=event_id, rhk=edits),
+            routing=routing_key(BknSkpReceivedV1),
+            message_id=str(event_id),
+        )
+
+    async def draft_changed():
+        plan = (await client.get(f"/api/v1/skp/{draft_id}", headers=tokens.headers(draft_owner.nip, "guru"))).json()
+        return plan if plan["pengembangan_kompetensi"][0]["kode"] == "PK-02" else None
+
+    plan = await wait_for(draft_changed)
+    assert [(r["kode"], r["target_kuantitas"]) for r in plan["pengembangan_kompetensi"]] == [("PK-02", 3)]
+    assert [r["kode"] for r in plan["tugas_tambahan"]] == ["TT-04"]  # the unknown row is left out, not guessed
+    await asyncio.sleep(1.0)
+    submitted = (
+        await client.get(f"/api/v1/skp/{submitted_id}", headers=tokens.headers(submitted_owner.nip, "guru"))
+    ).json()
+    assert submitted["status"] == "DIAJUKAN"
+    assert [r["kode"] for r in submitted["pengembangan_kompetensi"]] == ["PK-01"]  # unchanged: past editing

@@ -9,7 +9,7 @@ from planning.domain.catalog import CatalogFileError, load_catalog
 from pmm_kernel.errors import InvalidValue
 
 CATALOG = load_catalog()
-PACKAGE_DIR = Path(__file__).parents[2] / "src/planning/reference/catalog"
+PACKAGE_DIR = Path(__file__).parents[2] / "src/planning/domain/reference/catalog"
 
 
 @pytest.mark.parametrize(

@@ -211,7 +211,7 @@ def _policy_dir(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_a_new_policy_file_takes_over_from_its_year(tmp_path: Path) -> None:
-    package_dir = Path(__file__).parents[2] / "src/planning/reference/policy"
+    package_dir = Path(__file__).parents[2] / "src/planning/domain/reference/policy"
     files = {p.name: p.read_text(encoding="utf-8") for p in package_dir.glob("*.toml")}
     policies = load_policies(_policy_dir(tmp_path, files | {"2030.toml": NEW_POLICY}))
     assert [p.kode for p in periods_for_year(2029, policies)] == ["2029-T"]

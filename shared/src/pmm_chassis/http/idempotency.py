@@ -8,7 +8,6 @@ left by a crashed process is taken over after `ABANDONED_AFTER`.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -103,6 +102,3 @@ async def idempotent(
         await session.commit()
     return response
 
-
-def json_response(payload: object, *, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(json.loads(json.dumps(payload, default=str)), status_code=status_code, headers=headers)

@@ -90,9 +90,6 @@ class OutboxRelay:
                 self._task.cancel()
         await self._close()
 
-    def wake(self) -> None:
-        self._wake.set()
-
     async def _run(self) -> None:
         backoff = 0.5
         while True:

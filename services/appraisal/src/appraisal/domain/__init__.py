@@ -1,6 +1,6 @@
 """Appraisal's rules (domain.md §6): the predikat matrix, angka kredit and the predikat distribution.
 
-Each rule table is data in `appraisal/reference/<table>.toml`, one file per table, naming the regulation
+Each rule table is data in `appraisal/domain/reference/<table>.toml`, one file per table, naming the regulation
 and the version it reproduces: when a regulation changes, the file changes and the code does not. This
 module holds what the three loaders share: reading a file and refusing a malformed one at start-up.
 """
@@ -33,7 +33,7 @@ def read_reference(name: str, path: Path | None = None) -> dict[str, Any]:
 
     Fractions are read as `Decimal` (koefisien 37.5): a binary float has no place in angka kredit.
     """
-    entry: Traversable = path if path is not None else resources.files("appraisal") / "reference" / f"{name}.toml"
+    entry: Traversable = path if path is not None else resources.files("appraisal.domain") / "reference" / f"{name}.toml"
     try:
         doc = tomllib.loads(entry.read_bytes().decode("utf-8"), parse_float=Decimal)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

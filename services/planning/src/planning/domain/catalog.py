@@ -147,7 +147,7 @@ def _check_peran(peran: str) -> None:
 
 
 def _default_directory() -> Traversable:
-    return resources.files("planning") / "reference" / "catalog"
+    return resources.files("planning.domain") / "reference" / "catalog"
 
 
 # --- reading the files -----------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def find_periode(kode: str, policies: Sequence[Policy]) -> Periode:
 
 
 def _default_directory() -> Traversable:
-    return resources.files("planning") / "reference" / "policy"
+    return resources.files("planning.domain") / "reference" / "policy"
 
 
 # --- reading a file -------------------------------------------------------------------------------
