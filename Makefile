@@ -63,11 +63,13 @@ demo: venv
 	$(PY) -m tools.demo $(DEMO_ARGS)
 
 test: venv
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check --quiet .
 	$(PY) -m tools.stack infra
 	$(VENV)/bin/pytest shared/tests services/*/tests tests -q
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 lock: | $(PY)
 	@test -x $(VENV)/bin/uv || $(PY) -m pip install $(PIP_FLAGS) uv

@@ -101,4 +101,3 @@ async def idempotent(
         )
         await session.commit()
     return response
-

@@ -33,7 +33,8 @@ def read_reference(name: str, path: Path | None = None) -> dict[str, Any]:
 
     Fractions are read as `Decimal` (koefisien 37.5): a binary float has no place in angka kredit.
     """
-    entry: Traversable = path if path is not None else resources.files("appraisal.domain") / "reference" / f"{name}.toml"
+    packaged = resources.files("appraisal.domain") / "reference" / f"{name}.toml"
+    entry: Traversable = path if path is not None else packaged
     try:
         doc = tomllib.loads(entry.read_bytes().decode("utf-8"), parse_float=Decimal)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
