@@ -168,6 +168,7 @@ class Chassis:
         app = FastAPI(title=title, version=version, lifespan=lifespan)
         app.state.container = state
         app.state.verifier = self.verifier
+        app.state.sessions = self.sessions  # idempotency keys are kept in the service's own database
         install_problem_handlers(app)
         metrics.install_http_metrics(app, self.service)
         for router in routers:

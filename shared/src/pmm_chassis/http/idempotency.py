@@ -11,8 +11,9 @@ import hashlib
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Header, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,6 +23,10 @@ from pmm_chassis.db.tables import IdempotencyRecord
 from pmm_kernel.errors import InvalidValue, StateConflict
 
 HEADER = "Idempotency-Key"
+# The header as a route parameter type, so it is documented in OpenAPI: `_key: IdempotencyKey = None`.
+IdempotencyKey = Annotated[
+    str | None, Header(alias=HEADER, description="send the same key again to get the first answer")
+]
 ABANDONED_AFTER = timedelta(seconds=60)
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
@@ -30,9 +35,9 @@ async def idempotent(
     request: Request,
     *,
     actor: str,
-    sessions: async_sessionmaker[AsyncSession],
     compute: Callable[[], Awaitable[JSONResponse]],
 ) -> Response:
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions  # set by Chassis.http_app
     key = request.headers.get(HEADER)
     if key is None:
         return await compute()

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Header
 
 from pmm_kernel.errors import InvalidValue, PreconditionRequired, StaleVersion
+
+# The header every update takes, as a route parameter type: `if_match: IfMatch = None`.
+IfMatch = Annotated[str | None, Header(alias="If-Match", description='the ETag you last read, e.g. "v3"')]
 
 _ETAG = re.compile(r'^(?:W/)?"v(\d{1,18})"$')
 
@@ -33,3 +40,8 @@ def require_version(if_match: str | None, current: int) -> None:
             field="If-Match",
             extra={"current_etag": etag(current)},
         )
+
+
+def version_check(if_match: str | None) -> Callable[[int], None]:
+    """What a use case calls with the version it loaded, so the check runs inside its transaction."""
+    return lambda current: require_version(if_match, current)

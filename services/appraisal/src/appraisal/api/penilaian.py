@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from appraisal import usecases
@@ -14,32 +14,19 @@ from appraisal.api.deps import ActorDep, DepsDep
 from appraisal.api.dokumen_pdf import render
 from appraisal.api.schemas import AlasanIn, HanyaPerilakuIn, NilaiIn, PenilaianOut, PenilaianPage, item
 from appraisal.domain.penilaian import Status
-from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.pagination import decode_cursor, encode_cursor
-from pmm_chassis.http.preconditions import etag, require_version
+from pmm_chassis.http.preconditions import IfMatch, etag, version_check
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 from pmm_kernel.clock import today
 from pmm_kernel.errors import InvalidValue
 
 router = APIRouter(tags=["penilaian"], responses=PROBLEM_RESPONSES)
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", description='the ETag you last read, e.g. "v3"')]
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", description="send the same key again to get the first answer")
-]
-
 
 def _out(context: usecases.PenilaianContext) -> JSONResponse:
     body = PenilaianOut.of(context).model_dump(mode="json")
     return JSONResponse(body, headers={"ETag": etag(context.penilaian.version)})
-
-
-def _version_check(if_match: str | None):  # noqa: ANN202
-    return lambda current: require_version(if_match, current)
-
-
-def _sessions(request: Request):  # noqa: ANN202
-    return request.app.state.container.chassis.sessions
 
 
 @router.get("/penilaian", response_model=PenilaianPage, summary="My penilaian, those I appraise, my region's")
@@ -83,7 +70,7 @@ async def put_nilai(
         deps,
         actor,
         penilaian_id,
-        _version_check(if_match),
+        version_check(if_match),
         hasil_kerja=body.hasil_kerja,
         perilaku_kerja=body.perilaku_kerja,
         umpan_balik=body.umpan_balik,
@@ -106,9 +93,9 @@ async def finalisasi(
     _key: IdempotencyKey = None,
 ) -> Response:
     async def compute() -> JSONResponse:
-        return _out(await usecases.finalize(deps, actor, penilaian_id, _version_check(if_match)))
+        return _out(await usecases.finalize(deps, actor, penilaian_id, version_check(if_match)))
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.post(
@@ -126,9 +113,9 @@ async def buka_kembali(
     _key: IdempotencyKey = None,
 ) -> Response:
     async def compute() -> JSONResponse:
-        return _out(await usecases.reopen(deps, actor, penilaian_id, _version_check(if_match), alasan=body.alasan))
+        return _out(await usecases.reopen(deps, actor, penilaian_id, version_check(if_match), alasan=body.alasan))
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.put(
@@ -140,7 +127,7 @@ async def put_hanya_perilaku(
     penilaian_id: uuid.UUID, body: HanyaPerilakuIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
     context = await usecases.set_hanya_perilaku(
-        deps, actor, penilaian_id, _version_check(if_match), hanya_perilaku=body.hanya_perilaku, alasan=body.alasan
+        deps, actor, penilaian_id, version_check(if_match), hanya_perilaku=body.hanya_perilaku, alasan=body.alasan
     )
     return _out(context)
 

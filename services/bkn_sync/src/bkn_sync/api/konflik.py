@@ -5,21 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from bkn_sync import usecases
 from bkn_sync.api.deps import ActorDep, DepsDep
 from bkn_sync.api.schemas import KeputusanIn
-from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/konflik", tags=["konflik"], responses=PROBLEM_RESPONSES)
-
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", description="send the same key again to get the first answer")
-]
 
 
 @router.get("", summary="Operator: the conflicts of a region")
@@ -45,5 +41,4 @@ async def decide(
         decided = await usecases.decide_conflict(deps, actor, conflict_id, keputusan=body.keputusan, alasan=body.alasan)
         return JSONResponse(jsonable_encoder(decided))
 
-    sessions = request.app.state.container.chassis.sessions
-    return await idempotent(request, actor=actor.subject, sessions=sessions, compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)

@@ -5,25 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from bkn_sync import usecases
 from bkn_sync.api.deps import ActorDep, DepsDep
 from bkn_sync.api.schemas import RekonsiliasiIn
-from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/sinkron", tags=["sinkron"], responses=PROBLEM_RESPONSES)
-
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", description="send the same key again to get the first answer")
-]
-
-
-def _sessions(request: Request) -> Any:
-    return request.app.state.container.chassis.sessions
 
 
 @router.get("/saya", summary="My pushes to BKN and their state")
@@ -53,7 +45,7 @@ async def retry(
     async def compute() -> JSONResponse:
         return JSONResponse(jsonable_encoder(await usecases.retry_push(deps, actor, push_id)))
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.get("/bkn", summary="Operator: the link to BKN (circuit, rate-limit pause)")
@@ -69,4 +61,4 @@ async def rekonsiliasi(
         report = await usecases.reconcile(deps, actor, periode=body.periode, kode_wilayah=body.wilayah)
         return JSONResponse(jsonable_encoder(report))
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)

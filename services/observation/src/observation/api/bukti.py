@@ -25,7 +25,7 @@ from observation import usecases
 from observation.api.deps import ActorDep, DepsDep
 from observation.api.schemas import BuktiList, BuktiOut, KonfirmasiIn
 from observation.domain import bukti as rules
-from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.problems import PROBLEM_RESPONSES, HttpProblem
 from pmm_kernel.errors import InvalidValue
 
@@ -34,7 +34,6 @@ router = APIRouter(tags=["bukti"], responses=PROBLEM_RESPONSES)
 TUS_VERSION = "1.0.0"
 TUS_CONTENT_TYPE = "application/offset+octet-stream"
 TUS_PATHS = ("/api/v1/unggahan/", "/bukti/unggah")  # responses on these carry Tus-Resumable (see install())
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 @router.get("/pelaksanaan/{pelaksanaan_id}/bukti", response_model=BuktiList, summary="The cycle's bukti dukung")
@@ -174,8 +173,7 @@ async def tus_create(
             headers={"Location": f"/api/v1/unggahan/{state.upload_id}", "Tus-Resumable": TUS_VERSION},
         )
 
-    sessions = request.app.state.container.chassis.sessions
-    return await idempotent(request, actor=actor.subject, sessions=sessions, compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.head("/unggahan/{upload_id}", summary="Where an upload stands (tus HEAD)", response_class=Response)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from observation import usecases
@@ -21,30 +21,18 @@ from observation.api.schemas import (
     UpayaIn,
 )
 from observation.domain.pelaksanaan import RubrikInput, Upaya
-from pmm_chassis.http.idempotency import idempotent
-from pmm_chassis.http.preconditions import etag, require_version
+from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
+from pmm_chassis.http.preconditions import IfMatch, etag, version_check
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["pelaksanaan"], responses=PROBLEM_RESPONSES)
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", description='the ETag you last read, e.g. "v3"')]
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", description="send the same key again to get the first answer")
-]
 Periode = Annotated[str, Query(min_length=1, max_length=40, examples=["2024-S1"])]
 
 
 def out(context: usecases.Context) -> JSONResponse:
     body = PelaksanaanOut.of(context).model_dump(mode="json")
     return JSONResponse(body, headers={"ETag": etag(context.pelaksanaan.version)})
-
-
-def _version_check(if_match: str | None):  # noqa: ANN202
-    return lambda current: require_version(if_match, current)
-
-
-def _sessions(request: Request):  # noqa: ANN202
-    return request.app.state.container.chassis.sessions
 
 
 @router.get("/pelaksanaan/saya", response_model=PelaksanaanOut, summary="My pelaksanaan of a period")
@@ -69,7 +57,7 @@ async def put_persiapan(
         deps,
         actor,
         pelaksanaan_id,
-        _version_check(if_match),
+        version_check(if_match),
         target_perilaku=list(body.target_perilaku),
         upaya=body.upaya,
         jadwal=body.jadwal,
@@ -91,9 +79,9 @@ async def setujui(
     _key: IdempotencyKey = None,
 ) -> Response:
     async def compute() -> JSONResponse:
-        return out(await usecases.setujui_jadwal(deps, actor, pelaksanaan_id, _version_check(if_match)))
+        return out(await usecases.setujui_jadwal(deps, actor, pelaksanaan_id, version_check(if_match)))
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.post(
@@ -113,11 +101,11 @@ async def jadwal_lain(
     async def compute() -> JSONResponse:
         return out(
             await usecases.usulkan_jadwal_lain(
-                deps, actor, pelaksanaan_id, _version_check(if_match), jadwal=body.jadwal, catatan=body.catatan
+                deps, actor, pelaksanaan_id, version_check(if_match), jadwal=body.jadwal, catatan=body.catatan
             )
         )
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.post(
@@ -134,9 +122,9 @@ async def terima(
     _key: IdempotencyKey = None,
 ) -> Response:
     async def compute() -> JSONResponse:
-        return out(await usecases.terima_jadwal(deps, actor, pelaksanaan_id, _version_check(if_match)))
+        return out(await usecases.terima_jadwal(deps, actor, pelaksanaan_id, version_check(if_match)))
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.put(
@@ -151,7 +139,7 @@ async def put_observasi(
         deps,
         actor,
         pelaksanaan_id,
-        _version_check(if_match),
+        version_check(if_match),
         mode=body.mode,
         items=[RubrikInput(perilaku=i.perilaku, nilai=i.nilai, catatan=i.catatan) for i in body.items],
         catatan=body.catatan,
@@ -171,7 +159,7 @@ async def put_diskusi_atasan(
         deps,
         actor,
         pelaksanaan_id,
-        _version_check(if_match),
+        version_check(if_match),
         catatan=body.catatan,
         tujuan=body.tujuan,
         langkah=body.langkah,
@@ -187,7 +175,7 @@ async def put_diskusi_guru(
     pelaksanaan_id: uuid.UUID, body: DiskusiGuruIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
     context = await usecases.catat_diskusi_guru(
-        deps, actor, pelaksanaan_id, _version_check(if_match), catatan=body.catatan
+        deps, actor, pelaksanaan_id, version_check(if_match), catatan=body.catatan
     )
     return out(context)
 
@@ -201,7 +189,7 @@ async def put_upaya(
     pelaksanaan_id: uuid.UUID, body: UpayaIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
     items = [Upaya(deskripsi=u.deskripsi, tempat=u.tempat, tanggal=u.tanggal) for u in body.upaya]
-    context = await usecases.catat_upaya(deps, actor, pelaksanaan_id, _version_check(if_match), items=items)
+    context = await usecases.catat_upaya(deps, actor, pelaksanaan_id, version_check(if_match), items=items)
     return out(context)
 
 
@@ -214,6 +202,6 @@ async def put_refleksi(
     pelaksanaan_id: uuid.UUID, body: RefleksiIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
     context = await usecases.catat_refleksi(
-        deps, actor, pelaksanaan_id, _version_check(if_match), refleksi=body.refleksi
+        deps, actor, pelaksanaan_id, version_check(if_match), refleksi=body.refleksi
     )
     return out(context)

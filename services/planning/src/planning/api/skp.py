@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from planning import usecases
@@ -25,18 +25,13 @@ from planning.api.schemas import (
     SkpOut,
 )
 from planning.domain.skp import SkpStatus
-from pmm_chassis.http.idempotency import idempotent
+from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.pagination import decode_cursor, encode_cursor
-from pmm_chassis.http.preconditions import etag, require_version
+from pmm_chassis.http.preconditions import IfMatch, etag, version_check
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 from pmm_kernel.errors import InvalidValue
 
 router = APIRouter(tags=["skp"], responses=PROBLEM_RESPONSES)
-
-IfMatch = Annotated[str | None, Header(alias="If-Match", description='the ETag you last read, e.g. "v3"')]
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", description="send the same key again to get the first answer")
-]
 
 
 def _out(deps: usecases.Deps, context: usecases.SkpContext, status_code: int = 200) -> JSONResponse:
@@ -48,10 +43,6 @@ def _out(deps: usecases.Deps, context: usecases.SkpContext, status_code: int = 2
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 
-def _version_check(if_match: str | None):  # noqa: ANN202
-    return lambda current: require_version(if_match, current)
-
-
 @router.post("/skp", status_code=201, response_model=SkpOut, summary="Start my plan for a period")
 async def create_skp(
     body: CreateSkp, request: Request, deps: DepsDep, actor: ActorDep, _key: IdempotencyKey = None
@@ -59,7 +50,7 @@ async def create_skp(
     async def compute() -> JSONResponse:
         return _out(deps, await usecases.create_skp(deps, actor, periode=body.periode), 201)
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.get("/skp/{skp_id}", response_model=SkpOut, summary="Read a plan")
@@ -72,7 +63,7 @@ async def put_data_diri(
     skp_id: uuid.UUID, body: DataDiriIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
     context = await usecases.save_data_diri(
-        deps, actor, skp_id, _version_check(if_match), sesuai=body.sesuai, catatan=body.catatan
+        deps, actor, skp_id, version_check(if_match), sesuai=body.sesuai, catatan=body.catatan
     )
     return _out(deps, context)
 
@@ -82,7 +73,7 @@ async def put_praktik_kinerja(
     skp_id: uuid.UUID, body: PraktikKinerjaIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
     context = await usecases.save_praktik_kinerja(
-        deps, actor, skp_id, _version_check(if_match), indikator=body.indikator
+        deps, actor, skp_id, version_check(if_match), indikator=body.indikator
     )
     return _out(deps, context)
 
@@ -97,7 +88,7 @@ def _rhk(body: RhkListIn) -> list[usecases.RhkInput]:
 async def put_pengembangan_kompetensi(
     skp_id: uuid.UUID, body: RhkListIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
-    context = await usecases.save_pengembangan_kompetensi(deps, actor, skp_id, _version_check(if_match), rhk=_rhk(body))
+    context = await usecases.save_pengembangan_kompetensi(deps, actor, skp_id, version_check(if_match), rhk=_rhk(body))
     return _out(deps, context)
 
 
@@ -105,13 +96,13 @@ async def put_pengembangan_kompetensi(
 async def put_tugas_tambahan(
     skp_id: uuid.UUID, body: RhkListIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
-    context = await usecases.save_tugas_tambahan(deps, actor, skp_id, _version_check(if_match), rhk=_rhk(body))
+    context = await usecases.save_tugas_tambahan(deps, actor, skp_id, version_check(if_match), rhk=_rhk(body))
     return _out(deps, context)
 
 
 @router.put("/skp/{skp_id}/perilaku-kerja", response_model=SkpOut, summary="Step 5: commit to BerAKHLAK")
 async def put_perilaku_kerja(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None) -> Response:
-    return _out(deps, await usecases.save_perilaku_kerja(deps, actor, skp_id, _version_check(if_match)))
+    return _out(deps, await usecases.save_perilaku_kerja(deps, actor, skp_id, version_check(if_match)))
 
 
 @router.put("/skp/{skp_id}/ekspektasi-pimpinan", response_model=SkpOut, summary="Atasan: special expectations")
@@ -119,7 +110,7 @@ async def put_ekspektasi(
     skp_id: uuid.UUID, body: EkspektasiIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
     context = await usecases.set_ekspektasi_khusus(
-        deps, actor, skp_id, _version_check(if_match), values=dict(body.ekspektasi_khusus)
+        deps, actor, skp_id, version_check(if_match), values=dict(body.ekspektasi_khusus)
     )
     return _out(deps, context)
 
@@ -134,9 +125,9 @@ async def submit(
     _key: IdempotencyKey = None,
 ) -> Response:
     async def compute() -> JSONResponse:
-        return _out(deps, await usecases.submit_skp(deps, actor, skp_id, _version_check(if_match)))
+        return _out(deps, await usecases.submit_skp(deps, actor, skp_id, version_check(if_match)))
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.post("/skp/{skp_id}/approve", response_model=SkpOut, summary="Atasan: approve (disetujui)")
@@ -149,9 +140,9 @@ async def approve(
     _key: IdempotencyKey = None,
 ) -> Response:
     async def compute() -> JSONResponse:
-        return _out(deps, await usecases.approve_skp(deps, actor, skp_id, _version_check(if_match)))
+        return _out(deps, await usecases.approve_skp(deps, actor, skp_id, version_check(if_match)))
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.post("/skp/{skp_id}/return", response_model=SkpOut, summary="Atasan: return with a note (dikembalikan)")
@@ -167,10 +158,10 @@ async def return_(
     async def compute() -> JSONResponse:
         return _out(
             deps,
-            await usecases.return_skp(deps, actor, skp_id, _version_check(if_match), catatan=body.catatan),
+            await usecases.return_skp(deps, actor, skp_id, version_check(if_match), catatan=body.catatan),
         )
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.post("/skp/{skp_id}/reset", response_model=SkpOut, summary="Operator: reset an approved plan (audited)")
@@ -184,9 +175,9 @@ async def reset(
     _key: IdempotencyKey = None,
 ) -> Response:
     async def compute() -> JSONResponse:
-        return _out(deps, await usecases.reset_skp(deps, actor, skp_id, _version_check(if_match), alasan=body.alasan))
+        return _out(deps, await usecases.reset_skp(deps, actor, skp_id, version_check(if_match), alasan=body.alasan))
 
-    return await idempotent(request, actor=actor.subject, sessions=_sessions(request), compute=compute)
+    return await idempotent(request, actor=actor.subject, compute=compute)
 
 
 @router.get("/antrian-persetujuan", response_model=QueuePage, summary="Atasan: plans of the pegawai I appraise")
@@ -227,7 +218,3 @@ async def queue(
         ],
         next_cursor=next_cursor,
     )
-
-
-def _sessions(request: Request):  # noqa: ANN202
-    return request.app.state.container.chassis.sessions
