@@ -11,11 +11,14 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aio_pika
 import asyncpg
 import httpx
 from fastapi import FastAPI
@@ -27,7 +30,9 @@ from pmm_chassis.auth.dev_issuer import (
     load_or_create_key,
     mint_token,
 )
+from pmm_chassis.messaging import topology
 from pmm_chassis.settings import ServiceSettings
+from pmm_contracts import EventData, encode, routing_key
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -140,3 +145,31 @@ async def wait_for(predicate: Any, *, timeout: float = 10.0, interval: float = 0
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+class Bus:
+    """Publishes other services' events onto the test vhost, as their outbox relays would (persistent, with the
+    event id as message id), so a service's suite needs none of the producers running."""
+
+    def __init__(self, amqp_url: str) -> None:
+        self.amqp_url = amqp_url
+
+    async def __aenter__(self) -> Bus:
+        self.connection = await aio_pika.connect(self.amqp_url)
+        self.channel = await self.connection.channel()
+        self.exchange = await self.channel.get_exchange(topology.EVENTS.name)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.connection.close()
+
+    async def publish(
+        self, data: EventData, *, aggregate_id: str, version: int = 1, event_id: uuid.UUID | None = None
+    ) -> uuid.UUID:
+        event_id = event_id or uuid.uuid4()
+        body = encode(
+            data, event_id=event_id, occurred_at=datetime.now(UTC), aggregate_id=aggregate_id, aggregate_version=version
+        )
+        message = aio_pika.Message(body, message_id=str(event_id), delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        await self.exchange.publish(message, routing_key=routing_key(data))
+        return event_id

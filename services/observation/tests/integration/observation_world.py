@@ -20,8 +20,7 @@ import aio_pika
 from sqlalchemy import text
 
 from pmm_chassis.messaging import topology
-from pmm_chassis.testing import Tokens, wait_for
-from pmm_contracts import EventData, encode, routing_key
+from pmm_chassis.testing import Bus, Tokens, wait_for
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from tools.demo_roster import pns_nip
@@ -82,33 +81,6 @@ def periode_2025_t() -> contract.PeriodeOpenedV1:
             contract.WindowPart(step="penilaian", opens=date(2025, 11, 15), closes=date(2025, 12, 31)),
         ],
     )
-
-
-class Bus:
-    """Publishes planning's events onto the test vhost, as planning's outbox relay would."""
-
-    def __init__(self, amqp_url: str) -> None:
-        self.amqp_url = amqp_url
-
-    async def __aenter__(self) -> Bus:
-        self.connection = await aio_pika.connect(self.amqp_url)
-        self.channel = await self.connection.channel()
-        self.exchange = await self.channel.get_exchange(topology.EVENTS.name)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.connection.close()
-
-    async def publish(
-        self, data: EventData, *, aggregate_id: str, version: int = 1, event_id: uuid.UUID | None = None
-    ) -> uuid.UUID:
-        event_id = event_id or uuid.uuid4()
-        body = encode(
-            data, event_id=event_id, occurred_at=datetime.now(UTC), aggregate_id=aggregate_id, aggregate_version=version
-        )
-        message = aio_pika.Message(body, message_id=str(event_id), delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
-        await self.exchange.publish(message, routing_key=routing_key(data))
-        return event_id
 
 
 class Tap:
