@@ -114,7 +114,12 @@ async def test_kinerja_periodik_before_the_skp_waits_for_it_and_then_goes(world,
         return len(rows) == 2 and all(r["failure_kode"] == "SKP_BELUM_DISETUJUI" for r in rows)
 
     await wait_until(refused, timeout=15)
-    assert {e["fixer"] for e in tap.data("push.failed", pegawai_id=str(guru.pegawai_id))} == {"guru"}
+
+    # The rows commit first; their push.failed events reach RabbitMQ through the outbox relay a moment later.
+    async def announced() -> set[str]:
+        return {e["fixer"] for e in tap.data("push.failed", pegawai_id=str(guru.pegawai_id))}
+
+    assert await wait_until(announced, timeout=15) == {"guru"}
     await world.approve(guru, school.kepala)
     pushes = await world.settled(guru, count=3)
     assert sorted(p["jenis"] for p in pushes) == ["kinerjaperiodik", "kinerjaperiodik", "skp"]
