@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:  # `tools` is a top-level package of the repositor
 
 from pydantic_settings import BaseSettings  # noqa: E402
 
+from pmm_chassis.messaging import topology  # noqa: E402
 from pmm_chassis.settings import ServiceSettings  # noqa: E402
 from pmm_kernel.clock import FileClock  # noqa: E402
 from tools.stack import ISSUER, ServiceSpec, Stack, _postgres_answers, load_registry  # noqa: E402
@@ -267,6 +268,9 @@ def _compose_binary() -> list[str] | None:
 def test_docker_compose_accepts_the_file(profile: list[str]) -> None:
     binary = _compose_binary()
     if binary is None:
+        # CI installs docker-compose (.ci/run) and insists; a developer machine without it skips, visibly.
+        if os.environ.get("PMM_REQUIRE_COMPOSE") == "1":
+            pytest.fail("PMM_REQUIRE_COMPOSE=1 but neither docker-compose nor `docker compose` is installed")
         pytest.skip("neither docker-compose nor `docker compose` is installed")
     done = subprocess.run(
         [*binary, "-f", str(ROOT / "docker-compose.yml"), *profile, "config", "-q"],
@@ -392,39 +396,77 @@ def _unhashed(document: dict[str, Any]) -> str:
     return re.sub(r"-[a-z0-9]{10}$", "", name) if document["kind"] == "ConfigMap" else name
 
 
-@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
-def test_k8s_deployment_has_the_three_probes_on_the_service_port(production: list, spec: ServiceSpec) -> None:
-    deployment = _one(production, "Deployment", k8s_name(spec))
-    pod = deployment["spec"]["template"]["spec"]
-    (container,) = pod["containers"]
+ROLES = ("api", "worker")
+# What each role runs (pmm_chassis.settings run_* flags; bkn_sync's loops are the workers' too).
+ROLE_FLAGS = {
+    "api": {"run_http": True, "run_consumers": False, "run_relay": False},
+    "worker": {"run_http": False, "run_consumers": True, "run_relay": True},
+}
+BKN_LOOPS = {"api": {"run_pushes": False, "run_pull": False}, "worker": {"run_pushes": True, "run_pull": True}}
+WORKLOADS = [(s, role) for s in DEPLOYED for role in ROLES]
+WORKLOAD_IDS = [f"{s.name}-{role}" for s, role in WORKLOADS]
+
+
+def _deployment(documents: list[dict[str, Any]], spec: ServiceSpec, role: str) -> dict[str, Any]:
+    return _one(documents, "Deployment", f"{k8s_name(spec)}-{role}")
+
+
+def _env(documents: list[dict[str, Any]], container: dict[str, Any]) -> dict[str, str]:
+    """What the container's process sees: its ConfigMap, then its own `env` (which wins, as in Kubernetes)."""
+    env = dict(_config_map(documents, container["envFrom"][0]["configMapRef"]["name"]))
+    # A Secret's value is not here; that the key is set from one is what counts.
+    return env | {e["name"]: e.get("value", "from-a-secret") for e in container["env"]}
+
+
+def _selects(selector: dict[str, str], deployment: dict[str, Any]) -> bool:
+    return selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+
+
+@pytest.mark.parametrize(("spec", "role"), WORKLOADS, ids=WORKLOAD_IDS)
+def test_k8s_each_service_has_an_api_and_a_worker_with_the_three_probes(
+    production: list, spec: ServiceSpec, role: str
+) -> None:
+    deployment = _deployment(production, spec, role)
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
     assert container["ports"] == [{"name": "http", "containerPort": spec.port}]
+    # A worker serves no API, but the chassis keeps /healthz, /readyz and /metrics for it (run_http off).
     probes = {kind: container[kind]["httpGet"] for kind in ("startupProbe", "livenessProbe", "readinessProbe")}
     assert probes["startupProbe"]["path"] == "/healthz"
     assert probes["livenessProbe"]["path"] == "/healthz"
     assert probes["readinessProbe"]["path"] == spec.ready_path
     assert all(p["port"] == "http" for p in probes.values())
     assert "replicas" not in deployment["spec"]  # the autoscaler owns the count
+    assert deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == role
 
 
-@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
-def test_k8s_deployment_runs_non_root_with_resources(production: list, spec: ServiceSpec) -> None:
-    pod = _one(production, "Deployment", k8s_name(spec))["spec"]["template"]["spec"]
+@pytest.mark.parametrize(("spec", "role"), WORKLOADS, ids=WORKLOAD_IDS)
+def test_k8s_workloads_run_non_root_read_only_with_resources_and_spread(
+    production: list, spec: ServiceSpec, role: str
+) -> None:
+    pod = _deployment(production, spec, role)["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["runAsUser"] == 10001
+    assert pod["automountServiceAccountToken"] is False
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
     assert {"cpu", "memory"} <= set(container["resources"]["requests"])
     assert "memory" in container["resources"]["limits"]
     # SIGTERM drain takes up to 30 s: the grace period must outlast it.
     assert pod["terminationGracePeriodSeconds"] > 30
+    spread = {c["topologyKey"] for c in pod["topologySpreadConstraints"]}
+    assert {"kubernetes.io/hostname", "topology.kubernetes.io/zone"} <= spread
+    labels = _deployment(production, spec, role)["spec"]["template"]["metadata"]["labels"]
+    for constraint in pod["topologySpreadConstraints"]:
+        assert constraint["labelSelector"]["matchLabels"].items() <= labels.items()
 
 
-@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
+@pytest.mark.parametrize(("spec", "role"), WORKLOADS, ids=WORKLOAD_IDS)
 def test_k8s_settings_come_from_a_configmap_and_secrets_and_are_spelled_right(
-    production: list, spec: ServiceSpec
+    production: list, spec: ServiceSpec, role: str
 ) -> None:
-    (container,) = _one(production, "Deployment", k8s_name(spec))["spec"]["template"]["spec"]["containers"]
+    (container,) = _containers(_deployment(production, spec, role))
     (config_ref,) = container["envFrom"]
     config = _config_map(production, config_ref["configMapRef"]["name"])
     secret_keys = {e["name"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})}
@@ -440,68 +482,128 @@ def test_k8s_settings_come_from_a_configmap_and_secrets_and_are_spelled_right(
     for key in credentials & settings:
         assert key in secret_keys, key
     assert not credentials & set(config)
+    # The roles are the Deployments' own: a shared ConfigMap must not decide them for both.
+    assert not {k for k in config if "_RUN_" in k}
 
 
-@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
-def test_k8s_settings_load_in_the_deployment_and_the_migration_job(
-    production: list, spec: ServiceSpec, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("spec", "role"), WORKLOADS, ids=WORKLOAD_IDS)
+def test_k8s_settings_load_and_give_each_deployment_its_role(
+    production: list, spec: ServiceSpec, role: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    workloads = [_one(production, "Deployment", k8s_name(spec))]
-    workloads += [_one(production, "Job", f"{k8s_name(spec)}-migrate")] if spec.database else []
-    for workload in workloads:
-        (container,) = _containers(workload)
-        env = dict(_config_map(production, container["envFrom"][0]["configMapRef"]["name"]))
-        # A Secret's value is not here; that the key is set from one is what counts.
-        env |= {e["name"]: e.get("value", "from-a-secret") for e in container["env"]}
-        with monkeypatch.context() as patch:
-            assert load_settings(spec, env, patch), workload["metadata"]["name"]
-
-
-@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
-def test_k8s_service_and_pdb_select_the_deployments_pods(production: list, spec: ServiceSpec) -> None:
-    labels = _one(production, "Deployment", k8s_name(spec))["spec"]["template"]["metadata"]["labels"]
-    service = _one(production, "Service", k8s_name(spec))
-    pdb = _one(production, "PodDisruptionBudget", k8s_name(spec))
-    assert service["spec"]["selector"].items() <= labels.items()
-    assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
-    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    (container,) = _containers(_deployment(production, spec, role))
+    with monkeypatch.context() as patch:
+        (settings,) = load_settings(spec, _env(production, container), patch)
+    expected = ROLE_FLAGS[role] | (BKN_LOOPS[role] if spec.name == "bkn_sync" else {})
+    assert {flag: getattr(settings, flag) for flag in expected} == expected
 
 
 @pytest.mark.parametrize("spec", DEPLOYED_WITH_DATABASE, ids=names(DEPLOYED_WITH_DATABASE))
-def test_k8s_migration_job_runs_alembic_with_the_service_image(production: list, spec: ServiceSpec) -> None:
+def test_k8s_migration_job_runs_alembic_with_the_service_image_and_settings(
+    production: list, spec: ServiceSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
     job = _one(production, "Job", f"{k8s_name(spec)}-migrate")
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["command"] == ["alembic", "-c", f"services/{spec.name}/alembic.ini", "upgrade", "head"]
-    (service_container,) = _one(production, "Deployment", k8s_name(spec))["spec"]["template"]["spec"]["containers"]
-    assert container["image"] == service_container["image"]
-    assert container["envFrom"] == service_container["envFrom"]
-    assert [e for e in container["env"] if e not in service_container["env"]] == []
+    for role in ROLES:
+        (service_container,) = _containers(_deployment(production, spec, role))
+        assert container["image"] == service_container["image"]
+        assert container["envFrom"] == service_container["envFrom"]
+        assert [e for e in container["env"] if e not in service_container["env"]] == []
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     assert job["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert job["metadata"]["labels"]["app.kubernetes.io/component"] == "migration"
+    with monkeypatch.context() as patch:
+        assert load_settings(spec, _env(production, container), patch)
+
+
+def test_k8s_release_order_applies_migrations_before_any_pod(production: list) -> None:
+    # README "Deploying": step 1 applies `-l 'app.kubernetes.io/component notin (api,worker)'`, waits for the
+    # Jobs, step 2 applies everything. Step 1 must hold every Job and what they read, and no workload.
+    def component(d: dict[str, Any]) -> str | None:
+        return d["metadata"].get("labels", {}).get("app.kubernetes.io/component")
+
+    first = [d for d in production if component(d) not in ("api", "worker")]
+    kinds = {d["kind"] for d in first}
+    assert "Deployment" not in kinds and "ScaledObject" not in kinds and "HorizontalPodAutoscaler" not in kinds
+    assert {d["metadata"]["name"] for d in first if d["kind"] == "Job"} == {
+        f"{k8s_name(s)}-migrate" for s in DEPLOYED_WITH_DATABASE
+    }
+    assert "ConfigMap" in kinds and "Namespace" in kinds
+    assert all(component(d) in ("api", "worker") for d in production if d["kind"] == "Deployment")
+
+
+@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
+def test_k8s_the_service_selects_the_api_pods_and_each_pdb_its_own(production: list, spec: ServiceSpec) -> None:
+    api, worker = (_deployment(production, spec, role) for role in ROLES)
+    service = _one(production, "Service", k8s_name(spec))
+    assert _selects(service["spec"]["selector"], api) and not _selects(service["spec"]["selector"], worker)
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    for role, mine, other in (("api", api, worker), ("worker", worker, api)):
+        pdb = _one(production, "PodDisruptionBudget", f"{k8s_name(spec)}-{role}")
+        selector = pdb["spec"]["selector"]["matchLabels"]
+        assert _selects(selector, mine) and not _selects(selector, other)
+        assert pdb["spec"]["maxUnavailable"] == 1  # a one-pod Deployment can still be drained
+
+
+def test_k8s_deployments_do_not_select_each_others_pods(production: list) -> None:
+    deployments = [d for d in production if d["kind"] == "Deployment"]
+    for one in deployments:
+        selector = one["spec"]["selector"]["matchLabels"]
+        assert [d["metadata"]["name"] for d in deployments if _selects(selector, d)] == [one["metadata"]["name"]]
+
+
+@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
+def test_k8s_hpa_scales_the_api_on_cpu(production: list, spec: ServiceSpec) -> None:
+    hpa = _one(production, "HorizontalPodAutoscaler", f"{k8s_name(spec)}-api")
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": f"{k8s_name(spec)}-api",
+    }
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu"
+    assert 2 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
 
 
 @pytest.mark.parametrize("spec", WITH_QUEUE, ids=names(WITH_QUEUE))
-def test_k8s_scaledobject_scales_on_the_consumer_queue(production: list, spec: ServiceSpec) -> None:
-    scaled = _one(production, "ScaledObject", k8s_name(spec))
-    assert scaled["spec"]["scaleTargetRef"]["name"] == k8s_name(spec)
-    assert scaled["spec"]["minReplicaCount"] >= 1  # the pods serve HTTP too: never scaled to zero
+def test_k8s_scaledobject_scales_the_worker_on_its_consumer_queue(production: list, spec: ServiceSpec) -> None:
+    scaled = _one(production, "ScaledObject", f"{k8s_name(spec)}-worker")
+    assert scaled["spec"]["scaleTargetRef"]["name"] == f"{k8s_name(spec)}-worker"
+    # Never zero: the workers run the outbox relay, and with none the queue (the trigger) would never fill.
+    assert 1 <= scaled["spec"]["minReplicaCount"] <= scaled["spec"]["maxReplicaCount"]
     (rabbitmq,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "rabbitmq"]
-    assert rabbitmq["metadata"]["queueName"] == spec.consumer_queue
+    assert rabbitmq["metadata"]["queueName"] == spec.consumer_queue == topology.inbox_queue_name(spec.name)
     assert rabbitmq["metadata"]["mode"] == "QueueLength"
+    assert rabbitmq["metadata"]["protocol"] == "http"  # counts unacknowledged messages too
     auth = _one(production, "TriggerAuthentication", rabbitmq["authenticationRef"]["name"])
     assert [p["parameter"] for p in auth["spec"]["secretTargetRef"]] == ["host"]
-    assert any(t["type"] == "cpu" for t in scaled["spec"]["triggers"])
 
 
-def test_k8s_bkn_sync_scales_within_bkns_rate_limit(production: list) -> None:
-    # Its token bucket is per pod: at full scale the pods together must stay under BKN's allowance.
-    scaled = _one(production, "ScaledObject", "bkn-sync")
-    (container,) = _one(production, "Deployment", "bkn-sync")["spec"]["template"]["spec"]["containers"]
-    config = _config_map(production, container["envFrom"][0]["configMapRef"]["name"])
-    assert scaled["spec"]["maxReplicaCount"] <= 4
-    rate, burst = float(config["BKN_SYNC_BKN_RATE_PER_SECOND"]), int(config["BKN_SYNC_BKN_BURST"])
-    assert rate * scaled["spec"]["maxReplicaCount"] <= BKN_ALLOWANCE_PER_SECOND
-    assert burst * scaled["spec"]["maxReplicaCount"] <= 2 * BKN_ALLOWANCE_PER_SECOND
+def _bkn_rates(documents: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, int, int]]:
+    """(rate per pod, burst per pod, most pods) of each bkn_sync role, as its settings load."""
+    spec = REGISTRY.services["bkn_sync"]
+    maxima = {
+        "api": _one(documents, "HorizontalPodAutoscaler", "bkn-sync-api")["spec"]["maxReplicas"],
+        "worker": next(
+            d["spec"].get("maxReplicaCount", d["spec"].get("maxReplicas"))
+            for d in documents
+            if d["kind"] in ("ScaledObject", "HorizontalPodAutoscaler") and d["metadata"]["name"] == "bkn-sync-worker"
+        ),
+    }
+    rates = []
+    for role in ROLES:
+        (container,) = _containers(_deployment(documents, spec, role))
+        with monkeypatch.context() as patch:
+            (settings,) = load_settings(spec, _env(documents, container), patch)
+        rates.append((settings.bkn_rate_per_second, settings.bkn_burst, maxima[role]))
+    return rates
+
+
+def test_k8s_bkn_sync_scales_within_bkns_rate_limit(production: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its token bucket is per pod: at full scale all pods together must stay under BKN's allowance.
+    rates = _bkn_rates(production, monkeypatch)
+    assert sum(rate * pods for rate, _, pods in rates) <= BKN_ALLOWANCE_PER_SECOND
+    assert sum(burst * pods for _, burst, pods in rates) <= 2 * BKN_ALLOWANCE_PER_SECOND
 
 
 @pytest.mark.parametrize("spec", STAND_INS, ids=names(STAND_INS))
@@ -525,6 +627,8 @@ def test_k8s_no_hpa_competes_with_a_scaledobject(production: list) -> None:
     scaled = {d["spec"]["scaleTargetRef"]["name"] for d in production if d["kind"] == "ScaledObject"}
     hpas = {d["spec"]["scaleTargetRef"]["name"] for d in production if d["kind"] == "HorizontalPodAutoscaler"}
     assert not scaled & hpas
+    # ...and every Deployment has exactly one autoscaler.
+    assert sorted(scaled | hpas) == sorted(d["metadata"]["name"] for d in production if d["kind"] == "Deployment")
 
 
 def test_k8s_production_overlay_pins_images_and_namespace(production: list) -> None:
@@ -533,7 +637,13 @@ def test_k8s_production_overlay_pins_images_and_namespace(production: list) -> N
     assert {d["metadata"].get("namespace") for d in production if d["kind"] != "Namespace"} == {"pmm-kinerja"}
 
 
-def test_k8s_without_keda_component_swaps_scaledobjects_for_hpas(tmp_path: Path) -> None:
+def test_k8s_production_runs_at_least_two_of_every_role(production: list) -> None:
+    # A node loss or a drain must never leave a role (the API, the consumers, the relay) with no pod.
+    assert all(d["spec"]["minReplicaCount"] >= 2 for d in production if d["kind"] == "ScaledObject")
+    assert all(d["spec"]["minReplicas"] >= 2 for d in production if d["kind"] == "HorizontalPodAutoscaler")
+
+
+def test_k8s_without_keda_component_scales_the_workers_on_cpu(tmp_path: Path) -> None:
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not installed")
     (tmp_path / "kustomization.yaml").write_text(
@@ -545,7 +655,12 @@ def test_k8s_without_keda_component_swaps_scaledobjects_for_hpas(tmp_path: Path)
     documents = _kustomize(tmp_path)
     assert not [d for d in documents if d["kind"] in ("ScaledObject", "TriggerAuthentication")]
     hpas = {d["spec"]["scaleTargetRef"]["name"] for d in documents if d["kind"] == "HorizontalPodAutoscaler"}
-    assert hpas == {k8s_name(s) for s in WITH_QUEUE}
+    assert hpas == {f"{k8s_name(s)}-{role}" for s in DEPLOYED for role in ROLES}
+    # The same bounds as KEDA's: bkn_sync's maximum is part of BKN's rate arithmetic.
+    base = _kustomize(ROOT / "deploy" / "k8s" / "base")
+    for scaled in [d for d in base if d["kind"] == "ScaledObject"]:
+        hpa = _one(documents, "HorizontalPodAutoscaler", scaled["metadata"]["name"])
+        assert hpa["spec"]["maxReplicas"] == scaled["spec"]["maxReplicaCount"]
 
 
 # --- Prometheus and the OpenTelemetry collector ---------------------------------------------------

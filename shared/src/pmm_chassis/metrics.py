@@ -27,6 +27,9 @@ CONSUMED = Counter(
     "Messages consumed, by outcome: processed|duplicate|retried|parked",
     ["service", "consumer", "outcome"],
 )
+# Business progress at a glance: one count per published event (skp.approved, step.completed, push.failed...),
+# whether or not any service consumes it. The routing key is a bounded label: the contracts' catalogue.
+EVENTS_PUBLISHED = Counter("pmm_events_published", "Events the outbox relay published", ["service", "routing_key"])
 OUTBOX_LAG_SECONDS = Gauge(
     "pmm_outbox_lag_seconds", "Age of the oldest unpublished outbox row (0 when none)", ["service"]
 )

@@ -171,7 +171,8 @@ class Chassis:
         app.state.sessions = self.sessions  # idempotency keys are kept in the service's own database
         install_problem_handlers(app)
         metrics.install_http_metrics(app, self.service)
-        for router in routers:
+        # A worker (run_http off) keeps this app for its probes and /metrics, but serves no API.
+        for router in routers if self.settings.run_http else ():
             app.include_router(router, prefix="/api/v1")
 
         @app.get("/healthz", include_in_schema=False)

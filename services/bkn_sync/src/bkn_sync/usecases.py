@@ -288,6 +288,13 @@ async def claim_due(deps: Deps, *, limit: int) -> list[Claimed]:
     return claimed
 
 
+async def push_backlog(deps: Deps) -> dict[str, int]:
+    """What is still owed to BKN, by status (pending, failed), zero included: the sync backlog ops watch."""
+    async with deps.uow() as uow:
+        counts = await uow.pushes.backlog()
+    return {status.value: counts.get(status.value, 0) for status in (PushStatus.PENDING, PushStatus.FAILED)}
+
+
 async def _prepare(uow: BknSyncUnitOfWork, push: Push, now: datetime) -> Claimed:
     pegawai = await uow.roster.pegawai(push.pegawai_id)
     if pegawai is None:

@@ -6,7 +6,9 @@ import asyncio
 from datetime import date
 
 import pytest
+from prometheus_client import generate_latest
 
+from bkn_sync import usecases
 from pmm_contracts.events import planning
 
 from .conftest import periode_opened, wait_until
@@ -181,3 +183,14 @@ async def test_the_region_view_counts_states_and_failure_types(world, client, op
 
 async def _async(value):
     return value
+
+
+async def test_the_sync_backlog_is_counted_by_status_for_the_dashboard(world, container):
+    school = await world.school(teachers=1, siasn={0: {"unorId": "20999999"}})
+    guru = school.guru[0]
+    await world.approve(guru, school.kepala)
+    await failed_with(world, guru, "UNOR_TIDAK_SESUAI")
+    backlog = await usecases.push_backlog(container.deps)
+    assert set(backlog) == {"pending", "failed"} and backlog["failed"] >= 1
+    # The worker measured it on its first pass, so the series exist from start-up (zero or not).
+    assert 'pmm_bkn_push_backlog{status="failed"}' in generate_latest().decode()

@@ -27,6 +27,9 @@ PUSH_ATTEMPTS = Counter(
 )
 FEED_ENTRIES = Counter("pmm_bkn_feed_entries", "Entries of BKN's change feed handled")
 CIRCUIT_OPEN = Gauge("pmm_bkn_circuit_open", "1 while the circuit to BKN is open or half-open")
+PUSH_BACKLOG = Gauge("pmm_bkn_push_backlog", "Pushes BKN does not hold yet, by status (pending, failed)", ["status"])
+# The backlog is a count over the database: every worker replica reports the same figure, a few times a minute.
+BACKLOG_EVERY_SECONDS = 15.0
 
 
 class _Loop:
@@ -70,6 +73,7 @@ class PushWorker(_Loop):
         self._concurrency = concurrency
         self._poll = poll_seconds
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._backlog_measured_at = float("-inf")
 
     async def _run(self) -> None:
         backoff = 0.5
@@ -88,6 +92,7 @@ class PushWorker(_Loop):
 
     async def _pass(self) -> None:
         self._wake.clear()  # a commit from here on wakes the sleep at the end of this pass
+        await self._measure_backlog()  # first: while BKN is down, the growing backlog is what ops need to see
         circuit = self._deps.bkn.circuit()
         CIRCUIT_OPEN.set(0 if circuit["state"] == CircuitState.CLOSED else 1)
         if circuit["state"] == CircuitState.OPEN and circuit["reopens_in_seconds"] > 0:
@@ -106,6 +111,14 @@ class PushWorker(_Loop):
             task.add_done_callback(self._in_flight.discard)
         if len(claimed) < free:
             await self._sleep(self._poll)
+
+    async def _measure_backlog(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._backlog_measured_at < BACKLOG_EVERY_SECONDS:
+            return
+        self._backlog_measured_at = now
+        for status, count in (await usecases.push_backlog(self._deps)).items():
+            PUSH_BACKLOG.labels(status).set(count)
 
     async def _attempt(self, claimed: usecases.Claimed) -> None:
         try:
