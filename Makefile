@@ -22,7 +22,7 @@ DEMO_ARGS ?=
 # `make demo KEEP=1` leaves the stack running after the demo (tools/demo.py reads it).
 export KEEP
 
-.PHONY: help venv up down status logs demo test lint lock schemas compose-check clean
+.PHONY: help venv up down status logs demo test lint lock schemas compose-check clean chaos
 
 help:
 	@echo "make demo           run a whole demo semester against the local stack (KEEP=1 leaves it up)"
@@ -66,6 +66,12 @@ test: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check --quiet .
 	$(PY) -m tools.stack infra
 	$(VENV)/bin/pytest shared/tests services/*/tests tests -q
+
+# Its own RabbitMQ (5673) and PostgreSQL (5433), stack on port offset 600; CHAOS_ARGS="--teachers 50 --bkn-outage-s 20"
+# is the smoke size.
+CHAOS_ARGS ?=
+chaos: venv
+	$(PY) -m chaos $(CHAOS_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

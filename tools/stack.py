@@ -209,6 +209,8 @@ class Stack:
         port_offset: int = 0,
         services: Sequence[str] | None = None,
         extra_env: Mapping[str, str] = MappingProxyType({}),
+        infrastructure: Infrastructure | None = None,
+        rabbitmqctl: Sequence[str] = ("rabbitmqctl",),
     ) -> None:
         self.root = Path(root).resolve()
         self.registry = load_registry(self.root / "tools" / "services.toml")
@@ -223,6 +225,10 @@ class Stack:
             raise StackError(f"unknown services {unknown}; known: {sorted(self.registry.services)}")
         self.services: tuple[str, ...] = tuple(names)
         self.extra_env = dict(extra_env)
+        # A broker and a database other than services.toml's (the chaos run's own, which it may restart), and
+        # the rabbitmqctl that reaches that broker's node.
+        self.infrastructure = infrastructure or self.registry.infrastructure
+        self.rabbitmqctl = tuple(rabbitmqctl)
         self.issuer_url = f"http://127.0.0.1:{self.registry.issuer.port + port_offset}"
         # A vhost of its own, even for the default stack: `make demo` starts from empty queues as well as empty
         # databases (every service declares every inbox, so old events would otherwise wait there).
@@ -250,12 +256,12 @@ class Stack:
 
     @property
     def amqp_url(self) -> str:
-        i = self.registry.infrastructure
+        i = self.infrastructure
         path = self.vhost
         return f"amqp://{i.amqp_user}:{i.amqp_password}@{i.amqp_host}:{i.amqp_port}/{path}"
 
     def database_url(self, service: str) -> str:
-        i = self.registry.infrastructure
+        i = self.infrastructure
         database = self.database(service)
         if database is None:
             raise StackError(f"{service} has no database")
@@ -332,7 +338,7 @@ class Stack:
 
     def ensure_infrastructure(self) -> None:
         """Starts PostgreSQL and RabbitMQ if they do not answer, then waits until both do."""
-        i = self.registry.infrastructure
+        i = self.infrastructure
         checks = {
             "PostgreSQL": (lambda: _postgres_answers(i.postgres_host, i.postgres_port), _start_postgres),
             "RabbitMQ": (lambda: _amqp_answers(i.amqp_host, i.amqp_port), _start_rabbitmq),
@@ -355,13 +361,14 @@ class Stack:
                 continue
             if drop_first:
                 self._psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            if self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") != "1":
+            # Not an injection: `database` is a registry name checked against _IDENTIFIER plus a checked suffix.
+            if self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") != "1":  # nosec B608
                 self._psql(f'CREATE DATABASE "{database}"')
         if any(self._spec(s).broker for s in self.services):
             self._ensure_vhost(drop_first=drop_first)
 
     def _psql(self, sql: str) -> str:
-        i = self.registry.infrastructure
+        i = self.infrastructure
         command = [
             "psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1",
             "-h", i.postgres_host, "-p", str(i.postgres_port), "-U", i.postgres_user, "-d", "postgres",
@@ -371,7 +378,7 @@ class Stack:
 
     def _ensure_vhost(self, *, drop_first: bool) -> None:
         def ctl(*args: str) -> str:
-            return _run(["rabbitmqctl", "-q", *args], what=f"rabbitmqctl {args[0]}")
+            return _run([*self.rabbitmqctl, "-q", *args], what=f"rabbitmqctl {args[0]}")
 
         existing = ctl("list_vhosts", "--no-table-headers", "name").split()
         if drop_first and self.vhost in existing:
@@ -379,7 +386,7 @@ class Stack:
             existing.remove(self.vhost)
         if self.vhost not in existing:
             ctl("add_vhost", self.vhost)
-        ctl("set_permissions", "-p", self.vhost, self.registry.infrastructure.amqp_user, ".*", ".*", ".*")
+        ctl("set_permissions", "-p", self.vhost, self.infrastructure.amqp_user, ".*", ".*", ".*")
 
     def migrate(self) -> None:
         """`alembic upgrade head` for each selected service that has a database."""

@@ -18,6 +18,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pmm_chassis import failpoints
 from pmm_chassis.db.tables import InboxMessage, OutboxMessage
 from pmm_contracts import EventData, encode, routing_key
 from pmm_kernel.clock import Clock
@@ -122,6 +123,7 @@ class UnitOfWork:
             )
         await self.session.commit()
         self.committed = True
+        failpoints.reached(self.service, "after_commit" if self._inbox_claim is None else "after_inbox_commit")
 
     def _outbox_row(self, outgoing: Outgoing) -> dict[str, Any]:
         event_id = uuid.uuid4()
