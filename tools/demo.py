@@ -1,11 +1,16 @@
-"""`make demo`: a school region's planning season, through the public HTTP API of processes started here.
+"""`make demo`: a region's whole semester, through the public HTTP APIs of processes started here.
 
-An operator imports the roster (one bad row on purpose, reported by line), teachers draft and submit their SKP,
-each principal approves most and returns one with a note, the teacher revises and resubmits, it is approved, the
-pengawas approves the principals' own plans; every event that went over RabbitMQ is printed as it arrives.
+BKN's sandbox is seeded with two deliberate mismatches; the Dinas operator imports the roster (one bad row on
+purpose, reported by line); teachers draft and submit their SKP, each principal approves and returns one with a
+note, the teacher revises and resubmits, it is approved; the pengawas approves the principals' plans; every
+approved plan runs its observation cycle (one upload dropped and resumed, under a policy with uploads); the
+atasan rate and finalise the penilaian; bkn_sync pushes plans and penilaian to BKN and the mismatches heal once the
+operator corrects the roster. It ends with a table per school, the time of each phase, and one approval's trace
+(HTTP request -> outbox -> relay -> every consumer -> the BKN call) as a tree, with the command that shows it.
 The stack stops afterwards unless KEEP=1 (then `make down` stops it).
 
     python -m tools.demo [--policy 2024|2025] [--schools N] [--teachers N] [--keep]
+                         [--port-offset N --db-suffix S --run-dir DIR]   # beside another stack
 """
 
 from __future__ import annotations
@@ -15,16 +20,20 @@ import asyncio
 import os
 import sys
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from tools import traces
 from tools.demo_appraisal import appraise_region
-from tools.demo_bkn import BknDemo
-from tools.demo_client import Api, EventTap, masked, say
+from tools.demo_bkn import BknDemo, Mismatch
+from tools.demo_client import Api, EventTap, Phases, each, masked, say
 from tools.demo_observation import run_cycles
-from tools.demo_roster import Person, demo_region, pns_nip
+from tools.demo_roster import Person, Region, School, demo_region, pns_nip
 from tools.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,19 +51,73 @@ CLOCK_BY_POLICY = {
     2024: (datetime.fromisoformat("2024-01-16T09:00:00+07:00"), "2024-S1"),
     2025: (datetime.fromisoformat("2025-01-16T09:00:00+07:00"), "2025-T"),
 }
+# The services a teacher's approval reaches: planning publishes, observation opens the pelaksanaan, appraisal the
+# penilaian, bkn_sync pushes the plan to BKN.
+APPROVAL_CHAIN = frozenset({"planning", "observation", "appraisal", "bkn_sync"})
+# Spans leave each process every half second (the SDK's default is 5 s), so the demo can show a trace at once.
+DEMO_ENV = {"OTEL_BSP_SCHEDULE_DELAY": "500"}
+JAEGER_URL = "http://localhost:16686"  # docker-compose.yml's trace viewer; PMM_JAEGER_URL says otherwise
 
 
-async def summary_table(stack: Stack, operator: dict[str, str], appraised: dict) -> None:
+@dataclass
+class Season:
+    """What one semester came to, for the summary and for the end-to-end tests' assertions."""
+
+    policy: int
+    periode: str
+    region: Region
+    roster: dict[str, dict[str, Any]] = field(default_factory=dict)  # kind -> the import report
+    plans: dict[str, str] = field(default_factory=dict)  # NIP -> SKP id
+    returned: list[str] = field(default_factory=list)  # SKP ids returned with a note, then approved
+    cycles: dict[str, Any] = field(default_factory=dict)
+    appraised: dict[str, Any] = field(default_factory=dict)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    bkn: BknDemo | None = None
+    events: Counter[str] = field(default_factory=Counter)
+    trace_id: str | None = None
+    trace_services: set[str] = field(default_factory=set)
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def otlp_endpoint() -> str | None:
+    """A collector named the standard way (OTEL_EXPORTER_OTLP_ENDPOINT): the services export there instead."""
+    return os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None
+
+
+def stack_env() -> dict[str, str]:
+    """The demo's settings for every process: quick span export, and the collector's address if there is one."""
+    env = dict(DEMO_ENV)
+    endpoint = otlp_endpoint()
+    if endpoint is not None:
+        for spec in Stack(ROOT).registry.enabled:
+            env[f"{spec.env_prefix}_OTEL_EXPORTER"] = "otlp"
+            env[f"{spec.env_prefix}_OTEL_ENDPOINT"] = endpoint
+    return env
+
+
+def start_fresh(stack: Stack, at: datetime) -> None:
+    """Empty databases, vhost and span files, the clock at `at`, every process ready."""
+    stack.down()
+    for spans in (stack.run_dir / "traces").glob("*.jsonl"):
+        spans.unlink()  # an earlier run's traces would only hide this one's
+    stack.set_clock(at)
+    stack.ensure_infrastructure()
+    stack.create_databases(drop_first=True)
+    stack.up()
+
+
+async def summary_table(stack: Stack, operator: dict[str, str], result: Season) -> None:
     """One line per school: how far the semester came, in each service's own words (their public APIs)."""
     sync: dict[str, dict[str, int]] = {}
+    kode_wilayah = result.region.schools[0].kode_wilayah
     if "bkn_sync" in stack.services:
         async with httpx.AsyncClient(base_url=stack.url("bkn_sync"), timeout=30) as client:
-            state = (await client.get("/api/v1/sinkron/wilayah/3273", headers=operator)).json()
+            state = (await client.get(f"/api/v1/sinkron/wilayah/{kode_wilayah}", headers=operator)).json()
             sync = {school["npsn"]: school["counts"] for school in state.get("sekolah", [])}
-    say(f"\n== Summary {appraised['periode']} ==")
+    say(f"\n== Summary {result.periode} (policy {result.policy}) ==")
     columns = f"{'school':<18} {'planned':>7} {'approved':>8} {'cycles':>6} {'appraised':>9}  {'AK':>7}"
     say(f"  {columns}  predikat / BKN sync")
-    for npsn, school in appraised["schools"].items():
+    for npsn, school in result.appraised["schools"].items():
         row = school.get("monitoring", {})
         predikat = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in row.get("predikat", {}).items() if v)
         bkn = ", ".join(f"{k} {v}" for k, v in sorted(sync.get(npsn, {}).items())) or "-"
@@ -70,6 +133,7 @@ def _counts(report: dict) -> str:
 
 
 async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[str, str]:
+    """One pegawai drafts the six steps of their SKP and submits it; returns its id and ETag."""
     h = await api.token(person.nip, "guru", *(["kepala_sekolah"] if person.jenis_gtk == "Kepala Sekolah" else []))
     created = await api.call(
         "POST", "/skp", {**h, "Idempotency-Key": f"create-{person.nip}-{periode}"}, json={"periode": periode}
@@ -91,85 +155,74 @@ async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[
     return skp_id, submitted.headers["ETag"]
 
 
-async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None:
-    started = time.monotonic()
-    _, periode = CLOCK_BY_POLICY[policy]
-    region = demo_region(schools=schools, teachers_per_school=teachers)
-    tap = EventTap(stack.amqp_url)
-    await tap.start()
-    api = Api(stack.url("planning"), stack.issuer_url)
-    operator = await api.token("operator-3273", "operator", wilayah="3273")
-    bkn = BknDemo.for_stack(stack, say=say) if "bkn_sync" in stack.services else None
-    mismatches = []
-    if bkn is not None:
-        say("\n== 0. BKN's side (the sandbox standing in for SIASN / e-Kinerja) knows the region, two mismatches ==")
-        mismatches = await bkn.seed(region)
-
-    say(f"\n== 1. The Dinas operator imports the roster of {schools} school(s), {len(region.people())} pegawai ==")
+async def import_roster(api: Api, operator: dict[str, str], result: Season) -> None:
+    region = result.region
     too_young = f"{pns_nip(999)[:8]}13{pns_nip(999)[10:]}"  # a TMT CPNS in 2013 for someone born in 1989
     bad_pegawai = region.pegawai_csv() + (
         f"{too_young},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{region.schools[0].npsn}\n"
     )
-    for kind, text in (
-        ("sekolah", region.sekolah_csv()),
-        ("pegawai", bad_pegawai),
-        ("relasi", region.relasi_csv()),
-    ):
-        report = (
-            await api.call("POST", f"/roster/{kind}/csv", {**operator, "Content-Type": "text/csv"}, content=text)
-        ).json()
+    for kind, text in (("sekolah", region.sekolah_csv()), ("pegawai", bad_pegawai), ("relasi", region.relasi_csv())):
+        headers = {**operator, "Content-Type": "text/csv"}
+        report = (await api.call("POST", f"/roster/{kind}/csv", headers, content=text)).json()
+        result.roster[kind] = report
         say(f"  {kind:<8} received {report['received']}, {_counts(report)}")
         for error in report["errors"]:
             say(f"           line {error['line']}: {error['field']} breaks {error['rule']}: {error['detail']}")
-    again = (
-        await api.call(
-            "POST",
-            "/roster/pegawai/csv",
-            {**operator, "Content-Type": "text/csv"},
-            content=region.pegawai_csv(),
-        )
-    ).json()
+    headers = {**operator, "Content-Type": "text/csv"}
+    again = (await api.call("POST", "/roster/pegawai/csv", headers, content=region.pegawai_csv())).json()
+    result.roster["pegawai_again"] = again
     say(f"  the same pegawai file again: {_counts(again)}")
-    await asyncio.sleep(1.0)
 
-    say(f"\n== 2. Teachers draft their SKP for {periode} (six steps, each saved as a draft) and submit ==")
-    plans: dict[str, tuple[Person, str, str]] = {}
-    for school in region.schools:
-        for guru in school.guru:
-            skp_id, etag = await plan(api, guru, periode, target=4)
-            plans[skp_id] = (guru, skp_id, etag)
+
+async def teachers_plan(api: Api, result: Season, *, verbose: bool) -> None:
+    async def one(guru: Person) -> None:
+        skp_id, _ = await plan(api, guru, result.periode, target=4)
+        result.plans[guru.nip] = skp_id
+        if verbose:
             say(f"  {guru.nama:<18} NIP {masked(guru.nip)} submitted SKP {skp_id[:8]}")
-    await asyncio.sleep(0.5)
 
-    say("\n== 3. Each principal works through the approval queue: approves, and returns one plan with a note ==")
+    for school in result.region.schools:
+        await each(school.guru, one)
+        if not verbose:
+            say(f"  {school.nama}: {len(school.guru)} SKP submitted")
+
+
+async def principals_approve(api: Api, result: Season, *, verbose: bool) -> list[tuple[Person, Person, str]]:
+    """Each principal's queue: the first plan goes back with a note, the others are approved."""
     returned: list[tuple[Person, Person, str]] = []
-    for school in region.schools:
+    by_skp = {skp_id: nip for nip, skp_id in result.plans.items()}
+
+    async def work_through(school: School) -> None:
         assert school.kepala is not None
         ks = await api.token(school.kepala.nip, "guru", "kepala_sekolah")
-        queue = (await api.call("GET", "/antrian-persetujuan?limit=50", ks)).json()["items"]
-        say(f"  {school.nama}: {len(queue)} plan(s) waiting")
-        for index, item in enumerate(queue):
-            etag = f'"v{item["version"]}"'
-            if index == 0:
-                await api.call(
-                    "POST",
-                    f"/skp/{item['skp_id']}/return",
-                    {**ks, "If-Match": etag},
-                    json={"catatan": "Target pelatihan mandiri perlu dinaikkan menjadi 6 modul."},
-                )
-                guru = next(p for p, sid, _ in plans.values() if sid == item["skp_id"])
-                returned.append((guru, school.kepala, item["skp_id"]))
-                say(f"    returned {item['skp_id'][:8]} with a note")
-            else:
-                await api.call("POST", f"/skp/{item['skp_id']}/approve", {**ks, "If-Match": etag})
-                say(f"    approved {item['skp_id'][:8]}")
-    await asyncio.sleep(0.5)
+        queue = (await api.call("GET", "/antrian-persetujuan?limit=100", ks)).json()["items"]
+        first, rest = queue[0], queue[1:]
+        await api.call(
+            "POST",
+            f"/skp/{first['skp_id']}/return",
+            {**ks, "If-Match": f'"v{first["version"]}"'},
+            json={"catatan": "Target pelatihan mandiri perlu dinaikkan menjadi 6 modul."},
+        )
+        guru = next(g for g in school.guru if g.nip == by_skp[first["skp_id"]])
+        returned.append((guru, school.kepala, first["skp_id"]))
 
-    say("\n== 4. The teacher reads the note, revises, resubmits; the principal approves ==")
-    for guru, kepala, skp_id in returned:
+        async def approve(item: dict[str, Any]) -> None:
+            await api.call("POST", f"/skp/{item['skp_id']}/approve", {**ks, "If-Match": f'"v{item["version"]}"'})
+            if verbose:
+                say(f"    {school.nama}: approved {item['skp_id'][:8]}")
+
+        await each(rest, approve)
+        say(f"  {school.nama}: {len(queue)} plan(s) waiting; {len(rest)} approved, {first['skp_id'][:8]} returned")
+
+    await each(result.region.schools, work_through)
+    return returned
+
+
+async def resubmit(api: Api, returned: list[tuple[Person, Person, str]], result: Season) -> None:
+    async def one(case: tuple[Person, Person, str]) -> None:
+        guru, kepala, skp_id = case
         h = await api.token(guru.nip, "guru")
         current = await api.call("GET", f"/skp/{skp_id}", h)
-        say(f'  {guru.nama} reads: "{current.json()["catatan_atasan"]}"')
         revised = await api.call(
             "PUT",
             f"/skp/{skp_id}/pengembangan-kompetensi",
@@ -179,68 +232,189 @@ async def season(stack: Stack, policy: int, schools: int, teachers: int) -> None
         resubmitted = await api.call("POST", f"/skp/{skp_id}/submit", {**h, "If-Match": revised.headers["ETag"]})
         ks = await api.token(kepala.nip, "guru", "kepala_sekolah")
         approved = await api.call("POST", f"/skp/{skp_id}/approve", {**ks, "If-Match": resubmitted.headers["ETag"]})
-        say(f"  {skp_id[:8]} is now {approved.json()['status']} ({approved.json()['total_poin']} points)")
+        result.returned.append(skp_id)
+        say(
+            f'  {guru.nama} reads "{current.json()["catatan_atasan"]}", revises, resubmits: {skp_id[:8]} is now '
+            f"{approved.json()['status']} ({approved.json()['total_poin']} points)"
+        )
+
+    await each(returned, one)
+
+
+async def pengawas_approves(api: Api, result: Season) -> None:
+    pengawas = await api.token(result.region.pengawas.nip, "guru", "pengawas")
+
+    async def one(school: School) -> None:
+        assert school.kepala is not None
+        skp_id, etag = await plan(api, school.kepala, result.periode, target=4)
+        result.plans[school.kepala.nip] = skp_id
+        approved = await api.call("POST", f"/skp/{skp_id}/approve", {**pengawas, "If-Match": etag})
+        say(f"  {school.kepala.nama} (kepala sekolah, {school.nama}): {approved.json()['status']}")
+
+    await each(result.region.schools, one)
+
+
+async def wait_for_trace(run_dir: Path, trace_id: str, services: frozenset[str], timeout: float = 20.0) -> set[str]:
+    """The services whose span files hold the trace, once all of `services` do (or the time is up): spans reach
+    the files in batches, the BKN call's last."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = traces.services_of(run_dir, trace_id)
+        if services <= found or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.5)
+
+
+async def show_trace(stack: Stack, result: Season, trace_id: str | None) -> None:
+    if trace_id is None:
+        say("\n  (no approval's traceparent was seen on RabbitMQ: no trace to show)")
+        return
+    guru = next((p for p in result.region.people() if result.plans.get(p.nip) in result.returned), None)
+    who = f"{guru.nama}, NIP {masked(guru.nip)}" if guru else "a teacher"
+    say(f"\n== One trace: the approval of {who}'s returned-then-revised plan ==")
+    result.trace_id = trace_id
+    if otlp_endpoint() is not None:
+        jaeger = os.environ.get("PMM_JAEGER_URL", JAEGER_URL).rstrip("/")
+        say(f"  trace {trace_id}: spans went to the collector at {otlp_endpoint()}; see {jaeger}/trace/{trace_id}")
+        return
+    result.trace_services = await wait_for_trace(stack.run_dir, trace_id, APPROVAL_CHAIN)
+    tree = traces.render(traces.build_tree(traces.read_spans(stack.run_dir, trace_id)))
+    say(f"  trace {trace_id} crosses {len(result.trace_services)} services: {', '.join(sorted(result.trace_services))}")
+    say("  (HTTP request -> outbox row -> relay's publish -> each consumer -> their events -> the BKN call)")
+    for line in tree:
+        say(f"  {line}")
+    run_dir = "" if stack.run_dir == ROOT / ".run" else f" --run-dir {stack.run_dir}"
+    say(f"\n  see it again:  .venv/bin/python -m tools.traces {trace_id}{run_dir}")
+    say(f"  (span files: {stack.run_dir / 'traces'}/<service>.jsonl; `--queries` shows each SQL statement too)")
+
+
+async def season(
+    stack: Stack,
+    policy: int,
+    schools: int,
+    teachers: int,
+    *,
+    kode_wilayah: str = "3273",
+    first: int = 1,
+    verbose: bool | None = None,
+) -> Season:
+    """One semester of a region on a running stack, from the roster to BKN; `first` numbers its people (two
+    seasons on one stack need regions with different NIPs and a different kode_wilayah)."""
+    at, periode = CLOCK_BY_POLICY[policy]
+    stack.set_clock(at)
+    result = Season(policy, periode, demo_region(schools=schools, teachers_per_school=teachers,
+                                                 kode_wilayah=kode_wilayah, first=first))  # fmt: skip
+    region = result.region
+    verbose = teachers <= 4 if verbose is None else verbose
+    phase = Phases()
+    tap = EventTap(stack.amqp_url, print_limit=None if verbose else 2)
+    await tap.start()
+    api = Api(stack.url("planning"), stack.issuer_url)
+    operator = await api.token(f"operator-{kode_wilayah}", "operator", wilayah=kode_wilayah)
+    bkn = BknDemo.for_stack(stack, say=say, kode_wilayah=kode_wilayah) if "bkn_sync" in stack.services else None
+    result.bkn = bkn
+    if not verbose:
+        say("  (RabbitMQ: the first two events of each type are printed as they arrive; all are counted)")
+
+    if bkn is not None:
+        say("\n== 0. BKN's side (the sandbox standing in for SIASN / e-Kinerja) knows the region, two mismatches ==")
+        async with phase("0 BKN seeded"):
+            result.mismatches = await bkn.seed(region)
+
+    people = len(region.people())
+    say(f"\n== 1. The Dinas operator imports the roster: {schools} school(s), {people} pegawai (one bad row) ==")
+    async with phase("1 roster import"):
+        await import_roster(api, operator, result)
+
+    say(f"\n== 2. {schools * teachers} teachers draft their SKP for {periode} (six steps, each a draft) and submit ==")
+    async with phase("2 teachers plan"):
+        await teachers_plan(api, result, verbose=verbose)
+
+    say("\n== 3. Each principal works through the approval queue: approves, and returns one plan with a note ==")
+    async with phase("3 principals approve"):
+        returned = await principals_approve(api, result, verbose=verbose)
+
+    say("\n== 4. The teacher reads the note, revises, resubmits; the principal approves ==")
+    async with phase("4 return, resubmit"):
+        await resubmit(api, returned, result)
 
     say("\n== 5. Principals plan too; their pengawas approves ==")
-    pengawas = await api.token(region.pengawas.nip, "guru", "pengawas")
-    for school in region.schools:
-        assert school.kepala is not None
-        skp_id, etag = await plan(api, school.kepala, periode, target=4)
-        approved = await api.call("POST", f"/skp/{skp_id}/approve", {**pengawas, "If-Match": etag})
-        say(f"  {school.kepala.nama} (kepala sekolah): {approved.json()['status']}")
+    async with phase("5 pengawas approves"):
+        await pengawas_approves(api, result)
 
     pelaksanaan_at = PELAKSANAAN_CLOCK[policy]
     say(f"\n== 6. Pelaksanaan from {pelaksanaan_at:%d %B %Y}: every approved plan runs the five steps ==")
     stack.set_clock(pelaksanaan_at)
-    await run_cycles(stack.url("observation"), stack.issuer_url, region, periode)
+    async with phase("6 observation cycles"):
+        result.cycles = await run_cycles(stack.url("observation"), stack.issuer_url, region, periode, verbose=verbose)
 
     penilaian_at = PENILAIAN_CLOCK[policy]
     say(f"\n== 7. Penilaian from {penilaian_at:%d %B %Y}: atasan rate, predikat and angka kredit, finalised ==")
     stack.set_clock(penilaian_at)
-    appraised = await appraise_region(stack.url("appraisal"), stack.issuer_url, region, periode)
+    async with phase("7 appraisal"):
+        result.appraised = await appraise_region(stack.url("appraisal"), stack.issuer_url, region, periode)
 
     if bkn is not None:
         say("\n== 8. BKN e-Kinerja: approved plans and finalised penilaian pushed by bkn_sync ==")
-        await bkn.wait_until_settled(region)
-        await bkn.show_states(region)
+        async with phase("8 BKN push"):
+            await bkn.wait_until_settled(region)
+            await bkn.show_states(region)
         say("\n== 9. The school operator corrects the roster; the failed pushes retry by themselves ==")
-        await bkn.correct_roster(region, mismatches)
+        async with phase("9 BKN self-heals"):
+            await bkn.correct_roster(region, result.mismatches)
         await bkn.close()
 
-    await summary_table(stack, operator, appraised)
+    await summary_table(stack, operator, result)
+    await api.http.aclose()
+    await api.issuer.aclose()
 
-    await asyncio.sleep(2.0)  # let the relays publish the last commits
+    await asyncio.sleep(1.0)  # the relays publish the last commits
     await tap.stop()
+    result.events = tap.seen
     say("\n== What went over RabbitMQ ==")
     for key, count in sorted(tap.seen.items()):
         say(f"  {count:>4}  {key}")
-    one = next(iter(returned), None)
-    if one is not None:
-        trace = tap.trace_ids.get((f"skp:{one[2]}", "planning.skp.approved.v1"))
-        say(
-            f"\n  the approval of the returned-then-revised plan {one[2][:8]} is trace {trace}: its HTTP request,\n"
-            f"  the outbox relay's publish and RabbitMQ's delivery share it (spans: {stack.run_dir / 'traces'}/)"
-        )
-    say(f"\n  done in {time.monotonic() - started:.1f} s")
+    chosen = next(iter(result.returned), None)
+    trace_id = tap.trace_ids.get((f"skp:{chosen}", "planning.skp.approved.v1")) if chosen else None
+    await show_trace(stack, result, trace_id)
+    result.phases = phase.seconds
+    return result
+
+
+def print_times(result: Season, started: float, stack_seconds: float) -> None:
+    say("\n== Time ==")
+    say(f"  {'stack start (fresh databases, migrations, 6 processes)':<58} {stack_seconds:>6.1f} s")
+    for name, seconds in result.phases.items():
+        say(f"  {name:<58} {seconds:>6.1f} s")
+    say(f"  {'total':<58} {time.monotonic() - started:>6.1f} s")
+    region = result.region
+    say(
+        f"  {len(region.schools)} schools, {sum(len(s.guru) for s in region.schools)} teachers, "
+        f"{len(region.schools)} principals, 1 pengawas; {sum(result.events.values())} events over RabbitMQ"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--policy", type=int, choices=sorted(CLOCK_BY_POLICY), default=2024)
-    parser.add_argument("--schools", type=int, default=2)
-    parser.add_argument("--teachers", type=int, default=4)
+    parser.add_argument("--schools", type=int, default=3)
+    parser.add_argument("--teachers", type=int, default=20, help="per school")
     parser.add_argument("--keep", action="store_true", default=os.environ.get("KEEP") == "1")
+    parser.add_argument("--port-offset", type=int, default=0, help="run beside another stack (its ports + N)")
+    parser.add_argument("--db-suffix", default="", help="databases and vhost of their own (pmm_planning<suffix>)")
+    parser.add_argument("--run-dir", type=Path, default=None, help="logs, spans, pids (default .run)")
     args = parser.parse_args(argv)
-    stack = Stack(ROOT)
+    started = time.monotonic()
+    stack = Stack(
+        ROOT, run_dir=args.run_dir, db_suffix=args.db_suffix, port_offset=args.port_offset, extra_env=stack_env()
+    )
     at, _ = CLOCK_BY_POLICY[args.policy]
     say(f"Starting the stack (fresh databases, RabbitMQ vhost {stack.vhost}); the services' clock is {at.isoformat()}")
-    stack.down()
-    stack.set_clock(at)
-    stack.ensure_infrastructure()
-    stack.create_databases(drop_first=True)
-    stack.up()
     try:
-        asyncio.run(season(stack, args.policy, args.schools, args.teachers))
+        start_fresh(stack, at)
+        stack_seconds = time.monotonic() - started
+        result = asyncio.run(season(stack, args.policy, args.schools, args.teachers))
+        print_times(result, started, stack_seconds)
     finally:
         if args.keep:
             say(f"\nThe stack stays up (planning at {stack.url('planning')}/docs); `make down` stops it.")

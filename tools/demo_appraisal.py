@@ -22,7 +22,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from tools.demo_client import Api, masked, say
+from tools.demo_client import CONCURRENCY, Api, each, masked, say
 from tools.demo_roster import Person, Region
 
 # (hasil kerja, perilaku kerja) by a teacher's place in the school: Sangat Baik, Baik, Baik, Butuh Perbaikan,
@@ -109,17 +109,20 @@ def _warnings(final: dict[str, Any] | None) -> None:
         say(f"    warning for the principal, not a block: {warning['message']}")
 
 
-async def appraise_region(api_base: str, issuer_url: str, region: Region, periode: str) -> dict[str, Any]:
-    """Rate and finalise every penilaian of the region that becomes ratable; returns a summary by school."""
+async def appraise_region(
+    api_base: str, issuer_url: str, region: Region, periode: str, *, concurrency: int = CONCURRENCY
+) -> dict[str, Any]:
+    """Rate and finalise every penilaian of the region that becomes ratable (a school's teachers `concurrency`
+    at once); returns a summary by school."""
     api = Api(api_base, issuer_url)
     try:
-        return await _appraise_region(api, region, periode)
+        return await _appraise_region(api, region, periode, concurrency)
     finally:
         await api.http.aclose()
         await api.issuer.aclose()
 
 
-async def _appraise_region(api: Api, region: Region, periode: str) -> dict[str, Any]:
+async def _appraise_region(api: Api, region: Region, periode: str, concurrency: int) -> dict[str, Any]:
     started = time.monotonic()
     kode_wilayah = region.schools[0].kode_wilayah
     operator = await api.token(f"operator-{kode_wilayah}", "operator", wilayah=kode_wilayah)
@@ -142,14 +145,15 @@ async def _appraise_region(api: Api, region: Region, periode: str) -> dict[str, 
         assert school.kepala is not None
         ready = await _ratable(api, school.kepala, school.guru, periode, timeout=60)
         say(f"  {school.nama}: {len(ready)} of {len(school.guru)} ratable")
-        finals = []
-        for index, guru in enumerate(school.guru):
-            item = ready.get(guru.nip)
-            if item is None:
-                summary["skipped"].append(masked(guru.nip))
-                continue
-            ratings = RATINGS[(index + number) % len(RATINGS)]  # schools differ, so their distributions do
-            finals.append(await _appraise(api, school.kepala, guru, item, ratings))
+        # Schools differ, so their distributions do: the later ones rate from fewer (better) patterns.
+        patterns = RATINGS[: len(RATINGS) - number % 3]
+        rated = [
+            (school.kepala, guru, ready[guru.nip], patterns[index % len(patterns)])
+            for index, guru in enumerate(school.guru)
+            if guru.nip in ready
+        ]
+        summary["skipped"] += [masked(g.nip) for g in school.guru if g.nip not in ready]
+        finals = await each(rated, lambda work: _appraise(api, *work), limit=concurrency)
         _warnings(finals[-1] if finals else None)
         summary["schools"][school.npsn] = {"nama": school.nama, "finals": finals}
 

@@ -61,8 +61,10 @@ def deliberate_mismatches(region: Region) -> list[Mismatch]:
         school, guru = teachers[0]
         siasn_name = guru.nama.replace("i", "y", 1) if "i" in guru.nama else guru.nama + "h"
         found.append(Mismatch(guru, school.npsn, "NIP_TIDAK_SESUAI", {"nama": siasn_name}, {"nama": siasn_name}))
-    if len(teachers) > 1:
-        school, guru = teachers[-1]
+    # The last such teacher of the region whose name differs from the first's (names repeat in a large region).
+    others = [(s, g) for s, g in teachers[1:] if found and g.nama != found[0].person.nama]
+    if others:
+        school, guru = others[-1]
         jenjang, golongan = PROMOTION[guru.jenjang or ""]
         found.append(
             Mismatch(
@@ -96,6 +98,11 @@ class BknDemo:
         self.kode_wilayah = kode_wilayah
         self.say = say
         self._operator: dict[str, str] | None = None
+        # What the season came to, for whoever drives it (the end-to-end tests): typed failures shown, the NIPs BKN
+        # held SKP records of before the roster correction, and the NIPs that healed by themselves after it.
+        self.failures: list[str] = []
+        self.held_before_correction: set[str] = set()
+        self.healed: set[str] = set()
 
     @classmethod
     def for_stack(cls, stack: Any, *, say: Callable[[str], None] = print, kode_wilayah: str = "3273") -> BknDemo:
@@ -166,6 +173,7 @@ class BknDemo:
             waiting = f"; {state['waiting_for_skp']} wait for their SKP" if state["waiting_for_skp"] else ""
             self.say(f"  {school.nama}: {_counts(state['counts'])}{waiting}")
             for failure in state["failures"]:
+                self.failures.append(failure["kode"])
                 self.say(f"    {failure['jumlah']} x {failure['kode']} (fixer: {failure['fixer']})")
             for pegawai in state["pegawai"]:
                 if pegawai["counts"].get("failed"):
@@ -181,7 +189,18 @@ class BknDemo:
 
     # --- 3. the operator corrects the roster; the failed pushes go by themselves ---
 
+    async def records(self, kind: str) -> list[dict[str, Any]]:
+        """What BKN e-Kinerja holds (the sandbox's admin view: the real BKN has no such door)."""
+        answer = await self.sandbox.get("/admin/records", params={"kind": kind})
+        answer.raise_for_status()
+        return answer.json()
+
     async def correct_roster(self, region: Region, mismatches: list[Mismatch], *, timeout: float = 60.0) -> None:
+        self.held_before_correction = {r["nip"] for r in await self.records("skp")}
+        self.say(
+            f"  BKN holds {len(self.held_before_correction)} SKP record(s) of the region's "
+            f"{len(region.people()) - 1} plans; the mismatched pegawai's are missing"
+        )
         rows = []
         for m in mismatches:
             p = m.person
@@ -210,6 +229,7 @@ class BknDemo:
                         f"    {m.person.nama:<18} healed by itself {time.monotonic() - started:.1f} s after the "
                         f"correction: {len(pushes)} push(es) at BKN, {attempts} attempt(s) since; nobody pressed retry"
                     )
+                    self.healed.add(nip)
                     del pending[nip]
             await asyncio.sleep(0.3)
         for m in pending.values():

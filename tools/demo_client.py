@@ -3,15 +3,51 @@ and a tap that prints every event RabbitMQ delivers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import aio_pika
 import httpx
 
+T = TypeVar("T")
+R = TypeVar("R")
+# Clients at once: a school's teachers do not wait for each other, but a 2-core machine gains nothing past a few.
+CONCURRENCY = 8
+
 
 def say(text: str = "") -> None:
     print(text, flush=True)
+
+
+async def each(items: Iterable[T], work: Callable[[T], Awaitable[R]], *, limit: int = CONCURRENCY) -> list[R]:
+    """`work` for every item, at most `limit` at once, results in the items' order (like people using the app)."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(item: T) -> R:
+        async with gate:
+            return await work(item)
+
+    return await asyncio.gather(*(one(item) for item in items))
+
+
+class Phases:
+    """Wall-clock time of each phase of the demo, printed at the end."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @asynccontextmanager
+    async def __call__(self, name: str) -> AsyncIterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = time.monotonic() - started
 
 
 def masked(nip: str) -> str:
@@ -19,10 +55,12 @@ def masked(nip: str) -> str:
 
 
 class EventTap:
-    """Our own queue bound to every event on `pmm.events`: prints each one as RabbitMQ delivers it."""
+    """Our own queue bound to every event on `pmm.events`: prints each one as RabbitMQ delivers it (the first
+    `print_limit` of each type: a region's thousand events would bury the story), counts them all."""
 
-    def __init__(self, amqp_url: str) -> None:
+    def __init__(self, amqp_url: str, *, print_limit: int | None = None) -> None:
         self.amqp_url = amqp_url
+        self.print_limit = print_limit
         self.seen: Counter[str] = Counter()
         self.trace_ids: dict[tuple[str, str], str] = {}  # (aggregate_id, routing key) -> trace id
 
@@ -40,6 +78,8 @@ class EventTap:
         traceparent = (message.headers or {}).get("traceparent", "")
         if traceparent:
             self.trace_ids[(envelope["aggregate_id"], message.routing_key or "")] = str(traceparent).split("-")[1]
+        if self.print_limit is not None and self.seen[message.routing_key or "?"] > self.print_limit:
+            return
         detail = {
             k: v
             for k, v in envelope["data"].items()

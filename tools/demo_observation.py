@@ -19,13 +19,13 @@ import asyncio
 import base64
 import hashlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
-from tools.demo_client import Api, masked, say
+from tools.demo_client import CONCURRENCY, Api, each, masked, say
 from tools.demo_roster import Person, Region
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -96,8 +96,17 @@ async def _dropping_body(first: bytes) -> AsyncIterator[bytes]:
 
 
 async def run_cycles(
-    api_base: str, issuer_url: str, region: Region, periode: str, *, resumed_upload: bool = True
+    api_base: str,
+    issuer_url: str,
+    region: Region,
+    periode: str,
+    *,
+    resumed_upload: bool = True,
+    concurrency: int = CONCURRENCY,
+    verbose: bool | None = None,
 ) -> dict[str, Any]:
+    """Every cycle of the region, `concurrency` at once; each cycle's steps are printed together when it ends
+    (all of them if `verbose`, which is the default for a small region; else a line per cycle)."""
     started = time.monotonic()
     api = Api(api_base, issuer_url)
     cycles = Cycles(api, periode)
@@ -118,7 +127,11 @@ async def run_cycles(
     hari_ini = date.fromisoformat(next(iter(by_atasan.values()))["hari_ini"])
     say(f"  the services' day is {hari_ini.isoformat()}")
 
-    upload_to_resume = resumed_upload
+    if verbose is None:
+        verbose = len(pairs) <= 12
+    # Who does something special is decided up front, so the cycles can run side by side: the first guru of each
+    # school gets a counter-proposed date, the first guru of the region (under an upload policy) a dropped upload.
+    planned: list[tuple[Person, Person, dict[str, Any], bool, bool]] = []
     counter_proposed: set[str] = set()
     for pegawai, atasan in pairs:
         page = by_atasan[atasan.nip]
@@ -127,18 +140,29 @@ async def run_cycles(
             say(f"  {pegawai.nama:<18} NIP {masked(pegawai.nip)}: no approved plan, no cycle")
             summary["skipped"].append(pegawai.nip)
             continue
-        closes = date.fromisoformat(item["window_closes"])
-        resume_here = upload_to_resume and pegawai.jenis_gtk != "Kepala Sekolah"
-        counter = pegawai.npsn not in counter_proposed and pegawai.jenis_gtk != "Kepala Sekolah"
+        guru = pegawai.jenis_gtk != "Kepala Sekolah"
+        counter = guru and pegawai.npsn not in counter_proposed
         if counter:
             counter_proposed.add(pegawai.npsn)
+        resume = resumed_upload and guru and not any(r for *_, r in planned)
+        planned.append((pegawai, atasan, item, counter, resume))
+
+    async def cycle(plan: tuple[Person, Person, dict[str, Any], bool, bool]) -> dict[str, Any] | None:
+        pegawai, atasan, item, counter, resume = plan
+        lines: list[str] = []
+        closes = date.fromisoformat(item["window_closes"])
         resumed = await one_cycle(
-            cycles, pegawai, atasan, item["pelaksanaan_id"], hari_ini, closes, counter=counter, resume=resume_here
-        )
+            cycles, pegawai, atasan, item["pelaksanaan_id"], hari_ini, closes, counter=counter, resume=resume,
+            note=lines.append,
+        )  # fmt: skip
+        for line in lines if verbose or counter or resumed is not None else lines[-1:]:
+            say(line)
+        summary["completed"].append(item["pelaksanaan_id"])
+        return resumed
+
+    for resumed in await each(planned, cycle, limit=concurrency):
         if resumed is not None:
             summary["resumed_upload"] = resumed
-            upload_to_resume = False
-        summary["completed"].append(item["pelaksanaan_id"])
     summary["seconds"] = round(time.monotonic() - started, 1)
     say(f"\n  {len(summary['completed'])} cycle(s) completed, {len(summary['skipped'])} without an approved plan")
     await api.http.aclose()
@@ -156,6 +180,7 @@ async def one_cycle(
     *,
     counter: bool,
     resume: bool,
+    note: Callable[[str], None] = say,
 ) -> dict[str, Any] | None:
     call, base = cycles.call, f"/pelaksanaan/{pid}"
     who = f"  {guru.nama:<18} NIP {masked(guru.nip)}"
@@ -185,11 +210,11 @@ async def one_cycle(
             json={"jadwal": other.isoformat(), "catatan": "Ada rapat dinas pada tanggal usulan"},
         )
         r = await call("POST", f"{base}/persiapan/terima", guru, headers={"If-Match": r.headers["ETag"]})
-        say(f"{who} 1 persiapan: proposed {jadwal}, the atasan proposed {other}, accepted")
+        note(f"{who} 1 persiapan: proposed {jadwal}, the atasan proposed {other}, accepted")
     else:
         r = await call("POST", f"{base}/persiapan/setujui", atasan, headers={"If-Match": r.headers["ETag"]})
         targets = len(indikator["perilaku_dianjurkan"][:2])
-        say(f"{who} 1 persiapan: {targets} target behaviours, lesson on {jadwal} agreed")
+        note(f"{who} 1 persiapan: {targets} target behaviours, lesson on {jadwal} agreed")
 
     behaviours = [*indikator["perilaku_dianjurkan"], *indikator["perilaku_dihindari"]]
     items = [
@@ -204,7 +229,7 @@ async def one_cycle(
         json={"mode": "langsung", "items": items, "catatan": "Murid aktif berdiskusi"},
     )
     ringkasan = r.json()["observasi"]["ringkasan"]
-    say(f"{who} 2 observasi by the atasan: {ringkasan}")
+    note(f"{who} 2 observasi by the atasan: {ringkasan}")
 
     r = await call(
         "PUT",
@@ -225,7 +250,7 @@ async def one_cycle(
         headers={"If-Match": r.headers["ETag"]},
         json={"catatan": "Saya akan mencoba rubrik pada kelas paralel"},
     )
-    say(f"{who} 3 diskusi: notes from both, follow-up agreed")
+    note(f"{who} 3 diskusi: notes from both, follow-up agreed")
 
     r = await call(
         "PUT",
@@ -247,10 +272,10 @@ async def one_cycle(
             ]
         },
     )
-    say(f"{who} 4 upaya: 2 efforts recorded")
+    note(f"{who} 4 upaya: 2 efforts recorded")
     etag = r.headers["ETag"]
 
-    resumed = await add_evidence(cycles, guru, atasan, pid, r.json(), who, resume=resume)
+    resumed = await add_evidence(cycles, guru, atasan, pid, r.json(), who, resume=resume, note=note)
 
     r = await call(
         "PUT",
@@ -259,28 +284,36 @@ async def one_cycle(
         headers={"If-Match": etag},
         json={"refleksi": "Umpan balik tertulis membuat murid lebih cepat memperbaiki pekerjaannya; saya lanjutkan."},
     )
-    say(f"{who} 5 refleksi: the cycle is {r.json()['tahap']} ({r.json()['bukti_count']} bukti counted)")
+    note(f"{who} 5 refleksi: the cycle is {r.json()['tahap']} ({r.json()['bukti_count']} bukti counted)")
     return resumed
 
 
 async def add_evidence(
-    cycles: Cycles, guru: Person, atasan: Person, pid: str, cycle: dict[str, Any], who: str, *, resume: bool
+    cycles: Cycles,
+    guru: Person,
+    atasan: Person,
+    pid: str,
+    cycle: dict[str, Any],
+    who: str,
+    *,
+    resume: bool,
+    note: Callable[[str], None] = say,
 ) -> dict[str, Any] | None:
     kategori = ["modul_ajar", *(DOKUMEN_KS if guru.jenis_gtk == "Kepala Sekolah" else ())]
     if cycle["evidence_mode"] == "konfirmasi":
         for k in kategori:
             await cycles.call("POST", f"/pelaksanaan/{pid}/bukti/konfirmasi", atasan, json={"kategori": k})
-        say(f"{who}   bukti: the atasan confirmed {len(kategori)} document(s) exist at school (no uploads: policy)")
+        note(f"{who}   bukti: the atasan confirmed {len(kategori)} document(s) exist at school (no uploads: policy)")
         return None
     resumed = None
     for index, k in enumerate(kategori):
         content = fake_pdf(f"{k} {guru.nip[-4:]}", 48 * 1024 if index == 0 and resume else 3 * 1024)
         if index == 0 and resume:
-            resumed = await resumable_upload(cycles, guru, pid, k, content, who)
+            resumed = await resumable_upload(cycles, guru, pid, k, content, who, note=note)
         else:
             await upload(cycles, guru, pid, k, content)
     if resumed is None:
-        say(f"{who}   bukti: {len(kategori)} PDF(s) uploaded, checked by content")
+        note(f"{who}   bukti: {len(kategori)} PDF(s) uploaded, checked by content")
     return resumed
 
 
@@ -312,7 +345,14 @@ async def upload(cycles: Cycles, guru: Person, pid: str, kategori: str, content:
 
 
 async def resumable_upload(
-    cycles: Cycles, guru: Person, pid: str, kategori: str, content: bytes, who: str
+    cycles: Cycles,
+    guru: Person,
+    pid: str,
+    kategori: str,
+    content: bytes,
+    who: str,
+    *,
+    note: Callable[[str], None] = say,
 ) -> dict[str, Any]:
     """The first chunk goes out, the connection drops mid-request; HEAD says where to go on; the rest follows."""
     location = await _create(cycles, guru, pid, kategori, len(content))
@@ -339,7 +379,7 @@ async def resumable_upload(
     expected = hashlib.sha256(content).hexdigest()
     if sha256 != expected:
         raise DemoStepFailed(f"the resumed upload's SHA-256 {sha256} is not the file's {expected}")
-    say(
+    note(
         f"{who}   bukti: {kategori}.pdf ({len(content)} bytes) dropped after the first chunk; HEAD said offset "
         f"{offset}; resumed from there; SHA-256 {sha256[:16]}... matches the file"
     )

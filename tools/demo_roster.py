@@ -116,8 +116,10 @@ def demo_region(
     teachers_per_school: int = 4,
     kode_wilayah: str = "3273",
     mulai: date = date(2023, 7, 1),
+    first: int = 1,
 ) -> Region:
-    counter = iter(range(1, 100_000))
+    """`first` numbers the people (their NIP derive from it): two regions with far apart `first` share no NIP."""
+    counter = iter(range(first, 100_000))
 
     def person(status: str, jenis_gtk: str, jenjang: str, npsn: str) -> Person:
         i = next(counter)
