@@ -22,11 +22,12 @@ DEMO_ARGS ?=
 # `make demo KEEP=1` leaves the stack running after the demo (tools/demo.py reads it).
 export KEEP
 
-.PHONY: help venv up down status logs demo test lint lock schemas compose-check clean chaos
+.PHONY: help venv up down status logs demo test lint lock schemas compose-check clean chaos bench
 
 help:
 	@echo "make demo           run a whole demo semester against the local stack (KEEP=1 leaves it up)"
 	@echo "make test           unit, integration, end-to-end and deploy tests"
+	@echo "make bench          deadline performance figures vs reference steps (BENCH_ARGS=\"--teachers 1000\")"
 	@echo "make up|down|status start, stop or show the local stack (tools/services.toml)"
 	@echo "make logs SERVICE=planning   tail one process's log"
 	@echo "make lint           ruff"
@@ -61,6 +62,12 @@ logs: venv
 
 demo: venv
 	$(PY) -m tools.demo $(DEMO_ARGS)
+
+# Minutes, not seconds: run on demand, never in `make test`. `BENCH_ARGS=--quick` for a smoke run.
+BENCH_ARGS ?=
+bench: venv
+	$(PY) -m tools.stack infra
+	$(PY) -m bench $(BENCH_ARGS)
 
 test: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check --quiet .
