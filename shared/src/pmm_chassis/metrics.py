@@ -1,4 +1,4 @@
-"""Prometheus metrics: HTTP, consumers, outbox lag and parked messages.
+"""Prometheus metrics: HTTP, consumers, published events, the outbox (parked: RabbitMQ's own queue depth).
 
 Every metric carries `service` so one Prometheus (and one Grafana board) can hold all four services.
 Labels are bounded on purpose: the route *template*, never the raw path (one series per NIP would
@@ -34,7 +34,6 @@ OUTBOX_LAG_SECONDS = Gauge(
     "pmm_outbox_lag_seconds", "Age of the oldest unpublished outbox row (0 when none)", ["service"]
 )
 OUTBOX_PENDING = Gauge("pmm_outbox_pending", "Unpublished outbox rows", ["service"])
-PARKED = Gauge("pmm_parked_messages", "Messages waiting in the service's parking queue", ["service"])
 
 # Label for requests that matched no route: scanners probing random paths must not create series.
 UNMATCHED_ROUTE = "<unmatched>"
