@@ -22,7 +22,7 @@ DEMO_ARGS ?=
 # `make demo KEEP=1` leaves the stack running after the demo (tools/demo.py reads it).
 export KEEP
 
-.PHONY: help venv up down status logs demo test lint lock schemas compose-check clean chaos bench
+.PHONY: help venv up down status logs demo test lint lock schemas compose-check clean chaos bench fuzz audit
 
 help:
 	@echo "make demo           run a whole demo semester against the local stack (KEEP=1 leaves it up)"
@@ -31,6 +31,8 @@ help:
 	@echo "make up|down|status start, stop or show the local stack (tools/services.toml)"
 	@echo "make logs SERVICE=planning   tail one process's log"
 	@echo "make lint           ruff"
+	@echo "make fuzz           schemathesis, 1,000 requests per operation of every service (FUZZ_EXAMPLES=N)"
+	@echo "make audit          bandit, and pip-audit of requirements.lock (needs PyPI's JSON API or OSV)"
 	@echo "make schemas        regenerate shared/schemas and the README event catalogue from the contracts"
 	@echo "make lock           re-pin requirements.in into requirements.lock (with hashes)"
 	@echo "make compose-check  validate docker-compose.yml and deploy/"
@@ -79,6 +81,17 @@ test: venv
 CHAOS_ARGS ?=
 chaos: venv
 	$(PY) -m chaos $(CHAOS_ARGS)
+
+FUZZ_EXAMPLES ?= 1000
+
+fuzz: venv
+	$(PY) -m tools.stack infra
+	PMM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/security/test_fuzz.py -q -s
+
+# --strict: a dependency that could not be checked fails the audit (offline, every one would be "skipped").
+audit: venv
+	$(VENV)/bin/bandit -q -c pyproject.toml -r shared/src $(wildcard services/*/src) tools
+	$(VENV)/bin/pip-audit -r requirements.lock --strict --progress-spinner off $(PIP_AUDIT_FLAGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

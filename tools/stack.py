@@ -36,6 +36,7 @@ READY_TIMEOUT_S = 60.0
 # The services promise to drain and exit within 30 s of SIGTERM; past that they are killed.
 STOP_TIMEOUT_S = 30.0
 LOG_TAIL_LINES = 40
+UVICORN_FAST = ("--loop", "uvloop", "--http", "httptools")
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _SUFFIX = re.compile(r"^[a-z0-9_]*$")
@@ -499,7 +500,8 @@ class Stack:
                 self._bin("pmm-dev-issuer"), "serve", *host_port, "--key", key,
                 "--issuer", issuer.issuer, "--audience", issuer.audience,
             ]  # fmt: skip
-        return [self._bin("uvicorn"), self._spec(name).app, "--factory", *host_port]
+        # The loop and parser production runs (deploy/docker/service.Dockerfile): named, so a missing one fails.
+        return [self._bin("uvicorn"), self._spec(name).app, "--factory", *host_port, *UVICORN_FAST]
 
     def _env(self, name: str) -> dict[str, str]:
         own = {"PMM_ENVIRONMENT": "development"} if name == ISSUER else self.env_for(name)

@@ -40,4 +40,6 @@ WORKDIR /app
 USER 10001:10001
 EXPOSE 8000
 # exec: uvicorn becomes PID 1 and receives SIGTERM itself, so the service can drain.
-CMD ["sh", "-c", "exec uvicorn \"${SERVICE}.main:create_app\" --factory --host 0.0.0.0 --port \"${PORT}\""]
+# uvloop and httptools named (not "auto"): an image without them fails at start instead of running slower. One
+# worker per container: replicas scale it (deploy/k8s), and the process's metrics stay one registry.
+CMD ["sh", "-c", "exec uvicorn \"${SERVICE}.main:create_app\" --factory --host 0.0.0.0 --port \"${PORT}\" --loop uvloop --http httptools"]

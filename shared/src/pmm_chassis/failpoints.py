@@ -8,7 +8,9 @@ one crash, so the chaos run decides when and how often. Without the variable `re
 test), and no deployment sets it.
 
 Failpoints:
-- `after_commit`: a unit of work committed (outbox rows included) but the HTTP answer was not sent yet.
+- `after_commit`: a unit of work committed (outbox rows included) but the HTTP answer was not sent yet. For a
+  request with an `Idempotency-Key` that is once the request's one transaction (its units of work, their outbox
+  rows and the stored answer) committed: `AmbientTransaction.committed()` reaches it.
 - `after_inbox_commit`: a consumer committed a message's effect but has not acknowledged the message yet.
 """
 

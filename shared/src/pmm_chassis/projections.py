@@ -162,6 +162,18 @@ def current_atasan_subquery(relasi: Any, on: date) -> Any:
     )
 
 
+def current_atasan_of(relasi: Any, pegawai_id: Any, on: date) -> Any:
+    """The same rule as `current_atasan_subquery`, for one pegawai (a column or a value): a correlated scalar
+    subquery that reads that pegawai's relations by index, where the subquery reads every relation."""
+    return (
+        select(relasi.atasan_id)
+        .where(relasi.pegawai_id == pegawai_id, relasi.mulai <= on, or_(relasi.selesai.is_(None), relasi.selesai >= on))
+        .order_by(relasi.mulai.desc(), *_tiebreak(relasi))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _tiebreak(relasi: Any) -> list[Any]:
     created = getattr(relasi, "created_at", None)
     return [created.desc()] if created is not None else [relasi.version.desc()]

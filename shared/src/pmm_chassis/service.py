@@ -24,8 +24,11 @@ from sqlalchemy import text
 from pmm_chassis import metrics
 from pmm_chassis.auth.jwt import JwtVerifier
 from pmm_chassis.db.engine import asyncpg_dsn, create_engine, session_factory
+from pmm_chassis.db.spans import trace_outbox_inserts
 from pmm_chassis.db.uow import UnitOfWork
 from pmm_chassis.http.problems import install_problem_handlers, problem_response
+from pmm_chassis.http.ratelimit import WriteRateLimiter
+from pmm_chassis.http.text import install_text_handler
 from pmm_chassis.logging import setup_logging
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.consumer import Consumer, Handler
@@ -53,9 +56,12 @@ class Chassis:
             file_path=settings.otel_file,
             otlp_endpoint=settings.otel_endpoint,
         )
-        instrument_asyncpg(self.tracer_provider)
         self.clock = make_clock(settings)
         self.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        if settings.trace_db_statements:
+            instrument_asyncpg(self.tracer_provider)  # the outbox insert's span is among them
+        else:
+            trace_outbox_inserts(self.engine, self.tracer_provider)
         self.sessions = session_factory(self.engine)
         self.broker = RabbitBroker(
             settings.amqp_url,
@@ -67,7 +73,10 @@ class Chassis:
             graceful_timeout=settings.graceful_timeout_seconds,
         )
         self.verifier = JwtVerifier(
-            issuer=settings.jwt_issuer, audience=settings.jwt_audience, jwks_url=settings.jwt_jwks_url
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            jwks_url=settings.jwt_jwks_url,
+            token_types=settings.jwt_token_types,
         )
         self.relay = OutboxRelay(
             service=self.service,
@@ -168,8 +177,12 @@ class Chassis:
         app = FastAPI(title=title, version=version, lifespan=lifespan)
         app.state.container = state
         app.state.verifier = self.verifier
+        app.state.write_limiter = WriteRateLimiter(
+            rate=self.settings.write_rate_per_second, burst=self.settings.write_burst
+        )
         app.state.sessions = self.sessions  # idempotency keys are kept in the service's own database
         install_problem_handlers(app)
+        install_text_handler(app)
         metrics.install_http_metrics(app, self.service)
         # A worker (run_http off) keeps this app for its probes and /metrics, but serves no API.
         for router in routers if self.settings.run_http else ():

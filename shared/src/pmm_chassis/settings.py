@@ -24,6 +24,14 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str = "http://127.0.0.1:8099/.well-known/jwks.json"
     jwt_issuer: str = "http://127.0.0.1:8099"
     jwt_audience: str = "pmm-kinerja"
+    # The JOSE `typ` an access token must carry (RFC 9068 / RFC 8725 §3.11); an identity provider that types its
+    # access tokens otherwise is named here (JSON list in the environment), never by accepting untyped tokens.
+    jwt_token_types: list[str] = ["at+jwt"]
+    # Writes (POST/PUT/PATCH/DELETE) per user and process (pmm_chassis.http.ratelimit). Generous: no person clicks
+    # 50 changes a second, and a scripted demo's principal rating a whole school fits in the burst; a runaway loop
+    # does not.
+    write_rate_per_second: float = 50.0
+    write_burst: int = 200
 
     # Development and tests only: a file holding the instant the services believe it is (see FileClock).
     clock_file: Path | None = None
@@ -31,6 +39,9 @@ class ServiceSettings(BaseSettings):
     otel_exporter: Literal["none", "console", "file", "otlp"] = "none"
     otel_file: Path | None = None
     otel_endpoint: str | None = None
+    # A span per SQL statement costs about a third of a request's CPU: for debugging only. The outbox insert keeps
+    # its span either way (pmm_chassis.db.spans), so a trace has the same hops.
+    trace_db_statements: bool = False
     log_level: str = "INFO"
 
     # One image, several roles: ops may run HTTP and the workers as separate deployments and scale each.

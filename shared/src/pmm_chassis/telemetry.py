@@ -89,9 +89,20 @@ def mask_span_attributes(span: trace.Span) -> None:
     # A copy: rewriting a key re-inserts it, and the live mapping must not change under the loop.
     for key, value in list(attributes.items()):
         if isinstance(value, str):
-            masked = mask_text(value)
+            masked = mask_text(_without_query(key, value))
             if masked != value:
                 span.set_attribute(key, masked)
+
+
+# A query string may carry a name (`?nama=Dewi Lestari`), which no pattern recognises (found by tools/pii_scan):
+# spans keep the path only, as the access log does.
+_URL_KEYS = frozenset({"http.url", "http.target", "url.full"})
+
+
+def _without_query(key: str, value: str) -> str:
+    if key == "url.query":
+        return ""
+    return value.split("?", 1)[0] if key in _URL_KEYS else value
 
 
 class MaskingSpanProcessor(SpanProcessor):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -30,6 +31,7 @@ from pmm_chassis.auth.dev_issuer import (
     load_or_create_key,
     mint_token,
 )
+from pmm_chassis.db.engine import asyncpg_dsn
 from pmm_chassis.messaging import topology
 from pmm_chassis.settings import ServiceSettings
 from pmm_contracts import EventData, encode, routing_key
@@ -85,13 +87,16 @@ def fresh_vhost(name: str) -> str:
 
 
 @asynccontextmanager
-async def isolated_settings(settings_class: type[S], alembic_ini: Path, **overrides: Any) -> AsyncIterator[S]:
+async def isolated_settings(
+    settings_class: type[S], alembic_ini: Path, *, suite: str = "it", **overrides: Any
+) -> AsyncIterator[S]:
     """A service's test settings on a database and a vhost of their own, migrated, dropped afterwards.
 
-    Named after the service and this process, so two test runs on one machine (a developer's and CI's) never
-    share state. `overrides` are the suite's own settings (token issuer, clock file, short back-offs...).
+    Named after the service, the suite and this process, so two test runs on one machine (a developer's and
+    CI's), or two suites of one service in one run (integration and fuzzing), never share state. `overrides` are
+    the suite's own settings (token issuer, clock file, short back-offs...).
     """
-    name = f"pmm_{settings_class.service_name}_it_{os.getpid()}"
+    name = f"pmm_{settings_class.service_name}_{suite}_{os.getpid()}"
     url = await fresh_database(name)
     migrate(alembic_ini, {f"{settings_class.service_name.upper()}_DATABASE_URL": url})
     defaults: dict[str, Any] = {
@@ -99,6 +104,9 @@ async def isolated_settings(settings_class: type[S], alembic_ini: Path, **overri
         "relay_poll_seconds": 0.2,
         "max_unexpected_attempts": 3,  # 1 s + 5 s of back-off before a bug's message is parked
         "log_level": "WARNING",
+        # A suite fires requests faster than any user; the write limit has its own tests (test_ratelimit.py).
+        "write_rate_per_second": 100_000.0,
+        "write_burst": 100_000,
     }
     try:
         yield settings_class(**{**defaults, **overrides, "database_url": url, "amqp_url": fresh_vhost(name)})
@@ -173,3 +181,19 @@ class Bus:
         message = aio_pika.Message(body, message_id=str(event_id), delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
         await self.exchange.publish(message, routing_key=routing_key(data))
         return event_id
+
+
+def traced() -> tuple[dict[str, str], str]:
+    """A W3C `traceparent` header starting a new trace, and that trace's id (the span the request continues)."""
+    trace_id = secrets.token_hex(16)
+    return {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}, trace_id
+
+
+async def audit_trail(database_url: str, target_id: str) -> list[dict[str, Any]]:
+    """The audit records of one record (pmm_chassis.db.audit), oldest first."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        rows = await conn.fetch("SELECT * FROM audit_record WHERE target_id = $1 ORDER BY id", str(target_id))
+    finally:
+        await conn.close()
+    return [dict(row) for row in rows]

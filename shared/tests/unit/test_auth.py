@@ -152,7 +152,7 @@ CASES = {
     ),
     "unknown kid": (lambda k, o: mint_token(o, sub=NIP, roles=["guru"]), "token.kid_unknown"),
     "no kid": (
-        lambda k, o: handmade({"alg": "RS256"}, valid_claims(), lambda _: b"x"),
+        lambda k, o: handmade({"alg": "RS256", "typ": "at+jwt"}, valid_claims(), lambda _: b"x"),
         "token.kid_unknown",
     ),
     "missing roles": (
@@ -217,7 +217,7 @@ async def test_rsa_key_never_verifies_a_token_claiming_another_family(jwks_path,
         monotonic=clock,
     )
     ec_key = ec.generate_private_key(ec.SECP256R1())
-    token = jwt.encode(valid_claims(), ec_key, algorithm="ES256", headers={"kid": key_id(key)})
+    token = jwt.encode(valid_claims(), ec_key, algorithm="ES256", headers={"kid": key_id(key), "typ": "at+jwt"})
     with pytest.raises(AuthError) as refused:
         await verifier.verify(token)
     assert refused.value.reason == "token.algorithm"

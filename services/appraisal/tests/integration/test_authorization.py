@@ -19,16 +19,36 @@ from pmm_contracts.events import planning as contract
 sys.path.insert(0, str(Path(__file__).parent))
 from appraisal_world import Bus, appraise, etag, penilaian_of, rate  # noqa: E402
 
+from pmm_chassis.testing_authz import (  # noqa: E402
+    Persona,
+    assert_covered,
+    assert_personas,
+    probe_mass_assignment,
+    probe_page_caps,
+)
+
 pytestmark = pytest.mark.integration
 
-# Callers, by their relation to the penilaian of a guru of school A.
-OWNER, ATASAN, OTHER_KS, PEER, PENGAWAS, OPERATOR, OTHER_OPERATOR = (
-    "owner", "atasan", "other_ks", "peer", "pengawas", "operator", "other_operator",
+# Callers (pmm_chassis.testing_authz.Persona); for a guru's penilaian the atasan is their KS, for a KS's own the
+# pengawas of the school.
+OWNER, ATASAN, OTHER_KS, PEER, PENGAWAS, WRONG_PENGAWAS, OPERATOR, OTHER_OPERATOR = (
+    Persona.OWNER, Persona.ATASAN, Persona.OTHER_KS, Persona.PEER, Persona.PENGAWAS, Persona.WRONG_PENGAWAS,
+    Persona.OPERATOR, Persona.OTHER_OPERATOR,
 )  # fmt: skip
-ALL = (OWNER, ATASAN, OTHER_KS, PEER, PENGAWAS, OPERATOR, OTHER_OPERATOR)
+ALL = (OWNER, ATASAN, OTHER_KS, PEER, PENGAWAS, WRONG_PENGAWAS, OPERATOR, OTHER_OPERATOR)
 MONITORS = (ATASAN, OTHER_KS, OPERATOR, OTHER_OPERATOR)
+KINDS = ("guru", "ks")
+# Who holds which relation to the penilaian, by whose it is; everyone else is a stranger (404).
+RELATION = {
+    "guru": {OWNER: OWNER, ATASAN: ATASAN, OPERATOR: OPERATOR},
+    "ks": {OWNER: OWNER, PENGAWAS: ATASAN, OPERATOR: OPERATOR},
+}
+RECORD_CALLERS = {
+    "guru": (OWNER, PEER, ATASAN, OTHER_KS, PENGAWAS, WRONG_PENGAWAS, OPERATOR, OTHER_OPERATOR),
+    "ks": (OWNER, PEER, OTHER_KS, PENGAWAS, WRONG_PENGAWAS, OPERATOR, OTHER_OPERATOR),
+}
 
-# operation -> (the state the penilaian must be in for success, {caller: status}); callers not named: 404.
+# operation -> (the state the penilaian must be in for success, {relation: status}); strangers: 404.
 PENILAIAN_MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("get", "/api/v1/penilaian/{penilaian_id}"): ("DINILAI", {OWNER: 200, ATASAN: 200, OPERATOR: 200}),
     ("put", "/api/v1/penilaian/{penilaian_id}/nilai"): ("DINILAI", {OWNER: 403, ATASAN: 200, OPERATOR: 403}),
@@ -52,54 +72,104 @@ OTHER_ROUTES = {
 }
 
 
+def _route(operation: tuple[str, str]) -> tuple[str, str]:
+    return (operation[0].upper(), operation[1])
+
+
 async def test_every_operation_is_in_the_table(client):
     spec = (await client.get("/openapi.json")).json()
-    operations = {(method, path) for path, item in spec["paths"].items() for method in item}
-    assert operations == set(PENILAIAN_MATRIX) | OTHER_ROUTES
+    coverage = assert_covered(
+        spec,
+        {_route(o) for o in PENILAIAN_MATRIX},
+        elsewhere={_route(o): "test_role_and_school_routes" for o in OTHER_ROUTES},
+    )
+    assert coverage.with_id == len(PENILAIAN_MATRIX) + 2
+    for kind in KINDS:
+        assert_personas(RECORD_CALLERS[kind])
 
 
-def callers(world, tokens, school, other_school, operator_headers) -> dict[str, dict[str, str]]:
+@pytest.fixture(scope="module")
+async def wrong_pengawas(world):
+    """A pengawas of another area's school: a real pengawas, with a KS of their own, but none of ours."""
+    npsn = "49999999"
+    pengawas = world.person("Pengawas Sekolah", npsn, jenjang="Ahli Madya")
+    kepala = world.person("Kepala Sekolah", npsn, jenjang="Ahli Madya")
+    async with Bus(world.bus_url) as bus:
+        await bus.publish(
+            contract.SekolahRegisteredV1(
+                npsn=npsn, nama="SD Negeri Lain", kode_wilayah="3204", nama_wilayah="Kabupaten Bandung"
+            ),
+            aggregate_id=f"sekolah:{npsn}",
+        )
+        for person in (pengawas, kepala):
+            await world.register(bus, person, "3204")
+        await world.relate(bus, kepala, pengawas, "pengawas")
+    await world.wait_relations([kepala])
+    return pengawas
+
+
+def callers(world, tokens, school, other_school, operator_headers, wrong_pengawas, kind="guru") -> dict[str, dict]:
     return {
-        OWNER: school.guru[0].headers(tokens),
+        OWNER: (school.guru[0] if kind == "guru" else school.kepala).headers(tokens),
         ATASAN: school.kepala.headers(tokens),
         OTHER_KS: other_school.kepala.headers(tokens),
-        PEER: school.guru[1].headers(tokens),
+        PEER: school.guru[1 if kind == "guru" else 0].headers(tokens),
         PENGAWAS: world.pengawas.headers(tokens),  # the KS's atasan, not the guru's
+        WRONG_PENGAWAS: wrong_pengawas.headers(tokens),
         OPERATOR: operator_headers,
         OTHER_OPERATOR: tokens.headers("op-3204", "operator", wilayah="3204"),
     }
 
 
-@pytest.mark.parametrize(("operation", "expected"), list(PENILAIAN_MATRIX.items()), ids=lambda v: str(v))
-async def test_penilaian_matrix(client, tokens, world, operator, operation, expected):
+MATRIX_CASES = [(operation, kind) for operation in PENILAIAN_MATRIX for kind in KINDS]
+
+
+@pytest.mark.parametrize(("operation", "kind"), MATRIX_CASES, ids=[f"{m} {p} {k}" for (m, p), k in MATRIX_CASES])
+async def test_penilaian_matrix(client, tokens, world, operator, wrong_pengawas, operation, kind):
     method, path = operation
-    state, allowed = expected
+    state, allowed = PENILAIAN_MATRIX[operation]
     school, other = await world.school(teachers=2), await world.school(teachers=1)
-    guru, ks = school.guru[0], school.kepala
-    await world.cycle(guru)
+    owner = school.guru[0] if kind == "guru" else school.kepala
+    atasan = school.kepala if kind == "guru" else world.pengawas
+    await world.cycle(owner)
     if state == "FINAL":
-        await appraise(client, tokens, ks, guru, "sesuai", "sesuai")
-        item = await penilaian_of(client, tokens, ks, guru, status="FINAL")
+        await appraise(client, tokens, atasan, owner, "sesuai", "sesuai")
+        item = await penilaian_of(client, tokens, atasan, owner, status="FINAL")
     else:
-        item = await penilaian_of(client, tokens, ks, guru)
-        assert (await rate(client, tokens, ks, item, "sesuai", "sesuai")).status_code == 200
-        item = await penilaian_of(client, tokens, ks, guru, status=state)
-    who = callers(world, tokens, school, other, operator)
+        item = await penilaian_of(client, tokens, atasan, owner)
+        assert (await rate(client, tokens, atasan, item, "sesuai", "sesuai")).status_code == 200
+        item = await penilaian_of(client, tokens, atasan, owner, status=state)
+    who = callers(world, tokens, school, other, operator, wrong_pengawas, kind)
     url = path.format(penilaian_id=item["id"])
+
+    def expected(caller: str) -> int:
+        relation = RELATION[kind].get(caller)
+        return allowed[relation] if relation else 404
+
     # Refusals first, the one success last: a success changes the state the others would meet.
-    order = sorted(ALL, key=lambda c: allowed.get(c, 404) == 200)
-    for caller in order:
+    for caller in sorted(RECORD_CALLERS[kind], key=lambda c: expected(c) == 200):
         headers = {**who[caller], "If-Match": etag(item)}
         response = await client.request(method.upper(), url, json=BODIES.get(path), headers=headers)
-        status = allowed.get(caller, 404)
-        assert response.status_code == status, (caller, response.text)
-        if status != 200:
+        assert response.status_code == expected(caller), (caller, response.text)
+        if response.status_code != 200:
             assert response.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_role_and_school_routes(client, tokens, world, operator):
+async def test_read_only_fields_in_a_write_body_are_refused(client, operator):
+    cases, bodiless = await probe_mass_assignment(
+        client, {**operator, "If-Match": '"v1"'}, path_values={"npsn": "40000001", "tahun": "2024"}
+    )
+    assert len(cases) >= 30 and bodiless == [("POST", "/api/v1/penilaian/{penilaian_id}/finalisasi")]
+
+
+async def test_page_size_is_capped(client, operator):
+    caps = await probe_page_caps(client, operator, query={("GET", "/api/v1/penilaian"): {"periode": "2024-S1"}})
+    assert caps == {("GET", "/api/v1/penilaian"): 200}
+
+
+async def test_role_and_school_routes(client, tokens, world, operator, wrong_pengawas):
     school, other = await world.school(teachers=2), await world.school(teachers=1)
-    who = callers(world, tokens, school, other, operator)
+    who = callers(world, tokens, school, other, operator, wrong_pengawas)
     expectations = [
         # (method, url, body, {caller: status}); callers not named: the default
         # Every operator sees their own region, every principal their own school; nobody else sees monitoring.

@@ -187,7 +187,7 @@ class Store:
     def reset(self) -> None:
         with self._lock:
             for table in ("profil", "record", "feed"):
-                self._db.execute(f"DELETE FROM {table}")  # fixed table names, no input
+                self._db.execute(f"DELETE FROM {table}")  # fixed table names, no input  # nosec B608
 
 
 def _record(row: tuple[Any, ...]) -> Record:

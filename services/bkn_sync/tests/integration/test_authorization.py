@@ -7,18 +7,31 @@ Every operation of the OpenAPI document must be in OPERATIONS (a new route that 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bkn_sandbox.seed import profile
+from pmm_chassis.testing_authz import Persona, assert_covered, assert_personas, probe_mass_assignment
+from pmm_contracts.events import planning
+from tools.demo_roster import pns_nip
 
-from .conftest import World, wait_until
+from .conftest import _NIP_COUNTER, Person, World, wait_until
 
 pytestmark = pytest.mark.integration
 
-CALLERS = ("owner", "colleague", "ks", "ks_other", "op", "op_province", "op_other", "pengawas", "anonymous", "expired")
+CALLERS = (
+    "owner", "colleague", "ks", "ks_other", "op", "op_province", "op_other", "pengawas", "wrong_pengawas", "anonymous",
+    "expired",
+)  # fmt: skip
+# The callers under the names every service's matrix uses (pmm_chassis.testing_authz.Persona).
+PERSONAS = {
+    "owner": Persona.OWNER, "colleague": Persona.PEER, "ks": Persona.ATASAN, "ks_other": Persona.OTHER_KS,
+    "pengawas": Persona.PENGAWAS, "wrong_pengawas": Persona.WRONG_PENGAWAS, "op": Persona.OPERATOR,
+    "op_other": Persona.OTHER_OPERATOR,
+}  # fmt: skip
 
 
 @dataclass
@@ -30,6 +43,8 @@ class Scene:
     npsn: str
     push_id: str
     conflict_id: str
+    pengawas: object  # the pengawas of the owner's school (the atasan of its KS)
+    wrong_pengawas: object  # a pengawas of another school
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +73,34 @@ async def scene(upstream, sandbox, container) -> Scene:
 
         conflict = await wait_until(conflict_id)
         assert profile  # the sandbox knows the people through World.school
-        return Scene(owner, colleague, school.kepala, other.kepala, school.npsn, str(push["id"]), str(conflict))
+        pengawas = await _pengawas_of(upstream, world, school)
+        wrong_pengawas = await _pengawas_of(upstream, world, other)
+        return Scene(
+            owner, colleague, school.kepala, other.kepala, school.npsn, str(push["id"]), str(conflict), pengawas,
+            wrong_pengawas,
+        )  # fmt: skip
+
+
+async def _pengawas_of(upstream, world: World, school) -> Person:
+    """A pengawas in the roster, the atasan of `school`'s kepala sekolah."""
+    i = next(_NIP_COUNTER)
+    pengawas = Person(
+        uuid.uuid4(), pns_nip(i), f"Pengawas Uji {i}", "PNS", "Pengawas Sekolah", "Ahli Madya", "IV/a", school.npsn,
+        school.kode_wilayah,
+    )  # fmt: skip
+    await upstream.publish(
+        planning.PegawaiRegisteredV1(**pengawas.snapshot()), aggregate_id=f"pegawai:{pengawas.pegawai_id}"
+    )
+    relasi = uuid.uuid4()
+    await upstream.publish(
+        planning.AtasanAssignedV1(
+            relasi_id=relasi, pegawai_id=school.kepala.pegawai_id, atasan_id=pengawas.pegawai_id,
+            peran_atasan="pengawas", mulai=date(2023, 7, 1), selesai=None,
+        ),
+        aggregate_id=f"relasi:{relasi}",
+    )  # fmt: skip
+    await world.in_roster(pengawas)
+    return pengawas
 
 
 def headers(tokens, scene: Scene, caller: str) -> dict[str, str]:
@@ -77,7 +119,9 @@ def headers(tokens, scene: Scene, caller: str) -> dict[str, str]:
     if caller == "op_other":
         return tokens.headers("op-3274", "operator", wilayah="3274")
     if caller == "pengawas":
-        return tokens.headers("196001011985031001", "pengawas")
+        return tokens.headers(scene.pengawas.nip, "guru", "pengawas")
+    if caller == "wrong_pengawas":
+        return tokens.headers(scene.wrong_pengawas.nip, "guru", "pengawas")
     if caller == "expired":
         token = tokens.token(scene.owner.nip, "guru", now=datetime.now(UTC) - timedelta(hours=2))
         return {"Authorization": f"Bearer {token}"}
@@ -86,21 +130,22 @@ def headers(tokens, scene: Scene, caller: str) -> dict[str, str]:
 
 # (method, OpenAPI path, how to fill it, body) -> expected status per caller, in CALLERS' order.
 OPERATIONS = {
-    ("GET", "/api/v1/sinkron/saya"): (None, [200, 200, 200, 200, 404, 404, 404, 404, 401, 401]),
-    ("GET", "/api/v1/sinkron/pegawai/{pegawai_id}"): (None, [200, 404, 200, 404, 200, 200, 404, 404, 401, 401]),
-    ("GET", "/api/v1/sinkron/sekolah/{npsn}"): (None, [404, 404, 200, 404, 200, 200, 404, 404, 401, 401]),
-    ("GET", "/api/v1/sinkron/wilayah/{kode}"): (None, [403, 403, 403, 403, 200, 200, 403, 403, 401, 401]),
-    ("POST", "/api/v1/sinkron/push/{push_id}/ulang"): (None, [403, 404, 403, 404, 409, 409, 404, 404, 401, 401]),
-    ("GET", "/api/v1/sinkron/bkn"): (None, [403, 403, 403, 403, 200, 200, 200, 403, 401, 401]),
+    # A pengawas in the roster has their own sync state like anyone appraised; an operator has none.
+    ("GET", "/api/v1/sinkron/saya"): (None, [200, 200, 200, 200, 404, 404, 404, 200, 200, 401, 401]),
+    ("GET", "/api/v1/sinkron/pegawai/{pegawai_id}"): (None, [200, 404, 200, 404, 200, 200, 404, 404, 404, 401, 401]),
+    ("GET", "/api/v1/sinkron/sekolah/{npsn}"): (None, [404, 404, 200, 404, 200, 200, 404, 404, 404, 401, 401]),
+    ("GET", "/api/v1/sinkron/wilayah/{kode}"): (None, [403, 403, 403, 403, 200, 200, 403, 403, 403, 401, 401]),
+    ("POST", "/api/v1/sinkron/push/{push_id}/ulang"): (None, [403, 404, 403, 404, 409, 409, 404, 404, 404, 401, 401]),
+    ("GET", "/api/v1/sinkron/bkn"): (None, [403, 403, 403, 403, 200, 200, 200, 403, 403, 401, 401]),
     ("POST", "/api/v1/sinkron/rekonsiliasi"): (
         {"periode": "2024-S1", "wilayah": "3273"},
-        [403, 403, 403, 403, 200, 200, 403, 403, 401, 401],
+        [403, 403, 403, 403, 200, 200, 403, 403, 403, 401, 401],
     ),
-    ("GET", "/api/v1/konflik"): (None, [403, 403, 403, 403, 200, 200, 403, 403, 401, 401]),
+    ("GET", "/api/v1/konflik"): (None, [403, 403, 403, 403, 200, 200, 403, 403, 403, 401, 401]),
     # An empty reason: whoever may decide gets the rule's 422 and nothing is decided.
     ("POST", "/api/v1/konflik/{conflict_id}/keputusan"): (
         {"keputusan": "pertahankan_pmm", "alasan": ""},
-        [403, 404, 403, 404, 422, 422, 404, 404, 401, 401],
+        [403, 404, 403, 404, 422, 422, 404, 404, 404, 401, 401],
     ),
 }
 
@@ -127,5 +172,12 @@ async def test_matrix(client, tokens, scene, method, path):
 
 async def test_every_operation_is_in_the_table(client):
     document = (await client.get("/openapi.json")).json()
-    operations = {(m.upper(), p) for p, item in document["paths"].items() for m in item if p.startswith("/api/v1")}
-    assert operations == set(OPERATIONS)
+    coverage = assert_covered(document, set(OPERATIONS))
+    assert coverage.with_id == 5
+    assert_personas(PERSONAS[c] for c in CALLERS if c in PERSONAS)
+
+
+async def test_read_only_fields_in_a_write_body_are_refused(client, tokens):
+    headers = {**tokens.headers("op-3273", "operator", wilayah="3273"), "If-Match": '"v1"'}
+    cases, bodiless = await probe_mass_assignment(client, headers)
+    assert len(cases) >= 10 and bodiless == [("POST", "/api/v1/sinkron/push/{push_id}/ulang")]

@@ -661,7 +661,7 @@ async def append_upload(deps: Deps, actor: Actor, upload_id: uuid.UUID, *, offse
 
 async def _discard(uow: ObservationUnitOfWork, upload_id: uuid.UUID) -> None:
     """A refused upload leaves nothing behind: its row goes in its own commit, its parts right after."""
-    await uow.session.rollback()
+    await uow.rollback()
     await uow.unggahan.remove(upload_id)
     await uow.commit()
 

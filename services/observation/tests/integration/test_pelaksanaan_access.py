@@ -11,10 +11,32 @@ from __future__ import annotations
 import pytest
 from observation_world import INDIKATOR, approve, opened
 
+from pmm_chassis.testing import Bus
+from pmm_chassis.testing_authz import (
+    Persona,
+    assert_covered,
+    assert_personas,
+    probe_mass_assignment,
+    probe_page_caps,
+)
+from pmm_contracts.events import planning as contract
+
 pytestmark = pytest.mark.integration
 
-CALLERS = ("owner", "atasan", "operator", "other_ks", "colleague", "operator_elsewhere")
-STRANGERS = {"other_ks": 404, "colleague": 404, "operator_elsewhere": 404}
+CALLERS = ("owner", "atasan", "operator", "other_ks", "colleague", "pengawas", "wrong_pengawas", "operator_elsewhere")
+# The callers under the names every service's matrix uses (pmm_chassis.testing_authz.Persona).
+PERSONAS = {
+    "owner": Persona.OWNER, "atasan": Persona.ATASAN, "operator": Persona.OPERATOR, "other_ks": Persona.OTHER_KS,
+    "colleague": Persona.PEER, "pengawas": Persona.PENGAWAS, "wrong_pengawas": Persona.WRONG_PENGAWAS,
+    "operator_elsewhere": Persona.OTHER_OPERATOR,
+}  # fmt: skip
+# Whose cycle: a guru's (atasan: their KS; the school's pengawas is a stranger to it) or a KS's own (atasan: the
+# pengawas, so the "pengawas" caller *is* the atasan there and is not listed twice).
+KINDS = ("guru", "ks")
+STRANGERS = {
+    "guru": {"other_ks", "colleague", "pengawas", "wrong_pengawas", "operator_elsewhere"},
+    "ks": {"other_ks", "colleague", "wrong_pengawas", "operator_elsewhere"},
+}
 
 # operation -> (method, path, body, the callers allowed past authorisation); every other visible caller gets 403.
 MATRIX: dict[tuple[str, str], tuple[dict | None, set[str]]] = {
@@ -48,43 +70,96 @@ ELSEWHERE = {
 }
 
 
+def _openapi(route: tuple[str, str]) -> tuple[str, str]:
+    return (route[0], route[1].replace("{id}", "{pelaksanaan_id}"))
+
+
 async def test_every_operation_is_in_the_matrix(client):
     document = (await client.get("/openapi.json")).json()
-    operations = {
-        (method.upper(), path.replace("{pelaksanaan_id}", "{id}"))
-        for path, item in document["paths"].items()
-        for method in item
-        if method in ("get", "put", "post", "patch", "delete", "head")
-    }
-    assert operations == set(MATRIX) | set(ELSEWHERE)
+    coverage = assert_covered(document, {_openapi(r) for r in MATRIX}, elsewhere=ELSEWHERE)
+    assert coverage.with_id == len(MATRIX) + 3
+    assert_personas(PERSONAS[c] for c in CALLERS)
+
+
+async def test_read_only_fields_in_a_write_body_are_refused(client, tokens):
+    headers = {**tokens.headers("op-3273", "operator", wilayah="3273"), "If-Match": '"v1"'}
+    cases, bodiless = await probe_mass_assignment(client, headers)
+    assert len(cases) >= 50 and len(bodiless) == 4  # setujui, terima, the tus creation and PATCH: nothing to assign
+
+
+async def test_page_size_is_capped(client, tokens):
+    caps = await probe_page_caps(
+        client,
+        tokens.headers("op-3273", "operator", wilayah="3273"),
+        query={("GET", "/api/v1/tim/pelaksanaan"): {"periode": "2024-S1"}},
+    )
+    assert caps == {("GET", "/api/v1/tim/pelaksanaan"): 100}
 
 
 @pytest.fixture(scope="module")
-async def cycle(client, tokens, world):
+async def wrong_pengawas(world):
+    """A pengawas with a KS of their own at another school: a real pengawas, but not of ours."""
+    npsn = "39999999"
+    pengawas, kepala = world._person("Pengawas Sekolah", npsn), world._person("Kepala Sekolah", npsn)
+    async with Bus(world.bus_url) as bus:
+        await bus.publish(
+            contract.SekolahRegisteredV1(npsn=npsn, nama="SD Lain", kode_wilayah="3204", nama_wilayah="Kab. Bandung"),
+            aggregate_id=f"sekolah:{npsn}",
+        )
+        for person in (pengawas, kepala):
+            await world.register(bus, person)
+        await world.relate(bus, kepala, pengawas, "pengawas")
+    await world.wait_relations([kepala])
+    return pengawas
+
+
+@pytest.fixture(scope="module")
+async def cycles(client, tokens, world, wrong_pengawas):
     school, other = await world.school(teachers=2), await world.school(teachers=1)
-    owner, colleague = school.guru
-    await approve(world, owner, atasan=school.kepala)
-    opened_cycle = await opened(client, tokens, owner)
-    callers = {
-        "owner": owner.headers(tokens),
-        "atasan": school.kepala.headers(tokens),
+    guru, colleague = school.guru
+    await approve(world, guru, atasan=school.kepala)
+    await approve(world, school.kepala, atasan=world.pengawas)
+    common = {
         "operator": tokens.headers("op-3273", "operator", wilayah="3273"),
         "other_ks": other.kepala.headers(tokens),
         "colleague": colleague.headers(tokens),
+        "wrong_pengawas": wrong_pengawas.headers(tokens),
         "operator_elsewhere": tokens.headers("op-32", "operator", wilayah="3201"),
     }
-    return opened_cycle, callers
+    return {
+        "guru": (
+            await opened(client, tokens, guru),
+            {
+                **common,
+                "owner": guru.headers(tokens),
+                "atasan": school.kepala.headers(tokens),
+                "pengawas": world.pengawas.headers(tokens),
+            },
+        ),
+        "ks": (
+            await opened(client, tokens, school.kepala),
+            {**common, "owner": school.kepala.headers(tokens), "atasan": world.pengawas.headers(tokens)},
+        ),
+    }
 
 
-@pytest.mark.parametrize("operation", sorted(MATRIX), ids=lambda o: f"{o[0]} {o[1]}")
-@pytest.mark.parametrize("caller", CALLERS)
-async def test_authorisation_matrix(client, cycle, operation, caller):
-    opened_cycle, callers = cycle
+CELLS = [
+    (kind, operation, caller)
+    for kind in KINDS
+    for operation in sorted(MATRIX)
+    for caller in CALLERS
+    if not (kind == "ks" and caller == "pengawas")  # for a KS's own cycle the pengawas is the atasan, tried as such
+]
+
+
+@pytest.mark.parametrize(("kind", "operation", "caller"), CELLS, ids=[f"{k}-{o[0]} {o[1]}-{c}" for k, o, c in CELLS])
+async def test_authorisation_matrix(client, cycles, kind, operation, caller):
+    opened_cycle, callers = cycles[kind]
     method, template = operation
     body, allowed = MATRIX[operation]
     headers = {**callers[caller], "If-Match": '"v999"', "Tus-Resumable": "1.0.0", "Upload-Length": "10"}
     response = await client.request(method, template.replace("{id}", opened_cycle["id"]), json=body, headers=headers)
-    if caller in STRANGERS:
+    if caller in STRANGERS[kind]:
         assert response.status_code == 404, response.text
         assert response.json()["errors"][0]["rule"] == "pelaksanaan.not_found"
     elif caller in allowed:
@@ -95,8 +170,9 @@ async def test_authorisation_matrix(client, cycle, operation, caller):
         assert response.json()["errors"][0]["rule"].endswith("_forbidden")
 
 
-async def test_the_cycle_did_not_change_under_the_matrix(client, cycle):
-    opened_cycle, callers = cycle
+@pytest.mark.parametrize("kind", KINDS)
+async def test_the_cycle_did_not_change_under_the_matrix(client, cycles, kind):
+    opened_cycle, callers = cycles[kind]
     # Every request above carried a stale ETag or was refused: nothing was written.
     now = await client.get(f"/api/v1/pelaksanaan/{opened_cycle['id']}", headers=callers["owner"])
     assert now.json()["version"] == 1 and now.json()["tahap"] == "PERSIAPAN"

@@ -22,9 +22,10 @@ from planning.domain.policy import Periode as PolicyPeriode
 from planning.domain.policy import Policy, find_periode, periods_for_year, policy_for_year
 from planning.domain.roster import PegawaiRow, RelasiRow, Row, RowError, SekolahRow
 from planning.domain.skp import Action, IndikatorChoice, RhkItem, Skp, SkpStatus
+from pmm_chassis.actor_cache import ActorCache
 from pmm_kernel.clock import Clock, today
 from pmm_kernel.errors import Forbidden, InvalidValue, NotFound, StateConflict
-from pmm_kernel.windows import Window, check_open
+from pmm_kernel.windows import Extension, Window, check_open
 
 UowFactory = Callable[[], PlanningUnitOfWork]
 
@@ -37,6 +38,7 @@ class Deps:
     clock: Clock
     catalog: Catalog
     policies: Sequence[Policy]
+    actors: ActorCache[uuid.UUID] = field(default_factory=ActorCache)  # NIP -> pegawai id, for resolve_actor
 
 
 # --- who is calling --------------------------------------------------------------------------------------
@@ -45,9 +47,12 @@ class Deps:
 async def resolve_actor(deps: Deps, *, subject: str, roles: frozenset[str], wilayah: str | None) -> Actor:
     pegawai_id = None
     if roles - {"operator"}:
-        async with deps.uow() as uow:
-            pegawai = await uow.roster.pegawai_by_nip(subject)
-            pegawai_id = pegawai.id if pegawai else None
+
+        async def load() -> uuid.UUID | None:
+            async with deps.uow() as uow:
+                return await uow.roster.pegawai_id_by_nip(subject)
+
+        pegawai_id = await deps.actors.get(subject, load)
     return Actor(subject=subject, roles=roles, pegawai_id=pegawai_id, wilayah=wilayah if "operator" in roles else None)
 
 
@@ -178,14 +183,22 @@ def _policy_periode(deps: Deps, kode: str) -> PolicyPeriode:
     return find_periode(kode, deps.policies)
 
 
-async def _check_window(uow: PlanningUnitOfWork, deps: Deps, *, kode: str, step: str, region: str) -> None:
+async def _check_window(
+    uow: PlanningUnitOfWork,
+    deps: Deps,
+    *,
+    kode: str,
+    step: str,
+    region: str,
+    extensions: Sequence[Extension] | None = None,
+) -> None:
     periode = _policy_periode(deps, kode)
     window: Window = periode.window(step)
     check_open(
         window,
         today(deps.clock),
         region_code=region,
-        extensions=await uow.periode.extensions(kode),
+        extensions=await uow.periode.extensions(kode) if extensions is None else extensions,
         period_label=kode,
     )
 
@@ -216,19 +229,18 @@ class SkpContext:
     warnings: list[str] = field(default_factory=list)
 
 
-async def _load(uow: PlanningUnitOfWork, deps: Deps, actor: Actor, skp_id: uuid.UUID) -> SkpContext:
-    skp = await uow.skp.get(skp_id, for_update=True)
-    if skp is None:
+async def _load(
+    uow: PlanningUnitOfWork, deps: Deps, actor: Actor, skp_id: uuid.UUID, *, with_extensions: bool = False
+) -> tuple[SkpContext, list[Extension]]:
+    """The plan (locked), who may see it and, for a change, its period's window extensions: one query."""
+    loaded = await uow.skp.get_in_context(skp_id, on=today(deps.clock), with_extensions=with_extensions)
+    if loaded is None:
         raise NotFound("no such plan", rule="plan.not_found")
-    pegawai = await uow.roster.pegawai(skp.pegawai_id)
-    assert pegawai is not None  # foreign key
-    sekolah = await uow.roster.sekolah(pegawai.npsn)
-    assert sekolah is not None
-    current = await uow.roster.current_atasan(pegawai.id, today(deps.clock))
-    atasan_id = current[0] if current else None
+    skp, pegawai, sekolah, atasan_id, extensions = loaded
     relation = relation_to(actor, owner_id=pegawai.id, current_atasan_id=atasan_id, kode_wilayah=sekolah.kode_wilayah)
     require_visible(relation)
-    return SkpContext(skp=skp, pegawai=pegawai, sekolah=sekolah, relation=relation, atasan_id=atasan_id)
+    context = SkpContext(skp=skp, pegawai=pegawai, sekolah=sekolah, relation=relation, atasan_id=atasan_id)
+    return context, extensions
 
 
 async def create_skp(deps: Deps, actor: Actor, *, periode: str) -> SkpContext:
@@ -261,7 +273,7 @@ async def create_skp(deps: Deps, actor: Actor, *, periode: str) -> SkpContext:
 
 async def get_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID) -> SkpContext:
     async with deps.uow() as uow:
-        context = await _load(uow, deps, actor, skp_id)
+        context, _ = await _load(uow, deps, actor, skp_id)
         context.warnings = _warnings(deps, context.skp)
         return context
 
@@ -283,7 +295,7 @@ async def _act(
 ) -> SkpContext:
     """The shape of every plan command: load, authorise by relation, check version and window, change, save."""
     async with deps.uow() as uow:
-        context = await _load(uow, deps, actor, skp_id)
+        context, extensions = await _load(uow, deps, actor, skp_id, with_extensions=window_checked)
         require_allowed(context.relation, action)
         check_version(context.skp.version)
         if window_checked:
@@ -293,6 +305,7 @@ async def _act(
                 kode=context.skp.periode,
                 step=planning_step(context.skp.peran),
                 region=context.sekolah.kode_wilayah,
+                extensions=extensions,
             )
         read_version = context.skp.version
         change(context, uow)

@@ -17,6 +17,14 @@ from typing import Any
 import pytest
 
 from planning.domain.access import Relation
+from pmm_chassis.testing_authz import (
+    Persona,
+    assert_covered,
+    assert_personas,
+    operations,
+    probe_mass_assignment,
+    probe_page_caps,
+)
 from pmm_kernel.clock import WIB
 from tools.demo_roster import pns_nip
 
@@ -44,6 +52,7 @@ class World:
     ks_a: str
     ks_b: str
     pengawas: str
+    wrong_pengawas: str  # the pengawas of another school's KS: nobody here is theirs to appraise
     peer_a: str  # a teacher of school A who owns no plan here
     guru_pool: list[str]
     ks_pool: list[tuple[str, str]]  # (kepala sekolah, a teacher of that school)
@@ -83,6 +92,7 @@ async def _import(client, tokens, kind: str, rows: list[dict[str, str]]) -> None
 async def world(client, tokens) -> World:
     ids = itertools.count(FIRST_I)
     ks_schools = [f"209902{n:02d}" for n in range(KS_POOL + 1)]
+    npsn_w = "20990299"  # the wrong pengawas's school
     await _import(
         client,
         tokens,
@@ -95,7 +105,7 @@ async def world(client, tokens) -> World:
                 "nama_wilayah": "Kota Bandung",
                 "prioritas_rapor": "D.1.3;D.3.1",
             }
-            for npsn in (NPSN_A, NPSN_B, *ks_schools)
+            for npsn in (NPSN_A, NPSN_B, npsn_w, *ks_schools)
         ],
     )
     pegawai: list[dict[str, str]] = []
@@ -111,6 +121,8 @@ async def world(client, tokens) -> World:
     pengawas = add("Pengawas Sekolah", NPSN_A)
     ks_a = add("Kepala Sekolah", NPSN_A, pengawas, "pengawas")
     ks_b = add("Kepala Sekolah", NPSN_B, pengawas, "pengawas")
+    wrong_pengawas = add("Pengawas Sekolah", npsn_w)
+    add("Kepala Sekolah", npsn_w, wrong_pengawas, "pengawas")
     peer_a = add("Guru Kelas", NPSN_A, ks_a)
     guru_pool = [add("Guru Mapel", NPSN_A, ks_a) for _ in range(GURU_POOL)]
     guru_role = add("Guru Kelas", NPSN_A, ks_a)
@@ -122,7 +134,7 @@ async def world(client, tokens) -> World:
     assert len({row["nip"] for row in pegawai}) == len(pegawai)
     await _import(client, tokens, "pegawai", pegawai)
     await _import(client, tokens, "relasi", relasi)
-    return World(ks_a, ks_b, pengawas, peer_a, guru_pool, ks_pool, guru_role, ks_role)
+    return World(ks_a, ks_b, pengawas, wrong_pengawas, peer_a, guru_pool, ks_pool, guru_role, ks_role)
 
 
 @pytest.fixture(autouse=True)
@@ -274,6 +286,7 @@ def skp_caller_headers(tokens, world: World, plan: PlanOwner, caller: str) -> di
         "ks_other_school": lambda: kepala(tokens, other_ks),
         "pengawas": lambda: pengawas(tokens, world.pengawas),
         "pengawas_without_role": lambda: guru(tokens, world.pengawas),
+        "wrong_pengawas": lambda: pengawas(tokens, world.wrong_pengawas),
         "operator_3273": lambda: operator(tokens, "3273"),
         "operator_3204": lambda: operator(tokens, "3204"),
         "operator_nasional": lambda: operator(tokens, ""),
@@ -289,6 +302,7 @@ RELATIONS: dict[str, dict[str, Relation]] = {
         "ks_of_owner_without_role": NONE,  # the roster says atasan, the token lacks the role
         "ks_other_school": NONE,
         "pengawas": NONE,  # the pengawas appraises the KS, not the KS's teachers
+        "wrong_pengawas": NONE,
         "operator_3273": OPERATOR,
         "operator_3204": NONE,
         "operator_nasional": OPERATOR,
@@ -299,6 +313,7 @@ RELATIONS: dict[str, dict[str, Relation]] = {
         "ks_other_school": NONE,
         "pengawas": ATASAN,
         "pengawas_without_role": NONE,
+        "wrong_pengawas": NONE,  # a pengawas, but of other schools
         "operator_3273": OPERATOR,
         "operator_3204": NONE,
         "operator_nasional": OPERATOR,
@@ -471,7 +486,6 @@ ROLE_ROUTES: dict[tuple[str, str], RoleRoute] = {
 
 # Values for the path parameters the OpenAPI document names ({skp_id} is filled with a real plan).
 PATH_VALUES = {"kind": "sekolah", "tahun": "2099", "kode": "2024-S2"}
-HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
 
 
 def url(path: str, skp_id: str | None = None) -> str:
@@ -498,25 +512,46 @@ def assert_answer(response, expected: Answer) -> None:
 # --- the tests -------------------------------------------------------------------------------------------
 
 
+# The matrix's callers under the names every service's matrix uses (pmm_chassis.testing_authz.Persona).
+PERSONAS = {
+    "owner": Persona.OWNER,
+    "guru_same_school": Persona.PEER,
+    "ks_of_owner": Persona.ATASAN,
+    "ks_other_school": Persona.OTHER_KS,
+    "pengawas": Persona.PENGAWAS,
+    "wrong_pengawas": Persona.WRONG_PENGAWAS,
+    "operator_3273": Persona.OPERATOR,
+    "operator_3204": Persona.OTHER_OPERATOR,
+}
+
+
 async def test_every_operation_is_in_the_table(client) -> None:
     document = (await client.get("/openapi.json")).json()
-    operations = {
-        (method.upper(), path): operation
-        for path, item in document["paths"].items()
-        if path.startswith("/api/v1/")
-        for method, operation in item.items()
-        if method in HTTP_METHODS
-    }
-    table = set(SKP_ROUTES) | set(ROLE_ROUTES)
     assert not set(SKP_ROUTES) & set(ROLE_ROUTES)
-    assert sorted(set(operations) - table) == [], "routes missing from the authorisation table"
-    assert sorted(table - set(operations)) == [], "the table names routes the API no longer has"
-    for key, operation in operations.items():
-        parameters = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+    coverage = assert_covered(document, set(SKP_ROUTES) | set(ROLE_ROUTES))
+    for callers in RELATIONS.values():
+        assert_personas(PERSONAS[c] for c in callers if c in PERSONAS)
+    for key, operation in operations(document).items():
         # A route on one plan is judged by relation, every other one by role.
-        assert ("skp_id" in parameters) is (key in SKP_ROUTES), key
-        assert parameters - {"skp_id"} <= set(PATH_VALUES), key
-        assert {"401", "403", "404"} <= set(operation["responses"]), key
+        assert ("skp_id" in operation.path_params) is (key in SKP_ROUTES), key
+        assert set(operation.path_params) - {"skp_id"} <= set(PATH_VALUES), key
+        assert {"401", "403", "404"} <= operation.responses, key
+    assert coverage.with_id == len(SKP_ROUTES) + 4  # the plan routes; the role routes on a period or a roster kind
+
+
+# A roster row *defines* a pegawai: its NIP and employment status are the data imported, not fields of the server's.
+DECLARED = {("POST", "/api/v1/roster/{kind}"): {"nip", "status"}}
+
+
+async def test_read_only_fields_in_a_write_body_are_refused(client, tokens) -> None:
+    headers = {**operator(tokens, "3273"), "If-Match": '"v1"'}
+    cases, bodiless = await probe_mass_assignment(client, headers, declared=DECLARED, path_values=PATH_VALUES)
+    assert len(cases) >= 40 and bodiless  # every write with a body was probed; the others take none to assign
+
+
+async def test_page_size_is_capped(client, tokens, world) -> None:
+    caps = await probe_page_caps(client, kepala(tokens, world.ks_a))
+    assert caps == {("GET", "/api/v1/antrian-persetujuan"): 100}
 
 
 SKP_CASES = [(route, kind, caller) for route in SKP_ROUTES for kind, callers in RELATIONS.items() for caller in callers]

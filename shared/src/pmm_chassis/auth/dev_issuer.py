@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from pmm_chassis.auth.jwt import Role
+from pmm_chassis.auth.jwt import ACCESS_TOKEN_TYPE, Role
 
 DEFAULT_ISSUER = "http://127.0.0.1:8099"
 DEFAULT_AUDIENCE = "pmm-kinerja"
@@ -148,7 +148,9 @@ def mint_token(
             claims.pop(name, None)
         else:
             claims[name] = value
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": key_id(key)})
+    # typ at+jwt (RFC 9068 §2.1): explicit typing, so an ID token or any other JWT of the same issuer is not
+    # mistaken for an access token (RFC 8725 §3.11).
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": key_id(key), "typ": ACCESS_TOKEN_TYPE})
 
 
 class TokenRequest(BaseModel):

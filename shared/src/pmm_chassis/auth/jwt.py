@@ -25,7 +25,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt import exceptions as jwt_errors
 
+from pmm_chassis.db import audit
 from pmm_chassis.http.problems import HttpProblem, Unauthenticated
+from pmm_chassis.http.ratelimit import WRITE_METHODS, WriteRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +105,20 @@ REASON_DETAILS: dict[str, str] = {
     "token.malformed": "The token is not a well-formed JWT.",
     "token.claims": "The token lacks a required claim or has an invalid one.",
     "token.not_yet_valid": "The token is not valid yet (check the clock).",
+    "token.type": "The token is not an access token (typ must be at+jwt).",
 }
 
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+
+# The JOSE `typ` of an OAuth access token (RFC 9068 §2.1). Required, so that another kind of JWT signed by the same
+# issuer (an ID token, a logout token) cannot be replayed as an access token (RFC 8725 §3.11).
+ACCESS_TOKEN_TYPE = "at+jwt"
+
+
+def _media_type(typ: str) -> str:
+    """RFC 7515 §4.1.9: `typ` compares case-insensitively and may omit the `application/` prefix."""
+    typ = typ.strip().lower()
+    return typ if "/" in typ else f"application/{typ}"
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,7 @@ class JwtVerifier:
         audience: str,
         jwks_url: str,
         algorithms: Sequence[str] = ("RS256",),
+        token_types: Sequence[str] = (ACCESS_TOKEN_TYPE,),
         leeway_seconds: int = 30,
         http_timeout: float = 5.0,
         refetch_interval_seconds: float = 30.0,
@@ -138,6 +152,9 @@ class JwtVerifier:
         self.audience = audience
         self.jwks_url = jwks_url
         self.algorithms = tuple(algorithms)
+        if not token_types:
+            raise ValueError("token_types must name at least one typ: an untyped JWT is refused (RFC 8725 §3.11)")
+        self.token_types = frozenset(_media_type(t) for t in token_types)
         self.leeway_seconds = leeway_seconds
         self.http_timeout = http_timeout
         # An unknown kid refetches (key rotation) but at most this often: a flood of forged kids must not
@@ -159,6 +176,9 @@ class JwtVerifier:
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in self.algorithms:
             raise AuthError("token.algorithm")
+        typ = header.get("typ")
+        if not isinstance(typ, str) or _media_type(typ) not in self.token_types:
+            raise AuthError("token.type")
         kid = header.get("kid")
         if not isinstance(kid, str):
             raise AuthError("token.kid_unknown")
@@ -286,7 +306,7 @@ async def current_principal(
         raise Unauthenticated("token.missing", REASON_DETAILS["token.missing"], challenge="Bearer")
     verifier: JwtVerifier = request.app.state.verifier
     try:
-        return await verifier.verify(credentials.credentials)
+        principal = await verifier.verify(credentials.credentials)
     except AuthError as exc:
         raise Unauthenticated(exc.reason, REASON_DETAILS.get(exc.reason, "The token is not valid.")) from None
     except JwksUnavailable:
@@ -296,6 +316,26 @@ async def current_principal(
             detail="Tokens cannot be verified right now; try again shortly.",
             headers={"Retry-After": "5"},
         ) from None
+    # Provisional: a service's actor dependency refines it with the roster id; set here so that no request is ever
+    # audited under the previous request's caller.
+    audit.act_as(principal)
+    _limit_writes(request, principal)
+    return principal
+
+
+def _limit_writes(request: Request, principal: Principal) -> None:
+    """429 when this subject writes faster than the app's limiter allows (here, after the token verified)."""
+    limiter: WriteRateLimiter | None = getattr(request.app.state, "write_limiter", None)
+    if limiter is None or request.method not in WRITE_METHODS:
+        return
+    wait = limiter.take(principal.subject)
+    if wait:
+        raise HttpProblem(
+            429,
+            rule="rate.writes",
+            detail=f"Too many changes in a short time; try again in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -8,9 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 def create_engine(database_url: str, *, pool_size: int) -> AsyncEngine:
     return create_async_engine(
         database_url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,  # a PostgreSQL restart must not leave dead connections in the pool
+        # At most 2 x pool_size connections (the deploy's connection budget counts that), all of them kept once
+        # opened: "overflow" connections are closed on return, and a consumer with more messages in flight than the
+        # pool holds then opened and closed one per message (a PostgreSQL backend and the dialect's setup queries).
+        pool_size=2 * pool_size,
+        max_overflow=0,
+        # No ping per checkout (a round trip on every transaction). A connection that died with a PostgreSQL restart
+        # fails its first statement; SQLAlchemy sees the disconnect and drops the whole pool's older connections, and
+        # that one request answers 503 / that message is retried (pmm_chassis.messaging.failures.is_transient).
+        pool_pre_ping=False,
         pool_recycle=1800,
     )
 

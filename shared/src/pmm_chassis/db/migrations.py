@@ -63,3 +63,78 @@ def create_chassis_tables_v1() -> None:
 def drop_chassis_tables_v1() -> None:
     for table in ("idempotency_record", "inbox_message", "outbox_message"):
         op.drop_table(table)
+
+
+# The audit trigger (see pmm_chassis.db.audit). `to_jsonb` reads the id, state and version columns by name, so
+# one function serves every audited table; the state column is the trigger's argument.
+_AUDIT_FUNCTION_V1 = """
+CREATE OR REPLACE FUNCTION pmm_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    state_column text := TG_ARGV[0];
+    old_row jsonb;
+    new_row jsonb;
+    change text;
+BEGIN
+    IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD); END IF;
+    IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW); END IF;
+    IF TG_OP = 'INSERT' THEN
+        change := 'create';
+    ELSIF TG_OP = 'DELETE' THEN
+        change := 'delete';
+    ELSIF (old_row ->> state_column) IS DISTINCT FROM (new_row ->> state_column) THEN
+        change := 'transition';
+    ELSIF (old_row -> 'version') IS DISTINCT FROM (new_row -> 'version') THEN
+        change := 'edit';
+    ELSE
+        RETURN NULL;  -- neither state nor version moved: bookkeeping (a lease, a counter), not a change
+    END IF;
+    INSERT INTO audit_record (actor, actor_roles, action, target_table, target_id, from_state, to_state, version,
+                              trace_id)
+    VALUES (
+        coalesce(nullif(current_setting('pmm.audit_actor', true), ''), 'unknown'),
+        coalesce(current_setting('pmm.audit_roles', true), ''),
+        TG_TABLE_NAME || '.' || change,
+        TG_TABLE_NAME,
+        coalesce(new_row, old_row) ->> 'id',
+        old_row ->> state_column,
+        new_row ->> state_column,
+        (coalesce(new_row, old_row) ->> 'version')::bigint,
+        nullif(current_setting('pmm.audit_trace_id', true), '')
+    );
+    RETURN NULL;
+END
+$$
+"""
+
+
+def create_audit_trail_v1(audited: dict[str, str]) -> None:
+    """The audit_record table and a trigger on each audited table: `{table: its state column}`."""
+    op.create_table(
+        "audit_record",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("actor", sa.String(), nullable=False),
+        sa.Column("actor_roles", sa.Text(), server_default="", nullable=False),
+        sa.Column("action", sa.String(), nullable=False),
+        sa.Column("target_table", sa.String(), nullable=False),
+        sa.Column("target_id", sa.String(), nullable=False),
+        sa.Column("from_state", sa.String()),
+        sa.Column("to_state", sa.String()),
+        sa.Column("version", sa.BigInteger()),
+        sa.Column("trace_id", sa.String()),
+        sa.PrimaryKeyConstraint("id", name="pk_audit_record"),
+    )
+    op.create_index("ix_audit_record_target", "audit_record", ["target_table", "target_id", "id"])
+    op.execute(_AUDIT_FUNCTION_V1)
+    for table, state_column in audited.items():
+        op.execute(
+            f"CREATE TRIGGER audit_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION pmm_audit_change('{state_column}')"
+        )
+
+
+def drop_audit_trail_v1(audited: dict[str, str]) -> None:
+    for table in audited:
+        op.execute(f"DROP TRIGGER IF EXISTS audit_{table} ON {table}")
+    op.execute("DROP FUNCTION IF EXISTS pmm_audit_change()")
+    op.drop_table("audit_record")

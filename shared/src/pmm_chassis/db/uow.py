@@ -4,21 +4,30 @@ A service subclasses `UnitOfWork` to open its repositories. Aggregates record do
 unit of work maps them through the service's `integration` module to contract events, writes them to the outbox
 and commits everything at once, then wakes the relay with NOTIFY (delivered only if the commit succeeds).
 Leaving the block without `commit()` rolls back: no change, no event.
+
+Inside an *ambient transaction* (`ambient_transaction`, opened by an HTTP request that carries an
+`Idempotency-Key`, so that its stored answer commits with its effect) a unit of work opens no session of its own:
+it joins the request's transaction with a SAVEPOINT. Its `commit()` releases the savepoint (the outbox rows and the
+NOTIFY become durable with the outer commit), leaving without it rolls back to the savepoint. A consumer's unit
+of work (`claiming`) always owns its transaction: its inbox row and its acknowledgement go together.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
 
 from opentelemetry import propagate
 from sqlalchemy import insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from pmm_chassis import failpoints
+from pmm_chassis.db import audit
 from pmm_chassis.db.tables import InboxMessage, OutboxMessage
 from pmm_contracts import EventData, encode, routing_key
 from pmm_kernel.clock import Clock
@@ -48,6 +57,39 @@ def outbox_channel(service: str) -> str:
     return f"outbox_{service}"
 
 
+@dataclass(eq=False)
+class AmbientTransaction:
+    """A transaction opened outside any unit of work, which the units of work opened inside it join."""
+
+    session: AsyncSession
+    service: str | None = None  # set when a joined unit of work commits: whose failpoint fires
+    _stamped: bool = False
+    _when_committed: list[Callable[[], None]] = field(default_factory=list)
+
+    def committed(self) -> None:
+        """The opener committed the transaction: now the joined units of work's effects are durable."""
+        if self.service is not None:
+            failpoints.reached(self.service, "after_commit")
+        callbacks, self._when_committed = self._when_committed, []
+        for callback in callbacks:
+            callback()
+
+
+_ambient: ContextVar[AmbientTransaction | None] = ContextVar("pmm_ambient_transaction", default=None)
+
+
+@asynccontextmanager
+async def ambient_transaction(session: AsyncSession) -> AsyncIterator[AmbientTransaction]:
+    """Units of work opened in this block (in this task) join `session`'s transaction; the caller commits it,
+    then calls `committed()`."""
+    ambient = AmbientTransaction(session)
+    token = _ambient.set(ambient)
+    try:
+        yield ambient
+    finally:
+        _ambient.reset(token)
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -65,6 +107,8 @@ class UnitOfWork:
         self._seen: list[HasEvents] = []
         self._loose_events: list[Any] = []
         self.committed = False
+        self._ambient: AmbientTransaction | None = None
+        self._savepoint: AsyncSessionTransaction | None = None
 
     def claiming(self, consumer: str, event_id: uuid.UUID) -> Self:
         """Make entering this unit of work claim the inbox row of `(consumer, event_id)` first."""
@@ -72,7 +116,16 @@ class UnitOfWork:
         return self
 
     async def __aenter__(self) -> Self:
-        self.session = self._sessions()
+        self._ambient = _ambient.get() if self._inbox_claim is None else None
+        if self._ambient is not None:
+            self.session = self._ambient.session
+            if not self._ambient._stamped:  # each savepoint then tells the audit trigger who acts (after_begin)
+                audit.stamp_transactions(self.session, self.service)
+                self._ambient._stamped = True
+            self._savepoint = await self.session.begin_nested()
+        else:
+            self.session = self._sessions()
+            audit.stamp_transactions(self.session, self.service, for_caller=self._inbox_claim is None)
         self._seen = []
         self._loose_events = []
         self.committed = False
@@ -92,8 +145,37 @@ class UnitOfWork:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        if self._ambient is not None:
+            # What was not committed goes back to the savepoint; the request's transaction goes on.
+            if self._savepoint is not None and self._savepoint.is_active:
+                await self._savepoint.rollback()
+            self._savepoint = None
+            return
         # close() rolls back what was not committed; unlike rollback() it leaves loaded rows readable.
         await self.session.close()
+
+    async def rollback(self) -> None:
+        """Drop what this unit of work did since its last commit, and go on in it (`session.rollback()` would also
+        drop an ambient transaction's other work)."""
+        for aggregate in self._seen:
+            aggregate.events.clear()
+        self._seen = []
+        self._loose_events = []
+        if self._ambient is None:
+            await self.session.rollback()
+            return
+        assert self._savepoint is not None
+        if self._savepoint.is_active:
+            await self._savepoint.rollback()
+        self._savepoint = await self.session.begin_nested()
+
+    def when_committed(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once this unit of work's commit is durable: at once, or when the ambient transaction
+        commits (a worker woken earlier would not see the rows yet)."""
+        if self._ambient is None:
+            callback()
+        else:
+            self._ambient._when_committed.append(callback)
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Subclasses create their repositories here, each given `self.track`."""
@@ -121,6 +203,14 @@ class UnitOfWork:
             await self.session.execute(
                 text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
             )
+        if self._ambient is not None:
+            assert self._savepoint is not None
+            await self._savepoint.commit()
+            self.committed = True
+            self._ambient.service = self.service
+            # Work after a commit is a new savepoint, so leaving without committing it drops only that work.
+            self._savepoint = await self.session.begin_nested()
+            return  # durable only when the ambient transaction commits: its opener reaches the failpoint
         await self.session.commit()
         self.committed = True
         failpoints.reached(self.service, "after_commit" if self._inbox_claim is None else "after_inbox_commit")

@@ -1,8 +1,12 @@
 """`Idempotency-Key` on POST: a slow school connection that sends the same request again gets the first answer.
 
-The key is claimed in its own short transaction before the work and completed after it, so a concurrent
-duplicate sees "in progress" (409) instead of doing the work twice; a failed attempt releases the key. A claim
-left by a crashed process is taken over after `ABANDONED_AFTER`.
+The key is claimed, the work done and its answer stored in ONE transaction (the units of work the route opens
+join it: `pmm_chassis.db.uow.ambient_transaction`), so the answer is durable exactly when the effect is:
+- a process that dies before that commit leaves nothing, and the retry does the work afresh;
+- one that dies after it (before the answer reached the client) left the answer, which the retry gets back;
+- a concurrent duplicate blocks on the claim's unique key until the first commits, then replays its answer (or,
+  if the first failed and rolled back, does the work itself);
+- a refused request (a domain error) rolls back with its claim: the retry is judged afresh.
 """
 
 from __future__ import annotations
@@ -10,25 +14,32 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Header, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pmm_chassis.db.tables import IdempotencyRecord
-from pmm_kernel.errors import InvalidValue, StateConflict
+from pmm_chassis.db.uow import ambient_transaction
+from pmm_kernel.errors import InvalidValue
 
 HEADER = "Idempotency-Key"
 # The header as a route parameter type, so it is documented in OpenAPI: `_key: IdempotencyKey = None`.
+_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+# The constraint is in the document too (found by the fuzzer): a client reading the OpenAPI learns what a key may
+# be. Documented only (json_schema_extra), so `idempotent()` still refuses a bad key with its own rule id.
 IdempotencyKey = Annotated[
-    str | None, Header(alias=HEADER, description="send the same key again to get the first answer")
+    str | None,
+    Header(
+        alias=HEADER,
+        description="1-200 visible ASCII characters; send the same key again to get the first answer",
+        json_schema_extra={"pattern": _KEY_PATTERN, "minLength": 1, "maxLength": 200},
+    ),
 ]
-ABANDONED_AFTER = timedelta(seconds=60)
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_KEY = re.compile(_KEY_PATTERN)
 
 
 async def idempotent(
@@ -49,60 +60,54 @@ async def idempotent(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + await request.body()
     ).hexdigest()
 
-    async with sessions() as session:
-        claimed = await session.execute(
-            pg_insert(IdempotencyRecord)
-            .values(actor=actor, key=key, request_hash=request_hash)
-            .on_conflict_do_nothing()
-            .returning(IdempotencyRecord.key)
-        )
-        if claimed.first() is None:
-            existing = (
-                await session.execute(
-                    select(IdempotencyRecord, text("now() - idempotency_record.created_at AS age")).where(
-                        IdempotencyRecord.actor == actor, IdempotencyRecord.key == key
-                    )
-                )
-            ).first()
-            if existing is not None:
-                record, age = existing
-                if record.request_hash != request_hash:
-                    raise InvalidValue(
-                        "this Idempotency-Key was used for a different request",
-                        rule="idempotency.key_reused",
-                        field=HEADER,
-                    )
-                if record.status_code is not None:
-                    return Response(
-                        content=record.body,
-                        status_code=record.status_code,
-                        headers={**record.headers, "Idempotency-Replayed": "true"},
-                        media_type="application/json",
-                    )
-                if age < ABANDONED_AFTER:
-                    raise StateConflict(
-                        "a request with this Idempotency-Key is still being processed; retry shortly",
-                        rule="idempotency.in_progress",
-                        field=HEADER,
-                    )
-        await session.commit()
-
-    try:
+    async with sessions() as session, ambient_transaction(session) as ambient:
+        replay = await _claim(session, actor=actor, key=key, request_hash=request_hash)
+        if replay is not None:
+            return replay
         response = await compute()
-    except BaseException:
-        async with sessions() as session:
-            await session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.actor == actor, IdempotencyRecord.key == key)
-            )
-            await session.commit()
-        raise
-
-    kept_headers = {k: v for k, v in response.headers.items() if k.lower() in ("etag", "location")}
-    async with sessions() as session:
+        kept_headers = {k: v for k, v in response.headers.items() if k.lower() in ("etag", "location")}
         await session.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.actor == actor, IdempotencyRecord.key == key)
             .values(status_code=response.status_code, body=bytes(response.body), headers=kept_headers)
         )
         await session.commit()
+    ambient.committed()  # the effect and its answer are durable from here: the chaos run's `after_commit`
     return response
+
+
+async def _claim(session: AsyncSession, *, actor: str, key: str, request_hash: str) -> Response | None:
+    """Claim the key in `session`'s transaction; the stored answer if the key was used before, None to go on."""
+    while True:
+        claimed = await session.execute(
+            pg_insert(IdempotencyRecord)
+            .values(actor=actor, key=key, request_hash=request_hash)
+            .on_conflict_do_nothing()
+            .returning(IdempotencyRecord.key)
+        )
+        if claimed.first() is not None:
+            return None
+        # The insert waited for a concurrent holder of the key, if any, and it committed: its row is visible now.
+        # FOR UPDATE: a row without an answer (claimed by a release that committed claims on their own) is taken
+        # over by one request at a time.
+        record = (
+            await session.execute(
+                select(IdempotencyRecord)
+                .where(IdempotencyRecord.actor == actor, IdempotencyRecord.key == key)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+        if record is not None:
+            break  # else it was deleted in between: claim again
+    if record.request_hash != request_hash:
+        raise InvalidValue(
+            "this Idempotency-Key was used for a different request", rule="idempotency.key_reused", field=HEADER
+        )
+    if record.status_code is None:
+        return None
+    return Response(
+        content=record.body,
+        status_code=record.status_code,
+        headers={**record.headers, "Idempotency-Replayed": "true"},
+        media_type="application/json",
+    )

@@ -19,7 +19,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pmm_chassis.http.ratelimit import WRITE_METHODS
 from pmm_chassis.logging import mask_text
+from pmm_chassis.messaging.failures import describe as describe_failure
+from pmm_chassis.messaging.failures import is_transient
 from pmm_chassis.telemetry import current_trace_id
 from pmm_kernel.errors import DomainError, ErrorKind
 
@@ -236,6 +239,8 @@ async def _starlette_http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    if is_transient(exc):
+        return _unavailable(request, exc)
     # Last resort: the client learns nothing of the internals, the log gets the stack and the trace id.
     log.error("unhandled exception in %s %s", request.method, request.scope.get("path", ""), exc_info=exc)
     detail = "An unexpected error occurred. Quote the trace_id when reporting it."
@@ -244,6 +249,20 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
         title="Internal Server Error",
         detail=detail,
         errors=[FieldError(field=None, rule="internal", detail=detail)],
+    )
+
+
+def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # A database restarting, a pooled connection that died with it, a deadlock: nothing is wrong with the request,
+    # and a retry a moment later succeeds (the pool has dropped the dead connections by then).
+    log.warning("transient failure in %s %s: %s", request.method, request.scope.get("path", ""), describe_failure(exc))
+    detail = "A dependency is briefly unavailable; retry the request."
+    return problem_response(
+        503,
+        title="Service Unavailable",
+        detail=detail,
+        errors=[FieldError(field=None, rule="transient", detail=detail)],
+        headers={"Retry-After": "1"},
     )
 
 
@@ -293,9 +312,10 @@ def fix_problem_media_types(schema: dict[str, Any]) -> None:
     Problem on routes that did not list PROBLEM_RESPONSES.
     """
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
+    for method, operation in ((m, op) for path in schema.get("paths", {}).values() for m, op in path.items()):
         if not isinstance(operation, dict):
             continue
+        _document_write_limit(method, operation, components)
         for status, response in operation.get("responses", {}).items():
             content = response.get("content", {})
             if PROBLEM_JSON in content and "application/json" in content and not content[PROBLEM_JSON]:
@@ -311,6 +331,20 @@ def fix_problem_media_types(schema: dict[str, Any]) -> None:
         components.pop("HTTPValidationError", None)
         if not _references(schema, _REF + "ValidationError"):
             components.pop("ValidationError", None)
+
+
+def _document_write_limit(method: str, operation: dict[str, Any], components: dict[str, Any]) -> None:
+    """Authenticated writes may meet the per-user limit (pmm_chassis.http.ratelimit): say so, with its header."""
+    responses = operation.get("responses", {})
+    if method.upper() not in WRITE_METHODS or "security" not in operation or "429" in responses:
+        return
+    for name, definition in _problem_schemas().items():
+        components.setdefault(name, definition)
+    responses["429"] = {
+        "description": "Too many writes by this user; retry after the seconds in Retry-After",
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+        "content": {PROBLEM_JSON: {"schema": {"$ref": _REF + "Problem"}}},
+    }
 
 
 def _references(node: Any, ref: str) -> bool:

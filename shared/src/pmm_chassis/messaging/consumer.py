@@ -82,12 +82,13 @@ class Consumer:
     def subscribe(self, broker: RabbitBroker, *, delivery_limit: int) -> None:
         self._broker = broker
 
-        async def on_message(msg: RabbitMessage) -> None:
+        async def on_message(msg: Any) -> None:  # the RabbitMessage itself: see _undecoded
             await self.handle(msg)
 
         broker.subscriber(
             topology.inbox_queue(self.service, delivery_limit=delivery_limit),
             ack_policy=AckPolicy.MANUAL,
+            decoder=_undecoded,
             title=self.name,
             description=f"Events {self.service} consumes: {', '.join(self.routing_keys)}",
         )(on_message)
@@ -182,6 +183,15 @@ class Consumer:
         if self._broker is None:
             raise RuntimeError("Consumer.subscribe() was not called")
         return self._broker
+
+
+async def _undecoded(msg: RabbitMessage) -> RabbitMessage:
+    """The message as FastStream received it, for the handler's one parameter.
+
+    The body is decoded once, against the contracts (`decode` in `_process`). FastStream's default would JSON-parse it
+    first, and a `msg: RabbitMessage` parameter (a context field) is resolved in a worker thread: both per message.
+    """
+    return msg
 
 
 def _count(msg: RabbitMessage, header: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # escapes reportlab markup, parses no XML  # nosec B406
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from enum import StrEnum
 from typing import Annotated
 
@@ -26,6 +27,8 @@ class Tingkat(StrEnum):
 
 
 Periode = Annotated[str, Query(min_length=1, max_length=40, examples=["2024-S1"])]
+
+_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 COLUMNS = ("kode", "nama", "pegawai", "direncanakan", "disetujui", "siklus_selesai", "dinilai")
 
@@ -84,5 +87,9 @@ async def get_monitoring_csv(
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="monitoring-{periode}-{tingkat.value}.csv"'},
+        # The period as typed may hold quotes or non-Latin-1 text, which a header cannot carry (a 500, found by
+        # fuzzing): the file name keeps the safe characters only.
+        headers={
+            "Content-Disposition": f'attachment; filename="monitoring-{_SAFE.sub("_", periode)}-{tingkat.value}.csv"'
+        },
     )

@@ -37,7 +37,8 @@ def read_reference(name: str, path: Path | None = None) -> dict[str, Any]:
     entry: Traversable = path if path is not None else packaged
     try:
         doc = tomllib.loads(entry.read_bytes().decode("utf-8"), parse_float=Decimal)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    # RecursionError: tomllib recurses per nesting level, so `[[[[...` a few thousand deep escapes as no parse error.
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ReferenceFileError(f"reference file {entry.name}: {exc}") from exc
     for key in sorted(HEADER_KEYS):
         header_text(doc, key, where=entry.name)

@@ -46,4 +46,4 @@ class BknSyncUnitOfWork(UnitOfWork):
         await super().commit()
         if self.pushes.touched:
             self.pushes.touched = False
-            self.wake()
+            self.when_committed(self.wake)  # after the request's transaction, if it joined one

@@ -5,15 +5,23 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
-from planning.domain.roster import RowError, parse_csv, parse_rows
-from pmm_chassis.http.problems import PROBLEM_RESPONSES, FieldError, problem_response, type_uri
+from planning.domain.roster import COLUMNS, RowError, parse_csv, parse_rows
+from pmm_chassis.http.body import read_capped
+from pmm_chassis.http.problems import (
+    PROBLEM_JSON,
+    PROBLEM_RESPONSES,
+    FieldError,
+    Problem,
+    problem_response,
+    type_uri,
+)
 from pmm_kernel.clock import today
-from pmm_kernel.errors import InvalidValue
 
 router = APIRouter(prefix="/roster", tags=["roster"], responses=PROBLEM_RESPONSES)
 
@@ -53,14 +61,13 @@ def _out(report: usecases.ImportReport) -> ImportReportOut:
     response_model=ImportReportOut,
     summary="Import a CSV file (header on line 1; ',' or ';')",
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+    responses={
+        413: {"model": Problem, "description": "The file is over the import cap", "content": {PROBLEM_JSON: {}}}
+    },
 )
 async def import_csv(kind: Kind, request: Request, deps: DepsDep, actor: ActorDep) -> ImportReportOut | JSONResponse:
     usecases.require_operator(actor)
-    body = await request.body()
-    if len(body) > MAX_CSV_BYTES:
-        raise InvalidValue(
-            f"a CSV import is limited to {MAX_CSV_BYTES} bytes", rule="roster.csv_too_large", field="body"
-        )
+    body = await read_capped(request, max_bytes=MAX_CSV_BYTES, rule="roster.csv_too_large", what="a CSV import")
     rows, errors = parse_csv(kind, body, today=today(deps.clock))
     refused = _unreadable_file(errors)
     if refused is not None:
@@ -68,6 +75,18 @@ async def import_csv(kind: Kind, request: Request, deps: DepsDep, actor: ActorDe
     received = body.count(b"\n") + (0 if body.endswith(b"\n") else 1) - 1
     report = await usecases.import_roster(deps, actor, kind=kind, rows=rows, errors=errors, received=max(received, 0))
     return _out(report)
+
+
+def _refuse_unknown_keys(rows: list[dict[str, Any]]) -> None:
+    known = set(ALL_COLUMNS)
+    unknown = [(index, key) for index, row in enumerate(rows) for key in row if key not in known]
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"type": "extra_forbidden", "loc": ("body", index, key[:40]), "msg": "Extra inputs are not permitted"}
+                for index, key in unknown[:50]
+            ]
+        )
 
 
 def _unreadable_file(errors: list[RowError]) -> JSONResponse | None:
@@ -92,7 +111,18 @@ def _unreadable_file(errors: list[RowError]) -> JSONResponse | None:
     )
 
 
-@router.post("/{kind}", response_model=ImportReportOut, summary="Import rows as JSON (line = position + 1)")
+# Every column any kind of row has. A key outside them is refused like an unknown field of any other body (422),
+# so that `id`, `version` or `state` can never be slipped into a row; a column of another kind is reported per line.
+ALL_COLUMNS = sorted({column for required, optional in COLUMNS.values() for column in (*required, *optional)})
+_ROW_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {c: {} for c in ALL_COLUMNS}}
+
+
+@router.post(
+    "/{kind}",
+    response_model=ImportReportOut,
+    summary="Import rows as JSON (line = position + 1)",
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"items": _ROW_SCHEMA}}}}},
+)
 async def import_json(
     kind: Kind,
     rows: Annotated[list[dict[str, Any]], Body(max_length=20_000)],
@@ -100,7 +130,15 @@ async def import_json(
     actor: ActorDep,
 ) -> ImportReportOut:
     usecases.require_operator(actor)
+    _refuse_unknown_keys(rows)
     numbered = [(index + 1, {k: "" if v is None else str(v) for k, v in row.items()}) for index, row in enumerate(rows)]
     parsed, errors = parse_rows(kind, numbered, today=today(deps.clock))
+    required, optional = COLUMNS[kind]
+    errors.extend(
+        RowError(line, key, "roster.unknown_column", f"not a column of {kind}")
+        for line, row in numbered
+        for key in row
+        if key not in required and key not in optional
+    )
     report = await usecases.import_roster(deps, actor, kind=kind, rows=parsed, errors=errors, received=len(rows))
     return _out(report)

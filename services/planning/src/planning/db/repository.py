@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planning.db.tables import AuditLog, Pegawai, Periode, Relasi, Sekolah, SkpRow, WindowExtension
 from planning.domain.skp import DataDiri, IndikatorChoice, RhkItem, Skp, SkpStatus
-from pmm_chassis.projections import current_atasan_subquery
+from pmm_chassis.projections import current_atasan_of, current_atasan_subquery
 from pmm_kernel.errors import StaleVersion
 from pmm_kernel.windows import Extension
 
@@ -29,6 +29,47 @@ class SkpRepository:
             query = query.with_for_update()
         row = (await self._session.execute(query)).scalar_one_or_none()
         return self._load(row) if row else None
+
+    async def get_in_context(
+        self, skp_id: uuid.UUID, *, on: date, with_extensions: bool
+    ) -> tuple[Skp, Pegawai, Sekolah, uuid.UUID | None, list[Extension]] | None:
+        """A plan locked for a change, with its pegawai, their school, their atasan on `on` and (if asked) its
+        period's window extensions: one round trip, where loading each costs one."""
+        columns: list[Any] = [SkpRow, Pegawai, Sekolah, current_atasan_of(Relasi, SkpRow.pegawai_id, on)]
+        if with_extensions:
+            columns.append(
+                select(
+                    func.jsonb_agg(
+                        func.jsonb_build_object(
+                            "step",
+                            WindowExtension.step,
+                            "until",
+                            WindowExtension.until,
+                            "wilayah",
+                            WindowExtension.wilayah,
+                            "alasan",
+                            WindowExtension.alasan,
+                        )  # fmt: skip
+                    )
+                )
+                .where(WindowExtension.kode == SkpRow.periode)
+                .scalar_subquery()
+            )
+        query = (
+            select(*columns)
+            .join(Pegawai, Pegawai.id == SkpRow.pegawai_id)
+            .join(Sekolah, Sekolah.npsn == Pegawai.npsn)
+            .where(SkpRow.id == skp_id)
+            .with_for_update(of=SkpRow)
+        )
+        row = (await self._session.execute(query)).first()
+        if row is None:
+            return None
+        extensions = [
+            Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
+            for e in ((row[4] or []) if with_extensions else [])
+        ]
+        return self._load(row[0]), row[1], row[2], row[3], extensions
 
     async def find(self, pegawai_id: uuid.UUID, periode: str) -> Skp | None:
         query = select(SkpRow).where(SkpRow.pegawai_id == pegawai_id, SkpRow.periode == periode)
@@ -60,12 +101,13 @@ class SkpRepository:
         limit: int,
     ) -> list[tuple[Skp, Pegawai]]:
         """Plans of the pegawai this atasan appraises on `on`, oldest submission first (keyset pagination)."""
-        current = current_atasan_subquery(Relasi, on)
+        # Candidates by the atasan index, then each one's current atasan by the pegawai index: never the current
+        # atasan of every pegawai in the country.
+        ever_mine = select(Relasi.pegawai_id).where(Relasi.atasan_id == atasan_id)
         query = (
             select(SkpRow, Pegawai)
             .join(Pegawai, Pegawai.id == SkpRow.pegawai_id)
-            .join(current, current.c.pegawai_id == SkpRow.pegawai_id)
-            .where(current.c.atasan_id == atasan_id)
+            .where(SkpRow.pegawai_id.in_(ever_mine), current_atasan_of(Relasi, SkpRow.pegawai_id, on) == atasan_id)
         )
         if status:
             query = query.where(SkpRow.status == status)
@@ -143,6 +185,9 @@ class RosterRepository:
 
     async def pegawai_by_nip(self, nip: str) -> Pegawai | None:
         return (await self._session.execute(select(Pegawai).where(Pegawai.nip == nip))).scalar_one_or_none()
+
+    async def pegawai_id_by_nip(self, nip: str) -> uuid.UUID | None:
+        return (await self._session.execute(select(Pegawai.id).where(Pegawai.nip == nip))).scalar_one_or_none()
 
     async def pegawai(self, pegawai_id: uuid.UUID) -> Pegawai | None:
         return await self._session.get(Pegawai, pegawai_id)

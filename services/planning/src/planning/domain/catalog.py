@@ -156,7 +156,8 @@ def _default_directory() -> Traversable:
 def _read(root: Traversable, name: str) -> dict[str, Any]:
     try:
         doc = tomllib.loads((root / f"{name}.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    # RecursionError: tomllib recurses per nesting level, so `[[[[...` a few thousand deep escapes as no parse error.
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise CatalogFileError(f"catalogue {name}.toml: {exc}") from exc
     _text(doc, "version")
     _text(doc, "source")

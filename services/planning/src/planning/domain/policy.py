@@ -222,7 +222,8 @@ def _load_file(name: str, content: bytes) -> Policy:
         _check_resolves(policy)
     except KeyError as exc:
         raise PolicyFileError(f"policy file {name}: missing key {exc}") from exc
-    except (ValueError, TypeError, InvalidValue) as exc:
+    # RecursionError: tomllib recurses per nesting level, so `[[[[...` a few thousand deep escapes as no parse error.
+    except (ValueError, TypeError, InvalidValue, RecursionError) as exc:
         raise PolicyFileError(f"policy file {name}: {exc}") from exc
     if name.removesuffix(".toml") != str(policy.applies_from):
         raise PolicyFileError(f"policy file {name} says it applies from {policy.applies_from}")

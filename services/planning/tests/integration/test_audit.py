@@ -1,0 +1,101 @@
+"""Every state change of a plan leaves an audit record: who (roster id, never the NIP), when, what, the trace id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from pmm_chassis.testing import audit_trail, traced
+from pmm_kernel.clock import WIB
+from tools.demo_roster import pns_nip
+
+pytestmark = pytest.mark.integration
+
+FIRST_I = 3000  # this module's people (test_authorization uses 1000 on)
+NPSN = "20993001"
+
+
+@pytest.fixture(scope="module")
+async def people(client, tokens) -> dict[str, str]:
+    operator = tokens.headers("op-audit", "operator", wilayah="3273")
+    sekolah = {"npsn": NPSN, "nama": "SD Audit", "kode_wilayah": "3273", "nama_wilayah": "Kota Bandung"}
+    nips = {"ks": pns_nip(FIRST_I), "guru": pns_nip(FIRST_I + 1)}
+    pegawai = [
+        {
+            "nip": nips[who],
+            "status": "PNS",
+            "nama": f"Pegawai Audit {who}",
+            "pangkat_golongan": "IV/a" if who == "ks" else "III/b",
+            "jenjang_jabatan": "Ahli Madya" if who == "ks" else "Ahli Pertama",
+            "jenis_gtk": "Kepala Sekolah" if who == "ks" else "Guru Kelas",
+            "npsn": NPSN,
+        }
+        for who in nips
+    ]
+    relasi = [
+        {"nip_pegawai": nips["guru"], "nip_atasan": nips["ks"], "peran_atasan": "kepala_sekolah", "mulai": "2023-07-01"}
+    ]
+    for kind, rows in (("sekolah", [sekolah]), ("pegawai", pegawai), ("relasi", relasi)):
+        response = await client.post(f"/api/v1/roster/{kind}", json=rows, headers=operator)
+        assert response.status_code == 200 and response.json()["errors"] == [], response.text
+    return nips
+
+
+@pytest.fixture(autouse=True)
+def planning_is_open(set_clock) -> None:
+    set_clock(datetime(2024, 1, 20, 9, 0, tzinfo=WIB))
+
+
+async def test_each_change_of_a_plan_is_audited_with_its_trace(client, tokens, settings, people) -> None:
+    guru = tokens.headers(people["guru"], "guru")
+    ks = tokens.headers(people["ks"], "guru", "kepala_sekolah")
+    operator = tokens.headers("op-audit", "operator", wilayah="3273")
+    traces: list[str] = []
+
+    async def send(method: str, path: str, headers: dict[str, str], body=None, etag: str | None = None):
+        trace, trace_id = traced()
+        traces.append(trace_id)
+        extra = {"If-Match": etag} if etag else {}
+        response = await client.request(method, path, json=body, headers={**headers, **trace, **extra})
+        assert response.status_code in (200, 201), response.text
+        return response
+
+    created = await send("POST", "/api/v1/skp", guru, {"periode": "2024-S1"})
+    skp_id, owner_id = created.json()["id"], created.json()["pegawai"]["id"]
+    etag = created.headers["ETag"]
+    for step, body in (
+        ("data-diri", {"sesuai": True}),
+        ("praktik-kinerja", {"indikator": "D.1.3"}),
+        ("pengembangan-kompetensi", {"rhk": [{"kode": "PK-01", "target_kuantitas": 4}]}),
+        ("perilaku-kerja", None),
+    ):
+        etag = (await send("PUT", f"/api/v1/skp/{skp_id}/{step}", guru, body, etag)).headers["ETag"]
+    # With an Idempotency-Key the use case runs inside the request's own transaction: still audited as the caller.
+    submit_headers = {**guru, "Idempotency-Key": f"audit-{skp_id}"}
+    etag = (await send("POST", f"/api/v1/skp/{skp_id}/submit", submit_headers, etag=etag)).headers["ETag"]
+    refused = await client.post(f"/api/v1/skp/{skp_id}/approve", headers={**guru, "If-Match": etag})
+    assert refused.status_code == 403  # a refusal changes nothing, so it leaves no record
+    etag = (await send("POST", f"/api/v1/skp/{skp_id}/approve", ks, etag=etag)).headers["ETag"]
+    await send("POST", f"/api/v1/skp/{skp_id}/reset", operator, {"alasan": "Disetujui karena salah klik"}, etag)
+
+    trail = await audit_trail(settings.database_url, skp_id)
+
+    assert [(r["action"], r["from_state"], r["to_state"], r["version"]) for r in trail] == [
+        ("skp.create", None, "DRAFT", 1),
+        ("skp.edit", "DRAFT", "DRAFT", 2),
+        ("skp.edit", "DRAFT", "DRAFT", 3),
+        ("skp.edit", "DRAFT", "DRAFT", 4),
+        ("skp.edit", "DRAFT", "DRAFT", 5),
+        ("skp.transition", "DRAFT", "DIAJUKAN", 6),
+        ("skp.transition", "DIAJUKAN", "DISETUJUI", 7),
+        ("skp.transition", "DISETUJUI", "DRAFT", 8),
+    ]
+    assert [r["trace_id"] for r in trail] == traces  # each record in the trace of the request that made it
+    actors = [r["actor"] for r in trail]
+    assert actors[:6] == [f"pegawai:{owner_id}"] * 6
+    assert actors[6].startswith("pegawai:") and actors[6] != actors[0]  # the kepala sekolah, by roster id
+    assert actors[7] == "operator:op-audit"
+    assert trail[6]["actor_roles"] == "guru,kepala_sekolah"
+    assert all(r["at"] is not None for r in trail)
+    assert not any(nip in str(r) for r in trail for nip in people.values())  # never a NIP in clear
