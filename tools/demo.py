@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from tools import traces
+from tools import pii_scan, traces
 from tools.demo_appraisal import appraise_region
 from tools.demo_bkn import BknDemo, Mismatch
 from tools.demo_client import Api, EventTap, Phases, each, masked, say
@@ -155,13 +155,18 @@ async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[
     return skp_id, submitted.headers["ETag"]
 
 
-async def import_roster(api: Api, operator: dict[str, str], result: Season) -> None:
+async def import_roster(api: Api, operator: dict[str, str], result: Season, *, keep_in: Path) -> None:
     region = result.region
     too_young = f"{pns_nip(999)[:8]}13{pns_nip(999)[10:]}"  # a TMT CPNS in 2013 for someone born in 1989
     bad_pegawai = region.pegawai_csv() + (
         f"{too_young},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{region.schools[0].npsn}\n"
     )
-    for kind, text in (("sekolah", region.sekolah_csv()), ("pegawai", bad_pegawai), ("relasi", region.relasi_csv())):
+    files = {"sekolah": region.sekolah_csv(), "pegawai": bad_pegawai, "relasi": region.relasi_csv()}
+    # Kept so that the personal-data scan at the end knows every NIP and name that was sent (tools/pii_scan.py).
+    keep_in.mkdir(parents=True, exist_ok=True)
+    for kind, text in files.items():
+        (keep_in / f"{kind}.csv").write_text(text, encoding="utf-8")
+    for kind, text in files.items():
         headers = {**operator, "Content-Type": "text/csv"}
         report = (await api.call("POST", f"/roster/{kind}/csv", headers, content=text)).json()
         result.roster[kind] = report
@@ -324,7 +329,7 @@ async def season(
     people = len(region.people())
     say(f"\n== 1. The Dinas operator imports the roster: {schools} school(s), {people} pegawai (one bad row) ==")
     async with phase("1 roster import"):
-        await import_roster(api, operator, result)
+        await import_roster(api, operator, result, keep_in=stack.run_dir / "roster")
 
     say(f"\n== 2. {schools * teachers} teachers draft their SKP for {periode} (six steps, each a draft) and submit ==")
     async with phase("2 teachers plan"):
@@ -394,6 +399,23 @@ def print_times(result: Season, started: float, stack_seconds: float) -> None:
     )
 
 
+def personal_data_check(stack: Stack) -> bool:
+    """UU 27/2022: no NIP or name of the roster in any log line, span, metric label or parked message of the run."""
+    say("\n== Personal data: the roster's NIPs and names searched in everything the run left ==")
+    roster = pii_scan.load_roster(sorted((stack.run_dir / "roster").glob("*.csv")))
+    ours = [name for name in stack.services if not stack.registry.services[name].dev_only]
+    scanner = pii_scan.scan(
+        stack.run_dir,
+        roster,
+        metrics_urls=[f"{stack.url(name)}/metrics" for name in ours],
+        amqp_url=stack.amqp_url,
+        services=ours,
+    )
+    for line in scanner.report().splitlines():
+        say(f"  {line}")
+    return not scanner.hits
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--policy", type=int, choices=sorted(CLOCK_BY_POLICY), default=2024)
@@ -415,13 +437,14 @@ def main(argv: list[str] | None = None) -> int:
         stack_seconds = time.monotonic() - started
         result = asyncio.run(season(stack, args.policy, args.schools, args.teachers))
         print_times(result, started, stack_seconds)
+        clean = personal_data_check(stack)
     finally:
         if args.keep:
             say(f"\nThe stack stays up (planning at {stack.url('planning')}/docs); `make down` stops it.")
         else:
             stack.down()
             say("Stack stopped.")
-    return 0
+    return 0 if clean else 1
 
 
 if __name__ == "__main__":

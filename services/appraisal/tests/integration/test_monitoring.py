@@ -129,3 +129,18 @@ async def test_monitoring_as_csv(client, tokens, region):
 
 async def _wait_for_b_final(client, tokens, b) -> None:
     await penilaian_of(client, tokens, b.kepala, b.guru[1], status="FINAL")
+
+
+@pytest.mark.parametrize("periode", ["2024-S1%00", "%E2%98%83"], ids=["nul", "non-latin-1"])
+async def test_text_the_database_or_a_header_cannot_hold_is_refused_or_kept_out_not_a_500(client, tokens, periode):
+    # Both were 500s found by the fuzzer: PostgreSQL refuses U+0000, and a file name in Content-Disposition is Latin-1.
+    operator = tokens.headers("op-3501", "operator", wilayah="3501")
+    response = await client.get(f"/api/v1/monitoring.csv?periode={periode}&tingkat=sekolah", headers=operator)
+    if periode.endswith("%00"):
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["rule"] for e in response.json()["errors"]] == ["text.unsupported_character"]
+    else:
+        # An unknown period is an empty table; the file name keeps only what a header can carry.
+        assert response.status_code == 200 and response.text.startswith("periode,kode,nama")
+        assert response.headers["content-disposition"].isascii()
