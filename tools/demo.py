@@ -31,7 +31,7 @@ import httpx
 from tools import pii_scan, traces
 from tools.demo_appraisal import appraise_region
 from tools.demo_bkn import BknDemo, Mismatch
-from tools.demo_client import Api, EventTap, Phases, each, masked, say
+from tools.demo_client import Api, DemoStepFailed, EventTap, Phases, each, masked, say
 from tools.demo_observation import run_cycles
 from tools.demo_roster import Person, Region, School, demo_region, pns_nip
 from tools.stack import Stack
@@ -438,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(season(stack, args.policy, args.schools, args.teachers))
         print_times(result, started, stack_seconds)
         clean = personal_data_check(stack)
+    except DemoStepFailed as failed:
+        say(f"\n{failed}\n(the processes' logs: {stack.run_dir / 'logs'})")
+        clean = False
     finally:
         if args.keep:
             say(f"\nThe stack stays up (planning at {stack.url('planning')}/docs); `make down` stops it.")

@@ -108,7 +108,29 @@ class Api:
         return {"Authorization": f"Bearer {self._tokens[key]}"}
 
     async def call(self, method: str, path: str, headers: dict[str, str], **kwargs) -> httpx.Response:
-        response = await self.http.request(method, path, headers=headers, **kwargs)
+        for attempt in range(1, RETRIES_BEFORE_THE_WORK + 1):
+            response = await self.http.request(method, path, headers=headers, **kwargs)
+            if not _refused_before_the_work(response) or attempt == RETRIES_BEFORE_THE_WORK:
+                break
+            await asyncio.sleep(min(float(response.headers.get("Retry-After") or 1), 5.0))
         if response.status_code >= 400:
-            raise SystemExit(f"demo step failed: {method} {path} -> {response.status_code} {response.text}")
+            raise DemoStepFailed(f"demo step failed: {method} {path} -> {response.status_code} {response.text}")
         return response
+
+
+class DemoStepFailed(RuntimeError):
+    """A call the demo needed was refused; the demo stops and says which (an exception, not SystemExit, so that a
+    caller running many drivers at once, like `make bench`, can record it and go on)."""
+
+
+# What a browser does too: a request refused before any work (too many writes, keys not loaded yet) is retried after
+# the Retry-After the server gave. Any other failure is the demo's to report.
+RETRIES_BEFORE_THE_WORK = 5
+
+
+def _refused_before_the_work(response: httpx.Response) -> bool:
+    if response.status_code == 429:
+        return True
+    if response.status_code != 503 or "json" not in response.headers.get("content-type", ""):
+        return False
+    return any(e.get("rule") == "auth.jwks_unavailable" for e in response.json().get("errors", []))

@@ -25,17 +25,13 @@ from typing import Any
 
 import httpx
 
-from tools.demo_client import CONCURRENCY, Api, each, masked, say
+from tools.demo_client import CONCURRENCY, Api, DemoStepFailed, each, masked, say
 from tools.demo_roster import Person, Region
 
 TUS = {"Tus-Resumable": "1.0.0"}
 NILAI = ("efektif", "belum_efektif", "efektif", "belum_dilakukan", "efektif")
 DOKUMEN_KS = ("kosp", "rkt", "laporan_satuan_pendidikan", "rangkuman_kehadiran_guru")
 CHUNK = 16 * 1024
-
-
-class DemoStepFailed(RuntimeError):
-    pass
 
 
 def roles(person: Person) -> tuple[str, ...]:

@@ -147,6 +147,8 @@ class Chassis:
         except Exception as exc:
             checks["database"] = type(exc).__name__
         checks["broker"] = "ok" if await self.broker.ping(timeout=2) else "unreachable"
+        if self.settings.run_http:  # an API that cannot verify tokens would answer every caller 503
+            checks["jwks"] = "ok" if await self.verifier.ready() else "unavailable"
         return checks
 
     def http_app(

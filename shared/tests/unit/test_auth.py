@@ -360,6 +360,22 @@ async def test_unreachable_jwks_is_503_not_401(tmp_path, key) -> None:
     assert "retry-after" in response.headers
 
 
+async def test_not_ready_until_the_keys_load_and_ready_from_then_on(tmp_path, key, clock) -> None:
+    # The readiness probe loads the keys, so a restarted pod takes no traffic it would answer with 503.
+    path = tmp_path / "later.json"
+    verifier = JwtVerifier(issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, jwks_url=path.as_uri(), monotonic=clock)
+    assert await verifier.ready() is False
+    path.write_text(json.dumps(jwks_for(key)))
+    assert await verifier.ready() is False  # a probe burst within a second shares one attempt
+    clock.now += 1.0
+    assert await verifier.ready() is True
+    path.unlink()
+    clock.now += 1.0
+    assert await verifier.ready() is True  # loaded keys keep verifying while the issuer is away
+    principal = await verifier.verify(mint_token(key, sub=NIP, roles=["guru"]))
+    assert principal.subject == NIP
+
+
 # --- development issuer -------------------------------------------------------------------------------
 
 

@@ -27,6 +27,6 @@ async def test_openapi_documents_problems_and_the_pdf(client):
     assert document["components"]["schemas"]["Rating"]["enum"] == ["di_atas", "sesuai", "di_bawah"]
 
 
-async def test_readiness_checks_database_and_broker(client):
+async def test_readiness_checks_database_broker_and_token_keys(client):
     ready = (await client.get("/readyz")).json()
-    assert ready["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready["checks"] == {"database": "ok", "broker": "ok", "jwks": "ok"}

@@ -26,7 +26,7 @@ async def test_asyncapi_names_every_event_bkn_sync_publishes_and_its_inbox(clien
 
 async def test_readiness_does_not_depend_on_bkn(client, sandbox):
     ready = (await client.get("/readyz")).json()
-    assert ready["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready["checks"] == {"database": "ok", "broker": "ok", "jwks": "ok"}
 
 
 async def test_an_event_that_breaks_its_schema_is_parked_with_its_reason(settings, app):

@@ -21,6 +21,6 @@ async def test_openapi_documents_problem_responses(client):
     assert "application/problem+json" in observasi["responses"]["409"]["content"]
 
 
-async def test_readiness_checks_database_and_broker(client):
+async def test_readiness_checks_database_broker_and_token_keys(client):
     ready = (await client.get("/readyz")).json()
-    assert ready["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready["checks"] == {"database": "ok", "broker": "ok", "jwks": "ok"}

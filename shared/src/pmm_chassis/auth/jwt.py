@@ -202,6 +202,19 @@ class JwtVerifier:
             raise AuthError(_reason(exc)) from None
         return principal_from_claims(claims)
 
+    async def ready(self) -> bool:
+        """Whether keys are loaded, loading them now if none are. A process that cannot verify tokens yet is not
+        ready: before this, a freshly (re)started pod took traffic while its issuer answered slowly and its first
+        callers got 503 `auth.jwks_unavailable` (seen under load by `make bench` and `make chaos`)."""
+        if self._loaded_at is None and self._fetch_due(""):
+            async with self._lock:
+                if self._loaded_at is None and self._fetch_due(""):
+                    try:
+                        await self._refresh()
+                    except JwksUnavailable:
+                        pass  # logged by _refresh; the next probe tries again
+        return self._loaded_at is not None
+
     async def _key(self, kid: str) -> _Key | None:
         if self._fetch_due(kid):
             async with self._lock:
