@@ -12,7 +12,6 @@ itself (`system:<service>`) when a message or a worker made the change.
 
 from __future__ import annotations
 
-import functools
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Text, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
 from pmm_chassis.logging import mask_text
@@ -79,15 +79,23 @@ def stamp_transactions(session: AsyncSession, service: str, *, for_caller: bool 
     `for_caller=False` (a consumer's or worker's transaction) always acts as the service: a task started while
     a request's caller was set (an in-process client, a task spawned by a route) must not inherit that caller.
     """
-    event.listen(session.sync_session, "after_begin", functools.partial(_stamp, service, for_caller))
+    # One listener for all sessions (below), told per session through `info`: registering a listener per unit of
+    # work cost about 2 % of a request's CPU in the profile of `make bench`.
+    session.sync_session.info[_STAMPED] = (service, for_caller)
 
 
-def _stamp(service: str, for_caller: bool, session: Any, transaction: Any, connection: Any) -> None:
+_STAMPED = "pmm_audit_stamp"
+_STAMP = text(
+    "SELECT set_config('pmm.audit_actor', :actor, true), set_config('pmm.audit_roles', :roles, true),"
+    " set_config('pmm.audit_trace_id', :trace_id, true)"
+)
+
+
+@event.listens_for(Session, "after_begin")
+def _stamp(session: Session, transaction: Any, connection: Any) -> None:
+    stamped = session.info.get(_STAMPED)
+    if stamped is None:
+        return  # a session no unit of work opened (migrations, tests): nothing to audit under
+    service, for_caller = stamped
     current = (_current.get() if for_caller else None) or Who(f"system:{service}", "")
-    connection.execute(
-        text(
-            "SELECT set_config('pmm.audit_actor', :actor, true), set_config('pmm.audit_roles', :roles, true),"
-            " set_config('pmm.audit_trace_id', :trace_id, true)"
-        ),
-        {"actor": current.actor, "roles": current.roles, "trace_id": current_trace_id() or ""},
-    )
+    connection.execute(_STAMP, {"actor": current.actor, "roles": current.roles, "trace_id": current_trace_id() or ""})

@@ -10,6 +10,7 @@ replica takes the pushes over (BKN's idempotency absorbs a repeat).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from contextlib import suppress
 
@@ -44,7 +45,9 @@ class _Loop:
 
     async def start(self) -> None:
         self._stopping = False
-        self._task = asyncio.create_task(self._run(), name=self.name)
+        # An empty context: the loop acts as the service, under no caller and in no request's trace, whatever task
+        # started it (an in-process test client's request task did, and its audit actor leaked into the pushes).
+        self._task = asyncio.create_task(self._run(), name=self.name, context=contextvars.Context())
 
     async def stop(self, timeout: float = 15.0) -> None:
         self._stopping = True
