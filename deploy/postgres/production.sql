@@ -3,7 +3,7 @@
 --   PMM_SERVICES="planning observation appraisal bkn_sync" PLANNING_DB_PASSWORD=... bash init-databases.sh
 --   psql -v ON_ERROR_STOP=1 -f production.sql
 --
--- Connection budget. A pod opens at most: api 2 x DB_POOL_SIZE (4: pool + overflow) = 8; worker 2 x 3 = 6 plus
+-- Connection budget. A pod opens at most 2 x DB_POOL_SIZE, all kept open: api 2 x 4 = 8; worker 2 x 3 = 6 plus
 -- the outbox relay's 3 (its pool of 2 and its LISTEN connection) = 9. At the production overlay's maxima, plus
 -- one surge pod per Deployment during a rollout, plus the migration Job:
 --   planning, observation, appraisal: (16 + 1) api x 8 + (8 + 1) workers x 9 + 1 = 136 + 81 + 1 = 218 -> 220
