@@ -28,21 +28,11 @@ from tools.demo import PELAKSANAAN_CLOCK, PENILAIAN_CLOCK, plan
 from tools.demo_bkn import OPEN_YEARS, SANDBOX_ADMIN_KEY
 from tools.demo_client import Api
 from tools.demo_observation import Cycles, one_cycle
-from tools.demo_roster import Person, Region
+from tools.demo_roster import Person
 
 PERIODE = "2024-S1"
 PLANNING_CLOCK = datetime.fromisoformat("2024-01-16T09:00:00+07:00")
 SERVICES = ("planning", "observation", "appraisal", "bkn_sync", "bkn_sandbox")
-
-
-def pairs_of(region: Region) -> list[tuple[Person, Person]]:
-    """(pegawai, atasan): each guru with their kepala sekolah, each kepala sekolah with the pengawas."""
-    pairs = []
-    for school in region.schools:
-        assert school.kepala is not None
-        pairs += [(guru, school.kepala) for guru in school.guru]
-        pairs.append((school.kepala, region.pengawas))
-    return pairs
 
 
 def roles(person: Person) -> tuple[str, ...]:
@@ -148,7 +138,7 @@ async def cycle_stage(teachers: int, concurrency: int, say: Any) -> dict[str, An
         stack.up()
         pids = {name: env.pid_of(stack, name) for name in SERVICES}
         region = region_for(teachers)
-        pairs = pairs_of(region)
+        pairs = region.appraisals()
         sandbox = httpx.AsyncClient(
             base_url=stack.url("bkn_sandbox"), headers={"X-Sandbox-Admin": SANDBOX_ADMIN_KEY}, timeout=60
         )

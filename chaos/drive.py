@@ -38,16 +38,6 @@ def roles(person: Person) -> tuple[str, ...]:
     )
 
 
-def pairs(region: Region) -> list[tuple[Person, Person]]:
-    """(pegawai, atasan) for every cycle of the run."""
-    result = []
-    for school in region.schools:
-        assert school.kepala is not None
-        result += [(guru, school.kepala) for guru in school.guru]
-        result.append((school.kepala, region.pengawas))
-    return result
-
-
 class Driver:
     def __init__(
         self, urls: dict[str, str], issuer: str, region: Region, *, concurrency: int, set_clock: Callable, seed: int
@@ -55,7 +45,7 @@ class Driver:
         self.stats: Counter[str] = Counter()
         self.clients = {name: Client(url, issuer, self.stats, seed=seed) for name, url in urls.items()}
         self.region = region
-        self.pairs = pairs(region)
+        self.pairs = region.appraisals()
         self.concurrency = concurrency
         self.set_clock = set_clock
         self.phase = "setup"

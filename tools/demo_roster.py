@@ -81,6 +81,16 @@ class Region:
             result += [p for p in (school.kepala, *school.guru) if p is not None]
         return result
 
+    def appraisals(self) -> list[tuple[Person, Person]]:
+        """(pegawai, atasan) of every cycle: each guru with their kepala sekolah, each kepala sekolah with the
+        pengawas."""
+        pairs = []
+        for school in self.schools:
+            assert school.kepala is not None
+            pairs += [(guru, school.kepala) for guru in school.guru]
+            pairs.append((school.kepala, self.pengawas))
+        return pairs
+
     def sekolah_csv(self) -> str:
         return _csv(
             ["npsn", "nama", "kode_wilayah", "nama_wilayah", "prioritas_rapor"],
