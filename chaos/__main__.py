@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 from bkn_sandbox.seed import profiles_from_region
-from chaos.checks import Counter
+from chaos.checks import Counter, personal_data
 from chaos.drive import PLAN_AT, Driver
 from chaos.faults import SANDBOX_ADMIN, Injector
 from chaos.infra import OwnPostgres, OwnRabbit, infrastructure
@@ -142,6 +142,7 @@ async def _main(args: argparse.Namespace, run: Run) -> int:
         counter = Counter(stack, run.postgres, run.rabbit)
         settle_s, left = await counter.wait_quiet(args.settle_timeout_s)
         checks = await counter.checks(cycles, stack.url("bkn_sandbox"))
+        checks.append(await personal_data(stack, region))
     finally:
         await driver.close()
         await proxy.stop()
