@@ -55,6 +55,7 @@ class Chassis:
             exporter=settings.otel_exporter,
             file_path=settings.otel_file,
             otlp_endpoint=settings.otel_endpoint,
+            sample_ratio=settings.trace_sample_ratio,
         )
         self.clock = make_clock(settings)
         self.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +42,9 @@ class ServiceSettings(BaseSettings):
     # A span per SQL statement costs about a third of a request's CPU: for debugging only. The outbox insert keeps
     # its span either way (pmm_chassis.db.spans), so a trace has the same hops.
     trace_db_statements: bool = False
+    # The share of traces kept, decided at the root and followed by every hop (parent-based), so a kept cycle stays
+    # whole across the services. Every span costs CPU (README, Performance): production keeps a sample, development all.
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     log_level: str = "INFO"
 
     # One image, several roles: ops may run HTTP and the workers as separate deployments and scale each.

@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from pmm_chassis.logging import mask_text
@@ -149,9 +150,13 @@ def setup_tracing(
     exporter: str = "none",
     file_path: Path | None = None,
     otlp_endpoint: str | None = None,
+    sample_ratio: float = 1.0,
 ) -> TracerProvider:
     """Build the process's tracer provider, make it global and install the W3C propagators."""
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+    provider = TracerProvider(
+        resource=Resource.create({SERVICE_NAME: service_name}),
+        sampler=ParentBased(TraceIdRatioBased(sample_ratio)),
+    )
     provider.add_span_processor(MaskingSpanProcessor())
     span_exporter = _exporter(exporter, file_path, otlp_endpoint)
     if span_exporter is not None:

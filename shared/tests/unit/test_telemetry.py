@@ -169,3 +169,16 @@ async def test_http_metrics_count_a_crash_as_500() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         assert (await client.get("/boom")).status_code == 500
     assert _requests("crash-test", "/boom", "500") - before == 1
+
+
+def test_a_sample_is_decided_at_the_root_and_followed_by_every_hop(monkeypatch) -> None:
+    monkeypatch.setattr(trace, "set_tracer_provider", lambda p: None)
+    monkeypatch.setattr(propagate, "set_global_textmap", lambda p: None)
+    tracer = setup_tracing("planning", sample_ratio=0.0).get_tracer("test")
+    with tracer.start_as_current_span("a request nobody keeps") as root:
+        assert not root.get_span_context().trace_flags.sampled
+    # A message whose producer kept its trace: the consumer keeps it too, whatever its own ratio.
+    kept = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    with tracer.start_as_current_span("consume", context=propagate.extract(kept)) as child:
+        assert child.get_span_context().trace_flags.sampled
+        assert child.get_span_context().trace_id == 0x0AF7651916CD43DD8448EB211C80319C
