@@ -26,11 +26,12 @@ export KEEP
 
 help:
 	@echo "make demo           run a whole demo semester against the local stack (KEEP=1 leaves it up)"
-	@echo "make test           unit, integration, end-to-end and deploy tests"
+	@echo "make test           lint, then unit, integration, end-to-end, deploy and security tests"
 	@echo "make bench          deadline performance figures vs reference steps (BENCH_ARGS=\"--teachers 1000\")"
 	@echo "make up|down|status start, stop or show the local stack (tools/services.toml)"
 	@echo "make logs SERVICE=planning   tail one process's log"
 	@echo "make lint           ruff"
+	@echo "make chaos          500 teachers' cycles under kill -9, broker/database restarts and BKN outages (CHAOS_ARGS=...)"
 	@echo "make fuzz           schemathesis, 1,000 requests per operation of every service (FUZZ_EXAMPLES=N)"
 	@echo "make audit          bandit, and pip-audit of requirements.lock (needs PyPI's JSON API or OSV)"
 	@echo "make schemas        regenerate shared/schemas and the README event catalogue from the contracts"
