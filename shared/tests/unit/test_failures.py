@@ -26,6 +26,7 @@ def _chained(outer: Exception, cause: Exception) -> Exception:
         (asyncpg.exceptions.SerializationError("could not serialize"), True),
         (sqlalchemy.exc.OperationalError("SELECT 1", {}, ConnectionError()), True),
         (sqlalchemy.exc.InterfaceError("SELECT 1", {}, Exception("connection is closed")), True),
+        (sqlalchemy.exc.TimeoutError("QueuePool limit of size 8 overflow 0 reached"), True),
         (aiormq.exceptions.AMQPConnectionError("broker gone"), True),
         (_chained(RuntimeError("wrapped"), ConnectionResetError()), True),
         (KeyError("jenjang"), False),

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from planning.db.tables import Pegawai, Penempatan, Periode, Relasi, Sekolah, WindowExtension
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain import events
@@ -266,7 +268,14 @@ async def create_skp(deps: Deps, actor: Actor, *, periode: str) -> SkpContext:
         skp = Skp(id=uuid.uuid4(), pegawai_id=pegawai.id, periode=periode, peran=peran)
         uow.skp.add(skp)
         current = await uow.roster.current_atasan(pegawai.id, today(deps.clock))
-        await uow.commit()
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            # A double click without a key (or with two keys): both passed the check above, the unique key caught
+            # the second. The same refusal as the check's, not a 500.
+            if "uq_skp_pegawai_periode" not in str(exc.orig):
+                raise
+            raise StateConflict(f"you already have a plan for {periode}", rule="skp.exists", field="periode") from None
     atasan_id = current[0] if current else None
     return SkpContext(skp=skp, pegawai=pegawai, sekolah=sekolah, relation=Relation.OWNER, atasan_id=atasan_id)
 

@@ -6,6 +6,7 @@ out of turn, a stale or missing If-Match, a replayed Idempotency-Key. No request
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from datetime import datetime
@@ -654,6 +655,17 @@ async def test_a_missing_if_match_is_428(client, tokens, people, plans_by_state,
 async def count(app, sql: str, **params: Any) -> int:
     async with app.state.container.chassis.engine.connect() as conn:
         return (await conn.execute(text(sql), params)).scalar_one()
+
+
+async def test_a_double_click_makes_one_plan_and_the_second_is_a_409_not_a_500(app, client, tokens, people) -> None:
+    nip = people.teacher()
+    clicks = [client.post("/api/v1/skp", json={"periode": PERIODE}, headers=guru(tokens, nip)) for _ in range(4)]
+    answers = await asyncio.gather(*clicks)
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.text for a in answers]
+    for refused in (a for a in answers if a.status_code == 409):
+        problem(refused, 409, "skp.exists", "periode")
+    plans = "SELECT count(*) FROM skp s JOIN pegawai p ON p.id = s.pegawai_id WHERE p.nip = :nip"
+    assert await count(app, plans, nip=nip) == 1
 
 
 async def test_a_replayed_create_gets_the_first_answer_and_makes_one_plan(app, client, tokens, people) -> None:

@@ -137,12 +137,18 @@ class UnitOfWork:
         self.open_repositories(self.session)
         if self._inbox_claim is not None:
             consumer, event_id = self._inbox_claim
-            claimed = await self.session.execute(
-                pg_insert(_INBOX)
-                .values(consumer=consumer, event_id=event_id)
-                .on_conflict_do_nothing()
-                .returning(_INBOX.c.event_id)
-            )
+            try:
+                claimed = await self.session.execute(
+                    pg_insert(_INBOX)
+                    .values(consumer=consumer, event_id=event_id)
+                    .on_conflict_do_nothing()
+                    .returning(_INBOX.c.event_id)
+                )
+            except BaseException:
+                # __aexit__ will not run: give the connection back (after a PostgreSQL restart, this claim is the
+                # first statement on a dead pooled connection).
+                await self.session.close()
+                raise
             if claimed.first() is None:
                 await self.session.rollback()
                 await self.session.close()
@@ -155,6 +161,10 @@ class UnitOfWork:
             if self._savepoint is not None and self._savepoint.is_active:
                 await self._savepoint.rollback()
             self._savepoint = None
+            # As close() does on the own-session path: this unit of work's rows leave the shared session, so a change
+            # to one after the block is not flushed by the request's final commit (without its event), and a later
+            # unit of work's SELECT ... FOR UPDATE reads the locked row, not this one's copy.
+            self.session.expunge_all()
             return
         # close() rolls back what was not committed; unlike rollback() it leaves loaded rows readable.
         await self.session.close()

@@ -7,6 +7,10 @@ join it: `pmm_chassis.db.uow.ambient_transaction`), so the answer is durable exa
 - a concurrent duplicate blocks on the claim's unique key until the first commits, then replays its answer (or,
   if the first failed and rolled back, does the work itself);
 - a refused request (a domain error) rolls back with its claim: the retry is judged afresh.
+
+So a keyed route holds a database transaction (and its row locks) until its answer is stored: it must not wait on
+anything outside its database (BKN, object storage) inside `compute`. A route that must is naturally idempotent or
+takes no key (bkn_sync's reconciliation).
 """
 
 from __future__ import annotations

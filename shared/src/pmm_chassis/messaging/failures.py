@@ -44,6 +44,8 @@ def is_transient(exc: BaseException) -> bool:
             return True
         if isinstance(current, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)):
             return True
+        if isinstance(current, sqlalchemy.exc.TimeoutError):  # the pool had no connection free: a burst, it passes
+            return True
         current = current.__cause__ or current.__context__
     return False
 

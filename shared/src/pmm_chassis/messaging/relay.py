@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import defaultdict
@@ -101,6 +102,7 @@ class OutboxRelay:
                 self._wake.clear()
                 published = await self.publish_batch()
                 backoff = 0.5
+                await self._housekeeping()
                 if self._stopping:
                     if published == 0:
                         return
@@ -112,6 +114,9 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # database or broker away: keep the rows, try again later
                 logger.warning("relay pass failed", extra={"reason": describe(exc)})
+                # The lag gauges matter most now (the broker is away and rows pile up), if the database answers.
+                with contextlib.suppress(Exception):
+                    await self._housekeeping()
                 await self._close()
                 if self._stopping:
                     return
@@ -119,10 +124,8 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 10.0)
 
     async def _idle(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-        except TimeoutError:
-            await self._housekeeping()
 
     async def _connect(self) -> None:
         if self._pool is None:
@@ -192,11 +195,12 @@ class OutboxRelay:
             otel_context.detach(token)
 
     async def _housekeeping(self) -> None:
+        """Every 15 s, whatever the load (a relay woken by NOTIFY every second never idles): the lag gauges and the
+        retention of published rows."""
         loop_time = asyncio.get_running_loop().time()
-        if loop_time - self._last_housekeeping < 15:
+        if loop_time - self._last_housekeeping < 15 or self._pool is None:
             return
         self._last_housekeeping = loop_time
-        assert self._pool is not None
         async with self._pool.acquire() as conn:
             lag = await conn.fetchrow(
                 "SELECT count(*) AS pending, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS lag "

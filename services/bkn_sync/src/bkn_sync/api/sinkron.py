@@ -54,11 +54,9 @@ async def bkn(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
 
 
 @router.post("/rekonsiliasi", summary="Operator: compare BKN with what it should hold; re-queue what is missing")
-async def rekonsiliasi(
-    body: RekonsiliasiIn, request: Request, deps: DepsDep, actor: ActorDep, _key: IdempotencyKey = None
-) -> Response:
-    async def compute() -> JSONResponse:
-        report = await usecases.reconcile(deps, actor, periode=body.periode, kode_wilayah=body.wilayah)
-        return JSONResponse(jsonable_encoder(report))
-
-    return await idempotent(request, actor=actor.subject, compute=compute)
+async def rekonsiliasi(body: RekonsiliasiIn, deps: DepsDep, actor: ActorDep) -> Response:
+    # No Idempotency-Key: a keyed request holds one transaction until its answer is stored, and this one waits on BKN
+    # for every pegawai of a region (minutes, at BKN's rate). It needs none either: run twice, it compares again and
+    # re-queues only what is still missing, which the first run's queued pushes no longer are.
+    report = await usecases.reconcile(deps, actor, periode=body.periode, kode_wilayah=body.wilayah)
+    return JSONResponse(jsonable_encoder(report))
