@@ -15,6 +15,7 @@ import uuid
 import aio_pika
 import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
@@ -138,3 +139,38 @@ async def test_a_row_committed_after_a_higher_id_is_not_skipped(world):
         await fast.close()
     assert len(await delivered(queue)) == 2
     assert len(seen) == 2
+
+
+async def test_while_the_broker_is_away_the_relay_still_reports_what_waits(world):
+    # The outage is when ops watch the outbox panel: the gauges must move although no pass ever succeeds (they used to
+    # be measured only when the relay idled, which a failing or busy relay never does).
+    dsn, _, _ = world
+    service = f"{SERVICE}_away"
+
+    async def broker_away(row) -> None:
+        raise ConnectionRefusedError("broker away")
+
+    conn = await asyncpg.connect(dsn)
+    await conn.executemany(INSERT, [(uuid.uuid4(), f"agg-{i}", 1) for i in range(3)])
+    relay = OutboxRelay(service=service, dsn=dsn, publish=broker_away, poll_seconds=30)
+    await relay.start()
+    try:
+
+        async def reported() -> bool:
+            return REGISTRY.get_sample_value("pmm_outbox_pending", {"service": service}) == 3
+
+        await wait_for(reported, timeout=10)
+        lag = REGISTRY.get_sample_value("pmm_outbox_lag_seconds", {"service": service})
+        assert lag is not None and lag >= 0
+    finally:
+        await relay.stop()
+        await conn.close()
+    assert await asyncpg_count(dsn, "SELECT count(*) FROM outbox_message WHERE published_at IS NULL") == 3
+
+
+async def asyncpg_count(dsn: str, sql: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
