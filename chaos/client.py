@@ -1,7 +1,7 @@
 """A client of the public HTTP APIs that does what a school's app must do when the server is having a bad day.
 
-- Connection refused/reset, a timeout, a 5xx, a 429, or `idempotency.in_progress`: send the SAME request again
-  (same Idempotency-Key, same If-Match) after a back-off, until the server answers for real.
+- Connection refused/reset, a timeout, a 5xx or a 429: send the SAME request again (same Idempotency-Key, same
+  If-Match) after a back-off, until the server answers for real. A keyed POST then gets its first answer back.
 - After such a retry, a 412 (the If-Match version moved on) or a 409 (the state moved on) may mean that an
   earlier attempt WAS applied and only its answer was lost (the process died between its commit and its
   response). The step's `reconcile` reads the resource and accepts it when it shows the step done; the run counts
@@ -70,7 +70,7 @@ class Client:
             if answer is not None:
                 if answer.status_code < 400:
                     return answer
-                if answer.status_code in RETRY_STATUSES or _rule(answer) == "idempotency.in_progress":
+                if answer.status_code in RETRY_STATUSES:
                     self.stats[f"retry: {answer.status_code} {_rule(answer) or ''}".strip()] += 1
                     if answer.status_code == 429:
                         delay = max(delay, float(answer.headers.get("Retry-After", "1") or 1))
