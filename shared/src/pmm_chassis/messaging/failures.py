@@ -24,11 +24,18 @@ _TRANSIENT_PG = (
 )
 
 
+# OSErrors that no wait will fix: a file that is not there or may not be touched is a bug or a configuration
+# error, to be seen (a 500, a parked message), not retried for ever as an outage would be.
+_LASTING_OS_ERRORS = (PermissionError, FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError)
+
+
 def is_transient(exc: BaseException) -> bool:
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if isinstance(current, _LASTING_OS_ERRORS):
+            return False
         if isinstance(
             current,
             (
