@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from chaos.client import Client, StepFailed, moved_past, problem_extra
+from tools.demo import skp_steps
 from tools.demo_roster import Person, Region
 
 PERIODE = "2025-T"
@@ -120,14 +121,7 @@ class Driver:
         if created.json()["status"] in ("DIAJUKAN", "DISETUJUI"):
             raise StepFailed("a fresh plan is already submitted")
         rekomendasi = (await api.get("/katalog/indikator/rekomendasi", h)).json()["items"][0]["kode"]
-        rhk = [{"kode": "PK-01", "target_kuantitas": 4}, {"kode": "PK-03", "target_kuantitas": 1}]
-        for step, body in (
-            ("data-diri", {"sesuai": True}),
-            ("praktik-kinerja", {"indikator": rekomendasi}),
-            ("pengembangan-kompetensi", {"rhk": rhk}),
-            ("tugas-tambahan", {"rhk": [{"kode": "TT-04", "target_kuantitas": 1}]}),
-            ("perilaku-kerja", None),
-        ):
+        for step, body in skp_steps(rekomendasi):
             etag = await self._put("planning", f"{path}/{step}", h, etag, body)
         etag = await self._post("planning", f"{path}/submit", h, etag, key=f"submit-{skp_id}")
         ha = await self.h("planning", atasan)

@@ -132,6 +132,19 @@ def _counts(report: dict) -> str:
     return f"created {report['created']}, updated {report['updated']}, unchanged {report['unchanged']}"
 
 
+def skp_steps(indikator: str, *, target: int = 4) -> list[tuple[str, dict | None]]:
+    """The drafting steps of a demo plan and their bodies, in order (the demo, the bench and the chaos run draft the
+    same plan)."""
+    rhk = [{"kode": "PK-01", "target_kuantitas": target}, {"kode": "PK-03", "target_kuantitas": 1}]
+    return [
+        ("data-diri", {"sesuai": True}),
+        ("praktik-kinerja", {"indikator": indikator}),
+        ("pengembangan-kompetensi", {"rhk": rhk}),
+        ("tugas-tambahan", {"rhk": [{"kode": "TT-04", "target_kuantitas": 1}]}),
+        ("perilaku-kerja", None),
+    ]
+
+
 async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[str, str]:
     """One pegawai drafts the six steps of their SKP and submits it; returns its id and ETag."""
     h = await api.token(person.nip, "guru", *(["kepala_sekolah"] if person.jenis_gtk == "Kepala Sekolah" else []))
@@ -140,14 +153,7 @@ async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[
     )
     skp_id, etag = created.json()["id"], created.headers["ETag"]
     rekomendasi = (await api.call("GET", "/katalog/indikator/rekomendasi", h)).json()["items"][0]["kode"]
-    rhk = [{"kode": "PK-01", "target_kuantitas": target}, {"kode": "PK-03", "target_kuantitas": 1}]
-    for step, body in (
-        ("data-diri", {"sesuai": True}),
-        ("praktik-kinerja", {"indikator": rekomendasi}),
-        ("pengembangan-kompetensi", {"rhk": rhk}),
-        ("tugas-tambahan", {"rhk": [{"kode": "TT-04", "target_kuantitas": 1}]}),
-        ("perilaku-kerja", None),
-    ):
+    for step, body in skp_steps(rekomendasi, target=target):
         etag = (await api.call("PUT", f"/skp/{skp_id}/{step}", {**h, "If-Match": etag}, json=body)).headers["ETag"]
     submitted = await api.call(
         "POST", f"/skp/{skp_id}/submit", {**h, "If-Match": etag, "Idempotency-Key": f"submit-{skp_id}-1"}
