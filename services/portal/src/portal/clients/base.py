@@ -1,0 +1,170 @@
+"""One HTTP client per service, shared by every request; a call carries the user's token and the trace.
+
+A service's refusal comes back as `ServiceProblem` (its RFC 9457 body, parsed), a service that cannot be reached
+or answers too slowly as `ServiceDown`, and a rejected or expired token as `SessionExpired`: the pages turn each
+into what the user sees (the message beside its field, the "nothing was lost" page, the way back to Masuk).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
+
+# A 503 or 429 that says when to come back is retried once the wait is short, as a browser on a bad line would;
+# a longer wait is the user's to decide (the "coba lagi" page).
+RETRY_AFTER_MAX_SECONDS = 3.0
+RETRIES = 2
+
+tracer = trace.get_tracer("portal.clients")
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str | None
+    rule: str
+    detail: str
+
+
+@dataclass
+class ServiceProblem(Exception):
+    """A 4xx (or a 5xx with a problem body) from a service: its status, rules and the fields they name."""
+
+    service: str
+    status: int
+    title: str
+    errors: list[FieldProblem] = field(default_factory=list)
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rules(self) -> list[str]:
+        return [e.rule for e in self.errors]
+
+    def __str__(self) -> str:
+        return f"{self.service} answered {self.status}: {', '.join(self.rules) or self.title}"
+
+
+@dataclass
+class ServiceDown(Exception):
+    """The service could not be reached, timed out or is overloaded: nothing it was asked to do was done."""
+
+    service: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.reason}"
+
+
+class SessionExpired(Exception):
+    """The service refused the user's token (expired, revoked): the user signs in again."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    etag: str | None
+    headers: httpx.Headers
+
+    @property
+    def version(self) -> int | None:
+        """The aggregate version behind the ETag (`"v7"` -> 7), sent back as If-Match when the form is posted."""
+        if self.etag and self.etag.strip('"').startswith("v"):
+            try:
+                return int(self.etag.strip('"')[1:])
+            except ValueError:
+                return None
+        return None
+
+
+def if_match(version: int | str | None) -> dict[str, str]:
+    return {} if version in (None, "") else {"If-Match": f'"v{version}"'}
+
+
+class ServiceClient:
+    """The calls to one service. Built once (its connection pool is shared); `token` is passed per call."""
+
+    def __init__(self, name: str, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None):
+        self.name = name
+        self.http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/api/v1",
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str,
+        json: Any = None,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        ok: tuple[int, ...] = (),
+    ) -> Answer:
+        """One request; a 2xx (or a status in `ok`) is returned, anything else raised as described above."""
+        sent = {"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})}
+        with tracer.start_as_current_span(f"{method} {self.name}", kind=SpanKind.CLIENT) as span:
+            span.set_attribute("http.request.method", method)
+            span.set_attribute("server.address", self.name)
+            propagate.inject(sent)  # the service continues this trace (traceparent)
+            response = await self._send(method, path, sent, json=json, content=content, params=params)
+            span.set_attribute("http.response.status_code", response.status_code)
+        if response.status_code < 400 or response.status_code in ok:
+            body = response.json() if "json" in response.headers.get("content-type", "") else response.content
+            return Answer(response.status_code, body, response.headers.get("ETag"), response.headers)
+        if response.status_code == 401:
+            raise SessionExpired()
+        if response.status_code in (502, 503, 504) or response.status_code == 429:
+            raise ServiceDown(self.name, f"HTTP {response.status_code}")
+        raise _problem(self.name, response)
+
+    async def _send(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> httpx.Response:
+        for attempt in range(RETRIES + 1):
+            try:
+                response = await self.http.request(method, path, headers=headers, **kwargs)
+            except httpx.TimeoutException as exc:
+                raise ServiceDown(self.name, "timeout") from exc
+            except httpx.TransportError as exc:
+                raise ServiceDown(self.name, type(exc).__name__) from exc
+            wait = _retry_after(response)
+            if wait is None or attempt == RETRIES:
+                return response
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait before the same request again, when the service asked for a short wait."""
+    if response.status_code not in (429, 503):
+        return None
+    try:
+        seconds = float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= RETRY_AFTER_MAX_SECONDS else None
+
+
+def _problem(service: str, response: httpx.Response) -> ServiceProblem:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    errors = [
+        FieldProblem(field=e.get("field"), rule=str(e.get("rule", "")), detail=str(e.get("detail", "")))
+        for e in body.get("errors", [])
+        if isinstance(e, dict)
+    ]
+    return ServiceProblem(service, response.status_code, str(body.get("title", "")), errors, body)

@@ -1,0 +1,79 @@
+"""The four services' calls the portal makes, named for what they do. Each takes the user's token first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.clients.base import Answer, ServiceClient, if_match
+
+
+class PlanningClient(ServiceClient):
+    async def periods(self, token: str) -> list[dict[str, Any]]:
+        return (await self.call("GET", "/periode", token=token)).body
+
+    async def my_skp(self, token: str, periode: str) -> Answer | None:
+        answer = await self.call("GET", "/skp/saya", token=token, params={"periode": periode}, ok=(404,))
+        return None if answer.status == 404 else answer
+
+    async def create_skp(self, token: str, periode: str, *, key: str) -> Answer:
+        return await self.call("POST", "/skp", token=token, json={"periode": periode}, headers={"Idempotency-Key": key})
+
+    async def skp(self, token: str, skp_id: str) -> Answer:
+        return await self.call("GET", f"/skp/{skp_id}", token=token)
+
+    async def save_step(self, token: str, skp_id: str, step: str, body: Any, *, version: str | None) -> Answer:
+        return await self.call("PUT", f"/skp/{skp_id}/{step}", token=token, json=body, headers=if_match(version))
+
+    async def decide(
+        self, token: str, skp_id: str, action: str, *, version: str | None, key: str, body: Any = None
+    ) -> Answer:
+        """submit, approve, return or reset: each keyed, so a double tap does it once."""
+        headers = {**if_match(version), "Idempotency-Key": key}
+        return await self.call("POST", f"/skp/{skp_id}/{action}", token=token, json=body, headers=headers)
+
+    async def recommended_indicators(self, token: str) -> dict[str, Any]:
+        return (await self.call("GET", "/katalog/indikator/rekomendasi", token=token)).body
+
+    async def indicators(self, token: str) -> dict[str, Any]:
+        return (await self.call("GET", "/katalog/indikator", token=token)).body
+
+    async def rhk_catalogue(self, token: str) -> dict[str, Any]:
+        return (await self.call("GET", "/katalog/rhk", token=token)).body
+
+    async def approval_queue(self, token: str, *, status: str | None, cursor: str | None, limit: int = 20) -> Answer:
+        params: dict[str, Any] = {"limit": limit}
+        if status:
+            params["status"] = status
+        if cursor:
+            params["cursor"] = cursor
+        return await self.call("GET", "/antrian-persetujuan", token=token, params=params)
+
+    async def roster_pegawai(self, token: str, *, npsn: str | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": 500, **({"npsn": npsn} if npsn else {})}
+        return (await self.call("GET", "/roster/pegawai", token=token, params=params)).body["items"]
+
+
+class ObservationClient(ServiceClient):
+    async def my_pelaksanaan(self, token: str, periode: str) -> Answer | None:
+        answer = await self.call("GET", "/pelaksanaan/saya", token=token, params={"periode": periode}, ok=(404,))
+        return None if answer.status == 404 else answer
+
+
+class AppraisalClient(ServiceClient):
+    async def penilaian_list(self, token: str, **params: Any) -> dict[str, Any]:
+        return (await self.call("GET", "/penilaian", token=token, params=params)).body
+
+
+class BknSyncClient(ServiceClient):
+    async def my_sync(self, token: str) -> Any:
+        return (await self.call("GET", "/sinkron/saya", token=token)).body
+
+
+class Clients:
+    def __init__(self, planning: PlanningClient, observation: ObservationClient, appraisal: AppraisalClient,
+                 bkn_sync: BknSyncClient) -> None:  # fmt: skip
+        self.planning, self.observation, self.appraisal, self.bkn_sync = planning, observation, appraisal, bkn_sync
+
+    async def close(self) -> None:
+        for client in (self.planning, self.observation, self.appraisal, self.bkn_sync):
+            await client.close()

@@ -1,0 +1,11 @@
+"""The portal's pages, one module per area; each module's `router` is mounted at the root."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    from portal.pages import beranda, masuk, perencanaan
+
+    return [masuk.router, beranda.router, perencanaan.router]
