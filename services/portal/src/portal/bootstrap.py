@@ -20,7 +20,7 @@ from portal.assets import Assets
 from portal.auth.dev import DevLogin
 from portal.auth.oidc import OidcLogin
 from portal.catalogue import Catalogue
-from portal.clients.services import AppraisalClient, BknSyncClient, Clients, ObservationClient, PlanningClient
+from portal.clients import AppraisalClient, BknSyncClient, Clients, ObservationClient, PlanningClient
 from portal.session import SessionCodec
 from portal.settings import PortalSettings
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from portal.clients.base import ServiceDown
-from portal.clients.services import PlanningClient
+from portal.clients.planning import PlanningClient
 from portal.settings import PortalSettings
 
 

@@ -1,6 +1,7 @@
 """Every user-facing string, in one catalogue per language (`<lang>/*.toml`, one file per area of the portal).
 
-Keys are dotted (`perencanaan.langkah.data_diri`); a template asks `t("...")`. A service's refusal is shown by its
+Keys are dotted (`perencanaan.langkah.data_diri`), the file's name first; a template asks
+`t("...")`. A service's refusal is shown by its
 rule id (`aturan.<rule>`), never by its English detail; a rule the catalogue does not know yet gets the general
 message of its HTTP status, so a new rule in a service never shows English to a teacher.
 """
@@ -25,7 +26,10 @@ class Catalogue:
     def load(cls, language: str = DEFAULT_LANGUAGE, root: Path = HERE) -> Catalogue:
         messages: dict[str, str] = {}
         for path in sorted((root / language).glob("*.toml")):
-            _flatten(tomllib.loads(path.read_text(encoding="utf-8")), path.stem, messages)
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+            # An area's file may name the rules of its own service in an [aturan] table of its own.
+            _flatten(table.pop("aturan", {}), "aturan", messages)
+            _flatten(table, path.stem, messages)
         return cls(messages, language)
 
     def __call__(self, key: str, **values: Any) -> str:

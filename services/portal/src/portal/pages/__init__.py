@@ -6,6 +6,6 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from portal.pages import beranda, masuk, perencanaan
+    from portal.pages import beranda, masuk, operator, pelaksanaan, penilaian, perencanaan, persetujuan, sinkron
 
-    return [masuk.router, beranda.router, perencanaan.router]
+    return [m.router for m in (masuk, beranda, perencanaan, persetujuan, pelaksanaan, penilaian, sinkron, operator)]

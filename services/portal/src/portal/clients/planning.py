@@ -1,4 +1,4 @@
-"""The four services' calls the portal makes, named for what they do. Each takes the user's token first."""
+"""The planning service: periods, the SKP and its steps and decisions, the catalogues, the roster."""
 
 from __future__ import annotations
 
@@ -51,29 +51,3 @@ class PlanningClient(ServiceClient):
     async def roster_pegawai(self, token: str, *, npsn: str | None = None) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"limit": 500, **({"npsn": npsn} if npsn else {})}
         return (await self.call("GET", "/roster/pegawai", token=token, params=params)).body["items"]
-
-
-class ObservationClient(ServiceClient):
-    async def my_pelaksanaan(self, token: str, periode: str) -> Answer | None:
-        answer = await self.call("GET", "/pelaksanaan/saya", token=token, params={"periode": periode}, ok=(404,))
-        return None if answer.status == 404 else answer
-
-
-class AppraisalClient(ServiceClient):
-    async def penilaian_list(self, token: str, **params: Any) -> dict[str, Any]:
-        return (await self.call("GET", "/penilaian", token=token, params=params)).body
-
-
-class BknSyncClient(ServiceClient):
-    async def my_sync(self, token: str) -> Any:
-        return (await self.call("GET", "/sinkron/saya", token=token)).body
-
-
-class Clients:
-    def __init__(self, planning: PlanningClient, observation: ObservationClient, appraisal: AppraisalClient,
-                 bkn_sync: BknSyncClient) -> None:  # fmt: skip
-        self.planning, self.observation, self.appraisal, self.bkn_sync = planning, observation, appraisal, bkn_sync
-
-    async def close(self) -> None:
-        for client in (self.planning, self.observation, self.appraisal, self.bkn_sync):
-            await client.close()

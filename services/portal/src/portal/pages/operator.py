@@ -1,0 +1,7 @@
+"""Operator: (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
