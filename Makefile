@@ -22,19 +22,20 @@ DEMO_ARGS ?=
 # `make demo KEEP=1` leaves the stack running after the demo (tools/demo.py reads it).
 export KEEP
 
-.PHONY: help venv up down status logs demo test lint lock schemas compose-check clean chaos bench fuzz audit
+.PHONY: help venv up down status logs demo test lint lock schemas compose-check clean chaos bench fuzz audit screenshots
 
 help:
 	@echo "make demo           run a whole demo semester against the local stack (KEEP=1 leaves it up)"
 	@echo "make test           lint, then unit, integration, end-to-end, deploy and security tests"
 	@echo "make bench          deadline performance figures vs reference steps (BENCH_ARGS=\"--teachers 1000\")"
-	@echo "make up|down|status start, stop or show the local stack (tools/services.toml)"
-	@echo "make logs SERVICE=planning   tail one process's log"
+	@echo "make up|down|status start, stop or show the local stack (tools/services.toml); the portal: http://127.0.0.1:8000"
+	@echo "make logs SERVICE=planning   tail one process's log (SERVICE=portal for the portal's)"
 	@echo "make lint           ruff"
 	@echo "make chaos          500 teachers' cycles under kill -9, broker/database restarts and BKN outages (CHAOS_ARGS=...)"
 	@echo "make fuzz           schemathesis, 1,000 requests per operation of every service (FUZZ_EXAMPLES=N)"
 	@echo "make audit          bandit, and pip-audit of requirements.lock (needs PyPI's JSON API or OSV)"
 	@echo "make schemas        regenerate shared/schemas and the README event catalogue from the contracts"
+	@echo "make screenshots    regenerate docs/screenshots of the portal's main pages at phone width"
 	@echo "make lock           re-pin requirements.in into requirements.lock (with hashes)"
 	@echo "make compose-check  validate docker-compose.yml and deploy/"
 	@echo "make clean          stop the stack, remove run files and caches (keeps .venv)"
@@ -93,6 +94,9 @@ fuzz: venv
 audit: venv
 	$(VENV)/bin/bandit -q -c pyproject.toml -r shared/src $(wildcard services/*/src) tools
 	$(VENV)/bin/pip-audit -r requirements.lock --strict --progress-spinner off $(PIP_AUDIT_FLAGS)
+
+screenshots: venv
+	$(PY) -m tools.screenshots
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -312,6 +312,17 @@ class Stack:
                 "BKN_SANDBOX_CLIENT_ID": SANDBOX_CLIENT_ID,
                 "BKN_SANDBOX_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
             }
+        if service == "portal":
+            return {
+                # The four services' APIs of this stack, and this stack's issuer for "masuk sebagai" sign-in.
+                "PORTAL_PLANNING_URL": self.url("planning"),
+                "PORTAL_OBSERVATION_URL": self.url("observation"),
+                "PORTAL_APPRAISAL_URL": self.url("appraisal"),
+                "PORTAL_BKN_SYNC_URL": self.url("bkn_sync"),
+                "PORTAL_DEV_ISSUER_URL": self.issuer_url,
+                # The address the browser reaches it at: the sign-in redirect comes back here.
+                "PORTAL_PUBLIC_URL": self.url("portal"),
+            }
         return {}
 
     def set_clock(self, at: datetime) -> None:

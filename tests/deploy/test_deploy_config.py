@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings  # noqa: E402
 from pmm_chassis.messaging import topology  # noqa: E402
 from pmm_chassis.settings import ServiceSettings  # noqa: E402
 from pmm_kernel.clock import FileClock  # noqa: E402
+from portal.settings import DEVELOPMENT_SECRET  # noqa: E402
 from tools.stack import ISSUER, ServiceSpec, Stack, _postgres_answers, load_registry  # noqa: E402
 
 REGISTRY = load_registry(ROOT / "tools" / "services.toml")
@@ -44,6 +45,12 @@ STAND_INS = [s for s in ENABLED if s.dev_only]
 DEPLOYED = [s for s in ENABLED if not s.dev_only]
 DEPLOYED_WITH_DATABASE = [s for s in DEPLOYED if s.database]
 WITH_QUEUE = [s for s in DEPLOYED if s.consumer_queue]
+# Web fronts (the portal): deployed, but no database and no broker. They call the services' public APIs with the
+# user's token; their settings are their own (no chassis: no JWT verification, no consumer or relay roles), and in
+# a cluster each is one Deployment scaled on CPU.
+FRONTS = [s for s in DEPLOYED if s.database is None and not s.broker]
+# The chassis services: each an api and a worker Deployment, its own database, the broker.
+SERVICES = [s for s in DEPLOYED if s not in FRONTS]
 DEPLOY_YAML = sorted(ROOT.glob("deploy/**/*.yaml")) + sorted(ROOT.glob("deploy/**/*.yml"))
 OVERLAY = ROOT / "deploy" / "k8s" / "overlays" / "production"
 WITHOUT_KEDA = ROOT / "deploy" / "k8s" / "components" / "cpu-hpa-instead-of-keda"
@@ -62,7 +69,10 @@ def k8s_name(spec: ServiceSpec) -> str:
 
 def known_settings(spec: ServiceSpec) -> set[str]:
     """Every variable the local stack sets for the service, the production-only exporter endpoint, and every
-    field of the service's settings class (a service's own settings, e.g. observation's object storage)."""
+    field of the service's settings class (a service's own settings, e.g. observation's object storage).
+    A front reads only its own fields: the chassis variables the local stack also sets mean nothing to it."""
+    if spec in FRONTS:
+        return settings_fields(spec)
     stack = Stack(ROOT, services=[spec.name])
     return set(stack.env_for(spec.name)) | {f"{spec.env_prefix}_OTEL_ENDPOINT"} | settings_fields(spec)
 
@@ -96,15 +106,33 @@ def load_settings(spec: ServiceSpec, env: dict[str, str], monkeypatch: pytest.Mo
     return [c() for c in settings_classes(spec)]
 
 
-_COMPOSE_DEFAULT = re.compile(r"\$\{[A-Z0-9_]+:-([^}]*)\}")
+_COMPOSE_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(:?)-([^}]*)\}")
+
+
+def compose_with(environment: dict[str, Any], dotenv: dict[str, str]) -> dict[str, str]:
+    """A compose `environment` with `dotenv` as the .env: `${VAR:-default}` is the default when VAR is unset or
+    empty, `${VAR-default}` only when VAR is unset (so an empty VAR turns a setting off)."""
+
+    def value(match: re.Match[str]) -> str:
+        name, colon, default = match.groups()
+        given = dotenv.get(name)
+        return default if given is None or (colon and not given) else given
+
+    return {k: _COMPOSE_VARIABLE.sub(value, str(v)) for k, v in environment.items()}
 
 
 def compose_defaults(environment: dict[str, Any]) -> dict[str, str]:
-    """A compose `environment` as it is with an empty .env: every `${VAR:-default}` is its default."""
-    return {k: _COMPOSE_DEFAULT.sub(lambda m: m.group(1), str(v)) for k, v in environment.items()}
+    """A compose `environment` as it is with an empty .env: every variable is its default."""
+    return compose_with(environment, {})
 
 
 def required_in_production(spec: ServiceSpec) -> set[str]:
+    if spec in FRONTS:
+        # Sign-in through OpenID Connect, a sealed session cookie, and the address of each service it calls.
+        keys = {"ENVIRONMENT", "OTEL_EXPORTER", "OTEL_ENDPOINT", "PUBLIC_URL", "COOKIE_SECURE", "SESSION_SECRETS"}
+        keys |= {"OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"}
+        keys |= {f"{s.env_prefix}_URL" for s in SERVICES}
+        return {f"{spec.env_prefix}_{k}" for k in keys}
     keys = {"ENVIRONMENT", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE", "OTEL_EXPORTER", "OTEL_ENDPOINT"}
     keys |= {"DATABASE_URL"} if spec.database else set()
     keys |= {"AMQP_URL"} if spec.broker else set()
@@ -132,6 +160,15 @@ def test_an_enabled_service_exists_in_the_repository(spec: ServiceSpec) -> None:
     assert (ROOT / "services" / spec.name / "src" / spec.package / "__init__.py").exists()
 
 
+def test_the_portal_is_a_deployed_front_that_owns_no_data() -> None:
+    portal = REGISTRY.services["portal"]
+    assert names(FRONTS) == ["portal"]
+    assert portal.enabled and not portal.dev_only
+    assert (portal.database, portal.consumer_queue, portal.broker) == (None, None, False)
+    # It calls the services, so the local stack starts it after them.
+    assert names(ENABLED).index("portal") > max(names(ENABLED).index(s.name) for s in SERVICES)
+
+
 # --- docker-compose.yml --------------------------------------------------------------------------
 
 
@@ -151,7 +188,7 @@ def test_compose_runs_each_service_from_its_image_on_its_port(compose: dict, spe
     assert f"127.0.0.1:{spec.port}{spec.ready_path}" in probe
 
 
-@pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
+@pytest.mark.parametrize("spec", SERVICES, ids=names(SERVICES))
 def test_compose_settings_are_production_and_spelled_as_the_chassis_reads_them(
     compose: dict, spec: ServiceSpec
 ) -> None:
@@ -163,6 +200,66 @@ def test_compose_settings_are_production_and_spelled_as_the_chassis_reads_them(
     assert env[f"{spec.env_prefix}_ENVIRONMENT"] == "production"
     assert env[f"{spec.env_prefix}_OTEL_EXPORTER"] == "otlp"
     assert env[f"{spec.env_prefix}_OTEL_ENDPOINT"].startswith("http://otel-collector:4318/")
+
+
+@pytest.mark.parametrize("spec", FRONTS, ids=names(FRONTS))
+def test_compose_front_calls_each_service_by_its_compose_name_once_it_is_healthy(
+    compose: dict, spec: ServiceSpec
+) -> None:
+    service = compose["services"][spec.name]
+    env = service["environment"]
+    settings = {k for k in env if k.startswith(spec.env_prefix + "_")}
+    assert settings <= known_settings(spec), settings - known_settings(spec)
+    # Each production setting has its variable here, so .env alone can make it production.
+    assert required_in_production(spec) <= settings
+    assert not {f"{spec.env_prefix}_{k}" for k in DEV_ONLY} & settings
+    assert env[f"{spec.env_prefix}_OTEL_EXPORTER"] == "otlp"
+    assert env[f"{spec.env_prefix}_OTEL_ENDPOINT"].startswith("http://otel-collector:4318/")
+    for called in SERVICES:
+        assert env[f"{spec.env_prefix}_{called.env_prefix}_URL"] == f"http://{called.name}:{called.port}"
+        assert service["depends_on"][called.name]["condition"] == "service_healthy"
+    assert "postgres" not in service["depends_on"] and "rabbitmq" not in service["depends_on"]
+
+
+# What docker-compose.yml's comment on the portal tells an operator to put in .env for production.
+PORTAL_PRODUCTION_DOTENV = {
+    "PORTAL_ENVIRONMENT": "production",
+    "PORTAL_DEV_ISSUER_URL": "",
+    "PORTAL_OIDC_ISSUER": "https://sso.pmm.example/realms/pmm",
+    "PORTAL_OIDC_CLIENT_ID": "pmm-portal",
+    "PORTAL_OIDC_CLIENT_SECRET": "from-the-provider",
+    "PORTAL_SESSION_SECRET": "a-long-random-secret-of-the-operators-own",
+    "PORTAL_COOKIE_SECURE": "true",
+    "PORTAL_PUBLIC_URL": "https://kinerja.pmm.example",
+}
+
+
+def test_compose_portal_signs_in_at_the_dev_profiles_issuer_until_env_makes_it_production(
+    compose: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = REGISTRY.services["portal"]
+    env = compose["services"]["portal"]["environment"]
+    # An empty .env: "masuk sebagai" at the `dev` profile's issuer, which the services' JWT defaults trust too (the
+    # portal's settings refuse a development issuer in production, so it runs as development).
+    with monkeypatch.context() as patch:
+        (trial,) = load_settings(spec, compose_defaults(env), patch)
+    assert trial.environment == "development" and trial.dev_login and not trial.oidc_login
+    assert trial.dev_issuer_url == f"http://dev-issuer:{REGISTRY.issuer.port}"
+    services_issuer = compose_defaults(compose["services"]["planning"]["environment"])["PLANNING_JWT_ISSUER"]
+    assert trial.dev_issuer_url == services_issuer
+    # Not the portal's built-in development secret, which anyone can read in its source.
+    assert DEVELOPMENT_SECRET not in {s.get_secret_value() for s in trial.session_secrets}
+    # The .env its comment names: production (its settings' validator accepts it), OpenID Connect only.
+    with monkeypatch.context() as patch:
+        (production,) = load_settings(spec, compose_with(env, PORTAL_PRODUCTION_DOTENV), patch)
+    assert production.environment == "production" and production.oidc_login and not production.dev_login
+    assert production.cookie_secure and production.public_url == PORTAL_PRODUCTION_DOTENV["PORTAL_PUBLIC_URL"]
+    assert [s.get_secret_value() for s in production.session_secrets] == [
+        PORTAL_PRODUCTION_DOTENV["PORTAL_SESSION_SECRET"]
+    ]
+    comment = (ROOT / "docker-compose.yml").read_text().split("\n  portal:\n", 1)[1].split("<<:", 1)[0]
+    for variable in PORTAL_PRODUCTION_DOTENV:
+        assert variable in comment, variable
 
 
 @pytest.mark.parametrize("spec", WITH_DATABASE, ids=names(WITH_DATABASE))
@@ -403,19 +500,36 @@ ROLE_FLAGS = {
     "worker": {"run_http": False, "run_consumers": True, "run_relay": True},
 }
 BKN_LOOPS = {"api": {"run_pushes": False, "run_pull": False}, "worker": {"run_pushes": True, "run_pull": True}}
-WORKLOADS = [(s, role) for s in DEPLOYED for role in ROLES]
+
+
+def roles(spec: ServiceSpec) -> tuple[str, ...]:
+    """A service is an api and a worker Deployment; a front is one Deployment, serving HTTP as an api does (its
+    `component` label is `api`, so a release rolls it with the services' api pods, after the migrations)."""
+    return ("api",) if spec in FRONTS else ROLES
+
+
+def deployment_name(spec: ServiceSpec, role: str) -> str:
+    return k8s_name(spec) if spec in FRONTS else f"{k8s_name(spec)}-{role}"
+
+
+WORKLOADS = [(s, role) for s in DEPLOYED for role in roles(s)]
 WORKLOAD_IDS = [f"{s.name}-{role}" for s, role in WORKLOADS]
 
 
 def _deployment(documents: list[dict[str, Any]], spec: ServiceSpec, role: str) -> dict[str, Any]:
-    return _one(documents, "Deployment", f"{k8s_name(spec)}-{role}")
+    return _one(documents, "Deployment", deployment_name(spec, role))
 
 
 def _env(documents: list[dict[str, Any]], container: dict[str, Any]) -> dict[str, str]:
     """What the container's process sees: its ConfigMap, then its own `env` (which wins, as in Kubernetes)."""
     env = dict(_config_map(documents, container["envFrom"][0]["configMapRef"]["name"]))
-    # A Secret's value is not here; that the key is set from one is what counts.
-    return env | {e["name"]: e.get("value", "from-a-secret") for e in container["env"]}
+    # A Secret's value is not here; that the key is set from one is what counts. A list of secrets (the portal's
+    # session secrets) is read as JSON.
+    return env | {e["name"]: e.get("value", _from_a_secret(e["name"])) for e in container["env"]}
+
+
+def _from_a_secret(name: str) -> str:
+    return '["from-a-secret"]' if name.endswith("_SECRETS") else "from-a-secret"
 
 
 def _selects(selector: dict[str, str], deployment: dict[str, Any]) -> bool:
@@ -423,7 +537,7 @@ def _selects(selector: dict[str, str], deployment: dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize(("spec", "role"), WORKLOADS, ids=WORKLOAD_IDS)
-def test_k8s_each_service_has_an_api_and_a_worker_with_the_three_probes(
+def test_k8s_each_service_has_its_deployments_with_the_three_probes(
     production: list, spec: ServiceSpec, role: str
 ) -> None:
     deployment = _deployment(production, spec, role)
@@ -475,10 +589,13 @@ def test_k8s_settings_come_from_a_configmap_and_secrets_and_are_spelled_right(
     assert required_in_production(spec) <= settings
     assert not {f"{spec.env_prefix}_{k}" for k in DEV_ONLY} & settings
     assert config[f"{spec.env_prefix}_ENVIRONMENT"] == "production"
-    assert not config[f"{spec.env_prefix}_JWT_ISSUER"].startswith("http://127.0.0.1")
+    if spec not in FRONTS:
+        assert not config[f"{spec.env_prefix}_JWT_ISSUER"].startswith("http://127.0.0.1")
     # Credentials never in the ConfigMap (and one a service's settings read must be set from a Secret).
     credentials = {f"{spec.env_prefix}_{k}" for k in ("DATABASE_URL", "AMQP_URL")}
-    credentials |= {f for f in settings_fields(spec) if f.endswith(("_SECRET", "_PASSWORD", "_SECRET_ACCESS_KEY"))}
+    credentials |= {
+        f for f in settings_fields(spec) if f.endswith(("_SECRET", "_SECRETS", "_PASSWORD", "_SECRET_ACCESS_KEY"))
+    }
     for key in credentials & settings:
         assert key in secret_keys, key
     assert not credentials & set(config)
@@ -493,8 +610,28 @@ def test_k8s_settings_load_and_give_each_deployment_its_role(
     (container,) = _containers(_deployment(production, spec, role))
     with monkeypatch.context() as patch:
         (settings,) = load_settings(spec, _env(production, container), patch)
-    expected = ROLE_FLAGS[role] | (BKN_LOOPS[role] if spec.name == "bkn_sync" else {})
+    # A front has no roles to choose: its one Deployment serves the pages (its settings loading is the check).
+    expected = {} if spec in FRONTS else ROLE_FLAGS[role] | (BKN_LOOPS[role] if spec.name == "bkn_sync" else {})
     assert {flag: getattr(settings, flag) for flag in expected} == expected
+
+
+def test_k8s_portal_signs_in_through_openid_connect_and_calls_each_service_at_its_service(
+    production: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = REGISTRY.services["portal"]
+    (container,) = _containers(_deployment(production, spec, "api"))
+    env = _env(production, container)
+    with monkeypatch.context() as patch:
+        (settings,) = load_settings(spec, env, patch)
+    assert settings.environment == "production" and settings.cookie_secure
+    assert settings.oidc_login and not settings.dev_login and settings.clock_file is None
+    assert settings.public_url.startswith("https://")
+    secret_keys = {e["valueFrom"]["secretKeyRef"]["key"] for e in container["env"] if "valueFrom" in e}
+    assert secret_keys == {"session-secrets", "oidc-client-secret"}
+    for called in SERVICES:
+        service = _one(production, "Service", k8s_name(called))
+        (port,) = service["spec"]["ports"]
+        assert getattr(settings, f"{called.name}_url") == f"http://{k8s_name(called)}" and port["port"] == 80
 
 
 @pytest.mark.parametrize("spec", DEPLOYED_WITH_DATABASE, ids=names(DEPLOYED_WITH_DATABASE))
@@ -534,14 +671,15 @@ def test_k8s_release_order_applies_migrations_before_any_pod(production: list) -
 
 @pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
 def test_k8s_the_service_selects_the_api_pods_and_each_pdb_its_own(production: list, spec: ServiceSpec) -> None:
-    api, worker = (_deployment(production, spec, role) for role in ROLES)
+    deployments = {role: _deployment(production, spec, role) for role in roles(spec)}
     service = _one(production, "Service", k8s_name(spec))
-    assert _selects(service["spec"]["selector"], api) and not _selects(service["spec"]["selector"], worker)
+    selected = [role for role, d in deployments.items() if _selects(service["spec"]["selector"], d)]
+    assert selected == ["api"]
     assert service["spec"]["ports"][0]["targetPort"] == "http"
-    for role, mine, other in (("api", api, worker), ("worker", worker, api)):
-        pdb = _one(production, "PodDisruptionBudget", f"{k8s_name(spec)}-{role}")
+    for role in deployments:
+        pdb = _one(production, "PodDisruptionBudget", deployment_name(spec, role))
         selector = pdb["spec"]["selector"]["matchLabels"]
-        assert _selects(selector, mine) and not _selects(selector, other)
+        assert [r for r, d in deployments.items() if _selects(selector, d)] == [role]
         assert pdb["spec"]["maxUnavailable"] == 1  # a one-pod Deployment can still be drained
 
 
@@ -554,15 +692,30 @@ def test_k8s_deployments_do_not_select_each_others_pods(production: list) -> Non
 
 @pytest.mark.parametrize("spec", DEPLOYED, ids=names(DEPLOYED))
 def test_k8s_hpa_scales_the_api_on_cpu(production: list, spec: ServiceSpec) -> None:
-    hpa = _one(production, "HorizontalPodAutoscaler", f"{k8s_name(spec)}-api")
+    hpa = _one(production, "HorizontalPodAutoscaler", deployment_name(spec, "api"))
     assert hpa["spec"]["scaleTargetRef"] == {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "name": f"{k8s_name(spec)}-api",
+        "name": deployment_name(spec, "api"),
     }
     (metric,) = hpa["spec"]["metrics"]
     assert metric["resource"]["name"] == "cpu"
     assert 2 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+
+
+@pytest.mark.parametrize("spec", FRONTS, ids=names(FRONTS))
+def test_k8s_a_front_is_one_deployment_with_an_hpa_and_no_scaledobject_or_migration(
+    production: list, spec: ServiceSpec
+) -> None:
+    mine = [d for d in production if d["metadata"].get("labels", {}).get("app.kubernetes.io/name") == k8s_name(spec)]
+    assert [d["metadata"]["name"] for d in mine if d["kind"] == "Deployment"] == [k8s_name(spec)]
+    hpa = _one(production, "HorizontalPodAutoscaler", k8s_name(spec))
+    assert hpa["spec"]["scaleTargetRef"]["name"] == k8s_name(spec)
+    # No queue feeds it: nothing for KEDA to read, and no worker, relay or migration.
+    assert not [d for d in mine if d["kind"] in ("ScaledObject", "TriggerAuthentication", "Job")]
+    scaled = {d["spec"]["scaleTargetRef"]["name"] for d in production if d["kind"] == "ScaledObject"}
+    assert k8s_name(spec) not in scaled
+    assert not [d for d in production if d["metadata"]["name"].startswith(f"{k8s_name(spec)}-worker")]
 
 
 @pytest.mark.parametrize("spec", WITH_QUEUE, ids=names(WITH_QUEUE))
@@ -655,7 +808,7 @@ def test_k8s_without_keda_component_scales_the_workers_on_cpu(tmp_path: Path) ->
     documents = _kustomize(tmp_path)
     assert not [d for d in documents if d["kind"] in ("ScaledObject", "TriggerAuthentication")]
     hpas = {d["spec"]["scaleTargetRef"]["name"] for d in documents if d["kind"] == "HorizontalPodAutoscaler"}
-    assert hpas == {f"{k8s_name(s)}-{role}" for s in DEPLOYED for role in ROLES}
+    assert hpas == {deployment_name(s, role) for s, role in WORKLOADS}
     # The same bounds as KEDA's: bkn_sync's maximum is part of BKN's rate arithmetic.
     base = _kustomize(ROOT / "deploy" / "k8s" / "base")
     for scaled in [d for d in base if d["kind"] == "ScaledObject"]:
@@ -778,6 +931,24 @@ def test_a_shifted_stack_points_bkn_sync_at_its_own_sandbox_with_the_client_it_a
     assert sandbox.data_dir == tmp_path / "bkn_sandbox"  # a second stack has a BKN of its own
     assert "BKN_SANDBOX_AMQP_URL" not in stack.env_for("bkn_sandbox")  # no broker, no database
     assert "BKN_SANDBOX_DATABASE_URL" not in stack.env_for("bkn_sandbox")
+
+
+def test_a_shifted_stack_points_the_portal_at_its_own_services_and_issuer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = REGISTRY.services["portal"]
+    stack = Stack(ROOT, run_dir=tmp_path, port_offset=300, services=["portal"])
+    env = stack.env_for("portal")
+    with monkeypatch.context() as patch:
+        (settings,) = load_settings(spec, env, patch)
+    for called in SERVICES:
+        url = getattr(settings, f"{called.name}_url")
+        assert url == stack.url(called.name) == f"http://127.0.0.1:{called.port + 300}"
+    assert settings.dev_issuer_url == stack.issuer_url and settings.dev_login  # "masuk sebagai" at this stack's
+    assert settings.public_url == stack.url("portal") == f"http://127.0.0.1:{spec.port + 300}"
+    assert settings.clock_file == tmp_path / "clock"  # the demo's time, as the services see it
+    assert stack.database("portal") is None
+    assert not {k for k in env if k.endswith(("_DATABASE_URL", "_AMQP_URL"))}
 
 
 def test_the_registry_accepts_dev_only_and_refuses_unknown_keys(tmp_path: Path) -> None:

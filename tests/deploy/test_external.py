@@ -164,7 +164,7 @@ def budget(production: list[dict[str, Any]], name: str, prefix: str) -> int:
 def test_each_roles_connection_limit_covers_its_service_at_full_scale(production: list) -> None:
     limits = connection_limits()
     assert set(limits) == {s.name for s in DEPLOYED if s.database}
-    for spec in DEPLOYED:
+    for spec in [s for s in DEPLOYED if s.database]:  # the portal opens no connection
         need = budget(production, spec.name.replace("_", "-"), spec.env_prefix)
         assert need <= limits[spec.name], (spec.name, need, limits[spec.name])
 

@@ -116,7 +116,10 @@ class Browser:
         items = list(data.items()) if isinstance(data, dict) else list(data or [])
         if hidden:
             items = list(self.hidden().items()) + items
-        self.page = await self.http.post(path, data=items, files=files)
+        form: dict[str, list[str]] = {}
+        for name, value in items:
+            form.setdefault(name, []).append(value)
+        self.page = await self.http.post(path, data=form, files=files)
         return self.page
 
     async def sign_in(self, person: Person | None = None, *, operator: str | None = None) -> httpx.Response:
