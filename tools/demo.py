@@ -405,6 +405,23 @@ def print_times(result: Season, started: float, stack_seconds: float) -> None:
     )
 
 
+def show_portal(stack: Stack, region: Region, *, keep: bool) -> None:
+    """Where the people of the demo region can carry on in the browser, and as whom to sign in."""
+    if "portal" not in stack.services:
+        return
+    say(f"\n== The portal: {stack.url('portal')} ==")
+    if not keep:
+        say("  (`make demo KEEP=1` leaves the stack up to sign in there)")
+        return
+    school = region.schools[0]
+    say('  Masuk -> "Masuk sebagai" (development sign-in) as, for example:')
+    say(f"    Operator Dinas wilayah {school.kode_wilayah}: roster import, windows, monitoring, BKN failures")
+    if school.kepala is not None:
+        say(f"    {school.kepala.nama} (kepala sekolah, {school.nama}): persetujuan, observasi, penilaian")
+    say(f"    {school.guru[0].nama} (guru, {school.nama}): Beranda, the plan, pelaksanaan, the evaluation PDF")
+    say(f"    {region.pengawas.nama} (pengawas): the principals' plans")
+
+
 def personal_data_check(stack: Stack) -> bool:
     """UU 27/2022: no NIP or name of the roster in any log line, span, metric label or parked message of the run."""
     say("\n== Personal data: the roster's NIPs and names searched in everything the run left ==")
@@ -444,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(season(stack, args.policy, args.schools, args.teachers))
         print_times(result, started, stack_seconds)
         clean = personal_data_check(stack)
+        show_portal(stack, result.region, keep=args.keep)
     except DemoStepFailed as failed:
         say(f"\n{failed}\n(the processes' logs: {stack.run_dir / 'logs'})")
         clean = False

@@ -287,6 +287,19 @@ async def get_skp(deps: Deps, actor: Actor, skp_id: uuid.UUID) -> SkpContext:
         return context
 
 
+async def my_skp(deps: Deps, actor: Actor, *, periode: str) -> SkpContext:
+    """The caller's own plan for a period: where a teacher's planning page starts, before they know its id."""
+    if actor.pegawai_id is None:
+        raise NotFound("you are not in the roster; ask your school operator", rule="pegawai.not_in_roster")
+    async with deps.uow() as uow:
+        found = await uow.skp.find(actor.pegawai_id, periode)
+        if found is None:
+            raise NotFound("you have no plan for this period yet", rule="plan.not_found")
+        context, _ = await _load(uow, deps, actor, found.id)
+        context.warnings = _warnings(deps, context.skp)
+        return context
+
+
 def _warnings(deps: Deps, skp: Skp) -> list[str]:
     warning = skp.points_warning(_policy_periode(deps, skp.periode).competence_points)
     return [warning] if warning else []
@@ -534,7 +547,7 @@ async def approval_queue(
     periode: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[tuple[Skp, Pegawai]]:
+) -> list[tuple[Skp, Pegawai, Sekolah]]:
     if actor.pegawai_id is None or not actor.roles & {"kepala_sekolah", "pengawas"}:
         raise Forbidden("only a kepala sekolah or a pengawas has an approval queue", rule="role.atasan_required")
     async with deps.uow() as uow:
@@ -561,6 +574,28 @@ async def recommended_indicators(deps: Deps, actor: Actor) -> tuple[str, list[An
 
 
 # --- the roster ------------------------------------------------------------------------------------------
+
+
+async def roster_sekolah(deps: Deps, actor: Actor) -> list[Sekolah]:
+    """The schools of the operator's region, by name."""
+    scope = require_operator(actor)
+    async with deps.uow() as uow:
+        return await uow.roster.sekolah_in_region(scope)
+
+
+async def roster_pegawai(
+    deps: Deps, actor: Actor, *, npsn: str | None, after: uuid.UUID | None, limit: int
+) -> list[tuple[Pegawai, Sekolah]]:
+    """The pegawai of the operator's region (of one school, with `npsn`), by school then name, after the pegawai
+    `after` (the last one of the previous page)."""
+    scope = require_operator(actor)
+    async with deps.uow() as uow:
+        position = None
+        if after is not None:
+            position = await uow.roster.roster_position(scope, after)
+            if position is None:  # not a pegawai of this region: not a cursor this operator was given
+                raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
+        return await uow.roster.pegawai_in_region(scope, npsn=npsn, after=position, limit=limit)
 
 
 @dataclass

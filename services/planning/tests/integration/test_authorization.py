@@ -394,6 +394,7 @@ class RoleRoute:
     answers: dict[str, Answer]
     json: Any = None
     csv: str | None = None
+    params: dict[str, str] | None = None
     report_rule: dict[str, str] = field(default_factory=dict)  # a 200 import report's expected row rule
 
 
@@ -428,6 +429,18 @@ ROLE_ROUTES: dict[tuple[str, str], RoleRoute] = {
             "operator_nasional": NOT_IN_ROSTER,
         },
         json={"periode": PERIODE},
+    ),
+    # A period nobody here has a plan for: the plan found is tested in test_reads.py.
+    ("GET", "/api/v1/skp/saya"): RoleRoute(
+        {
+            "guru": Answer(404, "plan.not_found"),
+            "kepala_sekolah": Answer(404, "plan.not_found"),
+            "pengawas": Answer(404, "plan.not_found"),
+            "operator_3273": NOT_IN_ROSTER,
+            "operator_3204": NOT_IN_ROSTER,
+            "operator_nasional": NOT_IN_ROSTER,
+        },
+        params={"periode": "2024-S2"},
     ),
     ("GET", "/api/v1/antrian-persetujuan"): RoleRoute(
         {
@@ -469,6 +482,13 @@ ROLE_ROUTES: dict[tuple[str, str], RoleRoute] = {
     ("POST", "/api/v1/roster/{kind}"): RoleRoute(
         IMPORT_ANSWERS, json=[SEKOLAH_A], report_rule={"operator_3204": "roster.outside_region"}
     ),
+    # Each operator lists their own region (3204's is empty here); which people is tested in test_reads.py.
+    ("GET", "/api/v1/roster/pegawai"): RoleRoute(
+        OPERATOR_ONLY | {"operator_3273": Answer(200), "operator_3204": Answer(200), "operator_nasional": Answer(200)}
+    ),
+    ("GET", "/api/v1/roster/sekolah"): RoleRoute(
+        OPERATOR_ONLY | {"operator_3273": Answer(200), "operator_3204": Answer(200), "operator_nasional": Answer(200)}
+    ),
     ("GET", "/api/v1/katalog/indikator/rekomendasi"): RoleRoute(
         {
             "guru": Answer(200),
@@ -492,12 +512,23 @@ def url(path: str, skp_id: str | None = None) -> str:
     return path.format(**PATH_VALUES, skp_id=skp_id)
 
 
-async def call(client, method: str, path: str, headers: dict[str, str], *, body: Any = None, csv: str | None = None):
+async def call(
+    client,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    *,
+    body: Any = None,
+    csv: str | None = None,
+    params: dict[str, str] | None = None,
+):
     if csv is not None:
-        return await client.request(method, path, content=csv, headers={**headers, "Content-Type": "text/csv"})
+        return await client.request(
+            method, path, content=csv, params=params, headers={**headers, "Content-Type": "text/csv"}
+        )
     if body is None:
-        return await client.request(method, path, headers=headers)
-    return await client.request(method, path, json=body, headers=headers)
+        return await client.request(method, path, params=params, headers=headers)
+    return await client.request(method, path, json=body, params=params, headers=headers)
 
 
 def assert_answer(response, expected: Answer) -> None:
@@ -551,7 +582,7 @@ async def test_read_only_fields_in_a_write_body_are_refused(client, tokens) -> N
 
 async def test_page_size_is_capped(client, tokens, world) -> None:
     caps = await probe_page_caps(client, kepala(tokens, world.ks_a))
-    assert caps == {("GET", "/api/v1/antrian-persetujuan"): 100}
+    assert caps == {("GET", "/api/v1/antrian-persetujuan"): 100, ("GET", "/api/v1/roster/pegawai"): 500}
 
 
 SKP_CASES = [(route, kind, caller) for route in SKP_ROUTES for kind, callers in RELATIONS.items() for caller in callers]
@@ -599,14 +630,20 @@ async def test_role_route(client, tokens, world, route, caller) -> None:
     spec = ROLE_ROUTES[route]
     expected = spec.answers[caller]
     response = await call(
-        client, method, url(path), role_caller_headers(tokens, world, caller), body=spec.json, csv=spec.csv
+        client,
+        method,
+        url(path),
+        role_caller_headers(tokens, world, caller),
+        body=spec.json,
+        csv=spec.csv,
+        params=spec.params,
     )
     assert_answer(response, expected)
     if caller in spec.report_rule:
         report = response.json()
         assert report["created"] + report["updated"] == 0
         assert [e["rule"] for e in report["errors"]] == [spec.report_rule[caller]]
-    elif path.startswith("/api/v1/roster") and expected.status == 200:
+    elif method == "POST" and path.startswith("/api/v1/roster") and expected.status == 200:
         assert response.json()["errors"] == []
 
 
@@ -628,7 +665,15 @@ async def test_a_missing_or_refused_token_is_401(client, tokens, world, shared_p
     headers = {**make_headers(tokens, plan.owner), "If-Match": "*"}
     before = (await client.get(url(SKP, skp_id), headers=owner_headers(tokens, plan))).json()
 
-    response = await call(client, method, url(path, skp_id), headers, body=body, csv=getattr(spec, "csv", None))
+    response = await call(
+        client,
+        method,
+        url(path, skp_id),
+        headers,
+        body=body,
+        csv=getattr(spec, "csv", None),
+        params=getattr(spec, "params", None),
+    )
 
     assert_answer(response, Answer(401, rule))
     assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -238,6 +238,10 @@ WRONG_TYPES: list[tuple[str, str, str, dict[str, Any] | None, Any, str | None, s
     ("guru", "GET", "/skp/bukan-uuid", None, None, "path.skp_id", "schema.uuid_parsing"),
     ("ks", "GET", "/antrian-persetujuan", {"limit": 0}, None, "query.limit", "schema.greater_than_equal"),
     ("ks", "GET", "/antrian-persetujuan", {"status": "SELESAI"}, None, "query.status", "schema.enum"),
+    ("guru", "GET", "/skp/saya", None, None, "query.periode", "schema.missing"),
+    ("guru", "GET", "/skp/saya", {"periode": "x" * 41}, None, "query.periode", "schema.string_too_long"),
+    ("operator", "GET", "/roster/pegawai", {"npsn": "2099"}, None, "query.npsn", "schema.string_pattern_mismatch"),
+    ("operator", "GET", "/roster/pegawai", {"limit": 501}, None, "query.limit", "schema.less_than_equal"),
     (
         "operator",
         "POST",

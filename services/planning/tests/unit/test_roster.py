@@ -14,6 +14,7 @@ from planning.domain.roster import (
     SekolahRow,
     parse_csv,
     parse_rows,
+    token_roles,
 )
 from pmm_kernel.errors import InvalidValue
 from pmm_kernel.nip import AsnStatus
@@ -377,3 +378,18 @@ def test_random_bytes_only_return_errors(kind: str, data: bytes) -> None:
 def test_random_rows_only_return_errors(kind: str, values: dict) -> None:
     rows, errors = parse_rows(kind, [(1, values)], today=TODAY)
     assert len(rows) + len({e.line for e in errors}) == 1
+
+
+@pytest.mark.parametrize(
+    ("jenis_gtk", "roles"),
+    [
+        ("Kepala Sekolah", ("guru", "kepala_sekolah")),
+        ("Pengawas Sekolah", ("guru", "pengawas")),
+        ("Guru Mapel", ("guru",)),
+        ("Guru Kelas", ("guru",)),
+        ("Guru BK", ("guru",)),
+        ("Kindergarten Teacher", ("guru",)),
+    ],
+)
+def test_token_roles_by_jenis_gtk(jenis_gtk: str, roles: tuple[str, ...]) -> None:
+    assert token_roles(jenis_gtk) == roles

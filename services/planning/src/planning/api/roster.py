@@ -1,18 +1,22 @@
-"""Roster imports by an operator: CSV files or JSON rows, validated by the same rules, reported per line."""
+"""The operator's roster: imports (CSV files or JSON rows, validated by the same rules, reported per line) and
+the listings of their region's schools and pegawai."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
-from planning.domain.roster import COLUMNS, RowError, parse_csv, parse_rows
+from planning.api.schemas import RosterPegawaiOut, RosterPegawaiPage, SekolahList, SekolahOut
+from planning.domain.roster import COLUMNS, RowError, parse_csv, parse_rows, token_roles
 from pmm_chassis.http.body import read_capped
+from pmm_chassis.http.pagination import decode_cursor, encode_cursor
 from pmm_chassis.http.problems import (
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
@@ -22,6 +26,7 @@ from pmm_chassis.http.problems import (
     type_uri,
 )
 from pmm_kernel.clock import today
+from pmm_kernel.errors import InvalidValue
 
 router = APIRouter(prefix="/roster", tags=["roster"], responses=PROBLEM_RESPONSES)
 
@@ -142,3 +147,57 @@ async def import_json(
     )
     report = await usecases.import_roster(deps, actor, kind=kind, rows=parsed, errors=errors, received=len(rows))
     return _out(report)
+
+
+# --- the listings ----------------------------------------------------------------------------------------
+
+
+@router.get("/sekolah", response_model=SekolahList, summary="Operator: the schools of my region, by name")
+async def list_sekolah(deps: DepsDep, actor: ActorDep) -> SekolahList:
+    schools = await usecases.roster_sekolah(deps, actor)
+    return SekolahList(
+        items=[
+            SekolahOut(npsn=s.npsn, nama=s.nama, kode_wilayah=s.kode_wilayah, nama_wilayah=s.nama_wilayah)
+            for s in schools
+        ]
+    )
+
+
+@router.get("/pegawai", response_model=RosterPegawaiPage, summary="Operator: the pegawai of my region")
+async def list_pegawai(
+    deps: DepsDep,
+    actor: ActorDep,
+    npsn: Annotated[str | None, Query(pattern=r"^[0-9]{8}$", description="only this school's pegawai")] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> RosterPegawaiPage:
+    position = decode_cursor(cursor)
+    after = None
+    if position is not None:
+        raw = position.get("id")
+        try:
+            after = uuid.UUID(raw) if isinstance(raw, str) else None
+        except ValueError:
+            pass
+        if after is None:
+            raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
+    rows = await usecases.roster_pegawai(deps, actor, npsn=npsn, after=after, limit=limit + 1)
+    page = rows[:limit]
+    next_cursor = encode_cursor({"id": str(page[-1][0].id)}) if len(rows) > limit else None
+    return RosterPegawaiPage(
+        items=[
+            RosterPegawaiOut(
+                nip=p.nip,
+                nama=p.nama,
+                status=p.status,
+                jenis_gtk=p.jenis_gtk,
+                jenjang_jabatan=p.jenjang_jabatan,
+                pangkat_golongan=p.pangkat_golongan,
+                npsn=p.npsn,
+                nama_sekolah=s.nama,
+                peran=list(token_roles(p.jenis_gtk)),
+            )
+            for p, s in page
+        ],
+        next_cursor=next_cursor,
+    )

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from planning.db.tables import Pegawai, Sekolah
 from planning.usecases import SkpContext
 
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
@@ -70,6 +71,28 @@ class PegawaiOut(BaseModel):
     nama: str
     jenis_gtk: str
     npsn: str
+    # What a teacher checks on the "data diri" step before confirming it.
+    status: str = Field(description="PNS, PPPK or NON_ASN")
+    pangkat_golongan: str | None = Field(description='"III/b" (PNS), "IX" (PPPK); null for a non-ASN')
+    jenjang_jabatan: str | None = Field(description="Ahli Pertama ... Ahli Utama; null for a non-ASN")
+    nama_sekolah: str
+    # The school's region: which window extensions apply to this pegawai's deadlines.
+    kode_wilayah: str
+
+    @classmethod
+    def of(cls, pegawai: Pegawai, sekolah: Sekolah) -> PegawaiOut:
+        return cls(
+            id=pegawai.id,
+            nip=pegawai.nip,
+            nama=pegawai.nama,
+            jenis_gtk=pegawai.jenis_gtk,
+            npsn=pegawai.npsn,
+            status=pegawai.status,
+            pangkat_golongan=pegawai.pangkat_golongan,
+            jenjang_jabatan=pegawai.jenjang_jabatan,
+            nama_sekolah=sekolah.nama,
+            kode_wilayah=sekolah.kode_wilayah,
+        )
 
 
 class SkpOut(BaseModel):
@@ -101,13 +124,7 @@ class SkpOut(BaseModel):
             peran=skp.peran,
             status=skp.status.value,
             version=skp.version,
-            pegawai=PegawaiOut(
-                id=context.pegawai.id,
-                nip=context.pegawai.nip,
-                nama=context.pegawai.nama,
-                jenis_gtk=context.pegawai.jenis_gtk,
-                npsn=context.pegawai.npsn,
-            ),
+            pegawai=PegawaiOut.of(context.pegawai, context.sekolah),
             atasan_id=context.atasan_id,
             data_diri=_plain(skp.data_diri),
             praktik_kinerja=_plain(skp.indikator),
@@ -138,6 +155,34 @@ class QueueItem(BaseModel):
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_cursor: str | None
+
+
+class RosterPegawaiOut(BaseModel):
+    nip: str
+    nama: str
+    status: str
+    jenis_gtk: str
+    jenjang_jabatan: str | None
+    pangkat_golongan: str | None
+    npsn: str
+    nama_sekolah: str
+    peran: list[str] = Field(description="the roles of the token this person signs in with")
+
+
+class RosterPegawaiPage(BaseModel):
+    items: list[RosterPegawaiOut]
+    next_cursor: str | None
+
+
+class SekolahOut(BaseModel):
+    npsn: str
+    nama: str
+    kode_wilayah: str
+    nama_wilayah: str
+
+
+class SekolahList(BaseModel):
+    items: list[SekolahOut]
 
 
 def _plain(value: Any) -> Any:

@@ -53,6 +53,14 @@ async def create_skp(
     return await idempotent(request, actor=actor.subject, compute=compute)
 
 
+# Declared before /skp/{skp_id}, which would otherwise take "saya" for a plan id and refuse it as no UUID.
+@router.get("/skp/saya", response_model=SkpOut, summary="Read my own plan for a period")
+async def read_my_skp(
+    deps: DepsDep, actor: ActorDep, periode: Annotated[str, Query(max_length=40, examples=["2024-S1"])]
+) -> Response:
+    return _out(deps, await usecases.my_skp(deps, actor, periode=periode))
+
+
 @router.get("/skp/{skp_id}", response_model=SkpOut, summary="Read a plan")
 async def read_skp(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Response:
     return _out(deps, await usecases.get_skp(deps, actor, skp_id))
@@ -194,7 +202,7 @@ async def queue(
     if position is not None:
         try:
             after = (datetime.fromisoformat(position["at"]), uuid.UUID(position["id"]))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # any cursor we did not give out
             raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor") from exc
     rows = await usecases.approval_queue(
         deps, actor, status=status.value if status else None, periode=periode, after=after, limit=limit + 1
@@ -211,10 +219,10 @@ async def queue(
                 periode=skp.periode,
                 status=skp.status.value,
                 version=skp.version,
-                pegawai=PegawaiOut(id=p.id, nip=p.nip, nama=p.nama, jenis_gtk=p.jenis_gtk, npsn=p.npsn),
+                pegawai=PegawaiOut.of(pegawai, sekolah),
                 submitted_at=skp.submitted_at,
             )
-            for skp, p in page
+            for skp, pegawai, sekolah in page
         ],
         next_cursor=next_cursor,
     )

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planning.db.tables import AuditLog, Pegawai, Periode, Relasi, Sekolah, SkpRow, WindowExtension
@@ -99,14 +99,15 @@ class SkpRepository:
         periode: str | None,
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
-    ) -> list[tuple[Skp, Pegawai]]:
+    ) -> list[tuple[Skp, Pegawai, Sekolah]]:
         """Plans of the pegawai this atasan appraises on `on`, oldest submission first (keyset pagination)."""
         # Candidates by the atasan index, then each one's current atasan by the pegawai index: never the current
         # atasan of every pegawai in the country.
         ever_mine = select(Relasi.pegawai_id).where(Relasi.atasan_id == atasan_id)
         query = (
-            select(SkpRow, Pegawai)
+            select(SkpRow, Pegawai, Sekolah)
             .join(Pegawai, Pegawai.id == SkpRow.pegawai_id)
+            .join(Sekolah, Sekolah.npsn == Pegawai.npsn)
             .where(SkpRow.pegawai_id.in_(ever_mine), current_atasan_of(Relasi, SkpRow.pegawai_id, on) == atasan_id)
         )
         if status:
@@ -118,7 +119,7 @@ class SkpRepository:
             query = query.where(or_(SkpRow.submitted_at > at, and_(SkpRow.submitted_at == at, SkpRow.id > last_id)))
         query = query.order_by(SkpRow.submitted_at.asc().nulls_last(), SkpRow.id).limit(limit)
         rows = (await self._session.execute(query)).all()
-        return [(self._load(skp_row), pegawai) for skp_row, pegawai in rows]
+        return [(self._load(skp_row), pegawai, sekolah) for skp_row, pegawai, sekolah in rows]
 
     def _load(self, row: SkpRow) -> Skp:
         content = row.content
@@ -223,11 +224,47 @@ class RosterRepository:
         ).first()
         return (row[0], row[1]) if row else None
 
+    async def sekolah_in_region(self, scope: str) -> list[Sekolah]:
+        """The schools of an operator's region (a kode wilayah prefix; "" is the whole country), by name."""
+        query = select(Sekolah).where(_in_region(scope)).order_by(Sekolah.nama, Sekolah.npsn)
+        return list((await self._session.execute(query)).scalars())
+
+    async def roster_position(self, scope: str, pegawai_id: uuid.UUID) -> tuple[Any, ...] | None:
+        """Where a pegawai of the region stands in `pegawai_in_region`'s order; None if not in the region."""
+        query = (
+            select(*_ROSTER_ORDER)
+            .join(Sekolah, Sekolah.npsn == Pegawai.npsn)
+            .where(Pegawai.id == pegawai_id, _in_region(scope))
+        )
+        row = (await self._session.execute(query)).first()
+        return tuple(row) if row else None
+
+    async def pegawai_in_region(
+        self, scope: str, *, npsn: str | None, after: tuple[Any, ...] | None, limit: int
+    ) -> list[tuple[Pegawai, Sekolah]]:
+        """The pegawai of the schools of a region, by school then name (keyset pagination after `after`)."""
+        query = select(Pegawai, Sekolah).join(Sekolah, Sekolah.npsn == Pegawai.npsn).where(_in_region(scope))
+        if npsn is not None:
+            query = query.where(Sekolah.npsn == npsn)
+        if after is not None:
+            query = query.where(tuple_(*_ROSTER_ORDER) > tuple_(*after))
+        query = query.order_by(*_ROSTER_ORDER).limit(limit)
+        return [(pegawai, sekolah) for pegawai, sekolah in (await self._session.execute(query)).all()]
+
     def add(self, row: Any) -> None:
         self._session.add(row)
 
     async def flush(self) -> None:
         await self._session.flush()
+
+
+# A roster listing's order: school by name (the NPSN tells two schools of one name apart), then the pegawai by name
+# (their id tells namesakes apart), so that a page boundary is one exact place.
+_ROSTER_ORDER = (Sekolah.nama, Sekolah.npsn, Pegawai.nama, Pegawai.id)
+
+
+def _in_region(scope: str) -> ColumnElement[bool]:
+    return Sekolah.kode_wilayah.startswith(scope, autoescape=True)
 
 
 class PeriodeRepository:

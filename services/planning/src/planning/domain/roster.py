@@ -38,6 +38,20 @@ JENIS_GTK = (
 )
 PERAN_ATASAN = ("kepala_sekolah", "plt_kepala_sekolah", "pengawas")
 
+# The roles of the token a pegawai signs in with, by jenis_gtk: a kepala sekolah and a pengawas sign in as teachers
+# too, every other jenis_gtk as a teacher only. The operator's roster listing shows them, so that what a person may
+# do after signing in can be checked against the roster.
+_TOKEN_ROLES: Mapping[str, tuple[str, ...]] = {
+    "Kepala Sekolah": ("guru", "kepala_sekolah"),
+    "Pengawas Sekolah": ("guru", "pengawas"),
+}
+
+
+def token_roles(jenis_gtk: str) -> tuple[str, ...]:
+    """The roles a pegawai of this jenis_gtk signs in with."""
+    return _TOKEN_ROLES.get(jenis_gtk, ("guru",))
+
+
 _PNS_GOLONGAN = frozenset(
     f"{ruang}/{huruf}"
     for ruang, letters in (("I", "abcd"), ("II", "abcd"), ("III", "abcd"), ("IV", "abcde"))
