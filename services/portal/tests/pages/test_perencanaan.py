@@ -3,7 +3,11 @@ beside its field, the check-your-answers page, ajukan; and what protects the for
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+
+from tools import traces
 
 from .conftest import Browser, World, text_of
 
@@ -58,6 +62,20 @@ async def test_a_guru_plans_step_by_step_and_submits(world: World, browser: Brow
 
     page = await browser.get("/")
     assert "Menunggu" in text_of(page.text)
+    # One trace: the portal's request, planning's handling of the call it made, and the outbox row it wrote.
+    assert {"portal", "planning"} <= await _services_in_trace_of(world, "/ajukan")
+
+
+async def _services_in_trace_of(world: World, path_end: str, timeout: float = 10.0) -> set[str]:
+    """The services whose spans share the trace the portal started for its request ending in `path_end`."""
+    for _ in range(int(timeout / 0.25)):
+        roots = [s for s in traces.read_spans(world.stack.run_dir) if s.service == "portal" and s.kind == "SERVER"
+                 and s.name.startswith("POST") and s.name.endswith(path_end)]  # fmt: skip
+        found = traces.services_of(world.stack.run_dir, roots[-1].trace_id) if roots else set()
+        if "planning" in found:
+            return found
+        await asyncio.sleep(0.25)
+    return found
 
 
 async def test_a_plan_started_twice_opens_the_same_plan(world: World, browser: Browser):

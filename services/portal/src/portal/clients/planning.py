@@ -51,3 +51,16 @@ class PlanningClient(ServiceClient):
     async def roster_pegawai(self, token: str, *, npsn: str | None = None) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"limit": 500, **({"npsn": npsn} if npsn else {})}
         return (await self.call("GET", "/roster/pegawai", token=token, params=params)).body["items"]
+
+    async def import_roster(self, token: str, kind: str, content: bytes, *, key: str) -> dict[str, Any]:
+        """An operator's CSV file as it was uploaded: a report per line (or a 422 for a file that cannot be read)."""
+        headers = {"Content-Type": "text/csv", "Idempotency-Key": key}
+        return (await self.call("POST", f"/roster/{kind}/csv", token=token, content=content, headers=headers)).body
+
+    async def roster_sekolah(self, token: str) -> list[dict[str, Any]]:
+        return (await self.call("GET", "/roster/sekolah", token=token)).body["items"]
+
+    async def extend_window(self, token: str, kode: str, body: dict[str, Any], *, key: str) -> dict[str, Any]:
+        """A later last day for one step of a period (audited by the service)."""
+        headers = {"Idempotency-Key": key}
+        return (await self.call("POST", f"/periode/{kode}/perpanjangan", token=token, json=body, headers=headers)).body
