@@ -91,13 +91,18 @@ def rule_text(portal: Portal, rule: str) -> str | None:
 
 
 def _unreadable(portal: Portal, problem: ServiceProblem) -> str:
-    """Why the whole file was refused, naming each column of the header that is wrong."""
-    parts = []
+    """Why the whole file was refused: each rule of the header once, with the columns it names."""
+    columns: dict[str, list[str]] = {}
     for error in problem.errors:
-        message = portal.t.rule(error.rule, problem.status)
-        part = portal.t("operator.roster.kolom", pesan=message, kolom=error.field) if error.field else message
-        if part not in parts:
-            parts.append(part)
+        named = columns.setdefault(error.rule, [])
+        if error.field and error.field not in named:
+            named.append(error.field)
+    parts = [
+        portal.t("operator.roster.kolom", pesan=portal.t.rule(rule, problem.status), kolom=", ".join(named))
+        if named
+        else portal.t.rule(rule, problem.status)
+        for rule, named in columns.items()
+    ]
     return portal.t("operator.roster.tidak_terbaca", masalah=" ".join(parts) or portal.t.rule("", problem.status))
 
 

@@ -116,8 +116,8 @@ async def finalisasi(penilaian_id: uuid.UUID, portal: SignedInDep, form: FormDep
 
 @router.get("/penilaian/{penilaian_id}/dokumen.pdf")
 async def dokumen(penilaian_id: uuid.UUID, portal: SignedInDep) -> Response:
-    """The evaluation document, fetched with the user's own token (the service decides who may have it). It is a
-    few kilobytes: read whole, so that a refusal can still become a page instead of a broken download."""
+    """The evaluation document, fetched with the user's own token (the service decides who may have it). It is
+    small, so it is read whole: a refusal can then still become a page instead of a broken download."""
     answer = await portal.clients.appraisal.dokumen(portal.token, str(penilaian_id))
     disposition = answer.headers.get("content-disposition") or 'attachment; filename="evaluasi-kinerja.pdf"'
     return Response(answer.body, media_type="application/pdf",

@@ -73,6 +73,7 @@ def push_view(portal: Portal, push: dict[str, Any], *, own: bool) -> dict[str, A
         "next_attempt_at": push.get("next_attempt_at") if state == "menunggu" else None,
         "attempts": push.get("attempts", 0),
         "kode": kode,
+        "kode_dikenal": portal.t.has(f"sinkron.kegagalan.{kode}.alasan"),
         "alasan": _text(portal, f"sinkron.kegagalan.{kode}.alasan", "sinkron.kegagalan_lain") if kode else None,
         "tindakan": _optional(portal, f"sinkron.kegagalan.{kode}.tindakan") if kode else None,
         "penyelesai": fixer_label(portal, failure.get("fixer"), own=own) if kode else None,
