@@ -35,7 +35,8 @@ class Assets:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Mounted at /static: a hashed name only (an unhashed one could be cached stale)."""
-        found = self.files.get(scope["path"].removeprefix("/"))
+        # A mount keeps the whole path and names its own prefix in root_path (/static, or /x/static behind a proxy).
+        found = self.files.get(scope["path"].removeprefix(scope.get("root_path", "")).removeprefix("/"))
         if found is None:
             response = Response(status_code=404)
         else:

@@ -138,7 +138,9 @@ class ServiceClient:
             except httpx.TransportError as exc:
                 raise ServiceDown(self.name, type(exc).__name__) from exc
             wait = _retry_after(response)
-            if wait is None or attempt == RETRIES:
+            # A streamed body (an upload's bytes) is gone once sent: it cannot be sent again, so the caller hears
+            # the refusal (the browser's uploader resumes from the offset the service reports).
+            if wait is None or attempt == RETRIES or not isinstance(kwargs.get("content"), bytes | str | None):
                 return response
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")

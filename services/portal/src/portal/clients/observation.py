@@ -64,7 +64,16 @@ class ObservationClient(ServiceClient):
     async def upload_offset(self, token: str, upload_id: str) -> Answer:
         return await self.call("HEAD", f"/unggahan/{upload_id}", token=token, headers=TUS)
 
-    async def append_upload(self, token: str, upload_id: str, *, offset: str, content: AsyncIterator[bytes]) -> Answer:
-        """The bytes from `offset` on, passed through as they arrive (a school's upload is never held whole)."""
-        headers = {**TUS, "Upload-Offset": offset, "Content-Type": TUS_CONTENT_TYPE}
-        return await self.call("PATCH", f"/unggahan/{upload_id}", token=token, content=content, headers=headers)  # type: ignore[arg-type]
+    async def append_upload(
+        self,
+        token: str,
+        upload_id: str,
+        *,
+        offset: str,
+        content: AsyncIterator[bytes],
+        content_type: str = TUS_CONTENT_TYPE,
+    ) -> Answer:
+        """The bytes from `offset` on, passed on as they arrive (a school's upload is never held whole here)."""
+        headers = {**TUS, "Upload-Offset": offset, "Content-Type": content_type}
+        stream: Any = content  # httpx sends an async iterator as a chunked body
+        return await self.call("PATCH", f"/unggahan/{upload_id}", token=token, content=stream, headers=headers)
