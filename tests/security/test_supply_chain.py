@@ -1,7 +1,8 @@
-"""Supply chain: no secret in the repository, the dev issuer's key made at run time, bandit clean.
+"""Supply chain: both locks pinned and hashed, no secret in the repository, the dev issuer's key made at run time,
+bandit clean.
 
-`pip-audit` needs a vulnerability source (PyPI's JSON API or OSV) and runs in `make audit`, not here: this
-machine's package index serves no vulnerability data.
+`pip-audit` of both locks needs a vulnerability source (PyPI's JSON API or OSV) and runs in `make audit`, not
+here: this machine's package index serves no vulnerability data.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ SECRET_PATTERNS = {
     # A literal password, not a placeholder (`<password>`, `${PASSWORD}`) nor RabbitMQ's local guest:guest.
     "password in a URL": re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@'\"<]+:(?!guest@)[^/\s:@'\"{}$<>]{6,}@"),
 }
+# requirements.lock goes into the service images, requirements-dev.lock into the developer's and CI's venv.
+LOCKS = ("requirements.lock", "requirements-dev.lock")
+# name[extras]==version, an optional environment marker, then one or more sha256 hashes.
+PINNED = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?==[^\s;]+(?:\s*;[^-]*)?(?:\s+--hash=sha256:[0-9a-f]{64})+$"
+)
 KEY_FILES = re.compile(r"\.(?:pem|key|p12|pfx|jks)$|(?:^|/)id_(?:rsa|ecdsa|ed25519)$")
 
 
@@ -53,6 +60,29 @@ def tracked_files() -> list[Path]:
     ).stdout
     names = {n for n in (listed + others).decode().split("\0") if n}
     return [ROOT / n for n in sorted(names) if (ROOT / n).is_file()]
+
+
+def requirements(lock: Path) -> list[str]:
+    """The lock's requirements, one per entry (continuation lines joined), comments and blank lines left out."""
+    entries, parts = [], []
+    for line in lock.read_text().splitlines():
+        text = "" if line.lstrip().startswith("#") else line.split(" #", 1)[0].strip()
+        continued = text.endswith("\\")
+        if text := text.removesuffix("\\").strip():
+            parts.append(text)
+        if parts and not continued:
+            entries.append(" ".join(parts))
+            parts = []
+    return entries + ([" ".join(parts)] if parts else [])
+
+
+def test_every_locked_package_is_one_exact_version_with_its_hashes():
+    # pip's --require-hashes refuses the install otherwise, but only when it runs; a hand-edited lock fails here.
+    for name in LOCKS:
+        entries = requirements(ROOT / name)
+        assert len(entries) > 30, name
+        loose = [e for e in entries if not PINNED.match(e)]
+        assert loose == [], f"{name}: not pinned with == and sha256 hashes: {loose[:5]}"
 
 
 def test_no_secret_is_committed():
