@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import BrowserContext, Page, Route, async_playwright
 
-from portal.pages.pelaksanaan import tus_metadata
+from portal.pages.bukti import tus_metadata
 from portal.session import COOKIE
 from tools.demo import PELAKSANAAN_CLOCK, plan
 from tools.demo_client import Api

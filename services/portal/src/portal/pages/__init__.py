@@ -6,6 +6,18 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from portal.pages import beranda, masuk, operator, pelaksanaan, penilaian, perencanaan, persetujuan, sinkron
+    from portal.pages import (
+        beranda,
+        bukti,
+        masuk,
+        operator,
+        pelaksanaan,
+        penilaian,
+        perencanaan,
+        persetujuan,
+        sinkron,
+    )
 
-    return [m.router for m in (masuk, beranda, perencanaan, persetujuan, pelaksanaan, penilaian, sinkron, operator)]
+    return [
+        m.router for m in (masuk, beranda, perencanaan, persetujuan, pelaksanaan, bukti, penilaian, sinkron, operator)
+    ]
