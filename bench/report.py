@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The targets, for this 2-core machine with everything on it.
+# The targets of the deadline benchmark (README, Performance), for this 2-core machine with everything on it.
 CONSUMER_RATIO = 0.5
 HTTP_RATIO = 0.3
 HTTP_RPS = 400.0

@@ -7,7 +7,7 @@ Two tracks run beside the driver:
 - BKN: the sandbox down for minutes, then answering 429, then 5xx.
 
 Recovery of a fault = from its end until the affected services answer /readyz 200 AND (if their queue held
-messages when it ended) their consumer has committed a message again. The brief's bar is 30 s.
+messages when it ended) their consumer has committed a message again. The bar is 30 s (README, Reliability).
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def _verdicts() -> dict[str, bool | None]:
     return {row.figure: row.met for row in report.rows(FIXTURE)}
 
 
-def test_each_target_is_judged_against_the_issue() -> None:
+def test_each_figure_is_judged_against_its_target() -> None:
     verdicts = _verdicts()
     assert verdicts["consumer planning (msg/s, 1 process)"] is True
     assert verdicts["consumer observation (msg/s, 1 process)"] is False  # 0.2x < 0.5x

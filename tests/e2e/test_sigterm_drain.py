@@ -1,4 +1,4 @@
-"""SIGTERM drains (issue 8): a service told to stop while messages and HTTP writes are in flight loses nothing.
+"""SIGTERM drains: a service told to stop while messages and HTTP writes are in flight loses nothing.
 
 Planning runs as a uvicorn process (tools.stack, port offset 900). 300 `bkn_pegawai.changed` events wait in its
 inbox, and four clients keep importing new schools over HTTP (a fresh connection each). The test holds a SHARE lock

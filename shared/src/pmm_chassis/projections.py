@@ -148,7 +148,7 @@ ROSTER_HANDLERS = {
 
 
 def current_atasan_subquery(relasi: Any, on: date) -> Any:
-    """For each pegawai, the atasan of the relation valid on `on` with the latest start (domain.md §1).
+    """For each pegawai, the atasan of the relation valid on `on` with the latest start (docs/domain.md §1).
 
     `relasi` is any table with pegawai_id, atasan_id, peran_atasan, mulai and selesai: planning's own and
     every projection use this one rule.

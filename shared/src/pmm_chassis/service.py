@@ -11,10 +11,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from faststream.asgi import make_asyncapi_asgi
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
@@ -26,6 +29,7 @@ from pmm_chassis.auth.jwt import JwtVerifier
 from pmm_chassis.db.engine import asyncpg_dsn, create_engine, session_factory
 from pmm_chassis.db.spans import trace_outbox_inserts
 from pmm_chassis.db.uow import UnitOfWork
+from pmm_chassis.http.preconditions import document_if_match
 from pmm_chassis.http.problems import install_problem_handlers, problem_response
 from pmm_chassis.http.ratelimit import WriteRateLimiter
 from pmm_chassis.http.text import install_text_handler
@@ -39,6 +43,42 @@ from pmm_contracts import EventData, event_types, routing_key
 from pmm_kernel.clock import Clock, FileClock, SystemClock
 
 logger = logging.getLogger(__name__)
+
+# Swagger UI's files, served by the service itself (http/static/README.md): /docs loads nothing from elsewhere.
+DOCS_STATIC_DIR = Path(__file__).parent / "http" / "static"
+DOCS_STATIC_PATH = "/docs/static"
+
+# What every service's OpenAPI document says after the service's own paragraph: how to call it.
+API_CONVENTIONS = """
+**Tokens.** Every `/api/v1` route takes `Authorization: Bearer <access token>`: an RS256 JWT (header `typ: at+jwt`)
+with `iss`, `aud` (`pmm-kinerja`) and `exp`, and the claims `sub` (the NIP or NI PPPK of a guru, kepala sekolah or
+pengawas; an operator's id), `roles` (`guru`, `kepala_sekolah`, `pengawas`, `operator`) and, for an operator,
+`wilayah` (the kode wilayah prefix they manage: `32` a province, `3273` a kabupaten/kota, `""` the whole country).
+Who appraises whom and which school a person belongs to come from the roster, never from the token. In development
+the token issuer (`make up` starts it at http://127.0.0.1:8099) mints a token for anyone:
+
+    curl -s -X POST http://127.0.0.1:8099/token -H 'Content-Type: application/json' \\
+         -d '{"sub": "198609262015051001", "roles": ["guru"]}'
+
+and "Authorize" above takes its `access_token`. In production the token is the identity provider's access token
+with the same claims, verified against its JWKS.
+
+**Idempotency-Key** (POST). A client on a slow link sends a key (1-200 visible ASCII characters) with a POST; sent
+again with the same key, the request gets the first answer back (`Idempotency-Replayed: true`) instead of a second
+effect. A key belongs to its caller and to one request (method, path and body): reused for another, it is a 422
+`idempotency.key_reused`.
+
+**If-Match** (every change of a plan, a pelaksanaan or a penilaian). Send the `ETag` of your last read (`"v3"`).
+Without it the answer is 428 `http.if_match_required`; if the record changed since, 412 `http.if_match_stale` with
+`current_etag`: read again, then decide. Every answer carrying the record has its new `ETag`.
+
+**Refusals** are RFC 9457 `application/problem+json`: `errors[]` names the `field` and a stable `rule` to branch on
+(`skp.submit_not_allowed_in_disetujui`, `window.perencanaan_guru`, ...); `detail` is for people. 404 means absent or
+not yours to see, 403 visible but not yours to act on, 409 not allowed in the record's state or outside the step's
+window, 422 a value breaking a rule, 429 too many writes (retry after `Retry-After`).
+
+**Lists** are pages: pass the `next_cursor` of one page as `cursor` to get the next; `limit` is capped.
+"""
 
 
 def make_clock(settings: ServiceSettings) -> Clock:
@@ -157,6 +197,7 @@ class Chassis:
         *,
         title: str,
         version: str,
+        description: str,
         routers: Sequence[APIRouter],
         state: Any,
         on_started: Callable[[], Awaitable[None]] | None = None,
@@ -177,7 +218,15 @@ class Chassis:
                     await on_stopping()
                 await chassis.stop()
 
-        app = FastAPI(title=title, version=version, lifespan=lifespan)
+        # /docs is served below from the package's own copy of Swagger UI; ReDoc would load from a CDN.
+        app = FastAPI(
+            title=title,
+            version=version,
+            description=description.strip() + "\n" + API_CONVENTIONS,
+            lifespan=lifespan,
+            docs_url=None,
+            redoc_url=None,
+        )
         app.state.container = state
         app.state.verifier = self.verifier
         app.state.write_limiter = WriteRateLimiter(
@@ -185,6 +234,7 @@ class Chassis:
         )
         app.state.sessions = self.sessions  # idempotency keys are kept in the service's own database
         install_problem_handlers(app)
+        document_if_match(app)
         install_text_handler(app)
         metrics.install_http_metrics(app, self.service)
         # A worker (run_http off) keeps this app for its probes and /metrics, but serves no API.
@@ -203,6 +253,21 @@ class Chassis:
             return problem_response(503, title="Not ready", detail=f"dependencies: {checks}")
 
         app.add_api_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
+        app.mount(DOCS_STATIC_PATH, StaticFiles(directory=DOCS_STATIC_DIR), name="docs-static")
+
+        @app.get("/docs", include_in_schema=False)
+        async def docs(request: Request) -> HTMLResponse:
+            root = request.scope.get("root_path", "")
+            return get_swagger_ui_html(
+                openapi_url=f"{root}{app.openapi_url}",
+                title=f"{title} API",
+                swagger_js_url=f"{root}{DOCS_STATIC_PATH}/swagger-ui-bundle.js",
+                swagger_css_url=f"{root}{DOCS_STATIC_PATH}/swagger-ui.css",
+                swagger_favicon_url=f"{root}{DOCS_STATIC_PATH}/favicon-32x32.png",
+                # No validator badge: Swagger UI would send the document to validator.swagger.io.
+                swagger_ui_parameters={"validatorUrl": None},
+            )
+
         asyncapi = AsyncAPI(self.broker, title=f"{self.service} events", version=version)
 
         @app.get("/asyncapi.json", include_in_schema=False)

@@ -95,8 +95,8 @@ def mask_span_attributes(span: trace.Span) -> None:
                 span.set_attribute(key, masked)
 
 
-# A query string may carry a name (`?nama=Dewi Lestari`), which no pattern recognises (found by tools/pii_scan):
-# spans keep the path only, as the access log does.
+# A query string may carry a name (`?nama=Dewi Lestari`), which no pattern recognises: spans keep the path only, as
+# the access log does (`tools/pii_scan` checks a run for names and NIPs in span attributes).
 _URL_KEYS = frozenset({"http.url", "http.target", "url.full"})
 
 

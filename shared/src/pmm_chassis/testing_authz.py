@@ -20,7 +20,7 @@ HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head")
 WRITE_METHODS = frozenset({"PUT", "POST", "PATCH", "DELETE"})
 API_PREFIX = "/api/v1/"
 
-# Fields the server owns: a client that sends one is refused, never obeyed (issue 8, mass assignment).
+# Fields the server owns: a client that sends one is refused, never obeyed (mass assignment; docs/design.md §6).
 READ_ONLY_FIELDS = ("state", "status", "id", "nip", "pegawai_id", "version", "created_at", "updated_at")
 
 Route = tuple[str, str]  # (METHOD, OpenAPI path template)
@@ -39,7 +39,7 @@ class Persona(StrEnum):
     OTHER_OPERATOR = "other_operator"  # an operator of another region
 
 
-# Every matrix of a route on one person's record has at least these callers (issue 8).
+# Every matrix of a route on one person's record has at least these callers: the owner, and those who must be refused.
 REQUIRED_PERSONAS = frozenset(
     {Persona.OWNER, Persona.PEER, Persona.OTHER_KS, Persona.PENGAWAS, Persona.WRONG_PENGAWAS, Persona.OTHER_OPERATOR}
 )

@@ -1,4 +1,4 @@
-"""The envelope every event travels in (design.md §2)."""
+"""The envelope every event travels in (docs/design.md §2)."""
 
 from __future__ import annotations
 

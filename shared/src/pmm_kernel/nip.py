@@ -1,4 +1,4 @@
-"""NIP (PNS) and NI PPPK: the 18-digit identifiers of ASN teachers (domain.md §2).
+"""NIP (PNS) and NI PPPK: the 18-digit identifiers of ASN teachers (docs/domain.md §2).
 
 A number is read by the rules of the pegawai's status, because the two layouts share their length and
 cannot be told apart by looking at the digits. Error details name the positions, never the number:
@@ -21,7 +21,7 @@ class AsnStatus(StrEnum):
 
 
 NIP_LENGTH = 18
-# Assumption (domain.md §2): nobody born before 1940 is still in service.
+# Assumption (docs/domain.md §2): nobody born before 1940 is still in service.
 MIN_BIRTH_YEAR = 1940
 # Assumption: an appointment needs the person to be an adult.
 MIN_AGE_AT_APPOINTMENT = 18
@@ -41,7 +41,7 @@ class Nip:
     sex: int  # 1 male, 2 female
     sequence: int
     appointed: date  # PNS: TMT CPNS (first of the month); PPPK: 1 January of the appointment year
-    pppk_code: str | None  # PPPK positions 13-14: stored, not interpreted (domain.md §2)
+    pppk_code: str | None  # PPPK positions 13-14: stored, not interpreted (docs/domain.md §2)
 
     def grouped(self) -> str:
         """The printed form: `19860926 201505 1 001` (PNS) or `19860926 2021 21 1 001` (PPPK)."""

@@ -1,4 +1,4 @@
-"""Period windows and the operator's extensions (domain.md §3).
+"""Period windows and the operator's extensions (docs/domain.md §3).
 
 Planning, observation and appraisal all refuse an action outside its window with the same error, so
 the rule lives in the kernel. Dates are whole calendar days of the ministry (WIB, see `clock.today`),

@@ -532,7 +532,7 @@ async def _check_window(uow: AppraisalUnitOfWork, deps: Deps, penilaian: Penilai
 async def _penilai(
     uow: AppraisalUnitOfWork, actor: Actor, context: PenilaianContext, sekolah: RosterSekolah
 ) -> Penilai:
-    """The appraiser as BKN needs them. Assumptions (domain.md §1, §7): a pengawas appraises a KS for the Dinas,
+    """The appraiser as BKN needs them. Assumptions (docs/domain.md §1, §7): a pengawas appraises a KS for the Dinas,
     so their unor is the Dinas of the school's region; a KS's unor is their school; jabatan is the roster's
     jenis GTK with the jenjang."""
     assert actor.pegawai_id is not None

@@ -219,7 +219,7 @@ async def test_the_list_shows_each_caller_only_what_they_may_see(client, tokens,
 
 async def test_a_new_kepala_sekolah_takes_over_at_once(client, tokens, world):
     """Relations change during a period: whoever holds the relation today rates; the previous atasan no longer
-    sees the penilaian (domain.md §1)."""
+    sees the penilaian (docs/domain.md §1)."""
     school = await world.school(teachers=1)
     guru, old_ks = school.guru[0], school.kepala
     await world.cycle(guru)

@@ -133,7 +133,7 @@ async def _wait_for_b_final(client, tokens, b) -> None:
 
 @pytest.mark.parametrize("periode", ["2024-S1%00", "%E2%98%83"], ids=["nul", "non-latin-1"])
 async def test_text_the_database_or_a_header_cannot_hold_is_refused_or_kept_out_not_a_500(client, tokens, periode):
-    # Both were 500s found by the fuzzer: PostgreSQL refuses U+0000, and a file name in Content-Disposition is Latin-1.
+    # Neither may be a 500: PostgreSQL refuses U+0000, and a file name in Content-Disposition is Latin-1.
     operator = tokens.headers("op-3501", "operator", wilayah="3501")
     response = await client.get(f"/api/v1/monitoring.csv?periode={periode}&tingkat=sekolah", headers=operator)
     if periode.endswith("%00"):

@@ -33,13 +33,13 @@ SB, B, BP, K, SK = (
 AP, MU, MA, UT = Jenjang.AHLI_PERTAMA, Jenjang.AHLI_MUDA, Jenjang.AHLI_MADYA, Jenjang.AHLI_UTAMA
 
 
-# domain.md §6, left half of the table.
+# docs/domain.md §6, the percentage of each predikat.
 @pytest.mark.parametrize(("predikat", "percent"), [(SB, 150), (B, 100), (BP, 75), (K, 50), (SK, 25)])
 def test_persentase(predikat: Predikat, percent: int) -> None:
     assert TABLE.persentase[predikat] == percent
 
 
-# domain.md §6, right half of the table.
+# docs/domain.md §6, the table of jenjang.
 @pytest.mark.parametrize(
     ("jenjang", "label", "golongan", "koefisien", "pangkat", "jenjang_ak", "berikutnya"),
     [
@@ -64,7 +64,7 @@ def test_table_names_its_regulation() -> None:
 @pytest.mark.parametrize(
     ("predikat", "jenjang", "months", "expected"),
     [
-        # The worked examples of domain.md §6.
+        # The worked examples of docs/domain.md §6.
         (SB, AP, 12, "18.75"),
         (B, AP, 2, "2.08"),
         (B, MU, 6, "12.50"),

@@ -1,4 +1,4 @@
-"""Domain events -> contract events: what bkn_sync receives (domain.md §7), field by field."""
+"""Domain events -> contract events: what bkn_sync receives (docs/domain.md §7), field by field."""
 
 from __future__ import annotations
 

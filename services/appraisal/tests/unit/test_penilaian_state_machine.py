@@ -1,4 +1,4 @@
-"""The Penilaian state machine (domain.md §6): every (status, action) pair, and what each step checks."""
+"""The Penilaian state machine (docs/domain.md §6): every (status, action) pair, and what each step checks."""
 
 from __future__ import annotations
 

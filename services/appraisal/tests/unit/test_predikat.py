@@ -12,7 +12,7 @@ from pmm_kernel.errors import InvalidValue
 PACKAGED = Path(__file__).parents[2] / "src/appraisal/domain/reference/predikat.toml"
 
 
-# domain.md §6, row by row: rows are perilaku, columns hasil kerja (di bawah, sesuai, di atas).
+# docs/domain.md §6, row by row: rows are perilaku, columns hasil kerja (di bawah, sesuai, di atas).
 @pytest.mark.parametrize(
     ("perilaku", "hasil_kerja", "expected"),
     [

@@ -1,6 +1,6 @@
 """What BKN checks on a push, in the order it checks it, and the typed errors it answers with.
 
-Field names follow the public SIASN client code (domain.md §7). Where nothing is public (the identity fields a
+Field names follow the public SIASN client code (docs/domain.md §7). Where nothing is public (the identity fields a
 push carries, the error codes) the names are the sandbox's assumption, kept here in one place.
 """
 

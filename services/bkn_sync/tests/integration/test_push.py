@@ -49,13 +49,13 @@ async def test_an_approved_plan_and_a_semester_penilaian_reach_bkn(world, admin,
     assert mine.json()["counts"] == {"succeeded": 4}
 
 
-# 50 in `make test` (a 2-core CI machine shared with everything else); PMM_OUTAGE_PLANS=200 for the issue's figure.
+# 50 in `make test` (a 2-core CI machine shared with everything else); PMM_OUTAGE_PLANS=200 for the full figure.
 OUTAGE_PLANS = int(os.environ.get("PMM_OUTAGE_PLANS", "50"))
 
 
 async def test_an_outage_while_plans_are_approved_loses_nothing_and_pushes_each_once(world, admin, sandbox, container):
-    """The issue's figure: BKN (the sandbox process) is down while plans are approved; when it is back, every one
-    arrives exactly once."""
+    """BKN (the sandbox process) is down while plans are approved; when it is back, every one arrives exactly once,
+    and the test prints how long the backlog took to drain."""
     plans = OUTAGE_PLANS
     school = await world.school(teachers=plans)
     await world.quiet()
@@ -97,7 +97,7 @@ async def test_an_outage_while_plans_are_approved_loses_nothing_and_pushes_each_
         "records_at_bkn": len(held),
         "writes_per_record": sorted({r["jumlahSimpan"] for r in held}),
     }
-    print(f"\noutage figures: {json.dumps(figures)}")  # noqa: T201  (the figures the issue asks for)
+    print(f"\noutage figures: {json.dumps(figures)}")  # noqa: T201  (the outage figures, for the record)
 
 
 async def test_429_with_retry_after_is_honoured(world, admin, container):

@@ -1,4 +1,4 @@
-"""Every failure type says who can fix it and how the push retries (domain.md §7), row by row."""
+"""Every failure type says who can fix it and how the push retries (docs/domain.md §7), row by row."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Triwulan: a period cut at the calendar quarters (domain.md §7: a semester goes as two triwulan)."""
+"""Triwulan: a period cut at the calendar quarters (docs/domain.md §7: a semester goes as two triwulan)."""
 
 import pytest
 

@@ -9,6 +9,15 @@ from observation.bootstrap import build
 from observation.db.storage import S3Storage
 from observation.settings import ObservationSettings
 
+DESCRIPTION = """
+Pelaksanaan. Observation owns the observation cycle an approved plan opens for its pegawai and period: persiapan
+(target behaviours, efforts, an agreed date), the atasan's observasi with its rubric, the diskusi tindak lanjut, the
+upaya, and the refleksi that completes the cycle; and the bukti dukung, uploaded as resumable tus 1.0 uploads under
+the 2024 policy or confirmed by the atasan from 2025. Every step is open only in the period's pelaksanaan window
+(with extensions). It publishes `observation.*` events; `pelaksanaan.completed` lets appraisal rate. The rules:
+`docs/domain.md §5`; the service: `docs/design.md §1`.
+"""
+
 
 def create_app(settings: ObservationSettings | None = None) -> FastAPI:
     container = build(settings)
@@ -21,6 +30,7 @@ def create_app(settings: ObservationSettings | None = None) -> FastAPI:
     app = container.chassis.http_app(
         title="PMM Kinerja: observation",
         version="1.0.0",
+        description=DESCRIPTION,
         routers=routers(),
         state=container,
         on_started=prepare_storage,

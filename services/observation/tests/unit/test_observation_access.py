@@ -46,7 +46,7 @@ def test_relation_comes_from_the_roster(who: Actor, relation: Relation):
     assert relation_to(who, owner_id=OWNER, current_atasan_id=ATASAN, kode_wilayah="3273") is relation
 
 
-# The access table as domain.md §5 reads it.
+# The access table as docs/domain.md §5 reads it.
 EXPECTED = {
     READ: {Relation.OWNER, Relation.ATASAN, Relation.OPERATOR},
     Aksi.SUSUN_PERSIAPAN: {Relation.OWNER},

@@ -1,4 +1,5 @@
-"""The pelaksanaan state machine (domain.md §5): every (tahap, aksi) pair, allowed or refused; each step's checks."""
+"""The pelaksanaan state machine (docs/domain.md §5): every (tahap, aksi) pair, allowed or refused; each step's
+checks."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ INDIKATOR = IndikatorRef(
 )
 ALL_PERILAKU = (*INDIKATOR.perilaku_dianjurkan, *INDIKATOR.perilaku_dihindari)
 
-# The table as the domain.md reads it: every allowed transition, with the step it completes.
+# The table as docs/domain.md §5 reads it: every allowed transition, with the step it completes.
 EXPECTED: dict[tuple[Tahap, Aksi], tuple[Tahap, Step | None]] = {
     (Tahap.PERSIAPAN, Aksi.SUSUN_PERSIAPAN): (Tahap.JADWAL_DIUSULKAN, None),
     (Tahap.JADWAL_DIUSULKAN, Aksi.SUSUN_PERSIAPAN): (Tahap.JADWAL_DIUSULKAN, None),

@@ -211,7 +211,7 @@ def planning_step(peran: str) -> str:
 
 def peran_of(pegawai: Pegawai) -> str:
     if pegawai.jenis_gtk == "Pengawas Sekolah":
-        # In the roster only as the KS's atasan (domain.md §1): a pengawas's own kinerja is not managed here.
+        # In the roster only as the KS's atasan (docs/domain.md §1): a pengawas's own kinerja is not managed here.
         raise Forbidden("a pengawas sekolah has no SKP in PMM", rule="pegawai.no_skp")
     return "kepala_sekolah" if pegawai.jenis_gtk == "Kepala Sekolah" else "guru"
 
@@ -745,7 +745,7 @@ async def _import_pegawai(
     await uow.roster.flush()
 
 
-# Which atasan may hold which relation (domain.md §1): the KS appraises the teachers of their own school, a
+# Which atasan may hold which relation (docs/domain.md §1): the KS appraises the teachers of their own school, a
 # Plt. KS too, the pengawas appraises the KS of the schools assigned to them.
 _RELASI_RULES: dict[str, tuple[str | None, str | None, bool]] = {
     # peran_atasan: (atasan's jenis_gtk, pegawai's jenis_gtk, same school)

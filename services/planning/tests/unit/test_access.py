@@ -62,7 +62,7 @@ def test_atasan_who_is_also_operator_of_the_region_acts_as_atasan() -> None:
     assert relation_to(actor, owner_id=OWNER, current_atasan_id=KS, kode_wilayah="3273") is Relation.ATASAN
 
 
-# Every Action x Relation, written out: the expected answer is the table a reader can check against domain.md.
+# Every Action x Relation, written out: the expected answer is the table a reader can check against docs/domain.md §4.
 EXPECTED: dict[tuple[Action, Relation], str] = {
     (Action.EDIT, Relation.OWNER): "ok",
     (Action.EDIT, Relation.ATASAN): "403",

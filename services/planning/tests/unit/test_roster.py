@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -393,3 +394,14 @@ def test_random_rows_only_return_errors(kind: str, values: dict) -> None:
 )
 def test_token_roles_by_jenis_gtk(jenis_gtk: str, roles: tuple[str, ...]) -> None:
     assert token_roles(jenis_gtk) == roles
+
+
+EXAMPLES = Path(__file__).resolve().parents[4] / "docs" / "examples" / "roster"
+
+
+@pytest.mark.parametrize("kind", sorted(COLUMNS))
+def test_the_documented_example_files_are_valid(kind: str) -> None:
+    """The README's roster example (docs/examples/roster) is a file an operator can import as it is."""
+    rows, errors = parse_csv(kind, (EXAMPLES / f"{kind}.csv").read_bytes(), today=TODAY)
+    assert errors == []
+    assert rows

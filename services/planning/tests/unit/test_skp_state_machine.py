@@ -1,4 +1,5 @@
-"""The SKP state machine (domain.md §4): every (status, action) pair, allowed or refused, and what each step checks."""
+"""The SKP state machine (docs/domain.md §4): every (status, action) pair, allowed or refused, and what each step
+checks."""
 
 from __future__ import annotations
 

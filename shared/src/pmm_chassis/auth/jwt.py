@@ -204,8 +204,8 @@ class JwtVerifier:
 
     async def ready(self) -> bool:
         """Whether keys are loaded, loading them now if none are. A process that cannot verify tokens yet is not
-        ready: before this, a freshly (re)started pod took traffic while its issuer answered slowly and its first
-        callers got 503 `auth.jwks_unavailable` (seen under load by `make bench` and `make chaos`)."""
+        ready: otherwise a freshly (re)started pod would take traffic while its issuer answers slowly, and its first
+        callers would get 503 `auth.jwks_unavailable`."""
         if self._loaded_at is None and self._fetch_due(""):
             async with self._lock:
                 if self._loaded_at is None and self._fetch_due(""):

@@ -33,8 +33,9 @@ from pmm_kernel.errors import InvalidValue
 HEADER = "Idempotency-Key"
 # The header as a route parameter type, so it is documented in OpenAPI: `_key: IdempotencyKey = None`.
 _KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
-# The constraint is in the document too (found by the fuzzer): a client reading the OpenAPI learns what a key may
-# be. Documented only (json_schema_extra), so `idempotent()` still refuses a bad key with its own rule id.
+# The constraint is in the document too: a client reading the OpenAPI learns what a key may be (and a fuzzer
+# generating from it sends valid keys). Documented only (json_schema_extra), so `idempotent()` still refuses a bad
+# key with its own rule id.
 IdempotencyKey = Annotated[
     str | None,
     Header(

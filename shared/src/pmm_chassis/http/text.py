@@ -1,7 +1,7 @@
 """Text PostgreSQL cannot store: a NUL character (U+0000) in a path, a query or a body is the client's error.
 
-Found by fuzzing (appraisal's `/monitoring.csv?periode=%00` answered 500): every string field would need its own
-rule otherwise, while the database already knows. SQLSTATE 22021 (character_not_in_repertoire) and 22P05
+A NUL can arrive in any string (`/monitoring.csv?periode=%00`): every string field would need its own rule
+otherwise, while the database already knows. SQLSTATE 22021 (character_not_in_repertoire) and 22P05
 (untranslatable_character) become 422 `text.unsupported_character`; any other database error stays a 500.
 """
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pmm_contracts.envelope import EventData
 
-# What a push carries to e-Kinerja (domain.md §7): the plan, a triwulan's kinerja periodik, the annual result,
+# What a push carries to e-Kinerja (docs/domain.md §7): the plan, a triwulan's kinerja periodik, the annual result,
 # the angka kredit.
 JenisPush = Literal["skp", "kinerjaperiodik", "skp22", "angkakredit"]
 # Who can fix a failed push: the teacher, the school's (Dapodik) operator, the Dinas, BKN, or the platform team.

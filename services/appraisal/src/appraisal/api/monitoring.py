@@ -66,6 +66,10 @@ def _cell(value: object) -> object:
 async def get_monitoring(
     deps: DepsDep, actor: ActorDep, periode: Periode, tingkat: Tingkat = Tingkat.SEKOLAH
 ) -> MonitoringOut:
+    """How far a period has come, one row per school (`tingkat=sekolah`), kabupaten/kota (`kabupaten`) or province
+    (`provinsi`): pegawai in the roster (pengawas excluded), plans submitted, plans approved, observation cycles
+    completed, penilaian finalised, and the finalised predikat by kind. An operator sees their region; a kepala
+    sekolah their own school; anyone else is refused (403)."""
     return MonitoringOut(periode=periode, tingkat=tingkat, items=await _rows(deps, actor, periode, tingkat))
 
 
@@ -78,6 +82,8 @@ async def get_monitoring(
 async def get_monitoring_csv(
     deps: DepsDep, actor: ActorDep, periode: Periode, tingkat: Tingkat = Tingkat.SEKOLAH
 ) -> Response:
+    """The same table as `GET /monitoring`, as a CSV file to open in a spreadsheet (a cell that would start a formula
+    is quoted), with one column per predikat."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["periode", *COLUMNS, *(f"predikat_{p.value}" for p in Predikat)])
@@ -87,8 +93,8 @@ async def get_monitoring_csv(
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        # The period as typed may hold quotes or non-Latin-1 text, which a header cannot carry (a 500, found by
-        # fuzzing): the file name keeps the safe characters only.
+        # The period as typed may hold quotes or non-Latin-1 text, which a header cannot carry (it would be a 500):
+        # the file name keeps the safe characters only.
         headers={
             "Content-Disposition": f'attachment; filename="monitoring-{_SAFE.sub("_", periode)}-{tingkat.value}.csv"'
         },

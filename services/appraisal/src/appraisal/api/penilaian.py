@@ -38,6 +38,9 @@ async def list_penilaian(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> PenilaianPage:
+    """The penilaian the caller may see: their own, those of the pegawai they appraise today (a kepala sekolah or
+    pengawas) and, for an operator, those of their region; optionally of one `periode` or `status` (`MENUNGGU`,
+    `SIAP`, `DINILAI`, `FINAL`). Paged with `cursor` and `limit`, in a stable order."""
     position = decode_cursor(cursor)
     after = None
     if position is not None:
@@ -55,6 +58,12 @@ async def list_penilaian(
 
 @router.get("/penilaian/{penilaian_id}", response_model=PenilaianOut, summary="Read a penilaian")
 async def read_penilaian(penilaian_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Response:
+    """One penilaian: its status and what it still waits for (`missing`: the approved plan, the completed observation
+    cycle, or for 2024's annual evaluation the year's periodic results), the approved plan and the cycle's rubric
+    shown as evidence (never turned into a score), the ratings, the predikat with the matrix cell that gave it, the
+    angka kredit and the progress towards kenaikan pangkat and jenjang, the school's predikat distribution, and
+    after finalisation the appraiser as sent to BKN. Visible to the pegawai, their current atasan and an operator of
+    the region; to anyone else it does not exist (404). Carries the `ETag` for the next change."""
     return _out(await usecases.get_penilaian(deps, actor, penilaian_id))
 
 
@@ -66,6 +75,12 @@ async def read_penilaian(penilaian_id: uuid.UUID, deps: DepsDep, actor: ActorDep
 async def put_nilai(
     penilaian_id: uuid.UUID, body: NilaiIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """The atasan rates: `hasil_kerja` and `perilaku_kerja`, each `di_atas`, `sesuai` or `di_bawah` (ekspektasi),
+    optional feedback per BerAKHLAK value of the plan (`umpan_balik`, keyed by the value's `kode`) and notes. The
+    answer shows the predikat (PermenPANRB 6/2022 matrix) and the angka kredit it would give. A draft: the atasan
+    may rate again until they finalise. A pegawai marked as rated on perilaku only takes no `hasil_kerja` (422 if
+    sent). The pegawai's current atasan only, once the penilaian is ratable (409 `penilaian.belum_siap` lists what
+    is missing). Requires `If-Match`."""
     context = await usecases.rate(
         deps,
         actor,
@@ -92,6 +107,12 @@ async def finalisasi(
     if_match: IfMatch = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """The atasan finalises the rated penilaian: the predikat, the angka kredit (kept with the jenjang and months) and
+    the appraiser as BKN names them are fixed, and `appraisal.penilaian.finalized.v1` goes out for bkn_sync to push.
+    Irreversible but for an operator's audited reopen. The pegawai's current atasan only, in `DINILAI`, inside the
+    period's penilaian window (for 2024's annual evaluation, its penilaian tahunan window), with the region's
+    extensions. Requires `If-Match`; send an `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return _out(await usecases.finalize(deps, actor, penilaian_id, version_check(if_match)))
 
@@ -112,6 +133,11 @@ async def buka_kembali(
     if_match: IfMatch = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """An operator reopens a finalised penilaian, with a reason (`alasan`, at least 5 characters) kept in the audit
+    trail: it returns to `DINILAI` for the atasan to rate or finalise again, and `appraisal.penilaian.reopened.v1`
+    tells bkn_sync that what it pushed may change. An operator of the school's region only, in `FINAL`. Requires
+    `If-Match`; send an `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return _out(await usecases.reopen(deps, actor, penilaian_id, version_check(if_match), alasan=body.alasan))
 
@@ -126,6 +152,11 @@ async def buka_kembali(
 async def put_hanya_perilaku(
     penilaian_id: uuid.UUID, body: HanyaPerilakuIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """An operator marks (or unmarks) a pegawai appointed at the end of the period: there was no time for a cycle, so
+    they are rated on perilaku kerja only, and the penilaian no longer waits for the observation cycle; the predikat
+    is read with hasil kerja taken as `sesuai`. Any rating already given is cleared. `alasan` is required and kept
+    in the audit trail. An operator of the school's region only, before finalisation, on a period's own penilaian
+    (not the annual evaluation). Requires `If-Match`."""
     context = await usecases.set_hanya_perilaku(
         deps, actor, penilaian_id, version_check(if_match), hanya_perilaku=body.hanya_perilaku, alasan=body.alasan
     )
@@ -139,6 +170,9 @@ async def put_hanya_perilaku(
     responses={200: {"content": {"application/pdf": {}}, "description": "the document"}},
 )
 async def dokumen(penilaian_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Response:
+    """The evaluation document as a PDF: the pegawai and the appraiser, the plan, the evidence, the ratings with the
+    predikat, and the angka kredit; every page says DRAFT until the penilaian is final. The pegawai and their
+    current atasan only (an operator: 403), once the atasan has rated (422 `dokumen.belum_dinilai` before)."""
     context = await usecases.dokumen(deps, actor, penilaian_id)
     name = f"evaluasi-kinerja-{context.penilaian.periode}-{str(context.penilaian.id)[:8]}.pdf"
     return Response(

@@ -32,6 +32,10 @@ class PredikatOrganisasiOut(BaseModel):
 async def put_predikat_organisasi(
     npsn: Npsn, tahun: Tahun, body: PredikatOrganisasiIn, deps: DepsDep, actor: ActorDep
 ) -> PredikatOrganisasiOut:
+    """An operator of the Dinas sets a school's predikat organisasi for a year (`istimewa`, `baik`, `butuh_perbaikan`,
+    `kurang`, `sangat_kurang`), kept in the audit trail. It picks the pattern (SE MenPANRB 3/2023) the predikat of
+    the school's pegawai should follow. An operator whose region holds the school only: a kepala sekolah may not
+    grade their own school (403)."""
     value = await usecases.set_predikat_organisasi(
         deps, actor, npsn=npsn, tahun=tahun, predikat_organisasi=body.predikat_organisasi.value
     )
@@ -46,4 +50,9 @@ async def put_predikat_organisasi(
 async def get_distribusi(
     npsn: Npsn, deps: DepsDep, actor: ActorDep, periode: Annotated[str, Query(min_length=1, max_length=40)]
 ) -> DistribusiOut:
+    """A school's predikat distribution in a period (finalised penilaian per predikat), its predikat organisasi for the
+    period's year and, where the counts depart from the pattern that predikat calls for, warnings naming the rule,
+    the count and the share. Warnings are for the kepala sekolah to look again, never a block: the atasan decides
+    each predikat. Rules marked `assumption` are this system's reading of the SE's words. The school's kepala
+    sekolah or an operator of its region."""
     return DistribusiOut.of(await usecases.get_distribusi(deps, actor, npsn=npsn, periode=periode))

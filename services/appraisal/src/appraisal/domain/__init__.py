@@ -1,4 +1,4 @@
-"""Appraisal's rules (domain.md §6): the predikat matrix, angka kredit and the predikat distribution.
+"""Appraisal's rules (docs/domain.md §6): the predikat matrix, angka kredit and the predikat distribution.
 
 Each rule table is data in `appraisal/domain/reference/<table>.toml`, one file per table, naming the regulation
 and the version it reproduces: when a regulation changes, the file changes and the code does not. This

@@ -1,4 +1,4 @@
-"""Angka kredit of a period and progress towards kenaikan pangkat and jenjang (domain.md §6).
+"""Angka kredit of a period and progress towards kenaikan pangkat and jenjang (docs/domain.md §6).
 
 PermenPANRB 1/2023 gives a koefisien per jenjang and a percentage per predikat; Peraturan BKN 3/2023
 art. 13 prorates a period by its months. Every figure is a `Decimal` rounded half-up to 2 places per

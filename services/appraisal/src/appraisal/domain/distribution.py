@@ -129,7 +129,7 @@ class DistributionWarning:
     regulation: str = ""
 
 
-# The brief's name for it; `DistributionWarning` inside this module, so that the builtin stays usable.
+# `distribution.Warning` for callers; `DistributionWarning` inside this module, so that the builtin stays usable.
 Warning = DistributionWarning
 
 

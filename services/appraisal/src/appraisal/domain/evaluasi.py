@@ -1,4 +1,4 @@
-"""Which evaluations a period leads to, and the perilaku-only rule (domain.md §3, §6).
+"""Which evaluations a period leads to, and the perilaku-only rule (docs/domain.md §3, §6).
 
 Planning's period snapshots say what a period is (its months, its jenis, its windows, and, for a policy such as
 2024's, the year's penilaian tahunan). What appraisal makes of that is data too, in `reference/evaluasi.toml`:

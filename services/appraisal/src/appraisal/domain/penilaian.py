@@ -1,4 +1,4 @@
-"""The Penilaian: one pegawai's appraisal for one period, and its state machine (domain.md §6).
+"""The Penilaian: one pegawai's appraisal for one period, and its state machine (docs/domain.md §6).
 
     MENUNGGU --(plan approved + cycle completed, or perilaku only)--> SIAP --nilai--> DINILAI --finalisasi--> FINAL
         ^                                                                   |  ^ nilai             |

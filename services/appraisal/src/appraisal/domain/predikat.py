@@ -1,4 +1,4 @@
-"""Predikat kinerja from the atasan's two ratings (PermenPANRB 6/2022; domain.md §6).
+"""Predikat kinerja from the atasan's two ratings (PermenPANRB 6/2022; docs/domain.md §6).
 
 The atasan rates hasil kerja and perilaku kerja, each di atas / sesuai / di bawah ekspektasi; a 3 x 3
 matrix turns the pair into the predikat. The matrix is data (`reference/predikat.toml`), loaded once;

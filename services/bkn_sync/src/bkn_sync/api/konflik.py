@@ -25,6 +25,9 @@ async def list_conflicts(
     wilayah: Annotated[str, Query(pattern=r"^\d{0,6}$", description="kode wilayah prefix")],
     status: Literal["open", "resolved"] | None = "open",
 ) -> list[dict[str, Any]]:
+    """The conflicts of a region (`wilayah`, a kode wilayah prefix inside the operator's own; `""` for a national
+    operator): approved SKP that e-Kinerja now holds differently, each with the fields that differ (never the
+    values) and the school; `open` unless `status` says `resolved`. An operator only."""
     return await usecases.list_conflicts(deps, actor, kode_wilayah=wilayah, status=status)
 
 
@@ -37,6 +40,12 @@ async def decide(
     actor: ActorDep,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """An operator decides a conflict, with a reason (`alasan`, at least 5 characters) kept in the audit trail:
+    `pertahankan_pmm` pushes PMM's approved plan again, overwriting BKN's; `terima_bkn` sends BKN's version to
+    planning, where the approved plan changes only through an operator's audited reset. Published as
+    `bkn_sync.conflict.resolved.v1`. An operator of the pegawai's region only; a decided conflict is a 409. Send an
+    `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         decided = await usecases.decide_conflict(deps, actor, conflict_id, keputusan=body.keputusan, alasan=body.alasan)
         return JSONResponse(jsonable_encoder(decided))

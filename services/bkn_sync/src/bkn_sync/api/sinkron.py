@@ -20,21 +20,34 @@ router = APIRouter(prefix="/sinkron", tags=["sinkron"], responses=PROBLEM_RESPON
 
 @router.get("/saya", summary="My pushes to BKN and their state")
 async def mine(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+    """The caller's own pushes to BKN: for each (the SKP, each triwulan's kinerja periodik, the annual result, the
+    angka kredit) its state (`pending`, `succeeded`, `failed`, `skipped`), the last attempts and, for a failure, its
+    type, who can fix it (`guru`, `operator_sekolah`, `dinas`, `bkn`, `pmm`) and what to do; with any conflict about
+    their SKP. 404 for a caller who is not in the roster."""
     return await usecases.own_sync_state(deps, actor)
 
 
 @router.get("/pegawai/{pegawai_id}", summary="A pegawai's pushes, their attempts and conflicts")
 async def pegawai(pegawai_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+    """One pegawai's pushes, their recent attempts and their conflicts, as in `GET /sinkron/saya`. Visible to the
+    pegawai, the kepala sekolah of their school and an operator of the school's region; to anyone else the pegawai
+    does not exist (404)."""
     return await usecases.pegawai_sync_state(deps, actor, pegawai_id)
 
 
 @router.get("/sekolah/{npsn}", summary="A school's sync state: counts by state and failure type, per pegawai")
 async def sekolah(npsn: Annotated[str, Path(pattern=r"^\d{8}$")], deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+    """A school's sync state: pushes by state, open failures by type with who fixes them, how many wait for their SKP
+    push, and each pegawai's counts. The school's kepala sekolah or an operator of its region; to anyone else the
+    school does not exist (404)."""
     return await usecases.sekolah_sync_state(deps, actor, npsn)
 
 
 @router.get("/wilayah/{kode}", summary="Operator: a region's sync state by school, state and failure type")
 async def wilayah(kode: Annotated[str, Path(pattern=r"^\d{2,6}$")], deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+    """A region's sync state (`kode`: a province, a kabupaten/kota or a longer prefix): pushes by state, open failures
+    by type with who fixes them, pushes waiting for their SKP, open conflicts, the same per school, and the state of
+    this process's link to BKN. An operator whose region contains `kode` only."""
     return await usecases.wilayah_sync_state(deps, actor, kode)
 
 
@@ -42,6 +55,10 @@ async def wilayah(kode: Annotated[str, Path(pattern=r"^\d{2,6}$")], deps: DepsDe
 async def retry(
     push_id: uuid.UUID, request: Request, deps: DepsDep, actor: ActorDep, _key: IdempotencyKey = None
 ) -> Response:
+    """An operator's "retry now": a failed or waiting push becomes due at once, its attempts counted afresh (it still
+    goes at BKN's pace). 409 `push.already_succeeded` for a push BKN already acknowledged. An operator of the
+    pegawai's region only. Send an `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return JSONResponse(jsonable_encoder(await usecases.retry_push(deps, actor, push_id)))
 
@@ -50,6 +67,9 @@ async def retry(
 
 @router.get("/bkn", summary="Operator: the link to BKN (circuit, rate-limit pause)")
 async def bkn(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+    """The link to BKN as this process sees it: whether the circuit breaker is open (BKN failing: calls paused), and
+    any pause BKN asked for with a 429. In a cluster this is the answering API pod; the dashboard shows the workers
+    that push. Any operator."""
     return await usecases.bkn_status(deps, actor)
 
 
@@ -58,5 +78,10 @@ async def rekonsiliasi(body: RekonsiliasiIn, deps: DepsDep, actor: ActorDep) -> 
     # No Idempotency-Key: a keyed request holds one transaction until its answer is stored, and this one waits on BKN
     # for every pegawai of a region (minutes, at BKN's rate). It needs none either: run twice, it compares again and
     # re-queues only what is still missing, which the first run's queued pushes no longer are.
+    """An operator compares what BKN holds with what it should hold for a `periode` in a region (`wilayah`, inside
+    theirs): each push that succeeded is checked at BKN, one request per pegawai at BKN's pace; what is missing
+    there is queued again, what differs is reported, and what could not be checked (BKN down) is counted as
+    `unreachable`. Takes as long as BKN needs (minutes for a region) and takes no `Idempotency-Key`: run again, it
+    re-queues only what is still missing."""
     report = await usecases.reconcile(deps, actor, periode=body.periode, kode_wilayah=body.wilayah)
     return JSONResponse(jsonable_encoder(report))

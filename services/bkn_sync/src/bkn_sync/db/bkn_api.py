@@ -6,7 +6,7 @@ and circuit breaker (leave BKN alone while it is down), is a CLIENT span in the 
 ends as a value: an answer, or a `Refused` carrying BKN's code or the adapter's (never an exception, but
 `CircuitOpen` when no call was made). A response of the wrong shape is `RESPONS_TIDAK_DIKENALI`, not a crash.
 
-BKN's field names (domain.md §7) live here and nowhere else.
+BKN's field names (docs/domain.md §7) live here and nowhere else.
 """
 
 from __future__ import annotations

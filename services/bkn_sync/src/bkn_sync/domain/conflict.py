@@ -1,6 +1,6 @@
 """An approved SKP that e-Kinerja now holds differently: what differs, and what an operator may decide.
 
-After approval a plan is immutable here (domain.md §4), so a difference coming from BKN is never applied
+After approval a plan is immutable here (docs/domain.md §4), so a difference coming from BKN is never applied
 silently: it is kept as a conflict until an operator keeps PMM's version (pushed again, overwriting BKN's) or
 accepts BKN's (planning is told; the plan changes only through an operator's audited reset there).
 """

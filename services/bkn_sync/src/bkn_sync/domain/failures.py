@@ -1,6 +1,6 @@
 """Every way a push can fail, typed: who can fix it, what they should do, and how the push retries.
 
-One home for the table (domain.md §7). BKN's codes are the sandbox's as far as the real ones are unknown
+One home for the table (docs/domain.md §7). BKN's codes are the sandbox's as far as the real ones are unknown
 (assumption: the real adapter maps BKN's messages onto these codes); the local ones arise before any call.
 """
 

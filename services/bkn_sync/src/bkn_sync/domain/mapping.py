@@ -13,7 +13,7 @@ JABATAN_FAMILY: dict[str, str] = {"Pengawas Sekolah": "Pengawas Sekolah"}
 DEFAULT_FAMILY = "Guru"
 FAMILIES = ("Pengawas Sekolah", "Guru")
 
-ASN_STATUSES = frozenset({"PNS", "PPPK"})  # nothing of a non-ASN goes to BKN (domain.md §1)
+ASN_STATUSES = frozenset({"PNS", "PPPK"})  # nothing of a non-ASN goes to BKN (docs/domain.md §1)
 
 # SIASN profile field -> the roster field planning applies (BknPegawaiChangedV1.changes).
 PROFILE_FIELDS: dict[str, str] = {

@@ -1,6 +1,6 @@
 """BKN's periods: a range of months, and how a PMM period is cut into what e-Kinerja expects.
 
-Kinerja periodik goes to BKN per triwulan (`periodikId` 2, domain.md §7): a semester is two triwulan, a year four.
+Kinerja periodik goes to BKN per triwulan (`periodikId` 2, docs/domain.md §7): a semester is two triwulan, a year four.
 The cut follows the calendar quarters, so a range that does not start on one still yields whole-quarter pieces
 clipped to the range (assumption: BKN accepts a partial first or last triwulan).
 """

@@ -38,6 +38,10 @@ TUS_PATHS = ("/api/v1/unggahan/", "/bukti/unggah")  # responses on these carry T
 
 @router.get("/pelaksanaan/{pelaksanaan_id}/bukti", response_model=BuktiList, summary="The cycle's bukti dukung")
 async def list_bukti(pelaksanaan_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> BuktiList:
+    """The cycle's bukti dukung: each file or confirmation with its kategori, media type, size, SHA-256, the
+    certificate date and whether it lies outside the period (kept, but it does not count), with the period's
+    evidence mode (`unggah` or `konfirmasi`) and the accountability documents a kepala sekolah still lacks. Visible
+    to whoever may read the cycle."""
     context = await usecases.list_bukti(deps, actor, pelaksanaan_id)
     return BuktiList(**usecases.summary(context), items=[BuktiOut.of(b) for b in context.bukti])
 
@@ -49,6 +53,11 @@ async def list_bukti(pelaksanaan_id: uuid.UUID, deps: DepsDep, actor: ActorDep) 
     summary="Atasan (2025+ policy): confirm that a document exists at school",
 )
 async def konfirmasi(pelaksanaan_id: uuid.UUID, body: KonfirmasiIn, deps: DepsDep, actor: ActorDep) -> JSONResponse:
+    """2025 policy onwards (no uploads): the atasan confirms that a document of `kategori` exists at school, with an
+    optional note; publishes `observation.bukti.added.v1`. Confirming the same kategori again changes nothing and
+    answers 200 with the first confirmation (201 when new). A period whose policy asks for uploads refuses it (409
+    `bukti.confirmation_not_in_policy`). The pegawai's current atasan only, while the cycle runs, inside the
+    pelaksanaan window."""
     _, row, new = await usecases.konfirmasi_bukti(
         deps, actor, pelaksanaan_id, kategori=body.kategori, catatan=body.catatan
     )
@@ -57,6 +66,8 @@ async def konfirmasi(pelaksanaan_id: uuid.UUID, body: KonfirmasiIn, deps: DepsDe
 
 @router.get("/bukti/{bukti_id}/berkas", summary="The uploaded file itself", response_class=Response)
 async def berkas(bukti_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Response:
+    """The uploaded file itself, as stored, with its media type, an attachment `Content-Disposition` and its SHA-256 in
+    `Repr-Digest`. Whoever may read the cycle may download its files."""
     row, content = await usecases.bukti_content(deps, actor, bukti_id)
     return Response(
         content,
@@ -153,6 +164,14 @@ async def tus_create(
     upload_metadata: Annotated[str | None, Header(alias="Upload-Metadata")] = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """2024 policy (uploads): starts a resumable upload of one bukti dukung (tus 1.0 with the creation extension, for
+    slow school links). Headers: `Tus-Resumable: 1.0.0`, `Upload-Length` (bytes, up to the service's limit: 413
+    beyond it) and `Upload-Metadata` with base64 values of `filename`, `kategori` (`sertifikat`, `modul_ajar`,
+    `dokumen_observasi`, `lainnya`; a kepala sekolah also `kosp`, `rkt`, `laporan_satuan_pendidikan`,
+    `rangkuman_kehadiran_guru`) and, for a certificate, `tanggal` (YYYY-MM-DD). Answers 201 with `Location:
+    /api/v1/unggahan/{upload_id}`; then send the bytes with `PATCH`. Only PDF, JPEG and PNG are kept, judged by
+    their content, not their name. The pegawai only, while the cycle runs; the pelaksanaan window is checked here,
+    so an upload started in time may finish after the close. Send an `Idempotency-Key`."""
     _require_tus(tus_resumable)
     length = _int_header(upload_length, name="Upload-Length", rule="tus.upload_length")
     metadata = parse_metadata(upload_metadata)
@@ -183,6 +202,9 @@ async def tus_head(
     actor: ActorDep,
     tus_resumable: Annotated[str | None, Header(alias="Tus-Resumable")] = None,
 ) -> Response:
+    """Where an upload stands (tus HEAD): `Upload-Offset`, the bytes stored so far, and `Upload-Length`. After a
+    dropped connection, continue with a `PATCH` from this offset. The uploader only (anyone else: 404). Needs
+    `Tus-Resumable: 1.0.0`."""
     _require_tus(tus_resumable)
     state = await usecases.upload_state(deps, actor, upload_id)
     return Response(
@@ -206,6 +228,11 @@ async def tus_patch(
     upload_offset: Annotated[str | None, Header(alias="Upload-Offset")] = None,
     content_type: Annotated[str | None, Header(alias="Content-Type")] = None,
 ) -> Response:
+    """Appends bytes to an upload (tus PATCH): `Content-Type: application/offset+octet-stream`, `Upload-Offset` equal
+    to the stored offset (409 `tus.offset_mismatch` naming the right one otherwise) and `Tus-Resumable: 1.0.0`. A
+    connection that drops mid-request keeps what arrived. The request that completes the file turns it into a bukti
+    (`PMM-Bukti-Id`, `PMM-Bukti-Sha256`; `observation.bukti.added.v1`); content that is not PDF, JPEG or PNG is
+    refused and the upload deleted. The uploader only."""
     _require_tus(tus_resumable)
     if (content_type or "").split(";")[0].strip().lower() != TUS_CONTENT_TYPE:
         raise HttpProblem(

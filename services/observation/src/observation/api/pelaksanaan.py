@@ -37,11 +37,18 @@ def out(context: usecases.Context) -> JSONResponse:
 
 @router.get("/pelaksanaan/saya", response_model=PelaksanaanOut, summary="My pelaksanaan of a period")
 async def mine(periode: Periode, deps: DepsDep, actor: ActorDep) -> Response:
+    """The caller's own pelaksanaan (observation cycle) of `periode`, opened when their plan was approved: its step and
+    tahap, what each step recorded, the indicator's focus behaviours, the bukti summary and the `ETag` for the next
+    change. 404 until the plan is approved."""
     return out(await usecases.my_pelaksanaan(deps, actor, periode=periode))
 
 
 @router.get("/pelaksanaan/{pelaksanaan_id}", response_model=PelaksanaanOut, summary="Read a pelaksanaan")
 async def read(pelaksanaan_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Response:
+    """One pelaksanaan: where the cycle stands (`step` of the five; `tahap` is finer, e.g. `JADWAL_DIUSULKAN` waits
+    on the atasan), which cycle it is (`siklus`: a plan reset and a new approval start a fresh one), what each step
+    recorded, the rubric, the bukti summary and the caller's `relation` to it. Visible to the pegawai, their current
+    atasan and an operator of the school's region; to anyone else it does not exist (404)."""
     return out(await usecases.get_pelaksanaan(deps, actor, pelaksanaan_id))
 
 
@@ -53,6 +60,11 @@ async def read(pelaksanaan_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Res
 async def put_persiapan(
     pelaksanaan_id: uuid.UUID, body: PersiapanIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 1, persiapan observasi (form A): the pegawai picks the target behaviours (1 to 7, from their indicator's
+    recommended and avoided behaviours), the effort to reach them (`upaya`, at least 5 characters) and proposes a
+    date for the observation (`jadwal`, from today to the pelaksanaan window's close). Saving again before the
+    atasan agrees replaces the proposal, also after the atasan proposed another date. The pegawai only, inside the
+    pelaksanaan window. Requires `If-Match`."""
     context = await usecases.susun_persiapan(
         deps,
         actor,
@@ -78,6 +90,10 @@ async def setujui(
     if_match: IfMatch = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """Step 1, the atasan agrees to the date the pegawai proposed: the persiapan step is complete and the cycle waits
+    for the observation. The pegawai's current atasan only, while a proposal of the pegawai waits, inside the
+    pelaksanaan window. Requires `If-Match`; send an `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return out(await usecases.setujui_jadwal(deps, actor, pelaksanaan_id, version_check(if_match)))
 
@@ -98,6 +114,11 @@ async def jadwal_lain(
     if_match: IfMatch = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """Step 1, the atasan proposes another date (`jadwal`, from today to the window's close, not the one proposed) with
+    an optional note; the pegawai then accepts it (`POST .../persiapan/terima`) or proposes again (`PUT
+    .../persiapan`). The pegawai's current atasan only, inside the pelaksanaan window. Requires `If-Match`; send an
+    `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return out(
             await usecases.usulkan_jadwal_lain(
@@ -121,6 +142,10 @@ async def terima(
     if_match: IfMatch = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """Step 1, the pegawai accepts the date the atasan proposed: the persiapan step is complete. The pegawai only,
+    while the atasan's proposal waits, inside the pelaksanaan window. Requires `If-Match`; send an
+    `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return out(await usecases.terima_jadwal(deps, actor, pelaksanaan_id, version_check(if_match)))
 
@@ -135,6 +160,11 @@ async def terima(
 async def put_observasi(
     pelaksanaan_id: uuid.UUID, body: ObservasiIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 2, observasi kinerja (form B): the atasan records the observed lesson: `mode` (`langsung` in person,
+    `rekaman` a recording, `catatan_guru` the teacher's notes) and, for every recommended and avoided behaviour of
+    the indicator, `belum_dilakukan`, `belum_efektif` or `efektif` with an optional note (a missing or unknown
+    behaviour is a 422 naming it). Publishes `observation.observasi.recorded.v1`. Only the pegawai's current atasan
+    (anyone else: 403 or 404), after the date was agreed, inside the pelaksanaan window. Requires `If-Match`."""
     context = await usecases.catat_observasi(
         deps,
         actor,
@@ -155,6 +185,10 @@ async def put_observasi(
 async def put_diskusi_atasan(
     pelaksanaan_id: uuid.UUID, body: DiskusiAtasanIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 3, diskusi tindak lanjut (C), the atasan's part: notes on what to keep and improve, the agreed follow-up
+    goals (`tujuan`), steps (`langkah`), each at least 5 characters, and when the follow-up happens (`jadwal`, from
+    today to the window's close). The step is complete when both the atasan's and the pegawai's notes are in, in
+    either order. The pegawai's current atasan only, inside the pelaksanaan window. Requires `If-Match`."""
     context = await usecases.catat_diskusi_atasan(
         deps,
         actor,
@@ -174,6 +208,9 @@ async def put_diskusi_atasan(
 async def put_diskusi_guru(
     pelaksanaan_id: uuid.UUID, body: DiskusiGuruIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 3, diskusi tindak lanjut (C), the pegawai's part: their notes of the discussion (at least 5 characters).
+    The step is complete when both parties' notes are in, in either order. The pegawai only, inside the pelaksanaan
+    window. Requires `If-Match`."""
     context = await usecases.catat_diskusi_guru(
         deps, actor, pelaksanaan_id, version_check(if_match), catatan=body.catatan
     )
@@ -188,6 +225,10 @@ async def put_diskusi_guru(
 async def put_upaya(
     pelaksanaan_id: uuid.UUID, body: UpayaIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 4, upaya tindak lanjut (D): the pegawai records the follow-up efforts, each with a description (at least 5
+    characters), where it happened (`platform` or `luar_platform`) and its date (from the window's opening to
+    today). The first saved list completes the step; the list may be revised until the refleksi. The pegawai only,
+    inside the pelaksanaan window. Requires `If-Match`."""
     items = [Upaya(deskripsi=u.deskripsi, tempat=u.tempat, tanggal=u.tanggal) for u in body.upaya]
     context = await usecases.catat_upaya(deps, actor, pelaksanaan_id, version_check(if_match), items=items)
     return out(context)
@@ -201,6 +242,11 @@ async def put_upaya(
 async def put_refleksi(
     pelaksanaan_id: uuid.UUID, body: RefleksiIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 5, refleksi tindak lanjut (E): the pegawai reflects on how far the goals were met (at least 20 characters),
+    which completes the cycle (`SELESAI`) and publishes `observation.pelaksanaan.completed.v1`: appraisal may then
+    rate. A kepala sekolah's cycle first needs their four accountability documents (KOSP, RKT, Laporan Satuan
+    Pendidikan, Rangkuman Kehadiran Guru), uploaded or confirmed (409 `refleksi.dokumen_ks_missing` lists those
+    missing). The pegawai only, inside the pelaksanaan window. Requires `If-Match`."""
     context = await usecases.catat_refleksi(
         deps, actor, pelaksanaan_id, version_check(if_match), refleksi=body.refleksi
     )

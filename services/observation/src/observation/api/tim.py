@@ -35,6 +35,11 @@ async def team(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> TeamPage:
+    """The atasan's list for a period: every pegawai they appraise today (a kepala sekolah: their school's teachers; a
+    pengawas: the kepala sekolah of their schools) with their pelaksanaan (if opened), the step it is at
+    (`belum_dibuka` ... `selesai`, `ditutup`), and `overdue`: the cycle is not done and the pelaksanaan window's
+    close for the pegawai's region, extensions included, is past (`window_closes`). Filter by `step` or `overdue`;
+    paged with `cursor` and `limit`. 403 for a caller who appraises nobody."""
     position = decode_cursor(cursor)
     after = None
     if position is not None:

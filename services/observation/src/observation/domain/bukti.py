@@ -1,4 +1,4 @@
-"""Bukti dukung (evidence) by policy year, and the rules of an upload (domain.md §3, §5).
+"""Bukti dukung (evidence) by policy year, and the rules of an upload (docs/domain.md §3, §5).
 
 What a period allows is DATA: the period snapshot's `evidence_upload` flag (from planning's policy file) picks the
 mode, never the year. 2024: the pegawai uploads PDF/JPEG/PNG, checked by content (magic bytes, not the name or the

@@ -1,4 +1,4 @@
-"""The pelaksanaan: one pegawai's observation cycle in one period, and its state machine (domain.md §5).
+"""The pelaksanaan: one pegawai's observation cycle in one period, and its state machine (docs/domain.md §5).
 
 Five steps, in order, each a transition of ONE table (`TRANSITIONS`):
 
@@ -115,7 +115,8 @@ TRANSITIONS: dict[tuple[Tahap, Aksi], tuple[Tahap, Step | None]] = {
 NILAI = ("belum_dilakukan", "belum_efektif", "efektif")  # Belum dilakukan / Dilakukan tapi belum efektif / ... efektif
 MODE_OBSERVASI = ("langsung", "rekaman", "catatan_guru")  # in person; the ministry's fallbacks
 TEMPAT_UPAYA = ("platform", "luar_platform")  # inside the PMM platform (e.g. a course) or outside it
-# Assumptions (domain.md is silent): a reflection says something in at least 20 characters, a note in 5.
+# Assumptions (docs/domain.md §5; the sources are silent): a reflection says something in at least 20 characters,
+# a note in 5.
 MIN_REFLEKSI = 20
 MIN_CATATAN = 5
 MAX_TARGET_PERILAKU = 7

@@ -16,12 +16,19 @@ router = APIRouter(prefix="/katalog", tags=["katalog"], responses=PROBLEM_RESPON
 
 @router.get("/indikator/rekomendasi", summary="The indicators recommended for me, from my school's priorities")
 async def recommended(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+    """The Rapor Pendidikan indicators recommended to the caller for praktik kinerja (step 2), from their school's
+    priorities, in the school's order, each followed by its sub-indicators; only indicators of the caller's role
+    (`peran`: `guru` or `kepala_sekolah`). With no usable priority, the role's default (D.1 for a guru, D.3 for a
+    kepala sekolah). 404 for a caller who is not in the roster."""
     peran, indicators = await usecases.recommended_indicators(deps, actor)
     return {"peran": peran, "catalog_version": deps.catalog.version, "items": [asdict(i) for i in indicators]}
 
 
 @router.get("/indikator", summary="Every indicator of the catalogue")
 async def indicators(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+    """Every indicator of the catalogue, parents before their sub-indicators, each with its role and the focus
+    behaviours (recommended and to avoid) the observation rubric rates. `catalog_version` names the versions of the
+    catalogue files."""
     return {
         "catalog_version": deps.catalog.version,
         "items": [asdict(i) for i in deps.catalog.indicators.values()],
@@ -30,9 +37,14 @@ async def indicators(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
 
 @router.get("/rhk", summary="The RHK catalogue with points")
 async def rhk(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+    """The RHK catalogue: each RHK's code, name, kategori (`pengembangan_kompetensi` or `tugas_tambahan`), unit,
+    indicator of individual performance, aspect, points per unit under the 2024 policy, and the target range and
+    default."""
     return {"catalog_version": deps.catalog.version, "items": [asdict(i) for i in deps.catalog.rhk.values()]}
 
 
 @router.get("/berakhlak", summary="The seven BerAKHLAK values with their panduan perilaku")
 async def berakhlak(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+    """The seven BerAKHLAK core values (SE MenPANRB 20/2021), each with its three panduan perilaku: what a pegawai
+    commits to in step 5."""
     return {"catalog_version": deps.catalog.version, "items": [asdict(v) for v in deps.catalog.berakhlak]}

@@ -71,6 +71,13 @@ def _out(report: usecases.ImportReport) -> ImportReportOut:
     },
 )
 async def import_csv(kind: Kind, request: Request, deps: DepsDep, actor: ActorDep) -> ImportReportOut | JSONResponse:
+    """An operator imports one kind of roster (`sekolah`, `pegawai` or `relasi`) as a UTF-8 CSV file (`Content-Type:
+    text/csv`, at most 5 MB): a header on line 1 naming the columns, then one row per line, cells separated by `,`
+    or `;`. Import schools first, then pegawai (each names their school's NPSN), then relations (both NIPs must be
+    known). Every valid row is applied and every bad row reported by line, field and rule; rows outside the
+    operator's region are refused one by one. Importing the same file again changes nothing. A file whose header or
+    encoding cannot be read is refused whole (422). The columns and values: README, Integrating; an example in
+    `docs/examples/roster/`."""
     usecases.require_operator(actor)
     body = await read_capped(request, max_bytes=MAX_CSV_BYTES, rule="roster.csv_too_large", what="a CSV import")
     rows, errors = parse_csv(kind, body, today=today(deps.clock))
@@ -134,6 +141,9 @@ async def import_json(
     deps: DepsDep,
     actor: ActorDep,
 ) -> ImportReportOut:
+    """The same import as the CSV route, with the rows as a JSON array of objects keyed by column name; a row's `line`
+    in the report is its position + 1. A key that is no column of any kind is refused with the request (422); a
+    column of another kind is reported on its row."""
     usecases.require_operator(actor)
     _refuse_unknown_keys(rows)
     numbered = [(index + 1, {k: "" if v is None else str(v) for k, v in row.items()}) for index, row in enumerate(rows)]
@@ -154,6 +164,7 @@ async def import_json(
 
 @router.get("/sekolah", response_model=SekolahList, summary="Operator: the schools of my region, by name")
 async def list_sekolah(deps: DepsDep, actor: ActorDep) -> SekolahList:
+    """The schools of the operator's region, by name: NPSN, name, kode wilayah and its name."""
     schools = await usecases.roster_sekolah(deps, actor)
     return SekolahList(
         items=[
@@ -171,6 +182,9 @@ async def list_pegawai(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> RosterPegawaiPage:
+    """The pegawai of the operator's region (of one school with `npsn`), by school and name, each with the roles they
+    sign in with (`guru`; a kepala sekolah also `kepala_sekolah`, a pengawas also `pengawas`). Paged with `cursor`
+    and `limit`."""
     position = decode_cursor(cursor)
     after = None
     if position is not None:

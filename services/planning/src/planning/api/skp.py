@@ -47,6 +47,16 @@ def _out(deps: usecases.Deps, context: usecases.SkpContext, status_code: int = 2
 async def create_skp(
     body: CreateSkp, request: Request, deps: DepsDep, actor: ActorDep, _key: IdempotencyKey = None
 ) -> Response:
+    """Creates the caller's plan (SKP) for a period, as a `DRAFT` with no step saved yet, and answers it with its
+    `ETag` and `Location`.
+
+    The caller is the pegawai whose NIP is the token's `sub`: not in the roster is a 404 `pegawai.not_in_roster`, a
+    pengawas sekolah (who has no plan here) a 403 `pegawai.no_skp`. The period must be one planning has opened (`GET
+    /periode`; else 422 `periode.unknown`) and its planning window for the caller's role must be open in their
+    region (else 409 `window.perencanaan_guru` or `window.perencanaan_ks`, naming the dates). One plan per pegawai
+    and period: a second is a 409 `skp.exists` with the existing `skp_id`. Send an `Idempotency-Key` so that a retry
+    gets the same plan."""
+
     async def compute() -> JSONResponse:
         return _out(deps, await usecases.create_skp(deps, actor, periode=body.periode), 201)
 
@@ -58,11 +68,18 @@ async def create_skp(
 async def read_my_skp(
     deps: DepsDep, actor: ActorDep, periode: Annotated[str, Query(max_length=40, examples=["2024-S1"])]
 ) -> Response:
+    """The caller's own plan for `periode`, found without knowing its id: where a teacher's planning starts. 404
+    `plan.not_found` until they have created it (`POST /skp`). The answer carries the plan's `ETag` for the next
+    change."""
     return _out(deps, await usecases.my_skp(deps, actor, periode=periode))
 
 
 @router.get("/skp/{skp_id}", response_model=SkpOut, summary="Read a plan")
 async def read_skp(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Response:
+    """One plan with its pegawai's data diri, every step saved so far, `missing_steps` (what still stops a submission),
+    `total_poin` and `warnings` (competence points outside the recommended range under the 2024 policy). Visible to
+    its pegawai, their current atasan and an operator of the school's region; to anyone else it does not exist
+    (404)."""
     return _out(deps, await usecases.get_skp(deps, actor, skp_id))
 
 
@@ -70,6 +87,11 @@ async def read_skp(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Respons
 async def put_data_diri(
     skp_id: uuid.UUID, body: DataDiriIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 1, data diri: the pegawai confirms that the roster's data about them (name, NIP, status, pangkat/golongan,
+    jenjang, school) is right (`sesuai: true`), or says what is wrong in `catatan` (`sesuai: false`; the note is
+    then required). A plan cannot be submitted until the data is confirmed; wrong data is corrected by the operator
+    in the roster (or comes from SIASN), never by the teacher. The pegawai only, in `DRAFT` or `DIKEMBALIKAN`,
+    inside the planning window. Requires `If-Match`."""
     context = await usecases.save_data_diri(
         deps, actor, skp_id, version_check(if_match), sesuai=body.sesuai, catatan=body.catatan
     )
@@ -80,6 +102,10 @@ async def put_data_diri(
 async def put_praktik_kinerja(
     skp_id: uuid.UUID, body: PraktikKinerjaIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 2, praktik kinerja: the pegawai picks one Rapor Pendidikan indicator of their role (`GET
+    /katalog/indikator/rekomendasi` lists those recommended from the school's priorities first; any indicator of the
+    role is allowed). The indicator's focus behaviours are what the observation rubric rates later. The pegawai
+    only, in `DRAFT` or `DIKEMBALIKAN`, inside the planning window. Requires `If-Match`."""
     context = await usecases.save_praktik_kinerja(
         deps, actor, skp_id, version_check(if_match), indikator=body.indikator
     )
@@ -96,6 +122,11 @@ def _rhk(body: RhkListIn) -> list[usecases.RhkInput]:
 async def put_pengembangan_kompetensi(
     skp_id: uuid.UUID, body: RhkListIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 3, pengembangan kompetensi: the whole list of competence-development RHK from the catalogue (`GET
+    /katalog/rhk`, kategori `pengembangan_kompetensi`), each with a `target_kuantitas` inside the RHK's range,
+    replacing what was saved. At least one is needed to submit. Under the 2024 policy each RHK carries points; a
+    total outside 32-128 per semester is a warning in the answer, never a refusal. The pegawai only, in `DRAFT` or
+    `DIKEMBALIKAN`, inside the planning window. Requires `If-Match`."""
     context = await usecases.save_pengembangan_kompetensi(deps, actor, skp_id, version_check(if_match), rhk=_rhk(body))
     return _out(deps, context)
 
@@ -104,12 +135,18 @@ async def put_pengembangan_kompetensi(
 async def put_tugas_tambahan(
     skp_id: uuid.UUID, body: RhkListIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """Step 4, tugas tambahan (optional): the whole list of RHK for additional duties (catalogue kategori
+    `tugas_tambahan`), each with its target, replacing what was saved; an empty list clears it. The pegawai only, in
+    `DRAFT` or `DIKEMBALIKAN`, inside the planning window. Requires `If-Match`."""
     context = await usecases.save_tugas_tambahan(deps, actor, skp_id, version_check(if_match), rhk=_rhk(body))
     return _out(deps, context)
 
 
 @router.put("/skp/{skp_id}/perilaku-kerja", response_model=SkpOut, summary="Step 5: commit to BerAKHLAK")
 async def put_perilaku_kerja(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None) -> Response:
+    """Step 5, perilaku kerja: the pegawai commits to the seven BerAKHLAK values (listed in the plan, with any
+    ekspektasi khusus of the atasan). This request has no body: sending it is the commitment. The pegawai only, in
+    `DRAFT` or `DIKEMBALIKAN`, inside the planning window. Requires `If-Match`."""
     return _out(deps, await usecases.save_perilaku_kerja(deps, actor, skp_id, version_check(if_match)))
 
 
@@ -117,6 +154,9 @@ async def put_perilaku_kerja(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep, 
 async def put_ekspektasi(
     skp_id: uuid.UUID, body: EkspektasiIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
+    """The atasan's ekspektasi khusus pimpinan: a special expectation per BerAKHLAK value (keyed by the value's
+    `kode`), on a submitted plan before deciding it. Replaces what was set; an empty text removes a value's
+    expectation. The current atasan only, in `DIAJUKAN`, inside the planning window. Requires `If-Match`."""
     context = await usecases.set_ekspektasi_khusus(
         deps, actor, skp_id, version_check(if_match), values=dict(body.ekspektasi_khusus)
     )
@@ -132,6 +172,12 @@ async def submit(
     if_match: IfMatch = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """Step 6, ajukan: submits the plan to the pegawai's atasan of today (their kepala sekolah; a kepala sekolah's
+    pengawas). Every required step must be saved (422 `skp.incomplete` lists `missing`) and the pegawai must have an
+    atasan in the roster (409 `skp.no_atasan`). From `DRAFT`, or from `DIKEMBALIKAN` after the changes the note
+    asked for; it then waits in the atasan's `GET /antrian-persetujuan`. The pegawai only, inside the planning
+    window; publishes `planning.skp.submitted.v1`. Requires `If-Match`; send an `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return _out(deps, await usecases.submit_skp(deps, actor, skp_id, version_check(if_match)))
 
@@ -147,6 +193,11 @@ async def approve(
     if_match: IfMatch = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """The atasan approves (disetujui) a submitted plan: it becomes `DISETUJUI` and immutable, observation opens the
+    pegawai's pelaksanaan from it and bkn_sync pushes it to e-Kinerja (`planning.skp.approved.v1` carries the whole
+    plan). The pegawai's current atasan only, in `DIAJUKAN`, inside the planning window of the pegawai's role and
+    region. Requires `If-Match`; send an `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return _out(deps, await usecases.approve_skp(deps, actor, skp_id, version_check(if_match)))
 
@@ -163,6 +214,10 @@ async def return_(
     if_match: IfMatch = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """The atasan returns (dikembalikan) a submitted plan with a note saying what to change (`catatan`, at least 5
+    characters); the pegawai edits it and submits again. The pegawai's current atasan only, in `DIAJUKAN`, inside
+    the planning window; publishes `planning.skp.returned.v1`. Requires `If-Match`; send an `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return _out(
             deps,
@@ -182,6 +237,11 @@ async def reset(
     if_match: IfMatch = None,
     _key: IdempotencyKey = None,
 ) -> Response:
+    """An operator returns an approved plan to `DRAFT`, with a reason (`alasan`, at least 5 characters) kept in the
+    audit trail: the escape hatch for a plan approved by mistake, not bound to any window. The pelaksanaan opened
+    from the plan closes and the penilaian waits for a new approval (`planning.skp.reset.v1`). An operator of the
+    school's region only, in `DISETUJUI`. Requires `If-Match`; send an `Idempotency-Key`."""
+
     async def compute() -> JSONResponse:
         return _out(deps, await usecases.reset_skp(deps, actor, skp_id, version_check(if_match), alasan=body.alasan))
 
@@ -197,6 +257,11 @@ async def queue(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> QueuePage:
+    """The atasan's approval queue: the plans of the pegawai they appraise today (a kepala sekolah: the teachers of
+    their school; a pengawas: the kepala sekolah of their schools), oldest submission first, `DIAJUKAN` unless
+    `status` says otherwise, optionally of one `periode`. A relation that changed takes effect at once: a plan
+    submitted to a kepala sekolah who left is in the new one's queue. 403 for a caller who is neither. Paged with
+    `cursor` and `limit`."""
     position = decode_cursor(cursor)
     after = None
     if position is not None:

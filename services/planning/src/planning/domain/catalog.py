@@ -1,4 +1,4 @@
-"""Reference catalogues a SKP is built from (domain.md §4): Rapor Pendidikan indicators, the RHK
+"""Reference catalogues a SKP is built from (docs/domain.md §4): Rapor Pendidikan indicators, the RHK
 catalogue and the BerAKHLAK values.
 
 They are data in `reference/catalog/*.toml`, versioned, so that the ministry can correct a text or

@@ -1,4 +1,4 @@
-"""Policy years: which periods a year has, and their windows (domain.md §3).
+"""Policy years: which periods a year has, and their windows (docs/domain.md §3).
 
 The rules changed between 2024 and 2025 and will change again, so they are data: one TOML file per
 policy, named after the year it applies from (`reference/policy/2024.toml`). A file applies from its

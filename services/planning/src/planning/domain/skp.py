@@ -1,4 +1,4 @@
-"""The SKP (Sasaran Kinerja Pegawai): a pegawai's plan for a period, and its state machine (domain.md §4).
+"""The SKP (Sasaran Kinerja Pegawai): a pegawai's plan for a period, and its state machine (docs/domain.md §4).
 
     DRAFT --submit--> DIAJUKAN --approve--> DISETUJUI --reset (operator)--> DRAFT
                           |                      ^
