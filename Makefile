@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # (the service images install it alone); requirements-dev.lock adds the test, lint, benchmark, fuzzing and audit
 # tools. The venv installs both.
 LOCKS := requirements.lock requirements-dev.lock
-PACKAGES := shared $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+PACKAGES := shared shared/testkit $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 PACKAGE_DEFS := $(addsuffix /pyproject.toml,$(PACKAGES))
 # The interpreter the venv is made from: python3.11, else a python3 that is 3.11 or newer.
 PYTHON ?= $(shell for p in python3.11 python3; do \

@@ -106,10 +106,10 @@ def first_party() -> set[str]:
 
 
 def is_test_support(module: str) -> bool:
-    """`pmm_chassis.testing`, `pmm_chassis.testing_fuzz`, `bkn_sandbox.testing`...: helpers for the test suites,
-    shipped in the packages so every service's tests share them; production code never imports them (checked
-    below), so what they import (Hypothesis, schemathesis) stays in requirements-dev.lock."""
-    return any(part == "testing" or part.startswith("testing_") for part in module.split("."))
+    """`pmm_testkit` (its own package under shared/testkit, never in an image) and `bkn_sandbox.testing` (the
+    development-only BKN stand-in's harness): helpers for the test suites; production code never imports them
+    (checked below), so what they import (Hypothesis, schemathesis) stays in requirements-dev.lock."""
+    return module.split(".")[0] == "pmm_testkit" or any(part == "testing" for part in module.split("."))
 
 
 def _guards_import_error(node: ast.Try) -> bool:
@@ -202,3 +202,12 @@ def test_every_runtime_import_is_in_the_runtime_lock() -> None:
     assert not missing, f"imported at run time but not in requirements.lock (add to requirements.in):\n{unlocked}"
     helpers = "\n".join(test_support_used)
     assert not test_support_used, f"production code importing a test helper:\n{helpers}"
+
+
+def test_test_support_is_outside_what_the_images_install():
+    # The image installs ./shared (its src/) and the service: the test kit is a package of its own beside them.
+    shipped = [p.relative_to(ROOT) for root in SOURCE_ROOTS for p in root.rglob("*.py") if is_test_support(
+        ".".join(p.relative_to(root).with_suffix("").parts))]  # fmt: skip
+    allowed = {Path("services/bkn_sandbox/src/bkn_sandbox/testing.py")}  # the sandbox itself is development-only
+    assert set(shipped) <= allowed, f"test support inside an installed package: {sorted(set(shipped) - allowed)}"
+    assert (ROOT / "shared" / "testkit" / "src" / "pmm_testkit" / "__init__.py").exists()

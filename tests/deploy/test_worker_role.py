@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from planning.main import create_app
 from planning.settings import PlanningSettings
 from pmm_chassis.db.engine import asyncpg_dsn
-from pmm_chassis.testing import Tokens, isolated_settings, running, wait_for
+from pmm_testkit import Tokens, isolated_settings, running, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -30,8 +30,8 @@ import httpx
 import pytest
 
 from pmm_chassis.messaging import topology
-from pmm_chassis.testing import Bus, drop_database, drop_vhost, wait_for
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, ProfilChanges
+from pmm_testkit import Bus, drop_database, drop_vhost, wait_for
 from tools.demo import CLOCK_BY_POLICY, start_fresh
 from tools.demo_roster import demo_region
 from tools.stack import Stack

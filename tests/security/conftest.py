@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from pmm_chassis.testing import Tokens, isolated_settings
-from pmm_chassis.testing_fuzz import serving
+from pmm_testkit import Tokens, isolated_settings
+from pmm_testkit.fuzz import serving
 from tools.demo_roster import demo_region
 
 ROOT = Path(__file__).resolve().parents[2]

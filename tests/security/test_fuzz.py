@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmm_chassis.testing_fuzz import examples_per_operation, fuzz_app
+from pmm_testkit.fuzz import examples_per_operation, fuzz_app
 
 EXAMPLES = examples_per_operation()
 

@@ -33,10 +33,10 @@ from pmm_chassis.db.migrations import create_audit_trail_v1, create_chassis_tabl
 from pmm_chassis.db.uow import Outgoing, UnitOfWork
 from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.problems import install_problem_handlers
-from pmm_chassis.testing import drop_database, fresh_database, wait_for
 from pmm_contracts.events.planning import SekolahRegisteredV1
 from pmm_kernel.clock import SystemClock
 from pmm_kernel.errors import StateConflict
+from pmm_testkit import drop_database, fresh_database, wait_for
 
 pytestmark = pytest.mark.integration
 SERVICE = "idemtest"

@@ -26,10 +26,10 @@ from pmm_chassis.db.uow import UnitOfWork
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.consumer import Consumer
 from pmm_chassis.parking_cli import ParkingLot
-from pmm_chassis.testing import drop_database, drop_vhost, fresh_database, fresh_vhost, wait_for
 from pmm_contracts import encode, routing_key
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, BknSkpReceivedV1, ProfilChanges
 from pmm_kernel.clock import SystemClock
+from pmm_testkit import drop_database, drop_vhost, fresh_database, fresh_vhost, wait_for
 
 pytestmark = pytest.mark.integration
 SERVICE = "planning"  # a real subscriber's queue and bindings; the handlers are the test's own

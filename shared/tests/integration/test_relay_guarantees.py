@@ -21,7 +21,7 @@ from sqlmodel import SQLModel
 
 from pmm_chassis.db.tables import OutboxMessage
 from pmm_chassis.messaging.relay import OutboxRelay
-from pmm_chassis.testing import drop_database, drop_vhost, fresh_database, fresh_vhost, wait_for
+from pmm_testkit import drop_database, drop_vhost, fresh_database, fresh_vhost, wait_for
 
 pytestmark = pytest.mark.integration
 SERVICE = "relaytest"

@@ -1,7 +1,7 @@
 """Each service's OpenAPI document tells a newcomer the truth, and /docs loads nothing from elsewhere.
 
 The documents are the ones the services serve, built from `create_app()` without starting the app: no database,
-no broker. The checker (`pmm_chassis.testing_openapi`) is tried first on a small app that breaks each rule.
+no broker. The checker (`pmm_testkit.openapi`) is tried first on a small app that breaks each rule.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from pmm_chassis import service as chassis_service
 from pmm_chassis.http.preconditions import IfMatch, document_if_match, version_check
 from pmm_chassis.http.problems import PROBLEM_RESPONSES, install_problem_handlers
-from pmm_chassis.testing_openapi import documented_routes, enforces_if_match, openapi_untruths
+from pmm_testkit.openapi import documented_routes, enforces_if_match, openapi_untruths
 
 SERVICES = ("planning", "observation", "appraisal", "bkn_sync")
 EXTERNAL_URL = re.compile(r"""(?:https?:)?//[^\s"'<>]+""")

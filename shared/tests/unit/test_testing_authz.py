@@ -12,7 +12,7 @@ from fastapi import FastAPI, Query
 from pydantic import BaseModel, ConfigDict
 
 from pmm_chassis.http.problems import install_problem_handlers
-from pmm_chassis.testing_authz import (
+from pmm_testkit.authz import (
     Persona,
     assert_covered,
     assert_personas,

@@ -19,10 +19,10 @@ import aio_pika
 from sqlalchemy import text
 
 from pmm_chassis.messaging import topology
-from pmm_chassis.testing import Bus, Tokens, wait_for
 from pmm_contracts.events import observation as obs
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
+from pmm_testkit import Bus, Tokens, wait_for
 from tools.demo_roster import pns_nip, pppk_nip
 
 # Inside 2024-S1's penilaian window (1-30 June).

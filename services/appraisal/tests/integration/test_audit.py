@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pmm_chassis.testing import audit_trail, traced
+from pmm_testkit import audit_trail, traced
 
 sys.path.insert(0, str(Path(__file__).parent))
 from appraisal_world import etag, finalize, penilaian_of  # noqa: E402

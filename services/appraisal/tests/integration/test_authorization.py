@@ -19,7 +19,7 @@ from pmm_contracts.events import planning as contract
 sys.path.insert(0, str(Path(__file__).parent))
 from appraisal_world import Bus, appraise, etag, penilaian_of, rate  # noqa: E402
 
-from pmm_chassis.testing_authz import (  # noqa: E402
+from pmm_testkit.authz import (  # noqa: E402
     Persona,
     assert_covered,
     assert_personas,
@@ -29,7 +29,7 @@ from pmm_chassis.testing_authz import (  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
-# Callers (pmm_chassis.testing_authz.Persona); for a guru's penilaian the atasan is their KS, for a KS's own the
+# Callers (pmm_testkit.authz.Persona); for a guru's penilaian the atasan is their KS, for a KS's own the
 # pengawas of the school.
 OWNER, ATASAN, OTHER_KS, PEER, PENGAWAS, WRONG_PENGAWAS, OPERATOR, OTHER_OPERATOR = (
     Persona.OWNER, Persona.ATASAN, Persona.OTHER_KS, Persona.PEER, Persona.PENGAWAS, Persona.WRONG_PENGAWAS,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pmm_chassis.testing import wait_for
 from pmm_kernel.clock import WIB
+from pmm_testkit import wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))
 from appraisal_world import appraise, etag, finalize, penilaian_of, rate, scalar  # noqa: E402

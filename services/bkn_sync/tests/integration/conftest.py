@@ -27,9 +27,9 @@ from bkn_sandbox.testing import CLIENT_ID, CLIENT_SECRET, SandboxAdmin, SandboxP
 from bkn_sync.main import create_app
 from bkn_sync.settings import BknSyncSettings
 from pmm_chassis.messaging import topology
-from pmm_chassis.testing import Tokens, isolated_settings, running
 from pmm_contracts import EventData, encode, routing_key
 from pmm_contracts.events import appraisal, planning
+from pmm_testkit import Tokens, isolated_settings, running
 from tools.demo_roster import pns_nip
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmm_chassis.testing import audit_trail, traced
+from pmm_testkit import audit_trail, traced
 
 from .conftest import wait_until
 

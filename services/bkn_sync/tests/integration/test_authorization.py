@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bkn_sandbox.seed import profile
-from pmm_chassis.testing_authz import Persona, assert_covered, assert_personas, probe_mass_assignment
 from pmm_contracts.events import planning
+from pmm_testkit.authz import Persona, assert_covered, assert_personas, probe_mass_assignment
 from tools.demo_roster import pns_nip
 
 from .conftest import _NIP_COUNTER, Person, World, wait_until
@@ -26,7 +26,7 @@ CALLERS = (
     "owner", "colleague", "ks", "ks_other", "op", "op_province", "op_other", "pengawas", "wrong_pengawas", "anonymous",
     "expired",
 )  # fmt: skip
-# The callers under the names every service's matrix uses (pmm_chassis.testing_authz.Persona).
+# The callers under the names every service's matrix uses (pmm_testkit.authz.Persona).
 PERSONAS = {
     "owner": Persona.OWNER, "colleague": Persona.PEER, "ks": Persona.ATASAN, "ks_other": Persona.OTHER_KS,
     "pengawas": Persona.PENGAWAS, "wrong_pengawas": Persona.WRONG_PENGAWAS, "op": Persona.OPERATOR,

@@ -15,7 +15,7 @@ import pytest
 
 from observation.main import create_app
 from observation.settings import ObservationSettings
-from pmm_chassis.testing import Tokens, isolated_settings, running, wait_for
+from pmm_testkit import Tokens, isolated_settings, running, wait_for
 
 # The helpers module beside this file (a unique name: the test directories here are not packages).
 sys.path.insert(0, str(Path(__file__).parent))

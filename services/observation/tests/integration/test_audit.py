@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from observation_world import INDIKATOR, approve, opened
 
-from pmm_chassis.testing import audit_trail, traced
+from pmm_testkit import audit_trail, traced
 
 pytestmark = pytest.mark.integration
 

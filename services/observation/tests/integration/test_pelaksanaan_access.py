@@ -11,20 +11,20 @@ from __future__ import annotations
 import pytest
 from observation_world import INDIKATOR, approve, opened
 
-from pmm_chassis.testing import Bus
-from pmm_chassis.testing_authz import (
+from pmm_contracts.events import planning as contract
+from pmm_testkit import Bus
+from pmm_testkit.authz import (
     Persona,
     assert_covered,
     assert_personas,
     probe_mass_assignment,
     probe_page_caps,
 )
-from pmm_contracts.events import planning as contract
 
 pytestmark = pytest.mark.integration
 
 CALLERS = ("owner", "atasan", "operator", "other_ks", "colleague", "pengawas", "wrong_pengawas", "operator_elsewhere")
-# The callers under the names every service's matrix uses (pmm_chassis.testing_authz.Persona).
+# The callers under the names every service's matrix uses (pmm_testkit.authz.Persona).
 PERSONAS = {
     "owner": Persona.OWNER, "atasan": Persona.ATASAN, "operator": Persona.OPERATOR, "other_ks": Persona.OTHER_KS,
     "colleague": Persona.PEER, "pengawas": Persona.PENGAWAS, "wrong_pengawas": Persona.WRONG_PENGAWAS,

@@ -10,8 +10,8 @@ import pytest
 
 from planning.main import create_app
 from planning.settings import PlanningSettings
-from pmm_chassis.testing import Tokens, isolated_settings, running
 from pmm_kernel.clock import WIB
+from pmm_testkit import Tokens, isolated_settings, running
 from tools.demo_roster import demo_region
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]

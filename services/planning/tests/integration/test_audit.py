@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from pmm_chassis.testing import audit_trail, traced
 from pmm_kernel.clock import WIB
+from pmm_testkit import audit_trail, traced
 from tools.demo_roster import pns_nip
 
 pytestmark = pytest.mark.integration

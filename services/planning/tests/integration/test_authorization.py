@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from planning.domain.access import Relation
-from pmm_chassis.testing_authz import (
+from pmm_kernel.clock import WIB
+from pmm_testkit.authz import (
     Persona,
     assert_covered,
     assert_personas,
@@ -25,7 +26,6 @@ from pmm_chassis.testing_authz import (
     probe_mass_assignment,
     probe_page_caps,
 )
-from pmm_kernel.clock import WIB
 from tools.demo_roster import pns_nip
 
 pytestmark = pytest.mark.integration
@@ -543,7 +543,7 @@ def assert_answer(response, expected: Answer) -> None:
 # --- the tests -------------------------------------------------------------------------------------------
 
 
-# The matrix's callers under the names every service's matrix uses (pmm_chassis.testing_authz.Persona).
+# The matrix's callers under the names every service's matrix uses (pmm_testkit.authz.Persona).
 PERSONAS = {
     "owner": Persona.OWNER,
     "guru_same_school": Persona.PEER,

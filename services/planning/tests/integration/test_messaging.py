@@ -15,9 +15,9 @@ from planning.domain import events
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.consumer import PARKED_QUEUE_HEADER, PARKED_REASON_HEADER
 from pmm_chassis.parking_cli import ParkingLot
-from pmm_chassis.testing import wait_for
 from pmm_contracts import encode, routing_key
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, BknRhkPart, BknSkpReceivedV1, ProfilChanges
+from pmm_testkit import wait_for
 
 pytestmark = pytest.mark.integration
 
