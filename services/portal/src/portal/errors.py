@@ -4,6 +4,7 @@ never a stack trace. A service's 403/404 is its answer, shown as a page; the por
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +36,16 @@ async def _form_values(request: Request) -> dict[str, str | list[str]]:
     return values
 
 
+def _back_to(request: Request) -> str:
+    """Where to come back after signing in: the page asked for, or, for a form that was sent, the page the form
+    was on (its same-origin Referer: a form's own address may answer POST only)."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_origin = referer.netloc == request.url.netloc and referer.scheme in ("http", "https")
+    return (referer.path + (f"?{referer.query}" if referer.query else "")) if same_origin and referer.path else "/"
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     @app.exception_handler(SessionExpired)
@@ -43,7 +54,7 @@ def install(app: FastAPI) -> None:
         if portal.user is not None:
             portal.session.sign_out()
             portal.flash("umum.sesi_berakhir", kind="info")
-        return portal.redirect(masuk_url(request.url.path))
+        return portal.redirect(masuk_url(_back_to(request)))
 
     @app.exception_handler(ServiceDown)
     async def service_down(request: Request, exc: ServiceDown) -> Response:

@@ -124,12 +124,12 @@ async def check_accessibility(page: Page) -> None:
 
 
 async def check_width(page: Page) -> None:
-    """Recorded, for the summary: a page wider than the phone's 360 px scrolls sideways (a wide table wants its
-    `.tabel-gulir` wrapper)."""
+    """A page wider than the phone's 360 px scrolls sideways (a wide table wants its `.tabel-gulir` wrapper)."""
     # Against the screen's own width: a phone zooms out to fit a wider page, which widens `innerWidth` with it.
     wider = await page.evaluate("() => document.documentElement.scrollWidth") - PHONE["viewport"]["width"]
     if wider > 0:
         WIDER[_UUID.sub("{id}", urlsplit(page.url).path)] = int(wider)
+    assert wider <= 0, f"{urlsplit(page.url).path} is {wider} px wider than a 360 px phone"
 
 
 async def inspect(page: Page) -> None:

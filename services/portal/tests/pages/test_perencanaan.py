@@ -113,3 +113,18 @@ async def test_pages_carry_the_security_headers(world: World, browser: Browser):
     cookie = page.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert world.school.guru[0].nip not in str(page.url)
+
+
+async def test_a_form_sent_after_the_session_ended_returns_to_the_page_it_was_on(world: World, browser: Browser):
+    page = await browser.get(f"/perencanaan/{world.periode}?x=1")
+    assert page.url.path == "/masuk" and page.url.params["lanjut"] == f"/perencanaan/{world.periode}?x=1"
+    form = browser.hidden()
+
+    async def send_from(referer: str):
+        return await browser.http.post(f"/perencanaan/{world.periode}/mulai", data=form,
+                                       headers={"Referer": referer}, follow_redirects=False)  # fmt: skip
+
+    sent = await send_from(f"{world.portal}/perencanaan/{world.periode}")
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/masuk?lanjut=/perencanaan/{world.periode}"
+    assert (await send_from("https://elsewhere.example/x")).headers["location"] == "/masuk?lanjut=/"
