@@ -125,7 +125,8 @@ async def test_a_push_waiting_for_bkn_shows_its_next_attempt_then_its_failure(wo
     teacher = await signed_in(world, bkn.jabatan_mismatch)
     try:
         await approve(world, bkn.jabatan_mismatch)
-        page = await shown(teacher, "/sinkron", "Menunggu", "Percobaan berikutnya")
+        # Waiting, once the first attempt has met the outage (before it, a push waits with no reason yet).
+        page = await shown(teacher, "/sinkron", "Menunggu", "Percobaan berikutnya", "sedang lambat", timeout=60)
         text = text_of(page.text)
         assert "Alasan: Layanan BKN sedang lambat atau tidak dapat dihubungi." in text
         assert "Perlu diperbaiki oleh: BKN" in text
@@ -150,7 +151,7 @@ async def test_the_operator_decides_a_conflict_with_a_reason(world: World, appro
         await approved.admin.edit_skp(approved.synced.nip, edit)
 
         await browser.sign_in(operator="3273")
-        page = await shown(browser, "/operator/sinkron", approved.synced.nama, timeout=90)
+        page = await shown(browser, "/operator/sinkron", "Konflik yang perlu diputuskan", timeout=90)
         text = text_of(page.text)
         assert "Konflik yang perlu diputuskan" in text and approved.synced.nama in text
         assert "Jumlah RHK" in text or "RHK 1" in text  # what differs, row by row
