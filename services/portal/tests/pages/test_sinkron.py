@@ -151,7 +151,8 @@ async def test_the_operator_decides_a_conflict_with_a_reason(world: World, appro
         await approved.admin.edit_skp(approved.synced.nip, edit)
 
         await browser.sign_in(operator="3273")
-        page = await shown(browser, "/operator/sinkron", "Konflik yang perlu diputuskan", timeout=90)
+        # The conflict once it is there (its decision form), not only the school's line with the teacher's name.
+        page = await shown(browser, "/operator/sinkron", approved.synced.nama, "Simpan keputusan", timeout=90)
         text = text_of(page.text)
         assert "Konflik yang perlu diputuskan" in text and approved.synced.nama in text
         assert "Jumlah RHK" in text or "RHK 1" in text  # what differs, row by row
