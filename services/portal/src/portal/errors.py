@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from portal import security
 from portal.clients.base import ServiceDown, ServiceProblem, SessionExpired
 from portal.web import CsrfRefused, NotSignedIn, Portal, masuk_url
 
@@ -20,20 +21,24 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 
 
-async def _form_values(request: Request) -> dict[str, str | list[str]]:
-    """The fields of a post that could not be done, to send again as they were (files excepted)."""
+async def _form_values(request: Request) -> tuple[dict[str, str | list[str]], bool]:
+    """The fields of a post that could not be done, to send again as they were, and whether it carried a file (a
+    page cannot hold a file to resend: the person chooses it again)."""
     if request.method != "POST":
-        return {}
+        return {}, False
     try:
         form = await request.form()
     except Exception:  # an unreadable body: nothing to keep
-        return {}
+        return {}, False
     values: dict[str, str | list[str]] = {}
+    had_file = False
     for key in form:
-        kept = [v for v in form.getlist(key) if isinstance(v, str)]
+        entries = form.getlist(key)
+        had_file = had_file or any(not isinstance(v, str) for v in entries)
+        kept = [v for v in entries if isinstance(v, str)]
         if kept:
             values[key] = kept if len(kept) > 1 else kept[0]
-    return values
+    return values, had_file
 
 
 def _back_to(request: Request) -> str:
@@ -60,14 +65,16 @@ def install(app: FastAPI) -> None:
     async def service_down(request: Request, exc: ServiceDown) -> Response:
         log.warning("service unavailable", extra={"service": exc.service, "reason": exc.reason})
         portal = Portal(request)
+        values, had_file = await _form_values(request)
         return portal.render(
             "galat/layanan.html",
             status=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             layanan=portal.t(f"layanan.{exc.service}"),
-            ulang_values=await _form_values(request),
-            ulang_action=request.url.path,
-            is_post=request.method == "POST",
+            ulang_values=values,
+            ulang_action=_back_to(request) if had_file else request.url.path,
+            is_post=request.method == "POST" and not had_file,
+            had_file=had_file,
         )
 
     @app.exception_handler(ServiceProblem)
@@ -98,4 +105,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error")
-        return Portal(request).render("galat/server.html", status=500)
+        # Answered outside the middleware stack: the headers every page carries are set here.
+        headers = {**security.HEADERS, "Cache-Control": "no-store"}
+        return Portal(request).render("galat/server.html", status=500, headers=headers)

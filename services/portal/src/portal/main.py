@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
@@ -53,11 +54,16 @@ def create_app(settings: PortalSettings | None = None, *, portal: PortalApp | No
     app.add_api_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     # Outermost last: compression sees the final body, the session is open for every page and error page.
     app.add_middleware(SessionMiddleware, codec=portal.codec, secure=portal.settings.cookie_secure)
-    app.add_middleware(SecurityHeaders, hsts=portal.settings.cookie_secure)
+    app.add_middleware(SecurityHeaders, hsts=portal.settings.cookie_secure, form_targets=_provider_origin(portal))
     metrics.install_http_metrics(app, "portal")
     app.add_middleware(GZipMiddleware, minimum_size=500)
     instrument_fastapi(app, portal.tracer_provider)
     return app
+
+
+def _provider_origin(portal: PortalApp) -> tuple[str, ...]:
+    issuer = urlsplit(portal.settings.oidc_issuer or "")
+    return (f"{issuer.scheme}://{issuer.netloc}",) if portal.oidc is not None and issuer.netloc else ()
 
 
 async def _sign_in_ready(portal: PortalApp) -> bool:

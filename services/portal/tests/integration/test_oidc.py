@@ -39,6 +39,8 @@ class Provider:
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     grants: list[str] = field(default_factory=list)
     access_ttl: int = 3600
+    id_token_changes: dict[str, Any] = field(default_factory=dict)  # claims a dishonest answer would carry
+    signing_key: rsa.RSAPrivateKey | None = None  # a key the provider's JWKS does not hold
 
 
 def provider_app(provider: Provider) -> FastAPI:
@@ -84,10 +86,9 @@ def provider_app(provider: Provider) -> FastAPI:
         challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
         if pending is None or pending["challenge"] != challenge or pending["redirect"] != redirect_uri:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
-        claims = {"nonce": pending["nonce"], "name": "Dewi Lestari"}
-        id_token = mint_token(
-            provider.key, sub=SUB, roles=["guru"], issuer=provider.url, audience=CLIENT_ID, extra=claims
-        )
+        claims = {"nonce": pending["nonce"], "name": "Dewi Lestari", **provider.id_token_changes}
+        key = provider.signing_key or provider.key
+        id_token = mint_token(key, sub=SUB, roles=["guru"], issuer=provider.url, audience=CLIENT_ID, extra=claims)
         return JSONResponse({"access_token": _access(provider), "id_token": id_token, "refresh_token": "segar-1",
                              "expires_in": provider.access_ttl, "token_type": "Bearer"})  # fmt: skip
 
@@ -197,6 +198,51 @@ async def test_keluar_ends_the_session_at_the_provider_too(browser, provider):
     csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     out = await browser.post("/keluar", data={"csrf": csrf})
     end = httpx.URL(out.headers["location"])
-    assert str(end).startswith(f"{provider.url}/logout") and end.params["id_token_hint"]
+    assert str(end).startswith(f"{provider.url}/logout") and end.params["client_id"] == CLIENT_ID
+    # Browsers hold a form's redirect to form-action: the provider's origin is named there.
+    assert f"form-action 'self' {provider.url}" in out.headers["content-security-policy"]
     page = await browser.get("/perencanaan")
     assert page.headers["location"].startswith("/masuk")
+
+
+@pytest.mark.parametrize(
+    "dishonest",
+    [
+        {"nonce": "bukan-nonce-ini"},  # replayed from another sign-in
+        {"aud": "klien-lain"},  # issued to another client
+        {"iss": "https://penyedia-lain.example"},  # issued by another provider
+        {"exp": 1_000_000_000},  # long expired
+        "unknown key",  # signed with a key the provider's JWKS does not hold
+    ],
+)
+async def test_an_id_token_that_cannot_be_trusted_signs_no_one_in(browser, provider, dishonest):
+    if dishonest == "unknown key":
+        provider.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        provider.id_token_changes = dict(dishonest)
+    try:
+        done = await _sign_in(browser)
+    finally:
+        provider.id_token_changes, provider.signing_key = {}, None
+    assert done.headers["location"] == "/masuk"
+    page = await browser.get("/perencanaan")
+    assert page.headers["location"].startswith("/masuk")
+
+
+@pytest.mark.parametrize("elsewhere", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+async def test_after_sign_in_never_to_another_site(browser, provider, elsewhere):
+    done = await _sign_in(browser, lanjut=elsewhere)
+    assert done.headers["location"] == "/"
+
+
+def test_a_session_with_its_tokens_fits_in_one_cookie(provider):
+    from portal.session import SessionCodec
+
+    codec = SessionCodec(["rahasia"], max_age_seconds=3600)
+    session = codec.open(None)
+    access = mint_token(provider.key, sub=SUB, roles=["guru", "kepala_sekolah"], issuer=provider.url,
+                        extra={"wilayah": "3273", "name": "Nama Seorang Guru Yang Cukup Panjang"})  # fmt: skip
+    session["user"] = {"sub": SUB, "roles": ["guru", "kepala_sekolah"], "access_token": access, "nama": "Dewi Lestari",
+                       "refresh_token": "r" * 128, "expires_at": 1e10, "wilayah": "3273"}  # fmt: skip
+    session["flash"] = [{"kind": "info", "text": "x" * 200}]
+    assert len(f"pmm_sesi={codec.seal(session)}") < 4000  # what every browser keeps of one cookie

@@ -111,12 +111,14 @@ class OidcLogin:
         endpoint = (await self.metadata()).get("end_session_endpoint")
         if not endpoint:
             return None
-        query = httpx.QueryParams({"id_token_hint": user.get("id_token", ""), "post_logout_redirect_uri": after,
-                                   "client_id": self.client_id})  # fmt: skip
+        query = httpx.QueryParams({"client_id": self.client_id, "post_logout_redirect_uri": after})
         return f"{endpoint}?{query}"
 
     def _user(self, tokens: dict[str, Any], claims: dict[str, Any] | None, keep: dict[str, Any] | None = None):
-        access = jwt.decode(tokens["access_token"], options={"verify_signature": False})  # read for display only
+        try:  # read for display only (the services verify it); an opaque token shows no roles
+            access = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+        except jwt.PyJWTError:
+            access = {}
         user = dict(keep or {})
         user.update(
             {
@@ -129,14 +131,15 @@ class OidcLogin:
         )
         if tokens.get("refresh_token"):
             user["refresh_token"] = tokens["refresh_token"]
-        if tokens.get("id_token"):
-            user["id_token"] = tokens["id_token"]
         if claims and claims.get("name"):
             user["nama"] = claims["name"]
         return user
 
     async def _verify_id_token(self, id_token: str, *, nonce: str) -> dict[str, Any]:
-        header = jwt.get_unverified_header(id_token) if id_token else {}
+        try:
+            header = jwt.get_unverified_header(id_token)
+        except jwt.PyJWTError as exc:
+            raise OidcRefused("no readable ID token") from exc
         key = await self._key(str(header.get("kid", "")))
         try:
             claims = jwt.decode(

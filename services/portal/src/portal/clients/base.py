@@ -125,7 +125,7 @@ class ServiceClient:
             return Answer(response.status_code, body, response.headers.get("ETag"), response.headers)
         if response.status_code == 401:
             raise SessionExpired()
-        if response.status_code in (502, 503, 504) or response.status_code == 429:
+        if response.status_code >= 500 or response.status_code == 429:
             raise ServiceDown(self.name, f"HTTP {response.status_code}")
         raise _problem(self.name, response)
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from portal import cycle
 from portal.clients.base import ServiceDown, ServiceProblem
+from portal.pages.penilaian import own_penilaian
 from portal.web import SignedInDep
 
 router = APIRouter()
@@ -39,12 +40,11 @@ async def beranda(portal: SignedInDep) -> Response:
     (skp, down_p), (pelaksanaan, down_o), (penilaian, down_a), (sinkron, down_b) = await asyncio.gather(
         _or_none(clients.planning.my_skp(token, kode)),
         _or_none(clients.observation.my_pelaksanaan(token, kode)),
-        _or_none(clients.appraisal.penilaian_list(token, periode=kode, limit=5)),
+        _or_none(own_penilaian(portal, kode)),
         _or_none(clients.bkn_sync.my_sync(token)),
     )
     skp_body = skp.body if skp is not None else None
-    own_id = ((skp_body or {}).get("pegawai") or {}).get("id")
-    mine = next((p for p in (penilaian or {}).get("items", []) if p["pegawai"]["id"] == own_id), None)
+    mine = next(iter(penilaian or []), None)
     peran = (skp_body or {}).get("peran") or ("kepala_sekolah" if "kepala_sekolah" in portal.roles else "guru")
     phases = cycle.phases(
         period,

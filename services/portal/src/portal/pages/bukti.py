@@ -25,7 +25,8 @@ from portal.pages.pelaksanaan import (
     present,
     refused,
 )
-from portal.web import FormDep, FormErrors, Portal, SignedInDep, form_meta, posted_form
+from portal.session import token_expired
+from portal.web import FormDep, FormErrors, Portal, PortalDep, SignedInDep, form_meta, posted_form
 
 router = APIRouter()
 
@@ -175,6 +176,15 @@ def _tus_csrf_ok(portal: Portal, request: Request) -> bool:
     return portal.app.codec.csrf_valid(portal.session, request.headers.get("X-CSRF-Token"))
 
 
+def _tus_signed_out(portal: Portal) -> Response | None:
+    """An uploader cannot follow a redirect to Masuk: a session that ended is a refusal it shows, with the way
+    back in (the page reloaded leads to Masuk)."""
+    if portal.user is not None and not token_expired(portal.user):
+        return None
+    text = portal.t("umum.sesi_berakhir")
+    return Response(text, status_code=401, headers=TUS_REPLY, media_type="text/plain; charset=utf-8")
+
+
 def _tus_forbidden(portal: Portal) -> Response:
     return Response(
         portal.t("pelaksanaan.unggah.csrf"), status_code=403, headers=TUS_REPLY, media_type="text/plain; charset=utf-8"
@@ -192,8 +202,10 @@ def _tus_refusal(portal: Portal, problem: ServiceProblem) -> Response:
 
 
 @router.post("/pelaksanaan/p/{pid}/unggahan")
-async def unggahan_baru(pid: uuid.UUID, request: Request, portal: SignedInDep) -> Response:
+async def unggahan_baru(pid: uuid.UUID, request: Request, portal: PortalDep) -> Response:
     """tus creation: the service opens the upload; the browser is pointed at this portal's address for it."""
+    if (signed_out := _tus_signed_out(portal)) is not None:
+        return signed_out
     if not _tus_csrf_ok(portal, request):
         return _tus_forbidden(portal)
     try:
@@ -209,8 +221,10 @@ async def unggahan_baru(pid: uuid.UUID, request: Request, portal: SignedInDep) -
 
 
 @router.head("/unggahan/{upload_id}")
-async def unggahan_posisi(upload_id: uuid.UUID, request: Request, portal: SignedInDep) -> Response:
+async def unggahan_posisi(upload_id: uuid.UUID, request: Request, portal: PortalDep) -> Response:
     """How much of the upload the service holds: where the browser goes on after a dropped connection."""
+    if (signed_out := _tus_signed_out(portal)) is not None:
+        return signed_out
     if not _tus_csrf_ok(portal, request):
         return _tus_forbidden(portal)
     try:
@@ -228,7 +242,9 @@ async def unggahan_posisi(upload_id: uuid.UUID, request: Request, portal: Signed
 
 
 @router.patch("/unggahan/{upload_id}")
-async def unggahan_lanjut(upload_id: uuid.UUID, request: Request, portal: SignedInDep) -> Response:
+async def unggahan_lanjut(upload_id: uuid.UUID, request: Request, portal: PortalDep) -> Response:
+    if (signed_out := _tus_signed_out(portal)) is not None:
+        return signed_out
     if not _tus_csrf_ok(portal, request):
         return _tus_forbidden(portal)
     try:

@@ -70,7 +70,11 @@ async def masuk_sebagai(portal: PortalDep, form: FormDep) -> Response:
 async def masuk_sso(portal: PortalDep, lanjut: Lanjut = "/") -> Response:
     if portal.app.oidc is None:
         return portal.render("galat/tidak_ada.html", status=404, pesan=[portal.t("masuk.sso_mati")])
-    return portal.redirect(await portal.app.oidc.start(portal.session, _safe(lanjut)))
+    try:
+        return portal.redirect(await portal.app.oidc.start(portal.session, _safe(lanjut)))
+    except OidcRefused:
+        portal.flash("masuk.sso_gagal", kind="galat")
+        return portal.redirect("/masuk")
 
 
 @router.get("/masuk/sso/kembali")
@@ -103,7 +107,10 @@ async def keluar(portal: PortalDep, form: FormDep) -> Response:
     portal.session.sign_out()
     portal.flash("masuk.sudah_keluar", kind="info")
     if user is not None and portal.app.oidc is not None:
-        end = await portal.app.oidc.logout_url(user, portal.app.settings.public_url.rstrip("/") + "/masuk")
+        try:
+            end = await portal.app.oidc.logout_url(user, portal.app.settings.public_url.rstrip("/") + "/masuk")
+        except (OidcRefused, ServiceDown):
+            end = None  # signed out here; the provider's own session ends with its own expiry
         if end:
             return portal.redirect(end)
     return portal.redirect("/masuk")

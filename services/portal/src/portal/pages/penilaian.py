@@ -33,10 +33,10 @@ TEAM_PAGE = 50
 
 @router.get("/penilaian")
 async def hasil_saya(portal: SignedInDep) -> Response:
-    return portal.render("penilaian/saya.html", results=await _mine(portal), tanda=TANDA)
+    return portal.render("penilaian/saya.html", results=await own_penilaian(portal), tanda=TANDA)
 
 
-async def _mine(portal: Portal, periode: str | None = None) -> list[dict[str, Any]]:
+async def own_penilaian(portal: Portal, periode: str | None = None) -> list[dict[str, Any]]:
     """The user's own penilaian, each as the service details it (predikat, angka kredit), by period.
 
     The list mixes one's own with those one appraises; one's own rows are those of the person the token names
@@ -129,7 +129,7 @@ async def dokumen(penilaian_id: uuid.UUID, portal: SignedInDep) -> Response:
 
 @router.get("/penilaian/{kode}")
 async def hasil_periode(kode: Annotated[str, Path(max_length=40)], portal: SignedInDep) -> Response:
-    results = await _mine(portal, kode)
+    results = await own_penilaian(portal, kode)
     return portal.render("penilaian/periode.html", kode=kode, p=results[0] if results else None, tanda=TANDA)
 
 
