@@ -26,10 +26,6 @@ class Phase:
     tenggat: date | None = None
     diperpanjang: bool = False
 
-    @property
-    def done(self) -> bool:
-        return self.status == SELESAI
-
 
 def current_period(periods: Sequence[Mapping[str, Any]], today: date) -> Mapping[str, Any] | None:
     """The period today falls in; else the last one that has begun; else the first to come."""

@@ -30,7 +30,7 @@ class CsrfRefused(Exception):
 class FormErrors:
     """A refusal as the page shows it: a message beside each field it names, all of them in the summary on top.
 
-    `fields` maps a service's field path (`rhk.0.target_kuantitas`) to the id of the input on this page; a field
+    `fields` maps a service's field path (`rhk[0].target_kuantitas`) to the id of the input on this page; a field
     the page does not show is listed in the summary only, linked to the form itself.
     """
 
@@ -161,7 +161,7 @@ class PostedForm:
         try:
             return str(uuid.UUID(key))
         except ValueError:
-            return str(uuid.uuid4())  # a form from before keys were minted: still done once per submission
+            return str(uuid.uuid4())  # a form without a usable key: a fresh one, still done once per submission
 
     @property
     def version(self) -> str | None:

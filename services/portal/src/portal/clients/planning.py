@@ -48,8 +48,8 @@ class PlanningClient(ServiceClient):
             params["cursor"] = cursor
         return await self.call("GET", "/antrian-persetujuan", token=token, params=params)
 
-    async def roster_pegawai(self, token: str, *, npsn: str | None = None) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"limit": 500, **({"npsn": npsn} if npsn else {})}
+    async def roster_pegawai(self, token: str) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": 500}
         return (await self.call("GET", "/roster/pegawai", token=token, params=params)).body["items"]
 
     async def import_roster(self, token: str, kind: str, content: bytes, *, key: str) -> dict[str, Any]:

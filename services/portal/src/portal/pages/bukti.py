@@ -235,8 +235,8 @@ async def unggahan_posisi(upload_id: uuid.UUID, request: Request, portal: Portal
         status_code=200,
         headers={
             **TUS_REPLY,
-            "Upload-Offset": answer.headers["Upload-Offset"],
-            "Upload-Length": answer.headers["Upload-Length"],
+            "Upload-Offset": answer.headers.get("Upload-Offset", "0"),
+            **({"Upload-Length": answer.headers["Upload-Length"]} if "Upload-Length" in answer.headers else {}),
         },
     )
 
@@ -257,7 +257,7 @@ async def unggahan_lanjut(upload_id: uuid.UUID, request: Request, portal: Portal
         )
     except ServiceProblem as problem:
         return _tus_refusal(portal, problem)
-    return Response(status_code=204, headers={**TUS_REPLY, "Upload-Offset": answer.headers["Upload-Offset"]})
+    return Response(status_code=204, headers={**TUS_REPLY, "Upload-Offset": answer.headers.get("Upload-Offset", "0")})
 
 
 async def _passed_on(request: Request) -> AsyncIterator[bytes]:

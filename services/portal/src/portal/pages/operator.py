@@ -246,9 +246,10 @@ async def monitoring_csv(portal: SignedInDep, periode: str | None = None) -> Res
     """The appraisal service's own table, as a file a spreadsheet opens with the school names intact."""
     kode, _ = await _chosen_period(portal, periode)
     table = await portal.clients.appraisal.monitoring_csv(portal.token, kode)
-    name = f"monitoring-{_SAFE.sub('_', kode)}-{own_wilayah(portal) or 'sekolah'}.csv"
+    name = f"monitoring-{_SAFE.sub('_', kode)}-{_SAFE.sub('_', own_wilayah(portal) or 'sekolah')}.csv"
     return Response(
         BOM + table,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        # Names of people: kept out of shared caches and the browser's.
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"},
     )

@@ -138,11 +138,11 @@ async def pelaksanaan(portal: SignedInDep) -> Response:
 
 
 @router.get("/pelaksanaan/tim")
-async def tim(portal: SignedInDep, lanjut: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+async def tim(portal: SignedInDep, cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     period = await _current_period(portal)
     if period is None:
         return _no_period(portal)
-    page = await portal.clients.observation.team(portal.token, period["kode"], cursor=lanjut)
+    page = await portal.clients.observation.team(portal.token, period["kode"], cursor=cursor)
     items = [{**item, "giliran": TURN.get(item["tahap"] or "")} for item in page["items"]]
     return portal.render("pelaksanaan/tim.html", period=period, items=items, next_cursor=page["next_cursor"])
 

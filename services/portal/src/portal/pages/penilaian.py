@@ -133,7 +133,7 @@ async def hasil_periode(kode: Annotated[str, Path(max_length=40)], portal: Signe
     return portal.render("penilaian/periode.html", kode=kode, p=results[0] if results else None, tanda=TANDA)
 
 
-# --- helpers -----------------------------------------------------------------------------------------------------
+# --- reading a penilaian ------------------------------------------------------------------------------------------
 
 
 async def _penilaian(portal: Portal, penilaian_id: uuid.UUID) -> Answer:

@@ -71,7 +71,6 @@ def push_view(portal: Portal, push: dict[str, Any], *, own: bool) -> dict[str, A
         "tag": TAGS[state],
         "succeeded_at": push.get("succeeded_at"),
         "next_attempt_at": push.get("next_attempt_at") if state == "menunggu" else None,
-        "attempts": push.get("attempts", 0),
         "kode": kode,
         "kode_dikenal": portal.t.has(f"sinkron.kegagalan.{kode}.alasan"),
         "alasan": _text(portal, f"sinkron.kegagalan.{kode}.alasan", "sinkron.kegagalan_lain") if kode else None,
