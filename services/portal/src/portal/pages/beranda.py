@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from portal import cycle
 from portal.clients.base import ServiceDown, ServiceProblem
-from portal.pages.penilaian import own_penilaian
+from portal.pages.penilaian import own_rows
 from portal.web import SignedInDep
 
 router = APIRouter()
@@ -40,7 +40,7 @@ async def beranda(portal: SignedInDep) -> Response:
     (skp, down_p), (pelaksanaan, down_o), (penilaian, down_a), (sinkron, down_b) = await asyncio.gather(
         _or_none(clients.planning.my_skp(token, kode)),
         _or_none(clients.observation.my_pelaksanaan(token, kode)),
-        _or_none(own_penilaian(portal, kode)),
+        _or_none(own_rows(portal, kode)),  # the state is all Beranda shows: no detail call
         _or_none(clients.bkn_sync.my_sync(token)),
     )
     skp_body = skp.body if skp is not None else None

@@ -36,19 +36,22 @@ async def hasil_saya(portal: SignedInDep) -> Response:
     return portal.render("penilaian/saya.html", results=await own_penilaian(portal), tanda=TANDA)
 
 
-async def own_penilaian(portal: Portal, periode: str | None = None) -> list[dict[str, Any]]:
-    """The user's own penilaian, each as the service details it (predikat, angka kredit), by period.
-
-    The list mixes one's own with those one appraises; one's own rows are those of the person the token names
-    (a person has a handful, one per period)."""
+async def own_rows(portal: Portal, periode: str | None = None) -> list[dict[str, Any]]:
+    """The user's own rows of the penilaian list (status, predikat). The list mixes one's own with those one
+    appraises; one's own are those of the person the token names (a person has a handful, one per period)."""
     params: dict[str, Any] = {"limit": 200, **({"periode": periode} if periode else {})}
     own: list[dict[str, Any]] = []
     while True:
         page = await portal.clients.appraisal.penilaian_list(portal.token, **params)
         own += [i for i in page["items"] if (i.get("pegawai") or {}).get("nip") == _me(portal)]
         if not page.get("next_cursor"):
-            break
+            return own
         params["cursor"] = page["next_cursor"]
+
+
+async def own_penilaian(portal: Portal, periode: str | None = None) -> list[dict[str, Any]]:
+    """The user's own penilaian, each as the service details it (predikat, angka kredit), by period."""
+    own = await own_rows(portal, periode)
     details = await asyncio.gather(*(portal.clients.appraisal.penilaian(portal.token, i["id"]) for i in own))
     return sorted((d.body for d in details), key=lambda p: p["periode"])
 
