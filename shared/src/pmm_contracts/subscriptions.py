@@ -12,7 +12,7 @@ from pmm_contracts.catalogue import routing_key
 from pmm_contracts.envelope import EventData
 from pmm_contracts.events import appraisal, bkn_sync, observation, planning
 
-# The roster projection every consuming service keeps (pmm_chassis.projections.ROSTER_HANDLERS).
+# The roster projection every consuming service keeps (pmm_roster.projections.ROSTER_HANDLERS).
 ROSTER: tuple[type[EventData], ...] = (
     planning.SekolahRegisteredV1,
     planning.SekolahUpdatedV1,

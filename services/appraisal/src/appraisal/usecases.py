@@ -56,12 +56,12 @@ from appraisal.domain.penilaian import (
     Status,
 )
 from appraisal.domain.predikat import Predikat, Rating
-from pmm_chassis.projections import RosterPegawai, RosterPeriode, RosterSekolah
 from pmm_contracts.events.observation import PelaksanaanClosedV1, PelaksanaanCompletedV1
 from pmm_contracts.events.planning import SkpApprovedV1, SkpRef
 from pmm_kernel.clock import Clock, today
 from pmm_kernel.errors import Forbidden, InvalidValue, NotFound
 from pmm_kernel.windows import Window, check_open
+from pmm_roster.projections import RosterPegawai, RosterPeriode, RosterSekolah
 
 logger = logging.getLogger(__name__)
 
@@ -82,13 +82,11 @@ class Deps:
 # --- who is calling --------------------------------------------------------------------------------------
 
 
-async def resolve_actor(deps: Deps, *, subject: str, roles: frozenset[str], wilayah: str | None) -> Actor:
-    pegawai_id = None
-    if roles - {"operator"}:
-        async with deps.uow() as uow:
-            pegawai = await uow.roster.pegawai_by_nip(subject)
-            pegawai_id = pegawai.pegawai_id if pegawai else None
-    return Actor(subject=subject, roles=roles, pegawai_id=pegawai_id, wilayah=wilayah if "operator" in roles else None)
+async def pegawai_id_by_nip(deps: Deps, nip: str) -> uuid.UUID | None:
+    """The caller's roster id, if the roster has them."""
+    async with deps.uow() as uow:
+        pegawai = await uow.roster.pegawai_by_nip(nip)
+        return pegawai.pegawai_id if pegawai else None
 
 
 # --- planning's and observation's events -------------------------------------------------------------------
@@ -537,7 +535,7 @@ async def _penilai(
     jenis GTK with the jenjang."""
     assert actor.pegawai_id is not None
     atasan = await uow.roster.pegawai(actor.pegawai_id)
-    assert atasan is not None  # resolve_actor found them in the roster
+    assert atasan is not None  # the caller was found in the roster
     if context.peran_atasan == "pengawas":
         unor = f"Dinas Pendidikan {sekolah.nama_wilayah}"
     else:

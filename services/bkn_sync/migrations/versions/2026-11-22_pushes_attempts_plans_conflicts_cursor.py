@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from pmm_chassis.db.migrations import create_chassis_tables_v1, drop_chassis_tables_v1
-from pmm_chassis.projections import create_roster_projection_v1
+from pmm_roster.projections import create_roster_projection_v1
 
 revision = "0001"
 down_revision = None

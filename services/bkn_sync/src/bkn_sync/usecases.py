@@ -40,11 +40,11 @@ from bkn_sync.domain.failures import FAILURES
 from bkn_sync.domain.mapping import ASN_STATUSES, HEALING_FIELDS, jabatan_nama, roster_changes, unor_id
 from bkn_sync.domain.periods import BknPeriode, triwulan
 from bkn_sync.domain.push import JenisPush, PushStatus, RetryPolicy, Trigger, codes_healed_by, decide
-from pmm_chassis.projections import RosterPegawai
 from pmm_contracts.events.appraisal import PenilaianFinalizedV1, PenilaianReopenedV1
 from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1
 from pmm_kernel.clock import Clock, today
 from pmm_kernel.errors import Forbidden, InvalidValue, NotFound, StateConflict
+from pmm_roster.projections import RosterPegawai
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ def test_handlers_match_the_subscriptions():
 
 def test_the_roster_events_heal_failed_pushes():
     """pegawai, atasan and periode events are bkn_sync's own wrappers (projection + healing), not the bare ones."""
-    from pmm_chassis.projections import ROSTER_HANDLERS
+    from pmm_roster.projections import ROSTER_HANDLERS
 
     healing = {routing_key(m) for m, h in HANDLERS.items() if ROSTER_HANDLERS.get(m) not in (None, h)}
     assert healing == {

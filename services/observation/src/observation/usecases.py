@@ -46,11 +46,11 @@ from observation.domain.pelaksanaan import (
     is_overdue,
 )
 from observation.domain.storage import ObjectStorage, bukti_key, part_key, parts_prefix
-from pmm_chassis.projections import PeriodeWindows, RosterPegawai
 from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1
 from pmm_kernel.clock import Clock, today
 from pmm_kernel.errors import Forbidden, NotFound, StateConflict
 from pmm_kernel.windows import effective_close
+from pmm_roster.projections import PeriodeWindows, RosterPegawai
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +71,11 @@ class Deps:
 # --- who is calling --------------------------------------------------------------------------------------
 
 
-async def resolve_actor(deps: Deps, *, subject: str, roles: frozenset[str], wilayah: str | None) -> Actor:
-    pegawai_id = None
-    if roles - {"operator"}:
-        async with deps.uow() as uow:
-            pegawai = await uow.roster.pegawai_by_nip(subject)
-            pegawai_id = pegawai.pegawai_id if pegawai else None
-    return Actor(subject=subject, roles=roles, pegawai_id=pegawai_id, wilayah=wilayah if "operator" in roles else None)
+async def pegawai_id_by_nip(deps: Deps, nip: str) -> uuid.UUID | None:
+    """The caller's roster id, if the roster has them."""
+    async with deps.uow() as uow:
+        pegawai = await uow.roster.pegawai_by_nip(nip)
+        return pegawai.pegawai_id if pegawai else None
 
 
 # --- planning's events: an approved plan opens the cycle, a reset closes it -----------------------------

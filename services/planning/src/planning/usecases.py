@@ -40,22 +40,20 @@ class Deps:
     clock: Clock
     catalog: Catalog
     policies: Sequence[Policy]
-    actors: ActorCache[uuid.UUID] = field(default_factory=ActorCache)  # NIP -> pegawai id, for resolve_actor
+    actors: ActorCache[uuid.UUID] = field(default_factory=ActorCache)  # NIP -> pegawai id, for pegawai_id_by_nip
 
 
 # --- who is calling --------------------------------------------------------------------------------------
 
 
-async def resolve_actor(deps: Deps, *, subject: str, roles: frozenset[str], wilayah: str | None) -> Actor:
-    pegawai_id = None
-    if roles - {"operator"}:
+async def pegawai_id_by_nip(deps: Deps, nip: str) -> uuid.UUID | None:
+    """The caller's roster id; remembered, since every request of a teacher at a deadline asks it again."""
 
-        async def load() -> uuid.UUID | None:
-            async with deps.uow() as uow:
-                return await uow.roster.pegawai_id_by_nip(subject)
+    async def load() -> uuid.UUID | None:
+        async with deps.uow() as uow:
+            return await uow.roster.pegawai_id_by_nip(nip)
 
-        pegawai_id = await deps.actors.get(subject, load)
-    return Actor(subject=subject, roles=roles, pegawai_id=pegawai_id, wilayah=wilayah if "operator" in roles else None)
+    return await deps.actors.get(nip, load)
 
 
 def require_operator(actor: Actor) -> str:

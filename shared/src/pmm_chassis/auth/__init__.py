@@ -7,7 +7,9 @@ from pmm_chassis.auth.jwt import (
     Principal,
     PrincipalDep,
     Role,
-    current_principal,
+    VerifiedPrincipalDep,
+    limit_writes,
+    verified_principal,
 )
 
 __all__ = [
@@ -17,5 +19,7 @@ __all__ = [
     "Principal",
     "PrincipalDep",
     "Role",
-    "current_principal",
+    "VerifiedPrincipalDep",
+    "limit_writes",
+    "verified_principal",
 ]

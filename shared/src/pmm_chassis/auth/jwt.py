@@ -25,7 +25,6 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt import exceptions as jwt_errors
 
-from pmm_chassis.db import audit
 from pmm_chassis.http.problems import HttpProblem, Unauthenticated
 from pmm_chassis.http.ratelimit import WRITE_METHODS, WriteRateLimiter
 
@@ -309,17 +308,18 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
 _bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="JWT from the PMM identity provider")
 
 
-async def current_principal(
+async def verified_principal(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> Principal:
-    """The FastAPI dependency: the verified principal, or a 401 problem."""
+    """Who the bearer token says the caller is, once it verifies; otherwise a 401 problem (503 while the issuer's
+    keys cannot be loaded)."""
     if credentials is None:
         # RFC 6750 §3.1: a request without credentials gets the bare challenge, no error code.
         raise Unauthenticated("token.missing", REASON_DETAILS["token.missing"], challenge="Bearer")
     verifier: JwtVerifier = request.app.state.verifier
     try:
-        principal = await verifier.verify(credentials.credentials)
+        return await verifier.verify(credentials.credentials)
     except AuthError as exc:
         raise Unauthenticated(exc.reason, REASON_DETAILS.get(exc.reason, "The token is not valid.")) from None
     except JwksUnavailable:
@@ -329,18 +329,20 @@ async def current_principal(
             detail="Tokens cannot be verified right now; try again shortly.",
             headers={"Retry-After": "5"},
         ) from None
-    # Provisional: a service's actor dependency refines it with the roster id; set here so that no request is ever
-    # audited under the previous request's caller.
-    audit.act_as(principal)
-    _limit_writes(request, principal)
-    return principal
 
 
-def _limit_writes(request: Request, principal: Principal) -> None:
-    """429 when this subject writes faster than the app's limiter allows (here, after the token verified)."""
+VerifiedPrincipalDep = Annotated[Principal, Depends(verified_principal)]
+
+
+async def limit_writes(request: Request, principal: VerifiedPrincipalDep) -> Principal:
+    """The verified caller, or a 429 problem when they write faster than the app's limiter allows (reads are free).
+
+    The limit is taken only after the token verified, so forged tokens naming a teacher cannot spend their writes.
+    Who the changes are audited under is set where a service resolves its actor (`pmm_chassis.http.actor`).
+    """
     limiter: WriteRateLimiter | None = getattr(request.app.state, "write_limiter", None)
     if limiter is None or request.method not in WRITE_METHODS:
-        return
+        return principal
     wait = limiter.take(principal.subject)
     if wait:
         raise HttpProblem(
@@ -349,6 +351,8 @@ def _limit_writes(request: Request, principal: Principal) -> None:
             detail=f"Too many changes in a short time; try again in {wait} s.",
             headers={"Retry-After": str(wait)},
         )
+    return principal
 
 
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
+# What a route takes: the caller, authenticated and within their write limit.
+PrincipalDep = Annotated[Principal, Depends(limit_writes)]

@@ -15,7 +15,7 @@ from appraisal.domain.distribution import PredikatOrganisasi
 from appraisal.domain.penilaian import Penilaian
 from appraisal.domain.predikat import Rating, default_matrix
 from appraisal.usecases import DistribusiView, PenilaianContext
-from pmm_chassis.projections import RosterPegawai
+from pmm_roster.projections import RosterPegawai
 
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 Kode = Annotated[str, StringConstraints(min_length=1, max_length=40)]

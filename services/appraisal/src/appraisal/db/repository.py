@@ -28,7 +28,9 @@ from appraisal.domain.penilaian import (
     Status,
 )
 from appraisal.domain.predikat import Predikat, Rating
-from pmm_chassis.projections import (
+from pmm_kernel.errors import StaleVersion
+from pmm_kernel.windows import Extension
+from pmm_roster.projections import (
     RosterPegawai,
     RosterPeriode,
     RosterRelasi,
@@ -36,8 +38,6 @@ from pmm_chassis.projections import (
     RosterWindowExtension,
     current_atasan_subquery,
 )
-from pmm_kernel.errors import StaleVersion
-from pmm_kernel.windows import Extension
 
 
 class PenilaianRepository:

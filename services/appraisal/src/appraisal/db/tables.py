@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 import pmm_chassis.db.tables  # noqa: F401  (the chassis tables and the naming convention share this metadata)
-import pmm_chassis.projections  # noqa: F401  (the roster projection's tables, on the same metadata)
+import pmm_roster.projections  # noqa: F401  (the roster projection's tables, on the same metadata)
 
 
 def _timestamp(nullable: bool = False) -> Column:

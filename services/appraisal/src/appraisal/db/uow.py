@@ -12,7 +12,7 @@ from appraisal.db.repository import (
     SkpMonitorRepository,
 )
 from pmm_chassis.db.uow import UnitOfWork
-from pmm_chassis.projections import RosterView
+from pmm_roster.projections import RosterView
 
 
 class AppraisalUnitOfWork(UnitOfWork):

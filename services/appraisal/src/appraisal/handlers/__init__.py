@@ -8,10 +8,10 @@ from appraisal.handlers.on_pelaksanaan import on_pelaksanaan_closed, on_pelaksan
 from appraisal.handlers.on_skp import on_skp_approved, on_skp_reset, on_skp_submitted
 from appraisal.usecases import Deps
 from pmm_chassis.messaging.consumer import Handler
-from pmm_chassis.projections import ROSTER_HANDLERS
 from pmm_contracts import EventData
 from pmm_contracts.events.observation import PelaksanaanClosedV1, PelaksanaanCompletedV1
 from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1, SkpSubmittedV1
+from pmm_roster.projections import ROSTER_HANDLERS
 
 
 def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:

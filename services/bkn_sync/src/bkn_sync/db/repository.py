@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bkn_sync.db.tables import Conflict, PullCursor, Push, PushAttempt, SkpPlan
 from bkn_sync.domain.push import PushStatus
-from pmm_chassis.projections import RosterPegawai, RosterPeriode, RosterSekolah
+from pmm_roster.projections import RosterPegawai, RosterPeriode, RosterSekolah
 
 DUE = (PushStatus.PENDING.value, PushStatus.FAILED.value)
 
@@ -278,7 +278,7 @@ class CursorRepository:
 
 
 class RosterRepository:
-    """The roster projection's reads that bkn_sync needs beyond `pmm_chassis.projections.RosterView`."""
+    """The roster projection's reads that bkn_sync needs beyond `pmm_roster.projections.RosterView`."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 import pmm_chassis.db.tables  # noqa: F401  (the chassis tables, on the same metadata)
-import pmm_chassis.projections  # noqa: F401  (the roster projection tables)
+import pmm_roster.projections  # noqa: F401  (the roster projection tables)
 
 
 def _now() -> Column:

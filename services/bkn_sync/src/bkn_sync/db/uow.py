@@ -19,7 +19,7 @@ from bkn_sync.db.repository import (
     RosterRepository,
 )
 from pmm_chassis.db.uow import UnitOfWork
-from pmm_chassis.projections import RosterView
+from pmm_roster.projections import RosterView
 
 
 class BknSyncUnitOfWork(UnitOfWork):

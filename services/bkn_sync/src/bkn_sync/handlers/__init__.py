@@ -12,10 +12,10 @@ from bkn_sync.handlers.on_penilaian import on_penilaian_finalized, on_penilaian_
 from bkn_sync.handlers.on_roster import on_atasan, on_pegawai, on_periode_opened
 from bkn_sync.handlers.on_skp import on_skp_approved, on_skp_reset
 from pmm_chassis.messaging.consumer import Handler
-from pmm_chassis.projections import ROSTER_HANDLERS
 from pmm_contracts import EventData
 from pmm_contracts.events import planning
 from pmm_contracts.events.appraisal import PenilaianFinalizedV1, PenilaianReopenedV1
+from pmm_roster.projections import ROSTER_HANDLERS
 
 HANDLERS: Mapping[type[EventData], Handler] = {
     **ROSTER_HANDLERS,  # schools, pegawai, who appraises whom, periods: a local projection

@@ -6,9 +6,9 @@ from __future__ import annotations
 from bkn_sync import usecases
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.domain.push import Trigger
-from pmm_chassis import projections
 from pmm_contracts import Event
 from pmm_contracts.events import planning
+from pmm_roster import projections
 
 
 async def on_pegawai(event: Event, uow: BknSyncUnitOfWork) -> None:

@@ -22,8 +22,8 @@ from observation.domain.pelaksanaan import (
     Tahap,
     Upaya,
 )
-from pmm_chassis.projections import RosterPegawai, RosterRelasi, current_atasan_subquery
 from pmm_kernel.errors import StaleVersion
+from pmm_roster.projections import RosterPegawai, RosterRelasi, current_atasan_subquery
 
 
 class PelaksanaanRepository:

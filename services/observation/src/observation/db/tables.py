@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 import pmm_chassis.db.tables  # noqa: F401  (the chassis tables and the naming convention share this metadata)
-import pmm_chassis.projections  # noqa: F401  (the roster projection's tables)
+import pmm_roster.projections  # noqa: F401  (the roster projection's tables)
 
 
 def _timestamp(nullable: bool = False) -> Column:

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from observation.db.repository import BuktiRepository, PelaksanaanRepository, SkpSeenRepository, UnggahanRepository
 from pmm_chassis.db.uow import UnitOfWork
-from pmm_chassis.projections import RosterView
+from pmm_roster.projections import RosterView
 
 
 class ObservationUnitOfWork(UnitOfWork):

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planning.db.tables import AuditLog, Pegawai, Periode, Relasi, Sekolah, SkpRow, WindowExtension
 from planning.domain.skp import DataDiri, IndikatorChoice, RhkItem, Skp, SkpStatus
-from pmm_chassis.projections import current_atasan_of, current_atasan_subquery
 from pmm_kernel.errors import StaleVersion
 from pmm_kernel.windows import Extension
+from pmm_roster.projections import current_atasan_of, current_atasan_subquery
 
 
 class SkpRepository:
