@@ -18,10 +18,11 @@ from bench.consumers import SERVICES, service_consumer
 from bench.cycle import cycle_stage
 from bench.http import http_stage
 from bench.outbox import outbox_stage
+from bench.portal import portal_stage
 from bench.procs import run_fast
 
 RESULTS = env.ROOT / "bench" / "results"
-STAGES = ("consumers", "http", "cycle", "outbox")
+STAGES = ("consumers", "http", "cycle", "outbox", "portal")
 
 
 def say(text: str) -> None:
@@ -132,6 +133,13 @@ async def _stages(args: argparse.Namespace, results: dict[str, Any]) -> None:
             outbox["reference"] = next(iter(consumers.values()))["reference"]
         results["outbox"] = outbox
         rss("planning (relay)", outbox["rss_mb"])
+    if "portal" in stages:
+        say(f"== portal: Beranda and the approval queue, {args.users} users at once")
+        requests = 300 if args.quick else 2000
+        portal = await _stage(results, "portal", portal_stage(args.users, requests, say, profile=args.profile))
+    if "portal" in stages and portal is not None:
+        results["portal"] = portal
+        rss("portal", portal["rss_mb"]["portal"])
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
 
 
@@ -148,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=None, help="events per consumer run (default: --teachers)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument("--rate", type=float, default=300.0, help="outbox events per second")
+    parser.add_argument("--users", type=int, default=50, help="portal users at once (each signed in)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 60 teachers, 200 events, 5 s of lag")
     parser.add_argument("--only", nargs="+", choices=STAGES, help="run only these stages")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy speedscope profiles into this directory")

@@ -18,6 +18,7 @@ SUFFIX = "_bench"
 PORT_OFFSET = 700
 REF_DATABASE = "pmm_ref_bench"
 REF_API_PORT = 8798
+REF_PAGE_PORT = 8797  # the bare Jinja2 page beside the portal (8799 is the stack's issuer)
 
 
 def bench_stack(services: Sequence[str], extra_env: dict[str, str] | None = None) -> Stack:

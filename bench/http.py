@@ -25,10 +25,9 @@ from bench.clients import Issuer, import_roster, region_for
 from bench.consumers import recreate_database
 from bench.procs import Profiler, RssSampler
 from bench.reference import SCHEMA
+from tools.demo import skp_steps
 from tools.demo_roster import Person
 from tools.stack import Stack
-
-STEPS = ("data-diri", "praktik-kinerja", "pengembangan-kompetensi", "tugas-tambahan", "perilaku-kerja")
 
 
 async def draft(http: httpx.AsyncClient, headers: dict[str, str], periode: str) -> tuple[str, str]:
@@ -37,14 +36,7 @@ async def draft(http: httpx.AsyncClient, headers: dict[str, str], periode: str) 
     created.raise_for_status()
     skp_id, etag = created.json()["id"], created.headers["ETag"]
     rekomendasi = (await http.get("/katalog/indikator/rekomendasi", headers=headers)).json()["items"][0]["kode"]
-    bodies = (
-        {"sesuai": True},
-        {"indikator": rekomendasi},
-        {"rhk": [{"kode": "PK-01", "target_kuantitas": 4}, {"kode": "PK-03", "target_kuantitas": 1}]},
-        {"rhk": [{"kode": "TT-04", "target_kuantitas": 1}]},
-        None,
-    )
-    for step, body in zip(STEPS, bodies, strict=True):
+    for step, body in skp_steps(rekomendasi, target=4):
         saved = await http.put(f"/skp/{skp_id}/{step}", headers={**headers, "If-Match": etag}, json=body)
         saved.raise_for_status()
         etag = saved.headers["ETag"]
@@ -53,42 +45,50 @@ async def draft(http: httpx.AsyncClient, headers: dict[str, str], periode: str) 
 
 def start_reference_api(stack: Stack, dsn: str) -> subprocess.Popen[bytes]:
     issuer = stack.registry.issuer
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.reference:api_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(env.REF_API_PORT),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],  # fmt: skip
-        cwd=env.ROOT,
-        env={
-            **os.environ,
+    return start_reference(
+        "bench.reference:api_app",
+        env.REF_API_PORT,
+        {
             "BENCH_REF_DSN": dsn,
             "BENCH_REF_JWKS_URL": f"{stack.issuer_url}/.well-known/jwks.json",
             "BENCH_REF_ISSUER": issuer.issuer,
             "BENCH_REF_AUDIENCE": issuer.audience,
         },
     )
+
+
+def start_reference(factory: str, port: int, settings: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """A reference step as a uvicorn process of its own (one worker, like a service), once it answers /healthz."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            factory,
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],  # fmt: skip
+        cwd=env.ROOT,
+        env={**os.environ, **(settings or {})},
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{env.REF_API_PORT}/healthz", timeout=1):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
                 return proc
         except OSError:
             time.sleep(0.2)
     proc.terminate()
-    raise RuntimeError("the reference endpoint did not start")
+    raise RuntimeError(f"the reference step {factory} did not start")
 
 
-def _ratio(subject: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
+def ratio(subject: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
     rps, ref = subject.get("rps"), reference.get("rps")
     return {**subject, "reference": reference, "ratio": round(rps / ref, 3) if rps and ref else None}
 
@@ -145,7 +145,7 @@ async def http_stage(
                 for skp_id, etag, h, _ in plans
             ]
             submitted = await load.run(base, submit_requests, concurrency=concurrency, keep=True)
-            results["submit"] = _ratio(submitted.summary(), ref)
+            results["submit"] = ratio(submitted.summary(), ref)
 
             say("  reference endpoint; then the approval queue listing")
             ref = (await load.run(ref_base, ref_requests, concurrency=concurrency)).summary()
@@ -153,7 +153,7 @@ async def http_stage(
                 load.Request("GET", "/api/v1/antrian-persetujuan?limit=20", kepala_headers[i % len(kepala_headers)])
                 for i in range(len(plans))
             ]
-            results["queue"] = _ratio((await load.run(base, queue_requests, concurrency=concurrency)).summary(), ref)
+            results["queue"] = ratio((await load.run(base, queue_requests, concurrency=concurrency)).summary(), ref)
 
             say(f"  reference endpoint; then approve x {len(plans)}")
             ref = (await load.run(ref_base, ref_requests, concurrency=concurrency)).summary()
@@ -163,7 +163,7 @@ async def http_stage(
                 if response is not None and response.status == 200
             ]
             approved = await load.run(base, approve_requests, concurrency=concurrency)
-            results["approve"] = _ratio(approved.summary(), ref)
+            results["approve"] = ratio(approved.summary(), ref)
         results["rss_mb"] = {k: round(v, 1) for k, v in rss.peak.items()}
         await issuer.close()
         return results

@@ -23,8 +23,10 @@ from contextlib import asynccontextmanager
 
 import aio_pika
 import asyncpg
+import jinja2
 import jwt
 from fastapi import FastAPI, Header, HTTPException
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from bench.procs import run_fast
@@ -146,6 +148,30 @@ def api_app() -> FastAPI:
             "INSERT INTO ref_item (subject, value) VALUES ($1, $2) RETURNING id", claims["sub"], item.value
         )
         return {"id": new_id}
+
+    return app
+
+
+# --- the reference page -----------------------------------------------------------------------------------------
+
+# A server-rendered page as bare as one can be: one Jinja2 template with a list, no session, no service behind it.
+REFERENCE_PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body><h1>{{ title }}</h1><ol>{% for row in rows %}<li>{{ row.nama }}: {{ row.status }}</li>{% endfor %}</ol></body>
+</html>"""
+
+
+def page_app() -> FastAPI:
+    template = jinja2.Environment(autoescape=True).from_string(REFERENCE_PAGE)
+    rows = [{"nama": f"Guru {i}", "status": "DIAJUKAN"} for i in range(20)]
+    app = FastAPI()
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ref/page", response_class=HTMLResponse)
+    async def page() -> str:
+        return template.render(title="Beranda", rows=rows)
 
     return app
 

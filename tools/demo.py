@@ -133,8 +133,8 @@ def _counts(report: dict) -> str:
 
 
 def skp_steps(indikator: str, *, target: int = 4) -> list[tuple[str, dict | None]]:
-    """The drafting steps of a demo plan and their bodies, in order (the demo, the bench and the chaos run draft the
-    same plan)."""
+    """The drafting steps of a demo plan and their bodies, in order (the demo, the bench, the chaos run and the
+    planning suite draft the same plan)."""
     rhk = [{"kode": "PK-01", "target_kuantitas": target}, {"kode": "PK-03", "target_kuantitas": 1}]
     return [
         ("data-diri", {"sesuai": True}),

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, Playwright, async_playwright
 
+from pmm_testkit import drop_vhost
 from tools.demo import (
     CLOCK_BY_POLICY,
     PELAKSANAAN_CLOCK,
@@ -309,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             camera = asyncio.run(photograph(stack, args.out))
         finally:
             stack.down()
+            drop_vhost(stack.vhost)  # its quorum queues hold files open in the broker
             say("Stack stopped.")
     say(f"{len(camera.taken)} screenshot(s) in {args.out}" + (f"; skipped: {', '.join(camera.skipped)}"
                                                              if camera.skipped else ""))  # fmt: skip

@@ -40,6 +40,11 @@ FIXTURE = {
     },
     "cycle": {"teachers": 1000, "wall_s": 150.0, "events_per_s": 80.0, "approval_to_bkn_p50_ms": 900.0},
     "outbox": {"rate_target": 300.0, "p50_ms": 12.0, "p99_ms": 60.0, "events": 100, "received": 100, "reference": {}},
+    "portal": {
+        "users": 50,
+        "beranda": {"rps": 120.0, "p50_ms": 90.0, "p99_ms": 250.0, "errors": 0, "ratio": 0.1, "reference": {}},
+        "queue": {"rps": 150.0, "p50_ms": 80.0, "p99_ms": 350.0, "errors": 0, "ratio": 0.1, "reference": {}},
+    },
     "rss_mb": {"planning (api)": 120.0, "bkn_sync (worker)": 170.0},
     "reference_rss_mb": {"reference_api": 60.0, "reference_consumer": 50.0},
 }
@@ -58,6 +63,8 @@ def test_each_figure_is_judged_against_its_target() -> None:
     assert verdicts["approval queue listing"] is None  # reported, no target
     assert verdicts["full cycle, 1,000 teachers (wall s)"] is False  # 150 s > 120 s
     assert verdicts["outbox lag at 300 ev/s (ms)"] is True
+    assert verdicts["portal Beranda, 50 users at once"] is True
+    assert verdicts["portal approval queue, 50 users at once"] is False  # p99 350 ms > 300 ms
     assert verdicts["RSS planning (api) (MB, peak)"] is True
     assert verdicts["RSS bkn_sync (worker) (MB, peak)"] is False
 
@@ -71,7 +78,7 @@ def test_memory_is_compared_with_the_reference_process_of_its_kind() -> None:
 def test_the_markdown_table_counts_what_was_met() -> None:
     text = report.markdown(FIXTURE)
     assert "| consumer observation (msg/s, 1 process) | 200.0 | 1,000.0 | 0.20 | ≥ 0.5× | **missed** |" in text
-    assert "4 of 8 targets met." in text
+    assert "5 of 10 targets met." in text
 
 
 def test_a_missing_figure_is_not_a_pass() -> None:

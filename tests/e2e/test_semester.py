@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pmm_testkit import drop_vhost
 from tools import traces
 from tools.demo import APPROVAL_CHAIN, CLOCK_BY_POLICY, Season, season, start_fresh
 from tools.demo_client import Api
@@ -50,6 +51,7 @@ def stack(tmp_path_factory):
     start_fresh(stack, CLOCK_BY_POLICY[2024][0])
     yield stack
     stack.down()
+    drop_vhost(stack.vhost)  # its quorum queues hold files open in the broker
 
 
 @pytest.mark.parametrize("policy", [2024, 2025])

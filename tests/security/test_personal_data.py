@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from pmm_chassis.messaging import topology
+from pmm_testkit import drop_vhost
 from tools.demo import plan
 from tools.demo_client import Api
 from tools.demo_roster import demo_region
@@ -78,6 +79,7 @@ def stack(tmp_path_factory):
     stack.up()
     yield stack
     stack.down()
+    drop_vhost(stack.vhost)  # its quorum queues hold files open in the broker
 
 
 async def _poison(amqp_url: str, nip: str, nama: str) -> None:

@@ -9,16 +9,13 @@ completed cycles). Each test gets a school of its own from `World`, so tests nev
 from __future__ import annotations
 
 import itertools
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import aio_pika
 from sqlalchemy import text
 
-from pmm_chassis.messaging import topology
 from pmm_contracts.events import observation as obs
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
@@ -109,45 +106,6 @@ def periods() -> list[contract.PeriodeOpenedV1]:
             ],
         ),
     ]
-
-
-class Tap:
-    """A queue of our own bound to appraisal's events, to see exactly what went over RabbitMQ."""
-
-    def __init__(self, amqp_url: str) -> None:
-        self.amqp_url = amqp_url
-        self.messages: list[dict[str, Any]] = []
-
-    async def __aenter__(self) -> Tap:
-        self.connection = await aio_pika.connect(self.amqp_url)
-        channel = await self.connection.channel()
-        exchange = await channel.get_exchange(topology.EVENTS.name)
-        self.queue = await channel.declare_queue(exclusive=True)
-        await self.queue.bind(exchange, routing_key="appraisal.#")
-        await self.queue.consume(self._on_message, no_ack=True)
-        return self
-
-    async def _on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        self.messages.append(
-            {"routing_key": message.routing_key, "persistent": message.delivery_mode == 2, **json.loads(message.body)}
-        )
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.connection.close()
-
-    def of(self, routing: str, penilaian_id: str | None = None) -> list[dict[str, Any]]:
-        return [
-            m
-            for m in self.messages
-            if m["routing_key"] == routing and (penilaian_id is None or m["data"]["penilaian_id"] == penilaian_id)
-        ]
-
-    async def wait(self, routing: str, penilaian_id: str | None = None, *, count: int = 1) -> list[dict[str, Any]]:
-        async def enough() -> list[dict[str, Any]] | None:
-            found = self.of(routing, penilaian_id)
-            return found if len(found) >= count else None
-
-        return await wait_for(enough, timeout=15)
 
 
 @dataclass

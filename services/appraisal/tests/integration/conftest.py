@@ -6,35 +6,24 @@ models, onto the vhost as their relays would; each test gets a school of its own
 
 from __future__ import annotations
 
-import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from appraisal.main import create_app
 from appraisal.settings import AppraisalSettings
-from pmm_testkit import Tokens, isolated_settings, running, wait_for
+from pmm_testkit import isolated_settings, wait_for
+from pmm_testkit.fixtures import app_fixtures, clock_fixtures, tap_fixture, tokens_fixture
 
 # The helpers module beside this file (a unique name: the test directories here are not packages).
 sys.path.insert(0, str(Path(__file__).parent))
-from appraisal_world import PENILAIAN_2024_S1, Bus, Tap, World, periods, scalar  # noqa: E402
+from appraisal_world import PENILAIAN_2024_S1, Bus, World, periods, scalar  # noqa: E402
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 OPERATOR = ("op-3273", "operator")  # an operator of Kota Bandung (kode wilayah 3273)
-
-
-@pytest.fixture(scope="session")
-def tokens(tmp_path_factory) -> Tokens:
-    return Tokens(tmp_path_factory.mktemp("issuer"))
-
-
-@pytest.fixture(scope="session")
-def clock_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("clock") / "now"
-    path.write_text(PENILAIAN_2024_S1.isoformat())
-    return path
+clock_file, set_clock = clock_fixtures(PENILAIAN_2024_S1)
+tokens = tokens_fixture()
 
 
 @pytest.fixture(scope="session")
@@ -48,16 +37,15 @@ async def settings(tokens, clock_file):
         yield settings
 
 
-@pytest.fixture(scope="session")
-async def app(settings):
-    app = create_app(settings)
-    async with running(app) as client:
-        app.state.client = client
-        async with Bus(settings.amqp_url) as bus:
-            for periode in periods():
-                await bus.publish(periode, aggregate_id=f"periode:{periode.kode}")
-        await wait_for(lambda: _periods_known(app), timeout=15)
-        yield app
+async def _periods_published(app, settings) -> None:
+    """The periods planning would have announced, known to the service before any test runs."""
+    async with Bus(settings.amqp_url) as bus:
+        for periode in periods():
+            await bus.publish(periode, aggregate_id=f"periode:{periode.kode}")
+    await wait_for(lambda: _periods_known(app), timeout=15)
+
+
+app, client = app_fixtures(create_app, ready=_periods_published)
 
 
 async def _periods_known(app) -> bool:
@@ -65,36 +53,13 @@ async def _periods_known(app) -> bool:
 
 
 @pytest.fixture(scope="session")
-def client(app):
-    return app.state.client
-
-
-@pytest.fixture(scope="session")
 def world(app, settings) -> World:
     return World(bus_url=settings.amqp_url, app=app)
 
 
-@pytest.fixture
-async def tap(settings):
-    async with Tap(settings.amqp_url) as tap:
-        yield tap
+tap = tap_fixture("appraisal.#")
 
 
 @pytest.fixture
 def operator(tokens):
     return tokens.headers(*OPERATOR, wilayah="3273")
-
-
-@pytest.fixture
-def set_clock(clock_file):
-    original = clock_file.read_text()
-
-    def move(at: datetime) -> None:
-        clock_file.write_text(at.isoformat())
-        stat = os.stat(clock_file)
-        os.utime(clock_file, (stat.st_atime, stat.st_mtime + 1))  # FileClock re-reads on a new mtime
-
-    yield move
-    clock_file.write_text(original)
-    stat = os.stat(clock_file)
-    os.utime(clock_file, (stat.st_atime, stat.st_mtime + 1))

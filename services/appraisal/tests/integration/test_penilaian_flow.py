@@ -52,7 +52,7 @@ async def test_rate_and_finalize_publishes_penilaian_finalized_once(client, toke
     assert body["progress"]["kenaikan_pangkat"] == {"needed": "50.00", "remaining": "43.75", "reached": False}
     assert body["siklus"]["rubrik"]["efektif"] == 1  # the observation summary is shown as evidence
     assert body["rencana"]["indikator"]["kode"] == "D.1.3"
-    assert tap.of("appraisal.penilaian.finalized.v1", item["id"]) == []  # a draft stays inside
+    assert tap.of("appraisal.penilaian.finalized.v1", penilaian_id=item["id"]) == []  # a draft stays inside
 
     done = await finalize(client, tokens, ks, item["id"], rated.headers["ETag"], **{"Idempotency-Key": "fin-1"})
     assert done.status_code == 200, done.text
@@ -60,7 +60,7 @@ async def test_rate_and_finalize_publishes_penilaian_finalized_once(client, toke
     again = await finalize(client, tokens, ks, item["id"], rated.headers["ETag"], **{"Idempotency-Key": "fin-1"})
     assert (again.status_code, again.headers.get("Idempotency-Replayed")) == (200, "true")  # a retried request
 
-    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", item["id"])
+    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", penilaian_id=item["id"])
     data = event["data"]
     assert event["persistent"] and event["aggregate_id"] == f"penilaian:{item['id']}"
     assert (data["predikat"], data["predikat_kode"], data["hasil_kerja_kode"], data["perilaku_kerja_kode"]) == (
@@ -72,7 +72,7 @@ async def test_rate_and_finalize_publishes_penilaian_finalized_once(client, toke
     assert data["penilai"]["unor"] == f"SD Negeri Uji {school.npsn}"
     assert data["penilai"]["jabatan"] == "Kepala Sekolah Ahli Madya"
     await asyncio.sleep(1.0)
-    assert len(tap.of("appraisal.penilaian.finalized.v1", item["id"])) == 1  # published once
+    assert len(tap.of("appraisal.penilaian.finalized.v1", penilaian_id=item["id"])) == 1  # published once
 
 
 async def test_the_pengawas_appraises_the_kepala_sekolah_for_the_dinas(client, tokens, world, tap):
@@ -82,7 +82,7 @@ async def test_the_pengawas_appraises_the_kepala_sekolah_for_the_dinas(client, t
     done = await appraise(client, tokens, pengawas, ks, "di_atas", "di_atas")
     # Ahli Madya, Sangat Baik, one semester: 6/12 x 150 % x 37.5 = 28.125 -> 28.13
     assert (done["predikat"]["kode"], done["angka_kredit"]["nilai"]) == ("sangat_baik", "28.13")
-    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", done["id"])
+    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", penilaian_id=done["id"])
     assert event["data"]["penilai"]["unor"] == "Dinas Pendidikan Kota Bandung"
 
 
@@ -167,7 +167,7 @@ async def test_cumulative_angka_kredit_and_the_annual_evaluation_of_2024(client,
     await world.complete(guru, periode="2024-S2")
     second = await appraise(client, tokens, ks, guru, "sesuai", "sesuai", periode="2024-S2")
     assert (second["angka_kredit"]["nilai"], second["angka_kredit"]["kumulatif"]) == ("6.25", "15.63")
-    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", second["id"])
+    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", penilaian_id=second["id"])
     assert event["data"]["angka_kredit_kumulatif"] == "15.63"
 
     annual = await penilaian_of(client, tokens, ks, guru, "2024-T")
@@ -187,7 +187,7 @@ async def test_cumulative_angka_kredit_and_the_annual_evaluation_of_2024(client,
     assert done.status_code == 200, done.text
     assert done.json()["angka_kredit"] is None  # earned per semester, not again for the year
     assert "per period" in done.json()["angka_kredit_catatan"]
-    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", annual["id"])
+    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", penilaian_id=annual["id"])
     assert (event["data"]["jenis"], event["data"]["periode"], event["data"]["predikat"]) == (
         "tahunan", "2024-T", "baik",
     )  # fmt: skip
@@ -205,7 +205,7 @@ async def test_2025_one_annual_period_earns_a_years_angka_kredit(client, tokens,
     await world.cycle(guru, periode="2025-T")
     done = await appraise(client, tokens, ks, guru, "sesuai", "sesuai", periode="2025-T")
     assert (done["jenis"], done["angka_kredit"]["bulan"], done["angka_kredit"]["nilai"]) == ("tahunan", 12, "25.00")
-    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", done["id"])
+    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", penilaian_id=done["id"])
     assert (event["data"]["jenis"], event["data"]["angka_kredit"]) == ("tahunan", "25.00")
 
 
@@ -231,7 +231,7 @@ async def test_perilaku_only_for_a_pegawai_appointed_at_the_end_of_the_period(cl
     assert rated.json()["predikat"]["kode"] == "baik"
     done = await finalize(client, tokens, ks, item["id"], rated.headers["ETag"])
     assert done.status_code == 200, done.text
-    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", item["id"])
+    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", penilaian_id=item["id"])
     assert (event["data"]["hanya_perilaku"], event["data"]["hasil_kerja"]) == (True, "sesuai")
 
 
@@ -248,7 +248,7 @@ async def test_an_operators_audited_reopen(app, client, tokens, world, tap, oper
     )
     assert reopened.status_code == 200, reopened.text
     assert reopened.json()["status"] == "DINILAI"
-    (event,) = await tap.wait("appraisal.penilaian.reopened.v1", done["id"])
+    (event,) = await tap.wait("appraisal.penilaian.reopened.v1", penilaian_id=done["id"])
     assert event["data"]["alasan"] == "Rating hasil kerja salah input"
     audit = await scalar(app, "SELECT detail->>'alasan' FROM appraisal_audit WHERE target = :t", t=done["id"])
     assert audit == "Rating hasil kerja salah input"
@@ -256,7 +256,7 @@ async def test_an_operators_audited_reopen(app, client, tokens, world, tap, oper
     rated = await rate(client, tokens, ks, item, "sesuai", "sesuai")
     again = await finalize(client, tokens, ks, item["id"], rated.headers["ETag"])
     assert again.status_code == 200
-    finals = await tap.wait("appraisal.penilaian.finalized.v1", done["id"], count=2)
+    finals = await tap.wait("appraisal.penilaian.finalized.v1", penilaian_id=done["id"], count=2)
     assert [f["data"]["predikat"] for f in finals] == ["butuh_perbaikan", "baik"]
     # The cumulative figure counts the corrected one only.
     assert finals[-1]["data"]["angka_kredit_kumulatif"] == "6.25"

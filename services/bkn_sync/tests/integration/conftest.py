@@ -7,9 +7,8 @@ with people of its own (fresh NIPs and schools), so tests never see each other's
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import itertools
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -29,16 +28,13 @@ from bkn_sync.settings import BknSyncSettings
 from pmm_chassis.messaging import topology
 from pmm_contracts import EventData, encode, routing_key
 from pmm_contracts.events import appraisal, planning
-from pmm_testkit import Tokens, isolated_settings, running
+from pmm_testkit import isolated_settings, wait_for
+from pmm_testkit.fixtures import app_fixtures, tap_fixture, tokens_fixture
 from tools.demo_roster import pns_nip
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 PERIODE = "2024-S1"
-
-
-@pytest.fixture(scope="session")
-def tokens(tmp_path_factory) -> Tokens:
-    return Tokens(tmp_path_factory.mktemp("issuer"))
+tokens = tokens_fixture()
 
 
 @pytest.fixture(scope="session")
@@ -82,17 +78,7 @@ async def settings(tokens, trace_file, sandbox):
         yield settings
 
 
-@pytest.fixture(scope="session")
-async def app(settings):
-    app = create_app(settings)
-    async with running(app) as client:
-        app.state.client = client
-        yield app
-
-
-@pytest.fixture(scope="session")
-def client(app):
-    return app.state.client
+app, client = app_fixtures(create_app)
 
 
 @pytest.fixture(scope="session")
@@ -151,36 +137,6 @@ class Upstream:
         return event_id
 
 
-class Tap:
-    """A queue of our own bound to bkn_sync's events, to see exactly what went over RabbitMQ."""
-
-    def __init__(self, amqp_url: str) -> None:
-        self.amqp_url = amqp_url
-        self.messages: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-
-    async def __aenter__(self) -> Tap:
-        self.connection = await aio_pika.connect(self.amqp_url)
-        channel = await self.connection.channel()
-        exchange = await channel.get_exchange(topology.EVENTS.name)
-        self.queue = await channel.declare_queue(exclusive=True)
-        await self.queue.bind(exchange, routing_key="bkn_sync.#")
-        await self.queue.consume(self._on_message, no_ack=True)
-        return self
-
-    async def _on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        self.messages.append((message.routing_key or "", json.loads(message.body), dict(message.headers or {})))
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.connection.close()
-
-    def data(self, key_part: str, **match: Any) -> list[dict[str, Any]]:
-        return [
-            envelope["data"]
-            for key, envelope, _ in self.messages
-            if key_part in key and all(envelope["data"].get(k) == v for k, v in match.items())
-        ]
-
-
 @pytest.fixture(scope="session")
 async def upstream(settings, app) -> AsyncIterator[Upstream]:
     async with Upstream(settings.amqp_url) as upstream:
@@ -190,10 +146,7 @@ async def upstream(settings, app) -> AsyncIterator[Upstream]:
         yield upstream
 
 
-@pytest.fixture
-async def tap(settings, app) -> AsyncIterator[Tap]:
-    async with Tap(settings.amqp_url) as tap:
-        yield tap
+tap = tap_fixture("bkn_sync.#")
 
 
 def periode_opened(kode: str, mulai: date, selesai: date) -> planning.PeriodeOpenedV1:
@@ -399,15 +352,8 @@ def skp_approved(
     )  # fmt: skip
 
 
-async def wait_until(predicate: Any, *, timeout: float = 15.0, interval: float = 0.1) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await predicate()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
+# The sandbox and the push worker answer on their own schedule: a longer wait than wait_for's by default.
+wait_until = functools.partial(wait_for, timeout=15.0, interval=0.1)
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import pytest
 
 from pmm_testkit import audit_trail, traced
 
-from .conftest import wait_until
-
 pytestmark = pytest.mark.integration
 
 BKN_EDIT = {
@@ -32,7 +30,7 @@ async def test_pushes_and_conflict_decisions_are_audited_with_their_trace(
     assert all(r["trace_id"] for r in push_trail)
 
     await admin.edit_skp(guru.nip, BKN_EDIT)
-    await wait_until(lambda: _async(tap.data("conflict.opened", pegawai_id=str(guru.pegawai_id))))
+    await tap.wait("conflict.opened", pegawai_id=str(guru.pegawai_id))
     [opened] = tap.data("conflict.opened", pegawai_id=str(guru.pegawai_id))
     trace, trace_id = traced()
     decided = await client.post(
@@ -56,7 +54,3 @@ async def test_pushes_and_conflict_decisions_are_audited_with_their_trace(
     )
     assert decision["actor"].startswith("operator:") and decision["actor_roles"] == "operator"
     assert not any(guru.nip in str(r) for r in push_trail + conflict_trail)
-
-
-async def _async(value):
-    return value

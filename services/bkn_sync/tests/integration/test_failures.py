@@ -42,7 +42,7 @@ async def test_each_typed_failure_is_visible_with_who_fixes_it(world, tap, clien
     push = await failed_with(world, guru, kode)
     assert push["next_attempt_at"] is not None  # rechecked slowly, and at once when a fix arrives
 
-    await wait_until(lambda: _async(tap.data("push.failed", push_id=str(push["id"]))))
+    await tap.wait("push.failed", push_id=str(push["id"]))
     [event] = tap.data("push.failed", push_id=str(push["id"]))
     assert (event["kode"], event["fixer"]) == (kode, fixer)
     assert event["action"]
@@ -93,7 +93,7 @@ async def test_a_mismatch_heals_by_itself_when_the_corrected_pegawai_arrives(
     held_at_bkn = await admin.records(nip=guru.nip)
     assert len(held_at_bkn) == 4 and {r["unorId"] for r in held_at_bkn} == {"20999999"}
     assert {r["jumlahSimpan"] for r in held_at_bkn} == {1}
-    await wait_until(lambda: _async(len(tap.data("push.succeeded", pegawai_id=str(guru.pegawai_id))) == 4))
+    await tap.wait("push.succeeded", count=4, pegawai_id=str(guru.pegawai_id))
 
 
 async def test_a_mismatch_fixed_in_siasn_heals_through_the_change_feed(world, admin):
@@ -179,10 +179,6 @@ async def test_the_region_view_counts_states_and_failure_types(world, client, op
         str(ok.pegawai_id): {"succeeded": 1},
         str(wrong.pegawai_id): {"failed": 1},
     }
-
-
-async def _async(value):
-    return value
 
 
 async def test_the_sync_backlog_is_counted_by_status_for_the_dashboard(world, container):

@@ -23,19 +23,19 @@ async def test_a_profile_change_in_siasn_is_published_for_planning(world, admin,
     guru = school.guru[0]
     await admin.change_pegawai(guru.nip, golRuangAkhir="III/c", jabatanNama="Guru Ahli Muda", unorId=guru.npsn)
 
-    await wait_until(lambda: _async(tap.data("bkn_pegawai.changed", nip=guru.nip)))
+    await tap.wait("bkn_pegawai.changed", nip=guru.nip)
     [event] = tap.data("bkn_pegawai.changed", nip=guru.nip)
     assert event["changes"] == {"nama": None, "pangkat_golongan": "III/c", "jenjang_jabatan": "Ahli Muda"}
-    [(key, envelope, _)] = [m for m in tap.messages if m[1]["data"].get("nip") == guru.nip]
-    assert key == "bkn_sync.bkn_pegawai.changed.v1"
-    assert guru.nip not in envelope["aggregate_id"]  # aggregate ids reach logs; NIPs must not
+    [message] = tap.of(nip=guru.nip)
+    assert message["routing_key"] == "bkn_sync.bkn_pegawai.changed.v1"
+    assert guru.nip not in message["aggregate_id"]  # aggregate ids reach logs; NIPs must not
 
 
 async def test_an_skp_edited_at_bkn_before_approval_goes_to_planning(world, admin, tap):
     school = await world.school(teachers=1)
     guru = school.guru[0]
     await admin.edit_skp(guru.nip, bkn_skp(target=6))
-    await wait_until(lambda: _async(tap.data("bkn_skp.received", nip=guru.nip)))
+    await tap.wait("bkn_skp.received", nip=guru.nip)
     [event] = tap.data("bkn_skp.received", nip=guru.nip)
     assert (event["pegawai_id"], event["periode"], event["status_bkn"]) == (str(guru.pegawai_id), "2024-S1", "DRAFT")
     assert event["rhk"][0]["target_kuantitas"] == 6
@@ -49,7 +49,7 @@ async def test_after_approval_a_bkn_edit_is_a_conflict_never_a_silent_overwrite(
     [push] = await world.settled(guru, count=1)
     await admin.edit_skp(guru.nip, bkn_skp(target=9))
 
-    await wait_until(lambda: _async(tap.data("conflict.opened", pegawai_id=str(guru.pegawai_id))))
+    await tap.wait("conflict.opened", pegawai_id=str(guru.pegawai_id))
     [opened] = tap.data("conflict.opened", pegawai_id=str(guru.pegawai_id))
     assert opened["fields"] == ["rhk[0].target_kuantitas"]
     assert not tap.data("bkn_skp.received", nip=guru.nip)  # planning is not asked to apply it
@@ -80,7 +80,7 @@ async def test_after_approval_a_bkn_edit_is_a_conflict_never_a_silent_overwrite(
         return record["sumber"] == "pmm" and record["rhk"][0]["target"] == 4
 
     await wait_until(pushed_again)
-    await wait_until(lambda: _async(tap.data("conflict.resolved", conflict_id=conflict["conflict_id"])))
+    await tap.wait("conflict.resolved", conflict_id=conflict["conflict_id"])
     twice = await client.post(
         f"/api/v1/konflik/{conflict['conflict_id']}/keputusan",
         json={"keputusan": "terima_bkn", "alasan": "berubah pikiran"},
@@ -95,7 +95,7 @@ async def test_accepting_bkns_version_sends_it_to_planning(world, admin, tap, cl
     await world.approve(guru, school.kepala, target=4)
     await world.settled(guru, count=1)
     await admin.edit_skp(guru.nip, bkn_skp(target=7, status="DIAJUKAN"))
-    await wait_until(lambda: _async(tap.data("conflict.opened", pegawai_id=str(guru.pegawai_id))))
+    await tap.wait("conflict.opened", pegawai_id=str(guru.pegawai_id))
     [opened] = tap.data("conflict.opened", pegawai_id=str(guru.pegawai_id))
     decided = await client.post(
         f"/api/v1/konflik/{opened['conflict_id']}/keputusan",
@@ -103,7 +103,7 @@ async def test_accepting_bkns_version_sends_it_to_planning(world, admin, tap, cl
         headers=operator(),
     )
     assert decided.status_code == 200, decided.text
-    await wait_until(lambda: _async(tap.data("bkn_skp.received", conflict_id=opened["conflict_id"])))
+    await tap.wait("bkn_skp.received", conflict_id=opened["conflict_id"])
     [received] = tap.data("bkn_skp.received", conflict_id=opened["conflict_id"])
     assert received["rhk"][0]["target_kuantitas"] == 7 and received["periode"] == "2024-S1"
 
@@ -133,7 +133,3 @@ async def test_reconciliation_finds_and_fixes_a_missing_record(world, admin, cli
         "/api/v1/sinkron/rekonsiliasi", json={"periode": "2024-S1", "wilayah": "3205"}, headers=operator("3205")
     )
     assert (again.json()["checked"], again.json()["missing"]) == (2, [])
-
-
-async def _async(value):
-    return value

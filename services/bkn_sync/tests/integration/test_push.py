@@ -39,7 +39,7 @@ async def test_an_approved_plan_and_a_semester_penilaian_reach_bkn(world, admin,
     assert {(r["periodikId"], r["kuadranKinerjaNilai"], r["penilaiNipNrp"]) for r in periodik} == {(2, 2, kepala.nip)}
     assert {p["bkn_id"] for p in pushes} == {r["id"] for r in held}
 
-    await wait_until(lambda: _async(len(tap.data("push.succeeded", pegawai_id=str(guru.pegawai_id))) == 4))
+    await tap.wait("push.succeeded", count=4, pegawai_id=str(guru.pegawai_id))
     # Every attempt is recorded: here one each, succeeded.
     for push in pushes:
         assert [a["outcome"] for a in await world.attempts(push["id"])] == ["succeeded"]
@@ -187,10 +187,6 @@ async def test_the_bkn_call_is_a_span_in_the_trace_of_the_event_that_caused_it(w
     [attempt] = await world.attempts(push["id"])
     assert attempt["trace_id"] == trace_id
     assert all(guru.nip not in json.dumps(s) for s in spans)
-
-
-async def _async(value):
-    return value
 
 
 async def test_non_asn_pegawai_send_nothing(world, upstream):

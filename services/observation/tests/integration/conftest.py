@@ -6,34 +6,23 @@ onto the vhost as planning's relay would; each test gets people of its own from 
 
 from __future__ import annotations
 
-import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from observation.main import create_app
 from observation.settings import ObservationSettings
-from pmm_testkit import Tokens, isolated_settings, running, wait_for
+from pmm_testkit import isolated_settings, wait_for
+from pmm_testkit.fixtures import app_fixtures, clock_fixtures, tap_fixture, tokens_fixture
 
 # The helpers module beside this file (a unique name: the test directories here are not packages).
 sys.path.insert(0, str(Path(__file__).parent))
-from observation_world import TODAY_2024, Bus, Tap, World, periode_2024_s1, periode_2025_t, scalar  # noqa: E402
+from observation_world import TODAY_2024, Bus, World, periode_2024_s1, periode_2025_t, scalar  # noqa: E402
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def tokens(tmp_path_factory) -> Tokens:
-    return Tokens(tmp_path_factory.mktemp("issuer"))
-
-
-@pytest.fixture(scope="session")
-def clock_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("clock") / "now"
-    path.write_text(TODAY_2024.isoformat())
-    return path
+clock_file, set_clock = clock_fixtures(TODAY_2024)
+tokens = tokens_fixture()
 
 
 @pytest.fixture(scope="session")
@@ -54,21 +43,15 @@ async def settings(tokens, clock_file, storage_dir):
         yield settings
 
 
-@pytest.fixture(scope="session")
-async def app(settings):
-    app = create_app(settings)
-    async with running(app) as client:
-        app.state.client = client
-        async with Bus(settings.amqp_url) as bus:
-            for periode in (periode_2024_s1(), periode_2025_t()):
-                await bus.publish(periode, aggregate_id=f"periode:{periode.kode}")
-        await wait_for(lambda: _periods_known(app), timeout=15)
-        yield app
+async def _periods_published(app, settings) -> None:
+    """The periods planning would have announced, known to the service before any test runs."""
+    async with Bus(settings.amqp_url) as bus:
+        for periode in (periode_2024_s1(), periode_2025_t()):
+            await bus.publish(periode, aggregate_id=f"periode:{periode.kode}")
+    await wait_for(lambda: _periods_known(app), timeout=15)
 
 
-@pytest.fixture(scope="session")
-def client(app):
-    return app.state.client
+app, client = app_fixtures(create_app, ready=_periods_published)
 
 
 @pytest.fixture(scope="session")
@@ -76,25 +59,7 @@ def world(app, settings) -> World:
     return World(bus_url=settings.amqp_url, app=app)
 
 
-@pytest.fixture
-async def tap(settings):
-    async with Tap(settings.amqp_url) as tap:
-        yield tap
-
-
-@pytest.fixture
-def set_clock(clock_file):
-    original = clock_file.read_text()
-
-    def move(at: datetime) -> None:
-        clock_file.write_text(at.isoformat())
-        stat = os.stat(clock_file)
-        os.utime(clock_file, (stat.st_atime, stat.st_mtime + 1))  # FileClock re-reads on a new mtime
-
-    yield move
-    clock_file.write_text(original)
-    stat = os.stat(clock_file)
-    os.utime(clock_file, (stat.st_atime, stat.st_mtime + 1))
+tap = tap_fixture("observation.#")
 
 
 async def _periods_known(app) -> bool:

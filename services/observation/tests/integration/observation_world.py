@@ -10,16 +10,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import aio_pika
 from sqlalchemy import text
 
-from pmm_chassis.messaging import topology
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, Tokens, wait_for
@@ -81,43 +78,6 @@ def periode_2025_t() -> contract.PeriodeOpenedV1:
             contract.WindowPart(step="penilaian", opens=date(2025, 11, 15), closes=date(2025, 12, 31)),
         ],
     )
-
-
-class Tap:
-    """A queue of our own bound to observation's events, to see exactly what went over RabbitMQ."""
-
-    def __init__(self, amqp_url: str) -> None:
-        self.amqp_url = amqp_url
-        self.messages: list[dict[str, Any]] = []
-
-    async def __aenter__(self) -> Tap:
-        self.connection = await aio_pika.connect(self.amqp_url)
-        channel = await self.connection.channel()
-        exchange = await channel.get_exchange(topology.EVENTS.name)
-        self.queue = await channel.declare_queue(exclusive=True)
-        await self.queue.bind(exchange, routing_key="observation.#")
-        await self.queue.consume(self._on_message, no_ack=True)
-        return self
-
-    async def _on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        self.messages.append({"routing_key": message.routing_key, **json.loads(message.body)})
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.connection.close()
-
-    def of(self, routing: str, pelaksanaan_id: str | None = None) -> list[dict[str, Any]]:
-        return [
-            m
-            for m in self.messages
-            if m["routing_key"] == routing and (pelaksanaan_id is None or m["data"]["pelaksanaan_id"] == pelaksanaan_id)
-        ]
-
-    async def wait(self, routing: str, pelaksanaan_id: str | None = None, *, count: int = 1) -> list[dict[str, Any]]:
-        async def enough() -> list[dict[str, Any]] | None:
-            found = self.of(routing, pelaksanaan_id)
-            return found if len(found) >= count else None
-
-        return await wait_for(enough, timeout=15)
 
 
 @dataclass

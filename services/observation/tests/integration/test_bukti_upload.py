@@ -83,7 +83,7 @@ async def test_an_upload_interrupted_halfway_resumes_from_head_and_ends_with_the
     assert listed["bukti_count"] == 1
     file = await client.get(f"/api/v1/bukti/{item['id']}/berkas", headers=guru.headers(tokens))
     assert file.content == CONTENT and file.headers["content-type"] == "application/pdf"
-    (added,) = await tap.wait("observation.bukti.added.v1", cycle["id"])
+    (added,) = await tap.wait("observation.bukti.added.v1", pelaksanaan_id=cycle["id"])
     assert added["data"]["sha256"] == expected and added["data"]["outside_period"] is False
     gone = await client.head(location, headers={**guru.headers(tokens), **TUS})
     assert gone.status_code == 404  # the upload became a bukti
@@ -254,7 +254,7 @@ async def test_a_certificate_dated_outside_the_period_is_kept_but_flagged_and_do
     flags = sorted((i["tanggal_dokumen"], i["outside_period"], i["counts"]) for i in listed["items"])
     assert flags == [("2023-11-20", True, False), ("2024-03-01", False, True)]
     assert listed["bukti_count"] == 1
-    added = await tap.wait("observation.bukti.added.v1", cycle["id"], count=2)
+    added = await tap.wait("observation.bukti.added.v1", pelaksanaan_id=cycle["id"], count=2)
     assert sorted(m["data"]["outside_period"] for m in added) == [False, True]
 
 
@@ -277,7 +277,7 @@ async def test_under_the_2025_policy_uploads_are_refused_and_the_atasan_confirms
     again = await client.post(path, json={"kategori": "modul_ajar"}, headers=school.kepala.headers(tokens))
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     await settle()
-    (added,) = await tap.wait("observation.bukti.added.v1", cycle["id"])
+    (added,) = await tap.wait("observation.bukti.added.v1", pelaksanaan_id=cycle["id"])
     assert added["data"]["media_type"] is None and added["data"]["kategori"] == "modul_ajar"
 
 

@@ -100,12 +100,14 @@ async def test_the_whole_cycle_through_http_ends_with_pelaksanaan_completed_on_r
     assert (body["tahap"], body["step"]) == ("SELESAI", "selesai")
     assert [s["selesai"] for s in body["steps"]] == [True] * 5
 
-    (completed,) = await tap.wait("observation.pelaksanaan.completed.v1", cycle["id"])
+    (completed,) = await tap.wait("observation.pelaksanaan.completed.v1", pelaksanaan_id=cycle["id"])
     assert completed["data"]["rubric"]["efektif"] == 5 and completed["data"]["rubric"]["mode"] == "langsung"
     assert completed["data"]["bukti_count"] == 0 and completed["data"]["atasan_id"] == str(ks.pegawai_id)
-    steps = [m["data"]["step"] for m in await tap.wait("observation.step.completed.v1", cycle["id"], count=5)]
+    steps = [
+        m["data"]["step"] for m in await tap.wait("observation.step.completed.v1", pelaksanaan_id=cycle["id"], count=5)
+    ]
     assert steps == ["persiapan", "observasi", "diskusi", "upaya", "refleksi"]
-    (recorded,) = tap.of("observation.observasi.recorded.v1", cycle["id"])
+    (recorded,) = tap.of("observation.observasi.recorded.v1", pelaksanaan_id=cycle["id"])
     assert len(recorded["data"]["rubric"]["items"]) == 5
     # Versions grow with every event of the aggregate, so a consumer's version guard drops none of them.
     versions = [m["aggregate_version"] for m in tap.messages if m["aggregate_id"] == f"pelaksanaan:{cycle['id']}"]
@@ -264,9 +266,9 @@ async def test_the_same_approval_delivered_twice_opens_one_cycle(app, client, to
     cycle = await opened(client, tokens, guru)
     # The same plan version again under another event id (a producer's retry): the version gate drops it.
     await approve(world, guru, atasan=school.kepala, skp_id=skp_id)
-    await tap.wait("observation.pelaksanaan.opened.v1", cycle["id"])
+    await tap.wait("observation.pelaksanaan.opened.v1", pelaksanaan_id=cycle["id"])
     await settle()
-    assert len(tap.of("observation.pelaksanaan.opened.v1", cycle["id"])) == 1
+    assert len(tap.of("observation.pelaksanaan.opened.v1", pelaksanaan_id=cycle["id"])) == 1
     assert await scalar(app, "SELECT count(*) FROM pelaksanaan WHERE pegawai_id = :p", p=guru.pegawai_id) == 1
     again = await client.get(f"/api/v1/pelaksanaan/{cycle['id']}", headers=guru.headers(tokens))
     assert again.json()["version"] == 1 and again.json()["siklus"] == 1
@@ -288,7 +290,7 @@ async def test_skp_reset_closes_the_cycle_and_a_later_approval_opens_a_fresh_one
     )
     assert r.status_code == 200
     await reset(world, guru, skp_id, version=6)
-    (closed,) = await tap.wait("observation.pelaksanaan.closed.v1", cycle["id"])
+    (closed,) = await tap.wait("observation.pelaksanaan.closed.v1", pelaksanaan_id=cycle["id"])
     assert closed["data"]["reason"] == "Salah indikator, dikembalikan operator"
     now = await client.get(f"/api/v1/pelaksanaan/{cycle['id']}", headers=guru.headers(tokens))
     assert now.json()["tahap"] == "DITUTUP"
@@ -308,7 +310,7 @@ async def test_skp_reset_closes_the_cycle_and_a_later_approval_opens_a_fresh_one
     await approve(world, guru, atasan=ks, skp_id=skp_id, version=9)
     fresh = await opened(client, tokens, guru, siklus=2)
     assert fresh["id"] == cycle["id"] and fresh["tahap"] == "PERSIAPAN" and fresh["persiapan"] is None
-    assert len(await tap.wait("observation.pelaksanaan.opened.v1", cycle["id"], count=2)) == 2
+    assert len(await tap.wait("observation.pelaksanaan.opened.v1", pelaksanaan_id=cycle["id"], count=2)) == 2
 
 
 async def test_a_reset_that_overtakes_its_approval_keeps_the_cycle_closed(client, tokens, world):
@@ -344,5 +346,5 @@ async def test_a_principals_cycle_runs_with_the_pengawas_and_needs_the_four_docu
         f"/api/v1/pelaksanaan/{cycle['id']}/refleksi", json=refleksi, headers={**ks.headers(tokens), "If-Match": etag}
     )
     assert done.status_code == 200, done.text
-    (completed,) = await tap.wait("observation.pelaksanaan.completed.v1", cycle["id"])
+    (completed,) = await tap.wait("observation.pelaksanaan.completed.v1", pelaksanaan_id=cycle["id"])
     assert completed["data"]["bukti_count"] == 4 and completed["data"]["atasan_id"] == str(pengawas.pegawai_id)

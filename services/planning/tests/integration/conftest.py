@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -11,23 +10,15 @@ import pytest
 from planning.main import create_app
 from planning.settings import PlanningSettings
 from pmm_kernel.clock import WIB
-from pmm_testkit import Tokens, isolated_settings, running
+from pmm_testkit import isolated_settings
+from pmm_testkit.fixtures import app_fixtures, clock_fixtures, tokens_fixture
+from tools.demo import skp_steps
 from tools.demo_roster import demo_region
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 OPERATOR = ("op-3273", "operator")  # an operator of Kota Bandung (kode wilayah 3273)
-
-
-@pytest.fixture(scope="session")
-def tokens(tmp_path_factory) -> Tokens:
-    return Tokens(tmp_path_factory.mktemp("issuer"))
-
-
-@pytest.fixture(scope="session")
-def clock_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("clock") / "now"
-    path.write_text(datetime(2024, 1, 10, 9, 0, tzinfo=WIB).isoformat())
-    return path
+clock_file, set_clock = clock_fixtures(datetime(2024, 1, 10, 9, 0, tzinfo=WIB))
+tokens = tokens_fixture()
 
 
 @pytest.fixture(scope="session")
@@ -48,17 +39,7 @@ async def settings(tokens, clock_file, trace_file):
         yield settings
 
 
-@pytest.fixture(scope="session")
-async def app(settings):
-    app = create_app(settings)
-    async with running(app) as client:
-        app.state.client = client
-        yield app
-
-
-@pytest.fixture(scope="session")
-def client(app):
-    return app.state.client
+app, client = app_fixtures(create_app)
 
 
 @pytest.fixture(scope="session")
@@ -82,19 +63,6 @@ async def roster(client, tokens, region):
 
 
 @pytest.fixture
-def set_clock(clock_file):
-    original = clock_file.read_text()
-
-    def move(at: datetime) -> None:
-        clock_file.write_text(at.isoformat())
-        stat = os.stat(clock_file)
-        os.utime(clock_file, (stat.st_atime, stat.st_mtime + 1))  # FileClock re-reads on a new mtime
-
-    yield move
-    clock_file.write_text(original)
-
-
-@pytest.fixture
 def operator_csv(tokens):
     """Headers of the region's operator posting a CSV file."""
     return {**tokens.headers(*OPERATOR, wilayah="3273"), "Content-Type": "text/csv"}
@@ -109,12 +77,7 @@ def draft_plan(client, tokens):
         created = await client.post("/api/v1/skp", json={"periode": periode}, headers=headers)
         assert created.status_code == 201, created.text
         etag = created.headers["ETag"]
-        for step, body in (
-            ("data-diri", {"sesuai": True}),
-            ("praktik-kinerja", {"indikator": "D.1.3"}),
-            ("pengembangan-kompetensi", {"rhk": [{"kode": "PK-01", "target_kuantitas": 4}]}),
-            ("perilaku-kerja", None),
-        ):
+        for step, body in skp_steps("D.1.3"):
             saved = await client.put(
                 f"/api/v1/skp/{created.json()['id']}/{step}", json=body, headers={**headers, "If-Match": etag}
             )
@@ -123,3 +86,19 @@ def draft_plan(client, tokens):
         return created.json()["id"], etag
 
     return draft
+
+
+@pytest.fixture
+def no_server_errors(client):
+    """Whatever a caller sends, the answer is never a 5xx (the suites that probe bad input and access use it)."""
+    failures: list[str] = []
+
+    async def record(response) -> None:
+        if response.status_code >= 500:
+            failures.append(f"{response.request.method} {response.request.url.path} -> {response.status_code}")
+
+    hooks = client.event_hooks
+    client.event_hooks = {"request": hooks["request"], "response": [*hooks["response"], record]}
+    yield
+    client.event_hooks = hooks
+    assert failures == []

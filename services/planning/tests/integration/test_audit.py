@@ -8,6 +8,7 @@ import pytest
 
 from pmm_kernel.clock import WIB
 from pmm_testkit import audit_trail, traced
+from tools.demo import skp_steps
 from tools.demo_roster import pns_nip
 
 pytestmark = pytest.mark.integration
@@ -64,12 +65,7 @@ async def test_each_change_of_a_plan_is_audited_with_its_trace(client, tokens, s
     created = await send("POST", "/api/v1/skp", guru, {"periode": "2024-S1"})
     skp_id, owner_id = created.json()["id"], created.json()["pegawai"]["id"]
     etag = created.headers["ETag"]
-    for step, body in (
-        ("data-diri", {"sesuai": True}),
-        ("praktik-kinerja", {"indikator": "D.1.3"}),
-        ("pengembangan-kompetensi", {"rhk": [{"kode": "PK-01", "target_kuantitas": 4}]}),
-        ("perilaku-kerja", None),
-    ):
+    for step, body in skp_steps("D.1.3"):
         etag = (await send("PUT", f"/api/v1/skp/{skp_id}/{step}", guru, body, etag)).headers["ETag"]
     # With an Idempotency-Key the use case runs inside the request's own transaction: still audited as the caller.
     submit_headers = {**guru, "Idempotency-Key": f"audit-{skp_id}"}
@@ -87,15 +83,16 @@ async def test_each_change_of_a_plan_is_audited_with_its_trace(client, tokens, s
         ("skp.edit", "DRAFT", "DRAFT", 3),
         ("skp.edit", "DRAFT", "DRAFT", 4),
         ("skp.edit", "DRAFT", "DRAFT", 5),
-        ("skp.transition", "DRAFT", "DIAJUKAN", 6),
-        ("skp.transition", "DIAJUKAN", "DISETUJUI", 7),
-        ("skp.transition", "DISETUJUI", "DRAFT", 8),
+        ("skp.edit", "DRAFT", "DRAFT", 6),
+        ("skp.transition", "DRAFT", "DIAJUKAN", 7),
+        ("skp.transition", "DIAJUKAN", "DISETUJUI", 8),
+        ("skp.transition", "DISETUJUI", "DRAFT", 9),
     ]
     assert [r["trace_id"] for r in trail] == traces  # each record in the trace of the request that made it
     actors = [r["actor"] for r in trail]
-    assert actors[:6] == [f"pegawai:{owner_id}"] * 6
-    assert actors[6].startswith("pegawai:") and actors[6] != actors[0]  # the kepala sekolah, by roster id
-    assert actors[7] == "operator:op-audit"
-    assert trail[6]["actor_roles"] == "guru,kepala_sekolah"
+    assert actors[:7] == [f"pegawai:{owner_id}"] * 7
+    assert actors[7].startswith("pegawai:") and actors[7] != actors[0]  # the kepala sekolah, by roster id
+    assert actors[8] == "operator:op-audit"
+    assert trail[7]["actor_roles"] == "guru,kepala_sekolah"
     assert all(r["at"] is not None for r in trail)
     assert not any(nip in str(r) for r in trail for nip in people.values())  # never a NIP in clear

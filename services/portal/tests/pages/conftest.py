@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pmm_testkit import drop_vhost
 from tools.demo import CLOCK_BY_POLICY, start_fresh
 from tools.demo_client import Api
 from tools.demo_roster import Person, Region, demo_region
@@ -72,6 +73,7 @@ def stack(request, tmp_path_factory) -> Iterator[Stack]:
     start_fresh(stack, CLOCK_BY_POLICY[2024][0])
     yield stack
     stack.down()
+    drop_vhost(stack.vhost)  # its quorum queues hold files open in the broker
 
 
 @pytest.fixture(scope="module")
