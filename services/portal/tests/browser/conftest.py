@@ -22,14 +22,12 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, Response, async_playwright
 
-from pmm_testkit import drop_vhost
-from tools.demo import CLOCK_BY_POLICY, start_fresh
 from tools.demo_roster import Person
 from tools.screenshots import CHROMIUM, PHONE, launch
 from tools.stack import Stack
 
 from ..pages import conftest as page_tests
-from ..pages.conftest import OFFSET, ROOT, SMALL, World, text_of
+from ..pages.conftest import World, module_stack, text_of
 
 world = page_tests.world  # the page tests' fixture: this module's stack with one demo school imported
 
@@ -70,20 +68,9 @@ WIDER: dict[str, int] = {}  # page (ids folded) -> how many CSS pixels it is wid
 
 @pytest.fixture(scope="module")
 def stack(request, tmp_path_factory) -> Iterator[Stack]:
-    """The page tests' stack, under names of its own (`_b_<module>`): a page-test module of the same name, run by
+    """The page tests' stack under names of its own (`_b_<module>`): a page-test module of the same name, run by
     someone else at the same time, must not share its databases."""
-    name = re.sub(r"[^a-z0-9_]", "_", request.module.__name__.rsplit(".", 1)[-1].lower())[:20]
-    stack = Stack(
-        ROOT,
-        run_dir=tmp_path_factory.mktemp(f"browser-{name}"),
-        db_suffix=f"_b_{name}",
-        port_offset=OFFSET,
-        extra_env={**SMALL, "PLANNING_OPEN_YEARS": "[2024]"},
-    )
-    start_fresh(stack, CLOCK_BY_POLICY[2024][0])
-    yield stack
-    stack.down()
-    drop_vhost(stack.vhost)  # its quorum queues hold files open in the broker
+    yield from module_stack(request, tmp_path_factory, "b")
 
 
 def pytest_collection_modifyitems(config, items) -> None:

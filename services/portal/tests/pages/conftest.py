@@ -59,21 +59,27 @@ class World:
         self.stack.set_clock(when)
 
 
-@pytest.fixture(scope="module")
-def stack(request, tmp_path_factory) -> Iterator[Stack]:
-    # Each module its own databases and ports, so a failure in one leaves nothing behind for the next.
+def module_stack(request, tmp_path_factory, kind: str) -> Iterator[Stack]:
+    """A fresh stack for one test module: its own databases, vhost and run directory (`_<kind>_<module>`), so a
+    failure in one leaves nothing behind for the next, and its vhost deleted at the end (its quorum queues hold
+    files open in the broker)."""
     name = re.sub(r"[^a-z0-9_]", "_", request.module.__name__.rsplit(".", 1)[-1].lower())[:20]
     stack = Stack(
         ROOT,
-        run_dir=tmp_path_factory.mktemp(f"portal-{name}"),
-        db_suffix=f"_p_{name}",
+        run_dir=tmp_path_factory.mktemp(f"portal-{kind}-{name}"),
+        db_suffix=f"_{kind}_{name}",
         port_offset=OFFSET,
         extra_env={**SMALL, "PLANNING_OPEN_YEARS": "[2024]"},
     )
     start_fresh(stack, CLOCK_BY_POLICY[2024][0])
     yield stack
     stack.down()
-    drop_vhost(stack.vhost)  # its quorum queues hold files open in the broker
+    drop_vhost(stack.vhost)
+
+
+@pytest.fixture(scope="module")
+def stack(request, tmp_path_factory) -> Iterator[Stack]:
+    yield from module_stack(request, tmp_path_factory, "p")
 
 
 @pytest.fixture(scope="module")
