@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -67,12 +67,15 @@ class ContractViolation(Exception):
         self.reason = reason
 
 
+D = TypeVar("D", bound=EventData, covariant=True)
+
+
 @dataclass(frozen=True)
-class Event:
-    """A decoded message: its envelope and its typed payload."""
+class Event(Generic[D]):
+    """A decoded message: its envelope and its typed payload (`Event[SkpApprovedV1]` in a handler's signature)."""
 
     envelope: Envelope
-    data: EventData
+    data: D
 
 
 def encode(

@@ -92,41 +92,36 @@ async def _upsert(session: AsyncSession, table: Any, key: str, values: dict[str,
     await session.execute(statement.on_conflict_do_update(index_elements=[key], set_=update, where=where))
 
 
-async def on_sekolah(event: Event, uow: UnitOfWork) -> None:
+async def on_sekolah(event: Event[contract.SekolahRegisteredV1 | contract.SekolahUpdatedV1], uow: UnitOfWork) -> None:
     data = event.data
-    assert isinstance(data, contract.SekolahSnapshot)
     values = data.model_dump(include={"npsn", "nama", "kode_wilayah", "nama_wilayah"})
     await _upsert(uow.session, RosterSekolah, "npsn", {**values, "version": event.envelope.aggregate_version})
     await uow.commit()
 
 
-async def on_pegawai(event: Event, uow: UnitOfWork) -> None:
+async def on_pegawai(event: Event[contract.PegawaiRegisteredV1 | contract.PegawaiUpdatedV1], uow: UnitOfWork) -> None:
     data = event.data
-    assert isinstance(data, contract.PegawaiSnapshot)
     values = data.model_dump(include=set(contract.PegawaiSnapshot.model_fields))
     await _upsert(uow.session, RosterPegawai, "pegawai_id", {**values, "version": event.envelope.aggregate_version})
     await uow.commit()
 
 
-async def on_atasan(event: Event, uow: UnitOfWork) -> None:
+async def on_atasan(event: Event[contract.AtasanAssignedV1 | contract.AtasanUpdatedV1], uow: UnitOfWork) -> None:
     data = event.data
-    assert isinstance(data, contract.AtasanSnapshot)
     values = data.model_dump(include=set(contract.AtasanSnapshot.model_fields))
     await _upsert(uow.session, RosterRelasi, "relasi_id", {**values, "version": event.envelope.aggregate_version})
     await uow.commit()
 
 
-async def on_periode_opened(event: Event, uow: UnitOfWork) -> None:
+async def on_periode_opened(event: Event[contract.PeriodeOpenedV1], uow: UnitOfWork) -> None:
     data = event.data
-    assert isinstance(data, contract.PeriodeOpenedV1)
     statement = pg_insert(RosterPeriode).values(kode=data.kode, snapshot=data.model_dump(mode="json"))
     await uow.session.execute(statement.on_conflict_do_nothing())  # a period's definition never changes
     await uow.commit()
 
 
-async def on_window_extended(event: Event, uow: UnitOfWork) -> None:
+async def on_window_extended(event: Event[contract.PeriodeWindowExtendedV1], uow: UnitOfWork) -> None:
     data = event.data
-    assert isinstance(data, contract.PeriodeWindowExtendedV1)
     values = data.model_dump(include={"extension_id", "kode", "step", "until", "wilayah", "alasan"})
     await uow.session.execute(pg_insert(RosterWindowExtension).values(**values).on_conflict_do_nothing())
     await uow.commit()

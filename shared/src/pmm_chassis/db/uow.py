@@ -10,6 +10,10 @@ Inside an *ambient transaction* (`ambient_transaction`, opened by an HTTP reques
 it joins the request's transaction with a SAVEPOINT. Its `commit()` releases the savepoint (the outbox rows and the
 NOTIFY become durable with the outer commit), leaving without it rolls back to the savepoint. A consumer's unit
 of work (`claiming`) always owns its transaction: its inbox row and its acknowledgement go together.
+
+Entering a unit of work that is already open joins it (`async with uow:` in a use case called by a consumer that
+opened it to claim the inbox row): only the outermost block opens and closes the session, so a use case is written
+the same way whether a route or a consumer calls it.
 """
 
 from __future__ import annotations
@@ -114,6 +118,7 @@ class UnitOfWork:
         self.committed = False
         self._ambient: AmbientTransaction | None = None
         self._savepoint: AsyncSessionTransaction | None = None
+        self._depth = 0
 
     def claiming(self, consumer: str, event_id: uuid.UUID) -> Self:
         """Make entering this unit of work claim the inbox row of `(consumer, event_id)` first."""
@@ -121,6 +126,17 @@ class UnitOfWork:
         return self
 
     async def __aenter__(self) -> Self:
+        self._depth += 1
+        if self._depth > 1:
+            return self
+        try:
+            await self._open()
+        except BaseException:
+            self._depth = 0
+            raise
+        return self
+
+    async def _open(self) -> None:
         self._ambient = _ambient.get() if self._inbox_claim is None else None
         if self._ambient is not None:
             self.session = self._ambient.session
@@ -153,9 +169,11 @@ class UnitOfWork:
                 await self.session.rollback()
                 await self.session.close()
                 raise AlreadyProcessed(f"{consumer} already processed {event_id}")
-        return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return
         if self._ambient is not None:
             # What was not committed goes back to the savepoint; the request's transaction goes on.
             if self._savepoint is not None and self._savepoint.is_active:

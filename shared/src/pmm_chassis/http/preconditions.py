@@ -1,23 +1,24 @@
 """ETag / If-Match for optimistic concurrency: a stale edit is refused (412), a blind one too (428).
 
-Every change of a plan, a pelaksanaan or a penilaian takes `If-Match`. The route declares it as `IfMatch` and passes
-`version_check(if_match)` to its use case, which compares it with the version it loaded, inside its transaction: a
-missing header is a 428 problem, a stale one a 412, both only once the caller may see the record (someone else's
-record stays a 404). So the parameter is optional to FastAPI (a missing header must reach the use case, not become
-FastAPI's 422), and `document_if_match` marks it required in the OpenAPI document, which is what a client must do.
+Every change of a plan, a pelaksanaan or a penilaian takes `If-Match`. The route declares it as `IfMatch` and puts
+`ExpectedVersion(if_match)` (`pmm_kernel.versions`) in its command; the use case checks it against the version it
+loaded, inside its transaction: a missing header is a 428 problem, a stale one a 412, both only once the caller may
+see the record (someone else's record stays a 404). So the parameter is optional to FastAPI (a missing header must
+reach the use case, not become FastAPI's 422), and `document_if_match` marks it required in the OpenAPI document,
+which is what a client must do.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header
 
-from pmm_kernel.errors import InvalidValue, PreconditionRequired, StaleVersion
+from pmm_kernel.versions import IF_MATCH, ExpectedVersion, etag
 
-IF_MATCH = "If-Match"
+__all__ = ["IF_MATCH", "ETAG_PATTERN", "IfMatch", "etag", "version_check", "document_if_match"]
+
 # What a client may send: the ETag it last read (`"v3"`, weak or strong) or `*` (whatever the version is).
 ETAG_PATTERN = r'^(\*|(W/)?"v[0-9]{1,18}")$'
 # Marks the parameter in the generated document; `document_if_match` replaces the schema and removes it.
@@ -33,38 +34,10 @@ IfMatch = Annotated[
     ),
 ]
 
-_ETAG = re.compile(r'^(?:W/)?"v(\d{1,18})"$')
-
-
-def etag(version: int) -> str:
-    return f'"v{version}"'
-
-
-def require_version(if_match: str | None, current: int) -> None:
-    """Check the client's If-Match against the aggregate's current version."""
-    if if_match is None:
-        raise PreconditionRequired(
-            "send If-Match with the ETag you last read, so a concurrent change is not overwritten",
-            rule="http.if_match_required",
-            field=IF_MATCH,
-        )
-    if if_match.strip() == "*":
-        return
-    match = _ETAG.match(if_match.strip())
-    if match is None:
-        raise InvalidValue('If-Match must be an ETag such as "v3"', rule="http.if_match_format", field=IF_MATCH)
-    if int(match.group(1)) != current:
-        raise StaleVersion(
-            f"the record changed since you read it (now {etag(current)}); reload and try again",
-            rule="http.if_match_stale",
-            field=IF_MATCH,
-            extra={"current_etag": etag(current)},
-        )
-
 
 def version_check(if_match: str | None) -> Callable[[int], None]:
     """What a use case calls with the version it loaded, so the check runs inside its transaction."""
-    return lambda current: require_version(if_match, current)
+    return ExpectedVersion(if_match).check
 
 
 def mark_if_match_required(schema: dict[str, Any]) -> None:

@@ -37,7 +37,9 @@ from pmm_contracts.subscriptions import binding_keys
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[Event, Any], Awaitable[None]]
+# A handler takes the decoded event, typed by its payload (`Event[SkpApprovedV1]`), and the unit of work the consumer
+# opened to claim the inbox row; the consumer calls it only with the payload type it was registered for.
+Handler = Callable[[Event[Any], Any], Awaitable[None]]
 
 ATTEMPT_HEADER = "x-pmm-attempt"  # every retry so far: picks the back-off tier
 FAILURES_HEADER = "x-pmm-failures"  # retries for non-transient failures only: parks after max_unexpected_attempts
