@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,10 +19,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from faststream.asgi import make_asyncapi_asgi
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.specification import AsyncAPI
+from faststream.specification.asyncapi.site import get_asyncapi_html
 from sqlalchemy import text
 
 from pmm_chassis import metrics
@@ -274,9 +275,23 @@ class Chassis:
         async def asyncapi_document() -> JSONResponse:
             return JSONResponse(asyncapi.to_specification().to_jsonable())
 
-        app.mount(
-            "/asyncapi",
-            make_asyncapi_asgi(asyncapi, try_it_out_path=None),
-        )
+        @app.get("/asyncapi", include_in_schema=False)
+        async def asyncapi_page(request: Request) -> HTMLResponse:
+            return HTMLResponse(_asyncapi_html(asyncapi, request.scope.get("root_path", "")))
+
         instrument_fastapi(app, self.tracer_provider)
         return app
+
+
+def _asyncapi_html(asyncapi: AsyncAPI, root: str) -> str:
+    """The events' viewer, its script and style served from the chassis package like Swagger UI's (nothing loads
+    from a CDN); FastStream's page would also fetch its icons from asyncapi.com, so they point at ours."""
+    static = f"{root}{DOCS_STATIC_PATH}"
+    html = get_asyncapi_html(
+        asyncapi.to_specification(),
+        asyncapi_js_url=f"{static}/asyncapi-react.js",
+        asyncapi_css_url=f"{static}/asyncapi-react.css",
+        try_it_out_path=None,
+    )
+    icons = re.compile(r'<link rel="icon"[^>]*href="https://www\.asyncapi\.com/[^"]*">\s*')
+    return icons.sub("", html).replace("<head>", f'<head>\n<link rel="icon" href="{static}/favicon-32x32.png">', 1)

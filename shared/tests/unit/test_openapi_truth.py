@@ -152,3 +152,19 @@ async def test_docs_load_swagger_ui_from_the_service_itself(apps, name) -> None:
             assert served.status_code == 200 and len(served.content) > 500, asset
         assert "/openapi.json" in page.text
         assert (await client.get("/redoc")).status_code == 404  # ReDoc would load from a CDN
+
+
+@pytest.mark.parametrize("name", SERVICES)
+async def test_asyncapi_viewer_loads_from_the_service_itself(apps, name) -> None:
+    app = apps[name]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service.test") as client:
+        page = await client.get("/asyncapi")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assets = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", page.text)
+        assert EXTERNAL_URL.findall(" ".join(assets)) == []
+        assert {a.rsplit("/", 1)[-1] for a in assets} >= {"asyncapi-react.js", "asyncapi-react.css"}
+        for asset in assets:
+            assert asset.startswith("/docs/static/")
+            served = await client.get(asset)
+            assert served.status_code == 200 and len(served.content) > 500, asset
+        assert f"{name} events" in page.text  # the document is inlined: the page needs nothing else
