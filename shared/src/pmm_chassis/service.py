@@ -31,7 +31,7 @@ from pmm_chassis.db.engine import asyncpg_dsn, create_engine, session_factory
 from pmm_chassis.db.spans import trace_outbox_inserts
 from pmm_chassis.db.uow import UnitOfWork
 from pmm_chassis.http.preconditions import document_if_match
-from pmm_chassis.http.problems import install_problem_handlers, problem_response
+from pmm_chassis.http.problems import install_problem_handlers, problem_response, type_uri
 from pmm_chassis.http.ratelimit import WriteRateLimiter
 from pmm_chassis.http.text import install_text_handler
 from pmm_chassis.logging import setup_logging
@@ -251,7 +251,14 @@ class Chassis:
             checks = await chassis.readiness()
             if all(v == "ok" for v in checks.values()):
                 return JSONResponse({"status": "ready", "checks": checks})
-            return problem_response(503, title="Not ready", detail=f"dependencies: {checks}")
+            # Not ready is transient by nature (a dependency starting or restarting): say when to look again.
+            return problem_response(
+                503,
+                title="Not ready",
+                detail=f"dependencies: {checks}",
+                type_=type_uri("not_ready"),
+                headers={"Retry-After": "2"},
+            )
 
         app.add_api_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
         app.mount(DOCS_STATIC_PATH, StaticFiles(directory=DOCS_STATIC_DIR), name="docs-static")

@@ -79,6 +79,7 @@ async def test_a_request_on_a_dead_connection_answers_503_and_the_next_succeeds(
         assert met.status_code == 503, met.text
         assert met.headers["content-type"] == PROBLEM_JSON and met.headers["Retry-After"] == "1"
         assert [e["rule"] for e in met.json()["errors"]] == ["transient"]
+        assert met.json()["type"].endswith("/problems/transient")  # the project's own type, not about:blank
         # The disconnect dropped every connection the pool held then: no second request meets a dead one.
         assert [(await client.get("/now")).status_code for _ in range(5)] == [200] * 5
 

@@ -168,3 +168,14 @@ async def test_asyncapi_viewer_loads_from_the_service_itself(apps, name) -> None
             served = await client.get(asset)
             assert served.status_code == 200 and len(served.content) > 500, asset
         assert f"{name} events" in page.text  # the document is inlined: the page needs nothing else
+
+
+@pytest.mark.parametrize("name", SERVICES)
+async def test_not_ready_is_a_503_with_retry_after_and_the_projects_problem_type(apps, name) -> None:
+    # Unstarted (no broker connection, no database reached): what a pod answers while a dependency is down.
+    app = apps[name]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service.test") as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.json()["type"].endswith("/problems/not_ready")

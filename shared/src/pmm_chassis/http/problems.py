@@ -262,6 +262,7 @@ def _unavailable(request: Request, exc: Exception) -> JSONResponse:
         title="Service Unavailable",
         detail=detail,
         errors=[FieldError(field=None, rule="transient", detail=detail)],
+        type_=type_uri("transient"),
         headers={"Retry-After": "1"},
     )
 
