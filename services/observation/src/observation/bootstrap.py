@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from observation import integration
-from observation.db.storage import LocalFileStorage, S3Storage
+from observation.adapters.storage import LocalFileStorage, S3Storage
 from observation.db.uow import ObservationUnitOfWork
-from observation.domain.storage import ObjectStorage
-from observation.handlers import HANDLERS
+from observation.domain.ports import ObjectStorage
+from observation.handlers import handlers
 from observation.settings import ObservationSettings
 from observation.usecases import Deps
 from pmm_chassis.service import Chassis
@@ -46,5 +46,5 @@ def build(settings: ObservationSettings | None = None) -> Container:
     deps = Deps(
         uow=uow, clock=chassis.clock, storage=build_storage(settings), upload_max_bytes=settings.upload_max_bytes
     )
-    chassis.consume(HANDLERS, uow)
+    chassis.consume(handlers(deps), uow)
     return Container(settings=settings, chassis=chassis, deps=deps)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from observation.adapters.storage import S3Storage
 from observation.api import install, routers
 from observation.bootstrap import build
-from observation.db.storage import S3Storage
 from observation.settings import ObservationSettings
 
 DESCRIPTION = """

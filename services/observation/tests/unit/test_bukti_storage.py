@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from moto.server import ThreadedMotoServer
 
-from observation.db.storage import LocalFileStorage, S3Storage
+from observation.adapters.storage import LocalFileStorage, S3Storage
 from observation.domain.storage import bukti_key, part_key, parts_prefix
 
 

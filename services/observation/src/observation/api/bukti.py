@@ -21,10 +21,11 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
-from observation import usecases
 from observation.api.deps import ActorDep, DepsDep
 from observation.api.schemas import BuktiList, BuktiOut, KonfirmasiIn
 from observation.domain import bukti as rules
+from observation.usecases import bukti as evidence
+from observation.usecases import views
 from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.problems import PROBLEM_RESPONSES, HttpProblem
 from pmm_kernel.errors import InvalidValue
@@ -42,8 +43,8 @@ async def list_bukti(pelaksanaan_id: uuid.UUID, deps: DepsDep, actor: ActorDep) 
     certificate date and whether it lies outside the period (kept, but it does not count), with the period's
     evidence mode (`unggah` or `konfirmasi`) and the accountability documents a kepala sekolah still lacks. Visible
     to whoever may read the cycle."""
-    context = await usecases.list_bukti(deps, actor, pelaksanaan_id)
-    return BuktiList(**usecases.summary(context), items=[BuktiOut.of(b) for b in context.bukti])
+    cycle = await views.get_pelaksanaan(views.GetPelaksanaan(pelaksanaan_id), uow=deps.uow(), deps=deps, actor=actor)
+    return BuktiList(**views.summary(cycle), items=[BuktiOut.of(b) for b in cycle.bukti])
 
 
 @router.post(
@@ -58,24 +59,23 @@ async def konfirmasi(pelaksanaan_id: uuid.UUID, body: KonfirmasiIn, deps: DepsDe
     answers 200 with the first confirmation (201 when new). A period whose policy asks for uploads refuses it (409
     `bukti.confirmation_not_in_policy`). The pegawai's current atasan only, while the cycle runs, inside the
     pelaksanaan window."""
-    _, row, new = await usecases.konfirmasi_bukti(
-        deps, actor, pelaksanaan_id, kategori=body.kategori, catatan=body.catatan
-    )
-    return JSONResponse(BuktiOut.of(row).model_dump(mode="json"), status_code=201 if new else 200)
+    command = evidence.KonfirmasiBukti(pelaksanaan_id=pelaksanaan_id, kategori=body.kategori, catatan=body.catatan)
+    done = await evidence.konfirmasi_bukti(command, uow=deps.uow(), deps=deps, actor=actor)
+    return JSONResponse(BuktiOut.of(done.bukti).model_dump(mode="json"), status_code=201 if done.new else 200)
 
 
 @router.get("/bukti/{bukti_id}/berkas", summary="The uploaded file itself", response_class=Response)
 async def berkas(bukti_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Response:
     """The uploaded file itself, as stored, with its media type, an attachment `Content-Disposition` and its SHA-256 in
     `Repr-Digest`. Whoever may read the cycle may download its files."""
-    row, content = await usecases.bukti_content(deps, actor, bukti_id)
+    bukti, content = await views.bukti_content(views.BuktiContent(bukti_id), uow=deps.uow(), deps=deps, actor=actor)
     return Response(
         content,
-        media_type=row.media_type,
+        media_type=bukti.media_type,
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.nama_file or 'bukti')}",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(bukti.nama_file or 'bukti')}",
             "X-Content-Type-Options": "nosniff",
-            "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(row.sha256 or '')).decode()}:",
+            "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(bukti.sha256 or '')).decode()}:",
         },
     )
 
@@ -177,15 +177,14 @@ async def tus_create(
     metadata = parse_metadata(upload_metadata)
 
     async def compute() -> JSONResponse:
-        state = await usecases.create_upload(
-            deps,
-            actor,
-            pelaksanaan_id,
+        command = evidence.StartUpload(
+            pelaksanaan_id=pelaksanaan_id,
             length=length,
             filename=metadata.get("filename"),
             kategori=metadata.get("kategori"),
             tanggal=_tanggal(metadata.get("tanggal")),
         )
+        state = await evidence.start_upload(command, uow=deps.uow(), deps=deps, actor=actor)
         return JSONResponse(
             {"upload_id": str(state.upload_id), "length": state.length},
             status_code=201,
@@ -206,7 +205,7 @@ async def tus_head(
     dropped connection, continue with a `PATCH` from this offset. The uploader only (anyone else: 404). Needs
     `Tus-Resumable: 1.0.0`."""
     _require_tus(tus_resumable)
-    state = await usecases.upload_state(deps, actor, upload_id)
+    state = await views.upload_state(views.UploadStateOf(upload_id), uow=deps.uow(), actor=actor)
     return Response(
         status_code=200,
         headers={
@@ -240,7 +239,7 @@ async def tus_patch(
         )
     offset = _int_header(upload_offset, name="Upload-Offset", rule="tus.upload_offset")
     # Cheap checks before reading a body that may take minutes on a school's link.
-    state = await usecases.upload_state(deps, actor, upload_id)
+    state = await views.upload_state(views.UploadStateOf(upload_id), uow=deps.uow(), actor=actor)
     rules.check_offset(offset, state.offset)
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit():
@@ -253,7 +252,8 @@ async def tus_patch(
     except ClientDisconnect:
         pass  # the link dropped mid-chunk: keep what arrived, so HEAD tells the client where to go on
 
-    result = await usecases.append_upload(deps, actor, upload_id, offset=offset, data=bytes(data))
+    command = evidence.AppendUpload(upload_id=upload_id, offset=offset, data=bytes(data))
+    result = await evidence.append_upload(command, uow=deps.uow(), deps=deps, actor=actor)
     headers = {"Upload-Offset": str(result.offset), "Tus-Resumable": TUS_VERSION}
     if result.bukti is not None:
         headers["PMM-Bukti-Id"] = str(result.bukti.id)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import Depends
 
 from observation.domain.access import Actor
-from observation.usecases import Deps, pegawai_id_by_nip
+from observation.usecases import Deps
+from observation.usecases.views import PegawaiByNip, pegawai_id_by_nip
 from pmm_chassis.http.actor import actor_dependency, app_deps, roster_actor
 
+
+async def _pegawai_id(deps: Deps, nip: str) -> uuid.UUID | None:
+    return await pegawai_id_by_nip(PegawaiByNip(nip), uow=deps.uow())
+
+
 DepsDep = Annotated[Deps, Depends(app_deps)]
-ActorDep = Annotated[Actor, Depends(actor_dependency(roster_actor(pegawai_id_by_nip)))]
+ActorDep = Annotated[Actor, Depends(actor_dependency(roster_actor(_pegawai_id)))]

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from observation import usecases
 from observation.api.deps import ActorDep, DepsDep
 from observation.api.schemas import (
     DiskusiAtasanIn,
@@ -21,18 +20,22 @@ from observation.api.schemas import (
     UpayaIn,
 )
 from observation.domain.pelaksanaan import RubrikInput, Upaya
+from observation.usecases import pelaksanaan as steps
+from observation.usecases import views
+from observation.usecases.cycle import Cycle
 from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
-from pmm_chassis.http.preconditions import IfMatch, etag, version_check
+from pmm_chassis.http.preconditions import IfMatch, etag
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
+from pmm_kernel.versions import ExpectedVersion
 
 router = APIRouter(tags=["pelaksanaan"], responses=PROBLEM_RESPONSES)
 
 Periode = Annotated[str, Query(min_length=1, max_length=40, examples=["2024-S1"])]
 
 
-def out(context: usecases.Context) -> JSONResponse:
-    body = PelaksanaanOut.of(context).model_dump(mode="json")
-    return JSONResponse(body, headers={"ETag": etag(context.pelaksanaan.version)})
+def out(cycle: Cycle) -> JSONResponse:
+    body = PelaksanaanOut.of(cycle).model_dump(mode="json")
+    return JSONResponse(body, headers={"ETag": etag(cycle.pelaksanaan.version)})
 
 
 @router.get("/pelaksanaan/saya", response_model=PelaksanaanOut, summary="My pelaksanaan of a period")
@@ -40,7 +43,7 @@ async def mine(periode: Periode, deps: DepsDep, actor: ActorDep) -> Response:
     """The caller's own pelaksanaan (observation cycle) of `periode`, opened when their plan was approved: its step and
     tahap, what each step recorded, the indicator's focus behaviours, the bukti summary and the `ETag` for the next
     change. 404 until the plan is approved."""
-    return out(await usecases.my_pelaksanaan(deps, actor, periode=periode))
+    return out(await views.my_pelaksanaan(views.MyPelaksanaan(periode), uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.get("/pelaksanaan/{pelaksanaan_id}", response_model=PelaksanaanOut, summary="Read a pelaksanaan")
@@ -49,7 +52,9 @@ async def read(pelaksanaan_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Res
     on the atasan), which cycle it is (`siklus`: a plan reset and a new approval start a fresh one), what each step
     recorded, the rubric, the bukti summary and the caller's `relation` to it. Visible to the pegawai, their current
     atasan and an operator of the school's region; to anyone else it does not exist (404)."""
-    return out(await usecases.get_pelaksanaan(deps, actor, pelaksanaan_id))
+    return out(
+        await views.get_pelaksanaan(views.GetPelaksanaan(pelaksanaan_id), uow=deps.uow(), deps=deps, actor=actor)
+    )
 
 
 @router.put(
@@ -65,16 +70,14 @@ async def put_persiapan(
     date for the observation (`jadwal`, from today to the pelaksanaan window's close). Saving again before the
     atasan agrees replaces the proposal, also after the atasan proposed another date. The pegawai only, inside the
     pelaksanaan window. Requires `If-Match`."""
-    context = await usecases.susun_persiapan(
-        deps,
-        actor,
-        pelaksanaan_id,
-        version_check(if_match),
-        target_perilaku=list(body.target_perilaku),
+    command = steps.SusunPersiapan(
+        pelaksanaan_id=pelaksanaan_id,
+        expected=ExpectedVersion(if_match),
+        target_perilaku=tuple(body.target_perilaku),
         upaya=body.upaya,
         jadwal=body.jadwal,
     )
-    return out(context)
+    return out(await steps.susun_persiapan(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.post(
@@ -95,7 +98,8 @@ async def setujui(
     pelaksanaan window. Requires `If-Match`; send an `Idempotency-Key`."""
 
     async def compute() -> JSONResponse:
-        return out(await usecases.setujui_jadwal(deps, actor, pelaksanaan_id, version_check(if_match)))
+        command = steps.SetujuiJadwal(pelaksanaan_id=pelaksanaan_id, expected=ExpectedVersion(if_match))
+        return out(await steps.setujui_jadwal(command, uow=deps.uow(), deps=deps, actor=actor))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -120,11 +124,10 @@ async def jadwal_lain(
     `Idempotency-Key`."""
 
     async def compute() -> JSONResponse:
-        return out(
-            await usecases.usulkan_jadwal_lain(
-                deps, actor, pelaksanaan_id, version_check(if_match), jadwal=body.jadwal, catatan=body.catatan
-            )
+        command = steps.UsulkanJadwalLain(
+            pelaksanaan_id=pelaksanaan_id, expected=ExpectedVersion(if_match), jadwal=body.jadwal, catatan=body.catatan
         )
+        return out(await steps.usulkan_jadwal_lain(command, uow=deps.uow(), deps=deps, actor=actor))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -147,7 +150,8 @@ async def terima(
     `Idempotency-Key`."""
 
     async def compute() -> JSONResponse:
-        return out(await usecases.terima_jadwal(deps, actor, pelaksanaan_id, version_check(if_match)))
+        command = steps.TerimaJadwal(pelaksanaan_id=pelaksanaan_id, expected=ExpectedVersion(if_match))
+        return out(await steps.terima_jadwal(command, uow=deps.uow(), deps=deps, actor=actor))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -165,16 +169,14 @@ async def put_observasi(
     the indicator, `belum_dilakukan`, `belum_efektif` or `efektif` with an optional note (a missing or unknown
     behaviour is a 422 naming it). Publishes `observation.observasi.recorded.v1`. Only the pegawai's current atasan
     (anyone else: 403 or 404), after the date was agreed, inside the pelaksanaan window. Requires `If-Match`."""
-    context = await usecases.catat_observasi(
-        deps,
-        actor,
-        pelaksanaan_id,
-        version_check(if_match),
+    command = steps.CatatObservasi(
+        pelaksanaan_id=pelaksanaan_id,
+        expected=ExpectedVersion(if_match),
         mode=body.mode,
-        items=[RubrikInput(perilaku=i.perilaku, nilai=i.nilai, catatan=i.catatan) for i in body.items],
+        items=tuple(RubrikInput(perilaku=i.perilaku, nilai=i.nilai, catatan=i.catatan) for i in body.items),
         catatan=body.catatan,
     )
-    return out(context)
+    return out(await steps.catat_observasi(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.put(
@@ -189,17 +191,15 @@ async def put_diskusi_atasan(
     goals (`tujuan`), steps (`langkah`), each at least 5 characters, and when the follow-up happens (`jadwal`, from
     today to the window's close). The step is complete when both the atasan's and the pegawai's notes are in, in
     either order. The pegawai's current atasan only, inside the pelaksanaan window. Requires `If-Match`."""
-    context = await usecases.catat_diskusi_atasan(
-        deps,
-        actor,
-        pelaksanaan_id,
-        version_check(if_match),
+    command = steps.CatatDiskusiAtasan(
+        pelaksanaan_id=pelaksanaan_id,
+        expected=ExpectedVersion(if_match),
         catatan=body.catatan,
         tujuan=body.tujuan,
         langkah=body.langkah,
         jadwal=body.jadwal,
     )
-    return out(context)
+    return out(await steps.catat_diskusi_atasan(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.put(
@@ -211,10 +211,10 @@ async def put_diskusi_guru(
     """Step 3, diskusi tindak lanjut (C), the pegawai's part: their notes of the discussion (at least 5 characters).
     The step is complete when both parties' notes are in, in either order. The pegawai only, inside the pelaksanaan
     window. Requires `If-Match`."""
-    context = await usecases.catat_diskusi_guru(
-        deps, actor, pelaksanaan_id, version_check(if_match), catatan=body.catatan
+    command = steps.CatatDiskusiGuru(
+        pelaksanaan_id=pelaksanaan_id, expected=ExpectedVersion(if_match), catatan=body.catatan
     )
-    return out(context)
+    return out(await steps.catat_diskusi_guru(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.put(
@@ -229,9 +229,12 @@ async def put_upaya(
     characters), where it happened (`platform` or `luar_platform`) and its date (from the window's opening to
     today). The first saved list completes the step; the list may be revised until the refleksi. The pegawai only,
     inside the pelaksanaan window. Requires `If-Match`."""
-    items = [Upaya(deskripsi=u.deskripsi, tempat=u.tempat, tanggal=u.tanggal) for u in body.upaya]
-    context = await usecases.catat_upaya(deps, actor, pelaksanaan_id, version_check(if_match), items=items)
-    return out(context)
+    command = steps.CatatUpaya(
+        pelaksanaan_id=pelaksanaan_id,
+        expected=ExpectedVersion(if_match),
+        items=tuple(Upaya(deskripsi=u.deskripsi, tempat=u.tempat, tanggal=u.tanggal) for u in body.upaya),
+    )
+    return out(await steps.catat_upaya(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.put(
@@ -247,7 +250,7 @@ async def put_refleksi(
     rate. A kepala sekolah's cycle first needs their four accountability documents (KOSP, RKT, Laporan Satuan
     Pendidikan, Rangkuman Kehadiran Guru), uploaded or confirmed (409 `refleksi.dokumen_ks_missing` lists those
     missing). The pegawai only, inside the pelaksanaan window. Requires `If-Match`."""
-    context = await usecases.catat_refleksi(
-        deps, actor, pelaksanaan_id, version_check(if_match), refleksi=body.refleksi
+    command = steps.CatatRefleksi(
+        pelaksanaan_id=pelaksanaan_id, expected=ExpectedVersion(if_match), refleksi=body.refleksi
     )
-    return out(context)
+    return out(await steps.catat_refleksi(command, uow=deps.uow(), deps=deps, actor=actor))

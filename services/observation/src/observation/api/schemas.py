@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from observation import usecases
-from observation.db.tables import BuktiRow
+from observation.domain.bukti import Bukti
 from observation.domain.pelaksanaan import STEPS
+from observation.usecases import views
+from observation.usecases.cycle import Cycle
 
 Text = Annotated[str, StringConstraints(max_length=4000)]
 ShortText = Annotated[str, StringConstraints(max_length=1000)]
@@ -94,20 +95,20 @@ class BuktiOut(BaseModel):
     created_at: datetime | None
 
     @classmethod
-    def of(cls, row: BuktiRow) -> BuktiOut:
+    def of(cls, bukti: Bukti) -> BuktiOut:
         return cls(
-            id=row.id,
-            kategori=row.kategori,
-            sumber=row.sumber,
-            nama_file=row.nama_file,
-            media_type=row.media_type,
-            size_bytes=row.size_bytes,
-            sha256=row.sha256,
-            tanggal_dokumen=row.tanggal_dokumen,
-            outside_period=row.outside_period,
-            counts=not row.outside_period,
-            catatan=row.catatan,
-            created_at=row.created_at,
+            id=bukti.id,
+            kategori=bukti.kategori,
+            sumber=bukti.sumber,
+            nama_file=bukti.nama_file,
+            media_type=bukti.media_type,
+            size_bytes=bukti.size_bytes,
+            sha256=bukti.sha256,
+            tanggal_dokumen=bukti.tanggal_dokumen,
+            outside_period=bukti.outside_period,
+            counts=bukti.counts,
+            catatan=bukti.catatan,
+            created_at=bukti.created_at,
         )
 
 
@@ -151,15 +152,15 @@ class PelaksanaanOut(BaseModel):
     completed_at: datetime | None
 
     @classmethod
-    def of(cls, context: usecases.Context) -> PelaksanaanOut:
-        p, pegawai = context.pelaksanaan, context.pegawai
+    def of(cls, cycle: Cycle) -> PelaksanaanOut:
+        p, pegawai = cycle.pelaksanaan, cycle.pegawai
         return cls(
             id=p.id,
             skp_id=p.skp_id,
             periode=p.periode,
             siklus=p.siklus,
             tahap=p.tahap.value,
-            step=usecases.position(p),
+            step=views.position(p),
             version=p.version,
             pegawai=PegawaiOut(
                 id=pegawai.pegawai_id,
@@ -168,8 +169,8 @@ class PelaksanaanOut(BaseModel):
                 jenis_gtk=pegawai.jenis_gtk,
                 npsn=pegawai.npsn,
             ),
-            atasan_id=context.atasan_id,
-            relation=context.relation.value,
+            atasan_id=cycle.atasan_id,
+            relation=cycle.relation.value,
             indikator={
                 "kode": p.indikator.kode,
                 "nama": p.indikator.nama,
@@ -181,22 +182,22 @@ class PelaksanaanOut(BaseModel):
                 for s in STEPS
             ],
             persiapan=_plain(p.persiapan),
-            observasi=_observasi(context),
+            observasi=_observasi(cycle),
             diskusi={"atasan": _plain(p.diskusi_atasan), "guru": _plain(p.diskusi_guru)},
             upaya=[_plain(u) for u in p.upaya],
             refleksi=p.refleksi,
-            **usecases.summary(context),
+            **views.summary(cycle),
             opened_at=p.opened_at,
             closed_at=p.closed_at,
             completed_at=p.completed_at,
         )
 
 
-def _observasi(context: usecases.Context) -> dict[str, Any] | None:
-    observasi = context.pelaksanaan.observasi
+def _observasi(cycle: Cycle) -> dict[str, Any] | None:
+    observasi = cycle.pelaksanaan.observasi
     if observasi is None:
         return None
-    rubrik = context.pelaksanaan.rubrik()
+    rubrik = cycle.pelaksanaan.rubrik()
     assert rubrik is not None
     return {
         **_plain(observasi),

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from observation import usecases
 from observation.api.deps import ActorDep, DepsDep
 from observation.api.schemas import PegawaiOut, TeamItem, TeamPage
+from observation.domain.pelaksanaan import POSITIONS
+from observation.usecases import views
 from pmm_chassis.http.pagination import decode_cursor, encode_cursor
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 from pmm_kernel.clock import today
@@ -18,7 +19,7 @@ from pmm_kernel.errors import InvalidValue
 router = APIRouter(tags=["tim"], responses=PROBLEM_RESPONSES)
 
 StepFilter = Literal["belum_dibuka", "persiapan", "observasi", "diskusi", "upaya", "refleksi", "selesai", "ditutup"]
-assert set(StepFilter.__args__) == set(usecases.LIST_STEPS)  # type: ignore[attr-defined]  (one list of steps)
+assert set(StepFilter.__args__) == set(POSITIONS)  # type: ignore[attr-defined]  (one list of steps)
 
 
 @router.get(
@@ -47,7 +48,8 @@ async def team(
             after = uuid.UUID(position["id"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor") from exc
-    rows = await usecases.team(deps, actor, periode=periode, step=step, overdue=overdue, after=after, limit=limit + 1)
+    query = views.Team(periode=periode, step=step, overdue=overdue, after=after, limit=limit + 1)
+    rows = await views.team(query, uow=deps.uow(), deps=deps, actor=actor)
     page = rows[:limit]
     next_cursor = encode_cursor({"id": str(page[-1].pegawai.pegawai_id)}) if len(rows) > limit else None
     return TeamPage(

@@ -1,1 +1,1 @@
-"""Observation's persistence: tables, repositories, the unit of work and the storage adapters."""
+"""Observation's persistence: tables, repositories and the unit of work."""

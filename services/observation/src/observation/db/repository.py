@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from observation.db.tables import BuktiRow, PelaksanaanRow, SkpSeen, UnggahanRow
+from observation.domain.bukti import Bukti
 from observation.domain.events import IndikatorRef, RubrikItem
 from observation.domain.pelaksanaan import (
     DiskusiAtasan,
@@ -22,6 +23,7 @@ from observation.domain.pelaksanaan import (
     Tahap,
     Upaya,
 )
+from observation.domain.unggahan import Unggahan
 from pmm_kernel.errors import StaleVersion
 from pmm_roster.projections import RosterPegawai, RosterRelasi, current_atasan_subquery
 
@@ -283,48 +285,126 @@ class SkpSeenRepository:
 
 
 class BuktiRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, track: Callable[[Bukti], None]) -> None:
         self._session = session
+        self._track = track
 
-    def add(self, row: BuktiRow) -> None:
-        self._session.add(row)
+    def add(self, bukti: Bukti) -> None:
+        self._session.add(
+            BuktiRow(
+                id=bukti.id,
+                pelaksanaan_id=bukti.pelaksanaan_id,
+                pegawai_id=bukti.pegawai_id,
+                periode=bukti.periode,
+                kategori=bukti.kategori,
+                sumber=bukti.sumber,
+                nama_file=bukti.nama_file,
+                media_type=bukti.media_type,
+                size_bytes=bukti.size_bytes,
+                sha256=bukti.sha256,
+                storage_key=bukti.storage_key,
+                tanggal_dokumen=bukti.tanggal_dokumen,
+                outside_period=bukti.outside_period,
+                catatan=bukti.catatan,
+                added_by=bukti.added_by,
+                created_at=bukti.created_at,
+            )
+        )
+        self._track(bukti)
 
-    async def get(self, bukti_id: uuid.UUID) -> BuktiRow | None:
-        return await self._session.get(BuktiRow, bukti_id)
+    async def get(self, bukti_id: uuid.UUID) -> Bukti | None:
+        row = await self._session.get(BuktiRow, bukti_id)
+        return _bukti(row) if row else None
 
-    async def of(self, pelaksanaan_id: uuid.UUID) -> list[BuktiRow]:
+    async def of(self, pelaksanaan_id: uuid.UUID) -> list[Bukti]:
         query = (
             select(BuktiRow).where(BuktiRow.pelaksanaan_id == pelaksanaan_id).order_by(BuktiRow.created_at, BuktiRow.id)
         )
-        return list((await self._session.execute(query)).scalars())
+        return [_bukti(row) for row in (await self._session.execute(query)).scalars()]
 
-    async def confirmation(self, pelaksanaan_id: uuid.UUID, kategori: str) -> BuktiRow | None:
+    async def confirmation(self, pelaksanaan_id: uuid.UUID, kategori: str) -> Bukti | None:
         query = select(BuktiRow).where(
             BuktiRow.pelaksanaan_id == pelaksanaan_id, BuktiRow.kategori == kategori, BuktiRow.sumber == "konfirmasi"
         )
-        return (await self._session.execute(query)).scalar_one_or_none()
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        return _bukti(row) if row else None
+
+
+def _bukti(row: BuktiRow) -> Bukti:
+    return Bukti(
+        id=row.id,
+        pelaksanaan_id=row.pelaksanaan_id,
+        pegawai_id=row.pegawai_id,
+        periode=row.periode,
+        kategori=row.kategori,
+        sumber=row.sumber,
+        added_by=row.added_by,
+        created_at=row.created_at,
+        nama_file=row.nama_file,
+        media_type=row.media_type,
+        size_bytes=row.size_bytes,
+        sha256=row.sha256,
+        storage_key=row.storage_key,
+        tanggal_dokumen=row.tanggal_dokumen,
+        outside_period=row.outside_period,
+        catatan=row.catatan,
+    )
 
 
 class UnggahanRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def add(self, row: UnggahanRow) -> None:
-        self._session.add(row)
+    def add(self, upload: Unggahan) -> None:
+        self._session.add(
+            UnggahanRow(
+                id=upload.id,
+                pelaksanaan_id=upload.pelaksanaan_id,
+                pegawai_id=upload.pegawai_id,
+                kategori=upload.kategori,
+                nama_file=upload.nama_file,
+                tanggal_dokumen=upload.tanggal_dokumen,
+                length=upload.length,
+                offset=upload.offset,
+                head=upload.head,
+                parts=list(upload.parts),
+                media_type=upload.media_type,
+            )
+        )
 
-    async def get(self, upload_id: uuid.UUID, *, for_update: bool = False) -> UnggahanRow | None:
+    async def get(self, upload_id: uuid.UUID, *, for_update: bool = False) -> Unggahan | None:
         query = select(UnggahanRow).where(UnggahanRow.id == upload_id)
         if for_update:
             query = query.with_for_update()
-        return (await self._session.execute(query)).scalar_one_or_none()
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        if row is None:
+            return None
+        return Unggahan(
+            id=row.id,
+            pelaksanaan_id=row.pelaksanaan_id,
+            pegawai_id=row.pegawai_id,
+            kategori=row.kategori,
+            nama_file=row.nama_file,
+            tanggal_dokumen=row.tanggal_dokumen,
+            length=row.length,
+            offset=row.offset,
+            head=bytes(row.head),
+            parts=tuple(row.parts),
+            media_type=row.media_type,
+        )
 
-    async def advance(
-        self, upload_id: uuid.UUID, *, offset: int, head: bytes, media_type: str | None, parts: list[int]
-    ) -> None:
+    async def save(self, upload: Unggahan) -> None:
+        """Where the upload stands after a committed chunk: its offset, first bytes, media type and parts."""
         await self._session.execute(
             update(UnggahanRow)
-            .where(UnggahanRow.id == upload_id)
-            .values(offset=offset, head=head, media_type=media_type, parts=parts, updated_at=func.now())
+            .where(UnggahanRow.id == upload.id)
+            .values(
+                offset=upload.offset,
+                head=upload.head,
+                media_type=upload.media_type,
+                parts=list(upload.parts),
+                updated_at=func.now(),
+            )
         )
 
     async def remove(self, upload_id: uuid.UUID) -> None:

@@ -19,6 +19,6 @@ class ObservationUnitOfWork(UnitOfWork):
     def open_repositories(self, session: AsyncSession) -> None:
         self.pelaksanaan = PelaksanaanRepository(session, self.track)
         self.skp_seen = SkpSeenRepository(session)
-        self.bukti = BuktiRepository(session)
+        self.bukti = BuktiRepository(session, self.track)
         self.unggahan = UnggahanRepository(session)
         self.roster = RosterView(session)

@@ -7,9 +7,13 @@ not found (404) so that its existence does not leak; a record the caller may see
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from observation.domain.pelaksanaan import Aksi
+from observation.domain.unggahan import Unggahan
 from pmm_kernel import access as kernel
 from pmm_kernel.access import ATASAN_ROLES, Actor, Relation, relation_to
+from pmm_kernel.errors import Forbidden, NotFound
 
 READ = "read"  # seeing the cycle, its rubric and its bukti
 
@@ -32,7 +36,17 @@ KONFIRMASI_BUKTI = "konfirmasi_bukti"  # 2025+: the atasan confirms the document
 ALLOWED[UNGGAH_BUKTI] = frozenset({Relation.OWNER})
 ALLOWED[KONFIRMASI_BUKTI] = frozenset({Relation.ATASAN})
 
-__all__ = ["ALLOWED", "ATASAN_ROLES", "Actor", "Relation", "relation_to", "require_allowed", "require_visible"]
+__all__ = [
+    "ALLOWED",
+    "ATASAN_ROLES",
+    "Actor",
+    "Relation",
+    "relation_to",
+    "require_allowed",
+    "require_atasan",
+    "require_uploader",
+    "require_visible",
+]
 
 
 def require_visible(relation: Relation, *, what: str = "pelaksanaan") -> None:
@@ -41,3 +55,17 @@ def require_visible(relation: Relation, *, what: str = "pelaksanaan") -> None:
 
 def require_allowed(relation: Relation, action: Aksi | str) -> None:
     kernel.require(relation, str(action), ALLOWED, what="pelaksanaan")
+
+
+def require_atasan(actor: Actor) -> UUID:
+    """Only a kepala sekolah or a pengawas in the roster has a team to follow; their roster id."""
+    if actor.pegawai_id is None or not actor.roles & ATASAN_ROLES:
+        raise Forbidden("only a kepala sekolah or a pengawas has a team to follow", rule="role.atasan_required")
+    return actor.pegawai_id
+
+
+def require_uploader(actor: Actor, upload: Unggahan | None) -> Unggahan:
+    """An upload in progress is its uploader's alone: to anyone else it does not exist."""
+    if upload is None or actor.pegawai_id is None or upload.pegawai_id != actor.pegawai_id:
+        raise NotFound("no such upload", rule="unggahan.not_found")
+    return upload

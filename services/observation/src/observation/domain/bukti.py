@@ -1,4 +1,4 @@
-"""Bukti dukung (evidence) by policy year, and the rules of an upload (docs/domain.md §3, §5).
+"""Bukti dukung (evidence) by policy year, the bukti itself, and the rules of an upload (docs/domain.md §3, §5).
 
 What a period allows is DATA: the period snapshot's `evidence_upload` flag (from planning's policy file) picks the
 mode, never the year. 2024: the pegawai uploads PDF/JPEG/PNG, checked by content (magic bytes, not the name or the
@@ -9,10 +9,15 @@ uploads; the atasan confirms that the documents exist at school.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
+from uuid import UUID
 
+from observation.domain.events import BuktiAdded
+from observation.domain.storage import bukti_key
 from pmm_kernel.errors import InvalidValue, StateConflict
 
 
@@ -87,6 +92,145 @@ def kategori(kode: str, *, is_kepala_sekolah: bool, field: str = "kategori") -> 
 def missing_dokumen_ks(counted_kategori: set[str]) -> list[str]:
     """The accountability documents a kepala sekolah still lacks (uploaded and counted, or confirmed)."""
     return [k for k in DOKUMEN_KS if k not in counted_kategori]
+
+
+KEPALA_SEKOLAH = "Kepala Sekolah"  # the roster's jenis_gtk of a principal (the same rule as planning's peran)
+
+
+def is_kepala_sekolah(jenis_gtk: str) -> bool:
+    return jenis_gtk == KEPALA_SEKOLAH
+
+
+# --- a bukti: one piece of evidence of a pegawai's period ----------------------------------------------------
+
+
+@dataclass
+class Bukti:
+    """An uploaded file (`sumber` unggah) or the atasan's confirmation that a document exists (konfirmasi).
+
+    Its own aggregate, added once and never changed (version 1): adding evidence must not move the cycle's ETag.
+    It belongs to the pegawai's period, so it stays when a plan's reset closes the cycle.
+    """
+
+    id: UUID
+    pelaksanaan_id: UUID
+    pegawai_id: UUID
+    periode: str
+    kategori: str
+    sumber: str  # unggah | konfirmasi
+    added_by: UUID
+    created_at: datetime
+    nama_file: str | None = None
+    media_type: str | None = None  # detected from the content, never the declared type
+    size_bytes: int | None = None
+    sha256: str | None = None
+    storage_key: str | None = None
+    tanggal_dokumen: date | None = None
+    outside_period: bool = False
+    catatan: str | None = None
+    events: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def counts(self) -> bool:
+        """An out-of-period certificate is kept for the record but counts for nothing."""
+        return not self.outside_period
+
+    @classmethod
+    def confirmed(
+        cls,
+        *,
+        id: UUID,
+        pelaksanaan_id: UUID,
+        skp_id: UUID,
+        pegawai_id: UUID,
+        periode: str,
+        kind: Kategori,
+        catatan: str | None,
+        atasan_id: UUID,
+        at: datetime,
+    ) -> Bukti:
+        bukti = cls(
+            id=id,
+            pelaksanaan_id=pelaksanaan_id,
+            pegawai_id=pegawai_id,
+            periode=periode,
+            kategori=kind.kode,
+            sumber=EvidenceMode.KONFIRMASI.value,
+            catatan=(catatan or "").strip() or None,
+            added_by=atasan_id,
+            created_at=at,
+        )
+        bukti._added(skp_id)
+        return bukti
+
+    @classmethod
+    def uploaded(
+        cls,
+        *,
+        id: UUID,
+        pelaksanaan_id: UUID,
+        skp_id: UUID,
+        pegawai_id: UUID,
+        periode: str,
+        kind: Kategori,
+        nama_file: str,
+        media_type: str,
+        size_bytes: int,
+        sha256: str,
+        tanggal_dokumen: date | None,
+        mulai: date,
+        selesai: date,
+        at: datetime,
+    ) -> Bukti:
+        bukti = cls(
+            id=id,
+            pelaksanaan_id=pelaksanaan_id,
+            pegawai_id=pegawai_id,
+            periode=periode,
+            kategori=kind.kode,
+            sumber=EvidenceMode.UNGGAH.value,
+            nama_file=nama_file,
+            media_type=media_type,
+            size_bytes=size_bytes,
+            sha256=sha256,
+            storage_key=bukti_key(str(pelaksanaan_id), str(id)),
+            tanggal_dokumen=tanggal_dokumen,
+            outside_period=outside_period(kind, tanggal_dokumen, mulai=mulai, selesai=selesai),
+            added_by=pegawai_id,
+            created_at=at,
+        )
+        bukti._added(skp_id)
+        return bukti
+
+    def _added(self, skp_id: UUID) -> None:
+        self.events.append(
+            BuktiAdded(
+                bukti_id=self.id,
+                pelaksanaan_id=self.pelaksanaan_id,
+                skp_id=skp_id,
+                pegawai_id=self.pegawai_id,
+                periode=self.periode,
+                kategori=self.kategori,
+                media_type=self.media_type,
+                size_bytes=self.size_bytes,
+                sha256=self.sha256,
+                tanggal_dokumen=self.tanggal_dokumen,
+                outside_period=self.outside_period,
+                at=self.created_at,
+            )
+        )
+
+
+def counted(bukti: Iterable[Bukti]) -> list[Bukti]:
+    """The evidence that counts (for `bukti_count` and for a kepala sekolah's documents)."""
+    return [b for b in bukti if b.counts]
+
+
+def dokumen_ks_kurang(bukti: Iterable[Bukti], *, is_kepala_sekolah: bool) -> list[str]:
+    """What a kepala sekolah's refleksi still waits for; nothing for anyone else."""
+    if not is_kepala_sekolah:
+        return []
+    return missing_dokumen_ks({b.kategori for b in counted(bukti)})
 
 
 def outside_period(kind: Kategori, tanggal: date | None, *, mulai: date, selesai: date) -> bool:
@@ -176,13 +320,6 @@ def check_within_length(offset: int, size: int, length: int) -> None:
             field="Upload-Length",
             extra={"upload_length": length},
         )
-
-
-KEPALA_SEKOLAH = "Kepala Sekolah"  # the roster's jenis_gtk of a principal (the same rule as planning's peran)
-
-
-def is_kepala_sekolah(jenis_gtk: str) -> bool:
-    return jenis_gtk == KEPALA_SEKOLAH
 
 
 def check_offset(offset: int, current: int) -> None:

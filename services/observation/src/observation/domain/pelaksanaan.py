@@ -72,6 +72,25 @@ STEP_OF: dict[Tahap, Step | None] = {
 }
 FINAL = frozenset({Tahap.SELESAI, Tahap.DITUTUP})
 
+# Where a pegawai stands in a period, in one word: before the cycle, one of the five steps, or after it.
+BELUM_DIBUKA = "belum_dibuka"  # the plan is not approved yet: no cycle
+SELESAI, DITUTUP = "selesai", "ditutup"
+POSITIONS: tuple[str, ...] = (BELUM_DIBUKA, *(s.value for s in Step), SELESAI, DITUTUP)
+_AFTER: dict[Tahap, str] = {Tahap.SELESAI: SELESAI, Tahap.DITUTUP: DITUTUP}
+
+
+def position(tahap: Tahap | None) -> str:
+    """Where a cycle in `tahap` stands, in one word of POSITIONS (None: no cycle yet)."""
+    if tahap is None:
+        return BELUM_DIBUKA
+    step = STEP_OF[tahap]
+    return step.value if step is not None else _AFTER[tahap]
+
+
+def tahap_at(where: str) -> list[Tahap]:
+    """Every tahap a cycle at position `where` may be in (none for `belum_dibuka`: there is no cycle)."""
+    return [t for t in Tahap if position(t) == where]
+
 
 class Aksi(StrEnum):
     SUSUN_PERSIAPAN = "susun_persiapan"

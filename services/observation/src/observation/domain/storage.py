@@ -1,26 +1,9 @@
-"""The storage port: where the bytes of bukti dukung and of unfinished uploads live.
+"""Where in the object store (`observation.domain.ports.ObjectStorage`) each byte of evidence lives.
 
 Keys are made by the service (`unggahan/<id>/<offset>`, `bukti/<pelaksanaan>/<id>`), never from a file name.
-`observation.db.storage` implements it on a local directory and on S3-compatible object storage.
 """
 
 from __future__ import annotations
-
-from typing import Protocol
-
-
-class ObjectStorage(Protocol):
-    async def put(self, key: str, data: bytes) -> None:
-        """Write (or overwrite) one object, durably, before returning."""
-
-    async def get(self, key: str) -> bytes:
-        """The object's bytes; `KeyError` if there is none."""
-
-    async def keys(self, prefix: str) -> list[str]:
-        """Every key under `prefix`, sorted."""
-
-    async def delete(self, key: str) -> None:
-        """Remove an object; removing one that is not there is not an error."""
 
 
 def part_key(upload_id: str, offset: int) -> str:

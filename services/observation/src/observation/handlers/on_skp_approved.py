@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import logging
 
-from observation import usecases
 from observation.db.uow import ObservationUnitOfWork
+from observation.usecases.from_planning import OpenPelaksanaan, open_pelaksanaan
 from pmm_contracts import Event
 from pmm_contracts.events.planning import SkpApprovedV1
 
 logger = logging.getLogger(__name__)
 
 
-async def on_skp_approved(event: Event, uow: ObservationUnitOfWork) -> None:
+async def on_skp_approved(event: Event[SkpApprovedV1], uow: ObservationUnitOfWork) -> None:
     data = event.data
-    assert isinstance(data, SkpApprovedV1)
-    outcome = await usecases.apply_skp_approved(uow, data, version=event.envelope.aggregate_version)
+    command = OpenPelaksanaan(
+        skp_id=data.skp_id,
+        skp_version=event.envelope.aggregate_version,
+        pegawai_id=data.pegawai_id,
+        periode=data.periode,
+        atasan_id=data.atasan_id,
+        indikator_kode=data.indikator.kode,
+        indikator_nama=data.indikator.nama,
+        perilaku_dianjurkan=tuple(data.indikator.perilaku_dianjurkan),
+        perilaku_dihindari=tuple(data.indikator.perilaku_dihindari),
+    )
+    outcome = await open_pelaksanaan(command, uow=uow)
     logger.info("skp.approved applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})

@@ -1,4 +1,5 @@
-"""Storage adapters for the `ObjectStorage` port: a local directory (default) and S3-compatible object storage.
+"""The `ObjectStorage` port (`observation.domain.ports`) on a local directory (default) and on S3-compatible
+object storage.
 
 Both are blocking libraries under the hood (the file system, boto3), so every call runs in a worker thread and
 the event loop keeps serving other schools while a part is written.

@@ -1,0 +1,1 @@
+"""The ports' implementations that are not the database: the object store of bukti dukung."""

@@ -1,0 +1,93 @@
+"""A pelaksanaan loaded with what the caller's rights, the window and the evidence rules depend on.
+
+Every use case that reads or changes one cycle starts here: the pegawai from the roster projection, their atasan
+TODAY, the caller's relation (someone else's cycle is a 404), the period's windows and the cycle's bukti.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from observation.db.uow import ObservationUnitOfWork
+from observation.domain import bukti as rules
+from observation.domain import window
+from observation.domain.access import READ, Actor, Relation, relation_to, require_allowed
+from observation.domain.bukti import Bukti
+from observation.domain.pelaksanaan import Pelaksanaan
+from observation.usecases import Deps
+from pmm_kernel.clock import today
+from pmm_kernel.errors import NotFound
+from pmm_kernel.windows import effective_close
+from pmm_roster.projections import PeriodeWindows, RosterPegawai
+
+
+@dataclass
+class Cycle:
+    pelaksanaan: Pelaksanaan
+    pegawai: RosterPegawai
+    relation: Relation
+    atasan_id: uuid.UUID | None  # the current atasan, from the projection
+    periode: PeriodeWindows
+    bukti: list[Bukti] = field(default_factory=list)
+
+    @property
+    def evidence_mode(self) -> rules.EvidenceMode:
+        return rules.evidence_mode(bool(self.periode.snapshot["evidence_upload"]))
+
+    @property
+    def is_kepala_sekolah(self) -> bool:
+        return rules.is_kepala_sekolah(self.pegawai.jenis_gtk)
+
+    def counted_bukti(self) -> list[Bukti]:
+        return rules.counted(self.bukti)
+
+    def dokumen_ks_kurang(self) -> list[str]:
+        return rules.dokumen_ks_kurang(self.bukti, is_kepala_sekolah=self.is_kepala_sekolah)
+
+    def period_dates(self) -> tuple[date, date]:
+        return period_dates(self.periode)
+
+    def check_window(self, on: date) -> None:
+        self.periode.check_open(window.WINDOW, on, region_code=self.pegawai.kode_wilayah)
+
+    def jadwal_range(self, on: date) -> tuple[date, date]:
+        pelaksanaan = self.periode.window(window.WINDOW)
+        closes = effective_close(pelaksanaan, self.periode.extensions, self.pegawai.kode_wilayah)
+        return window.jadwal_range(today=on, opens=pelaksanaan.opens, closes=closes)
+
+    def upaya_range(self, on: date) -> tuple[date, date]:
+        return window.upaya_range(today=on, opens=self.periode.window(window.WINDOW).opens)
+
+
+def period_dates(periode: PeriodeWindows) -> tuple[date, date]:
+    """The period's first and last day, from the snapshot planning announced."""
+    return date.fromisoformat(periode.snapshot["mulai"]), date.fromisoformat(periode.snapshot["selesai"])
+
+
+async def load_cycle(
+    pelaksanaan_id: uuid.UUID, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor, for_update: bool = False
+) -> Cycle:
+    pelaksanaan = await uow.pelaksanaan.get(pelaksanaan_id, for_update=for_update)
+    if pelaksanaan is None:
+        raise NotFound("no such pelaksanaan", rule="pelaksanaan.not_found")
+    return await cycle_of(pelaksanaan, uow=uow, deps=deps, actor=actor)
+
+
+async def cycle_of(pelaksanaan: Pelaksanaan, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> Cycle:
+    pegawai = await uow.roster.pegawai(pelaksanaan.pegawai_id)
+    if pegawai is None:
+        # The plan's approval overtook the roster event (different aggregates are not ordered): nobody can be
+        # told who owns this cycle yet, so it is not shown to anyone.
+        raise NotFound("no such pelaksanaan", rule="pelaksanaan.not_found")
+    atasan_id = await uow.roster.current_atasan(pegawai.pegawai_id, today(deps.clock))
+    relation = relation_to(
+        actor, owner_id=pegawai.pegawai_id, current_atasan_id=atasan_id, kode_wilayah=pegawai.kode_wilayah
+    )
+    require_allowed(relation, READ)
+    periode = await uow.roster.periode(pelaksanaan.periode)
+    bukti = await uow.bukti.of(pelaksanaan.id)
+    return Cycle(
+        pelaksanaan=pelaksanaan, pegawai=pegawai, relation=relation, atasan_id=atasan_id, periode=periode, bukti=bukti
+    )

@@ -1,0 +1,102 @@
+"""What planning's events do here: an approved plan opens the pegawai's cycle of that period, a reset closes it.
+
+Each is applied only when it is newer than the plan's last applied version (`skp_seen`), so a redelivery, a
+producer's retry or an approval overtaken by its reset changes nothing. Each returns what happened, for the log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from observation.db.uow import ObservationUnitOfWork
+from observation.domain.events import IndikatorRef
+from observation.domain.pelaksanaan import Pelaksanaan, Tahap
+
+
+@dataclass(frozen=True)
+class OpenPelaksanaan:
+    skp_id: uuid.UUID
+    skp_version: int  # the plan's aggregate version this approval made
+    pegawai_id: uuid.UUID
+    periode: str
+    atasan_id: uuid.UUID | None
+    indikator_kode: str
+    indikator_nama: str
+    perilaku_dianjurkan: tuple[str, ...]
+    perilaku_dihindari: tuple[str, ...]
+
+    def indikator(self) -> IndikatorRef:
+        return IndikatorRef(
+            kode=self.indikator_kode,
+            nama=self.indikator_nama,
+            perilaku_dianjurkan=self.perilaku_dianjurkan,
+            perilaku_dihindari=self.perilaku_dihindari,
+        )
+
+
+async def open_pelaksanaan(cmd: OpenPelaksanaan, *, uow: ObservationUnitOfWork) -> str:
+    """Open (or re-open as a fresh cycle) the pegawai's pelaksanaan of that period."""
+    async with uow:
+        if not await uow.skp_seen.advance(cmd.skp_id, cmd.skp_version):
+            await uow.commit()  # the inbox row: this delivery is done, it just had nothing newer to say
+            return "stale"
+        at = uow.clock.now()
+        current = await uow.pelaksanaan.find(cmd.pegawai_id, cmd.periode, for_update=True)
+        if current is None:
+            uow.pelaksanaan.add(
+                Pelaksanaan.open(
+                    id=uuid.uuid4(),
+                    skp_id=cmd.skp_id,
+                    pegawai_id=cmd.pegawai_id,
+                    periode=cmd.periode,
+                    atasan_id=cmd.atasan_id,
+                    indikator=cmd.indikator(),
+                    skp_version=cmd.skp_version,
+                    at=at,
+                )
+            )
+            outcome = "opened"
+        else:
+            read_version = current.version
+            if current.tahap is not Tahap.DITUTUP:
+                # A newer approval of a cycle still open: the reset between them has not arrived (or never will
+                # in order); the plan changed, so the old cycle is closed before the fresh one opens.
+                current.tutup(reason="the plan was approved again", at=at)
+            current.buka_ulang(
+                skp_id=cmd.skp_id,
+                atasan_id=cmd.atasan_id,
+                indikator=cmd.indikator(),
+                skp_version=cmd.skp_version,
+                at=at,
+            )
+            await uow.pelaksanaan.save(current, expected_version=read_version)
+            outcome = "reopened"
+        await uow.commit()
+    return outcome
+
+
+@dataclass(frozen=True)
+class ClosePelaksanaan:
+    skp_id: uuid.UUID
+    skp_version: int  # the plan's aggregate version this reset made
+    pegawai_id: uuid.UUID
+    periode: str
+    alasan: str
+
+
+async def close_pelaksanaan(cmd: ClosePelaksanaan, *, uow: ObservationUnitOfWork) -> str:
+    """Close the cycle opened from the plan an operator reset."""
+    async with uow:
+        if not await uow.skp_seen.advance(cmd.skp_id, cmd.skp_version):
+            await uow.commit()
+            return "stale"
+        current = await uow.pelaksanaan.find(cmd.pegawai_id, cmd.periode, for_update=True)
+        if current is None or current.tahap is Tahap.DITUTUP:
+            await uow.commit()  # the version is remembered: an approval older than this reset will not open
+            return "nothing_open"
+        read_version = current.version
+        current.tutup(reason=cmd.alasan, at=uow.clock.now())
+        await uow.pelaksanaan.save(current, expected_version=read_version)
+        await uow.commit()
+    return "closed"
