@@ -216,7 +216,14 @@ def test_finalising_records_one_event_and_a_second_time_is_refused() -> None:
     p.finalize(FINALISASI)
     assert p.status is Status.FINAL
     assert [type(e) for e in p.events] == [events.PenilaianFinalized]
-    assert p.events[0].penilaian.final == FINALISASI and p.events[0].penilaian.version == p.version
+    (event,) = p.events
+    assert (event.penilaian_id, event.version, event.nip, event.finalized_at) == (
+        p.id,
+        p.version,
+        FINALISASI.identitas.nip,
+        AT,
+    )
+    assert (event.predikat, event.angka_kredit) == (p.nilai.predikat, FINALISASI.angka_kredit.nilai)
     with pytest.raises(StateConflict) as refused:
         p.finalize(FINALISASI)
     assert (refused.value.rule, refused.value.field) == ("penilaian.finalisasi_not_allowed_in_final", "status")

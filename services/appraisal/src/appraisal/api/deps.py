@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from appraisal.domain.access import Actor
-from appraisal.usecases import Deps, pegawai_id_by_nip
+from appraisal.usecases import Deps
+from appraisal.usecases.views import pegawai_id_by_nip
 from pmm_chassis.http.actor import actor_dependency, app_deps, roster_actor
 
 DepsDep = Annotated[Deps, Depends(app_deps)]

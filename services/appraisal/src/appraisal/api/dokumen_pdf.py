@@ -19,7 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from appraisal.domain.angka_kredit import JENJANG_LABEL, Jenjang
 from appraisal.domain.predikat import PREDIKAT_LABEL, default_matrix
-from appraisal.usecases import PenilaianContext
+from appraisal.usecases.views import PenilaianContext
 from pmm_kernel.errors import InvalidValue
 from pmm_kernel.nip import AsnStatus, parse_nip
 

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from appraisal import usecases
 from appraisal.api.deps import ActorDep, DepsDep
+from appraisal.domain.access import Actor
 from appraisal.domain.predikat import Predikat
+from appraisal.usecases import Deps, views
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["monitoring"], responses=PROBLEM_RESPONSES)
@@ -50,9 +51,14 @@ class MonitoringOut(BaseModel):
     items: list[MonitoringRow]
 
 
-async def _rows(deps: usecases.Deps, actor, periode: str, tingkat: Tingkat) -> list[MonitoringRow]:  # noqa: ANN001
-    rows = await usecases.monitoring(deps, actor, periode=periode, tingkat=tingkat.value)
-    return [MonitoringRow(**{k: r[k] for k in COLUMNS}, predikat={p.value: r[p.value] for p in Predikat}) for r in rows]
+async def _rows(deps: Deps, actor: Actor, periode: str, tingkat: Tingkat) -> list[MonitoringRow]:
+    rows = await views.get_monitoring(
+        views.GetMonitoring(periode=periode, tingkat=tingkat.value), uow=deps.uow(), actor=actor
+    )
+    return [
+        MonitoringRow(**{k: getattr(r, k) for k in COLUMNS}, predikat={p.value: r.predikat[p.value] for p in Predikat})
+        for r in rows
+    ]
 
 
 def _cell(value: object) -> object:

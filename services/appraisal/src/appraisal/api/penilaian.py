@@ -9,22 +9,34 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from appraisal import usecases
 from appraisal.api.deps import ActorDep, DepsDep
 from appraisal.api.dokumen_pdf import render
 from appraisal.api.schemas import AlasanIn, HanyaPerilakuIn, NilaiIn, PenilaianOut, PenilaianPage, item
 from appraisal.domain.penilaian import Status
+from appraisal.usecases import views
+from appraisal.usecases.penilaian import (
+    FinalizePenilaian,
+    RatePenilaian,
+    ReopenPenilaian,
+    SetHanyaPerilaku,
+    finalize,
+    rate,
+    reopen,
+    set_hanya_perilaku,
+)
+from appraisal.usecases.views import GetPenilaian, ListPenilaian, PenilaianContext
 from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.pagination import decode_cursor, encode_cursor
-from pmm_chassis.http.preconditions import IfMatch, etag, version_check
+from pmm_chassis.http.preconditions import IfMatch, etag
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 from pmm_kernel.clock import today
 from pmm_kernel.errors import InvalidValue
+from pmm_kernel.versions import ExpectedVersion
 
 router = APIRouter(tags=["penilaian"], responses=PROBLEM_RESPONSES)
 
 
-def _out(context: usecases.PenilaianContext) -> JSONResponse:
+def _out(context: PenilaianContext) -> JSONResponse:
     body = PenilaianOut.of(context).model_dump(mode="json")
     return JSONResponse(body, headers={"ETag": etag(context.penilaian.version)})
 
@@ -48,9 +60,8 @@ async def list_penilaian(
             after = uuid.UUID(position["id"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor") from exc
-    rows = await usecases.list_penilaian(
-        deps, actor, periode=periode, status=status.value if status else None, after=after, limit=limit + 1
-    )
+    query = ListPenilaian(periode=periode, status=status.value if status else None, after=after, limit=limit + 1)
+    rows = await views.list_penilaian(query, uow=deps.uow(), deps=deps, actor=actor)
     page = rows[:limit]
     next_cursor = encode_cursor({"id": str(page[-1][0].id)}) if len(rows) > limit else None
     return PenilaianPage(items=[item(p, pegawai) for p, pegawai in page], next_cursor=next_cursor)
@@ -64,7 +75,7 @@ async def read_penilaian(penilaian_id: uuid.UUID, deps: DepsDep, actor: ActorDep
     angka kredit and the progress towards kenaikan pangkat and jenjang, the school's predikat distribution, and
     after finalisation the appraiser as sent to BKN. Visible to the pegawai, their current atasan and an operator of
     the region; to anyone else it does not exist (404). Carries the `ETag` for the next change."""
-    return _out(await usecases.get_penilaian(deps, actor, penilaian_id))
+    return _out(await views.get_penilaian(GetPenilaian(penilaian_id), uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.put(
@@ -81,17 +92,15 @@ async def put_nilai(
     may rate again until they finalise. A pegawai marked as rated on perilaku only takes no `hasil_kerja` (422 if
     sent). The pegawai's current atasan only, once the penilaian is ratable (409 `penilaian.belum_siap` lists what
     is missing). Requires `If-Match`."""
-    context = await usecases.rate(
-        deps,
-        actor,
-        penilaian_id,
-        version_check(if_match),
+    cmd = RatePenilaian(
+        penilaian_id=penilaian_id,
+        expected=ExpectedVersion(if_match),
         hasil_kerja=body.hasil_kerja,
         perilaku_kerja=body.perilaku_kerja,
-        umpan_balik=body.umpan_balik,
+        umpan_balik=tuple(body.umpan_balik.items()),
         catatan=body.catatan,
     )
-    return _out(context)
+    return _out(await rate(cmd, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.post(
@@ -113,8 +122,10 @@ async def finalisasi(
     period's penilaian window (for 2024's annual evaluation, its penilaian tahunan window), with the region's
     extensions. Requires `If-Match`; send an `Idempotency-Key`."""
 
+    cmd = FinalizePenilaian(penilaian_id=penilaian_id, expected=ExpectedVersion(if_match))
+
     async def compute() -> JSONResponse:
-        return _out(await usecases.finalize(deps, actor, penilaian_id, version_check(if_match)))
+        return _out(await finalize(cmd, uow=deps.uow(), deps=deps, actor=actor))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -138,8 +149,10 @@ async def buka_kembali(
     tells bkn_sync that what it pushed may change. An operator of the school's region only, in `FINAL`. Requires
     `If-Match`; send an `Idempotency-Key`."""
 
+    cmd = ReopenPenilaian(penilaian_id=penilaian_id, expected=ExpectedVersion(if_match), alasan=body.alasan)
+
     async def compute() -> JSONResponse:
-        return _out(await usecases.reopen(deps, actor, penilaian_id, version_check(if_match), alasan=body.alasan))
+        return _out(await reopen(cmd, uow=deps.uow(), deps=deps, actor=actor))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -157,10 +170,13 @@ async def put_hanya_perilaku(
     is read with hasil kerja taken as `sesuai`. Any rating already given is cleared. `alasan` is required and kept
     in the audit trail. An operator of the school's region only, before finalisation, on a period's own penilaian
     (not the annual evaluation). Requires `If-Match`."""
-    context = await usecases.set_hanya_perilaku(
-        deps, actor, penilaian_id, version_check(if_match), hanya_perilaku=body.hanya_perilaku, alasan=body.alasan
+    cmd = SetHanyaPerilaku(
+        penilaian_id=penilaian_id,
+        expected=ExpectedVersion(if_match),
+        hanya_perilaku=body.hanya_perilaku,
+        alasan=body.alasan,
     )
-    return _out(context)
+    return _out(await set_hanya_perilaku(cmd, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.get(
@@ -173,7 +189,7 @@ async def dokumen(penilaian_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Re
     """The evaluation document as a PDF: the pegawai and the appraiser, the plan, the evidence, the ratings with the
     predikat, and the angka kredit; every page says DRAFT until the penilaian is final. The pegawai and their
     current atasan only (an operator: 403), once the atasan has rated (422 `dokumen.belum_dinilai` before)."""
-    context = await usecases.dokumen(deps, actor, penilaian_id)
+    context = await views.dokumen(GetPenilaian(penilaian_id), uow=deps.uow(), deps=deps, actor=actor)
     name = f"evaluasi-kinerja-{context.penilaian.periode}-{str(context.penilaian.id)[:8]}.pdf"
     return Response(
         render(context, on=today(deps.clock)),

@@ -14,7 +14,7 @@ from appraisal.domain.access import Relation
 from appraisal.domain.distribution import PredikatOrganisasi
 from appraisal.domain.penilaian import Penilaian
 from appraisal.domain.predikat import Rating, default_matrix
-from appraisal.usecases import DistribusiView, PenilaianContext
+from appraisal.usecases.views import DistribusiView, PenilaianContext
 from pmm_roster.projections import RosterPegawai
 
 ShortText = Annotated[str, StringConstraints(max_length=2000)]

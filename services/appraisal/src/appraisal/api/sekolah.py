@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from appraisal import usecases
 from appraisal.api.deps import ActorDep, DepsDep
 from appraisal.api.schemas import DistribusiOut, PredikatOrganisasiIn
+from appraisal.usecases import views
+from appraisal.usecases.sekolah import SetPredikatOrganisasi, set_predikat_organisasi
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/sekolah", tags=["distribusi"], responses=PROBLEM_RESPONSES)
@@ -36,9 +37,8 @@ async def put_predikat_organisasi(
     `kurang`, `sangat_kurang`), kept in the audit trail. It picks the pattern (SE MenPANRB 3/2023) the predikat of
     the school's pegawai should follow. An operator whose region holds the school only: a kepala sekolah may not
     grade their own school (403)."""
-    value = await usecases.set_predikat_organisasi(
-        deps, actor, npsn=npsn, tahun=tahun, predikat_organisasi=body.predikat_organisasi.value
-    )
+    cmd = SetPredikatOrganisasi(npsn=npsn, tahun=tahun, predikat_organisasi=body.predikat_organisasi.value)
+    value = await set_predikat_organisasi(cmd, uow=deps.uow(), actor=actor)
     return PredikatOrganisasiOut(npsn=npsn, tahun=tahun, predikat_organisasi=value.value)
 
 
@@ -55,4 +55,5 @@ async def get_distribusi(
     the count and the share. Warnings are for the kepala sekolah to look again, never a block: the atasan decides
     each predikat. Rules marked `assumption` are this system's reading of the SE's words. The school's kepala
     sekolah or an operator of its region."""
-    return DistribusiOut.of(await usecases.get_distribusi(deps, actor, npsn=npsn, periode=periode))
+    query = views.GetDistribusi(npsn=npsn, periode=periode)
+    return DistribusiOut.of(await views.get_distribusi(query, uow=deps.uow(), deps=deps, actor=actor))

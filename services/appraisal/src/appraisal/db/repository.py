@@ -1,4 +1,8 @@
-"""Repositories: load and save the Penilaian and the read models through the unit of work's session."""
+"""Repositories: load and save the Penilaian and the read models through the unit of work's session.
+
+Each hands the use cases domain objects (or plain read values) and takes domain values: no use case sees a row,
+a query or the session.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.db.tables import AppraisalAudit, PenilaianRow, PredikatOrganisasiRow, SkpMonitor
+from appraisal.domain.monitoring import MonitoringCounts
 from appraisal.domain.penilaian import (
     AngkaKreditHasil,
     Finalisasi,
@@ -27,9 +32,10 @@ from appraisal.domain.penilaian import (
     Siklus,
     Status,
 )
+from appraisal.domain.periode import Periode
 from appraisal.domain.predikat import Predikat, Rating
 from pmm_kernel.errors import StaleVersion
-from pmm_kernel.windows import Extension
+from pmm_kernel.windows import Extension, Window
 from pmm_roster.projections import (
     RosterPegawai,
     RosterPeriode,
@@ -179,9 +185,16 @@ class AppraisalRoster:
         row = (await self._session.execute(query)).first()
         return (row[0], row[1]) if row else None
 
-    async def periods_of_year(self, tahun: int) -> list[dict[str, Any]]:
+    async def find_periode(self, kode: str) -> Periode | None:
+        """The period planning announced, or None while its snapshot has not arrived."""
+        row = await self._session.get(RosterPeriode, kode)
+        return periode_of(row.snapshot) if row is not None else None
+
+    async def periods_of_year(self, tahun: int) -> list[Periode]:
+        """The year's periods that have arrived, in calendar order."""
         query = select(RosterPeriode.snapshot).where(RosterPeriode.snapshot["tahun"].as_integer() == tahun)
-        return sorted((await self._session.execute(query)).scalars(), key=lambda s: s["mulai"])
+        snapshots = sorted((await self._session.execute(query)).scalars(), key=lambda s: s["mulai"])
+        return [periode_of(s) for s in snapshots]
 
     async def extensions(self, kodes: Sequence[str], step: str) -> tuple[Extension, ...]:
         query = select(RosterWindowExtension).where(
@@ -249,58 +262,92 @@ class AuditRepository:
 
 # --- the monitoring read model -------------------------------------------------------------------------------
 
-LEVELS = {"sekolah": 8, "kabupaten": 4, "provinsi": 2}  # how much of the school's key a row groups by
 
+class MonitoringRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
 
-async def monitoring_rows(
-    session: AsyncSession, *, periode: str, tingkat: str, wilayah: str | None, npsn: str | None
-) -> list[dict[str, Any]]:
-    """Per school, kabupaten/kota or province: pegawai, planned, approved, cycle completed, appraised, predikat.
+    async def rows(
+        self, *, periode: str, tingkat: str, wilayah: str | None, npsn: str | None
+    ) -> list[MonitoringCounts]:
+        """Per school, kabupaten/kota or province: pegawai, planned, approved, cycle completed, appraised, predikat.
 
-    Every figure comes from events (planning's skp.*, observation's pelaksanaan.*, the roster) and appraisal's
-    own penilaian: never from another service's database.
-    """
-    p, s, m, n = RosterPegawai, RosterSekolah, SkpMonitor, PenilaianRow
-    if tingkat == "sekolah":
-        key = s.npsn
-        label = s.nama
-    elif tingkat == "kabupaten":
-        key = s.kode_wilayah
-        label = s.nama_wilayah
-    else:
-        key = func.left(s.kode_wilayah, 2)
-        label = func.left(s.kode_wilayah, 2)
-    final = n.status == Status.FINAL.value
-    columns = [
-        key.label("kode"),
-        func.min(label).label("nama"),
-        func.count(p.pegawai_id).label("pegawai"),
-        func.count().filter(m.status.in_(("DIAJUKAN", "DISETUJUI"))).label("direncanakan"),
-        func.count().filter(m.status == "DISETUJUI").label("disetujui"),
-        func.count().filter(n.siklus.is_not(None)).label("siklus_selesai"),
-        func.count().filter(final).label("dinilai"),
-        *(func.count().filter(and_(final, n.predikat == pr.value)).label(pr.value) for pr in Predikat),
-    ]
-    query = (
-        select(*columns)
-        .select_from(p)
-        .join(s, s.npsn == p.npsn)
-        .outerjoin(m, and_(m.pegawai_id == p.pegawai_id, m.periode == periode))
-        .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode))
-        # A pengawas is in the roster only as the KS's atasan: their own kinerja is not managed here.
-        .where(p.jenis_gtk != "Pengawas Sekolah")
-        .group_by(key)
-        .order_by(key)
-    )
-    if wilayah is not None:
-        query = query.where(s.kode_wilayah.startswith(wilayah))
-    if npsn is not None:
-        query = query.where(s.npsn == npsn)
-    rows = (await session.execute(query)).mappings().all()
-    return [dict(r) for r in rows]
+        Every figure comes from events (planning's skp.*, observation's pelaksanaan.*, the roster) and appraisal's
+        own penilaian: never from another service's database.
+        """
+        p, s, m, n = RosterPegawai, RosterSekolah, SkpMonitor, PenilaianRow
+        if tingkat == "sekolah":
+            key = s.npsn
+            label = s.nama
+        elif tingkat == "kabupaten":
+            key = s.kode_wilayah
+            label = s.nama_wilayah
+        else:
+            key = func.left(s.kode_wilayah, 2)
+            label = func.left(s.kode_wilayah, 2)
+        final = n.status == Status.FINAL.value
+        columns = [
+            key.label("kode"),
+            func.min(label).label("nama"),
+            func.count(p.pegawai_id).label("pegawai"),
+            func.count().filter(m.status.in_(("DIAJUKAN", "DISETUJUI"))).label("direncanakan"),
+            func.count().filter(m.status == "DISETUJUI").label("disetujui"),
+            func.count().filter(n.siklus.is_not(None)).label("siklus_selesai"),
+            func.count().filter(final).label("dinilai"),
+            *(func.count().filter(and_(final, n.predikat == pr.value)).label(pr.value) for pr in Predikat),
+        ]
+        query = (
+            select(*columns)
+            .select_from(p)
+            .join(s, s.npsn == p.npsn)
+            .outerjoin(m, and_(m.pegawai_id == p.pegawai_id, m.periode == periode))
+            .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode))
+            # A pengawas is in the roster only as the KS's atasan: their own kinerja is not managed here.
+            .where(p.jenis_gtk != "Pengawas Sekolah")
+            .group_by(key)
+            .order_by(key)
+        )
+        if wilayah is not None:
+            query = query.where(s.kode_wilayah.startswith(wilayah))
+        if npsn is not None:
+            query = query.where(s.npsn == npsn)
+        return [
+            MonitoringCounts(
+                kode=r["kode"],
+                nama=r["nama"],
+                pegawai=r["pegawai"],
+                direncanakan=r["direncanakan"],
+                disetujui=r["disetujui"],
+                siklus_selesai=r["siklus_selesai"],
+                dinilai=r["dinilai"],
+                predikat={pr.value: r[pr.value] for pr in Predikat},
+            )
+            for r in (await self._session.execute(query)).mappings().all()
+        ]
 
 
 # --- mapping rows and the aggregate --------------------------------------------------------------------------
+
+
+def periode_of(snapshot: dict[str, Any]) -> Periode:
+    """A period as appraisal reads planning's snapshot (`periode.opened`, kept whole in the roster projection)."""
+    tahunan = snapshot.get("penilaian_tahunan")
+    return Periode(
+        kode=snapshot["kode"],
+        tahun=snapshot["tahun"],
+        jenis=snapshot["jenis"],
+        mulai=date.fromisoformat(snapshot["mulai"]),
+        selesai=date.fromisoformat(snapshot["selesai"]),
+        bulan=snapshot["bulan"],
+        penilaian_tahunan=Window(
+            tahunan["step"],
+            date.fromisoformat(tahunan["opens"]),
+            date.fromisoformat(tahunan["closes"]),
+            date.fromisoformat(tahunan["late_until"]) if tahunan.get("late_until") else None,
+        )
+        if tahunan
+        else None,
+    )
 
 
 def _columns(penilaian: Penilaian) -> dict[str, Any]:

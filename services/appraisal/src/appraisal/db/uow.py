@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from appraisal.db.repository import (
     AppraisalRoster,
     AuditRepository,
+    MonitoringRepository,
     PenilaianRepository,
     PredikatOrganisasiRepository,
     SkpMonitorRepository,
@@ -22,6 +23,7 @@ class AppraisalUnitOfWork(UnitOfWork):
     skp_monitor: SkpMonitorRepository
     predikat_organisasi: PredikatOrganisasiRepository
     audit: AuditRepository
+    monitoring: MonitoringRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.penilaian = PenilaianRepository(session, self.track)
@@ -30,3 +32,4 @@ class AppraisalUnitOfWork(UnitOfWork):
         self.skp_monitor = SkpMonitorRepository(session)
         self.predikat_organisasi = PredikatOrganisasiRepository(session)
         self.audit = AuditRepository(session)
+        self.monitoring = MonitoringRepository(session)

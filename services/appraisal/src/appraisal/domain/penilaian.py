@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -71,6 +71,14 @@ TRANSITIONS: dict[tuple[Status, Aksi], Status | str] = {
 }
 
 MIN_ALASAN = 5  # a reopen or a perilaku-only mark needs a reason an auditor can read (assumption: 5 characters)
+
+
+def require_alasan(alasan: str | None, *, message: str) -> str:
+    """The operator's reason, stripped, if an auditor can read it (`MIN_ALASAN` characters at least)."""
+    reason = (alasan or "").strip()
+    if len(reason) < MIN_ALASAN:
+        raise InvalidValue(message, rule="penilaian.alasan_required", field="alasan")
+    return reason
 
 
 def refusal(status: Status, aksi: Aksi, missing: list[str]) -> StateConflict:
@@ -372,23 +380,30 @@ class Penilaian:
 
     def finalize(self, finalisasi: Finalisasi) -> None:
         target = self._require(Aksi.FINALISASI)
+        assert self.nilai is not None  # DINILAI is entered only by rating
         self.final = finalisasi
         self._enter(target)
-        self.events.append(events.PenilaianFinalized(penilaian=self._snapshot()))
+        self.events.append(self._finalized(self.nilai, finalisasi))
 
     def reopen(self, *, at: datetime, alasan: str) -> None:
         target = self._require(Aksi.BUKA_KEMBALI)
-        reason = (alasan or "").strip()
-        if len(reason) < MIN_ALASAN:
-            raise InvalidValue(
-                f"a reopen needs a reason of at least {MIN_ALASAN} characters for the audit",
-                rule="penilaian.alasan_required",
-                field="alasan",
-            )
+        reason = require_alasan(
+            alasan, message=f"a reopen needs a reason of at least {MIN_ALASAN} characters for the audit"
+        )
         assert self.final is not None  # FINAL is entered only with its finalisation
         jenis, self.final = self.final.rentang.jenis, None
         self._enter(target)
-        self.events.append(events.PenilaianReopened(penilaian=self._snapshot(), jenis=jenis, alasan=reason, at=at))
+        self.events.append(
+            events.PenilaianReopened(
+                penilaian_id=self.id,
+                pegawai_id=self.pegawai_id,
+                periode=self.periode,
+                version=self.version,
+                jenis=jenis,
+                alasan=reason,
+                at=at,
+            )
+        )
 
     def _require(self, aksi: Aksi) -> Status:
         target = TRANSITIONS.get((self.status, aksi))
@@ -404,5 +419,35 @@ class Penilaian:
     def _changed(self) -> None:
         self.version += 1
 
-    def _snapshot(self) -> Penilaian:
-        return replace(self, events=[])
+    def _finalized(self, nilai: Nilai, final: Finalisasi) -> events.PenilaianFinalized:
+        ak, rentang, penilai = final.angka_kredit, final.rentang, final.penilai
+        return events.PenilaianFinalized(
+            penilaian_id=self.id,
+            pegawai_id=self.pegawai_id,
+            periode=self.periode,
+            version=self.version,
+            nip=final.identitas.nip,
+            jenis=rentang.jenis,
+            bulan_mulai=rentang.bulan_mulai,
+            bulan_selesai=rentang.bulan_selesai,
+            tahun_mulai=rentang.tahun_mulai,
+            tahun_selesai=rentang.tahun_selesai,
+            hasil_kerja=nilai.hasil_kerja,
+            perilaku_kerja=nilai.perilaku_kerja,
+            predikat=nilai.predikat,
+            jenjang=ak.jenjang if ak else None,
+            koefisien=ak.koefisien if ak else None,
+            angka_kredit=ak.nilai if ak else None,
+            angka_kredit_kumulatif=ak.kumulatif if ak else None,
+            penilai=events.PenilaiSnapshot(
+                pegawai_id=penilai.pegawai_id,
+                nip=penilai.nip,
+                nama=penilai.nama,
+                golongan=penilai.golongan,
+                jabatan=penilai.jabatan,
+                unor=penilai.unor,
+                status_penilai=penilai.status_penilai,
+            ),
+            finalized_at=final.at,
+            hanya_perilaku=self.hanya_perilaku,
+        )

@@ -1,4 +1,4 @@
-"""Appraisal's event consumers: the contract event in, a use case called, nothing else."""
+"""Appraisal's event consumers: the contract event in, a command built from its fields, a use case called."""
 
 from __future__ import annotations
 

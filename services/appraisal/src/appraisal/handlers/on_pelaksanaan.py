@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from appraisal import usecases
 from appraisal.db.uow import AppraisalUnitOfWork
+from appraisal.usecases import Deps
+from appraisal.usecases.from_observation import (
+    ApplyPelaksanaanClosed,
+    ApplyPelaksanaanCompleted,
+    apply_pelaksanaan_closed,
+    apply_pelaksanaan_completed,
+)
 from pmm_chassis.messaging.consumer import Handler
 from pmm_contracts import Event
 from pmm_contracts.events.observation import PelaksanaanClosedV1, PelaksanaanCompletedV1
@@ -13,11 +19,19 @@ from pmm_contracts.events.observation import PelaksanaanClosedV1, PelaksanaanCom
 logger = logging.getLogger(__name__)
 
 
-def on_pelaksanaan_completed(deps: usecases.Deps) -> Handler:
-    async def handle(event: Event, uow: AppraisalUnitOfWork) -> None:
+def on_pelaksanaan_completed(deps: Deps) -> Handler:
+    async def handle(event: Event[PelaksanaanCompletedV1], uow: AppraisalUnitOfWork) -> None:
         data = event.data
-        assert isinstance(data, PelaksanaanCompletedV1)
-        outcome = await usecases.apply_pelaksanaan_completed(uow, deps, data, version=event.envelope.aggregate_version)
+        cmd = ApplyPelaksanaanCompleted(
+            pegawai_id=data.pegawai_id,
+            periode=data.periode,
+            pelaksanaan_version=event.envelope.aggregate_version,
+            pelaksanaan_id=data.pelaksanaan_id,
+            completed_at=data.completed_at,
+            bukti_count=data.bukti_count,
+            rubrik=data.rubric.model_dump(mode="json") if data.rubric is not None else None,
+        )
+        outcome = await apply_pelaksanaan_completed(cmd, uow=uow, deps=deps)
         logger.info(
             "pelaksanaan.completed applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome}
         )
@@ -25,11 +39,13 @@ def on_pelaksanaan_completed(deps: usecases.Deps) -> Handler:
     return handle
 
 
-def on_pelaksanaan_closed(deps: usecases.Deps) -> Handler:
-    async def handle(event: Event, uow: AppraisalUnitOfWork) -> None:
+def on_pelaksanaan_closed(deps: Deps) -> Handler:
+    async def handle(event: Event[PelaksanaanClosedV1], uow: AppraisalUnitOfWork) -> None:
         data = event.data
-        assert isinstance(data, PelaksanaanClosedV1)
-        outcome = await usecases.apply_pelaksanaan_closed(uow, deps, data, version=event.envelope.aggregate_version)
+        cmd = ApplyPelaksanaanClosed(
+            pegawai_id=data.pegawai_id, periode=data.periode, pelaksanaan_version=event.envelope.aggregate_version
+        )
+        outcome = await apply_pelaksanaan_closed(cmd, uow=uow, deps=deps)
         logger.info("pelaksanaan.closed applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})
 
     return handle

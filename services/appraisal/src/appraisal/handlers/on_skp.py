@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from appraisal import usecases
 from appraisal.db.uow import AppraisalUnitOfWork
+from appraisal.domain.penilaian import RhkRencana
+from appraisal.usecases import Deps
+from appraisal.usecases.from_planning import (
+    ApplySkpApproved,
+    ApplySkpReset,
+    ApplySkpSubmitted,
+    apply_skp_approved,
+    apply_skp_reset,
+    apply_skp_submitted,
+)
 from pmm_chassis.messaging.consumer import Handler
 from pmm_contracts import Event
 from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1, SkpSubmittedV1
@@ -17,25 +26,49 @@ def _log(event: Event, outcome: str) -> None:
     logger.info(f"{event.envelope.type} applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})
 
 
-async def on_skp_submitted(event: Event, uow: AppraisalUnitOfWork) -> None:
+async def on_skp_submitted(event: Event[SkpSubmittedV1], uow: AppraisalUnitOfWork) -> None:
     data = event.data
-    assert isinstance(data, SkpSubmittedV1)
-    _log(event, await usecases.apply_skp_submitted(uow, data, version=event.envelope.aggregate_version))
+    cmd = ApplySkpSubmitted(
+        pegawai_id=data.pegawai_id, periode=data.periode, skp_version=event.envelope.aggregate_version
+    )
+    _log(event, await apply_skp_submitted(cmd, uow=uow))
 
 
-def on_skp_approved(deps: usecases.Deps) -> Handler:
-    async def handle(event: Event, uow: AppraisalUnitOfWork) -> None:
+def on_skp_approved(deps: Deps) -> Handler:
+    async def handle(event: Event[SkpApprovedV1], uow: AppraisalUnitOfWork) -> None:
         data = event.data
-        assert isinstance(data, SkpApprovedV1)
-        _log(event, await usecases.apply_skp_approved(uow, deps, data, version=event.envelope.aggregate_version))
+        cmd = ApplySkpApproved(
+            pegawai_id=data.pegawai_id,
+            periode=data.periode,
+            skp_version=event.envelope.aggregate_version,
+            skp_id=data.skp_id,
+            indikator_kode=data.indikator.kode,
+            indikator_nama=data.indikator.nama,
+            rhk=tuple(
+                RhkRencana(
+                    kode=r.kode,
+                    nama=r.nama,
+                    kategori=r.kategori,
+                    indikator_kinerja_individu=r.indikator_kinerja_individu,
+                    target_kuantitas=r.target_kuantitas,
+                    satuan=r.satuan,
+                )
+                for r in data.rhk
+            ),
+            perilaku=tuple((p.kode, p.nama) for p in data.perilaku),
+            approved_at=data.approved_at,
+        )
+        _log(event, await apply_skp_approved(cmd, uow=uow, deps=deps))
 
     return handle
 
 
-def on_skp_reset(deps: usecases.Deps) -> Handler:
-    async def handle(event: Event, uow: AppraisalUnitOfWork) -> None:
+def on_skp_reset(deps: Deps) -> Handler:
+    async def handle(event: Event[SkpResetV1], uow: AppraisalUnitOfWork) -> None:
         data = event.data
-        assert isinstance(data, SkpResetV1)
-        _log(event, await usecases.apply_skp_reset(uow, deps, data, version=event.envelope.aggregate_version))
+        cmd = ApplySkpReset(
+            pegawai_id=data.pegawai_id, periode=data.periode, skp_version=event.envelope.aggregate_version
+        )
+        _log(event, await apply_skp_reset(cmd, uow=uow, deps=deps))
 
     return handle

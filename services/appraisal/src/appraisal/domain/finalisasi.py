@@ -1,0 +1,135 @@
+"""What finalising fixes besides the ratings (docs/domain.md §6, §7): the pegawai and the appraiser as BKN names
+them, and the angka kredit, or why there is none.
+
+Angka kredit is computed when the atasan rates (shown, not kept) and again when they finalise (kept and sent): the
+jenjang is the roster's at that moment; the cumulative figure adds the final angka kredit of the same jenjang in
+this system (a new jenjang starts again from zero).
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Protocol
+
+from appraisal.domain import angka_kredit as ak_rules
+from appraisal.domain.penilaian import AngkaKreditHasil, Identitas, Penilai, Rentang
+from appraisal.domain.predikat import Predikat
+from pmm_kernel.errors import InvalidValue
+
+ASN = frozenset({"PNS", "PPPK"})  # who earns angka kredit, and whom BKN names an ASN appraiser
+NO_JENJANG = "no jenjang jabatan in the roster"
+
+
+class Pegawai(Protocol):
+    """A pegawai as the roster projection knows them."""
+
+    @property
+    def pegawai_id(self) -> uuid.UUID: ...
+    @property
+    def nip(self) -> str: ...
+    @property
+    def nama(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def pangkat_golongan(self) -> str | None: ...
+    @property
+    def jenjang_jabatan(self) -> str | None: ...
+    @property
+    def jenis_gtk(self) -> str: ...
+    @property
+    def npsn(self) -> str: ...
+
+
+class Sekolah(Protocol):
+    """A school as the roster projection knows it."""
+
+    @property
+    def npsn(self) -> str: ...
+    @property
+    def nama(self) -> str: ...
+    @property
+    def kode_wilayah(self) -> str: ...
+    @property
+    def nama_wilayah(self) -> str: ...
+
+
+def identitas(pegawai: Pegawai, sekolah: Sekolah) -> Identitas:
+    """The pegawai as the roster knows them now: what the document prints after finalisation."""
+    return Identitas(
+        nip=pegawai.nip,
+        nama=pegawai.nama,
+        status=pegawai.status,
+        pangkat_golongan=pegawai.pangkat_golongan,
+        jenjang_jabatan=pegawai.jenjang_jabatan,
+        jenis_gtk=pegawai.jenis_gtk,
+        npsn=sekolah.npsn,
+        sekolah=sekolah.nama,
+        kode_wilayah=sekolah.kode_wilayah,
+    )
+
+
+def penilai(atasan: Pegawai, *, peran_atasan: str | None, sekolah: Sekolah, atasan_sekolah: str | None) -> Penilai:
+    """The appraiser as BKN needs them. Assumptions (docs/domain.md §1, §7): a pengawas appraises a KS for the Dinas,
+    so their unor is the Dinas of the school's region; a KS's unor is their own school (`atasan_sekolah`, its name,
+    else the appraised pegawai's school); jabatan is the roster's jenis GTK with the jenjang."""
+    if peran_atasan == "pengawas":
+        unor = f"Dinas Pendidikan {sekolah.nama_wilayah}"
+    else:
+        unor = atasan_sekolah or sekolah.nama
+    return Penilai(
+        pegawai_id=atasan.pegawai_id,
+        nip=atasan.nip,
+        nama=atasan.nama,
+        golongan=atasan.pangkat_golongan,
+        jabatan=" ".join(x for x in (atasan.jenis_gtk, atasan.jenjang_jabatan) if x),
+        unor=unor,
+        status_penilai="ASN" if atasan.status in ASN else "NON ASN",
+    )
+
+
+def no_angka_kredit(*, menimbang_periode: bool, tahunan_earns: bool, pegawai: Pegawai | None) -> str | None:
+    """Why this penilaian earns no angka kredit from who the pegawai is, or None if it may earn some.
+
+    `tahunan_earns`: whether the annual evaluation over periods earns angka kredit of its own (evaluasi.toml)."""
+    if menimbang_periode and not tahunan_earns:
+        return "angka kredit is earned per period; the annual evaluation gives the year's predikat only"
+    if pegawai is None:
+        return "the pegawai is not in the roster yet"
+    if pegawai.status not in ASN:
+        return "a non-ASN pegawai earns no angka kredit"
+    if not pegawai.jenjang_jabatan:
+        return NO_JENJANG
+    return None
+
+
+def jenjang_for_angka_kredit(
+    *, menimbang_periode: bool, tahunan_earns: bool, pegawai: Pegawai | None, rentang: Rentang | None
+) -> tuple[ak_rules.Jenjang | None, str | None]:
+    """The jenjang the angka kredit is earned in, or None and why there is no angka kredit."""
+    reason = no_angka_kredit(menimbang_periode=menimbang_periode, tahunan_earns=tahunan_earns, pegawai=pegawai)
+    if reason is not None:
+        return None, reason
+    assert pegawai is not None and pegawai.jenjang_jabatan  # no_angka_kredit: in the roster, with a jenjang
+    try:
+        jenjang = ak_rules.Jenjang.parse(pegawai.jenjang_jabatan, field="jenjang_jabatan")
+    except InvalidValue:
+        return None, "the roster's jenjang jabatan is not a jenjang of the guru position"
+    if rentang is None:
+        return None, "the period has not arrived from planning yet"
+    return jenjang, None
+
+
+def angka_kredit_hasil(
+    predikat: Predikat, jenjang: ak_rules.Jenjang, rentang: Rentang, before: Decimal
+) -> AngkaKreditHasil:
+    """The angka kredit of the period for `predikat`, and the total with what was earned `before` in the jenjang."""
+    nilai = ak_rules.angka_kredit(predikat, jenjang, rentang.bulan)
+    return AngkaKreditHasil(
+        jenjang=jenjang.value,
+        koefisien=ak_rules.default_table().jenjang[jenjang].koefisien,
+        bulan=rentang.bulan,
+        nilai=nilai,
+        kumulatif=ak_rules.cumulative([before, nilai]),
+    )

@@ -1,0 +1,67 @@
+"""Observation's cycle events: a completed cycle makes the penilaian ratable (its rubric is evidence, never a
+score); a cycle closed by a plan reset takes it, and the ratings, away again.
+
+Each returns what happened, for the consumer's log; an event older than what the penilaian holds changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from appraisal.db.uow import AppraisalUnitOfWork
+from appraisal.domain.penilaian import Siklus
+from appraisal.usecases import Deps
+from appraisal.usecases.tahunan import load_or_open, refresh_tahunan, save_if_changed
+
+
+@dataclass(frozen=True)
+class ApplyPelaksanaanCompleted:
+    pegawai_id: uuid.UUID
+    periode: str
+    pelaksanaan_version: int
+    pelaksanaan_id: uuid.UUID
+    completed_at: datetime
+    bukti_count: int
+    rubrik: Mapping[str, Any] | None  # the rubric summary as observation sent it (JSON values)
+
+
+async def apply_pelaksanaan_completed(cmd: ApplyPelaksanaanCompleted, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
+    """The completed cycle makes the penilaian ratable; it may arrive before the plan's approval does."""
+    siklus = Siklus(
+        pelaksanaan_id=cmd.pelaksanaan_id,
+        selesai_at=cmd.completed_at,
+        bukti_count=cmd.bukti_count,
+        rubrik=cmd.rubrik,
+    )
+    async with uow:
+        penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode)
+        read_version = penilaian.version
+        outcome = penilaian.apply_siklus(siklus, version=cmd.pelaksanaan_version)
+        await save_if_changed(uow, penilaian, read_version=read_version)
+        await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
+        await uow.commit()
+    return outcome
+
+
+@dataclass(frozen=True)
+class ApplyPelaksanaanClosed:
+    pegawai_id: uuid.UUID
+    periode: str
+    pelaksanaan_version: int
+
+
+async def apply_pelaksanaan_closed(cmd: ApplyPelaksanaanClosed, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
+    async with uow:
+        penilaian = await uow.penilaian.find(cmd.pegawai_id, cmd.periode, for_update=True)
+        outcome = "no_penilaian"
+        if penilaian is not None:
+            read_version = penilaian.version
+            outcome = penilaian.apply_siklus_ditutup(version=cmd.pelaksanaan_version)
+            await save_if_changed(uow, penilaian, read_version=read_version)
+            await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
+        await uow.commit()
+    return outcome

@@ -1,0 +1,86 @@
+"""Planning's SKP events: every step of the plan feeds monitoring; an approved plan opens the penilaian (or completes
+one the observation cycle opened), a reset one takes the plan and the ratings away.
+
+Each returns what happened, for the consumer's log; an event older than what the penilaian holds changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from appraisal.db.uow import AppraisalUnitOfWork
+from appraisal.domain.penilaian import Rencana, RhkRencana
+from appraisal.usecases import Deps
+from appraisal.usecases.tahunan import load_or_open, refresh_tahunan, save_if_changed
+
+
+@dataclass(frozen=True)
+class ApplySkpSubmitted:
+    pegawai_id: uuid.UUID
+    periode: str
+    skp_version: int
+
+
+async def apply_skp_submitted(cmd: ApplySkpSubmitted, *, uow: AppraisalUnitOfWork) -> str:
+    async with uow:
+        await uow.skp_monitor.apply(cmd.pegawai_id, cmd.periode, status="DIAJUKAN", skp_version=cmd.skp_version)
+        await uow.commit()
+    return "monitored"
+
+
+@dataclass(frozen=True)
+class ApplySkpApproved:
+    pegawai_id: uuid.UUID
+    periode: str
+    skp_version: int
+    skp_id: uuid.UUID
+    indikator_kode: str
+    indikator_nama: str
+    rhk: tuple[RhkRencana, ...]
+    perilaku: tuple[tuple[str, str], ...]  # (kode, nama) of each BerAKHLAK value
+    approved_at: datetime
+
+
+async def apply_skp_approved(cmd: ApplySkpApproved, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
+    """An approved plan opens the penilaian of that pegawai and period (or completes one the cycle opened)."""
+    rencana = Rencana(
+        skp_id=cmd.skp_id,
+        indikator_kode=cmd.indikator_kode,
+        indikator_nama=cmd.indikator_nama,
+        rhk=cmd.rhk,
+        perilaku=cmd.perilaku,
+        disetujui_at=cmd.approved_at,
+    )
+    async with uow:
+        await uow.skp_monitor.apply(cmd.pegawai_id, cmd.periode, status="DISETUJUI", skp_version=cmd.skp_version)
+        penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode)
+        read_version = penilaian.version
+        outcome = penilaian.apply_rencana(rencana, skp_version=cmd.skp_version)
+        await save_if_changed(uow, penilaian, read_version=read_version)
+        await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
+        await uow.commit()
+    return outcome
+
+
+@dataclass(frozen=True)
+class ApplySkpReset:
+    pegawai_id: uuid.UUID
+    periode: str
+    skp_version: int
+
+
+async def apply_skp_reset(cmd: ApplySkpReset, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
+    """The plan went back to draft: monitoring shows it, and the penilaian waits for a new approval."""
+    async with uow:
+        await uow.skp_monitor.apply(cmd.pegawai_id, cmd.periode, status="DRAFT", skp_version=cmd.skp_version)
+        penilaian = await uow.penilaian.find(cmd.pegawai_id, cmd.periode, for_update=True)
+        outcome = "no_penilaian"
+        if penilaian is not None:
+            read_version = penilaian.version
+            outcome = penilaian.apply_skp_reset(skp_version=cmd.skp_version)
+            await save_if_changed(uow, penilaian, read_version=read_version)
+            await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
+        await uow.commit()
+    return outcome

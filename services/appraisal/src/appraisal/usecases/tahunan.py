@@ -1,0 +1,54 @@
+"""A penilaian opened on first news and saved when it changed, and the year's penilaian tahunan over its periods
+(2024) kept in step with the periodic penilaian it weighs (docs/domain.md §6).
+
+The annual evaluation is opened by the first periodic penilaian of the year that is finalised, for a year whose
+period snapshots carry a `penilaian_tahunan` window, and is ratable while every periodic penilaian of the pegawai
+that year is final. Every change of a periodic penilaian (an event applied, a finalisation, a reopen) refreshes it
+in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from appraisal.db.uow import AppraisalUnitOfWork
+from appraisal.domain import tahunan
+from appraisal.domain.penilaian import Penilaian
+from appraisal.usecases import Deps
+
+
+async def load_or_open(uow: AppraisalUnitOfWork, pegawai_id: uuid.UUID, periode: str) -> Penilaian:
+    """The penilaian of this pegawai and period, locked; opened now if this is the first news of it."""
+    existing = await uow.penilaian.find(pegawai_id, periode, for_update=True)
+    if existing is not None:
+        return existing
+    return await uow.penilaian.add(Penilaian(id=uuid.uuid4(), pegawai_id=pegawai_id, periode=periode))
+
+
+async def save_if_changed(uow: AppraisalUnitOfWork, penilaian: Penilaian, *, read_version: int) -> None:
+    """An event that changed nothing (stale, or arriving at a FINAL penilaian) writes nothing."""
+    if penilaian.version != read_version:
+        await uow.penilaian.save(penilaian, expected_version=read_version)
+
+
+async def refresh_tahunan(uow: AppraisalUnitOfWork, deps: Deps, pegawai_id: uuid.UUID, periode: str) -> None:
+    """Bring the year's penilaian tahunan of `periode`'s year up to date with the pegawai's periodic penilaian."""
+    current = await uow.roster_extra.find_periode(periode)
+    if current is None:
+        return  # the period's snapshot has not arrived: the next change of this penilaian tries again
+    year = await uow.roster_extra.periods_of_year(current.tahun)
+    if not tahunan.has_penilaian_tahunan(year):
+        return
+    periodic = await uow.penilaian.of_year(pegawai_id, [p.kode for p in year])
+    hasil, menunggu = tahunan.hasil_periodik(periodic)
+    kode = deps.rules.penilaian_tahunan.kode(current.tahun)
+    annual = await uow.penilaian.find(pegawai_id, kode, for_update=True)
+    if annual is None:
+        if not hasil:
+            return
+        annual = await uow.penilaian.add(
+            Penilaian(id=uuid.uuid4(), pegawai_id=pegawai_id, periode=kode, menimbang_periode=True)
+        )
+    read_version = annual.version
+    annual.apply_hasil_periodik(hasil, menunggu=menunggu)
+    await save_if_changed(uow, annual, read_version=read_version)

@@ -1,0 +1,285 @@
+"""What the GET routes show: a penilaian with its figures, the list of penilaian, the evaluation document, a school's
+predikat distribution and the monitoring of a period; and the caller's roster id.
+
+Reading a penilaian checks the caller's relation first (someone else's penilaian does not exist for them, 404). The
+figures are computed, not stored, until finalisation keeps them: the jenis and months, the angka kredit the
+ratings would give (or why there is none), the progress towards kenaikan pangkat and jenjang, and the school's
+distribution with the SE MenPANRB 3/2023 warnings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from appraisal.db.uow import AppraisalUnitOfWork
+from appraisal.domain import angka_kredit as ak_rules
+from appraisal.domain import distribution, finalisasi, monitoring, tahunan
+from appraisal.domain.access import (
+    ATASAN_ROLES,
+    LIHAT,
+    LIHAT_DISTRIBUSI,
+    UNDUH,
+    Actor,
+    Relation,
+    relation_to,
+    require_allowed,
+    require_school,
+    school_relation,
+)
+from appraisal.domain.evaluasi import Jenis
+from appraisal.domain.monitoring import MonitoringCounts
+from appraisal.domain.penilaian import AngkaKreditHasil, Penilaian, Rentang
+from appraisal.domain.periode import rentang_periode, tahun_kode, tahun_of
+from appraisal.domain.predikat import Predikat
+from appraisal.usecases import Deps
+from pmm_kernel.clock import today
+from pmm_kernel.errors import InvalidValue, NotFound
+from pmm_roster.projections import RosterPegawai, RosterSekolah
+
+# --- read models -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DistribusiView:
+    npsn: str
+    periode: str
+    tahun: int | None
+    predikat_organisasi: distribution.PredikatOrganisasi | None
+    counts: dict[Predikat, int]
+    warnings: list[distribution.DistributionWarning] = field(default_factory=list)
+    pola: str | None = None  # the SE's wording of the pattern
+
+
+@dataclass
+class PenilaianContext:
+    """A penilaian with what the caller's rights, the window and the figures depend on."""
+
+    penilaian: Penilaian
+    pegawai: RosterPegawai | None
+    sekolah: RosterSekolah | None
+    relation: Relation
+    atasan_id: uuid.UUID | None
+    peran_atasan: str | None
+    jenis: Jenis | None = None
+    rentang: Rentang | None = None
+    angka_kredit: AngkaKreditHasil | None = None
+    angka_kredit_catatan: str | None = None  # why there is none, when there is none
+    progress: ak_rules.Progress | None = None
+    distribusi: DistribusiView | None = None
+
+
+# --- reading a penilaian (the commands read it the same way) -----------------------------------------------
+
+
+async def load_penilaian(
+    uow: AppraisalUnitOfWork, deps: Deps, actor: Actor, penilaian_id: uuid.UUID, *, for_update: bool = False
+) -> PenilaianContext:
+    """The penilaian and the caller's relation to it, if they may see it at all (else `NotFound`)."""
+    penilaian = await uow.penilaian.get(penilaian_id, for_update=for_update)
+    if penilaian is None:
+        raise NotFound("no such penilaian", rule="penilaian.not_found")
+    pegawai = await uow.roster.pegawai(penilaian.pegawai_id)
+    sekolah = await uow.roster_extra.sekolah(pegawai.npsn) if pegawai else None
+    current = await uow.roster_extra.current_relation(penilaian.pegawai_id, today(deps.clock))
+    atasan_id, peran = current if current else (None, None)
+    relation = relation_to(
+        actor,
+        owner_id=penilaian.pegawai_id,
+        current_atasan_id=atasan_id,
+        kode_wilayah=pegawai.kode_wilayah if pegawai else "",
+    )
+    require_allowed(relation, LIHAT)
+    return PenilaianContext(
+        penilaian=penilaian,
+        pegawai=pegawai,
+        sekolah=sekolah,
+        relation=relation,
+        atasan_id=atasan_id,
+        peran_atasan=peran,
+    )
+
+
+async def with_figures(uow: AppraisalUnitOfWork, deps: Deps, context: PenilaianContext) -> PenilaianContext:
+    """The jenis, months, angka kredit, progress and the school's distribution, for the response."""
+    penilaian = context.penilaian
+    context.rentang = await rentang_of(uow, deps, penilaian)
+    context.jenis = Jenis(context.rentang.jenis) if context.rentang else None
+    if penilaian.final is not None:
+        context.angka_kredit = penilaian.final.angka_kredit
+        if context.angka_kredit is None:
+            context.angka_kredit_catatan = (
+                finalisasi.no_angka_kredit(
+                    menimbang_periode=penilaian.menimbang_periode,
+                    tahunan_earns=deps.rules.penilaian_tahunan.angka_kredit,
+                    pegawai=context.pegawai,
+                )
+                or finalisasi.NO_JENJANG
+            )
+    elif penilaian.nilai is not None:
+        context.angka_kredit, context.angka_kredit_catatan = await angka_kredit_of(
+            uow, deps, penilaian, context.pegawai, context.rentang
+        )
+    if context.angka_kredit is not None:
+        context.progress = ak_rules.progress(context.angka_kredit.jenjang, context.angka_kredit.kumulatif)
+    if context.sekolah is not None:
+        context.distribusi = await distribusi_of(uow, context.sekolah, penilaian.periode, context.rentang)
+    return context
+
+
+async def rentang_of(uow: AppraisalUnitOfWork, deps: Deps, penilaian: Penilaian) -> Rentang | None:
+    """The months the penilaian covers: as finalised, else the year's or the period's (None: not arrived)."""
+    if penilaian.final is not None:
+        return penilaian.final.rentang
+    if penilaian.menimbang_periode:
+        return tahunan.rentang_tahun(await uow.roster_extra.periods_of_year(tahun_kode(penilaian.periode)))
+    periode = await uow.roster_extra.find_periode(penilaian.periode)
+    return rentang_periode(periode, deps.rules) if periode is not None else None
+
+
+async def angka_kredit_of(
+    uow: AppraisalUnitOfWork,
+    deps: Deps,
+    penilaian: Penilaian,
+    pegawai: RosterPegawai | None,
+    rentang: Rentang | None,
+) -> tuple[AngkaKreditHasil | None, str | None]:
+    """The angka kredit the ratings give now, with the pegawai's total in the jenjang; or None and why not."""
+    assert penilaian.nilai is not None
+    jenjang, catatan = finalisasi.jenjang_for_angka_kredit(
+        menimbang_periode=penilaian.menimbang_periode,
+        tahunan_earns=deps.rules.penilaian_tahunan.angka_kredit,
+        pegawai=pegawai,
+        rentang=rentang,
+    )
+    if jenjang is None or rentang is None:
+        return None, catatan
+    before = await uow.penilaian.angka_kredit_total(penilaian.pegawai_id, jenjang.value, excluding=penilaian.id)
+    return finalisasi.angka_kredit_hasil(penilaian.nilai.predikat, jenjang, rentang, before), None
+
+
+async def distribusi_of(
+    uow: AppraisalUnitOfWork, sekolah: RosterSekolah, periode: str, rentang: Rentang | None
+) -> DistribusiView:
+    tahun = tahun_of(periode, rentang)
+    raw = await uow.penilaian.predikat_counts(sekolah.npsn, periode)
+    counts = {p: raw.get(p.value, 0) for p in Predikat}
+    organisasi_text = await uow.predikat_organisasi.get(sekolah.npsn, tahun) if tahun else None
+    organisasi = distribution.PredikatOrganisasi(organisasi_text) if organisasi_text else None
+    view = DistribusiView(
+        npsn=sekolah.npsn, periode=periode, tahun=tahun, predikat_organisasi=organisasi, counts=counts
+    )
+    if organisasi is not None:
+        # A warning, never a block: the atasan decides each predikat (distribution.check).
+        view.warnings = distribution.check(organisasi, counts)
+        view.pola = distribution.default_table().pola[organisasi].text
+    return view
+
+
+async def load_school(uow: AppraisalUnitOfWork, actor: Actor, npsn: str, action: str) -> RosterSekolah:
+    """The school, if the caller may take `action` for it (a school not theirs does not exist for them)."""
+    sekolah = await uow.roster_extra.sekolah(npsn)
+    own = await uow.roster.pegawai(actor.pegawai_id) if actor.pegawai_id else None
+    relation = school_relation(
+        actor,
+        actor_npsn=own.npsn if own else None,
+        npsn=npsn,
+        kode_wilayah=sekolah.kode_wilayah if sekolah else "",
+    )
+    if sekolah is None:
+        raise NotFound("no such school", rule="sekolah.not_found", field="npsn")
+    require_school(relation, action)
+    return sekolah
+
+
+# --- the queries -------------------------------------------------------------------------------------------
+
+
+async def pegawai_id_by_nip(deps: Deps, nip: str) -> uuid.UUID | None:
+    """The caller's roster id, if the roster has them."""
+    async with deps.uow() as uow:
+        pegawai = await uow.roster.pegawai_by_nip(nip)
+        return pegawai.pegawai_id if pegawai else None
+
+
+@dataclass(frozen=True)
+class ListPenilaian:
+    periode: str | None
+    status: str | None
+    after: uuid.UUID | None  # the last id of the previous page
+    limit: int
+
+
+async def list_penilaian(
+    q: ListPenilaian, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor
+) -> list[tuple[Penilaian, RosterPegawai | None]]:
+    """My own penilaian, those of the pegawai I appraise today, and (operators) those of my region."""
+    async with uow:
+        return await uow.penilaian.listed(
+            owner=actor.pegawai_id,
+            appraised_by=actor.pegawai_id if actor.roles & ATASAN_ROLES else None,
+            wilayah=actor.wilayah if "operator" in actor.roles else None,
+            on=today(deps.clock),
+            periode=q.periode,
+            status=q.status,
+            after=q.after,
+            limit=q.limit,
+        )
+
+
+@dataclass(frozen=True)
+class GetPenilaian:
+    penilaian_id: uuid.UUID
+
+
+async def get_penilaian(q: GetPenilaian, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor) -> PenilaianContext:
+    async with uow:
+        return await with_figures(uow, deps, await load_penilaian(uow, deps, actor, q.penilaian_id))
+
+
+async def dokumen(q: GetPenilaian, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor) -> PenilaianContext:
+    """What the evaluation document prints; only the pegawai and their atasan may download it."""
+    async with uow:
+        context = await load_penilaian(uow, deps, actor, q.penilaian_id)
+        require_allowed(context.relation, UNDUH)
+        if context.penilaian.nilai is None:
+            raise InvalidValue(
+                "there is no document before the atasan rates", rule="dokumen.belum_dinilai", field="status"
+            )
+        return await with_figures(uow, deps, context)
+
+
+@dataclass(frozen=True)
+class GetDistribusi:
+    npsn: str
+    periode: str
+
+
+async def get_distribusi(q: GetDistribusi, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor) -> DistribusiView:
+    """The school's predikat distribution in a period (SE MenPANRB 3/2023): its kepala sekolah or an operator."""
+    async with uow:
+        sekolah = await load_school(uow, actor, q.npsn, LIHAT_DISTRIBUSI)
+        periode = await uow.roster_extra.find_periode(q.periode)
+        rentang = rentang_periode(periode, deps.rules) if periode is not None else None
+        return await distribusi_of(uow, sekolah, q.periode, rentang)
+
+
+@dataclass(frozen=True)
+class GetMonitoring:
+    periode: str
+    tingkat: str  # sekolah | kabupaten | provinsi
+
+
+async def get_monitoring(q: GetMonitoring, *, uow: AppraisalUnitOfWork, actor: Actor) -> list[MonitoringCounts]:
+    """Operators see their region; a kepala sekolah sees their own school; nobody else sees monitoring."""
+    monitoring.require_tingkat(q.tingkat)
+    async with uow:
+        cakupan = monitoring.cakupan(actor)
+        npsn = None
+        if cakupan.own_school:
+            assert actor.pegawai_id is not None  # monitoring.cakupan: a kepala sekolah in the roster
+            own = await uow.roster.pegawai(actor.pegawai_id)
+            if own is None:
+                raise NotFound("you are not in the roster; ask your school operator", rule="pegawai.not_in_roster")
+            npsn = own.npsn
+        return await uow.monitoring.rows(periode=q.periode, tingkat=q.tingkat, wilayah=cakupan.wilayah, npsn=npsn)
