@@ -3,14 +3,16 @@ the background loops."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from bkn_sync import integration
-from bkn_sync.db.bkn_api import BknClient
+from bkn_sync.adapters.bkn_api import BknClient
+from bkn_sync.adapters.stopwatch import MonotonicStopwatch
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.domain.push import RetryPolicy
 from bkn_sync.domain.resilience import Backoff, CircuitBreaker, TokenBucket
-from bkn_sync.handlers import HANDLERS
+from bkn_sync.handlers import handlers
 from bkn_sync.handlers.loops import FeedPuller, PushWorker
 from bkn_sync.settings import BknSyncSettings
 from bkn_sync.usecases import Deps
@@ -71,15 +73,21 @@ def build(settings: BknSyncSettings | None = None) -> Container:
         uow=uow,
         clock=chassis.clock,
         bkn=bkn,
+        random=random.Random(),
+        stopwatch=MonotonicStopwatch(),
         policy=RetryPolicy(
             backoff=Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds, settings.backoff_jitter),
             recheck_seconds=settings.recheck_seconds,
         ),
         lease_seconds=settings.push_lease_seconds,
-        tracer=chassis.tracer_provider.get_tracer("bkn_sync"),
     )
-    worker = PushWorker(deps, concurrency=settings.push_concurrency, poll_seconds=settings.push_poll_seconds)
+    worker = PushWorker(
+        deps,
+        tracer=chassis.tracer_provider.get_tracer("bkn_sync"),
+        concurrency=settings.push_concurrency,
+        poll_seconds=settings.push_poll_seconds,
+    )
     wakers.append(worker)
     puller = FeedPuller(deps, interval_seconds=settings.pull_interval_seconds, batch=settings.pull_batch)
-    chassis.consume(HANDLERS, uow)
+    chassis.consume(handlers(deps), uow)
     return Container(settings=settings, chassis=chassis, deps=deps, bkn=bkn, worker=worker, puller=puller)

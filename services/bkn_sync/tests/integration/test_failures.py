@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from prometheus_client import generate_latest
 
-from bkn_sync import usecases
+from bkn_sync.usecases import views
 from pmm_contracts.events import planning
 
 from .conftest import periode_opened, wait_until
@@ -186,7 +186,7 @@ async def test_the_sync_backlog_is_counted_by_status_for_the_dashboard(world, co
     guru = school.guru[0]
     await world.approve(guru, school.kepala)
     await failed_with(world, guru, "UNOR_TIDAK_SESUAI")
-    backlog = await usecases.push_backlog(container.deps)
+    backlog = await views.push_backlog(uow=container.deps.uow())
     assert set(backlog) == {"pending", "failed"} and backlog["failed"] >= 1
     # The worker measured it on its first pass, so the series exist from start-up (zero or not).
     assert 'pmm_bkn_push_backlog{status="failed"}' in generate_latest().decode()

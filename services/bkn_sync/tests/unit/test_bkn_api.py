@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from bkn_sync.db.bkn_api import BknClient, push_body
+from bkn_sync.adapters.bkn_api import BknClient, push_body
 from bkn_sync.domain.bkn import Accepted, CircuitOpen, Identity, ProfilChange, Refused, SkpEdit
 from bkn_sync.domain.periods import BknPeriode
 from bkn_sync.domain.push import JenisPush

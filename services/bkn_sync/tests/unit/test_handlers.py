@@ -1,9 +1,11 @@
 """bkn_sync's handlers and the subscription table agree: what its inbox is bound to is exactly what it handles."""
 
-from bkn_sync.handlers import HANDLERS
+from bkn_sync.handlers import handlers
 from pmm_chassis.messaging.consumer import Consumer
 from pmm_contracts import routing_key
 from pmm_contracts.subscriptions import binding_keys
+
+HANDLERS = handlers(deps=None)  # type: ignore[arg-type]  # no handler needs more than its unit of work
 
 
 def test_handlers_match_the_subscriptions():

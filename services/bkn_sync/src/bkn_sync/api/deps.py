@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from bkn_sync.domain.access import Actor
-from bkn_sync.usecases import Deps, resolve_actor
+from bkn_sync.usecases import Deps
+from bkn_sync.usecases.views import resolve_actor
 from pmm_chassis.http.actor import actor_dependency, app_deps
 
 DepsDep = Annotated[Deps, Depends(app_deps)]

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
-from bkn_sync import usecases
 from bkn_sync.api.deps import ActorDep, DepsDep
 from bkn_sync.api.schemas import KeputusanIn
+from bkn_sync.usecases import konflik, views
 from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
@@ -28,7 +28,7 @@ async def list_conflicts(
     """The conflicts of a region (`wilayah`, a kode wilayah prefix inside the operator's own; `""` for a national
     operator): approved SKP that e-Kinerja now holds differently, each with the fields that differ (never the
     values) and the school; `open` unless `status` says `resolved`. An operator only."""
-    return await usecases.list_conflicts(deps, actor, kode_wilayah=wilayah, status=status)
+    return await views.list_conflicts(views.ListConflicts(wilayah, status), uow=deps.uow(), actor=actor)
 
 
 @router.post("/{conflict_id}/keputusan", summary="Operator: decide a conflict (audited, published)")
@@ -47,7 +47,8 @@ async def decide(
     `Idempotency-Key`."""
 
     async def compute() -> JSONResponse:
-        decided = await usecases.decide_conflict(deps, actor, conflict_id, keputusan=body.keputusan, alasan=body.alasan)
+        command = konflik.DecideConflict(conflict_id, keputusan=body.keputusan, alasan=body.alasan)
+        decided = await konflik.decide_conflict(command, uow=deps.uow(), deps=deps, actor=actor)
         return JSONResponse(jsonable_encoder(decided))
 
     return await idempotent(request, actor=actor.subject, compute=compute)

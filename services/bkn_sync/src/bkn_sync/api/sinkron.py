@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
-from bkn_sync import usecases
 from bkn_sync.api.deps import ActorDep, DepsDep
 from bkn_sync.api.schemas import RekonsiliasiIn
+from bkn_sync.usecases import push, views
 from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
@@ -24,7 +24,7 @@ async def mine(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
     angka kredit) its state (`pending`, `succeeded`, `failed`, `skipped`), the last attempts and, for a failure, its
     type, who can fix it (`guru`, `operator_sekolah`, `dinas`, `bkn`, `pmm`) and what to do; with any conflict about
     their SKP. 404 for a caller who is not in the roster."""
-    return await usecases.own_sync_state(deps, actor)
+    return await views.own_sync_state(uow=deps.uow(), actor=actor)
 
 
 @router.get("/pegawai/{pegawai_id}", summary="A pegawai's pushes, their attempts and conflicts")
@@ -32,7 +32,7 @@ async def pegawai(pegawai_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> dict
     """One pegawai's pushes, their recent attempts and their conflicts, as in `GET /sinkron/saya`. Visible to the
     pegawai, the kepala sekolah of their school and an operator of the school's region; to anyone else the pegawai
     does not exist (404)."""
-    return await usecases.pegawai_sync_state(deps, actor, pegawai_id)
+    return await views.pegawai_sync_state(views.PegawaiSyncState(pegawai_id), uow=deps.uow(), actor=actor)
 
 
 @router.get("/sekolah/{npsn}", summary="A school's sync state: counts by state and failure type, per pegawai")
@@ -40,7 +40,7 @@ async def sekolah(npsn: Annotated[str, Path(pattern=r"^\d{8}$")], deps: DepsDep,
     """A school's sync state: pushes by state, open failures by type with who fixes them, how many wait for their SKP
     push, and each pegawai's counts. The school's kepala sekolah or an operator of its region; to anyone else the
     school does not exist (404)."""
-    return await usecases.sekolah_sync_state(deps, actor, npsn)
+    return await views.sekolah_sync_state(views.SekolahSyncState(npsn), uow=deps.uow(), actor=actor)
 
 
 @router.get("/wilayah/{kode}", summary="Operator: a region's sync state by school, state and failure type")
@@ -48,7 +48,7 @@ async def wilayah(kode: Annotated[str, Path(pattern=r"^\d{2,6}$")], deps: DepsDe
     """A region's sync state (`kode`: a province, a kabupaten/kota or a longer prefix): pushes by state, open failures
     by type with who fixes them, pushes waiting for their SKP, open conflicts, the same per school, and the state of
     this process's link to BKN. An operator whose region contains `kode` only."""
-    return await usecases.wilayah_sync_state(deps, actor, kode)
+    return await views.wilayah_sync_state(views.WilayahSyncState(kode), uow=deps.uow(), deps=deps, actor=actor)
 
 
 @router.post("/push/{push_id}/ulang", summary="Operator: retry a push now")
@@ -60,7 +60,8 @@ async def retry(
     pegawai's region only. Send an `Idempotency-Key`."""
 
     async def compute() -> JSONResponse:
-        return JSONResponse(jsonable_encoder(await usecases.retry_push(deps, actor, push_id)))
+        retried = await push.retry_push(push.RetryPush(push_id), uow=deps.uow(), deps=deps, actor=actor)
+        return JSONResponse(jsonable_encoder(retried))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -70,7 +71,7 @@ async def bkn(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
     """The link to BKN as this process sees it: whether the circuit breaker is open (BKN failing: calls paused), and
     any pause BKN asked for with a 429. In a cluster this is the answering API pod; the dashboard shows the workers
     that push. Any operator."""
-    return await usecases.bkn_status(deps, actor)
+    return await views.bkn_status(deps=deps, actor=actor)
 
 
 @router.post("/rekonsiliasi", summary="Operator: compare BKN with what it should hold; re-queue what is missing")
@@ -83,5 +84,6 @@ async def rekonsiliasi(body: RekonsiliasiIn, deps: DepsDep, actor: ActorDep) -> 
     there is queued again, what differs is reported, and what could not be checked (BKN down) is counted as
     `unreachable`. Takes as long as BKN needs (minutes for a region) and takes no `Idempotency-Key`: run again, it
     re-queues only what is still missing."""
-    report = await usecases.reconcile(deps, actor, periode=body.periode, kode_wilayah=body.wilayah)
+    command = push.Reconcile(periode=body.periode, kode_wilayah=body.wilayah)
+    report = await push.reconcile(command, uow=deps.uow(), deps=deps, actor=actor)
     return JSONResponse(jsonable_encoder(report))

@@ -1,19 +1,31 @@
-"""bkn_sync's repositories: keyword-only data access over one unit of work's session."""
+"""bkn_sync's repositories: keyword-only data access over one unit of work's session.
+
+They hand the use cases domain objects (`Push`, `Conflict`, `Plan`, `Attempt`, BKN periods) and take them back:
+turning a domain object into its row, and a row into a domain object, happens here and nowhere else.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
+from opentelemetry import propagate
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bkn_sync.db.tables import Conflict, PullCursor, Push, PushAttempt, SkpPlan
-from bkn_sync.domain.push import PushStatus
+from bkn_sync.db.tables import Conflict as ConflictRow
+from bkn_sync.db.tables import PullCursor, PushAttempt, SkpPlan
+from bkn_sync.db.tables import Push as PushRow
+from bkn_sync.domain.conflict import Conflict, ConflictStatus, Keputusan, Plan
+from bkn_sync.domain.periods import BknPeriode
+from bkn_sync.domain.push import Attempt, JenisPush, Push, PushStatus
 from pmm_roster.projections import RosterPegawai, RosterPeriode, RosterSekolah
+
+Track = Callable[[Any], None]
+_ATTEMPT_FIELDS = tuple(name for name in PushAttempt.model_fields if name != "id")
 
 DUE = (PushStatus.PENDING.value, PushStatus.FAILED.value)
 
@@ -38,26 +50,117 @@ _CLAIM = text(
 )
 
 
+_MONTHS = ("tahun_mulai", "bulan_mulai", "tahun_selesai", "bulan_selesai")
+
+
+def _push(row: PushRow) -> Push:
+    parts = (row.tahun_mulai, row.bulan_mulai, row.tahun_selesai, row.bulan_selesai)
+    months = None if None in parts else BknPeriode(*parts)  # type: ignore[arg-type]
+    return Push(
+        id=row.id,
+        pegawai_id=row.pegawai_id,
+        jenis=JenisPush(row.jenis),
+        periode=row.periode,
+        bagian=row.bagian,
+        months=months,
+        payload=row.payload,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        revision=row.revision,
+        source_version=row.source_version,
+        status=PushStatus(row.status),
+        version=row.version,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        lease_until=row.lease_until,
+        failure_kode=row.failure_kode,
+        failure_detail=row.failure_detail,
+        bkn_id=row.bkn_id,
+        succeeded_at=row.succeeded_at,
+        trace=dict(row.trace_headers or {}),
+    )
+
+
+def _write_push(push: Push, row: PushRow) -> None:
+    if push.months is not None:
+        for name in _MONTHS:
+            setattr(row, name, getattr(push.months, name))
+    row.jenis, row.periode, row.bagian, row.pegawai_id = push.jenis.value, push.periode, push.bagian, push.pegawai_id
+    row.payload, row.revision, row.source_version = push.payload, push.revision, push.source_version
+    row.status, row.version, row.attempts = push.status.value, push.version, push.attempts
+    row.next_attempt_at, row.lease_until = push.next_attempt_at, push.lease_until
+    row.failure_kode, row.failure_detail = push.failure_kode, push.failure_detail
+    row.bkn_id, row.succeeded_at, row.updated_at = push.bkn_id, push.succeeded_at, push.updated_at
+
+
+def _attempt(row: PushAttempt) -> Attempt:
+    return Attempt(
+        push_id=row.push_id,
+        revision=row.revision,
+        attempt=row.attempt,
+        started_at=row.started_at,
+        duration_ms=row.duration_ms,
+        outcome=row.outcome,
+        http_status=row.http_status,
+        kode=row.kode,
+        detail=row.detail,
+        trace_id=row.trace_id,
+    )
+
+
+def _trace_here() -> dict[str, str]:
+    """The current trace context (the consumer's span): the BKN call for this content will continue it."""
+    headers: dict[str, str] = {}
+    propagate.inject(headers)
+    return headers
+
+
 class PushRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, track: Track) -> None:
         self._session = session
+        self._track = track
+        self._rows: dict[uuid.UUID, PushRow] = {}
         self.touched = False  # something became due: the unit of work wakes the worker after commit
 
-    async def get(self, push_id: uuid.UUID, *, lock: bool = False) -> Push | None:
-        return await self._session.get(Push, push_id, with_for_update=lock, populate_existing=lock)
+    def _loaded(self, row: PushRow) -> Push:
+        self._rows[row.id] = row
+        push = _push(row)
+        self._track(push)
+        return push
 
-    async def by_key(self, *, pegawai_id: uuid.UUID, jenis: str, periode: str, bagian: str) -> Push | None:
-        query = select(Push).where(
-            Push.pegawai_id == pegawai_id, Push.jenis == jenis, Push.periode == periode, Push.bagian == bagian
+    async def get(self, push_id: uuid.UUID, *, lock: bool = False) -> Push | None:
+        row = await self._session.get(PushRow, push_id, with_for_update=lock, populate_existing=lock)
+        return None if row is None else self._loaded(row)
+
+    async def by_key(self, *, pegawai_id: uuid.UUID, jenis: JenisPush, periode: str, bagian: str) -> Push | None:
+        """The push of one key, locked: a newer event's content and an attempt's outcome do not cross."""
+        query = select(PushRow).where(
+            PushRow.pegawai_id == pegawai_id,
+            PushRow.jenis == jenis.value,
+            PushRow.periode == periode,
+            PushRow.bagian == bagian,
         )
-        return (await self._session.execute(query.with_for_update())).scalar_one_or_none()
+        row = (await self._session.execute(query.with_for_update())).scalar_one_or_none()
+        return None if row is None else self._loaded(row)
 
     def add(self, push: Push) -> None:
-        self._session.add(push)
-        self.touched = True
+        push.trace = _trace_here()
+        row = PushRow(id=push.id, created_at=push.created_at, trace_headers=push.trace)
+        _write_push(push, row)
+        self._session.add(row)
+        self._rows[push.id] = row
+        self._track(push)
+        self.touched = self.touched or push.due_now()
 
-    def became_due(self) -> None:
-        self.touched = True
+    def save(self, push: Push) -> None:
+        """Write a loaded push's new state to its row (flushed on commit)."""
+        row = self._rows[push.id]
+        if push.source_version != row.source_version:  # new content: its attempts continue the new event's trace
+            push.trace = _trace_here()
+            row.trace_headers = push.trace
+        became_due = push.due_now() and (row.status != push.status.value or row.next_attempt_at != push.next_attempt_at)
+        _write_push(push, row)
+        self.touched = self.touched or became_due
 
     async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[Push]:
         ids = [
@@ -67,13 +170,13 @@ class PushRepository:
         if not ids:
             return []
         rows = await self._session.execute(
-            select(Push).where(Push.id.in_(ids)).execution_options(populate_existing=True)
+            select(PushRow).where(PushRow.id.in_(ids)).execution_options(populate_existing=True)
         )
-        return list(rows.scalars())
+        return [self._loaded(row) for row in rows.scalars()]
 
     async def release(self, push_ids: Sequence[uuid.UUID]) -> None:
         if push_ids:
-            await self._session.execute(update(Push).where(Push.id.in_(push_ids)).values(lease_until=None))
+            await self._session.execute(update(PushRow).where(PushRow.id.in_(push_ids)).values(lease_until=None))
 
     async def requeue(
         self,
@@ -84,13 +187,13 @@ class PushRepository:
         periode: str | None = None,
     ) -> int:
         """Failed pushes waiting for one of `codes` become due now (their fix may have arrived)."""
-        conditions = [Push.status == PushStatus.FAILED.value, Push.failure_kode.in_(codes)]
+        conditions = [PushRow.status == PushStatus.FAILED.value, PushRow.failure_kode.in_(codes)]
         if pegawai_id is not None:
-            conditions.append(Push.pegawai_id == pegawai_id)
+            conditions.append(PushRow.pegawai_id == pegawai_id)
         if periode is not None:
-            conditions.append(Push.periode == periode)
+            conditions.append(PushRow.periode == periode)
         result = await self._session.execute(
-            update(Push)
+            update(PushRow)
             .where(*conditions)
             .values(status=PushStatus.PENDING.value, next_attempt_at=now, attempts=0, updated_at=now)
         )
@@ -100,21 +203,26 @@ class PushRepository:
         return count
 
     async def skip_penilaian(self, *, penilaian_id: str, now: datetime) -> int:
+        """What has not reached BKN yet of a penilaian's pushes is skipped."""
         result = await self._session.execute(
-            update(Push)
-            .where(Push.status.in_(DUE), Push.payload["penilaian_id"].astext == penilaian_id)
-            .values(status=PushStatus.SKIPPED.value, next_attempt_at=None, updated_at=now, version=Push.version + 1)
+            update(PushRow)
+            .where(PushRow.status.in_(DUE), PushRow.payload["penilaian_id"].astext == penilaian_id)
+            .values(status=PushStatus.SKIPPED.value, next_attempt_at=None, updated_at=now, version=PushRow.version + 1)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    def add_attempt(self, attempt: PushAttempt) -> None:
-        self._session.add(attempt)
+    def add_attempt(self, attempt: Attempt) -> None:
+        self._session.add(PushAttempt(**{name: getattr(attempt, name) for name in _ATTEMPT_FIELDS}))
 
     async def of_pegawai(self, pegawai_id: uuid.UUID) -> list[Push]:
-        query = select(Push).where(Push.pegawai_id == pegawai_id).order_by(Push.periode, Push.jenis, Push.bagian)
-        return list((await self._session.execute(query)).scalars())
+        query = (
+            select(PushRow)
+            .where(PushRow.pegawai_id == pegawai_id)
+            .order_by(PushRow.periode, PushRow.jenis, PushRow.bagian)
+        )
+        return [_push(row) for row in (await self._session.execute(query)).scalars()]
 
-    async def attempts_of(self, push_ids: Sequence[uuid.UUID], *, per_push: int) -> dict[uuid.UUID, list[PushAttempt]]:
+    async def attempts_of(self, push_ids: Sequence[uuid.UUID], *, per_push: int) -> dict[uuid.UUID, list[Attempt]]:
         if not push_ids:
             return {}
         ranked = (
@@ -126,10 +234,9 @@ class PushRepository:
             .subquery()
         )
         query = select(ranked).where(ranked.c.rank <= per_push).order_by(ranked.c.push_id, ranked.c.id)
-        result: dict[uuid.UUID, list[PushAttempt]] = {}
+        result: dict[uuid.UUID, list[Attempt]] = {}
         for row in (await self._session.execute(query)).mappings():
-            values = {k: row[k] for k in PushAttempt.model_fields}
-            result.setdefault(row["push_id"], []).append(PushAttempt(**values))
+            result.setdefault(row["push_id"], []).append(Attempt(**{k: row[k] for k in _ATTEMPT_FIELDS}))
         return result
 
     async def summary(self, *, kode_wilayah: str | None = None, npsn: str | None = None) -> list[dict[str, Any]]:
@@ -140,51 +247,53 @@ class PushRepository:
         if npsn is not None:
             conditions.append(RosterPegawai.npsn == npsn)
         query = (
-            select(RosterPegawai.npsn, Push.status, Push.failure_kode, func.count().label("jumlah"))
-            .join(RosterPegawai, RosterPegawai.pegawai_id == Push.pegawai_id)
+            select(RosterPegawai.npsn, PushRow.status, PushRow.failure_kode, func.count().label("jumlah"))
+            .join(RosterPegawai, RosterPegawai.pegawai_id == PushRow.pegawai_id)
             .where(*conditions)
-            .group_by(RosterPegawai.npsn, Push.status, Push.failure_kode)
-            .order_by(RosterPegawai.npsn, Push.status, Push.failure_kode)
+            .group_by(RosterPegawai.npsn, PushRow.status, PushRow.failure_kode)
+            .order_by(RosterPegawai.npsn, PushRow.status, PushRow.failure_kode)
         )
         return [dict(r) for r in (await self._session.execute(query)).mappings()]
 
     async def backlog(self) -> dict[str, int]:
         """Pushes BKN does not hold yet, by status: the rows of the worker's partial index, cheap to count."""
-        query = select(Push.status, func.count()).where(Push.status.in_(DUE)).group_by(Push.status)
+        query = select(PushRow.status, func.count()).where(PushRow.status.in_(DUE)).group_by(PushRow.status)
         return dict((await self._session.execute(query)).all())
 
     async def waiting_for_skp(
         self, *, kode_wilayah: str | None = None, npsn: str | None = None, pegawai_id: uuid.UUID | None = None
     ) -> set[uuid.UUID]:
         """Pushes held back because the SKP of the same pegawai and period has not reached BKN (see _CLAIM)."""
-        skp = Push.__table__.alias("skp")
+        skp = PushRow.__table__.alias("skp")
         conditions = [
-            Push.status.in_(DUE),
-            Push.jenis != "skp",
+            PushRow.status.in_(DUE),
+            PushRow.jenis != "skp",
             select(skp.c.id)
             .where(
-                skp.c.pegawai_id == Push.pegawai_id,
-                skp.c.periode == Push.periode,
+                skp.c.pegawai_id == PushRow.pegawai_id,
+                skp.c.periode == PushRow.periode,
                 skp.c.jenis == "skp",
                 skp.c.status.in_(DUE),
             )
             .exists(),
         ]
         if pegawai_id is not None:
-            conditions.append(Push.pegawai_id == pegawai_id)
+            conditions.append(PushRow.pegawai_id == pegawai_id)
         if kode_wilayah is not None:
             conditions.append(RosterPegawai.kode_wilayah.startswith(kode_wilayah, autoescape=True))
         if npsn is not None:
             conditions.append(RosterPegawai.npsn == npsn)
-        query = select(Push.id).join(RosterPegawai, RosterPegawai.pegawai_id == Push.pegawai_id).where(*conditions)
+        query = (
+            select(PushRow.id).join(RosterPegawai, RosterPegawai.pegawai_id == PushRow.pegawai_id).where(*conditions)
+        )
         return set((await self._session.execute(query)).scalars())
 
     async def per_pegawai(self, *, npsn: str) -> list[dict[str, Any]]:
         query = (
-            select(RosterPegawai.pegawai_id, RosterPegawai.nama, Push.status, func.count().label("jumlah"))
-            .join(Push, Push.pegawai_id == RosterPegawai.pegawai_id)
+            select(RosterPegawai.pegawai_id, RosterPegawai.nama, PushRow.status, func.count().label("jumlah"))
+            .join(PushRow, PushRow.pegawai_id == RosterPegawai.pegawai_id)
             .where(RosterPegawai.npsn == npsn)
-            .group_by(RosterPegawai.pegawai_id, RosterPegawai.nama, Push.status)
+            .group_by(RosterPegawai.pegawai_id, RosterPegawai.nama, PushRow.status)
             .order_by(RosterPegawai.nama, RosterPegawai.pegawai_id)
         )
         return [dict(r) for r in (await self._session.execute(query)).mappings()]
@@ -192,27 +301,40 @@ class PushRepository:
     async def succeeded_in(self, *, periode: str, kode_wilayah: str) -> list[tuple[Push, str]]:
         """Succeeded pushes of a period in a region, with the pegawai's NIP (for asking BKN what it holds)."""
         query = (
-            select(Push, RosterPegawai.nip)
-            .join(RosterPegawai, RosterPegawai.pegawai_id == Push.pegawai_id)
+            select(PushRow, RosterPegawai.nip)
+            .join(RosterPegawai, RosterPegawai.pegawai_id == PushRow.pegawai_id)
             .where(
-                Push.periode == periode,
-                Push.status == PushStatus.SUCCEEDED.value,
+                PushRow.periode == periode,
+                PushRow.status == PushStatus.SUCCEEDED.value,
                 RosterPegawai.kode_wilayah.startswith(kode_wilayah, autoescape=True),
             )
-            .order_by(RosterPegawai.nip, Push.jenis, Push.bagian)
+            .order_by(RosterPegawai.nip, PushRow.jenis, PushRow.bagian)
         )
-        return [(row[0], row[1]) for row in await self._session.execute(query)]
+        return [(_push(row[0]), row[1]) for row in await self._session.execute(query)]
 
 
 class PlanRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, pegawai_id: uuid.UUID, periode: str) -> SkpPlan | None:
-        return await self._session.get(SkpPlan, (pegawai_id, periode))
+    async def get(self, pegawai_id: uuid.UUID, periode: str) -> Plan | None:
+        row = await self._session.get(SkpPlan, (pegawai_id, periode))
+        if row is None:
+            return None
+        return Plan(row.pegawai_id, row.periode, row.skp_id, row.approved, row.version, list(row.rhk))
 
-    async def upsert(self, values: dict[str, Any]) -> None:
+    async def save(self, plan: Plan, *, now: datetime) -> None:
         """Newer plan versions win, whatever order the events arrive in."""
+        values: dict[str, Any] = {
+            "pegawai_id": plan.pegawai_id,
+            "periode": plan.periode,
+            "skp_id": plan.skp_id,
+            "approved": plan.approved,
+            "version": plan.version,
+            "updated_at": now,
+        }
+        if plan.rhk is not None:
+            values["rhk"] = plan.rhk
         statement = pg_insert(SkpPlan).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["pegawai_id", "periode"],
@@ -222,40 +344,85 @@ class PlanRepository:
         await self._session.execute(statement)
 
 
+def _conflict(row: ConflictRow) -> Conflict:
+    return Conflict(
+        id=row.id,
+        pegawai_id=row.pegawai_id,
+        periode=row.periode,
+        jenis=row.jenis,
+        fields=list(row.fields),
+        pmm=row.pmm,
+        bkn=row.bkn,
+        opened_at=row.opened_at,
+        status=ConflictStatus(row.status),
+        version=row.version,
+        keputusan=None if row.keputusan is None else Keputusan(row.keputusan),
+        alasan=row.alasan,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+    )
+
+
+def _write_conflict(conflict: Conflict, row: ConflictRow) -> None:
+    row.pegawai_id, row.periode, row.jenis = conflict.pegawai_id, conflict.periode, conflict.jenis
+    row.fields, row.pmm, row.bkn, row.opened_at = conflict.fields, conflict.pmm, conflict.bkn, conflict.opened_at
+    row.status, row.version = conflict.status.value, conflict.version
+    row.keputusan = None if conflict.keputusan is None else conflict.keputusan.value
+    row.alasan, row.decided_by, row.decided_at = conflict.alasan, conflict.decided_by, conflict.decided_at
+
+
 class ConflictRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, track: Track) -> None:
         self._session = session
+        self._track = track
+        self._rows: dict[uuid.UUID, ConflictRow] = {}
+
+    def _loaded(self, row: ConflictRow) -> Conflict:
+        self._rows[row.id] = row
+        conflict = _conflict(row)
+        self._track(conflict)
+        return conflict
 
     async def get(self, conflict_id: uuid.UUID, *, lock: bool = False) -> Conflict | None:
-        return await self._session.get(Conflict, conflict_id, with_for_update=lock)
+        row = await self._session.get(ConflictRow, conflict_id, with_for_update=lock)
+        return None if row is None else self._loaded(row)
 
     async def open_for(self, *, pegawai_id: uuid.UUID, periode: str, jenis: str) -> Conflict | None:
-        query = select(Conflict).where(
-            Conflict.pegawai_id == pegawai_id,
-            Conflict.periode == periode,
-            Conflict.jenis == jenis,
-            Conflict.status == "open",
+        query = select(ConflictRow).where(
+            ConflictRow.pegawai_id == pegawai_id,
+            ConflictRow.periode == periode,
+            ConflictRow.jenis == jenis,
+            ConflictRow.status == ConflictStatus.OPEN.value,
         )
-        return (await self._session.execute(query.with_for_update())).scalar_one_or_none()
+        row = (await self._session.execute(query.with_for_update())).scalar_one_or_none()
+        return None if row is None else self._loaded(row)
 
     def add(self, conflict: Conflict) -> None:
-        self._session.add(conflict)
+        row = ConflictRow(id=conflict.id)
+        _write_conflict(conflict, row)
+        self._session.add(row)
+        self._rows[conflict.id] = row
+        self._track(conflict)
+
+    def save(self, conflict: Conflict) -> None:
+        _write_conflict(conflict, self._rows[conflict.id])
 
     async def of_pegawai(self, pegawai_id: uuid.UUID) -> list[Conflict]:
-        query = select(Conflict).where(Conflict.pegawai_id == pegawai_id).order_by(Conflict.opened_at)
-        return list((await self._session.execute(query)).scalars())
+        query = select(ConflictRow).where(ConflictRow.pegawai_id == pegawai_id).order_by(ConflictRow.opened_at)
+        return [_conflict(row) for row in (await self._session.execute(query)).scalars()]
 
-    async def in_region(self, *, kode_wilayah: str, status: str | None) -> list[tuple[Conflict, RosterPegawai]]:
+    async def in_region(self, *, kode_wilayah: str, status: str | None) -> list[tuple[Conflict, str]]:
+        """The conflicts about pegawai of a region, each with the pegawai's school (npsn)."""
         conditions = [RosterPegawai.kode_wilayah.startswith(kode_wilayah, autoescape=True)]
         if status is not None:
-            conditions.append(Conflict.status == status)
+            conditions.append(ConflictRow.status == status)
         query = (
-            select(Conflict, RosterPegawai)
-            .join(RosterPegawai, RosterPegawai.pegawai_id == Conflict.pegawai_id)
+            select(ConflictRow, RosterPegawai.npsn)
+            .join(RosterPegawai, RosterPegawai.pegawai_id == ConflictRow.pegawai_id)
             .where(*conditions)
-            .order_by(Conflict.opened_at)
+            .order_by(ConflictRow.opened_at)
         )
-        return [(row[0], row[1]) for row in await self._session.execute(query)]
+        return [(_conflict(row[0]), row[1]) for row in await self._session.execute(query)]
 
 
 class CursorRepository:
@@ -277,6 +444,10 @@ class CursorRepository:
         )
 
 
+def _months(row: RosterPeriode) -> BknPeriode:
+    return BknPeriode.of_dates(date.fromisoformat(row.snapshot["mulai"]), date.fromisoformat(row.snapshot["selesai"]))
+
+
 class RosterRepository:
     """The roster projection's reads that bkn_sync needs beyond `pmm_roster.projections.RosterView`."""
 
@@ -286,8 +457,12 @@ class RosterRepository:
     async def sekolah(self, npsn: str) -> RosterSekolah | None:
         return await self._session.get(RosterSekolah, npsn)
 
-    async def periode(self, kode: str) -> RosterPeriode | None:
-        return await self._session.get(RosterPeriode, kode)
+    async def months_of(self, kode: str) -> BknPeriode | None:
+        """BKN's months of a PMM period, if planning has sent the period."""
+        row = await self._session.get(RosterPeriode, kode)
+        return None if row is None else _months(row)
 
-    async def periods(self) -> list[RosterPeriode]:
-        return list((await self._session.execute(select(RosterPeriode))).scalars())
+    async def periods(self) -> list[tuple[str, BknPeriode]]:
+        """Every period planning has sent, with BKN's months of it."""
+        rows = (await self._session.execute(select(RosterPeriode))).scalars()
+        return [(row.kode, _months(row)) for row in rows]

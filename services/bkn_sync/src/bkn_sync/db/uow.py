@@ -35,9 +35,9 @@ class BknSyncUnitOfWork(UnitOfWork):
         self.wake = wake
 
     def open_repositories(self, session: AsyncSession) -> None:
-        self.pushes = PushRepository(session)
+        self.pushes = PushRepository(session, self.track)
         self.plans = PlanRepository(session)
-        self.conflicts = ConflictRepository(session)
+        self.conflicts = ConflictRepository(session, self.track)
         self.cursor = CursorRepository(session)
         self.roster = RosterView(session)
         self.roster_extra = RosterRepository(session)

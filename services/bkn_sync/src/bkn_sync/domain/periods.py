@@ -7,6 +7,7 @@ clipped to the range (assumption: BKN accepts a partial first or last triwulan).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -56,3 +57,8 @@ def triwulan(periode: BknPeriode) -> list[BknPeriode]:
         pieces.append(BknPeriode(year, month, last[0], last[1]))
         year, month = (last[0], last[1] + 1) if last[1] < 12 else (last[0] + 1, 1)
     return pieces
+
+
+def kode_of(periods: Iterable[tuple[str, BknPeriode]], months: BknPeriode) -> str | None:
+    """The PMM period whose months BKN names `months` (BKN knows periods by months, PMM by code)."""
+    return next((kode for kode, its_months in periods if its_months == months), None)

@@ -11,21 +11,25 @@ from collections.abc import Mapping
 from bkn_sync.handlers.on_penilaian import on_penilaian_finalized, on_penilaian_reopened
 from bkn_sync.handlers.on_roster import on_atasan, on_pegawai, on_periode_opened
 from bkn_sync.handlers.on_skp import on_skp_approved, on_skp_reset
+from bkn_sync.usecases import Deps
 from pmm_chassis.messaging.consumer import Handler
 from pmm_contracts import EventData
 from pmm_contracts.events import planning
 from pmm_contracts.events.appraisal import PenilaianFinalizedV1, PenilaianReopenedV1
 from pmm_roster.projections import ROSTER_HANDLERS
 
-HANDLERS: Mapping[type[EventData], Handler] = {
-    **ROSTER_HANDLERS,  # schools, pegawai, who appraises whom, periods: a local projection
-    planning.PegawaiRegisteredV1: on_pegawai,
-    planning.PegawaiUpdatedV1: on_pegawai,
-    planning.AtasanAssignedV1: on_atasan,
-    planning.AtasanUpdatedV1: on_atasan,
-    planning.PeriodeOpenedV1: on_periode_opened,
-    planning.SkpApprovedV1: on_skp_approved,
-    planning.SkpResetV1: on_skp_reset,
-    PenilaianFinalizedV1: on_penilaian_finalized,
-    PenilaianReopenedV1: on_penilaian_reopened,
-}
+
+def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
+    """What each event bkn_sync is bound to is handled by (none of them needs more than its unit of work)."""
+    return {
+        **ROSTER_HANDLERS,  # schools, pegawai, who appraises whom, periods: a local projection
+        planning.PegawaiRegisteredV1: on_pegawai,
+        planning.PegawaiUpdatedV1: on_pegawai,
+        planning.AtasanAssignedV1: on_atasan,
+        planning.AtasanUpdatedV1: on_atasan,
+        planning.PeriodeOpenedV1: on_periode_opened,
+        planning.SkpApprovedV1: on_skp_approved,
+        planning.SkpResetV1: on_skp_reset,
+        PenilaianFinalizedV1: on_penilaian_finalized,
+        PenilaianReopenedV1: on_penilaian_reopened,
+    }

@@ -1,10 +1,10 @@
 """The two background loops of a bkn_sync process: the push worker and the pull of BKN's change feed.
 
 Both are drivers like the event consumers: a tick in, a use case called. The push worker keeps up to
-`concurrency` attempts in flight, wakes when a commit made a push due (and polls, for other replicas' work and
-retry times), claims nothing while the circuit is open and only the probe while it is half-open, and on SIGTERM
-lets the attempts in flight finish and record their outcome. A crashed worker's leases expire and another
-replica takes the pushes over (BKN's idempotency absorbs a repeat).
+`concurrency` attempts in flight, each in the trace of the event that caused its push, wakes when a commit made a
+push due (and polls, for other replicas' work and retry times), claims nothing while the circuit is open and only
+the probe while it is half-open, and on SIGTERM lets the attempts in flight finish and record their outcome. A
+crashed worker's leases expire and another replica takes the pushes over (BKN's idempotency absorbs a repeat).
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import contextvars
 import logging
 from contextlib import suppress
 
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 from prometheus_client import Counter, Gauge
 
-from bkn_sync import usecases
 from bkn_sync.domain.bkn import CircuitOpen
 from bkn_sync.domain.resilience import CircuitState
+from bkn_sync.usecases import Deps, pull, push, views
 from pmm_chassis.messaging.failures import describe
 
 logger = logging.getLogger(__name__)
@@ -70,9 +72,10 @@ class _Loop:
 
 
 class PushWorker(_Loop):
-    def __init__(self, deps: usecases.Deps, *, concurrency: int, poll_seconds: float) -> None:
+    def __init__(self, deps: Deps, *, tracer: trace.Tracer, concurrency: int, poll_seconds: float) -> None:
         super().__init__("bkn-push-worker")
         self._deps = deps
+        self._tracer = tracer
         self._concurrency = concurrency
         self._poll = poll_seconds
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -107,7 +110,7 @@ class PushWorker(_Loop):
         if free <= 0:
             await asyncio.wait(self._in_flight, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED)
             return
-        claimed = await usecases.claim_due(self._deps, limit=free)
+        claimed = await push.claim_due(push.ClaimDue(limit=free), uow=self._deps.uow(), deps=self._deps)
         for one in claimed:
             task = asyncio.create_task(self._attempt(one))
             self._in_flight.add(task)
@@ -120,22 +123,41 @@ class PushWorker(_Loop):
         if now - self._backlog_measured_at < BACKLOG_EVERY_SECONDS:
             return
         self._backlog_measured_at = now
-        for status, count in (await usecases.push_backlog(self._deps)).items():
+        for status, count in (await views.push_backlog(uow=self._deps.uow())).items():
             PUSH_BACKLOG.labels(status).set(count)
 
-    async def _attempt(self, claimed: usecases.Claimed) -> None:
+    async def _attempt(self, claimed: push.Claimed) -> None:
         try:
-            result = await usecases.attempt(self._deps, claimed)
+            result = await self._attempt_in_its_trace(claimed)
         except Exception as exc:  # the lease expires and the push is attempted again
             logger.warning(
-                "push attempt not recorded", extra={"reason": describe(exc), "push_id": str(claimed.push.id)}
+                "push attempt not recorded", extra={"reason": describe(exc), "push_id": str(claimed.push_id)}
             )
             return
         PUSH_ATTEMPTS.labels(result.jenis, result.outcome, result.kode or "").inc()
 
+    async def _attempt_in_its_trace(self, claimed: push.Claimed) -> push.AttemptResult:
+        """The attempt continues the trace of the event that gave the push its content, so one trace shows the
+        approval (or finalisation) through to BKN's answer."""
+        token = otel_context.attach(propagate.extract(claimed.trace))
+        try:
+            with self._tracer.start_as_current_span(
+                f"bkn_sync push {claimed.jenis.value}",
+                attributes={
+                    "pmm.push_id": str(claimed.push_id),
+                    "pmm.push.jenis": claimed.jenis.value,
+                    "pmm.push.bagian": claimed.bagian,
+                },
+            ) as span:
+                trace_id = trace.format_trace_id(span.get_span_context().trace_id)
+                command = push.AttemptPush(claimed, trace_id=trace_id)
+                return await push.attempt_push(command, uow=self._deps.uow(), deps=self._deps)
+        finally:
+            otel_context.detach(token)
+
 
 class FeedPuller(_Loop):
-    def __init__(self, deps: usecases.Deps, *, interval_seconds: float, batch: int) -> None:
+    def __init__(self, deps: Deps, *, interval_seconds: float, batch: int) -> None:
         super().__init__("bkn-feed-pull")
         self._deps = deps
         self._interval = interval_seconds
@@ -146,7 +168,8 @@ class FeedPuller(_Loop):
             self._wake.clear()
             wait = self._interval
             try:
-                handled = await usecases.pull_changes(self._deps, batch=self._batch)
+                command = pull.PullChanges(batch=self._batch)
+                handled = await pull.pull_changes(command, uow=self._deps.uow(), deps=self._deps)
                 FEED_ENTRIES.inc(handled)
                 if handled >= self._batch:
                     wait = 0.0  # more is waiting

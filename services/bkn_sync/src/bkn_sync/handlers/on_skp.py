@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
-from bkn_sync import usecases
 from bkn_sync.db.uow import BknSyncUnitOfWork
+from bkn_sync.usecases import from_planning
 from pmm_contracts import Event
 from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1
 
 
-async def on_skp_approved(event: Event, uow: BknSyncUnitOfWork) -> None:
-    assert isinstance(event.data, SkpApprovedV1)
-    await usecases.record_skp_approved(uow, event.data, version=event.envelope.aggregate_version)
+async def on_skp_approved(event: Event[SkpApprovedV1], uow: BknSyncUnitOfWork) -> None:
+    data = event.data
+    rhk = tuple(
+        from_planning.RhkRow(
+            nama=r.nama,
+            rhk_atasan=r.rhk_atasan,
+            aspek=r.aspek,
+            indikator_kinerja_individu=r.indikator_kinerja_individu,
+            target_kuantitas=r.target_kuantitas,
+            satuan=r.satuan,
+        )
+        for r in data.rhk
+    )
+    await from_planning.record_skp_approved(
+        from_planning.RecordSkpApproved(
+            skp_id=data.skp_id,
+            pegawai_id=data.pegawai_id,
+            periode=data.periode,
+            atasan_id=data.atasan_id,
+            rhk=rhk,
+            version=event.envelope.aggregate_version,
+        ),
+        uow=uow,
+    )
 
 
-async def on_skp_reset(event: Event, uow: BknSyncUnitOfWork) -> None:
-    assert isinstance(event.data, SkpResetV1)
-    await usecases.record_skp_reset(uow, event.data, version=event.envelope.aggregate_version)
+async def on_skp_reset(event: Event[SkpResetV1], uow: BknSyncUnitOfWork) -> None:
+    data = event.data
+    await from_planning.record_skp_reset(
+        from_planning.RecordSkpReset(
+            skp_id=data.skp_id,
+            pegawai_id=data.pegawai_id,
+            periode=data.periode,
+            version=event.envelope.aggregate_version,
+        ),
+        uow=uow,
+    )
