@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from planning.domain.periode import periode_snapshot
 from planning.domain.policy import load_policies, periods_for_year, policy_for_year
-from planning.usecases import periode_snapshot
 from pmm_contracts import EventData, encode
 from pmm_contracts.events import bkn_sync as bkn
 from pmm_contracts.events import planning as contract

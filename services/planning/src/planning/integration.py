@@ -6,7 +6,7 @@ from functools import singledispatch
 from typing import Any
 
 from planning.domain import events
-from planning.domain.skp import RhkItem, Skp
+from planning.domain.skp_parts import RhkItem
 from pmm_chassis.db.uow import Outgoing
 from pmm_contracts import EventData
 from pmm_contracts.events import planning as contract
@@ -84,17 +84,17 @@ def _(event: events.WindowExtended) -> Outgoing:
     return Outgoing(data, aggregate_id=f"periode:{event.kode}", aggregate_version=event.version)
 
 
-def _ref(skp: Skp) -> dict[str, Any]:
+def _ref(skp: events.SkpRef) -> dict[str, Any]:
     return {
-        "skp_id": skp.id,
+        "skp_id": skp.skp_id,
         "pegawai_id": skp.pegawai_id,
         "periode": skp.periode,
         "atasan_id": skp.atasan_id,
     }
 
 
-def _skp_outgoing(skp: Skp, data: EventData) -> Outgoing:
-    return Outgoing(data, aggregate_id=f"skp:{skp.id}", aggregate_version=skp.version)
+def _skp_outgoing(skp: events.SkpRef, data: EventData) -> Outgoing:
+    return Outgoing(data, aggregate_id=f"skp:{skp.skp_id}", aggregate_version=skp.version)
 
 
 @to_contract.register
@@ -115,24 +115,24 @@ def _(event: events.SkpReset) -> Outgoing:
 
 @to_contract.register
 def _(event: events.SkpApproved) -> Outgoing:
-    skp = event.skp
-    assert skp.indikator is not None  # an approved plan has passed submit's completeness check
+    indikator = event.indikator
+    assert indikator is not None  # an approved plan has passed submit's completeness check
     data = contract.SkpApprovedV1(
-        **_ref(skp),
+        **_ref(event.skp),
         approved_at=event.at,
         indikator=contract.IndikatorPart(
-            kode=skp.indikator.kode,
-            nama=skp.indikator.nama,
-            perilaku_dianjurkan=list(skp.indikator.perilaku_dianjurkan),
-            perilaku_dihindari=list(skp.indikator.perilaku_dihindari),
+            kode=indikator.kode,
+            nama=indikator.nama,
+            perilaku_dianjurkan=list(indikator.perilaku_dianjurkan),
+            perilaku_dihindari=list(indikator.perilaku_dihindari),
         ),
-        rhk=[_rhk(item) for item in (*skp.pengembangan_kompetensi, *skp.tugas_tambahan)],
+        rhk=[_rhk(item) for item in event.rhk],
         perilaku=[
-            contract.PerilakuPart(kode=kode, nama=nama, ekspektasi_khusus=skp.ekspektasi_khusus.get(kode))
-            for kode, nama in event.berakhlak
+            contract.PerilakuPart(kode=p.kode, nama=p.nama, ekspektasi_khusus=p.ekspektasi_khusus)
+            for p in event.perilaku
         ],
     )
-    return _skp_outgoing(skp, data)
+    return _skp_outgoing(event.skp, data)
 
 
 def _rhk(item: RhkItem) -> contract.RhkPart:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from planning import usecases
 from planning.api import routers
 from planning.bootstrap import build
 from planning.settings import PlanningSettings
+from planning.usecases.periode import OpenPeriods, open_periods
 from pmm_kernel.clock import today
 
 DESCRIPTION = """
@@ -27,7 +27,7 @@ def create_app(settings: PlanningSettings | None = None) -> FastAPI:
     async def open_current_periods() -> None:
         years = {today(container.deps.clock).year, *container.settings.open_years}
         for year in sorted(years):
-            await usecases.open_periods(container.deps, year=year)
+            await open_periods(OpenPeriods(year=year), uow=container.deps.uow(), deps=container.deps)
 
     return container.chassis.http_app(
         title="PMM Kinerja: planning",

@@ -160,18 +160,18 @@ async def pegawai_updates(app, nip: str) -> int:
 
 
 async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(app, settings, roster, monkeypatch):
-    from planning import usecases
+    from planning.usecases import from_bkn
 
-    real = usecases.apply_bkn_pegawai_changed
+    real = from_bkn.apply_bkn_pegawai_changed
     calls = []
 
-    async def flaky(uow, **kwargs):
+    async def flaky(command, **kwargs):
         calls.append(asyncio.get_running_loop().time())
         if len(calls) <= 2:
             raise ConnectionRefusedError("database restarting")
-        return await real(uow, **kwargs)
+        return await real(command, **kwargs)
 
-    monkeypatch.setattr(usecases, "apply_bkn_pegawai_changed", flaky)
+    monkeypatch.setattr(from_bkn, "apply_bkn_pegawai_changed", flaky)
     teacher = roster.schools[1].guru[1]
     event_id = uuid.uuid4()
     await publish_raw(
@@ -187,15 +187,15 @@ async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(app
 
 
 async def test_a_persistent_bug_is_retried_a_few_times_then_parked_with_its_reason(app, settings, roster, monkeypatch):
-    from planning import usecases
+    from planning.usecases import from_bkn
 
     calls = []
 
-    async def broken(uow, **kwargs):
+    async def broken(command, **kwargs):
         calls.append(1)
         raise KeyError("jenjang_jabatan")
 
-    monkeypatch.setattr(usecases, "apply_bkn_pegawai_changed", broken)
+    monkeypatch.setattr(from_bkn, "apply_bkn_pegawai_changed", broken)
     event_id = uuid.uuid4()
     await publish_raw(
         settings.amqp_url,

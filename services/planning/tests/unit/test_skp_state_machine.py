@@ -333,16 +333,15 @@ def test_version_grows_by_one_on_each_change_through_a_whole_cycle() -> None:
     [
         (SkpStatus.DRAFT, "submit", events.SkpSubmitted, {}),
         (SkpStatus.DIKEMBALIKAN, "submit", events.SkpSubmitted, {}),
-        (SkpStatus.DIAJUKAN, "approve", events.SkpApproved, {"berakhlak": (("akuntabel", "Akuntabel"),)}),
+        (SkpStatus.DIAJUKAN, "approve", events.SkpApproved, {}),
         (SkpStatus.DIAJUKAN, "return_to_pegawai", events.SkpReturned, {"catatan": "Target terlalu rendah"}),
         (SkpStatus.DISETUJUI, "reset", events.SkpReset, {"alasan": "Disetujui karena salah klik"}),
     ],
 )
-def test_each_decision_records_one_event_with_a_snapshot(
+def test_each_decision_records_one_event_naming_the_plan_at_its_new_version(
     status: SkpStatus, command: str, event_type: type, detail: dict
 ) -> None:
     skp = complete_plan(status)
-    skp.ekspektasi_khusus = {"akuntabel": "tepat waktu"}
     COMMANDS[command][1](skp)
     assert len(skp.events) == 1
     event = skp.events[0]
@@ -350,16 +349,28 @@ def test_each_decision_records_one_event_with_a_snapshot(
     assert event.at == AT
     for name, value in detail.items():
         assert getattr(event, name) == value
-    snapshot = event.skp
-    assert snapshot is not skp
-    assert (snapshot.id, snapshot.status, snapshot.version) == (skp.id, skp.status, skp.version)
-    assert snapshot.events == []
-    decided = skp.status
-    # The snapshot is what was decided: later changes to the plan do not rewrite the event.
+    assert event.skp == events.SkpRef(
+        skp_id=skp.id, version=4, pegawai_id=skp.pegawai_id, periode=skp.periode, atasan_id=skp.atasan_id
+    )
+    assert skp.version == 4
+
+
+def test_an_approval_carries_a_frozen_copy_of_what_was_approved() -> None:
+    skp = complete_plan(SkpStatus.DIAJUKAN)
+    skp.ekspektasi_khusus = {"akuntabel": "tepat waktu"}
+    skp.approve(at=AT, atasan_id=ATASAN, berakhlak=(("akuntabel", "Akuntabel"), ("adaptif", "Adaptif")))
+    (event,) = skp.events
+    assert event.indikator == skp.indikator
+    assert event.rhk == (*skp.pengembangan_kompetensi, *skp.tugas_tambahan)
+    assert event.perilaku == (
+        events.PerilakuCommitment("akuntabel", "Akuntabel", "tepat waktu"),
+        events.PerilakuCommitment("adaptif", "Adaptif", None),
+    )
+    # The event is what was decided: later changes to the plan do not rewrite it.
     skp.ekspektasi_khusus["akuntabel"] = "diubah"
-    skp.status, skp.version = SkpStatus.DIKEMBALIKAN, 99
-    assert snapshot.ekspektasi_khusus == {"akuntabel": "tepat waktu"}
-    assert (snapshot.status, snapshot.version) == (decided, 4)
+    skp.pengembangan_kompetensi = ()
+    assert event.perilaku[0].ekspektasi_khusus == "tepat waktu"
+    assert event.rhk != ()
 
 
 def test_approve_clears_the_return_note_and_records_who_approved() -> None:
@@ -370,7 +381,7 @@ def test_approve_clears_the_return_note_and_records_who_approved() -> None:
     skp.approve(at=AT, atasan_id=other, berakhlak=())
     assert (skp.status, skp.atasan_id, skp.approved_at, skp.catatan_atasan) == (SkpStatus.DISETUJUI, other, AT, None)
     assert [type(e) for e in skp.events] == [events.SkpSubmitted, events.SkpApproved]
-    assert skp.events[0].skp.status is SkpStatus.DIAJUKAN
+    assert skp.events[0].skp.version == skp.events[1].skp.version - 1
 
 
 def test_edits_record_no_event() -> None:

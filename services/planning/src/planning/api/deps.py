@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from planning.domain.access import Actor
-from planning.usecases import Deps, pegawai_id_by_nip
+from planning.usecases import Deps
+from planning.usecases.roster import pegawai_id_by_nip
 from pmm_chassis.http.actor import actor_dependency, app_deps, roster_actor
 
 DepsDep = Annotated[Deps, Depends(app_deps)]

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
+from planning.usecases import views
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/katalog", tags=["katalog"], responses=PROBLEM_RESPONSES)
@@ -20,7 +20,9 @@ async def recommended(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
     priorities, in the school's order, each followed by its sub-indicators; only indicators of the caller's role
     (`peran`: `guru` or `kepala_sekolah`). With no usable priority, the role's default (D.1 for a guru, D.3 for a
     kepala sekolah). 404 for a caller who is not in the roster."""
-    peran, indicators = await usecases.recommended_indicators(deps, actor)
+    peran, indicators = await views.recommended_indicators(
+        views.RecommendedIndicators(), uow=deps.uow(), deps=deps, actor=actor
+    )
     return {"peran": peran, "catalog_version": deps.catalog.version, "items": [asdict(i) for i in indicators]}
 
 

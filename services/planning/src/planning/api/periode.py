@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
 from planning.api.schemas import ExtendWindowIn
+from planning.usecases import periode, views
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
-from pmm_kernel.errors import Forbidden, InvalidValue
 
 router = APIRouter(prefix="/periode", tags=["periode"], responses=PROBLEM_RESPONSES)
 
@@ -27,7 +27,7 @@ async def list_periods(deps: DepsDep, actor: ActorDep) -> list[dict[str, Any]]:
     range, the default window of each step (`perencanaan_guru`, `perencanaan_ks`, `pelaksanaan`, `penilaian`, and
     `pemutakhiran_data` from 2025), the year's `penilaian_tahunan` window where the policy has one (2024), and every
     extension with its region and reason. Any signed-in caller."""
-    return await usecases.list_periods(deps)
+    return await views.list_periods(views.ListPeriods(), uow=deps.uow())
 
 
 @router.post("/tahun/{tahun}", response_model=Opened, summary="Operator: open a year's periods from its policy")
@@ -36,12 +36,8 @@ async def open_year(tahun: int, deps: DepsDep, actor: ActorDep) -> Opened:
     again changes nothing, and the answer names only the periods opened now. Each new period is published
     (`planning.periode.opened.v1`) with its windows. The current year's periods open by themselves when planning
     starts."""
-    if usecases.require_operator(actor) != "":
-        # Periods are national (one policy for the country), like a window extension for everyone.
-        raise Forbidden("only a national operator may open a year's periods", rule="periode.open_scope")
-    if not 2000 <= tahun <= 2100:
-        raise InvalidValue("tahun must be between 2000 and 2100", rule="periode.tahun_range", field="tahun")
-    return Opened(opened=await usecases.open_periods(deps, year=tahun))
+    opened = await periode.open_year(periode.OpenYear(tahun=tahun), uow=deps.uow(), deps=deps, actor=actor)
+    return Opened(opened=opened)
 
 
 @router.post("/{kode}/perpanjangan", status_code=201, summary="Operator: extend a window (audited, published)")
@@ -52,6 +48,8 @@ async def extend(kode: str, body: ExtendWindowIn, deps: DepsDep, actor: ActorDep
     must be after the window's own close, and `alasan` (at least 5 characters) is kept in the audit trail. Published
     as `planning.periode.window_extended.v1`, so every service accepts that step until the new date in that region;
     an extension never shortens a window."""
-    return await usecases.extend_window(
-        deps, actor, kode=kode, step=body.step, until=body.until, wilayah=body.wilayah, alasan=body.alasan
+    command = periode.ExtendWindow(
+        kode=kode, step=body.step, until=body.until, wilayah=body.wilayah, alasan=body.alasan
     )
+    granted = await periode.extend_window(command, uow=deps.uow(), deps=deps, actor=actor)
+    return asdict(granted)

@@ -11,10 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
 from planning.api.schemas import RosterPegawaiOut, RosterPegawaiPage, SekolahList, SekolahOut
+from planning.domain.access import require_operator
 from planning.domain.roster import COLUMNS, RowError, parse_csv, parse_rows, token_roles
+from planning.usecases import roster, views
 from pmm_chassis.http.body import read_capped
 from pmm_chassis.http.pagination import decode_cursor, encode_cursor
 from pmm_chassis.http.problems import (
@@ -50,7 +51,7 @@ class ImportReportOut(BaseModel):
     errors: list[RowErrorOut]
 
 
-def _out(report: usecases.ImportReport) -> ImportReportOut:
+def _out(report: roster.ImportReport) -> ImportReportOut:
     return ImportReportOut(
         kind=report.kind,
         received=report.received,
@@ -78,14 +79,15 @@ async def import_csv(kind: Kind, request: Request, deps: DepsDep, actor: ActorDe
     operator's region are refused one by one. Importing the same file again changes nothing. A file whose header or
     encoding cannot be read is refused whole (422). The columns and values: README, Integrating; an example in
     `docs/examples/roster/`."""
-    usecases.require_operator(actor)
+    require_operator(actor)
     body = await read_capped(request, max_bytes=MAX_CSV_BYTES, rule="roster.csv_too_large", what="a CSV import")
     rows, errors = parse_csv(kind, body, today=today(deps.clock))
     refused = _unreadable_file(errors)
     if refused is not None:
         return refused
     received = body.count(b"\n") + (0 if body.endswith(b"\n") else 1) - 1
-    report = await usecases.import_roster(deps, actor, kind=kind, rows=rows, errors=errors, received=max(received, 0))
+    command = roster.ImportRoster(kind=kind, rows=tuple(rows), errors=tuple(errors), received=max(received, 0))
+    report = await roster.import_roster(command, uow=deps.uow(), deps=deps, actor=actor)
     return _out(report)
 
 
@@ -144,7 +146,7 @@ async def import_json(
     """The same import as the CSV route, with the rows as a JSON array of objects keyed by column name; a row's `line`
     in the report is its position + 1. A key that is no column of any kind is refused with the request (422); a
     column of another kind is reported on its row."""
-    usecases.require_operator(actor)
+    require_operator(actor)
     _refuse_unknown_keys(rows)
     numbered = [(index + 1, {k: "" if v is None else str(v) for k, v in row.items()}) for index, row in enumerate(rows)]
     parsed, errors = parse_rows(kind, numbered, today=today(deps.clock))
@@ -155,7 +157,8 @@ async def import_json(
         for key in row
         if key not in required and key not in optional
     )
-    report = await usecases.import_roster(deps, actor, kind=kind, rows=parsed, errors=errors, received=len(rows))
+    command = roster.ImportRoster(kind=kind, rows=tuple(parsed), errors=tuple(errors), received=len(rows))
+    report = await roster.import_roster(command, uow=deps.uow(), deps=deps, actor=actor)
     return _out(report)
 
 
@@ -165,7 +168,7 @@ async def import_json(
 @router.get("/sekolah", response_model=SekolahList, summary="Operator: the schools of my region, by name")
 async def list_sekolah(deps: DepsDep, actor: ActorDep) -> SekolahList:
     """The schools of the operator's region, by name: NPSN, name, kode wilayah and its name."""
-    schools = await usecases.roster_sekolah(deps, actor)
+    schools = await views.roster_sekolah(views.RosterSekolah(), uow=deps.uow(), actor=actor)
     return SekolahList(
         items=[
             SekolahOut(npsn=s.npsn, nama=s.nama, kode_wilayah=s.kode_wilayah, nama_wilayah=s.nama_wilayah)
@@ -195,7 +198,8 @@ async def list_pegawai(
             pass
         if after is None:
             raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
-    rows = await usecases.roster_pegawai(deps, actor, npsn=npsn, after=after, limit=limit + 1)
+    query = views.RosterPegawai(npsn=npsn, after=after, limit=limit + 1)
+    rows = await views.roster_pegawai(query, uow=deps.uow(), actor=actor)
     page = rows[:limit]
     next_cursor = encode_cursor({"id": str(page[-1][0].id)}) if len(rows) > limit else None
     return RosterPegawaiPage(

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from planning.db.tables import Pegawai, Sekolah
-from planning.usecases import SkpContext
+from planning.domain.records import Pegawai, Sekolah
+from planning.usecases.views import SkpContext
 
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 Kode = Annotated[str, StringConstraints(min_length=1, max_length=40)]

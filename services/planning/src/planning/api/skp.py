@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from planning import usecases
 from planning.api.deps import ActorDep, DepsDep
 from planning.api.schemas import (
     AlasanIn,
@@ -24,17 +23,25 @@ from planning.api.schemas import (
     RhkListIn,
     SkpOut,
 )
-from planning.domain.skp import SkpStatus
+from planning.domain.skp import SkpStatus, drafting_step
+from planning.usecases import Deps, skp, views
+from planning.usecases.views import SkpContext
 from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.pagination import decode_cursor, encode_cursor
-from pmm_chassis.http.preconditions import IfMatch, etag, version_check
+from pmm_chassis.http.preconditions import IfMatch, etag
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 from pmm_kernel.errors import InvalidValue
+from pmm_kernel.versions import ExpectedVersion
 
 router = APIRouter(tags=["skp"], responses=PROBLEM_RESPONSES)
 
 
-def _out(deps: usecases.Deps, context: usecases.SkpContext, status_code: int = 200) -> JSONResponse:
+def _step(name: str) -> str:
+    """The route of a drafting step, named as `missing_steps` names it."""
+    return f"/skp/{{skp_id}}/{drafting_step(name).path}"
+
+
+def _out(deps: Deps, context: SkpContext, status_code: int = 200) -> JSONResponse:
     berakhlak = [{"kode": v.kode, "nama": v.nama, "panduan": list(v.panduan)} for v in deps.catalog.berakhlak]
     body = SkpOut.of(context, berakhlak).model_dump(mode="json")
     headers = {"ETag": etag(context.skp.version)}
@@ -58,7 +65,8 @@ async def create_skp(
     gets the same plan."""
 
     async def compute() -> JSONResponse:
-        return _out(deps, await usecases.create_skp(deps, actor, periode=body.periode), 201)
+        context = await skp.create_skp(skp.CreateSkp(periode=body.periode), uow=deps.uow(), deps=deps, actor=actor)
+        return _out(deps, context, 201)
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -71,7 +79,7 @@ async def read_my_skp(
     """The caller's own plan for `periode`, found without knowing its id: where a teacher's planning starts. 404
     `plan.not_found` until they have created it (`POST /skp`). The answer carries the plan's `ETag` for the next
     change."""
-    return _out(deps, await usecases.my_skp(deps, actor, periode=periode))
+    return _out(deps, await views.my_skp(views.MySkp(periode=periode), uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.get("/skp/{skp_id}", response_model=SkpOut, summary="Read a plan")
@@ -80,10 +88,10 @@ async def read_skp(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Respons
     `total_poin` and `warnings` (competence points outside the recommended range under the 2024 policy). Visible to
     its pegawai, their current atasan and an operator of the school's region; to anyone else it does not exist
     (404)."""
-    return _out(deps, await usecases.get_skp(deps, actor, skp_id))
+    return _out(deps, await views.get_skp(views.GetSkp(skp_id=skp_id), uow=deps.uow(), deps=deps, actor=actor))
 
 
-@router.put("/skp/{skp_id}/data-diri", response_model=SkpOut, summary="Step 1: confirm or report my data")
+@router.put(_step("data_diri"), response_model=SkpOut, summary="Step 1: confirm or report my data")
 async def put_data_diri(
     skp_id: uuid.UUID, body: DataDiriIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
@@ -92,13 +100,11 @@ async def put_data_diri(
     then required). A plan cannot be submitted until the data is confirmed; wrong data is corrected by the operator
     in the roster (or comes from SIASN), never by the teacher. The pegawai only, in `DRAFT` or `DIKEMBALIKAN`,
     inside the planning window. Requires `If-Match`."""
-    context = await usecases.save_data_diri(
-        deps, actor, skp_id, version_check(if_match), sesuai=body.sesuai, catatan=body.catatan
-    )
-    return _out(deps, context)
+    command = skp.SaveDataDiri(skp_id, ExpectedVersion(if_match), sesuai=body.sesuai, catatan=body.catatan)
+    return _out(deps, await skp.save_data_diri(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
-@router.put("/skp/{skp_id}/praktik-kinerja", response_model=SkpOut, summary="Step 2: pick one indicator")
+@router.put(_step("praktik_kinerja"), response_model=SkpOut, summary="Step 2: pick one indicator")
 async def put_praktik_kinerja(
     skp_id: uuid.UUID, body: PraktikKinerjaIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
@@ -106,19 +112,17 @@ async def put_praktik_kinerja(
     /katalog/indikator/rekomendasi` lists those recommended from the school's priorities first; any indicator of the
     role is allowed). The indicator's focus behaviours are what the observation rubric rates later. The pegawai
     only, in `DRAFT` or `DIKEMBALIKAN`, inside the planning window. Requires `If-Match`."""
-    context = await usecases.save_praktik_kinerja(
-        deps, actor, skp_id, version_check(if_match), indikator=body.indikator
+    command = skp.SavePraktikKinerja(skp_id, ExpectedVersion(if_match), indikator=body.indikator)
+    return _out(deps, await skp.save_praktik_kinerja(command, uow=deps.uow(), deps=deps, actor=actor))
+
+
+def _rhk(body: RhkListIn) -> tuple[skp.RhkInput, ...]:
+    return tuple(
+        skp.RhkInput(kode=r.kode, target_kuantitas=r.target_kuantitas, rhk_atasan=r.rhk_atasan) for r in body.rhk
     )
-    return _out(deps, context)
 
 
-def _rhk(body: RhkListIn) -> list[usecases.RhkInput]:
-    return [
-        usecases.RhkInput(kode=r.kode, target_kuantitas=r.target_kuantitas, rhk_atasan=r.rhk_atasan) for r in body.rhk
-    ]
-
-
-@router.put("/skp/{skp_id}/pengembangan-kompetensi", response_model=SkpOut, summary="Step 3: RHK and targets")
+@router.put(_step("pengembangan_kompetensi"), response_model=SkpOut, summary="Step 3: RHK and targets")
 async def put_pengembangan_kompetensi(
     skp_id: uuid.UUID, body: RhkListIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
@@ -127,27 +131,28 @@ async def put_pengembangan_kompetensi(
     replacing what was saved. At least one is needed to submit. Under the 2024 policy each RHK carries points; a
     total outside 32-128 per semester is a warning in the answer, never a refusal. The pegawai only, in `DRAFT` or
     `DIKEMBALIKAN`, inside the planning window. Requires `If-Match`."""
-    context = await usecases.save_pengembangan_kompetensi(deps, actor, skp_id, version_check(if_match), rhk=_rhk(body))
-    return _out(deps, context)
+    command = skp.SavePengembanganKompetensi(skp_id, ExpectedVersion(if_match), rhk=_rhk(body))
+    return _out(deps, await skp.save_pengembangan_kompetensi(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
-@router.put("/skp/{skp_id}/tugas-tambahan", response_model=SkpOut, summary="Step 4: additional duties")
+@router.put(_step("tugas_tambahan"), response_model=SkpOut, summary="Step 4: additional duties")
 async def put_tugas_tambahan(
     skp_id: uuid.UUID, body: RhkListIn, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None
 ) -> Response:
     """Step 4, tugas tambahan (optional): the whole list of RHK for additional duties (catalogue kategori
     `tugas_tambahan`), each with its target, replacing what was saved; an empty list clears it. The pegawai only, in
     `DRAFT` or `DIKEMBALIKAN`, inside the planning window. Requires `If-Match`."""
-    context = await usecases.save_tugas_tambahan(deps, actor, skp_id, version_check(if_match), rhk=_rhk(body))
-    return _out(deps, context)
+    command = skp.SaveTugasTambahan(skp_id, ExpectedVersion(if_match), rhk=_rhk(body))
+    return _out(deps, await skp.save_tugas_tambahan(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
-@router.put("/skp/{skp_id}/perilaku-kerja", response_model=SkpOut, summary="Step 5: commit to BerAKHLAK")
+@router.put(_step("perilaku_kerja"), response_model=SkpOut, summary="Step 5: commit to BerAKHLAK")
 async def put_perilaku_kerja(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep, if_match: IfMatch = None) -> Response:
     """Step 5, perilaku kerja: the pegawai commits to the seven BerAKHLAK values (listed in the plan, with any
     ekspektasi khusus of the atasan). This request has no body: sending it is the commitment. The pegawai only, in
     `DRAFT` or `DIKEMBALIKAN`, inside the planning window. Requires `If-Match`."""
-    return _out(deps, await usecases.save_perilaku_kerja(deps, actor, skp_id, version_check(if_match)))
+    command = skp.SavePerilakuKerja(skp_id, ExpectedVersion(if_match))
+    return _out(deps, await skp.save_perilaku_kerja(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.put("/skp/{skp_id}/ekspektasi-pimpinan", response_model=SkpOut, summary="Atasan: special expectations")
@@ -157,10 +162,8 @@ async def put_ekspektasi(
     """The atasan's ekspektasi khusus pimpinan: a special expectation per BerAKHLAK value (keyed by the value's
     `kode`), on a submitted plan before deciding it. Replaces what was set; an empty text removes a value's
     expectation. The current atasan only, in `DIAJUKAN`, inside the planning window. Requires `If-Match`."""
-    context = await usecases.set_ekspektasi_khusus(
-        deps, actor, skp_id, version_check(if_match), values=dict(body.ekspektasi_khusus)
-    )
-    return _out(deps, context)
+    command = skp.SetEkspektasiKhusus(skp_id, ExpectedVersion(if_match), values=tuple(body.ekspektasi_khusus.items()))
+    return _out(deps, await skp.set_ekspektasi_khusus(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.post("/skp/{skp_id}/submit", response_model=SkpOut, summary="Step 6: submit to my atasan")
@@ -179,7 +182,8 @@ async def submit(
     window; publishes `planning.skp.submitted.v1`. Requires `If-Match`; send an `Idempotency-Key`."""
 
     async def compute() -> JSONResponse:
-        return _out(deps, await usecases.submit_skp(deps, actor, skp_id, version_check(if_match)))
+        command = skp.SubmitSkp(skp_id, ExpectedVersion(if_match))
+        return _out(deps, await skp.submit_skp(command, uow=deps.uow(), deps=deps, actor=actor))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -199,7 +203,8 @@ async def approve(
     region. Requires `If-Match`; send an `Idempotency-Key`."""
 
     async def compute() -> JSONResponse:
-        return _out(deps, await usecases.approve_skp(deps, actor, skp_id, version_check(if_match)))
+        command = skp.ApproveSkp(skp_id, ExpectedVersion(if_match))
+        return _out(deps, await skp.approve_skp(command, uow=deps.uow(), deps=deps, actor=actor))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -219,10 +224,8 @@ async def return_(
     the planning window; publishes `planning.skp.returned.v1`. Requires `If-Match`; send an `Idempotency-Key`."""
 
     async def compute() -> JSONResponse:
-        return _out(
-            deps,
-            await usecases.return_skp(deps, actor, skp_id, version_check(if_match), catatan=body.catatan),
-        )
+        command = skp.ReturnSkp(skp_id, ExpectedVersion(if_match), catatan=body.catatan)
+        return _out(deps, await skp.return_skp(command, uow=deps.uow(), deps=deps, actor=actor))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -243,7 +246,8 @@ async def reset(
     school's region only, in `DISETUJUI`. Requires `If-Match`; send an `Idempotency-Key`."""
 
     async def compute() -> JSONResponse:
-        return _out(deps, await usecases.reset_skp(deps, actor, skp_id, version_check(if_match), alasan=body.alasan))
+        command = skp.ResetSkp(skp_id, ExpectedVersion(if_match), alasan=body.alasan)
+        return _out(deps, await skp.reset_skp(command, uow=deps.uow(), deps=deps, actor=actor))
 
     return await idempotent(request, actor=actor.subject, compute=compute)
 
@@ -269,9 +273,8 @@ async def queue(
             after = (datetime.fromisoformat(position["at"]), uuid.UUID(position["id"]))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:  # any cursor we did not give out
             raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor") from exc
-    rows = await usecases.approval_queue(
-        deps, actor, status=status.value if status else None, periode=periode, after=after, limit=limit + 1
-    )
+    query = views.ApprovalQueue(status=status.value if status else None, periode=periode, after=after, limit=limit + 1)
+    rows = await views.approval_queue(query, uow=deps.uow(), deps=deps, actor=actor)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit and page[-1][0].submitted_at is not None:
@@ -280,14 +283,14 @@ async def queue(
     return QueuePage(
         items=[
             QueueItem(
-                skp_id=skp.id,
-                periode=skp.periode,
-                status=skp.status.value,
-                version=skp.version,
+                skp_id=plan.id,
+                periode=plan.periode,
+                status=plan.status.value,
+                version=plan.version,
                 pegawai=PegawaiOut.of(pegawai, sekolah),
-                submitted_at=skp.submitted_at,
+                submitted_at=plan.submitted_at,
             )
-            for skp, pegawai, sekolah in page
+            for plan, pegawai, sekolah in page
         ],
         next_cursor=next_cursor,
     )

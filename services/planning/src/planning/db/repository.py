@@ -1,4 +1,8 @@
-"""Repositories: load and save planning's aggregates and roster rows through the unit of work's session."""
+"""Repositories: load and save planning's aggregates and roster rows through the unit of work's session.
+
+They hand the service layer domain objects and read-only records (`planning.domain.records`), and take domain values
+back: every table row is created and changed here.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,18 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
-from planning.db.tables import AuditLog, Pegawai, Periode, Relasi, Sekolah, SkpRow, WindowExtension
+from planning.db.tables import AuditLog, Pegawai, Penempatan, Periode, Relasi, Sekolah, SkpRow, WindowExtension
+from planning.domain import records
+from planning.domain.roster import PegawaiRow, SekolahRow
 from planning.domain.skp import DataDiri, IndikatorChoice, RhkItem, Skp, SkpStatus
-from pmm_kernel.errors import StaleVersion
+from pmm_kernel.errors import StaleVersion, StateConflict
 from pmm_kernel.windows import Extension
 from pmm_roster.projections import current_atasan_of, current_atasan_subquery
 
@@ -32,7 +40,7 @@ class SkpRepository:
 
     async def get_in_context(
         self, skp_id: uuid.UUID, *, on: date, with_extensions: bool
-    ) -> tuple[Skp, Pegawai, Sekolah, uuid.UUID | None, list[Extension]] | None:
+    ) -> tuple[Skp, records.Pegawai, records.Sekolah, uuid.UUID | None, list[Extension]] | None:
         """A plan locked for a change, with its pegawai, their school, their atasan on `on` and (if asked) its
         period's window extensions: one round trip, where loading each costs one."""
         columns: list[Any] = [SkpRow, Pegawai, Sekolah, current_atasan_of(Relasi, SkpRow.pegawai_id, on)]
@@ -69,15 +77,26 @@ class SkpRepository:
             Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
             for e in ((row[4] or []) if with_extensions else [])
         ]
-        return self._load(row[0]), row[1], row[2], row[3], extensions
+        return self._load(row[0]), _pegawai(row[1]), _sekolah(row[2]), row[3], extensions
 
     async def find(self, pegawai_id: uuid.UUID, periode: str) -> Skp | None:
         query = select(SkpRow).where(SkpRow.pegawai_id == pegawai_id, SkpRow.periode == periode)
         row = (await self._session.execute(query)).scalar_one_or_none()
         return self._load(row) if row else None
 
-    def add(self, skp: Skp) -> None:
+    async def add(self, skp: Skp) -> None:
+        """A new plan; refused as the plan that exists when the pegawai has one for the period already."""
         self._session.add(SkpRow(**_columns(skp)))
+        try:
+            await self._session.flush()
+        except IntegrityError as exc:
+            # A double click without a key (or with two keys): both passed the use case's check, the unique key
+            # caught the second. The same refusal as the check's, not a 500.
+            if "uq_skp_pegawai_periode" not in str(exc.orig):
+                raise
+            raise StateConflict(
+                f"you already have a plan for {skp.periode}", rule="skp.exists", field="periode"
+            ) from None
         self._track(skp)
 
     async def save(self, skp: Skp, *, expected_version: int) -> None:
@@ -99,7 +118,7 @@ class SkpRepository:
         periode: str | None,
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
-    ) -> list[tuple[Skp, Pegawai, Sekolah]]:
+    ) -> list[tuple[Skp, records.Pegawai, records.Sekolah]]:
         """Plans of the pegawai this atasan appraises on `on`, oldest submission first (keyset pagination)."""
         # Candidates by the atasan index, then each one's current atasan by the pegawai index: never the current
         # atasan of every pegawai in the country.
@@ -119,7 +138,7 @@ class SkpRepository:
             query = query.where(or_(SkpRow.submitted_at > at, and_(SkpRow.submitted_at == at, SkpRow.id > last_id)))
         query = query.order_by(SkpRow.submitted_at.asc().nulls_last(), SkpRow.id).limit(limit)
         rows = (await self._session.execute(query)).all()
-        return [(self._load(skp_row), pegawai, sekolah) for skp_row, pegawai, sekolah in rows]
+        return [(self._load(skp_row), _pegawai(pegawai), _sekolah(sekolah)) for skp_row, pegawai, sekolah in rows]
 
     def _load(self, row: SkpRow) -> Skp:
         content = row.content
@@ -180,40 +199,62 @@ def _columns(skp: Skp) -> dict[str, Any]:
     }
 
 
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
 class RosterRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # The rows this unit of work read, by primary key, so that a change to one of their records updates the
+        # loaded row (the session's identity map holds clean rows only weakly).
+        self._rows: dict[tuple[type[SQLModel], Any], Any] = {}
 
-    async def pegawai_by_nip(self, nip: str) -> Pegawai | None:
-        return (await self._session.execute(select(Pegawai).where(Pegawai.nip == nip))).scalar_one_or_none()
+    def _keep(self, row: _Row, key: Any) -> _Row:
+        self._rows[(type(row), key)] = row
+        return row
+
+    async def _row(self, table: type[_Row], key: Any) -> _Row:
+        row = self._rows.get((table, key))
+        if row is None:
+            row = await self._session.get(table, key)
+            assert row is not None, f"no {table.__name__} {key}"
+            self._keep(row, key)
+        return row
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    async def pegawai_by_nip(self, nip: str) -> records.Pegawai | None:
+        row = (await self._session.execute(select(Pegawai).where(Pegawai.nip == nip))).scalar_one_or_none()
+        return _pegawai(self._keep(row, row.id)) if row else None
 
     async def pegawai_id_by_nip(self, nip: str) -> uuid.UUID | None:
         return (await self._session.execute(select(Pegawai.id).where(Pegawai.nip == nip))).scalar_one_or_none()
 
-    async def pegawai(self, pegawai_id: uuid.UUID) -> Pegawai | None:
-        return await self._session.get(Pegawai, pegawai_id)
+    async def pegawai(self, pegawai_id: uuid.UUID) -> records.Pegawai | None:
+        row = await self._session.get(Pegawai, pegawai_id)
+        return _pegawai(row) if row else None
 
-    async def pegawai_by_nips(self, nips: Sequence[str]) -> dict[str, Pegawai]:
+    async def pegawai_by_nips(self, nips: Sequence[str]) -> dict[str, records.Pegawai]:
         if not nips:
             return {}
         rows = (await self._session.execute(select(Pegawai).where(Pegawai.nip.in_(list(nips))))).scalars()
-        return {p.nip: p for p in rows}
+        return {p.nip: _pegawai(self._keep(p, p.id)) for p in rows}
 
-    async def sekolah(self, npsn: str) -> Sekolah | None:
-        return await self._session.get(Sekolah, npsn)
+    async def sekolah(self, npsn: str) -> records.Sekolah | None:
+        row = await self._session.get(Sekolah, npsn)
+        return _sekolah(row) if row else None
 
-    async def sekolah_by_npsns(self, npsns: Sequence[str]) -> dict[str, Sekolah]:
+    async def sekolah_by_npsns(self, npsns: Sequence[str]) -> dict[str, records.Sekolah]:
         if not npsns:
             return {}
         rows = (await self._session.execute(select(Sekolah).where(Sekolah.npsn.in_(list(npsns))))).scalars()
-        return {s.npsn: s for s in rows}
+        return {s.npsn: _sekolah(self._keep(s, s.npsn)) for s in rows}
 
-    async def relasi_for(self, pegawai_ids: Sequence[uuid.UUID]) -> list[Relasi]:
+    async def relasi_for(self, pegawai_ids: Sequence[uuid.UUID]) -> list[records.Relasi]:
         if not pegawai_ids:
             return []
-        return list(
-            (await self._session.execute(select(Relasi).where(Relasi.pegawai_id.in_(list(pegawai_ids))))).scalars()
-        )
+        rows = (await self._session.execute(select(Relasi).where(Relasi.pegawai_id.in_(list(pegawai_ids))))).scalars()
+        return [_relasi(self._keep(r, r.id)) for r in rows]
 
     async def current_atasan(self, pegawai_id: uuid.UUID, on: date) -> tuple[uuid.UUID, str] | None:
         current = current_atasan_subquery(Relasi, on)
@@ -224,10 +265,10 @@ class RosterRepository:
         ).first()
         return (row[0], row[1]) if row else None
 
-    async def sekolah_in_region(self, scope: str) -> list[Sekolah]:
+    async def sekolah_in_region(self, scope: str) -> list[records.Sekolah]:
         """The schools of an operator's region (a kode wilayah prefix; "" is the whole country), by name."""
         query = select(Sekolah).where(_in_region(scope)).order_by(Sekolah.nama, Sekolah.npsn)
-        return list((await self._session.execute(query)).scalars())
+        return [_sekolah(s) for s in (await self._session.execute(query)).scalars()]
 
     async def roster_position(self, scope: str, pegawai_id: uuid.UUID) -> tuple[Any, ...] | None:
         """Where a pegawai of the region stands in `pegawai_in_region`'s order; None if not in the region."""
@@ -241,7 +282,7 @@ class RosterRepository:
 
     async def pegawai_in_region(
         self, scope: str, *, npsn: str | None, after: tuple[Any, ...] | None, limit: int
-    ) -> list[tuple[Pegawai, Sekolah]]:
+    ) -> list[tuple[records.Pegawai, records.Sekolah]]:
         """The pegawai of the schools of a region, by school then name (keyset pagination after `after`)."""
         query = select(Pegawai, Sekolah).join(Sekolah, Sekolah.npsn == Pegawai.npsn).where(_in_region(scope))
         if npsn is not None:
@@ -249,13 +290,111 @@ class RosterRepository:
         if after is not None:
             query = query.where(tuple_(*_ROSTER_ORDER) > tuple_(*after))
         query = query.order_by(*_ROSTER_ORDER).limit(limit)
-        return [(pegawai, sekolah) for pegawai, sekolah in (await self._session.execute(query)).all()]
+        return [(_pegawai(p), _sekolah(s)) for p, s in (await self._session.execute(query)).all()]
 
-    def add(self, row: Any) -> None:
-        self._session.add(row)
+    # --- writing ---------------------------------------------------------------------------------------------
+
+    def add_sekolah(self, row: SekolahRow) -> records.Sekolah:
+        sekolah = Sekolah(
+            npsn=row.npsn,
+            nama=row.nama,
+            kode_wilayah=row.kode_wilayah,
+            nama_wilayah=row.nama_wilayah,
+            prioritas_rapor=list(row.prioritas_rapor),
+        )
+        self._session.add(self._keep(sekolah, sekolah.npsn))
+        return _sekolah(sekolah)
+
+    async def update_sekolah(self, current: records.Sekolah, values: dict[str, Any]) -> records.Sekolah:
+        """Set the changed values of a school and count a version; answers the school as saved."""
+        row = await self._row(Sekolah, current.npsn)
+        for name, value in values.items():
+            setattr(row, name, list(value) if name == "prioritas_rapor" else value)
+        row.version += 1
+        return _sekolah(row)
+
+    def add_pegawai(self, row: PegawaiRow, *, placed_on: date) -> records.Pegawai:
+        """A new pegawai, placed at their school from `placed_on`."""
+        pegawai = Pegawai(
+            nip=row.nip,
+            status=row.status.value,
+            nama=row.nama,
+            pangkat_golongan=row.pangkat_golongan,
+            jenjang_jabatan=row.jenjang_jabatan,
+            jenis_gtk=row.jenis_gtk,
+            npsn=row.npsn,
+        )
+        self._session.add(self._keep(pegawai, pegawai.id))
+        self._session.add(Penempatan(pegawai_id=pegawai.id, npsn=row.npsn, mulai=placed_on))
+        return _pegawai(pegawai)
+
+    def add_penempatan(self, pegawai_id: uuid.UUID, *, npsn: str, mulai: date) -> None:
+        """A transfer: the pegawai's placement history keeps where they worked before."""
+        self._session.add(Penempatan(pegawai_id=pegawai_id, npsn=npsn, mulai=mulai))
+
+    async def update_pegawai(self, current: records.Pegawai, values: dict[str, Any]) -> records.Pegawai:
+        """Set the changed values of a pegawai and count a version; answers the pegawai as saved."""
+        row = await self._row(Pegawai, current.id)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.version += 1
+        return _pegawai(row)
+
+    def add_relasi(
+        self, *, pegawai_id: uuid.UUID, atasan_id: uuid.UUID, peran_atasan: str, mulai: date, selesai: date | None
+    ) -> records.Relasi:
+        relasi = Relasi(
+            pegawai_id=pegawai_id, atasan_id=atasan_id, peran_atasan=peran_atasan, mulai=mulai, selesai=selesai
+        )
+        self._session.add(self._keep(relasi, relasi.id))
+        return _relasi(relasi)
+
+    async def end_relasi(self, current: records.Relasi, *, selesai: date | None) -> records.Relasi:
+        """Change when a relation ends (None: open-ended) and count a version; answers the relation as saved."""
+        row = await self._row(Relasi, current.id)
+        row.selesai = selesai
+        row.version += 1
+        return _relasi(row)
 
     async def flush(self) -> None:
         await self._session.flush()
+
+
+def _sekolah(row: Sekolah) -> records.Sekolah:
+    return records.Sekolah(
+        npsn=row.npsn,
+        nama=row.nama,
+        kode_wilayah=row.kode_wilayah,
+        nama_wilayah=row.nama_wilayah,
+        prioritas_rapor=tuple(row.prioritas_rapor),
+        version=row.version,
+    )
+
+
+def _pegawai(row: Pegawai) -> records.Pegawai:
+    return records.Pegawai(
+        id=row.id,
+        nip=row.nip,
+        status=row.status,
+        nama=row.nama,
+        pangkat_golongan=row.pangkat_golongan,
+        jenjang_jabatan=row.jenjang_jabatan,
+        jenis_gtk=row.jenis_gtk,
+        npsn=row.npsn,
+        version=row.version,
+    )
+
+
+def _relasi(row: Relasi) -> records.Relasi:
+    return records.Relasi(
+        id=row.id,
+        pegawai_id=row.pegawai_id,
+        atasan_id=row.atasan_id,
+        peran_atasan=row.peran_atasan,
+        mulai=row.mulai,
+        selesai=row.selesai,
+        version=row.version,
+    )
 
 
 # A roster listing's order: school by name (the NPSN tells two schools of one name apart), then the pegawai by name
@@ -271,11 +410,12 @@ class PeriodeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, kode: str) -> Periode | None:
-        return await self._session.get(Periode, kode)
+    async def exists(self, kode: str) -> bool:
+        return await self._session.get(Periode, kode) is not None
 
-    async def all(self) -> list[Periode]:
-        return list((await self._session.execute(select(Periode).order_by(Periode.kode))).scalars())
+    async def all(self) -> list[records.OpenedPeriode]:
+        rows = (await self._session.execute(select(Periode).order_by(Periode.kode))).scalars()
+        return [records.OpenedPeriode(kode=r.kode, tahun=r.tahun, snapshot=r.snapshot) for r in rows]
 
     async def known_codes(self) -> set[str]:
         return set((await self._session.execute(select(Periode.kode))).scalars())
@@ -284,8 +424,18 @@ class PeriodeRepository:
         rows = (await self._session.execute(select(WindowExtension).where(WindowExtension.kode == kode))).scalars()
         return [Extension(step=r.step, until=r.until, region=r.wilayah, reason=r.alasan) for r in rows]
 
-    def add(self, row: Any) -> None:
-        self._session.add(row)
+    def add_periode(self, *, kode: str, tahun: int, snapshot: dict[str, Any]) -> None:
+        self._session.add(Periode(kode=kode, tahun=tahun, snapshot=snapshot))
+
+    def add_extension(
+        self, *, kode: str, step: str, until: date, wilayah: str | None, alasan: str, operator: str
+    ) -> uuid.UUID:
+        """Record an operator's extension of a period's window; answers its id."""
+        extension = WindowExtension(
+            kode=kode, step=step, until=until, wilayah=wilayah, alasan=alasan, operator=operator
+        )
+        self._session.add(extension)
+        return extension.id
 
 
 class AuditRepository:

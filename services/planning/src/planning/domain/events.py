@@ -1,14 +1,17 @@
-"""What happened in planning, in the domain's words. `integration.py` maps each to its contract event."""
+"""What happened in planning, in the domain's words. `integration.py` maps each to its contract event.
+
+Events carry references and plain values, never an aggregate: a decision on a plan names the plan (`SkpRef`, with
+the version the decision made) and, for an approval, a frozen copy of what was approved.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import Any
 from uuid import UUID
 
-if TYPE_CHECKING:
-    from planning.domain.skp import Skp
+from planning.domain.skp_parts import IndikatorChoice, RhkItem
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class AtasanChanged:
 @dataclass(frozen=True)
 class PeriodeOpened:
     kode: str
-    snapshot: dict  # the period as the policy file defines it (see planning.domain.policy.Periode)
+    snapshot: dict[str, Any]  # the period as planning publishes it (planning.domain.periode.periode_snapshot)
 
 
 @dataclass(frozen=True)
@@ -67,27 +70,51 @@ class WindowExtended:
 
 
 @dataclass(frozen=True)
+class SkpRef:
+    """Which plan a decision was taken on, at the version the decision made, and whose it is."""
+
+    skp_id: UUID
+    version: int
+    pegawai_id: UUID
+    periode: str
+    atasan_id: UUID | None
+
+
+@dataclass(frozen=True)
+class PerilakuCommitment:
+    """A BerAKHLAK value the pegawai commits to, with the atasan's special expectation of it, if any."""
+
+    kode: str
+    nama: str
+    ekspektasi_khusus: str | None
+
+
+@dataclass(frozen=True)
 class SkpSubmitted:
-    skp: Skp
+    skp: SkpRef
     at: datetime
 
 
 @dataclass(frozen=True)
 class SkpApproved:
-    skp: Skp
+    """The plan as approved: what observation opens pelaksanaan from and bkn_sync pushes to e-Kinerja."""
+
+    skp: SkpRef
     at: datetime
-    berakhlak: tuple[tuple[str, str], ...]  # (kode, nama) of each BerAKHLAK value the plan commits to
+    indikator: IndikatorChoice | None  # never None after submit's completeness check
+    rhk: tuple[RhkItem, ...]  # pengembangan kompetensi, then tugas tambahan
+    perilaku: tuple[PerilakuCommitment, ...]
 
 
 @dataclass(frozen=True)
 class SkpReturned:
-    skp: Skp
+    skp: SkpRef
     at: datetime
     catatan: str
 
 
 @dataclass(frozen=True)
 class SkpReset:
-    skp: Skp
+    skp: SkpRef
     at: datetime
     alasan: str

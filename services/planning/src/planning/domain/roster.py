@@ -4,7 +4,8 @@ The CSV upload and the JSON API share `parse_rows`; `parse_csv` adds what only a
 wrong (encoding, header, cell count). Nothing here raises on bad input: every problem becomes a
 `RowError` naming the line, the field and the rule, so that an operator can fix a whole file in one
 pass. Error details never repeat a cell's value, because values are NIPs and names (UU 27/2022).
-Whether a NIP or NPSN exists is checked later, against the database.
+Whether a NIP or NPSN exists is checked later, against the database; what a valid row may change there (the
+operator's region, who may appraise whom) is decided by the rules at the end of this module.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from planning.domain.catalog import INDICATOR_CODE
+from planning.domain.records import Pegawai, Sekolah
 from pmm_kernel.errors import InvalidValue
 from pmm_kernel.nip import AsnStatus, Nip, parse_nip
 
@@ -415,3 +417,79 @@ def _header_errors(header: list[str], required: tuple[str, ...], optional: tuple
         if col not in seen:
             errors.append(RowError(1, col, "csv.missing_column", f"column {col} is required"))
     return errors
+
+
+# --- applying valid rows to the roster ------------------------------------------------------------------------
+
+
+def outside_region(scope: str, kode_wilayah: str) -> bool:
+    """Whether a school lies outside an operator's region (a kode wilayah prefix; "" is the whole country)."""
+    return not kode_wilayah.startswith(scope)
+
+
+def sekolah_values(row: SekolahRow) -> dict[str, Any]:
+    """What a school row sets, by field of the roster's school."""
+    return {
+        "nama": row.nama,
+        "kode_wilayah": row.kode_wilayah,
+        "nama_wilayah": row.nama_wilayah,
+        "prioritas_rapor": tuple(row.prioritas_rapor),
+    }
+
+
+# A pegawai's fields an import sets, in the order a PegawaiUpdated event lists what changed.
+PEGAWAI_FIELDS = ("status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn")
+
+
+def pegawai_values(row: PegawaiRow) -> dict[str, Any]:
+    return {
+        "status": row.status.value,
+        "nama": row.nama,
+        "pangkat_golongan": row.pangkat_golongan,
+        "jenjang_jabatan": row.jenjang_jabatan,
+        "jenis_gtk": row.jenis_gtk,
+        "npsn": row.npsn,
+    }
+
+
+def changed_fields(current: Sekolah | Pegawai, values: Mapping[str, Any]) -> list[str]:
+    """The fields whose value a row changes, in the row's order: none means importing it again changes nothing."""
+    return [name for name, value in values.items() if getattr(current, name) != value]
+
+
+@dataclass(frozen=True)
+class RelasiRule:
+    atasan_jenis_gtk: str | None  # what the atasan must be (None: anyone of the school)
+    pegawai_jenis_gtk: str | None  # whom they may appraise (None: anyone of the school)
+    same_school: bool
+
+
+# Which atasan may hold which relation (docs/domain.md §1): the KS appraises the teachers of their own school, a
+# Plt. KS too, the pengawas appraises the KS of the schools assigned to them.
+RELASI_RULES: Mapping[str, RelasiRule] = {
+    "kepala_sekolah": RelasiRule("Kepala Sekolah", None, same_school=True),
+    "plt_kepala_sekolah": RelasiRule(None, None, same_school=True),
+    "pengawas": RelasiRule("Pengawas Sekolah", "Kepala Sekolah", same_school=False),
+}
+
+
+def relasi_error(row: RelasiRow, *, pegawai: Pegawai, atasan: Pegawai) -> RowError | None:
+    """Why this atasan may not hold this relation to this pegawai; None if they may."""
+    rule = RELASI_RULES[row.peran_atasan]
+    if rule.atasan_jenis_gtk and atasan.jenis_gtk != rule.atasan_jenis_gtk:
+        return RowError(
+            row.line,
+            "nip_atasan",
+            "relasi.atasan_jenis",
+            f"a {row.peran_atasan} relation needs an atasan who is {rule.atasan_jenis_gtk}",
+        )
+    if rule.pegawai_jenis_gtk and pegawai.jenis_gtk != rule.pegawai_jenis_gtk:
+        return RowError(
+            row.line,
+            "nip_pegawai",
+            "relasi.pegawai_jenis",
+            f"a {row.peran_atasan} appraises only a {rule.pegawai_jenis_gtk}",
+        )
+    if rule.same_school and atasan.npsn != pegawai.npsn:
+        return RowError(row.line, "nip_atasan", "relasi.other_school", "the atasan works at another school")
+    return None

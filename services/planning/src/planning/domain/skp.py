@@ -10,14 +10,32 @@ is editable in DRAFT and DIKEMBALIKAN only; a DISETUJUI plan is immutable until 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from planning.domain import events
-from pmm_kernel.errors import InvalidValue, StateConflict
+from planning.domain.skp_parts import DataDiri, IndikatorChoice, RhkItem
+from pmm_kernel.errors import Forbidden, InvalidValue, StateConflict
+
+__all__ = [
+    "DRAFTING_STEPS",
+    "TRANSITIONS",
+    "Action",
+    "DataDiri",
+    "DraftingStep",
+    "IndikatorChoice",
+    "RhkItem",
+    "Skp",
+    "SkpStatus",
+    "drafting_step",
+    "next_status",
+    "peran_of",
+    "planning_step",
+]
 
 
 class SkpStatus(StrEnum):
@@ -61,40 +79,6 @@ def next_status(current: SkpStatus, action: Action) -> SkpStatus:
             field="status",
             extra={"status": current.value},
         ) from None
-
-
-@dataclass(frozen=True)
-class IndikatorChoice:
-    kode: str
-    nama: str
-    perilaku_dianjurkan: tuple[str, ...]
-    perilaku_dihindari: tuple[str, ...]
-    recommended: bool  # chosen from the school's Rapor Pendidikan priorities
-
-
-@dataclass(frozen=True)
-class RhkItem:
-    """One planned work result, in e-Kinerja's shape (RHK -> aspek -> indikator kinerja individu -> target)."""
-
-    kode: str
-    nama: str
-    kategori: str
-    rhk_atasan: str | None
-    aspek: str
-    indikator_kinerja_individu: str
-    target_kuantitas: int
-    satuan: str
-    poin: int | None
-
-    @property
-    def total_poin(self) -> int:
-        return (self.poin or 0) * self.target_kuantitas
-
-
-@dataclass(frozen=True)
-class DataDiri:
-    sesuai: bool
-    catatan: str | None
 
 
 @dataclass
@@ -178,14 +162,24 @@ class Skp:
         self.status, self.atasan_id, self.submitted_at = target, atasan_id, at
         self._changed()
 
-        self.events.append(events.SkpSubmitted(skp=self._snapshot(), at=at))
+        self.events.append(events.SkpSubmitted(skp=self._ref(), at=at))
 
     def approve(self, *, at: datetime, atasan_id: UUID, berakhlak: tuple[tuple[str, str], ...]) -> None:
         self.status = next_status(self.status, Action.APPROVE)
         self.atasan_id, self.approved_at, self.catatan_atasan = atasan_id, at, None
         self._changed()
 
-        self.events.append(events.SkpApproved(skp=self._snapshot(), at=at, berakhlak=berakhlak))
+        self.events.append(
+            events.SkpApproved(
+                skp=self._ref(),
+                at=at,
+                indikator=self.indikator,
+                rhk=(*self.pengembangan_kompetensi, *self.tugas_tambahan),
+                perilaku=tuple(
+                    events.PerilakuCommitment(kode, nama, self.ekspektasi_khusus.get(kode)) for kode, nama in berakhlak
+                ),
+            )
+        )
 
     def return_to_pegawai(self, *, at: datetime, atasan_id: UUID, catatan: str) -> None:
         target = next_status(self.status, Action.RETURN)
@@ -199,7 +193,7 @@ class Skp:
         self.status, self.atasan_id, self.catatan_atasan = target, atasan_id, note
         self._changed()
 
-        self.events.append(events.SkpReturned(skp=self._snapshot(), at=at, catatan=note))
+        self.events.append(events.SkpReturned(skp=self._ref(), at=at, catatan=note))
 
     def set_ekspektasi_khusus(self, values: dict[str, str], *, known_values: set[str]) -> None:
         target = next_status(self.status, Action.SET_EKSPEKTASI)
@@ -225,19 +219,11 @@ class Skp:
         self.status, self.approved_at, self.submitted_at = target, None, None
         self._changed()
 
-        self.events.append(events.SkpReset(skp=self._snapshot(), at=at, alasan=reason))
+        self.events.append(events.SkpReset(skp=self._ref(), at=at, alasan=reason))
 
     def missing_steps(self) -> list[str]:
-        missing = []
-        if self.data_diri is None or not self.data_diri.sesuai:
-            missing.append("data_diri")
-        if self.indikator is None:
-            missing.append("praktik_kinerja")
-        if not self.pengembangan_kompetensi:
-            missing.append("pengembangan_kompetensi")
-        if not self.perilaku_dikonfirmasi:
-            missing.append("perilaku_kerja")
-        return missing
+        """The required drafting steps not done yet, in the order the pegawai takes them."""
+        return [step.name for step in DRAFTING_STEPS if step.required and not step.done(self)]
 
     def _move(self, action: Action) -> None:
         self._enter(next_status(self.status, action))
@@ -250,8 +236,56 @@ class Skp:
     def _changed(self) -> None:
         self.version += 1
 
-    def _snapshot(self) -> Skp:
-        return replace(self, events=[], ekspektasi_khusus=dict(self.ekspektasi_khusus))
+    def _ref(self) -> events.SkpRef:
+        return events.SkpRef(
+            skp_id=self.id,
+            version=self.version,
+            pegawai_id=self.pegawai_id,
+            periode=self.periode,
+            atasan_id=self.atasan_id,
+        )
+
+
+@dataclass(frozen=True)
+class DraftingStep:
+    """A step the pegawai saves on their own before submitting. Its name is what `missing_steps` and the plan's
+    answer call it; its route is `/skp/{id}/<name with dashes>`."""
+
+    name: str
+    required: bool
+    done: Callable[[Skp], bool]
+
+    @property
+    def path(self) -> str:
+        return self.name.replace("_", "-")
+
+
+# The drafting steps in the order the pegawai takes them (docs/domain.md §4); submitting is the step after them.
+DRAFTING_STEPS: tuple[DraftingStep, ...] = (
+    DraftingStep("data_diri", True, lambda skp: skp.data_diri is not None and skp.data_diri.sesuai),
+    DraftingStep("praktik_kinerja", True, lambda skp: skp.indikator is not None),
+    DraftingStep("pengembangan_kompetensi", True, lambda skp: bool(skp.pengembangan_kompetensi)),
+    DraftingStep("tugas_tambahan", False, lambda skp: True),
+    DraftingStep("perilaku_kerja", True, lambda skp: skp.perilaku_dikonfirmasi),
+)
+_STEP_BY_NAME = {step.name: step for step in DRAFTING_STEPS}
+
+
+def drafting_step(name: str) -> DraftingStep:
+    return _STEP_BY_NAME[name]
+
+
+def peran_of(jenis_gtk: str) -> str:
+    """Which plan a pegawai keeps: a kepala sekolah's or a guru's (their indicators and their window differ)."""
+    if jenis_gtk == "Pengawas Sekolah":
+        # In the roster only as the KS's atasan (docs/domain.md §1): a pengawas's own kinerja is not managed here.
+        raise Forbidden("a pengawas sekolah has no SKP in PMM", rule="pegawai.no_skp")
+    return "kepala_sekolah" if jenis_gtk == "Kepala Sekolah" else "guru"
+
+
+def planning_step(peran: str) -> str:
+    """The window a plan of this role is drafted, submitted and decided in."""
+    return "perencanaan_ks" if peran == "kepala_sekolah" else "perencanaan_guru"
 
 
 def _unique(items: tuple[RhkItem, ...], field_name: str) -> tuple[RhkItem, ...]:

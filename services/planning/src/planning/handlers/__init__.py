@@ -1,4 +1,4 @@
-"""Planning's event consumers: the contract event in, a use case called, nothing else."""
+"""Planning's event consumers: the contract event in, a command built, a use case called, nothing else."""
 
 from __future__ import annotations
 

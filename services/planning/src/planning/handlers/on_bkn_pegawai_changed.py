@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from planning import usecases
 from planning.db.uow import PlanningUnitOfWork
+from planning.usecases import from_bkn
 from pmm_contracts import Event
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1
 
 logger = logging.getLogger(__name__)
 
 
-async def on_bkn_pegawai_changed(event: Event, uow: PlanningUnitOfWork) -> None:
+async def on_bkn_pegawai_changed(event: Event[BknPegawaiChangedV1], uow: PlanningUnitOfWork) -> None:
     data = event.data
-    assert isinstance(data, BknPegawaiChangedV1)
-    applied = await usecases.apply_bkn_pegawai_changed(uow, nip=data.nip, changes=data.changes.model_dump())
+    command = from_bkn.ApplyBknPegawaiChanged(nip=data.nip, changes=tuple(data.changes.model_dump().items()))
+    applied = await from_bkn.apply_bkn_pegawai_changed(command, uow=uow)
     if not applied:
         # Not an error of the message: BKN knows someone the roster does not (yet). Recorded, not retried.
         logger.warning(

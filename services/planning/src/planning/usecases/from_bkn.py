@@ -1,0 +1,94 @@
+"""What BKN says (docs/domain.md §7): SIASN's changes to a pegawai's data diri, and the SKP a pegawai edited in
+e-Kinerja. Both arrive as events from bkn_sync; an outcome that is not an error of the message (an unknown NIP, a
+plan no longer editable) is answered, not raised, so the message is not retried."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planning.db.uow import PlanningUnitOfWork
+from planning.domain.bkn import BknRhkRow, match_rhk, profile_changes
+from planning.domain.policy import find_periode
+from planning.domain.skp import SkpStatus
+from planning.domain.skp_parts import rhk_items
+from planning.usecases import Deps
+from planning.usecases.roster import pegawai_changed
+
+__all__ = ["ApplyBknPegawaiChanged", "ApplyBknSkp", "BknRhkRow", "apply_bkn_pegawai_changed", "apply_bkn_skp"]
+
+
+@dataclass(frozen=True)
+class ApplyBknPegawaiChanged:
+    nip: str
+    changes: tuple[tuple[str, str | None], ...]  # (field, SIASN's value); None: SIASN says nothing of it
+
+
+async def apply_bkn_pegawai_changed(cmd: ApplyBknPegawaiChanged, *, uow: PlanningUnitOfWork) -> bool:
+    """SIASN is the source of truth for data diri: apply its changes to the roster. False if the NIP is unknown."""
+    async with uow:
+        pegawai = await uow.roster.pegawai_by_nip(cmd.nip)
+        if pegawai is None:
+            return False
+        changes = profile_changes(pegawai, dict(cmd.changes))
+        if changes:
+            saved = await uow.roster.update_pegawai(pegawai, changes)
+            sekolah = await uow.roster.sekolah(saved.npsn)
+            assert sekolah is not None
+            uow.record(pegawai_changed(saved, sekolah, list(changes)))
+        await uow.commit()
+    return True
+
+
+@dataclass(frozen=True)
+class ApplyBknSkp:
+    nip: str
+    periode: str | None  # None: e-Kinerja's period maps to none of planning's
+    rows: tuple[BknRhkRow, ...]
+
+
+async def apply_bkn_skp(cmd: ApplyBknSkp, *, uow: PlanningUnitOfWork, deps: Deps) -> str:
+    """A pegawai edited their SKP in e-Kinerja: apply it to a plan they may still edit; say what happened.
+
+    A plan that is submitted or approved is not changed here: after approval bkn_sync keeps the difference as a
+    conflict.
+    """
+    if cmd.periode is None:
+        return "no_period"
+    async with uow:
+        pegawai = await uow.roster.pegawai_by_nip(cmd.nip)
+        if pegawai is None:
+            return "unknown_pegawai"
+        found = await uow.skp.find(pegawai.id, cmd.periode)
+        skp = await uow.skp.get(found.id, for_update=True) if found else None
+        if skp is None:
+            return "no_plan"
+        if skp.status not in (SkpStatus.DRAFT, SkpStatus.DIKEMBALIKAN):
+            return f"not_editable_{skp.status.value.lower()}"
+        chosen = match_rhk(deps.catalog, cmd.rows)
+        if not any(chosen.values()):
+            return "nothing_matched"
+        read_version = skp.version
+        points_apply = find_periode(skp.periode, deps.policies).competence_points is not None
+        if chosen["pengembangan_kompetensi"]:
+            skp.set_pengembangan_kompetensi(
+                rhk_items(
+                    deps.catalog,
+                    chosen["pengembangan_kompetensi"],
+                    kategori="pengembangan_kompetensi",
+                    field_name="rhk",
+                    points_apply=points_apply,
+                )
+            )
+        if chosen["tugas_tambahan"]:
+            skp.set_tugas_tambahan(
+                rhk_items(
+                    deps.catalog,
+                    chosen["tugas_tambahan"],
+                    kategori="tugas_tambahan",
+                    field_name="rhk",
+                    points_apply=points_apply,
+                )
+            )
+        await uow.skp.save(skp, expected_version=read_version)
+        await uow.commit()
+    return "applied"

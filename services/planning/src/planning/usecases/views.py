@@ -1,0 +1,201 @@
+"""What planning's GET routes read: a plan in its context, the atasan's queue, the periods, the recommended
+indicators, the operator's roster listings. Queries change nothing; the plan commands answer a `SkpContext` too."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from planning.db.uow import PlanningUnitOfWork
+from planning.domain.access import Actor, Relation, relation_to, require_operator, require_visible
+from planning.domain.catalog import Indicator
+from planning.domain.policy import find_periode
+from planning.domain.records import Pegawai, Sekolah
+from planning.domain.skp import Skp, peran_of
+from planning.usecases import Deps
+from pmm_kernel.clock import today
+from pmm_kernel.errors import Forbidden, InvalidValue, NotFound
+from pmm_kernel.windows import Extension
+
+
+@dataclass
+class SkpContext:
+    """A plan with what the caller's rights and the window depend on."""
+
+    skp: Skp
+    pegawai: Pegawai
+    sekolah: Sekolah
+    relation: Relation
+    atasan_id: uuid.UUID | None
+    extensions: list[Extension] = field(default_factory=list)  # the period's, when loaded for a change
+    warnings: list[str] = field(default_factory=list)
+
+
+async def load_context(
+    skp_id: uuid.UUID, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor, with_extensions: bool = False
+) -> SkpContext:
+    """The plan (locked), who may see it and, for a change, its period's window extensions: one query. Someone
+    else's plan is not found (404)."""
+    loaded = await uow.skp.get_in_context(skp_id, on=today(deps.clock), with_extensions=with_extensions)
+    if loaded is None:
+        raise NotFound("no such plan", rule="plan.not_found")
+    skp, pegawai, sekolah, atasan_id, extensions = loaded
+    relation = relation_to(actor, owner_id=pegawai.id, current_atasan_id=atasan_id, kode_wilayah=sekolah.kode_wilayah)
+    require_visible(relation)
+    return SkpContext(
+        skp=skp, pegawai=pegawai, sekolah=sekolah, relation=relation, atasan_id=atasan_id, extensions=extensions
+    )
+
+
+def warnings_for(deps: Deps, skp: Skp) -> list[str]:
+    """What the plan's answer warns about without refusing it: competence points outside the policy's range."""
+    warning = skp.points_warning(find_periode(skp.periode, deps.policies).competence_points)
+    return [warning] if warning else []
+
+
+def _in_roster(actor: Actor) -> uuid.UUID:
+    if actor.pegawai_id is None:
+        raise NotFound("you are not in the roster; ask your school operator", rule="pegawai.not_in_roster")
+    return actor.pegawai_id
+
+
+# --- plans --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GetSkp:
+    skp_id: uuid.UUID
+
+
+async def get_skp(query: GetSkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> SkpContext:
+    async with uow:
+        context = await load_context(query.skp_id, uow=uow, deps=deps, actor=actor)
+    context.warnings = warnings_for(deps, context.skp)
+    return context
+
+
+@dataclass(frozen=True)
+class MySkp:
+    periode: str
+
+
+async def my_skp(query: MySkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> SkpContext:
+    """The caller's own plan for a period: where a teacher's planning page starts, before they know its id."""
+    pegawai_id = _in_roster(actor)
+    async with uow:
+        found = await uow.skp.find(pegawai_id, query.periode)
+        if found is None:
+            raise NotFound("you have no plan for this period yet", rule="plan.not_found")
+        context = await load_context(found.id, uow=uow, deps=deps, actor=actor)
+    context.warnings = warnings_for(deps, context.skp)
+    return context
+
+
+@dataclass(frozen=True)
+class ApprovalQueue:
+    status: str | None
+    periode: str | None
+    after: tuple[datetime, uuid.UUID] | None  # the last plan of the previous page: (submitted_at, skp_id)
+    limit: int
+
+
+async def approval_queue(
+    query: ApprovalQueue, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor
+) -> list[tuple[Skp, Pegawai, Sekolah]]:
+    """The plans of the pegawai the caller appraises today, oldest submission first."""
+    if actor.pegawai_id is None or not actor.roles & {"kepala_sekolah", "pengawas"}:
+        raise Forbidden("only a kepala sekolah or a pengawas has an approval queue", rule="role.atasan_required")
+    async with uow:
+        return await uow.skp.queue(
+            atasan_id=actor.pegawai_id,
+            on=today(deps.clock),
+            status=query.status,
+            periode=query.periode,
+            after=query.after,
+            limit=query.limit,
+        )
+
+
+@dataclass(frozen=True)
+class RecommendedIndicators:
+    pass
+
+
+async def recommended_indicators(
+    query: RecommendedIndicators, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor
+) -> tuple[str, list[Indicator]]:
+    """The caller's role and the indicators recommended to it from their school's Rapor Pendidikan priorities."""
+    pegawai_id = _in_roster(actor)
+    async with uow:
+        pegawai = await uow.roster.pegawai(pegawai_id)
+        assert pegawai is not None
+        sekolah = await uow.roster.sekolah(pegawai.npsn)
+        assert sekolah is not None
+    peran = peran_of(pegawai.jenis_gtk)
+    return peran, deps.catalog.recommended_indicators(peran, sekolah.prioritas_rapor)
+
+
+# --- periods ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListPeriods:
+    pass
+
+
+async def list_periods(query: ListPeriods, *, uow: PlanningUnitOfWork) -> list[dict[str, Any]]:
+    """Every opened period as published, with the operators' window extensions."""
+    async with uow:
+        result = []
+        for periode in await uow.periode.all():
+            extensions = await uow.periode.extensions(periode.kode)
+            result.append({**periode.snapshot, "extensions": [_extension_view(e) for e in extensions]})
+        return result
+
+
+def _extension_view(extension: Extension) -> dict[str, Any]:
+    return {
+        "step": extension.step,
+        "until": extension.until,
+        "wilayah": extension.region,
+        "alasan": extension.reason,
+    }
+
+
+# --- the roster ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterSekolah:
+    pass
+
+
+async def roster_sekolah(query: RosterSekolah, *, uow: PlanningUnitOfWork, actor: Actor) -> list[Sekolah]:
+    """The schools of the operator's region, by name."""
+    scope = require_operator(actor)
+    async with uow:
+        return await uow.roster.sekolah_in_region(scope)
+
+
+@dataclass(frozen=True)
+class RosterPegawai:
+    npsn: str | None  # only this school's
+    after: uuid.UUID | None  # the last pegawai of the previous page
+    limit: int
+
+
+async def roster_pegawai(
+    query: RosterPegawai, *, uow: PlanningUnitOfWork, actor: Actor
+) -> list[tuple[Pegawai, Sekolah]]:
+    """The pegawai of the operator's region (of one school, with `npsn`), by school then name, after the pegawai
+    `after` (the last one of the previous page)."""
+    scope = require_operator(actor)
+    async with uow:
+        position = None
+        if query.after is not None:
+            position = await uow.roster.roster_position(scope, query.after)
+            if position is None:  # not a pegawai of this region: not a cursor this operator was given
+                raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
+        return await uow.roster.pegawai_in_region(scope, npsn=query.npsn, after=position, limit=query.limit)
