@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 
 import pytest
 
 from observation.domain import bukti
+from observation.domain.events import BuktiAdded
 from pmm_kernel.errors import InvalidValue, StateConflict
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+AT = datetime(2024, 2, 5, 2, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -177,3 +180,75 @@ def test_offsets_and_chunks_past_the_end():
     with pytest.raises(bukti.UploadTooLarge) as past:
         bukti.check_within_length(90, 11, 100)
     assert past.value.rule == "tus.beyond_length"
+
+
+def _bukti(kategori: str, *, outside: bool = False) -> bukti.Bukti:
+    return bukti.Bukti(
+        id=uuid.uuid4(),
+        pelaksanaan_id=uuid.uuid4(),
+        pegawai_id=uuid.uuid4(),
+        periode="2024-S1",
+        kategori=kategori,
+        sumber="unggah",
+        added_by=uuid.uuid4(),
+        created_at=AT,
+        outside_period=outside,
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "is_ks", "counted", "kurang"),
+    [
+        ([], False, 0, []),
+        ([], True, 0, list(bukti.DOKUMEN_KS)),
+        ([("kosp", False), ("rkt", True)], True, 1, ["rkt", "laporan_satuan_pendidikan", "rangkuman_kehadiran_guru"]),
+        ([(k, False) for k in bukti.DOKUMEN_KS], True, 4, []),
+        ([("sertifikat", True), ("modul_ajar", False)], False, 1, []),  # a guru lacks no principal's document
+    ],
+)
+def test_what_counts_and_what_a_principal_still_lacks(given, is_ks, counted, kurang):
+    items = [_bukti(k, outside=o) for k, o in given]
+    assert len(bukti.counted(items)) == counted
+    assert bukti.dokumen_ks_kurang(items, is_kepala_sekolah=is_ks) == kurang
+
+
+def test_a_bukti_says_it_was_added_with_references_and_plain_values():
+    ids = {"id": uuid.uuid4(), "pelaksanaan_id": uuid.uuid4(), "skp_id": uuid.uuid4(), "pegawai_id": uuid.uuid4()}
+    uploaded = bukti.Bukti.uploaded(
+        **ids,
+        periode="2024-S1",
+        kind=bukti.KATEGORI["sertifikat"],
+        nama_file="s.pdf",
+        media_type="application/pdf",
+        size_bytes=10,
+        sha256="ab" * 32,
+        tanggal_dokumen=date(2023, 12, 1),
+        mulai=date(2024, 1, 1),
+        selesai=date(2024, 6, 30),
+        at=AT,
+    )
+    assert uploaded.storage_key == f"bukti/{ids['pelaksanaan_id']}/{ids['id']}"
+    assert uploaded.outside_period and not uploaded.counts and uploaded.added_by == ids["pegawai_id"]
+    (added,) = uploaded.events
+    assert (added.bukti_id, added.skp_id, added.outside_period, added.sha256, added.at) == (
+        ids["id"],
+        ids["skp_id"],
+        True,
+        "ab" * 32,
+        AT,
+    )
+    confirmed = bukti.Bukti.confirmed(
+        **ids,
+        periode="2025-T",
+        kind=bukti.KATEGORI["kosp"],
+        catatan="   ",
+        atasan_id=ids["pegawai_id"],
+        at=AT,
+    )
+    assert (confirmed.sumber, confirmed.catatan, confirmed.storage_key, confirmed.counts) == (
+        "konfirmasi",
+        None,
+        None,
+        True,
+    )
+    assert [type(e) for e in confirmed.events] == [BuktiAdded]

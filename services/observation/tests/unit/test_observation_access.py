@@ -15,8 +15,11 @@ from observation.domain.access import (
     Relation,
     relation_to,
     require_allowed,
+    require_atasan,
+    require_uploader,
 )
 from observation.domain.pelaksanaan import Aksi
+from observation.domain.unggahan import Unggahan
 from pmm_kernel.errors import Forbidden, NotFound
 
 OWNER, ATASAN, OTHER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -80,3 +83,44 @@ def test_every_action_for_every_relation(action, relation: Relation):
             require_allowed(relation, action)
         name = action.value if isinstance(action, Aksi) else action
         assert refused.value.rule == f"pelaksanaan.{name}_forbidden"
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        (actor(ATASAN, "guru", "kepala_sekolah"), True),
+        (actor(ATASAN, "pengawas"), True),
+        (actor(OWNER, "guru"), False),  # no atasan role
+        (actor(None, "kepala_sekolah"), False),  # the role, but not in the roster
+        (actor(None, "operator", wilayah="32"), False),
+    ],
+)
+def test_only_a_kepala_sekolah_or_pengawas_in_the_roster_has_a_team(who: Actor, allowed: bool):
+    if allowed:
+        assert require_atasan(who) == who.pegawai_id
+    else:
+        with pytest.raises(Forbidden) as refused:
+            require_atasan(who)
+        assert refused.value.rule == "role.atasan_required"
+
+
+def _upload(uploader: uuid.UUID) -> Unggahan:
+    return Unggahan(uuid.uuid4(), uuid.uuid4(), uploader, "modul_ajar", "m.pdf", None, length=10)
+
+
+@pytest.mark.parametrize(
+    ("who", "upload", "allowed"),
+    [
+        (actor(OWNER, "guru"), _upload(OWNER), True),
+        (actor(ATASAN, "guru", "kepala_sekolah"), _upload(OWNER), False),  # not even the atasan
+        (actor(None, "operator", wilayah=""), _upload(OWNER), False),
+        (actor(OWNER, "guru"), None, False),
+    ],
+)
+def test_an_upload_in_progress_is_its_uploaders_alone(who: Actor, upload: Unggahan | None, allowed: bool):
+    if allowed:
+        assert require_uploader(who, upload) is upload
+    else:
+        with pytest.raises(NotFound) as refused:
+            require_uploader(who, upload)
+        assert refused.value.rule == "unggahan.not_found"

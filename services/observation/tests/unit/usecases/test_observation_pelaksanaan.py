@@ -1,0 +1,286 @@
+"""The five steps as use cases: who may take each, in which order, in which window, and what a step leaves."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from observation.domain.bukti import Bukti, Kategori
+from observation.domain.events import ObservasiRecorded, PelaksanaanCompleted, StepCompleted
+from observation.domain.pelaksanaan import RubrikInput, Tahap, Upaya
+from observation.usecases import pelaksanaan as steps
+from observation.usecases.cycle import Cycle
+from pmm_kernel.errors import (
+    Forbidden,
+    InvalidValue,
+    NotFound,
+    OutsideWindow,
+    PreconditionRequired,
+    StaleVersion,
+    StateConflict,
+)
+from pmm_kernel.versions import ExpectedVersion
+from pmm_kernel.windows import Extension
+from services.observation.tests.unit.fakes import INDIKATOR, KODE_WILAYAH, World, actor, periode
+
+ANY = ExpectedVersion.any()
+RUBRIK = tuple(
+    RubrikInput(perilaku=p, nilai="efektif") for p in (*INDIKATOR.perilaku_dianjurkan, *INDIKATOR.perilaku_dihindari)
+)
+
+
+def commands(pid: uuid.UUID, expected: ExpectedVersion = ANY) -> dict[str, tuple[Any, Callable[..., Any]]]:
+    """A valid command of each step (for 5 February 2024), with its use case."""
+    return {
+        "susun_persiapan": (
+            steps.SusunPersiapan(
+                pid, expected, (INDIKATOR.perilaku_dianjurkan[0],), "Menyiapkan LKPD", date(2024, 2, 12)
+            ),
+            steps.susun_persiapan,
+        ),
+        "setujui_jadwal": (steps.SetujuiJadwal(pid, expected), steps.setujui_jadwal),
+        "usulkan_jadwal_lain": (
+            steps.UsulkanJadwalLain(pid, expected, date(2024, 2, 14), "rapat guru"),
+            steps.usulkan_jadwal_lain,
+        ),
+        "terima_jadwal": (steps.TerimaJadwal(pid, expected), steps.terima_jadwal),
+        "catat_observasi": (steps.CatatObservasi(pid, expected, "langsung", RUBRIK, None), steps.catat_observasi),
+        "catat_diskusi_atasan": (
+            steps.CatatDiskusiAtasan(pid, expected, "Pertahankan", "Umpan balik", "Latihan", date(2024, 3, 1)),
+            steps.catat_diskusi_atasan,
+        ),
+        "catat_diskusi_guru": (steps.CatatDiskusiGuru(pid, expected, "Saya sepakat"), steps.catat_diskusi_guru),
+        "catat_upaya": (
+            steps.CatatUpaya(pid, expected, (Upaya("Ikut pelatihan", "platform", date(2024, 2, 3)),)),
+            steps.catat_upaya,
+        ),
+        "catat_refleksi": (
+            steps.CatatRefleksi(pid, expected, "Tujuan tercapai sebagian besar, umpan balik membaik"),
+            steps.catat_refleksi,
+        ),
+    }
+
+
+async def run(world: World, who, name: str, pid: uuid.UUID, expected: ExpectedVersion = ANY) -> Cycle:
+    command, use_case = commands(pid, expected)[name]
+    return await use_case(command, uow=world.uow, deps=world.deps, actor=who)
+
+
+# Who takes each step (docs/domain.md §5): the pegawai prepares, accepts, discusses, records efforts and reflects;
+# the current atasan agrees, proposes another date, observes and discusses.
+PARTY = {
+    "susun_persiapan": "guru",
+    "setujui_jadwal": "ks",
+    "usulkan_jadwal_lain": "ks",
+    "terima_jadwal": "guru",
+    "catat_observasi": "ks",
+    "catat_diskusi_atasan": "ks",
+    "catat_diskusi_guru": "guru",
+    "catat_upaya": "guru",
+    "catat_refleksi": "guru",
+}
+OTHER = {"guru": "ks", "ks": "guru"}
+
+
+@pytest.mark.parametrize(("name", "party"), PARTY.items())
+async def test_the_other_party_is_forbidden_and_the_version_is_not_even_looked_at(name: str, party: str):
+    world = World()
+    cycle = world.cycle(world.guru_id)
+    wrong = getattr(world, OTHER[party])
+    with pytest.raises(Forbidden) as refused:
+        await run(world, wrong, name, cycle.id, ExpectedVersion(None))
+    assert refused.value.rule == f"pelaksanaan.{name}_forbidden"
+    assert not world.uow.committed and world.stored(cycle.id).version == cycle.version
+
+
+@pytest.mark.parametrize("name", PARTY)
+@pytest.mark.parametrize(
+    "who",
+    [
+        lambda w: actor(w.person("Kepala Sekolah"), "guru", "kepala_sekolah"),  # another school's KS
+        lambda w: actor(None, "operator", wilayah="3201"),  # an operator of another region
+        lambda w: w.pengawas,  # the KS's atasan is not the guru's
+    ],
+)
+async def test_someone_elses_cycle_does_not_exist(name: str, who):
+    world = World()
+    cycle = world.cycle(world.guru_id)
+    with pytest.raises(NotFound) as refused:
+        await run(world, who(world), name, cycle.id, ExpectedVersion(None))
+    assert refused.value.rule == "pelaksanaan.not_found"
+
+
+async def test_an_operator_of_the_region_sees_the_cycle_but_takes_no_step():
+    world = World()
+    cycle = world.cycle(world.guru_id)
+    with pytest.raises(Forbidden) as refused:
+        await run(world, actor(None, "operator", wilayah="32"), "susun_persiapan", cycle.id)
+    assert refused.value.extra == {"relation": "operator"}
+
+
+async def test_a_new_atasan_takes_over_at_once_and_the_old_one_loses_the_cycle():
+    world = World()
+    cycle = world.cycle(world.guru_id, tahap=Tahap.OBSERVASI)
+    new_ks = world.person("Kepala Sekolah")
+    world.roster.atasan_of[world.guru_id] = new_ks
+    with pytest.raises(NotFound):
+        await run(world, world.ks, "catat_observasi", cycle.id)
+    done = await run(world, actor(new_ks, "guru", "kepala_sekolah"), "catat_observasi", cycle.id)
+    assert done.pelaksanaan.observasi is not None and done.pelaksanaan.observasi.atasan_id == new_ks
+
+
+async def test_a_missing_or_stale_if_match_is_refused_once_the_caller_may_act():
+    world = World()
+    cycle = world.cycle(world.guru_id)
+    with pytest.raises(PreconditionRequired):
+        await run(world, world.guru, "susun_persiapan", cycle.id, ExpectedVersion(None))
+    with pytest.raises(StaleVersion) as stale:
+        await run(world, world.guru, "susun_persiapan", cycle.id, ExpectedVersion(f'"v{cycle.version + 1}"'))
+    assert stale.value.extra == {"current_etag": f'"v{cycle.version}"'}
+    done = await run(world, world.guru, "susun_persiapan", cycle.id, ExpectedVersion(f'"v{cycle.version}"'))
+    assert done.pelaksanaan.tahap is Tahap.JADWAL_DIUSULKAN
+    assert world.stored(cycle.id).version == cycle.version + 1 and world.uow.committed
+
+
+@pytest.mark.parametrize(
+    ("today", "extensions", "open_"),
+    [
+        (date(2024, 1, 31), (), False),  # before the window
+        (date(2024, 2, 1), (), True),
+        (date(2024, 5, 30), (), True),
+        (date(2024, 5, 31), (), False),  # after its close
+        (date(2024, 6, 5), (Extension("pelaksanaan", date(2024, 6, 10), KODE_WILAYAH[:2], "banjir"),), True),
+        (date(2024, 6, 5), (Extension("pelaksanaan", date(2024, 6, 10), "35", "banjir"),), False),  # another region
+        (date(2024, 6, 5), (Extension("penilaian", date(2024, 6, 10), None, "lain"),), False),  # another window
+    ],
+)
+async def test_every_step_waits_for_the_pelaksanaan_window_of_the_pegawais_region(today, extensions, open_):
+    world = World()
+    world.roster.periodes["2024-S1"] = periode(extensions=extensions)
+    world.today_is(today)
+    cycle = world.cycle(world.guru_id, tahap=Tahap.REFLEKSI)
+    if open_:
+        await run(world, world.guru, "catat_refleksi", cycle.id)
+        assert world.stored(cycle.id).tahap is Tahap.SELESAI
+    else:
+        with pytest.raises(OutsideWindow) as refused:
+            await run(world, world.guru, "catat_refleksi", cycle.id)
+        assert refused.value.rule == "window.pelaksanaan"
+        assert world.stored(cycle.id).tahap is Tahap.REFLEKSI
+
+
+async def test_a_step_out_of_turn_is_a_conflict_and_changes_nothing():
+    world = World()
+    cycle = world.cycle(world.guru_id)
+    with pytest.raises(StateConflict) as refused:
+        await run(world, world.ks, "setujui_jadwal", cycle.id)
+    assert refused.value.rule == "pelaksanaan.setujui_jadwal_not_allowed_in_persiapan"
+    assert world.stored(cycle.id) == cycle and world.uow.published == [] and not world.uow.committed
+
+
+async def test_the_whole_cycle_completes_and_says_so_step_by_step():
+    world = World()
+    pid = world.cycle(world.guru_id).id
+    for who, name in [
+        (world.guru, "susun_persiapan"),
+        (world.ks, "usulkan_jadwal_lain"),
+        (world.guru, "terima_jadwal"),
+        (world.ks, "catat_observasi"),
+        (world.guru, "catat_diskusi_guru"),
+        (world.ks, "catat_diskusi_atasan"),
+        (world.guru, "catat_upaya"),
+        (world.guru, "catat_refleksi"),
+    ]:
+        await run(world, who, name, pid)
+    stored = world.stored(pid)
+    assert stored.tahap is Tahap.SELESAI and stored.persiapan is not None
+    assert stored.persiapan.jadwal_disepakati == date(2024, 2, 14)  # the atasan's date, accepted
+    published = world.uow.published
+    assert [e.step for e in world.uow.published_of(StepCompleted)] == [
+        "persiapan",
+        "observasi",
+        "diskusi",
+        "upaya",
+        "refleksi",
+    ]
+    (observed,) = world.uow.published_of(ObservasiRecorded)
+    assert observed.atasan_id == world.ks_id and observed.rubrik.count("efektif") == len(RUBRIK)
+    (completed,) = world.uow.published_of(PelaksanaanCompleted)
+    assert published[-1] == completed and completed.atasan_id == world.ks_id and completed.bukti_count == 0
+    assert completed.ref.version == stored.version  # each event its own version; the last is the cycle's
+
+
+@pytest.mark.parametrize(
+    ("jadwal", "accepted"),
+    [
+        (date(2024, 2, 4), False),  # yesterday
+        (date(2024, 2, 5), True),  # today
+        (date(2024, 5, 30), True),  # the window's close
+        (date(2024, 5, 31), False),
+    ],
+)
+async def test_a_proposed_date_lies_between_today_and_the_windows_close(jadwal: date, accepted: bool):
+    world = World()
+    cycle = world.cycle(world.guru_id)
+    command = steps.SusunPersiapan(cycle.id, ANY, (INDIKATOR.perilaku_dianjurkan[0],), "Menyiapkan LKPD", jadwal)
+    if accepted:
+        await steps.susun_persiapan(command, uow=world.uow, deps=world.deps, actor=world.guru)
+        assert world.stored(cycle.id).persiapan.jadwal_usulan == jadwal
+    else:
+        with pytest.raises(InvalidValue) as refused:
+            await steps.susun_persiapan(command, uow=world.uow, deps=world.deps, actor=world.guru)
+        assert (refused.value.rule, refused.value.extra) == (
+            "persiapan.jadwal_outside_window",
+            {"from": "2024-02-05", "until": "2024-05-30"},
+        )
+
+
+async def test_an_effort_is_dated_inside_the_window_and_not_in_the_future():
+    world = World()
+    cycle = world.cycle(world.guru_id, tahap=Tahap.UPAYA)
+    for tanggal, rule in [(date(2024, 1, 31), "upaya.tanggal_outside"), (date(2024, 2, 6), "upaya.tanggal_outside")]:
+        command = steps.CatatUpaya(cycle.id, ANY, (Upaya("Ikut pelatihan", "platform", tanggal),))
+        with pytest.raises(InvalidValue) as refused:
+            await steps.catat_upaya(command, uow=world.uow, deps=world.deps, actor=world.guru)
+        assert (refused.value.rule, refused.value.field) == (rule, "upaya[0].tanggal")
+    await run(world, world.guru, "catat_upaya", cycle.id)
+    assert world.stored(cycle.id).tahap is Tahap.REFLEKSI
+
+
+def _bukti(world: World, pid: uuid.UUID, kategori: str, *, outside: bool = False) -> None:
+    kind = Kategori(kategori, kategori, dated=False, dokumen_ks=False)
+    bukti = Bukti.confirmed(
+        id=uuid.uuid4(),
+        pelaksanaan_id=pid,
+        skp_id=uuid.uuid4(),
+        pegawai_id=world.ks_id,
+        periode="2024-S1",
+        kind=kind,
+        catatan=None,
+        atasan_id=world.pengawas_id,
+        at=world.uow.clock.now(),
+    )
+    bukti.outside_period = outside
+    world.uow.bukti.rows[bukti.id] = bukti
+
+
+async def test_a_kepala_sekolahs_refleksi_waits_for_the_four_documents_that_count():
+    world = World()
+    pid = world.cycle(world.ks_id, tahap=Tahap.REFLEKSI).id
+    for kategori in ("kosp", "rkt", "laporan_satuan_pendidikan"):
+        _bukti(world, pid, kategori)
+    _bukti(world, pid, "rangkuman_kehadiran_guru", outside=True)  # kept, but it does not count
+    with pytest.raises(StateConflict) as refused:
+        await run(world, world.ks, "catat_refleksi", pid)
+    assert (refused.value.rule, refused.value.extra) == (
+        "refleksi.dokumen_ks_missing",
+        {"missing": ["rangkuman_kehadiran_guru"]},
+    )
+    _bukti(world, pid, "rangkuman_kehadiran_guru")
+    await run(world, world.ks, "catat_refleksi", pid)
+    (completed,) = world.uow.published_of(PelaksanaanCompleted)
+    assert completed.bukti_count == 4  # the out-of-period one is not counted
