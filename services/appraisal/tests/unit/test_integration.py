@@ -63,3 +63,16 @@ def test_reopened() -> None:
         "rating salah input",
         AT,
     )
+
+
+def test_what_was_finalised_is_what_goes_out_whatever_the_penilaian_becomes_later() -> None:
+    p = ready(Status.DINILAI)
+    p.finalize(FINALISASI)
+    finalized, final_version = p.events[0], p.version
+    p.reopen(at=AT, alasan="rating salah input")
+    p.rate(**rating(Rating.DI_BAWAH, Rating.DI_BAWAH))
+    out = to_contract(finalized)
+    assert isinstance(out.data, PenilaianFinalizedV1)
+    assert (out.aggregate_version, out.data.predikat, out.data.angka_kredit) == (final_version, "baik", Decimal("6.25"))
+    reopened = to_contract(p.events[1])
+    assert (reopened.aggregate_id, reopened.aggregate_version) == (f"penilaian:{p.id}", final_version + 1)
