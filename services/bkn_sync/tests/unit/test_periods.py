@@ -2,7 +2,7 @@
 
 import pytest
 
-from bkn_sync.domain.periods import BknPeriode, triwulan
+from bkn_sync.domain.periods import BknPeriode, kode_of, triwulan
 from pmm_kernel.errors import InvalidValue
 
 
@@ -44,3 +44,14 @@ def test_invalid_periods_are_refused(months, rule):
     with pytest.raises(InvalidValue) as refused:
         BknPeriode(*months)
     assert refused.value.rule == rule
+
+
+PERIODS = [("2024-S1", P(2024, 1, 2024, 6)), ("2024-S2", P(2024, 7, 2024, 12)), ("2025-T", P(2025, 1, 2025, 12))]
+
+
+@pytest.mark.parametrize(
+    ("months", "kode"),
+    [(P(2024, 1, 2024, 6), "2024-S1"), (P(2025, 1, 2025, 12), "2025-T"), (P(2024, 1, 2024, 3), None)],
+)
+def test_the_pmm_period_bkn_means_by_its_months(months, kode):
+    assert kode_of(PERIODS, months) == kode
