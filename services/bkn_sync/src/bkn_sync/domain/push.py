@@ -173,6 +173,11 @@ class Push:
         )
 
     @property
+    def failure(self) -> FailureType | None:
+        """What its last attempt failed with, and who can fix it; None for a code this version does not know."""
+        return None if self.failure_kode is None else FAILURES.get(self.failure_kode)
+
+    @property
     def ref(self) -> PushRef:
         return PushRef(self.id, self.pegawai_id, self.periode, self.jenis.value, self.bagian, self.version)
 

@@ -63,7 +63,7 @@ async def authorize(
 def _failure_view(push: Push) -> dict[str, Any] | None:
     if push.failure_kode is None:
         return None
-    failure = FAILURES.get(push.failure_kode)
+    failure = push.failure
     return {
         "kode": push.failure_kode,
         "fixer": failure.fixer.value if failure else None,
