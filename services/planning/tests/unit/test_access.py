@@ -6,7 +6,15 @@ import uuid
 
 import pytest
 
-from planning.domain.access import ALLOWED, Actor, Relation, relation_to, require_allowed, require_visible
+from planning.domain.access import (
+    ALLOWED,
+    Actor,
+    Relation,
+    relation_to,
+    require_allowed,
+    require_operator,
+    require_visible,
+)
 from planning.domain.skp import Action
 from pmm_kernel.errors import Forbidden, NotFound
 
@@ -120,3 +128,22 @@ def test_none_may_not_read() -> None:
     with pytest.raises(NotFound) as refused:
         require_visible(Relation.NONE)
     assert refused.value.rule == "plan.not_found"
+
+
+@pytest.mark.parametrize(
+    ("actor", "scope"),
+    [
+        (person(None, "operator", wilayah=""), ""),
+        (person(None, "operator", wilayah="3273"), "3273"),
+        (person(None, "operator"), None),  # an operator token without a region manages nothing
+        (person(KS, "guru", "kepala_sekolah"), None),
+        (person(None, "guru", wilayah="3273"), None),
+    ],
+)
+def test_require_operator(actor: Actor, scope: str | None) -> None:
+    if scope is None:
+        with pytest.raises(Forbidden) as refused:
+            require_operator(actor)
+        assert refused.value.rule == "role.operator_required"
+    else:
+        assert require_operator(actor) == scope

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -7,14 +8,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planning.domain.records import Pegawai
 from planning.domain.roster import (
     COLUMNS,
+    PEGAWAI_FIELDS,
+    PERAN_ATASAN,
+    RELASI_RULES,
     PegawaiRow,
     RelasiRow,
     RowError,
     SekolahRow,
+    changed_fields,
+    outside_region,
     parse_csv,
     parse_rows,
+    pegawai_values,
+    relasi_error,
     token_roles,
 )
 from pmm_kernel.errors import InvalidValue
@@ -405,3 +414,59 @@ def test_the_documented_example_files_are_valid(kind: str) -> None:
     rows, errors = parse_csv(kind, (EXAMPLES / f"{kind}.csv").read_bytes(), today=TODAY)
     assert errors == []
     assert rows
+
+
+# --- applying rows: the operator's region and who may appraise whom ------------------------------------------
+
+
+def _person(jenis_gtk: str, npsn: str = "20219876") -> Pegawai:
+    return Pegawai(uuid.uuid4(), NIP_GURU, "PNS", "Nama", "III/b", "Ahli Pertama", jenis_gtk, npsn, 1)
+
+
+def _relasi_row(peran: str) -> RelasiRow:
+    return RelasiRow(7, NIP_GURU, NIP_KS, peran, date(2024, 1, 1), None)
+
+
+def test_every_peran_atasan_a_row_may_name_has_a_rule() -> None:
+    assert set(RELASI_RULES) == set(PERAN_ATASAN)
+
+
+@pytest.mark.parametrize(
+    ("peran", "pegawai", "atasan", "expected"),
+    [
+        ("kepala_sekolah", "Guru Kelas", "Kepala Sekolah", None),
+        ("kepala_sekolah", "Guru Kelas", "Guru Mapel", ("nip_atasan", "relasi.atasan_jenis")),
+        ("kepala_sekolah", "Guru Kelas", "Kepala Sekolah@other", ("nip_atasan", "relasi.other_school")),
+        ("plt_kepala_sekolah", "Guru Kelas", "Guru Mapel", None),  # a Plt. KS is a teacher of the school
+        ("plt_kepala_sekolah", "Guru Kelas", "Guru Mapel@other", ("nip_atasan", "relasi.other_school")),
+        ("pengawas", "Kepala Sekolah", "Pengawas Sekolah@other", None),  # the pengawas works elsewhere
+        ("pengawas", "Guru Kelas", "Pengawas Sekolah", ("nip_pegawai", "relasi.pegawai_jenis")),
+        ("pengawas", "Kepala Sekolah", "Kepala Sekolah", ("nip_atasan", "relasi.atasan_jenis")),
+    ],
+)
+def test_relasi_rules(peran: str, pegawai: str, atasan: str, expected: tuple[str, str] | None) -> None:
+    jenis, _, elsewhere = atasan.partition("@")
+    error = relasi_error(
+        _relasi_row(peran), pegawai=_person(pegawai), atasan=_person(jenis, "20219999" if elsewhere else "20219876")
+    )
+    assert (None if error is None else (error.line, error.field, error.rule)) == (
+        None if expected is None else (7, *expected)
+    )
+
+
+@pytest.mark.parametrize(
+    ("scope", "kode_wilayah", "outside"),
+    [("", "3273", False), ("32", "3273", False), ("3273", "3273", False), ("3273", "3204", True), ("31", "3273", True)],
+)
+def test_outside_region(scope: str, kode_wilayah: str, outside: bool) -> None:
+    assert outside_region(scope, kode_wilayah) is outside
+
+
+def test_changed_fields_name_what_a_row_changes_in_its_order() -> None:
+    current = _person("Guru Kelas")
+    values = {"status": "PNS", "nama": "Nama Baru", "jenis_gtk": "Guru Kelas", "npsn": "20219999"}
+    assert changed_fields(current, values) == ["nama", "npsn"]
+    assert changed_fields(current, {"status": "PNS", "nama": "Nama"}) == []
+    assert tuple(PEGAWAI_FIELDS) == tuple(
+        pegawai_values(parse_rows("pegawai", [(2, VALID["pegawai"])], today=TODAY)[0][0])
+    )

@@ -12,6 +12,7 @@ import pytest
 
 from planning.domain import events
 from planning.domain.skp import (
+    DRAFTING_STEPS,
     MIN_CATATAN,
     TRANSITIONS,
     Action,
@@ -20,9 +21,12 @@ from planning.domain.skp import (
     RhkItem,
     Skp,
     SkpStatus,
+    drafting_step,
     next_status,
+    peran_of,
+    planning_step,
 )
-from pmm_kernel.errors import InvalidValue, StateConflict
+from pmm_kernel.errors import Forbidden, InvalidValue, StateConflict
 
 AT = datetime(2024, 1, 20, 3, 0, tzinfo=UTC)
 ATASAN = uuid.UUID("00000000-0000-0000-0000-0000000000a1")
@@ -389,3 +393,53 @@ def test_edits_record_no_event() -> None:
     for name in ("confirm_data_diri", "choose_indikator", "set_pengembangan_kompetensi", "confirm_perilaku"):
         COMMANDS[name][1](skp)
     assert skp.events == []
+
+
+# --- the drafting steps and the plan's role ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("undone", "missing"),
+    [
+        ({}, []),
+        ({"data_diri": None}, ["data_diri"]),
+        ({"data_diri": DataDiri(sesuai=False, catatan="NIP salah")}, ["data_diri"]),  # reported, not confirmed
+        ({"indikator": None}, ["praktik_kinerja"]),
+        ({"pengembangan_kompetensi": ()}, ["pengembangan_kompetensi"]),
+        ({"tugas_tambahan": ()}, []),  # optional
+        ({"perilaku_dikonfirmasi": False}, ["perilaku_kerja"]),
+        ({"data_diri": None, "perilaku_dikonfirmasi": False}, ["data_diri", "perilaku_kerja"]),
+    ],
+)
+def test_missing_steps_follow_the_drafting_steps(undone: dict, missing: list[str]) -> None:
+    assert replace(complete_plan(), **undone).missing_steps() == missing
+
+
+def test_the_drafting_steps_in_order_and_their_routes() -> None:
+    assert [(s.name, s.path, s.required) for s in DRAFTING_STEPS] == [
+        ("data_diri", "data-diri", True),
+        ("praktik_kinerja", "praktik-kinerja", True),
+        ("pengembangan_kompetensi", "pengembangan-kompetensi", True),
+        ("tugas_tambahan", "tugas-tambahan", False),
+        ("perilaku_kerja", "perilaku-kerja", True),
+    ]
+    assert drafting_step("tugas_tambahan") is DRAFTING_STEPS[3]
+
+
+@pytest.mark.parametrize(
+    ("jenis_gtk", "peran", "step"),
+    [
+        ("Guru Kelas", "guru", "perencanaan_guru"),
+        ("Guru BK", "guru", "perencanaan_guru"),
+        ("Kepala Sekolah", "kepala_sekolah", "perencanaan_ks"),
+        ("Pengawas Sekolah", None, None),
+    ],
+)
+def test_the_plan_a_pegawai_keeps_and_its_window(jenis_gtk: str, peran: str | None, step: str | None) -> None:
+    if peran is None:
+        with pytest.raises(Forbidden) as refused:
+            peran_of(jenis_gtk)
+        assert refused.value.rule == "pegawai.no_skp"
+        return
+    assert peran_of(jenis_gtk) == peran
+    assert planning_step(peran) == step

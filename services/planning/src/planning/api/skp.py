@@ -24,6 +24,7 @@ from planning.api.schemas import (
     SkpOut,
 )
 from planning.domain.skp import SkpStatus, drafting_step
+from planning.domain.skp_parts import RhkInput
 from planning.usecases import Deps, skp, views
 from planning.usecases.views import SkpContext
 from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
@@ -116,10 +117,8 @@ async def put_praktik_kinerja(
     return _out(deps, await skp.save_praktik_kinerja(command, uow=deps.uow(), deps=deps, actor=actor))
 
 
-def _rhk(body: RhkListIn) -> tuple[skp.RhkInput, ...]:
-    return tuple(
-        skp.RhkInput(kode=r.kode, target_kuantitas=r.target_kuantitas, rhk_atasan=r.rhk_atasan) for r in body.rhk
-    )
+def _rhk(body: RhkListIn) -> tuple[RhkInput, ...]:
+    return tuple(RhkInput(kode=r.kode, target_kuantitas=r.target_kuantitas, rhk_atasan=r.rhk_atasan) for r in body.rhk)
 
 
 @router.put(_step("pengembangan_kompetensi"), response_model=SkpOut, summary="Step 3: RHK and targets")

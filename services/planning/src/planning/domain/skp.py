@@ -23,6 +23,7 @@ from pmm_kernel.errors import Forbidden, InvalidValue, StateConflict
 
 __all__ = [
     "DRAFTING_STEPS",
+    "MIN_CATATAN",
     "TRANSITIONS",
     "Action",
     "DataDiri",

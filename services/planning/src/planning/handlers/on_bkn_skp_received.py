@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from planning.db.uow import PlanningUnitOfWork
+from planning.domain.bkn import BknRhkRow
 from planning.usecases import Deps, from_bkn
 from pmm_contracts import Event
 from pmm_contracts.events.bkn_sync import BknSkpReceivedV1
@@ -21,7 +22,7 @@ def on_bkn_skp_received(deps: Deps) -> Callable[[Event[BknSkpReceivedV1], Planni
         command = from_bkn.ApplyBknSkp(
             nip=data.nip,
             periode=data.periode,
-            rows=tuple(from_bkn.BknRhkRow(r.nama, r.target_kuantitas, r.rhk_atasan) for r in data.rhk),
+            rows=tuple(BknRhkRow(r.nama, r.target_kuantitas, r.rhk_atasan) for r in data.rhk),
         )
         outcome = await from_bkn.apply_bkn_skp(command, uow=uow, deps=deps)
         # Not errors of the message: recorded, not retried (after approval bkn_sync keeps a conflict instead).

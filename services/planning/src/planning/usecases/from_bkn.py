@@ -14,8 +14,6 @@ from planning.domain.skp_parts import rhk_items
 from planning.usecases import Deps
 from planning.usecases.roster import pegawai_changed
 
-__all__ = ["ApplyBknPegawaiChanged", "ApplyBknSkp", "BknRhkRow", "apply_bkn_pegawai_changed", "apply_bkn_skp"]
-
 
 @dataclass(frozen=True)
 class ApplyBknPegawaiChanged:

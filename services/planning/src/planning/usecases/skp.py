@@ -23,32 +23,6 @@ from pmm_kernel.errors import InvalidValue, NotFound, StateConflict
 from pmm_kernel.versions import ExpectedVersion
 from pmm_kernel.windows import Extension, check_open
 
-__all__ = [
-    "ApproveSkp",
-    "CreateSkp",
-    "ResetSkp",
-    "ReturnSkp",
-    "RhkInput",
-    "SaveDataDiri",
-    "SavePengembanganKompetensi",
-    "SavePerilakuKerja",
-    "SavePraktikKinerja",
-    "SaveTugasTambahan",
-    "SetEkspektasiKhusus",
-    "SubmitSkp",
-    "approve_skp",
-    "create_skp",
-    "reset_skp",
-    "return_skp",
-    "save_data_diri",
-    "save_pengembangan_kompetensi",
-    "save_perilaku_kerja",
-    "save_praktik_kinerja",
-    "save_tugas_tambahan",
-    "set_ekspektasi_khusus",
-    "submit_skp",
-]
-
 
 def _check_window(deps: Deps, skp: Skp, *, region: str, extensions: list[Extension]) -> None:
     """The plan's role's planning window, open today in the school's region (with the operators' extensions)."""
