@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from functools import cache
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +22,7 @@ from sqlmodel import SQLModel
 from planning.db.tables import AuditLog, Pegawai, Penempatan, Periode, Relasi, Sekolah, SkpRow, WindowExtension
 from planning.domain import records
 from planning.domain.roster import PegawaiRow, SekolahRow
-from planning.domain.skp import DataDiri, IndikatorChoice, RhkItem, Skp, SkpStatus
+from planning.domain.skp import Skp, SkpStatus
 from pmm_kernel.errors import StaleVersion, StateConflict
 from pmm_kernel.windows import Extension
 from pmm_roster.projections import current_atasan_of, current_atasan_subquery
@@ -141,7 +143,6 @@ class SkpRepository:
         return [(self._load(skp_row), _pegawai(pegawai), _sekolah(sekolah)) for skp_row, pegawai, sekolah in rows]
 
     def _load(self, row: SkpRow) -> Skp:
-        content = row.content
         skp = Skp(
             id=row.id,
             pegawai_id=row.pegawai_id,
@@ -149,31 +150,58 @@ class SkpRepository:
             peran=row.peran,
             status=SkpStatus(row.status),
             version=row.version,
-            data_diri=DataDiri(**content["data_diri"]) if content.get("data_diri") else None,
-            indikator=_indikator(content.get("indikator")),
-            pengembangan_kompetensi=tuple(RhkItem(**i) for i in content.get("pengembangan_kompetensi", [])),
-            tugas_tambahan=tuple(RhkItem(**i) for i in content.get("tugas_tambahan", [])),
-            perilaku_dikonfirmasi=content.get("perilaku_dikonfirmasi", False),
-            ekspektasi_khusus=dict(content.get("ekspektasi_khusus", {})),
             catatan_atasan=row.catatan_atasan,
             atasan_id=row.atasan_id,
             submitted_at=row.submitted_at,
             approved_at=row.approved_at,
+            **{name: _decode(_CONTENT_TYPES[name], row.content[name]) for name in _CONTENT if name in row.content},
         )
         self._track(skp)
         return skp
 
 
-def _indikator(raw: dict[str, Any] | None) -> IndikatorChoice | None:
-    if not raw:
+# What the pegawai saved into the plan, step by step: every field of the Skp that is not a column of its own (nor its
+# unsaved events) is a key of the `content` document, so a new drafting step is stored and read without a change here.
+_COLUMNS = frozenset(
+    {"id", "pegawai_id", "periode", "peran", "status", "version", "catatan_atasan", "atasan_id"}
+    | {"submitted_at", "approved_at", "events"}
+)
+_CONTENT = tuple(f.name for f in fields(Skp) if f.name not in _COLUMNS)
+_CONTENT_TYPES = get_type_hints(Skp)
+
+
+def _encode(value: Any) -> Any:
+    """A saved part as JSON: a value object as its fields, a tuple as a list."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    return value
+
+
+def _decode(hint: Any, raw: Any) -> Any:
+    """A saved part from JSON, as the Skp's type hint for it says: value objects, tuples, optional parts."""
+    if raw is None:
         return None
-    return IndikatorChoice(
-        kode=raw["kode"],
-        nama=raw["nama"],
-        perilaku_dianjurkan=tuple(raw["perilaku_dianjurkan"]),
-        perilaku_dihindari=tuple(raw["perilaku_dihindari"]),
-        recommended=raw["recommended"],
-    )
+    origin = get_origin(hint)
+    if origin in (Union, UnionType):
+        (present,) = [arg for arg in get_args(hint) if arg is not type(None)]
+        return _decode(present, raw)
+    if origin is tuple:
+        return tuple(_decode(get_args(hint)[0], item) for item in raw)
+    if origin is dict:
+        return dict(raw)
+    if is_dataclass(hint):
+        return hint(**{name: _decode(field_hint, raw[name]) for name, field_hint in _field_hints(hint)})
+    return raw
+
+
+@cache
+def _field_hints(value_type: type) -> tuple[tuple[str, Any], ...]:
+    hints = get_type_hints(value_type)
+    return tuple((f.name, hints[f.name]) for f in fields(value_type) if f.init)
 
 
 def _columns(skp: Skp) -> dict[str, Any]:
@@ -184,14 +212,7 @@ def _columns(skp: Skp) -> dict[str, Any]:
         "peran": skp.peran,
         "status": skp.status.value,
         "version": skp.version,
-        "content": {
-            "data_diri": asdict(skp.data_diri) if skp.data_diri else None,
-            "indikator": asdict(skp.indikator) if skp.indikator else None,
-            "pengembangan_kompetensi": [asdict(i) for i in skp.pengembangan_kompetensi],
-            "tugas_tambahan": [asdict(i) for i in skp.tugas_tambahan],
-            "perilaku_dikonfirmasi": skp.perilaku_dikonfirmasi,
-            "ekspektasi_khusus": skp.ekspektasi_khusus,
-        },
+        "content": {name: _encode(getattr(skp, name)) for name in _CONTENT},
         "catatan_atasan": skp.catatan_atasan,
         "atasan_id": skp.atasan_id,
         "submitted_at": skp.submitted_at,

@@ -108,7 +108,7 @@ class SkpRow(SQLModel, table=True):
     peran: str
     status: str
     version: int
-    # The six steps as the teacher saved them; shaped by planning.db.repository, read whole every time.
+    # What was saved into the plan step by step, one key per part of it; shaped by planning.db.repository, read whole.
     content: dict = Field(sa_column=Column(JSONB, nullable=False))
     catatan_atasan: str | None = None
     atasan_id: uuid.UUID | None = None
