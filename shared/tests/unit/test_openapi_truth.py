@@ -17,8 +17,9 @@ from fastapi import FastAPI, Header
 from opentelemetry.sdk.trace import TracerProvider
 
 from pmm_chassis import service as chassis_service
-from pmm_chassis.http.preconditions import IfMatch, document_if_match, version_check
+from pmm_chassis.http.preconditions import IfMatch, document_if_match
 from pmm_chassis.http.problems import PROBLEM_RESPONSES, install_problem_handlers
+from pmm_kernel.versions import ExpectedVersion
 from pmm_testkit.openapi import documented_routes, enforces_if_match, openapi_untruths
 
 SERVICES = ("planning", "observation", "appraisal", "bkn_sync")
@@ -36,7 +37,7 @@ def toy_app() -> FastAPI:
     @app.put("/declared/{n}")
     async def declared(n: int, if_match: IfMatch = None) -> dict[str, int]:
         """Checks If-Match and declares it as `IfMatch`."""
-        version_check(if_match)(n)
+        ExpectedVersion(if_match).check(n)
         return {"n": n}
 
     @app.put("/undeclared/{n}")
@@ -44,7 +45,7 @@ def toy_app() -> FastAPI:
         """Checks If-Match, but declares the header as an optional one of its own."""
 
         async def compute() -> dict[str, int]:
-            version_check(if_match)(n)
+            ExpectedVersion(if_match).check(n)
             return {"n": n}
 
         return await compute()

@@ -10,14 +10,13 @@ which is what a client must do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header
 
-from pmm_kernel.versions import IF_MATCH, ExpectedVersion, etag
+from pmm_kernel.versions import IF_MATCH, etag
 
-__all__ = ["IF_MATCH", "ETAG_PATTERN", "IfMatch", "etag", "version_check", "document_if_match"]
+__all__ = ["IF_MATCH", "ETAG_PATTERN", "IfMatch", "etag", "document_if_match"]
 
 # What a client may send: the ETag it last read (`"v3"`, weak or strong) or `*` (whatever the version is).
 ETAG_PATTERN = r'^(\*|(W/)?"v[0-9]{1,18}")$'
@@ -33,11 +32,6 @@ IfMatch = Annotated[
         json_schema_extra={_MARK: True},
     ),
 ]
-
-
-def version_check(if_match: str | None) -> Callable[[int], None]:
-    """What a use case calls with the version it loaded, so the check runs inside its transaction."""
-    return ExpectedVersion(if_match).check
 
 
 def mark_if_match_required(schema: dict[str, Any]) -> None:

@@ -2,8 +2,8 @@
 
 - Every operation has a description (the route's docstring or `description=`), and the document an
   `info.description`.
-- A route whose code calls `version_check` / `require_version` answers 428 without `If-Match`: its document must
-  list `If-Match` as a required header. A route that does not call them must not claim it.
+- A route whose code puts the client's `If-Match` in a command as `ExpectedVersion` answers 428 without it: its
+  document must list `If-Match` as a required header. A route that does not must not claim it.
 
 The document is the one the app serves, built without starting the app (no database, no broker).
 """
@@ -19,8 +19,8 @@ from fastapi import FastAPI, routing
 
 from pmm_chassis.http.preconditions import IF_MATCH
 
-# The calls that refuse a missing If-Match with 428 (pmm_chassis.http.preconditions).
-IF_MATCH_ENFORCERS = frozenset({"version_check", "require_version"})
+# What a route builds when its use case refuses a missing If-Match with 428 (pmm_kernel.versions).
+IF_MATCH_ENFORCERS = frozenset({"ExpectedVersion"})
 
 
 def _code_objects(function: Callable[..., Any]) -> Iterator[types.CodeType]:
