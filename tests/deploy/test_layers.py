@@ -52,7 +52,8 @@ def test_use_cases_see_no_contract_session_or_table(service):
         path.name: sorted(
             name
             for name in _imports(path)
-            if name.split(".")[0] in FORBIDDEN_IN_USECASES or name.startswith(f"{service}.db.tables")
+            if name.split(".")[0] in FORBIDDEN_IN_USECASES
+            or name.startswith((f"{service}.db.tables", "pmm_roster.projections"))
         )
         for path in _modules(service, "usecases")
     }

@@ -9,7 +9,6 @@ tables with `create_roster_projection_v1()` in its first migration.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -24,7 +23,8 @@ from pmm_chassis.db.uow import UnitOfWork
 from pmm_contracts import Event
 from pmm_contracts.events import planning as contract
 from pmm_kernel.errors import NotFound
-from pmm_kernel.windows import Extension, Window, check_open
+from pmm_kernel.windows import Extension
+from pmm_roster.records import PegawaiRecord, PeriodeWindows
 
 
 class RosterSekolah(SQLModel, table=True):
@@ -174,38 +174,16 @@ def _tiebreak(relasi: Any) -> list[Any]:
     return [created.desc()] if created is not None else [relasi.version.desc()]
 
 
-@dataclass(frozen=True)
-class PeriodeWindows:
-    kode: str
-    snapshot: dict[str, Any]
-    extensions: tuple[Extension, ...]
-
-    def window(self, step: str) -> Window:
-        for w in self.snapshot["windows"]:
-            if w["step"] == step:
-                late = w.get("late_until")
-                return Window(
-                    step,
-                    date.fromisoformat(w["opens"]),
-                    date.fromisoformat(w["closes"]),
-                    date.fromisoformat(late) if late else None,
-                )
-        raise NotFound(f"period {self.kode} has no {step} step", rule="periode.no_step", field="step")
-
-    def check_open(self, step: str, on: date, *, region_code: str) -> None:
-        check_open(self.window(step), on, region_code=region_code, extensions=self.extensions, period_label=self.kode)
-
-
 class RosterView:
     """Queries over the projection, through a unit of work's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def pegawai(self, pegawai_id: uuid.UUID) -> RosterPegawai | None:
+    async def pegawai(self, pegawai_id: uuid.UUID) -> PegawaiRecord | None:
         return await self._session.get(RosterPegawai, pegawai_id)
 
-    async def pegawai_by_nip(self, nip: str) -> RosterPegawai | None:
+    async def pegawai_by_nip(self, nip: str) -> PegawaiRecord | None:
         query = select(RosterPegawai).where(RosterPegawai.nip == nip)
         return (await self._session.execute(query)).scalar_one_or_none()
 

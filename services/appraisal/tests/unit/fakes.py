@@ -26,7 +26,8 @@ from appraisal.usecases import Deps
 from pmm_kernel.clock import Clock
 from pmm_kernel.errors import NotFound, StaleVersion
 from pmm_kernel.windows import Extension
-from pmm_roster.projections import PeriodeWindows, RosterPegawai, RosterSekolah
+from pmm_roster.projections import RosterPegawai, RosterSekolah
+from pmm_roster.records import PeriodeWindows
 from pmm_testkit.fake_uow import FakeUnitOfWork
 
 NPSN = "20217301"

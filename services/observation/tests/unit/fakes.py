@@ -23,7 +23,8 @@ from observation.usecases import Deps
 from pmm_kernel.clock import FixedClock
 from pmm_kernel.errors import NotFound, StaleVersion
 from pmm_kernel.windows import Extension
-from pmm_roster.projections import PeriodeWindows, RosterPegawai
+from pmm_roster.projections import RosterPegawai
+from pmm_roster.records import PeriodeWindows
 from pmm_testkit.fake_uow import FakeUnitOfWork
 
 # 09:00 WIB on 5 February 2024: the 2024-S1 pelaksanaan window (1 Feb - 30 May) is open.

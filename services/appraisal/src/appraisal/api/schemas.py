@@ -15,7 +15,7 @@ from appraisal.domain.distribution import PredikatOrganisasi
 from appraisal.domain.penilaian import Penilaian
 from appraisal.domain.predikat import Rating, default_matrix
 from appraisal.usecases.views import DistribusiView, PenilaianContext
-from pmm_roster.projections import RosterPegawai
+from pmm_roster.records import PegawaiRecord
 
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 Kode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -63,7 +63,7 @@ class PegawaiOut(BaseModel):
     npsn: str
 
     @classmethod
-    def of(cls, p: RosterPegawai) -> PegawaiOut:
+    def of(cls, p: PegawaiRecord) -> PegawaiOut:
         return cls(
             id=p.pegawai_id,
             nip=p.nip,
@@ -262,7 +262,7 @@ class PenilaianPage(BaseModel):
     next_cursor: str | None
 
 
-def item(p: Penilaian, pegawai: RosterPegawai | None) -> PenilaianItem:
+def item(p: Penilaian, pegawai: PegawaiRecord | None) -> PenilaianItem:
     return PenilaianItem(
         id=p.id,
         periode=p.periode,

@@ -8,51 +8,17 @@ this system (a new jenjang starts again from zero).
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
-from typing import Protocol
 
 from appraisal.domain import angka_kredit as ak_rules
 from appraisal.domain.penilaian import AngkaKreditHasil, Identitas, Penilai, Rentang
 from appraisal.domain.predikat import Predikat
 from pmm_kernel.errors import InvalidValue
+from pmm_roster.records import PegawaiRecord as Pegawai
+from pmm_roster.records import SekolahRecord as Sekolah
 
 ASN = frozenset({"PNS", "PPPK"})  # who earns angka kredit, and whom BKN names an ASN appraiser
 NO_JENJANG = "no jenjang jabatan in the roster"
-
-
-class Pegawai(Protocol):
-    """A pegawai as the roster projection knows them."""
-
-    @property
-    def pegawai_id(self) -> uuid.UUID: ...
-    @property
-    def nip(self) -> str: ...
-    @property
-    def nama(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def pangkat_golongan(self) -> str | None: ...
-    @property
-    def jenjang_jabatan(self) -> str | None: ...
-    @property
-    def jenis_gtk(self) -> str: ...
-    @property
-    def npsn(self) -> str: ...
-
-
-class Sekolah(Protocol):
-    """A school as the roster projection knows it."""
-
-    @property
-    def npsn(self) -> str: ...
-    @property
-    def nama(self) -> str: ...
-    @property
-    def kode_wilayah(self) -> str: ...
-    @property
-    def nama_wilayah(self) -> str: ...
 
 
 def identitas(pegawai: Pegawai, sekolah: Sekolah) -> Identitas:

@@ -35,7 +35,7 @@ from appraisal.domain.predikat import Predikat
 from appraisal.usecases import Deps
 from pmm_kernel.clock import today
 from pmm_kernel.errors import InvalidValue, NotFound
-from pmm_roster.projections import RosterPegawai, RosterSekolah
+from pmm_roster.records import PegawaiRecord, SekolahRecord
 
 # --- read models -------------------------------------------------------------------------------------------
 
@@ -56,8 +56,8 @@ class PenilaianContext:
     """A penilaian with what the caller's rights, the window and the figures depend on."""
 
     penilaian: Penilaian
-    pegawai: RosterPegawai | None
-    sekolah: RosterSekolah | None
+    pegawai: PegawaiRecord | None
+    sekolah: SekolahRecord | None
     relation: Relation
     atasan_id: uuid.UUID | None
     peran_atasan: str | None
@@ -141,7 +141,7 @@ async def angka_kredit_of(
     uow: AppraisalUnitOfWork,
     deps: Deps,
     penilaian: Penilaian,
-    pegawai: RosterPegawai | None,
+    pegawai: PegawaiRecord | None,
     rentang: Rentang | None,
 ) -> tuple[AngkaKreditHasil | None, str | None]:
     """The angka kredit the ratings give now, with the pegawai's total in the jenjang; or None and why not."""
@@ -159,7 +159,7 @@ async def angka_kredit_of(
 
 
 async def distribusi_of(
-    uow: AppraisalUnitOfWork, sekolah: RosterSekolah, periode: str, rentang: Rentang | None
+    uow: AppraisalUnitOfWork, sekolah: SekolahRecord, periode: str, rentang: Rentang | None
 ) -> DistribusiView:
     tahun = tahun_of(periode, rentang)
     raw = await uow.penilaian.predikat_counts(sekolah.npsn, periode)
@@ -176,7 +176,7 @@ async def distribusi_of(
     return view
 
 
-async def load_school(uow: AppraisalUnitOfWork, actor: Actor, npsn: str, action: str) -> RosterSekolah:
+async def load_school(uow: AppraisalUnitOfWork, actor: Actor, npsn: str, action: str) -> SekolahRecord:
     """The school, if the caller may take `action` for it (a school not theirs does not exist for them)."""
     sekolah = await uow.roster_extra.sekolah(npsn)
     own = await uow.roster.pegawai(actor.pegawai_id) if actor.pegawai_id else None
@@ -212,7 +212,7 @@ class ListPenilaian:
 
 async def list_penilaian(
     q: ListPenilaian, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor
-) -> list[tuple[Penilaian, RosterPegawai | None]]:
+) -> list[tuple[Penilaian, PegawaiRecord | None]]:
     """My own penilaian, those of the pegawai I appraise today, and (operators) those of my region."""
     async with uow:
         return await uow.penilaian.listed(

@@ -19,7 +19,7 @@ from bkn_sync.domain.failures import FAILURES
 from bkn_sync.domain.push import Attempt, Push, PushStatus
 from bkn_sync.usecases import Deps
 from pmm_kernel.errors import Forbidden, NotFound
-from pmm_roster.projections import RosterPegawai
+from pmm_roster.records import PegawaiRecord
 
 # --- who is calling ----------------------------------------------------------------------------------------
 
@@ -44,7 +44,7 @@ async def resolve_actor(deps: Deps, *, subject: str, roles: frozenset[str], wila
 
 async def authorize(
     uow: BknSyncUnitOfWork, actor: Actor, pegawai_id: uuid.UUID, action: Action, *, what: str
-) -> RosterPegawai:
+) -> PegawaiRecord:
     """The roster pegawai a record is about, if the actor may take `action` on it (404 if they may not see it)."""
     pegawai = await uow.roster.pegawai(pegawai_id)
     relation = (

@@ -20,13 +20,13 @@ from observation.usecases import Deps
 from pmm_kernel.clock import today
 from pmm_kernel.errors import NotFound
 from pmm_kernel.windows import effective_close
-from pmm_roster.projections import PeriodeWindows, RosterPegawai
+from pmm_roster.records import PegawaiRecord, PeriodeWindows
 
 
 @dataclass
 class Cycle:
     pelaksanaan: Pelaksanaan
-    pegawai: RosterPegawai
+    pegawai: PegawaiRecord
     relation: Relation
     atasan_id: uuid.UUID | None  # the current atasan, from the projection
     periode: PeriodeWindows

@@ -19,7 +19,7 @@ from observation.usecases.cycle import Cycle, cycle_of, load_cycle
 from pmm_kernel.clock import today
 from pmm_kernel.errors import NotFound
 from pmm_kernel.windows import effective_close
-from pmm_roster.projections import RosterPegawai
+from pmm_roster.records import PegawaiRecord
 
 # --- who is calling --------------------------------------------------------------------------------------
 
@@ -97,7 +97,7 @@ class Team:
 
 @dataclass(frozen=True)
 class TeamRow:
-    pegawai: RosterPegawai
+    pegawai: PegawaiRecord
     pelaksanaan: Pelaksanaan | None
     position: str
     overdue: bool
