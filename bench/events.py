@@ -18,30 +18,10 @@ from planning.domain.policy import load_policies, periods_for_year, policy_for_y
 from pmm_contracts import EventData, encode
 from pmm_contracts.events import bkn_sync as bkn
 from pmm_contracts.events import planning as contract
+from pmm_testkit.plans import INDIKATOR, PERILAKU, RHK
 from tools.demo_roster import Region
 
 PERIODE = "2024-S1"
-INDIKATOR = contract.IndikatorPart(
-    kode="D.1.3",
-    nama="Kualitas pembelajaran: metode pembelajaran",
-    perilaku_dianjurkan=["Memberikan umpan balik yang spesifik", "Mengajukan pertanyaan terbuka"],
-    perilaku_dihindari=["Menyampaikan materi satu arah"],
-)
-RHK = [
-    contract.RhkPart(
-        kode="PK-01",
-        nama="Mengikuti pelatihan mandiri di PMM",
-        kategori="pengembangan_kompetensi",
-        rhk_atasan=None,
-        aspek="kuantitas",
-        indikator_kinerja_individu="Jumlah topik pelatihan mandiri yang diselesaikan",
-        target_kuantitas=4,
-        satuan="topik",
-        poin=8,
-    )
-]
-BERAKHLAK = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
-PERILAKU = [contract.PerilakuPart(kode=k, nama=k.replace("_", " ").title(), ekspektasi_khusus=None) for k in BERAKHLAK]
 
 
 @dataclass(frozen=True)

@@ -8,44 +8,20 @@ completed cycles). Each test gets a school of its own from `World`, so tests nev
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-
-from sqlalchemy import text
 
 from pmm_contracts.events import observation as obs
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, Tokens, wait_for
-from tools.demo_roster import pns_nip, pppk_nip
+from pmm_testkit.plans import INDIKATOR, PERILAKU, RHK
+from pmm_testkit.world import Person, RosterWorld
 
 # Inside 2024-S1's penilaian window (1-30 June).
 PENILAIAN_2024_S1 = datetime(2024, 6, 10, 9, 0, tzinfo=WIB)
-KODE_WILAYAH = "3273"
-BERAKHLAK = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
-
-INDIKATOR = contract.IndikatorPart(
-    kode="D.1.3",
-    nama="Kualitas pembelajaran: metode pembelajaran",
-    perilaku_dianjurkan=["Memberikan umpan balik yang spesifik"],
-    perilaku_dihindari=["Menyampaikan materi satu arah"],
-)
-RHK = [
-    contract.RhkPart(
-        kode="PK-01",
-        nama="Mengikuti pelatihan mandiri di PMM",
-        kategori="pengembangan_kompetensi",
-        rhk_atasan=None,
-        aspek="kuantitas",
-        indikator_kinerja_individu="Jumlah topik pelatihan mandiri yang diselesaikan",
-        target_kuantitas=4,
-        satuan="topik",
-        poin=8,
-    )
-]
 
 
 def _window(step: str, opens: date, closes: date) -> contract.WindowPart:
@@ -109,115 +85,12 @@ def periods() -> list[contract.PeriodeOpenedV1]:
 
 
 @dataclass
-class Person:
-    pegawai_id: uuid.UUID
-    nip: str
-    nama: str
-    status: str
-    jenis_gtk: str
-    jenjang: str | None
-    golongan: str | None
-    npsn: str
-
-    def headers(self, tokens: Tokens) -> dict[str, str]:
-        roles = {"Kepala Sekolah": ("guru", "kepala_sekolah"), "Pengawas Sekolah": ("guru", "pengawas")}
-        return tokens.headers(self.nip, *roles.get(self.jenis_gtk, ("guru",)))
-
-
-@dataclass
-class School:
-    npsn: str
-    kode_wilayah: str
-    kepala: Person
-    guru: list[Person]
-
-
-@dataclass
-class World:
+class World(RosterWorld):
     """People registered with appraisal through planning's events; `school()` gives a test its own."""
 
-    bus_url: str
-    app: Any
-    pengawas: Person | None = None
-    _schools: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _nips: itertools.count = field(default_factory=lambda: itertools.count(7000))
-
-    def person(self, jenis_gtk: str, npsn: str, *, status: str = "PNS", jenjang: str | None = "Ahli Pertama") -> Person:
-        i = next(self._nips)
-        nip = pppk_nip(i) if status == "PPPK" else pns_nip(i)
-        golongan = {"Ahli Pertama": "III/b", "Ahli Muda": "III/d", "Ahli Madya": "IV/a"}.get(jenjang or "")
-        return Person(uuid.uuid4(), nip, f"Pegawai Uji {i}", status, jenis_gtk, jenjang, golongan, npsn)
-
-    async def school(
-        self, teachers: int = 3, *, kode_wilayah: str = KODE_WILAYAH, jenjang: tuple[str | None, ...] = ()
-    ) -> School:
-        """A school with a KS and `teachers` guru (jenjang per teacher, default Ahli Pertama); the KS is appraised
-        by the region's pengawas."""
-        npsn = f"40{next(self._schools):06d}"
-        kinds = [jenjang[i] if i < len(jenjang) else "Ahli Pertama" for i in range(teachers)]
-        school = School(
-            npsn,
-            kode_wilayah,
-            self.person("Kepala Sekolah", npsn, jenjang="Ahli Madya"),
-            [self.person("Guru Mapel", npsn, jenjang=j) for j in kinds],
-        )
-        async with Bus(self.bus_url) as bus:
-            await bus.publish(
-                contract.SekolahRegisteredV1(
-                    npsn=npsn, nama=f"SD Negeri Uji {npsn}", kode_wilayah=kode_wilayah, nama_wilayah="Kota Bandung"
-                ),
-                aggregate_id=f"sekolah:{npsn}",
-            )
-            if self.pengawas is None:
-                self.pengawas = self.person("Pengawas Sekolah", npsn, jenjang="Ahli Madya")
-                await self.register(bus, self.pengawas, kode_wilayah)
-            for person in (school.kepala, *school.guru):
-                await self.register(bus, person, kode_wilayah)
-            await self.relate(bus, school.kepala, self.pengawas, "pengawas")
-            for guru in school.guru:
-                await self.relate(bus, guru, school.kepala, "kepala_sekolah")
-        await self.wait_relations([school.kepala, *school.guru])
-        return school
-
-    async def register(self, bus: Bus, person: Person, kode_wilayah: str, *, version: int = 1) -> None:
-        data = contract.PegawaiRegisteredV1(
-            pegawai_id=person.pegawai_id,
-            nip=person.nip,
-            status=person.status,
-            nama=person.nama,
-            pangkat_golongan=person.golongan,
-            jenjang_jabatan=person.jenjang,
-            jenis_gtk=person.jenis_gtk,
-            npsn=person.npsn,
-            kode_wilayah=kode_wilayah,
-        )
-        await bus.publish(data, aggregate_id=f"pegawai:{person.pegawai_id}", version=version)
-
-    async def relate(self, bus: Bus, pegawai: Person, atasan: Person, peran: str) -> None:
-        relasi_id = uuid.uuid4()
-        data = contract.AtasanAssignedV1(
-            relasi_id=relasi_id,
-            pegawai_id=pegawai.pegawai_id,
-            atasan_id=atasan.pegawai_id,
-            peran_atasan=peran,
-            mulai=date(2023, 7, 1),
-            selesai=None,
-        )
-        await bus.publish(data, aggregate_id=f"relasi:{relasi_id}")
-
-    async def wait_relations(self, people: list[Person]) -> None:
-        ids = [str(p.pegawai_id) for p in people]
-
-        async def known() -> bool:
-            relations = await scalar(
-                self.app, "SELECT count(*) FROM roster_relasi WHERE pegawai_id::text = ANY(:ids)", ids=ids
-            )
-            registered = await scalar(
-                self.app, "SELECT count(*) FROM roster_pegawai WHERE pegawai_id::text = ANY(:ids)", ids=ids
-            )
-            return relations == len(ids) and registered == len(ids)
-
-        await wait_for(known, timeout=15)
+    first_nip: int = 7000
+    npsn_prefix: str = "40"
+    teachers_per_school: int = 3
 
     # --- planning's and observation's events for one pegawai -------------------------------------------------
 
@@ -248,9 +121,8 @@ class World:
             approved_at=datetime.now(UTC),
             indikator=INDIKATOR,
             rhk=RHK,
-            perilaku=[contract.PerilakuPart(kode=k, nama=k.replace("_", " ").title(), ekspektasi_khusus=None)
-                      for k in BERAKHLAK],
-        )  # fmt: skip
+            perilaku=PERILAKU,
+        )
         event_id = event_id or uuid.uuid4()
         async with Bus(self.bus_url) as bus:
             for _ in range(times):
@@ -323,11 +195,6 @@ class World:
         await self.submit(person, periode=periode)
         await self.approve(person, periode=periode)
         await self.complete(person, periode=periode)
-
-
-async def scalar(app: Any, sql: str, **params: Any) -> Any:
-    async with app.state.container.chassis.engine.connect() as conn:
-        return (await conn.execute(text(sql), params)).scalar()
 
 
 async def penilaian_of(

@@ -18,7 +18,9 @@ from pmm_testkit.fixtures import app_fixtures, clock_fixtures, tap_fixture, toke
 
 # The helpers module beside this file (a unique name: the test directories here are not packages).
 sys.path.insert(0, str(Path(__file__).parent))
-from appraisal_world import PENILAIAN_2024_S1, Bus, World, periods, scalar  # noqa: E402
+from appraisal_world import PENILAIAN_2024_S1, Bus, World, periods  # noqa: E402
+
+from pmm_testkit.world import scalar  # noqa: E402
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 OPERATOR = ("op-3273", "operator")  # an operator of Kota Bandung (kode wilayah 3273)

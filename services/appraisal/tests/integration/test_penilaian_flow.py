@@ -14,7 +14,9 @@ from pmm_kernel.clock import WIB
 from pmm_testkit import wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))
-from appraisal_world import appraise, etag, finalize, penilaian_of, rate, scalar  # noqa: E402
+from appraisal_world import appraise, etag, finalize, penilaian_of, rate  # noqa: E402
+
+from pmm_testkit.world import scalar  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

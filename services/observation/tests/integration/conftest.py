@@ -18,7 +18,9 @@ from pmm_testkit.fixtures import app_fixtures, clock_fixtures, tap_fixture, toke
 
 # The helpers module beside this file (a unique name: the test directories here are not packages).
 sys.path.insert(0, str(Path(__file__).parent))
-from observation_world import TODAY_2024, Bus, World, periode_2024_s1, periode_2025_t, scalar  # noqa: E402
+from observation_world import TODAY_2024, Bus, World, periode_2024_s1, periode_2025_t  # noqa: E402
+
+from pmm_testkit.world import scalar  # noqa: E402
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 clock_file, set_clock = clock_fixtures(TODAY_2024)

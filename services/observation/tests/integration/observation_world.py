@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import itertools
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
-
-from sqlalchemy import text
 
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, Tokens, wait_for
-from tools.demo_roster import pns_nip
+from pmm_testkit.world import Person, RosterWorld
 
 # Inside 2024-S1's pelaksanaan window (1 February - 30 May) and 2025-T's (1 February - 31 October).
 TODAY_2024 = datetime(2024, 2, 5, 9, 0, tzinfo=WIB)
-KODE_WILAYAH = "3273"
 
 INDIKATOR = contract.IndikatorPart(
     kode="D.1",
@@ -81,104 +76,8 @@ def periode_2025_t() -> contract.PeriodeOpenedV1:
 
 
 @dataclass
-class Person:
-    pegawai_id: uuid.UUID
-    nip: str
-    jenis_gtk: str
-    npsn: str
-
-    def headers(self, tokens: Tokens) -> dict[str, str]:
-        roles = {"Kepala Sekolah": ("guru", "kepala_sekolah"), "Pengawas Sekolah": ("guru", "pengawas")}
-        return tokens.headers(self.nip, *roles.get(self.jenis_gtk, ("guru",)))
-
-
-@dataclass
-class School:
-    npsn: str
-    kepala: Person
-    guru: list[Person]
-
-
-@dataclass
-class World:
+class World(RosterWorld):
     """People registered with observation through planning's events; `school()` gives a test its own."""
-
-    bus_url: str
-    app: Any
-    pengawas: Person | None = None
-    _schools: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _nips: itertools.count = field(default_factory=lambda: itertools.count(5000))
-
-    def _person(self, jenis_gtk: str, npsn: str) -> Person:
-        return Person(uuid.uuid4(), pns_nip(next(self._nips)), jenis_gtk, npsn)
-
-    async def school(self, teachers: int = 2) -> School:
-        """A school with a KS and `teachers` guru; the KS is appraised by the region's pengawas."""
-        npsn = f"30{next(self._schools):06d}"
-        school = School(
-            npsn, self._person("Kepala Sekolah", npsn), [self._person("Guru Mapel", npsn) for _ in range(teachers)]
-        )
-        async with Bus(self.bus_url) as bus:
-            await bus.publish(
-                contract.SekolahRegisteredV1(
-                    npsn=npsn, nama=f"SD Uji {npsn}", kode_wilayah=KODE_WILAYAH, nama_wilayah="Kota Bandung"
-                ),
-                aggregate_id=f"sekolah:{npsn}",
-            )
-            if self.pengawas is None:
-                self.pengawas = self._person("Pengawas Sekolah", npsn)
-                await self.register(bus, self.pengawas)
-            for person in (school.kepala, *school.guru):
-                await self.register(bus, person)
-            await self.relate(bus, school.kepala, self.pengawas, "pengawas")
-            for guru in school.guru:
-                await self.relate(bus, guru, school.kepala, "kepala_sekolah")
-        await self.wait_relations([school.kepala, *school.guru])
-        return school
-
-    async def register(self, bus: Bus, person: Person) -> None:
-        data = contract.PegawaiRegisteredV1(
-            pegawai_id=person.pegawai_id,
-            nip=person.nip,
-            status="PNS",
-            nama="Pegawai Uji",
-            pangkat_golongan="III/b",
-            jenjang_jabatan="Ahli Pertama",
-            jenis_gtk=person.jenis_gtk,
-            npsn=person.npsn,
-            kode_wilayah=KODE_WILAYAH,
-        )
-        await bus.publish(data, aggregate_id=f"pegawai:{person.pegawai_id}")
-
-    async def relate(
-        self, bus: Bus, pegawai: Person, atasan: Person, peran: str, *, mulai: date = date(2023, 7, 1)
-    ) -> uuid.UUID:
-        relasi_id = uuid.uuid4()
-        data = contract.AtasanAssignedV1(
-            relasi_id=relasi_id,
-            pegawai_id=pegawai.pegawai_id,
-            atasan_id=atasan.pegawai_id,
-            peran_atasan=peran,
-            mulai=mulai,
-            selesai=None,
-        )
-        await bus.publish(data, aggregate_id=f"relasi:{relasi_id}")
-        return relasi_id
-
-    async def wait_relations(self, people: list[Person]) -> None:
-        ids = [str(p.pegawai_id) for p in people]
-
-        async def known() -> bool:
-            return await scalar(
-                self.app, "SELECT count(*) FROM roster_relasi WHERE pegawai_id::text = ANY(:ids)", ids=ids
-            ) == len(ids)
-
-        await wait_for(known, timeout=15)
-
-
-async def scalar(app: Any, sql: str, **params: Any) -> Any:
-    async with app.state.container.chassis.engine.connect() as conn:
-        return (await conn.execute(text(sql), params)).scalar()
 
 
 async def approve(

@@ -100,7 +100,7 @@ async def test_page_size_is_capped(client, tokens):
 async def wrong_pengawas(world):
     """A pengawas with a KS of their own at another school: a real pengawas, but not of ours."""
     npsn = "39999999"
-    pengawas, kepala = world._person("Pengawas Sekolah", npsn), world._person("Kepala Sekolah", npsn)
+    pengawas, kepala = world.person("Pengawas Sekolah", npsn), world.person("Kepala Sekolah", npsn)
     async with Bus(world.bus_url) as bus:
         await bus.publish(
             contract.SekolahRegisteredV1(npsn=npsn, nama="SD Lain", kode_wilayah="3204", nama_wilayah="Kab. Bandung"),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from observation_world import INDIKATOR, approve, opened, reset, scalar, settle, upload_whole
+from observation_world import INDIKATOR, approve, opened, reset, settle, upload_whole
 
 from pmm_kernel.clock import WIB
+from pmm_testkit.world import scalar
 
 pytestmark = pytest.mark.integration
 PROBLEM_JSON = "application/problem+json"
@@ -332,7 +334,7 @@ async def test_a_principals_cycle_runs_with_the_pengawas_and_needs_the_four_docu
     await approve(world, ks, atasan=pengawas, indikator=ks_indikator)
     cycle = await opened(client, tokens, ks)
     assert cycle["dokumen_ks_kurang"] == ["kosp", "rkt", "laporan_satuan_pendidikan", "rangkuman_kehadiran_guru"]
-    guru_of_ks = type(ks)(ks.pegawai_id, ks.nip, ks.jenis_gtk, ks.npsn)  # the KS acting as the guru of their cycle
+    guru_of_ks = replace(ks)  # the KS acting as the guru of their cycle
     etag = await run_to_refleksi(client, tokens, guru_of_ks, pengawas, cycle)
     refleksi = {"refleksi": "Supervisi akademik lebih terencana dan guru lebih terbuka pada umpan balik."}
     blocked = await client.put(
