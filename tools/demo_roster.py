@@ -6,6 +6,7 @@ Used by `make demo` and by the tests, so both exercise the same roster import pa
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,6 +58,11 @@ class Person:
     golongan: str | None
     npsn: str
 
+    @property
+    def email(self) -> str:
+        """A belajar.id address for reminders; opaque, so that no name or NIP travels in a mail header."""
+        return f"ptk.{hashlib.sha256(self.nip.encode()).hexdigest()[:10]}@guru.belajar.id"
+
 
 @dataclass
 class School:
@@ -99,8 +105,11 @@ class Region:
 
     def pegawai_csv(self) -> str:
         return _csv(
-            ["nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn"],
-            [[p.nip, p.status, p.nama, p.golongan or "", p.jenjang or "", p.jenis_gtk, p.npsn] for p in self.people()],
+            ["nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn", "email"],
+            [
+                [p.nip, p.status, p.nama, p.golongan or "", p.jenjang or "", p.jenis_gtk, p.npsn, p.email]
+                for p in self.people()
+            ],
         )
 
     def relasi_csv(self) -> str:

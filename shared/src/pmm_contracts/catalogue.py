@@ -29,6 +29,8 @@ _MODELS: tuple[type[EventData], ...] = (
     planning.SkpApprovedV1,
     planning.SkpReturnedV1,
     planning.SkpResetV1,
+    planning.KoreksiReportedV1,
+    planning.KoreksiClosedV1,
     observation.PelaksanaanOpenedV1,
     observation.PelaksanaanClosedV1,
     observation.StepCompletedV1,

@@ -49,6 +49,7 @@ class RosterPegawai(SQLModel, table=True):
     jenis_gtk: str
     npsn: str = Field(index=True)
     kode_wilayah: str
+    email: str | None = None  # where reminders go; personal data (create_roster_email_v2)
     version: int
 
 
@@ -257,3 +258,16 @@ def create_roster_projection_v1() -> None:
         sa.Column("wilayah", sa.String()),
         sa.Column("alasan", sa.String(), nullable=False),
     )
+
+
+def create_roster_email_v2() -> None:
+    """Alembic step: the pegawai's e-mail address in the projection, for reminders (frozen)."""
+    from alembic import op
+
+    op.add_column("roster_pegawai", sa.Column("email", sa.String(254), nullable=True))
+
+
+def drop_roster_email_v2() -> None:
+    from alembic import op
+
+    op.drop_column("roster_pegawai", "email")

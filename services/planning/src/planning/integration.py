@@ -42,6 +42,7 @@ def _(event: events.PegawaiChanged) -> Outgoing:
         "jenis_gtk": event.jenis_gtk,
         "npsn": event.npsn,
         "kode_wilayah": event.kode_wilayah,
+        "email": event.email,
     }
     data = (
         contract.PegawaiUpdatedV1(**fields, changed=list(event.changed))

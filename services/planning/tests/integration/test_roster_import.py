@@ -122,3 +122,36 @@ async def test_an_acting_principal_takes_over_the_approval_queue(
     )
     assert approved.status_code == 200, approved.text
     assert date.fromisoformat(approved.json()["approved_at"][:10]) == date(2024, 1, 22)
+
+
+async def test_a_new_address_is_published_and_a_bad_one_is_a_line_error(app, client, operator_csv, roster):
+    person = roster.schools[1].guru[2]
+    p = person
+    row = f"{p.nip},{p.status},{p.nama},{p.golongan},{p.jenjang},{p.jenis_gtk},{p.npsn}"
+    header = "nip,status,nama,pangkat_golongan,jenjang_jabatan,jenis_gtk,npsn,email\n"
+    body = (
+        header
+        + f"{row},Baru.Alamat@Guru.Belajar.ID\n"
+        + f"{pns_nip(2101)},PNS,Guru X,III/a,Ahli Pertama,Guru Mapel,{person.npsn},bukan alamat\n"
+    )
+    report = (await client.post("/api/v1/roster/pegawai/csv", content=body, headers=operator_csv)).json()
+    assert report["updated"] == 1 and report["created"] == 0
+    assert [(e["line"], e["field"], e["rule"]) for e in report["errors"]] == [(3, "email", "pegawai.email")]
+    async with app.state.container.chassis.engine.connect() as conn:
+        published = (
+            await conn.execute(
+                text(
+                    "SELECT o.body FROM outbox_message o JOIN pegawai p ON o.aggregate_id = 'pegawai:' || p.id "
+                    "WHERE p.nip = :n AND o.routing_key = 'planning.pegawai.updated.v1' ORDER BY o.id DESC LIMIT 1"
+                ),
+                {"n": person.nip},
+            )
+        ).scalar_one()
+    assert b'"changed":["email"]' in published and b'"email":"baru.alamat@guru.belajar.id"' in published
+    # An import without the column (or with an empty cell) keeps the address on file.
+    again = (
+        await client.post(
+            "/api/v1/roster/pegawai/csv", content=header.rsplit(",", 1)[0] + "\n" + row + "\n", headers=operator_csv
+        )
+    ).json()
+    assert again["unchanged"] == 1

@@ -467,6 +467,33 @@ def test_changed_fields_name_what_a_row_changes_in_its_order() -> None:
     values = {"status": "PNS", "nama": "Nama Baru", "jenis_gtk": "Guru Kelas", "npsn": "20219999"}
     assert changed_fields(current, values) == ["nama", "npsn"]
     assert changed_fields(current, {"status": "PNS", "nama": "Nama"}) == []
-    assert tuple(PEGAWAI_FIELDS) == tuple(
-        pegawai_values(parse_rows("pegawai", [(2, VALID["pegawai"])], today=TODAY)[0][0])
-    )
+    with_address = VALID["pegawai"] | {"email": "guru@belajar.id"}
+    assert tuple(PEGAWAI_FIELDS) == tuple(pegawai_values(parse_rows("pegawai", [(2, with_address)], today=TODAY)[0][0]))
+
+
+@pytest.mark.parametrize(
+    ("cell", "stored", "error"),
+    [
+        ("", None, None),  # no address: the roster keeps the one it has
+        ("Siti.Rahayu@Guru.SD.Belajar.ID", "siti.rahayu@guru.sd.belajar.id", None),
+        ("  ks.001@belajar.id ", "ks.001@belajar.id", None),
+        ("siti rahayu@belajar.id", None, "pegawai.email"),
+        ("siti@belajar", None, "pegawai.email"),
+        ("Siti <siti@belajar.id>", None, "pegawai.email"),
+        ("a,b@belajar.id", None, "pegawai.email"),
+        ("x" * 250 + "@belajar.id", None, "pegawai.email"),
+    ],
+)
+def test_the_optional_email_column(cell: str, stored: str | None, error: str | None) -> None:
+    rows, errors = parse_rows("pegawai", [(2, VALID["pegawai"] | {"email": cell})], today=TODAY)
+    if error is None:
+        assert errors == [] and rows[0].email == stored
+    else:
+        assert rows == [] and [(e.field, e.rule) for e in errors] == [("email", error)]
+
+
+def test_an_address_is_set_but_an_empty_cell_keeps_the_one_on_file() -> None:
+    with_address = parse_rows("pegawai", [(2, VALID["pegawai"] | {"email": "guru@belajar.id"})], today=TODAY)[0][0]
+    without = parse_rows("pegawai", [(2, VALID["pegawai"])], today=TODAY)[0][0]
+    assert pegawai_values(with_address)["email"] == "guru@belajar.id"
+    assert "email" not in pegawai_values(without)

@@ -8,7 +8,7 @@ can keep its projection with an upsert (event-carried state transfer) and drop a
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -55,6 +55,9 @@ class PegawaiSnapshot(_Part):
     jenis_gtk: str
     npsn: str
     kode_wilayah: str
+    # Where reminders go (every ASN teacher has a belajar.id address). Personal data: never log it. Optional: added
+    # within v1, so an older producer's event still decodes and means "no address in the roster".
+    email: str | None = None
 
 
 class PegawaiRegisteredV1(_Planning, PegawaiSnapshot):
@@ -122,6 +125,9 @@ class PeriodeOpenedV1(_Planning):
     # year, weighing both semesters); None when a period's own penilaian is the annual result (2025 on). Optional:
     # added within v1, so an older producer's event still decodes and means "no separate annual evaluation".
     penilaian_tahunan: WindowPart | None = None
+    # Days before a window's effective close on which whoever has not acted is reminded (policy data per year).
+    # Optional within v1: absent means the policy sends no reminders.
+    pengingat_hari: list[int] | None = None
 
 
 class PeriodeWindowExtendedV1(_Planning):
@@ -203,3 +209,29 @@ class SkpResetV1(_Planning, SkpRef):
     VERSION: ClassVar[int] = 1
     reset_at: datetime
     alasan: str
+
+
+class KoreksiRef(_Part):
+    koreksi_id: UUID
+    pegawai_id: UUID
+    npsn: str  # the pegawai's school when they reported: whose operator's worklist it is on
+    kode_wilayah: str
+
+
+class KoreksiReportedV1(_Planning, KoreksiRef):
+    """A pegawai reported wrong roster data about themselves (a field, or their atasan) for the operator to correct."""
+
+    TYPE: ClassVar[str] = "koreksi.reported"
+    VERSION: ClassVar[int] = 1
+    jenis: Literal["data", "atasan"]
+    field: str | None  # the roster field for jenis "data"; None for "atasan"
+    reported_at: datetime
+
+
+class KoreksiClosedV1(_Planning, KoreksiRef):
+    """A correction report left the operator's worklist: the roster now says it (selesai), or it was rejected."""
+
+    TYPE: ClassVar[str] = "koreksi.closed"
+    VERSION: ClassVar[int] = 1
+    status: Literal["SELESAI", "DITOLAK"]
+    closed_at: datetime

@@ -344,6 +344,7 @@ class RosterRepository:
             jenjang_jabatan=row.jenjang_jabatan,
             jenis_gtk=row.jenis_gtk,
             npsn=row.npsn,
+            email=row.email,
         )
         self._session.add(self._keep(pegawai, pegawai.id))
         self._session.add(Penempatan(pegawai_id=pegawai.id, npsn=row.npsn, mulai=placed_on))
@@ -403,6 +404,7 @@ def _pegawai(row: Pegawai) -> records.Pegawai:
         jenis_gtk=row.jenis_gtk,
         npsn=row.npsn,
         version=row.version,
+        email=row.email,
     )
 
 

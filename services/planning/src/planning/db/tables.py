@@ -39,6 +39,7 @@ class Pegawai(SQLModel, table=True):
     jenjang_jabatan: str | None = None
     jenis_gtk: str
     npsn: str = Field(foreign_key="sekolah.npsn", index=True)
+    email: str | None = Field(default=None, max_length=254)  # where reminders go; personal data
     version: int = 1
     updated_at: datetime = Field(sa_column=_timestamp())
 

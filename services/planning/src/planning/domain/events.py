@@ -38,6 +38,7 @@ class PegawaiChanged:
     kode_wilayah: str
     version: int
     changed: tuple[str, ...]  # empty for a newly registered pegawai
+    email: str | None = None
 
 
 @dataclass(frozen=True)

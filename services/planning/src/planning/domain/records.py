@@ -33,6 +33,7 @@ class Pegawai:
     jenis_gtk: str
     npsn: str
     version: int
+    email: str | None = None  # personal data: never log it
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,7 @@ class PegawaiRow:
     jenis_gtk: str
     npsn: str
     identitas: Nip | None = field(repr=False)  # the parsed NIP; None for non-ASN
+    email: str | None = field(default=None, repr=False)  # where reminders go; None keeps what the roster has
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ Row = SekolahRow | PegawaiRow | RelasiRow
 
 COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind -> (required, optional)
     "sekolah": (("npsn", "nama", "kode_wilayah", "nama_wilayah"), ("prioritas_rapor",)),
-    "pegawai": (("nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn"), ()),
+    "pegawai": (("nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn"), ("email",)),
     "relasi": (("nip_pegawai", "nip_atasan", "peran_atasan", "mulai"), ("selesai",)),
 }
 
@@ -303,9 +304,28 @@ def _pegawai(cells: _Cells, today: date) -> PegawaiRow | None:
         if jenjang is not None and golongan is not None and golongan not in fits:
             allowed = f"golongan {', '.join(sorted(fits))}" if fits else "no golongan defined"
             cells.error("pangkat_golongan", "pegawai.golongan_jenjang", f"a {status.value} {jenjang} has {allowed}")
+    email = _email(cells)
     if cells.errors or status is None or jenis_gtk is None:
         return None
-    return PegawaiRow(cells.line, nip, status, nama, golongan, jenjang, jenis_gtk, npsn, identitas)
+    return PegawaiRow(cells.line, nip, status, nama, golongan, jenjang, jenis_gtk, npsn, identitas, email)
+
+
+# One address, no display name, no spaces: what an SMTP relay accepts as a recipient (every ASN teacher has a
+# belajar.id address). Stored lower-case, since the domain part is case-insensitive and duplicates would differ.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+
+
+def _email(cells: _Cells) -> str | None:
+    """The optional e-mail address; an empty cell (or no column) keeps the address the roster already has."""
+    value = cells.get("email").strip()
+    if not value:
+        return None
+    if len(value) > 254 or not _EMAIL.match(value):
+        cells.error("email", "pegawai.email", "email must be one address such as nama@guru.belajar.id")
+        return None
+    return value.lower()
 
 
 def _status(cells: _Cells) -> AsnStatus | None:
@@ -438,11 +458,11 @@ def sekolah_values(row: SekolahRow) -> dict[str, Any]:
 
 
 # A pegawai's fields an import sets, in the order a PegawaiUpdated event lists what changed.
-PEGAWAI_FIELDS = ("status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn")
+PEGAWAI_FIELDS = ("status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn", "email")
 
 
 def pegawai_values(row: PegawaiRow) -> dict[str, Any]:
-    return {
+    values = {
         "status": row.status.value,
         "nama": row.nama,
         "pangkat_golongan": row.pangkat_golongan,
@@ -450,6 +470,7 @@ def pegawai_values(row: PegawaiRow) -> dict[str, Any]:
         "jenis_gtk": row.jenis_gtk,
         "npsn": row.npsn,
     }
+    return values if row.email is None else values | {"email": row.email}
 
 
 def changed_fields(current: Sekolah | Pegawai, values: Mapping[str, Any]) -> list[str]:

@@ -56,6 +56,7 @@ def pegawai_changed(pegawai: Pegawai, sekolah: Sekolah, changed: Sequence[str]) 
         kode_wilayah=sekolah.kode_wilayah,
         version=pegawai.version,
         changed=tuple(changed),
+        email=pegawai.email,
     )
 
 
