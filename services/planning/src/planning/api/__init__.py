@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from planning.api import katalog, periode, roster, skp
+from planning.api import katalog, koreksi, periode, persetujuan, roster, skp
 
 
 def routers() -> list[APIRouter]:
-    return [skp.router, periode.router, roster.router, katalog.router]
+    return [skp.router, persetujuan.router, koreksi.router, periode.router, roster.router, katalog.router]

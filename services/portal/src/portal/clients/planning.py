@@ -31,6 +31,12 @@ class PlanningClient(ServiceClient):
         headers = {**if_match(version), "Idempotency-Key": key}
         return await self.call("POST", f"/skp/{skp_id}/{action}", token=token, json=body, headers=headers)
 
+    async def approve_many(self, token: str, items: list[tuple[str, int]], *, key: str) -> Answer:
+        """Approve the chosen plans in one request: each plan's outcome comes back, approved or refused with its
+        rule (a refused one changes nothing); keyed, so a double tap approves once."""
+        body = {"items": [{"skp_id": skp_id, "version": version} for skp_id, version in items]}
+        return await self.call("POST", "/persetujuan", token=token, json=body, headers={"Idempotency-Key": key})
+
     async def recommended_indicators(self, token: str) -> dict[str, Any]:
         return (await self.call("GET", "/katalog/indikator/rekomendasi", token=token)).body
 
