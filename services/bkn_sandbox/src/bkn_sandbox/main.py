@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from bkn_sandbox import rules
 from bkn_sandbox.faults import LOSE_HEADER, FaultConfig, FaultMiddleware, Faults
 from bkn_sandbox.settings import BknSandboxSettings
+from bkn_sandbox.siasn_mirror import SiasnMirror
 from bkn_sandbox.store import Store
 from bkn_sandbox.tokens import TokenIssuer
 
@@ -58,9 +59,15 @@ def create_app(settings: BknSandboxSettings | None = None) -> FastAPI:
     faults = Faults()
     tokens = TokenIssuer(settings.client_id, settings.client_secret, settings.token_ttl_seconds)
 
+    mirror = SiasnMirror(settings.amqp_url, store) if settings.amqp_url else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if mirror is not None:
+            await mirror.start()
         yield
+        if mirror is not None:
+            await mirror.stop()
         store.close()
 
     app = FastAPI(title="BKN sandbox (e-Kinerja / SIASN stand-in)", version="1.0.0", lifespan=lifespan)

@@ -19,5 +19,8 @@ class BknSandboxSettings(BaseSettings):
     token_ttl_seconds: int = 3600
     # Guards /admin (faults, seeding, BKN-side edits): a sandbox is still reachable over the network.
     admin_key: str = "sandbox-admin"
+    # A local stack's broker: the sandbox's SIASN then learns every ASN pegawai planning registers there
+    # (bkn_sandbox.siasn_mirror). Unset (tests that seed it themselves), SIASN holds only what /admin/seed gave it.
+    amqp_url: str | None = None
     # Years whose periods exist in e-Kinerja at start; /admin/seed can change them.
     open_years: list[int] = [2024, 2025]

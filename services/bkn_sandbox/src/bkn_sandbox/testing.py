@@ -26,8 +26,16 @@ def free_port() -> int:
 
 
 class SandboxProcess:
-    def __init__(self, data_dir: Path, *, port: int | None = None, log_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        log_file: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
+        self.env = env or {}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_file = log_file or data_dir / "sandbox.log"
@@ -41,6 +49,7 @@ class SandboxProcess:
             "BKN_SANDBOX_ADMIN_KEY": ADMIN_KEY,
             "BKN_SANDBOX_CLIENT_ID": CLIENT_ID,
             "BKN_SANDBOX_CLIENT_SECRET": CLIENT_SECRET,
+            **self.env,
         }
         uvicorn = str(Path(sys.executable).parent / "uvicorn")
         with self.log_file.open("ab") as log:
