@@ -199,7 +199,8 @@ async def teachers_plan(api: Api, result: Season, *, verbose: bool) -> None:
 
 
 async def principals_approve(api: Api, result: Season, *, verbose: bool) -> list[tuple[Person, Person, str]]:
-    """Each principal's queue: the first plan goes back with a note, the others are approved."""
+    """Each principal's queue: the first plan goes back with a note, then the rest are approved in one request that
+    also carries the plan just returned (no longer waiting, it is refused by its rule and stays as it is)."""
     returned: list[tuple[Person, Person, str]] = []
     by_skp = {skp_id: nip for nip, skp_id in result.plans.items()}
 
@@ -207,8 +208,8 @@ async def principals_approve(api: Api, result: Season, *, verbose: bool) -> list
         assert school.kepala is not None
         ks = await api.token(school.kepala.nip, "guru", "kepala_sekolah")
         queue = (await api.call("GET", "/antrian-persetujuan?limit=100", ks)).json()["items"]
-        first, rest = queue[0], queue[1:]
-        await api.call(
+        first = queue[0]
+        sent_back = await api.call(
             "POST",
             f"/skp/{first['skp_id']}/return",
             {**ks, "If-Match": f'"v{first["version"]}"'},
@@ -217,13 +218,23 @@ async def principals_approve(api: Api, result: Season, *, verbose: bool) -> list
         guru = next(g for g in school.guru if g.nip == by_skp[first["skp_id"]])
         returned.append((guru, school.kepala, first["skp_id"]))
 
-        async def approve(item: dict[str, Any]) -> None:
-            await api.call("POST", f"/skp/{item['skp_id']}/approve", {**ks, "If-Match": f'"v{item["version"]}"'})
-            if verbose:
-                say(f"    {school.nama}: approved {item['skp_id'][:8]}")
-
-        await each(rest, approve)
-        say(f"  {school.nama}: {len(queue)} plan(s) waiting; {len(rest)} approved, {first['skp_id'][:8]} returned")
+        # The returned plan at the version it has now, so it is judged by its state (not by a stale version).
+        items = [{"skp_id": first["skp_id"], "version": sent_back.json()["version"]}]
+        items += [{"skp_id": item["skp_id"], "version": item["version"]} for item in queue[1:]]
+        key = {**ks, "Idempotency-Key": f"setujui-{school.npsn}-{result.periode}"}
+        answer = (await api.call("POST", "/persetujuan", key, json={"items": items})).json()
+        refused = [item for item in answer["items"] if item["outcome"] == "refused"]
+        if [item["skp_id"] for item in refused] != [first["skp_id"]]:
+            raise DemoStepFailed(f"demo step failed: {school.nama}'s bulk approval refused {refused}")
+        if verbose:
+            for item in answer["items"]:
+                if item["outcome"] == "approved":
+                    say(f"    {school.nama}: approved {item['skp_id'][:8]}")
+        rules = ", ".join(item["rule"] for item in refused)
+        say(
+            f"  {school.nama}: {len(queue)} waiting; 1 returned, {answer['approved']} approved in one step, "
+            f"{answer['refused']} refused ({rules})"
+        )
 
     await each(result.region.schools, work_through)
     return returned
