@@ -148,3 +148,26 @@ def _rhk(item: RhkItem) -> contract.RhkPart:
         satuan=item.satuan,
         poin=item.poin,
     )
+
+
+def _koreksi_ref(ref: events.KoreksiRef) -> dict[str, Any]:
+    return {
+        "koreksi_id": ref.koreksi_id,
+        "pegawai_id": ref.pegawai_id,
+        "npsn": ref.npsn,
+        "kode_wilayah": ref.kode_wilayah,
+    }
+
+
+@to_contract.register
+def _(event: events.KoreksiReported) -> Outgoing:
+    data = contract.KoreksiReportedV1(
+        **_koreksi_ref(event.koreksi), jenis=event.jenis, field=event.field, reported_at=event.at
+    )
+    return Outgoing(data, aggregate_id=f"koreksi:{event.koreksi.koreksi_id}", aggregate_version=event.koreksi.version)
+
+
+@to_contract.register
+def _(event: events.KoreksiClosed) -> Outgoing:
+    data = contract.KoreksiClosedV1(**_koreksi_ref(event.koreksi), status=event.status, closed_at=event.at)
+    return Outgoing(data, aggregate_id=f"koreksi:{event.koreksi.koreksi_id}", aggregate_version=event.koreksi.version)

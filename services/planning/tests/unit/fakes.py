@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from planning.domain.catalog import Catalog, load_catalog
+from planning.domain.koreksi import Koreksi, KoreksiStatus
 from planning.domain.periode import periode_snapshot
 from planning.domain.policy import Policy, load_policies, periods_for_year, policy_for_year
 from planning.domain.records import OpenedPeriode, Pegawai, Relasi, Sekolah
@@ -273,6 +274,86 @@ class FakeSkpRepository:
         return result
 
 
+class FakeKoreksiRepository:
+    def __init__(self, uow: FakeUnitOfWork, roster: FakeRosterRepository) -> None:
+        self.reports: dict[uuid.UUID, Koreksi] = {}  # in the order they were added
+        self._uow = uow
+        self._roster = roster
+
+    def _load(self, stored: Koreksi, *, track: bool = True) -> Koreksi:
+        koreksi = copy.deepcopy(stored)
+        if track:
+            self._uow.track(koreksi)
+        return koreksi
+
+    async def get(self, koreksi_id: uuid.UUID, *, for_update: bool = False) -> Koreksi | None:
+        stored = self.reports.get(koreksi_id)
+        return self._load(stored) if stored else None
+
+    async def open_about(self, pegawai_id: uuid.UUID, field: str | None) -> Koreksi | None:
+        found = next(
+            (k for k in self.reports.values() if k.pegawai_id == pegawai_id and k.is_open and k.field == field), None
+        )
+        return self._load(found) if found else None
+
+    async def open_for(self, pegawai_ids: Sequence[uuid.UUID]) -> list[Koreksi]:
+        found = [k for k in self.reports.values() if k.pegawai_id in set(pegawai_ids) and k.is_open]
+        return [self._load(k) for k in sorted(found, key=lambda k: (k.reported_at, k.id))]
+
+    async def of_pegawai(self, pegawai_id: uuid.UUID, *, limit: int) -> list[Koreksi]:
+        found = [k for k in self.reports.values() if k.pegawai_id == pegawai_id]
+        found.sort(key=lambda k: (k.reported_at, k.id), reverse=True)
+        return [self._load(k, track=False) for k in found[:limit]]
+
+    async def worklist(
+        self,
+        scope: str,
+        *,
+        status: str | None,
+        npsn: str | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[tuple[Koreksi, Pegawai, Sekolah]]:
+        found = sorted(
+            (
+                k
+                for k in self.reports.values()
+                if k.kode_wilayah.startswith(scope)
+                and (status is None or k.status.value == status)
+                and (npsn is None or k.npsn == npsn)
+                and (after is None or (k.reported_at, k.id) > after)
+            ),
+            key=lambda k: (k.reported_at, k.id),
+        )
+        return [
+            (self._load(k, track=False), self._roster.pegawai_by_id[k.pegawai_id], self._roster.sekolah_by_npsn[k.npsn])
+            for k in found[:limit]
+        ]
+
+    async def with_people(self, koreksi: Koreksi) -> tuple[Pegawai, Sekolah | None]:
+        return self._roster.pegawai_by_id[koreksi.pegawai_id], self._roster.sekolah_by_npsn.get(koreksi.npsn)
+
+    def _store(self, koreksi: Koreksi) -> None:
+        self.reports[koreksi.id] = replace(copy.deepcopy(koreksi), events=[])
+
+    async def add(self, koreksi: Koreksi) -> None:
+        if any(
+            k.pegawai_id == koreksi.pegawai_id and k.subject == koreksi.subject and k.is_open
+            for k in self.reports.values()
+        ):
+            raise StateConflict("you already have an open report about it", rule="koreksi.exists", field="field")
+        self._store(koreksi)
+        self._uow.track(koreksi)
+
+    async def save(self, koreksi: Koreksi, *, expected_version: int) -> None:
+        if self.reports[koreksi.id].version != expected_version:
+            raise StaleVersion("the report changed meanwhile; reload", rule="koreksi.concurrent_change")
+        self._store(koreksi)
+
+    def open_reports(self) -> list[Koreksi]:
+        return [k for k in self.reports.values() if k.status is KoreksiStatus.DILAPORKAN]
+
+
 class FakePlanningUnitOfWork(FakeUnitOfWork):
     service = "planning"
 
@@ -281,6 +362,7 @@ class FakePlanningUnitOfWork(FakeUnitOfWork):
         self.roster = FakeRosterRepository()
         self.periode = FakePeriodeRepository()
         self.skp = FakeSkpRepository(self, self.roster, self.periode)
+        self.koreksi = FakeKoreksiRepository(self, self.roster)
 
 
 @cache

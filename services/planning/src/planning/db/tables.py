@@ -129,3 +129,37 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(index=True)
     target: str
     detail: dict = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+
+
+class KoreksiRow(SQLModel, table=True):
+    """A pegawai's report of wrong roster data about themselves, on the operator's worklist until it is closed."""
+
+    __tablename__ = "koreksi"
+    __table_args__ = (
+        # One open report per pegawai and subject (a roster field, or "atasan" where `field` is empty).
+        Index(
+            "uq_koreksi_open",
+            "pegawai_id",
+            text("coalesce(field, '')"),
+            unique=True,
+            postgresql_where=text("status = 'DILAPORKAN'"),
+        ),
+        Index("ix_koreksi_worklist", "kode_wilayah", "status", "reported_at", "id"),
+        Index("ix_koreksi_pegawai", "pegawai_id", "reported_at"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    pegawai_id: uuid.UUID = Field(foreign_key="pegawai.id")
+    jenis: str  # data | atasan
+    field: str | None = None
+    nilai_benar: str  # personal data when it names a person: never log it
+    catatan: str | None = None
+    npsn: str  # the school when reported: the worklist's scope
+    kode_wilayah: str = Field(max_length=4)
+    status: str
+    alasan: str | None = None
+    closed_by: str | None = None  # roster | operator
+    version: int
+    reported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    updated_at: datetime = Field(sa_column=_timestamp())

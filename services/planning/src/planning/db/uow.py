@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from planning.db.koreksi import KoreksiRepository
 from planning.db.repository import AuditRepository, PeriodeRepository, RosterRepository, SkpRepository
 from pmm_chassis.db.uow import UnitOfWork
 
@@ -13,9 +14,11 @@ class PlanningUnitOfWork(UnitOfWork):
     roster: RosterRepository
     periode: PeriodeRepository
     audit: AuditRepository
+    koreksi: KoreksiRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.skp = SkpRepository(session, self.track)
         self.roster = RosterRepository(session)
         self.periode = PeriodeRepository(session)
         self.audit = AuditRepository(session)
+        self.koreksi = KoreksiRepository(session, self.track)

@@ -119,3 +119,29 @@ class SkpReset:
     skp: SkpRef
     at: datetime
     alasan: str
+
+
+@dataclass(frozen=True)
+class KoreksiRef:
+    """Which correction report, at the version the change made, whose it is and whose worklist it is on."""
+
+    koreksi_id: UUID
+    pegawai_id: UUID
+    npsn: str
+    kode_wilayah: str
+    version: int
+
+
+@dataclass(frozen=True)
+class KoreksiReported:
+    koreksi: KoreksiRef
+    jenis: str  # data | atasan
+    field: str | None  # the roster field of a data report
+    at: datetime
+
+
+@dataclass(frozen=True)
+class KoreksiClosed:
+    koreksi: KoreksiRef
+    status: str  # SELESAI | DITOLAK
+    at: datetime

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain.bkn import BknRhkRow, match_rhk, profile_changes
+from planning.domain.koreksi import changed_subjects
 from planning.domain.policy import find_periode
 from planning.domain.skp import SkpStatus
 from planning.domain.skp_parts import rhk_items
 from planning.usecases import Deps
+from planning.usecases.koreksi import close_covered
 from planning.usecases.roster import pegawai_changed
 
 
@@ -22,7 +24,8 @@ class ApplyBknPegawaiChanged:
 
 
 async def apply_bkn_pegawai_changed(cmd: ApplyBknPegawaiChanged, *, uow: PlanningUnitOfWork) -> bool:
-    """SIASN is the source of truth for data diri: apply its changes to the roster. False if the NIP is unknown."""
+    """SIASN is the source of truth for data diri: apply its changes to the roster (closing the pegawai's open
+    correction reports they answer). False if the NIP is unknown."""
     async with uow:
         pegawai = await uow.roster.pegawai_by_nip(cmd.nip)
         if pegawai is None:
@@ -33,6 +36,7 @@ async def apply_bkn_pegawai_changed(cmd: ApplyBknPegawaiChanged, *, uow: Plannin
             sekolah = await uow.roster.sekolah(saved.npsn)
             assert sekolah is not None
             uow.record(pegawai_changed(saved, sekolah, list(changes)))
+            await close_covered(uow, {saved.id: changed_subjects(changes)}, at=uow.clock.now())
         await uow.commit()
     return True
 

@@ -15,6 +15,7 @@ from datetime import date
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain import events
 from planning.domain.access import Actor, require_operator
+from planning.domain.koreksi import changed_subjects
 from planning.domain.records import Pegawai, Relasi, Sekolah
 from planning.domain.roster import (
     PegawaiRow,
@@ -29,6 +30,7 @@ from planning.domain.roster import (
     sekolah_values,
 )
 from planning.usecases import Deps
+from planning.usecases.koreksi import close_covered
 from pmm_kernel.clock import today
 
 
@@ -88,7 +90,7 @@ async def import_roster(cmd: ImportRoster, *, uow: PlanningUnitOfWork, deps: Dep
         elif cmd.kind == "pegawai":
             await _import_pegawai(uow, deps, scope, [r for r in cmd.rows if isinstance(r, PegawaiRow)], report)
         else:
-            await _import_relasi(uow, scope, [r for r in cmd.rows if isinstance(r, RelasiRow)], report)
+            await _import_relasi(uow, deps, scope, [r for r in cmd.rows if isinstance(r, RelasiRow)], report)
         uow.audit.record(
             actor=actor.subject,
             action="roster.import",
@@ -140,6 +142,7 @@ async def _import_pegawai(
 ) -> None:
     existing = await uow.roster.pegawai_by_nips([r.nip for r in rows])
     schools = await uow.roster.sekolah_by_npsns(sorted({r.npsn for r in rows}))
+    corrected: dict[uuid.UUID, tuple[str, ...]] = {}  # what the import changed of whom: the reports it answers
     for row in rows:
         sekolah = schools.get(row.npsn)
         if sekolah is None:
@@ -164,18 +167,23 @@ async def _import_pegawai(
             if "npsn" in changed:  # a transfer: history is kept, the relation follows from the relasi import
                 uow.roster.add_penempatan(current.id, npsn=row.npsn, mulai=today(deps.clock))
             saved = await uow.roster.update_pegawai(current, {k: values[k] for k in changed})
+            corrected[saved.id] = changed_subjects(changed)
             report.updated += 1
         uow.record(pegawai_changed(saved, sekolah, changed))
     await uow.roster.flush()
+    await close_covered(uow, corrected, at=deps.clock.now())
 
 
-async def _import_relasi(uow: PlanningUnitOfWork, scope: str, rows: list[RelasiRow], report: ImportReport) -> None:
+async def _import_relasi(
+    uow: PlanningUnitOfWork, deps: Deps, scope: str, rows: list[RelasiRow], report: ImportReport
+) -> None:
     people = await uow.roster.pegawai_by_nips(sorted({n for r in rows for n in (r.nip_pegawai, r.nip_atasan)}))
     schools = await uow.roster.sekolah_by_npsns(sorted({p.npsn for p in people.values()}))
     existing: dict[tuple[uuid.UUID, uuid.UUID, str, date], Relasi] = {
         (r.pegawai_id, r.atasan_id, r.peran_atasan, r.mulai): r
         for r in await uow.roster.relasi_for([p.id for p in people.values()])
     }
+    reassigned: dict[uuid.UUID, tuple[str, ...]] = {}  # who got a new atasan: their atasan reports are answered
     for row in rows:
         pegawai, atasan = people.get(row.nip_pegawai), people.get(row.nip_atasan)
         if pegawai is None or atasan is None:
@@ -204,6 +212,7 @@ async def _import_relasi(uow: PlanningUnitOfWork, scope: str, rows: list[RelasiR
                 ),
                 True,
             )
+            reassigned[pegawai.id] = changed_subjects((), new_atasan=True)
             report.created += 1
         elif current.selesai != row.selesai:
             saved, new = await uow.roster.end_relasi(current, selesai=row.selesai), False
@@ -224,3 +233,4 @@ async def _import_relasi(uow: PlanningUnitOfWork, scope: str, rows: list[RelasiR
                 new=new,
             )
         )
+    await close_covered(uow, reassigned, at=deps.clock.now())

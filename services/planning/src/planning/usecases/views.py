@@ -1,5 +1,6 @@
 """What planning's GET routes read: a plan in its context, the atasan's queue, the periods, the recommended
-indicators, the operator's roster listings. Queries change nothing; the plan commands answer a `SkpContext` too."""
+indicators, the operator's roster listings, the correction reports and their worklist. Queries change nothing; the
+plan commands answer a `SkpContext` too."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain.access import Actor, Relation, relation_to, require_operator, require_visible
 from planning.domain.catalog import Indicator
+from planning.domain.koreksi import Action as KoreksiAction
+from planning.domain.koreksi import Koreksi
+from planning.domain.koreksi import require as require_on_koreksi
 from planning.domain.policy import find_periode
 from planning.domain.records import Pegawai, Sekolah
 from planning.domain.skp import Skp, peran_of
@@ -199,3 +203,86 @@ async def roster_pegawai(
             if position is None:  # not a pegawai of this region: not a cursor this operator was given
                 raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
         return await uow.roster.pegawai_in_region(scope, npsn=query.npsn, after=position, limit=query.limit)
+
+
+# --- correction reports (planning.domain.koreksi) -----------------------------------------------------------
+
+
+@dataclass
+class KoreksiContext:
+    """A correction report with whose it is (as the roster says now), the school whose worklist it is on, and how
+    many days it has waited."""
+
+    koreksi: Koreksi
+    pegawai: Pegawai
+    sekolah: Sekolah | None
+    umur_hari: int
+
+
+async def load_koreksi(
+    koreksi_id: uuid.UUID,
+    action: KoreksiAction,
+    *,
+    uow: PlanningUnitOfWork,
+    deps: Deps,
+    actor: Actor,
+    for_update: bool = False,
+) -> KoreksiContext:
+    """A report the caller may take `action` on: someone else's is not found (404), the owner may only read (403)."""
+    koreksi = await uow.koreksi.get(koreksi_id, for_update=for_update)
+    if koreksi is None:
+        raise NotFound("no such koreksi", rule="koreksi.not_found")
+    relation = relation_to(
+        actor, owner_id=koreksi.pegawai_id, current_atasan_id=None, kode_wilayah=koreksi.kode_wilayah
+    )
+    require_on_koreksi(relation, action)
+    pegawai, sekolah = await uow.koreksi.with_people(koreksi)
+    return KoreksiContext(koreksi, pegawai, sekolah, koreksi.age_days(today(deps.clock)))
+
+
+@dataclass(frozen=True)
+class GetKoreksi:
+    koreksi_id: uuid.UUID
+
+
+async def get_koreksi(query: GetKoreksi, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> KoreksiContext:
+    async with uow:
+        return await load_koreksi(query.koreksi_id, KoreksiAction.READ, uow=uow, deps=deps, actor=actor)
+
+
+@dataclass(frozen=True)
+class MyKoreksi:
+    limit: int
+
+
+async def my_koreksi(query: MyKoreksi, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> list[KoreksiContext]:
+    """The caller's own reports, newest first, each with its state (and an operator's reason for a rejection)."""
+    pegawai_id = _in_roster(actor)
+    on = today(deps.clock)
+    async with uow:
+        pegawai = await uow.roster.pegawai(pegawai_id)
+        assert pegawai is not None
+        reports = await uow.koreksi.of_pegawai(pegawai_id, limit=query.limit)
+        schools = await uow.roster.sekolah_by_npsns(sorted({k.npsn for k in reports}))
+    return [KoreksiContext(k, pegawai, schools.get(k.npsn), k.age_days(on)) for k in reports]
+
+
+@dataclass(frozen=True)
+class KoreksiWorklist:
+    status: str | None
+    npsn: str | None
+    after: tuple[datetime, uuid.UUID] | None  # the last report of the previous page: (reported_at, koreksi_id)
+    limit: int
+
+
+async def koreksi_worklist(
+    query: KoreksiWorklist, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor
+) -> list[KoreksiContext]:
+    """The operator's worklist: the reports of their region, oldest first (the longest waiting at the top)."""
+    scope = require_operator(actor)
+    on = today(deps.clock)
+    async with uow:
+        rows = await uow.koreksi.worklist(
+            scope, status=query.status, npsn=query.npsn, after=query.after, limit=query.limit
+        )
+    return [KoreksiContext(k, pegawai, sekolah, k.age_days(on)) for k, pegawai, sekolah in rows]
