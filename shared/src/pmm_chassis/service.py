@@ -38,6 +38,10 @@ from pmm_chassis.logging import setup_logging
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.consumer import Consumer, Handler
 from pmm_chassis.messaging.relay import OutboxRelay
+from pmm_chassis.reminders.api import reminders_router
+from pmm_chassis.reminders.decider import ReminderDecider
+from pmm_chassis.reminders.sender import ReminderSender, SmtpConfig
+from pmm_chassis.reminders.spec import Reminding
 from pmm_chassis.settings import ServiceSettings
 from pmm_chassis.telemetry import instrument_asyncpg, instrument_fastapi, setup_tracing, shutdown_tracing
 from pmm_contracts import EventData, event_types, routing_key
@@ -129,6 +133,9 @@ class Chassis:
             retention_days=settings.outbox_retention_days,
         )
         self.consumer: Consumer | None = None
+        self.reminding: Reminding | None = None
+        self.reminder_decider: ReminderDecider | None = None
+        self.reminder_sender: ReminderSender | None = None
         self._document_publications()
 
     def _document_publications(self) -> None:
@@ -147,6 +154,37 @@ class Chassis:
         )
         if self.settings.run_consumers:
             self.consumer.subscribe(self.broker, delivery_limit=self.settings.delivery_limit)
+
+    def remind(self, reminding: Reminding) -> None:
+        """The service reminds who has not acted (pmm_chassis.reminders): its `/pemberitahuan` routes are mounted,
+        and with `reminders_enabled` its worker role decides and mails the reminders."""
+        self.reminding = reminding
+        settings = self.settings
+        if not (settings.reminders_enabled and settings.run_relay):
+            return
+        self.reminder_sender = ReminderSender(
+            service=self.service,
+            dsn=asyncpg_dsn(settings.database_url),
+            smtp=SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_from,
+                starttls=settings.smtp_starttls,
+                user=settings.smtp_user,
+                password=settings.smtp_password,
+                timeout_seconds=settings.smtp_timeout_seconds,
+            ),
+        )
+        self.reminder_decider = ReminderDecider(
+            service=self.service,
+            sessions=self.sessions,
+            clock=self.clock,
+            reminding=reminding,
+            portal_url=settings.portal_url,
+            poll_seconds=settings.reminder_poll_seconds,
+            clock_file=settings.clock_file,
+            on_decided=self.reminder_sender.wake,
+        )
 
     async def _publish_outbox_row(self, row: Any) -> None:
         await self.broker.publish(
@@ -167,12 +205,18 @@ class Chassis:
         await self.broker.start()
         if self.settings.run_relay:
             await self.relay.start()
+        for loop in (self.reminder_sender, self.reminder_decider):
+            if loop is not None:
+                await loop.start()
         logger.info("started", extra={"consumer": self.settings.run_consumers, "relay": self.settings.run_relay})
 
     async def stop(self) -> None:
         # Consumers first (in-flight messages finish and are acked), then the relay flushes what they committed,
         # then the connection closes.
         await asyncio.gather(*(sub.stop() for sub in self.broker.subscribers), return_exceptions=True)
+        for loop in (self.reminder_decider, self.reminder_sender):
+            if loop is not None:
+                await loop.stop()
         if self.settings.run_relay:
             await self.relay.stop()
         await self.broker.stop()
@@ -239,7 +283,8 @@ class Chassis:
         install_text_handler(app)
         metrics.install_http_metrics(app, self.service)
         # A worker (run_http off) keeps this app for its probes and /metrics, but serves no API.
-        for router in routers if self.settings.run_http else ():
+        mounted = [*routers, reminders_router()] if self.reminding is not None else list(routers)
+        for router in mounted if self.settings.run_http else ():
             app.include_router(router, prefix="/api/v1")
 
         @app.get("/healthz", include_in_schema=False)

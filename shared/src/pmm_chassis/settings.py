@@ -61,6 +61,20 @@ class ServiceSettings(BaseSettings):
     outbox_retention_days: int = 7
     graceful_timeout_seconds: float = 20.0
 
+    # Reminders (pmm_chassis.reminders): decided and mailed by the worker role of a service that registers some.
+    # Off unless a deployment turns it on, so a test suite or a one-off process never mails anyone.
+    reminders_enabled: bool = False
+    reminder_poll_seconds: float = 180.0
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "PMM Kinerja <no-reply@pmm.kemdikbud.go.id>"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 20.0
+    # Where the links in a reminder lead: the portal as the person's browser reaches it.
+    portal_url: str = "http://127.0.0.1:8000"
+
     @model_validator(mode="after")
     def _refuse_development_shortcuts_in_production(self) -> ServiceSettings:
         if self.environment == "production":
@@ -68,6 +82,8 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("clock_file moves time: it is refused in production")
             if self.jwt_issuer.startswith("http://127.0.0.1"):
                 raise ValueError("production needs a real token issuer, not the development one")
+            if self.reminders_enabled and self.smtp_host in {"127.0.0.1", "localhost", "::1"}:
+                raise ValueError("production reminders need the ministry's mail relay, not a local SMTP host")
         if not self.database_url:
             self.database_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/pmm_{self.service_name}"
         return self

@@ -5,6 +5,8 @@ Revises: 0003
 Create Date: 2026-12-06 18:00:00
 """
 
+from pmm_chassis.db.migrations import create_reminder_tables_v1, drop_reminder_tables_v1
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -12,8 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Filled by the change that brings this table; until then the revision changes nothing."""
+    """The reminders this service decides and mails (pmm_chassis.reminders)."""
+    create_reminder_tables_v1()
 
 
 def downgrade() -> None:
-    pass
+    drop_reminder_tables_v1()

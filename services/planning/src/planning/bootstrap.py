@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planning import integration
+from planning.db.pengingat import planning_reminders
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain.catalog import load_catalog
 from planning.domain.policy import load_policies
@@ -35,4 +36,6 @@ def build(settings: PlanningSettings | None = None) -> Container:
 
     deps = Deps(uow=uow, clock=chassis.clock, catalog=load_catalog(), policies=load_policies())
     chassis.consume(handlers(deps), uow)
+    # Who has not planned, and atasan with plans waiting, are reminded before the window closes (docs/domain.md §3).
+    chassis.remind(planning_reminders())
     return Container(settings=settings, chassis=chassis, deps=deps)

@@ -138,3 +138,49 @@ def drop_audit_trail_v1(audited: dict[str, str]) -> None:
         op.execute(f"DROP TRIGGER IF EXISTS audit_{table} ON {table}")
     op.execute("DROP FUNCTION IF EXISTS pmm_audit_change()")
     op.drop_table("audit_record")
+
+
+def create_reminder_tables_v1() -> None:
+    """The `pengingat` table of a reminding service (pmm_chassis.reminders.table)."""
+    op.create_table(
+        "pengingat",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("pegawai_id", sa.Uuid(), nullable=False),
+        sa.Column("penerima", sa.String(), nullable=False),
+        sa.Column("email", sa.String(length=254)),
+        sa.Column("window_key", sa.String(), nullable=False),
+        sa.Column("periode", sa.String(), nullable=False),
+        sa.Column("step", sa.String(), nullable=False),
+        sa.Column("wilayah", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("offset_days", sa.Integer(), nullable=False),
+        sa.Column("judul", sa.String(), nullable=False),
+        sa.Column("isi", sa.Text(), nullable=False),
+        sa.Column("tautan", sa.String(), nullable=False),
+        sa.Column("tenggat", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("message_id", sa.String(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("lease_until", sa.DateTime(timezone=True)),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("last_error", sa.Text()),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+        sa.Column("refused_at", sa.DateTime(timezone=True)),
+        sa.Column("refused_reason", sa.Text()),
+        sa.PrimaryKeyConstraint("id", name="pk_pengingat"),
+        sa.UniqueConstraint("pegawai_id", "window_key", "kind", "offset_days", name="uq_pengingat_key"),
+    )
+    op.create_index(
+        "ix_pengingat_due",
+        "pengingat",
+        ["next_attempt_at"],
+        postgresql_where=sa.text("sent_at IS NULL AND refused_at IS NULL"),
+    )
+    op.create_index("ix_pengingat_penerima", "pengingat", ["penerima", "id"])
+    op.create_index(
+        "ix_pengingat_refused", "pengingat", ["wilayah"], postgresql_where=sa.text("refused_at IS NOT NULL")
+    )
+
+
+def drop_reminder_tables_v1() -> None:
+    op.drop_table("pengingat")

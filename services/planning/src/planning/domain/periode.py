@@ -39,6 +39,8 @@ def periode_snapshot(periode: Periode, penilaian_tahunan: Window | None = None) 
         "competence_points": list(periode.competence_points) if periode.competence_points else None,
         "windows": [window_json(w) for w in periode.windows.values()],
         "penilaian_tahunan": window_json(penilaian_tahunan) if penilaian_tahunan else None,
+        # The policy year's reminder days; None when the policy reminds no one.
+        "pengingat_hari": list(periode.pengingat_hari) or None,
     }
 
 

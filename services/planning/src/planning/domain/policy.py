@@ -52,6 +52,8 @@ class Periode:
     competence_points: tuple[int, int] | None
     data_update_step: bool
     windows: Mapping[str, Window] = field(hash=False)  # by step
+    # Days before a window's effective close on which whoever has not acted is reminded (none: no reminders).
+    pengingat_hari: tuple[int, ...] = ()
 
     def window(self, step: str) -> Window:
         try:
@@ -118,6 +120,7 @@ class Policy:
     annual_evaluation_considers_periods: bool
     periods: tuple[PeriodTemplate, ...]
     annual_evaluation: WindowTemplate | None
+    pengingat_hari: tuple[int, ...] = ()
 
     def periods_for(self, year: int) -> list[Periode]:
         return [self._periode(template, year) for template in self.periods]
@@ -147,6 +150,7 @@ class Policy:
             competence_points=self.competence_points,
             data_update_step=self.data_update_step,
             windows=MappingProxyType({w.step: w.resolve(year) for w in template.windows}),
+            pengingat_hari=self.pengingat_hari,
         )
 
 
@@ -211,6 +215,7 @@ _POLICY_KEYS = {
     "annual_evaluation_considers_periods",
     "annual_evaluation",
     "periods",
+    "pengingat_hari",
 }
 _PERIOD_KEYS = {"suffix", "nama", "jenis", "mulai", "selesai", "windows"}
 _WINDOW_KEYS = {"opens", "closes", "late_until"}
@@ -250,6 +255,7 @@ def _policy(doc: dict[str, Any]) -> Policy:
             raise ValueError(f"period {period.suffix}: data_update_step and its {DATA_UPDATE_STEP} window disagree")
     annual = doc.get("annual_evaluation")
     return Policy(
+        pengingat_hari=_reminder_days(doc.get("pengingat_hari")),
         applies_from=_typed(doc, "applies_from", int),
         source=_text(doc, "source"),
         version=_text(doc, "version"),
@@ -287,6 +293,17 @@ def _period(doc: Any) -> PeriodTemplate:
         selesai=DateTemplate.parse(doc["selesai"]),
         windows=tuple(_window(step, w) for step, w in windows.items()),
     )
+
+
+def _reminder_days(value: Any) -> tuple[int, ...]:
+    """`pengingat_hari`: distinct whole days before a close (1 to 60), kept largest first."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(_is_int(v) and 1 <= v <= 60 for v in value):
+        raise ValueError("pengingat_hari is a list of whole days between 1 and 60")
+    if len(set(value)) != len(value):
+        raise ValueError("pengingat_hari repeats a day")
+    return tuple(sorted(value, reverse=True))
 
 
 def _window(step: str, doc: Any) -> WindowTemplate:
