@@ -1,16 +1,19 @@
 """The atasan's approval queue without JavaScript: a kepala sekolah returns a guru's plan with a note (an empty note is
 refused beside the field), the guru reads it and resubmits, the plan is approved; the next plan is always first; a
-decision sent twice is done once; a stale page is shown again as it is now; a guru gets the service's refusal."""
+decision sent twice is done once; a stale page is shown again as it is now; a guru gets the service's refusal. Plans
+ticked in the queue are approved in one step, each refused one named with its reason, and sent twice approve once."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 
 from tools.demo import plan
+from tools.demo_roster import Person, pns_nip
 
-from .conftest import Browser, World, text_of
+from .conftest import KODE_WILAYAH, Browser, World, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -149,3 +152,103 @@ async def test_a_pengawas_deciding_on_a_stale_page_sees_the_plan_as_it_is_now(wo
     assert page.url.path == f"/persetujuan/{skp_id}"
     assert "baru saja diubah oleh orang lain" in page.text
     assert "Dikembalikan" in text_of(page.text) and f'action="{setujui}"' not in page.text
+
+
+# --- approving many at once ------------------------------------------------------------------------------------
+
+
+async def _more_teachers(world: World, count: int) -> list[Person]:
+    """Teachers of the school beyond the world's three, imported as the operator would, each under its kepala."""
+    operator = await world.api.token(f"operator-{KODE_WILAYAH}", "operator", wilayah=KODE_WILAYAH)
+    kepala = world.school.kepala
+    assert kepala is not None
+    people = [
+        Person(pns_nip(820 + i), f"Guru Serentak {i}", "PNS", "Guru Mapel", "Ahli Pertama", "III/b", world.school.npsn)
+        for i in range(count)
+    ]
+    rows = [
+        {"nip": p.nip, "status": p.status, "nama": p.nama, "pangkat_golongan": p.golongan,
+         "jenjang_jabatan": p.jenjang, "jenis_gtk": p.jenis_gtk, "npsn": p.npsn}
+        for p in people
+    ]  # fmt: skip
+    relasi = [{"nip_pegawai": p.nip, "nip_atasan": kepala.nip, "peran_atasan": "kepala_sekolah",
+               "mulai": "2023-07-01"} for p in people]  # fmt: skip
+    await world.api.call("POST", "/roster/pegawai", operator, json=rows)
+    await world.api.call("POST", "/roster/relasi", operator, json=relasi)
+    return people
+
+
+def ticked(html: str) -> list[str]:
+    """The values of the queue's checkboxes, as the page wrote them (`<skp_id>:<version>`)."""
+    return re.findall(r'name="pilih" value="([^"]+)"', html)
+
+
+async def test_a_principal_ticks_plans_and_approves_them_in_one_step(world: World, browser: Browser):
+    kepala = world.school.kepala
+    assert kepala is not None
+    teachers = await _more_teachers(world, 3)
+    plans = {p.nip: (await plan(world.api, p, world.periode, target=4))[0] for p in teachers}
+    ks = await world.api.token(kepala.nip, "guru", "kepala_sekolah")
+    waiting = {i["skp_id"] for i in (await world.api.call("GET", "/antrian-persetujuan?limit=100", ks)).json()["items"]}
+    assert set(plans.values()) <= waiting
+
+    await browser.sign_in(kepala)
+    page = await browser.get("/persetujuan")
+    boxes = ticked(page.text)
+    assert {value.split(":")[0] for value in boxes} == waiting  # one box per plan waiting, carrying its version
+    assert "checked" not in page.text and "Pilih semua" in page.text and "Setujui yang dipilih" in page.text
+    setujui = "/persetujuan/setujui-terpilih"
+    fields = form_fields(browser, page.text, setujui)
+
+    # Nothing ticked: refused here, beside the choice and in the summary; nothing sent to planning.
+    refused = await browser.post(setujui, fields, hidden=False)
+    assert refused.status_code == 422
+    assert 'id="pilih-galat"' in refused.text and 'href="#pilih"' in refused.text
+    assert "Centang paling sedikit satu rencana" in text_of(refused.text)
+
+    # "Pilih semua" without JavaScript: the same queue with every box ticked.
+    page = await browser.get("/persetujuan?pilih=semua")
+    assert page.text.count(" checked") == len(boxes) and "Kosongkan pilihan" in page.text
+    fields = form_fields(browser, page.text, setujui)
+
+    # Meanwhile, on another device, one plan goes back to its teacher: its box now holds a version that is stale.
+    returned_nip = teachers[0].nip
+    current = await world.api.call("GET", f"/skp/{plans[returned_nip]}", ks)
+    await world.api.call("POST", f"/skp/{plans[returned_nip]}/return", {**ks, "If-Match": current.headers["ETag"]},
+                         json={"catatan": "Lengkapi target pelatihan mandiri."})  # fmt: skip
+    stranger = f"{uuid.uuid4()}:1"  # a box no queue of this principal wrote (a tampered page)
+    sent = [*fields.items(), *(("pilih", value) for value in ticked(page.text)), ("pilih", stranger)]
+
+    result = await browser.post(setujui, sent, hidden=False)
+
+    assert result.status_code == 200 and result.url.path == setujui
+    shown = text_of(result.text)
+    approved = len(boxes) - 1
+    assert f"{approved} rencana kinerja disetujui sekaligus." in shown
+    assert "2 rencana tidak dapat disetujui" in shown
+    assert f"{teachers[0].nama} Data ini baru saja diubah oleh orang lain." in shown  # by name, in Indonesian
+    assert "Rencana yang tidak ada di antrian Anda Rencana kinerja tidak ditemukan." in shown
+    assert 'href="/persetujuan"' in result.text and "Kembali ke antrian persetujuan" in shown
+    assert "if_match" not in result.text and "not_found" not in result.text  # rules and English stay out of sight
+    for teacher in teachers[1:]:
+        assert (await _plan_of(world, teacher))["status"] == "DISETUJUI"
+    returned = await _plan_of(world, teachers[0])
+    assert returned["status"] == "DIKEMBALIKAN"
+    versions = {t.nip: (await _plan_of(world, t))["version"] for t in teachers}
+
+    # The same form again (a reload, a resend after the line dropped): the same answer, nothing approved twice.
+    again = await browser.post(setujui, sent, hidden=False)
+    assert text_of(again.text) == shown
+    assert {t.nip: (await _plan_of(world, t))["version"] for t in teachers} == versions
+    page = await browser.get("/persetujuan")
+    assert ticked(page.text) == [] and "Tidak ada rencana yang menunggu persetujuan Anda." in text_of(page.text)
+
+    # A guru is no one's atasan: planning refuses the whole request, and its refusal is the page.
+    other = Browser(world.portal)
+    try:
+        await other.sign_in(world.school.guru[0])
+        await other.get("/")
+        page = await other.post(setujui, [("pilih", f"{plans[teachers[1].nip]}:1")])
+        assert page.status_code == 403
+    finally:
+        await other.close()
