@@ -34,6 +34,14 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventData], ...]] = {
         planning.SkpResetV1,
         observation.PelaksanaanCompletedV1,
         observation.PelaksanaanClosedV1,
+        # monitoring by name (appraisal.domain.monitoring): every phase's state per pegawai
+        planning.SkpReturnedV1,
+        planning.KoreksiReportedV1,
+        planning.KoreksiClosedV1,
+        observation.StepCompletedV1,
+        observation.ObservasiRecordedV1,
+        bkn_sync.PushSucceededV1,
+        bkn_sync.PushFailedV1,
     ),
     "bkn_sync": (
         *ROSTER,

@@ -67,6 +67,9 @@ OTHER_ROUTES = {
     ("get", "/api/v1/penilaian"),
     ("get", "/api/v1/monitoring"),
     ("get", "/api/v1/monitoring.csv"),
+    ("get", "/api/v1/monitoring/pegawai"),
+    ("get", "/api/v1/monitoring/pegawai.csv"),
+    ("get", "/api/v1/monitoring/pegawai.xlsx"),
     ("get", "/api/v1/sekolah/{npsn}/distribusi"),
     ("put", "/api/v1/sekolah/{npsn}/predikat-organisasi/{tahun}"),
 }
@@ -163,8 +166,11 @@ async def test_read_only_fields_in_a_write_body_are_refused(client, operator):
 
 
 async def test_page_size_is_capped(client, operator):
-    caps = await probe_page_caps(client, operator, query={("GET", "/api/v1/penilaian"): {"periode": "2024-S1"}})
-    assert caps == {("GET", "/api/v1/penilaian"): 200}
+    periode = {"periode": "2024-S1"}
+    caps = await probe_page_caps(
+        client, operator, query={("GET", "/api/v1/penilaian"): periode, ("GET", "/api/v1/monitoring/pegawai"): periode}
+    )
+    assert caps == {("GET", "/api/v1/penilaian"): 200, ("GET", "/api/v1/monitoring/pegawai"): 200}
 
 
 async def test_role_and_school_routes(client, tokens, world, operator, wrong_pengawas):
@@ -191,6 +197,14 @@ async def test_role_and_school_routes(client, tokens, world, operator, wrong_pen
         ),
         ("GET", "/api/v1/penilaian", None, dict.fromkeys(ALL, 200), 200),
     ]
+    # By name: a KS their school, a pengawas the schools of the KS they appraise, an operator their region; a guru
+    # is refused, and a school outside the caller's does not exist for them.
+    for route in ("/api/v1/monitoring/pegawai", "/api/v1/monitoring/pegawai.csv", "/api/v1/monitoring/pegawai.xlsx"):
+        expectations += [
+            ("GET", f"{route}?periode=2024-S1", None, {OWNER: 403, PEER: 403}, 200),
+            ("GET", f"{route}?periode=2024-S1&npsn={school.npsn}", None,
+             {OWNER: 403, PEER: 403, ATASAN: 200, PENGAWAS: 200, OPERATOR: 200}, 404),
+        ]  # fmt: skip
     for method, url, body, allowed, default in expectations:
         for caller in ALL:
             response = await client.request(method, url, json=body, headers=who[caller])

@@ -12,11 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from appraisal.db.repository import periode_of
+from appraisal.domain import monitoring
 from appraisal.domain.access import Actor
 from appraisal.domain.evaluasi import default_rules
 from appraisal.domain.monitoring import MonitoringCounts
@@ -196,6 +197,14 @@ class FakeAppraisalRoster:
         latest = max(valid, key=lambda r: r.mulai)
         return latest.atasan_id, latest.peran_atasan
 
+    async def sekolah_dinilai(self, atasan_id: uuid.UUID, on: date) -> frozenset[str]:
+        schools = set()
+        for pegawai in self._data.pegawai.values():
+            current = await self.current_relation(pegawai.pegawai_id, on)
+            if current is not None and current[0] == atasan_id:
+                schools.add(pegawai.npsn)
+        return frozenset(schools)
+
     async def find_periode(self, kode: str) -> Periode | None:
         snapshot = self._data.snapshots.get(kode)
         return periode_of(snapshot) if snapshot is not None else None
@@ -355,6 +364,96 @@ class FakeMonitoring:
         return list(self.answer)
 
 
+class FakeMonitoringNama:
+    """The monitoring by name in memory: the version guards of the real upserts (the domain's rules) and the rows
+    composed from the roster, the SKP monitor and the penilaian, so the use cases' scope and filters are tested
+    without PostgreSQL."""
+
+    def __init__(self, roster: RosterData, skp: FakeSkpMonitor, penilaian: FakePenilaianRepository) -> None:
+        self._roster, self._skp, self._penilaian = roster, skp, penilaian
+        self.langkah: dict[tuple[uuid.UUID, str], tuple[str, int]] = {}
+        self.pushes: dict[uuid.UUID, dict[str, Any]] = {}
+        self.koreksi: dict[uuid.UUID, tuple[uuid.UUID, bool, int]] = {}  # id -> (pegawai, terbuka, version)
+        self.asked: list[dict[str, Any]] = []
+
+    async def apply_langkah(self, pegawai_id: uuid.UUID, periode: str, *, langkah: str, version: int) -> None:
+        key = (pegawai_id, periode)
+        if monitoring.newer_langkah(self.langkah.get(key), langkah, version):
+            self.langkah[key] = (langkah, version)
+
+    async def apply_push(self, push_id: uuid.UUID, *, version: int, at: datetime, **fields: Any) -> None:
+        held = self.pushes.get(push_id)
+        if held is None or (held["version"], held["at"]) < (version, at):
+            self.pushes[push_id] = {**fields, "version": version, "at": at}
+
+    async def apply_koreksi(self, koreksi_id: uuid.UUID, *, pegawai_id: uuid.UUID, terbuka: bool, version: int) -> None:
+        held = self.koreksi.get(koreksi_id)
+        if held is None or held[2] < version:
+            self.koreksi[koreksi_id] = (pegawai_id, terbuka, version)
+
+    def row(self, pegawai: RosterPegawai, periode: str) -> monitoring.PegawaiMonitoring:
+        sekolah = self._roster.sekolah[pegawai.npsn]
+        skp = self._skp.rows.get((pegawai.pegawai_id, periode))
+        langkah = self.langkah.get((pegawai.pegawai_id, periode))
+        penilaian = self._penilaian.stored(pegawai.pegawai_id, periode)
+        pushes = sorted(
+            (p for p in self.pushes.values() if (p["pegawai_id"], p["periode"]) == (pegawai.pegawai_id, periode)),
+            key=lambda p: p["at"],
+        )
+        gagal = [p for p in pushes if p["status"] == "GAGAL"]
+        rated = penilaian is not None and penilaian.nilai is not None
+        return monitoring.PegawaiMonitoring(
+            pegawai_id=pegawai.pegawai_id,
+            nama=pegawai.nama,
+            jenis_gtk=pegawai.jenis_gtk,
+            npsn=pegawai.npsn,
+            nama_sekolah=sekolah.nama,
+            kode_wilayah=sekolah.kode_wilayah,
+            nama_wilayah=sekolah.nama_wilayah,
+            perencanaan=monitoring.PERENCANAAN[skp[0] if skp else None],
+            pelaksanaan=monitoring.PELAKSANAAN[langkah[0] if langkah else None],
+            penilaian=monitoring.PENILAIAN[penilaian.status.value if penilaian else None],
+            predikat=penilaian.nilai.predikat.value if rated and penilaian and penilaian.nilai else None,
+            bkn=monitoring.bkn_state([p["status"] for p in pushes]),
+            bkn_kode=gagal[-1]["kode"] if gagal else None,
+            bkn_perbaikan_oleh=gagal[-1]["fixer"] if gagal else None,
+            bkn_tindakan=gagal[-1]["action"] if gagal else None,
+            koreksi_terbuka=sum(1 for p, t, _ in self.koreksi.values() if p == pegawai.pegawai_id and t),
+            diperbarui=None,
+        )
+
+    async def rows(
+        self,
+        *,
+        periode: str,
+        wilayah: str | None,
+        npsn: frozenset[str] | None,
+        fase: str | None,
+        status: str | None,
+        after: tuple[str, str, uuid.UUID] | None,
+        limit: int,
+    ) -> list[monitoring.PegawaiMonitoring]:
+        self.asked.append({"periode": periode, "wilayah": wilayah, "npsn": npsn, "fase": fase, "status": status})
+        out = []
+        for pegawai in self._roster.pegawai.values():
+            sekolah = self._roster.sekolah.get(pegawai.npsn)
+            if sekolah is None or pegawai.jenis_gtk == "Pengawas Sekolah":
+                continue
+            if wilayah and not sekolah.kode_wilayah.startswith(wilayah):
+                continue
+            if npsn is not None and pegawai.npsn not in npsn:
+                continue
+            row = self.row(pegawai, periode)
+            state = {"koreksi": "terbuka" if row.koreksi_terbuka else "tidak"}.get(fase or "", None)
+            if fase is not None and status is not None and (state or getattr(row, fase)) != status:
+                continue
+            if after is not None and (row.npsn, row.nama, str(row.pegawai_id)) <= (after[0], after[1], str(after[2])):
+                continue
+            out.append(row)
+        out.sort(key=lambda r: (r.npsn, r.nama, str(r.pegawai_id)))
+        return out[:limit]
+
+
 class FakeAppraisalUnitOfWork(FakeUnitOfWork):
     service = "appraisal"
 
@@ -367,6 +466,7 @@ class FakeAppraisalUnitOfWork(FakeUnitOfWork):
         self.skp_monitor = FakeSkpMonitor()
         self.predikat_organisasi = FakePredikatOrganisasi()
         self.monitoring = FakeMonitoring()
+        self.monitoring_nama = FakeMonitoringNama(self.data, self.skp_monitor, self.penilaian)
 
 
 def deps_for(uow: FakeAppraisalUnitOfWork) -> Deps:

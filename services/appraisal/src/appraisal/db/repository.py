@@ -12,12 +12,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from appraisal.db.tables import AppraisalAudit, PenilaianRow, PredikatOrganisasiRow, SkpMonitor
-from appraisal.domain.monitoring import MonitoringCounts
+from appraisal.db.tables import (
+    AppraisalAudit,
+    BknPushMonitor,
+    KoreksiMonitor,
+    PelaksanaanMonitor,
+    PenilaianRow,
+    PredikatOrganisasiRow,
+    SkpMonitor,
+)
+from appraisal.domain import monitoring as rules
+from appraisal.domain.monitoring import MonitoringCounts, PegawaiMonitoring
 from appraisal.domain.penilaian import (
     AngkaKreditHasil,
     Finalisasi,
@@ -185,6 +195,17 @@ class AppraisalRoster:
         row = (await self._session.execute(query)).first()
         return (row[0], row[1]) if row else None
 
+    async def sekolah_dinilai(self, atasan_id: uuid.UUID, on: date) -> frozenset[str]:
+        """The schools of the pegawai `atasan_id` appraises on `on` (a pengawas: the schools of their KS)."""
+        current = current_atasan_subquery(RosterRelasi, on)
+        query = (
+            select(RosterPegawai.npsn)
+            .join(current, current.c.pegawai_id == RosterPegawai.pegawai_id)
+            .where(current.c.atasan_id == atasan_id)
+            .distinct()
+        )
+        return frozenset((await self._session.execute(query)).scalars())
+
     async def find_periode(self, kode: str) -> Periode | None:
         """The period planning announced, or None while its snapshot has not arrived."""
         row = await self._session.get(RosterPeriode, kode)
@@ -290,20 +311,20 @@ class MonitoringRepository:
             key.label("kode"),
             func.min(label).label("nama"),
             func.count(p.pegawai_id).label("pegawai"),
-            func.count().filter(m.status.in_(("DIAJUKAN", "DISETUJUI"))).label("direncanakan"),
-            func.count().filter(m.status == "DISETUJUI").label("disetujui"),
+            func.count(p.pegawai_id).filter(m.status.in_(("DIAJUKAN", "DISETUJUI"))).label("direncanakan"),
+            func.count(p.pegawai_id).filter(m.status == "DISETUJUI").label("disetujui"),
             func.count().filter(n.siklus.is_not(None)).label("siklus_selesai"),
             func.count().filter(final).label("dinilai"),
             *(func.count().filter(and_(final, n.predikat == pr.value)).label(pr.value) for pr in Predikat),
         ]
         query = (
             select(*columns)
-            .select_from(p)
-            .join(s, s.npsn == p.npsn)
+            # From the schools: one with no pegawai yet is a row of zeros, not missing from the Dinas' view.
+            .select_from(s)
+            # A pengawas is in the roster only as the KS's atasan: their own kinerja is not managed here.
+            .outerjoin(p, and_(p.npsn == s.npsn, p.jenis_gtk != "Pengawas Sekolah"))
             .outerjoin(m, and_(m.pegawai_id == p.pegawai_id, m.periode == periode))
             .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode))
-            # A pengawas is in the roster only as the KS's atasan: their own kinerja is not managed here.
-            .where(p.jenis_gtk != "Pengawas Sekolah")
             .group_by(key)
             .order_by(key)
         )
@@ -314,7 +335,8 @@ class MonitoringRepository:
         return [
             MonitoringCounts(
                 kode=r["kode"],
-                nama=r["nama"],
+                # The roster names schools and kabupaten/kota; a province's name comes from the reference table.
+                nama=rules.nama_provinsi(r["kode"]) if tingkat == "provinsi" else r["nama"],
                 pegawai=r["pegawai"],
                 direncanakan=r["direncanakan"],
                 disetujui=r["disetujui"],
@@ -324,6 +346,183 @@ class MonitoringRepository:
             )
             for r in (await self._session.execute(query)).mappings().all()
         ]
+
+
+class MonitoringNamaRepository:
+    """The monitoring by name: each phase's state per pegawai and period, fed by the events of the services that
+    own the phases and read with appraisal's own penilaian. Every update is guarded by the version of the
+    aggregate the event came from, so a repeated or late event changes nothing."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def apply_langkah(self, pegawai_id: uuid.UUID, periode: str, *, langkah: str, version: int) -> None:
+        statement = pg_insert(PelaksanaanMonitor).values(
+            pegawai_id=pegawai_id,
+            periode=periode,
+            langkah=langkah,
+            langkah_rank=rules.LANGKAH[langkah],
+            pelaksanaan_version=version,
+        )
+        held = PelaksanaanMonitor.__table__.c
+        new = statement.excluded
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["pegawai_id", "periode"],
+                set_={
+                    "langkah": new.langkah,
+                    "langkah_rank": new.langkah_rank,
+                    "pelaksanaan_version": new.pelaksanaan_version,
+                    "updated_at": func.now(),
+                },
+                # the same rule as rules.newer_langkah
+                where=or_(
+                    held.pelaksanaan_version < new.pelaksanaan_version,
+                    and_(held.pelaksanaan_version == new.pelaksanaan_version, held.langkah_rank < new.langkah_rank),
+                ),
+            )
+        )
+
+    async def apply_push(
+        self,
+        push_id: uuid.UUID,
+        *,
+        pegawai_id: uuid.UUID,
+        periode: str,
+        jenis: str,
+        bagian: str,
+        status: str,
+        kode: str | None,
+        fixer: str | None,
+        action: str | None,
+        version: int,
+        at: datetime,
+    ) -> None:
+        values = {"status": status, "kode": kode, "fixer": fixer, "action": action, "push_version": version, "at": at}
+        statement = pg_insert(BknPushMonitor).values(
+            push_id=push_id, pegawai_id=pegawai_id, periode=periode, jenis=jenis, bagian=bagian, **values
+        )
+        held = BknPushMonitor.__table__.c
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["push_id"],
+                set_={**{k: statement.excluded[k] for k in values}, "updated_at": func.now()},
+                where=or_(
+                    held.push_version < statement.excluded.push_version,
+                    and_(held.push_version == statement.excluded.push_version, held.at < statement.excluded.at),
+                ),
+            )
+        )
+
+    async def apply_koreksi(self, koreksi_id: uuid.UUID, *, pegawai_id: uuid.UUID, terbuka: bool, version: int) -> None:
+        statement = pg_insert(KoreksiMonitor).values(
+            koreksi_id=koreksi_id, pegawai_id=pegawai_id, terbuka=terbuka, koreksi_version=version
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["koreksi_id"],
+                set_={
+                    "terbuka": statement.excluded.terbuka,
+                    "koreksi_version": statement.excluded.koreksi_version,
+                    "updated_at": func.now(),
+                },
+                where=KoreksiMonitor.__table__.c.koreksi_version < statement.excluded.koreksi_version,
+            )
+        )
+
+    async def rows(
+        self,
+        *,
+        periode: str,
+        wilayah: str | None,
+        npsn: frozenset[str] | None,
+        fase: str | None,
+        status: str | None,
+        after: tuple[str, str, uuid.UUID] | None,
+        limit: int,
+    ) -> list[PegawaiMonitoring]:
+        """A page of pegawai in (NPSN, name) order after `after`, each with the state of every phase."""
+        query = _monitoring_nama(periode)
+        p, s = RosterPegawai, RosterSekolah
+        if wilayah:
+            query = query.where(s.kode_wilayah.startswith(wilayah))
+        if npsn is not None:
+            query = query.where(p.npsn.in_(sorted(npsn)))
+        if fase is not None and status is not None:
+            query = query.where(_fase_column(query, fase) == status)
+        if after is not None:
+            query = query.where(tuple_(p.npsn, p.nama, p.pegawai_id) > tuple_(*after))
+        query = query.order_by(p.npsn, p.nama, p.pegawai_id).limit(limit)
+        result = await self._session.execute(query)
+        return [PegawaiMonitoring(**row) for row in result.mappings().all()]
+
+
+def _state(column: Any, table: dict[str | None, str]) -> Any:
+    """A phase's state in SQL from its rule table (NULL, no event yet, is the table's None)."""
+    return case({k: v for k, v in table.items() if k is not None}, value=column, else_=table[None])
+
+
+def _monitoring_nama(periode: str) -> Any:
+    p, s, m, n, lm = RosterPegawai, RosterSekolah, SkpMonitor, PenilaianRow, PelaksanaanMonitor
+    b = BknPushMonitor
+    gagal = (
+        select(b.pegawai_id, b.kode, b.fixer, b.action)
+        .where(b.periode == periode, b.status == "GAGAL")
+        .ext(distinct_on(b.pegawai_id))
+        .order_by(b.pegawai_id, b.at.desc())
+        .subquery("gagal")
+    )
+    sukses = (
+        select(b.pegawai_id).where(b.periode == periode, b.status == "SUKSES").group_by(b.pegawai_id).subquery("sukses")
+    )
+    koreksi = (
+        select(KoreksiMonitor.pegawai_id, func.count().label("terbuka"))
+        .where(KoreksiMonitor.terbuka)
+        .group_by(KoreksiMonitor.pegawai_id)
+        .subquery("koreksi")
+    )
+    # the same rule as rules.bkn_state
+    bkn = case(
+        (gagal.c.pegawai_id.is_not(None), "gagal"), (sukses.c.pegawai_id.is_not(None), "terkirim"), else_="belum"
+    )
+    return (
+        select(
+            p.pegawai_id,
+            p.nama,
+            p.jenis_gtk,
+            p.npsn,
+            s.nama.label("nama_sekolah"),
+            s.kode_wilayah,
+            s.nama_wilayah,
+            _state(m.status, rules.PERENCANAAN).label("perencanaan"),
+            _state(lm.langkah, rules.PELAKSANAAN).label("pelaksanaan"),
+            _state(n.status, rules.PENILAIAN).label("penilaian"),
+            case((n.status.in_(("DINILAI", "FINAL")), n.predikat), else_=None).label("predikat"),
+            bkn.label("bkn"),
+            gagal.c.kode.label("bkn_kode"),
+            gagal.c.fixer.label("bkn_perbaikan_oleh"),
+            gagal.c.action.label("bkn_tindakan"),
+            func.coalesce(koreksi.c.terbuka, literal(0)).label("koreksi_terbuka"),
+            func.greatest(m.updated_at, lm.updated_at, n.updated_at).label("diperbarui"),
+        )
+        .select_from(p)
+        .join(s, s.npsn == p.npsn)
+        .outerjoin(m, and_(m.pegawai_id == p.pegawai_id, m.periode == periode))
+        .outerjoin(lm, and_(lm.pegawai_id == p.pegawai_id, lm.periode == periode))
+        .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode))
+        .outerjoin(gagal, gagal.c.pegawai_id == p.pegawai_id)
+        .outerjoin(sukses, sukses.c.pegawai_id == p.pegawai_id)
+        .outerjoin(koreksi, koreksi.c.pegawai_id == p.pegawai_id)
+        # A pengawas is in the roster only as the KS's atasan: their own kinerja is not managed here.
+        .where(p.jenis_gtk != "Pengawas Sekolah")
+    )
+
+
+def _fase_column(query: Any, fase: str) -> Any:
+    if fase == "koreksi":
+        terbuka = query.selected_columns.koreksi_terbuka
+        return case((terbuka > 0, "terbuka"), else_="tidak")
+    return query.selected_columns[fase]
 
 
 # --- mapping rows and the aggregate --------------------------------------------------------------------------

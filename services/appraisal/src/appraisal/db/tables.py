@@ -89,3 +89,49 @@ class AppraisalAudit(SQLModel, table=True):
     action: str = Field(index=True)
     target: str
     detail: dict = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+
+
+class PelaksanaanMonitor(SQLModel, table=True):
+    """The step each pegawai's observation cycle reached, from observation's events (monitoring by name)."""
+
+    __tablename__ = "pelaksanaan_monitor"
+
+    pegawai_id: uuid.UUID = Field(primary_key=True)
+    periode: str = Field(primary_key=True)
+    langkah: str  # persiapan .. refleksi, selesai, ditutup (appraisal.domain.monitoring.LANGKAH)
+    langkah_rank: int
+    pelaksanaan_version: int
+    updated_at: datetime = Field(sa_column=_timestamp())
+
+
+class BknPushMonitor(SQLModel, table=True):
+    """The last known outcome of each push to BKN, from bkn_sync's push events: a failed one says why and who fixes
+    it."""
+
+    __tablename__ = "bkn_push_monitor"
+    __table_args__ = (Index("ix_bkn_push_monitor_pegawai_periode", "pegawai_id", "periode"),)
+
+    push_id: uuid.UUID = Field(primary_key=True)
+    pegawai_id: uuid.UUID
+    periode: str
+    jenis: str
+    bagian: str
+    status: str  # SUKSES | GAGAL
+    kode: str | None = None
+    fixer: str | None = None
+    action: str | None = None
+    push_version: int
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=_timestamp())
+
+
+class KoreksiMonitor(SQLModel, table=True):
+    """Correction reports on a pegawai's roster data, from planning's koreksi events: an open one blocks them."""
+
+    __tablename__ = "koreksi_monitor"
+
+    koreksi_id: uuid.UUID = Field(primary_key=True)
+    pegawai_id: uuid.UUID = Field(index=True)
+    terbuka: bool
+    koreksi_version: int
+    updated_at: datetime = Field(sa_column=_timestamp())

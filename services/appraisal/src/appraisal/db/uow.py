@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from appraisal.db.repository import (
     AppraisalRoster,
     AuditRepository,
+    MonitoringNamaRepository,
     MonitoringRepository,
     PenilaianRepository,
     PredikatOrganisasiRepository,
@@ -24,6 +25,7 @@ class AppraisalUnitOfWork(UnitOfWork):
     predikat_organisasi: PredikatOrganisasiRepository
     audit: AuditRepository
     monitoring: MonitoringRepository
+    monitoring_nama: MonitoringNamaRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.penilaian = PenilaianRepository(session, self.track)
@@ -33,3 +35,4 @@ class AppraisalUnitOfWork(UnitOfWork):
         self.predikat_organisasi = PredikatOrganisasiRepository(session)
         self.audit = AuditRepository(session)
         self.monitoring = MonitoringRepository(session)
+        self.monitoring_nama = MonitoringNamaRepository(session)

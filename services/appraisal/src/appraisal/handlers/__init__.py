@@ -4,13 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from appraisal.handlers.on_pelaksanaan import on_pelaksanaan_closed, on_pelaksanaan_completed
-from appraisal.handlers.on_skp import on_skp_approved, on_skp_reset, on_skp_submitted
+from appraisal.handlers.on_pelaksanaan import (
+    on_observasi_recorded,
+    on_pelaksanaan_closed,
+    on_pelaksanaan_completed,
+    on_step_completed,
+)
+from appraisal.handlers.on_push import on_push_failed, on_push_succeeded
+from appraisal.handlers.on_skp import (
+    on_koreksi_closed,
+    on_koreksi_reported,
+    on_skp_approved,
+    on_skp_reset,
+    on_skp_returned,
+    on_skp_submitted,
+)
 from appraisal.usecases import Deps
 from pmm_chassis.messaging.consumer import Handler
 from pmm_contracts import EventData
-from pmm_contracts.events.observation import PelaksanaanClosedV1, PelaksanaanCompletedV1
-from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1, SkpSubmittedV1
+from pmm_contracts.events.bkn_sync import PushFailedV1, PushSucceededV1
+from pmm_contracts.events.observation import (
+    ObservasiRecordedV1,
+    PelaksanaanClosedV1,
+    PelaksanaanCompletedV1,
+    StepCompletedV1,
+)
+from pmm_contracts.events.planning import (
+    KoreksiClosedV1,
+    KoreksiReportedV1,
+    SkpApprovedV1,
+    SkpResetV1,
+    SkpReturnedV1,
+    SkpSubmittedV1,
+)
 from pmm_roster.projections import ROSTER_HANDLERS
 
 
@@ -23,4 +49,12 @@ def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
         SkpResetV1: on_skp_reset(deps),
         PelaksanaanCompletedV1: on_pelaksanaan_completed(deps),  # makes it ratable; the rubric is its evidence
         PelaksanaanClosedV1: on_pelaksanaan_closed(deps),
+        # monitoring by name: where each pegawai stands in every phase
+        SkpReturnedV1: on_skp_returned,
+        StepCompletedV1: on_step_completed,
+        ObservasiRecordedV1: on_observasi_recorded,
+        PushSucceededV1: on_push_succeeded,
+        PushFailedV1: on_push_failed,
+        KoreksiReportedV1: on_koreksi_reported,  # an open correction blocks the pegawai's data
+        KoreksiClosedV1: on_koreksi_closed,
     }

@@ -1,4 +1,5 @@
-"""Planning's SKP events: an approved plan opens the penilaian; every step of the plan feeds monitoring."""
+"""Planning's SKP events: an approved plan opens the penilaian; every step of the plan feeds monitoring, and so do
+the correction reports that block a pegawai's data."""
 
 from __future__ import annotations
 
@@ -8,16 +9,27 @@ from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain.penilaian import RhkRencana
 from appraisal.usecases import Deps
 from appraisal.usecases.from_planning import (
+    ApplyKoreksi,
     ApplySkpApproved,
     ApplySkpReset,
+    ApplySkpReturned,
     ApplySkpSubmitted,
+    apply_koreksi,
     apply_skp_approved,
     apply_skp_reset,
+    apply_skp_returned,
     apply_skp_submitted,
 )
 from pmm_chassis.messaging.consumer import Handler
 from pmm_contracts import Event
-from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1, SkpSubmittedV1
+from pmm_contracts.events.planning import (
+    KoreksiClosedV1,
+    KoreksiReportedV1,
+    SkpApprovedV1,
+    SkpResetV1,
+    SkpReturnedV1,
+    SkpSubmittedV1,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +84,33 @@ def on_skp_reset(deps: Deps) -> Handler:
         _log(event, await apply_skp_reset(cmd, uow=uow, deps=deps))
 
     return handle
+
+
+async def on_skp_returned(event: Event[SkpReturnedV1], uow: AppraisalUnitOfWork) -> None:
+    data = event.data
+    cmd = ApplySkpReturned(
+        pegawai_id=data.pegawai_id, periode=data.periode, skp_version=event.envelope.aggregate_version
+    )
+    _log(event, await apply_skp_returned(cmd, uow=uow))
+
+
+async def on_koreksi_reported(event: Event[KoreksiReportedV1], uow: AppraisalUnitOfWork) -> None:
+    data = event.data
+    cmd = ApplyKoreksi(
+        koreksi_id=data.koreksi_id,
+        pegawai_id=data.pegawai_id,
+        terbuka=True,
+        koreksi_version=event.envelope.aggregate_version,
+    )
+    _log(event, await apply_koreksi(cmd, uow=uow))
+
+
+async def on_koreksi_closed(event: Event[KoreksiClosedV1], uow: AppraisalUnitOfWork) -> None:
+    data = event.data
+    cmd = ApplyKoreksi(
+        koreksi_id=data.koreksi_id,
+        pegawai_id=data.pegawai_id,
+        terbuka=False,
+        koreksi_version=event.envelope.aggregate_version,
+    )
+    _log(event, await apply_koreksi(cmd, uow=uow))

@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from appraisal.db.uow import AppraisalUnitOfWork
+from appraisal.domain.monitoring import LANGKAH
 from appraisal.domain.penilaian import Siklus
 from appraisal.usecases import Deps
 from appraisal.usecases.tahunan import load_or_open, refresh_tahunan, save_if_changed
+from pmm_kernel.errors import InvalidValue
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ async def apply_pelaksanaan_completed(cmd: ApplyPelaksanaanCompleted, *, uow: Ap
         rubrik=cmd.rubrik,
     )
     async with uow:
+        await uow.monitoring_nama.apply_langkah(
+            cmd.pegawai_id, cmd.periode, langkah="selesai", version=cmd.pelaksanaan_version
+        )
         penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode)
         read_version = penilaian.version
         outcome = penilaian.apply_siklus(siklus, version=cmd.pelaksanaan_version)
@@ -56,6 +61,9 @@ class ApplyPelaksanaanClosed:
 
 async def apply_pelaksanaan_closed(cmd: ApplyPelaksanaanClosed, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
     async with uow:
+        await uow.monitoring_nama.apply_langkah(
+            cmd.pegawai_id, cmd.periode, langkah="ditutup", version=cmd.pelaksanaan_version
+        )
         penilaian = await uow.penilaian.find(cmd.pegawai_id, cmd.periode, for_update=True)
         outcome = "no_penilaian"
         if penilaian is not None:
@@ -65,3 +73,23 @@ async def apply_pelaksanaan_closed(cmd: ApplyPelaksanaanClosed, *, uow: Appraisa
             await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
         await uow.commit()
     return outcome
+
+
+@dataclass(frozen=True)
+class ApplyLangkah:
+    pegawai_id: uuid.UUID
+    periode: str
+    langkah: str  # a step of the cycle, "selesai" or "ditutup" (appraisal.domain.monitoring.LANGKAH)
+    pelaksanaan_version: int
+
+
+async def apply_langkah(cmd: ApplyLangkah, *, uow: AppraisalUnitOfWork) -> str:
+    """Monitoring by name: the step the pegawai's cycle reached (a newer cycle version, or the same further along)."""
+    if cmd.langkah not in LANGKAH:
+        raise InvalidValue(f"unknown step {cmd.langkah}", rule="monitoring.langkah", field="step")
+    async with uow:
+        await uow.monitoring_nama.apply_langkah(
+            cmd.pegawai_id, cmd.periode, langkah=cmd.langkah, version=cmd.pelaksanaan_version
+        )
+        await uow.commit()
+    return "monitored"

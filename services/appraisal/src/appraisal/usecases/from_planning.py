@@ -84,3 +84,36 @@ async def apply_skp_reset(cmd: ApplySkpReset, *, uow: AppraisalUnitOfWork, deps:
             await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
         await uow.commit()
     return outcome
+
+
+@dataclass(frozen=True)
+class ApplySkpReturned:
+    pegawai_id: uuid.UUID
+    periode: str
+    skp_version: int
+
+
+async def apply_skp_returned(cmd: ApplySkpReturned, *, uow: AppraisalUnitOfWork) -> str:
+    """The atasan returned the plan for changes: monitoring shows it until it is submitted again."""
+    async with uow:
+        await uow.skp_monitor.apply(cmd.pegawai_id, cmd.periode, status="DIKEMBALIKAN", skp_version=cmd.skp_version)
+        await uow.commit()
+    return "monitored"
+
+
+@dataclass(frozen=True)
+class ApplyKoreksi:
+    koreksi_id: uuid.UUID
+    pegawai_id: uuid.UUID
+    terbuka: bool  # reported: open until the operator closes it (done or rejected)
+    koreksi_version: int
+
+
+async def apply_koreksi(cmd: ApplyKoreksi, *, uow: AppraisalUnitOfWork) -> str:
+    """A correction report opened or closed: monitoring shows the pegawai blocked while one is open."""
+    async with uow:
+        await uow.monitoring_nama.apply_koreksi(
+            cmd.koreksi_id, pegawai_id=cmd.pegawai_id, terbuka=cmd.terbuka, version=cmd.koreksi_version
+        )
+        await uow.commit()
+    return "monitored"

@@ -9,8 +9,10 @@ distribution with the SE MenPANRB 3/2023 warnings.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain import angka_kredit as ak_rules
@@ -283,3 +285,100 @@ async def get_monitoring(q: GetMonitoring, *, uow: AppraisalUnitOfWork, actor: A
                 raise NotFound("you are not in the roster; ask your school operator", rule="pegawai.not_in_roster")
             npsn = own.npsn
         return await uow.monitoring.rows(periode=q.periode, tingkat=q.tingkat, wilayah=cakupan.wilayah, npsn=npsn)
+
+
+# --- monitoring by name ----------------------------------------------------------------------------------------
+
+_KODE_WILAYAH = re.compile(r"[0-9]{2}(?:[0-9]{2}(?:[0-9]{2})?)?", re.ASCII)
+
+
+@dataclass(frozen=True)
+class ListMonitoringPegawai:
+    periode: str
+    npsn: str | None = None
+    kode_wilayah: str | None = None
+    fase: str | None = None
+    status: str | None = None
+    after: tuple[str, str, uuid.UUID] | None = None  # (NPSN, name, pegawai id) of the last row already shown
+    limit: int = 50
+
+
+@dataclass
+class MonitoringPegawaiView:
+    periode: str
+    kode_wilayah: str  # where the deadlines hold ("" the whole country)
+    batas_waktu: list[monitoring.BatasWaktu]
+    items: list[monitoring.PegawaiMonitoring]
+    next_after: tuple[str, str, uuid.UUID] | None
+    # Each row's own deadlines: the effective close of every step where its school lies, by kode wilayah.
+    batas_sekolah: dict[str, dict[str, date]] = field(default_factory=dict)
+
+
+async def list_monitoring_pegawai(
+    q: ListMonitoringPegawai, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor
+) -> MonitoringPegawaiView:
+    """Who is where in the period, by name: a kepala sekolah their school, a pengawas the schools of the KS they
+    appraise, an operator their region; anyone else is refused (403), a school or region outside the caller's is
+    not found (404). With each step's deadline and the extension in force where the rows are."""
+    monitoring.require_filter(q.fase, q.status)
+    if q.kode_wilayah is not None and not _KODE_WILAYAH.fullmatch(q.kode_wilayah):
+        raise InvalidValue("kode_wilayah is 2, 4 or 6 digits", rule="monitoring.kode_wilayah", field="kode_wilayah")
+    async with uow:
+        cakupan = await cakupan_nama(uow, deps, actor)
+        periode = await uow.roster.periode(q.periode)
+        npsn = cakupan.npsn
+        wilayah = cakupan.wilayah
+        region = wilayah or ""
+        if q.npsn is not None:
+            sekolah = await uow.roster_extra.sekolah(q.npsn)
+            if sekolah is None or not cakupan.admits(sekolah.npsn, sekolah.kode_wilayah):
+                raise NotFound("no such school among those you monitor", rule="sekolah.not_found", field="npsn")
+            npsn = frozenset({sekolah.npsn})
+            region = sekolah.kode_wilayah
+        elif npsn is not None and len(npsn) == 1:
+            sekolah = await uow.roster_extra.sekolah(next(iter(npsn)))
+            region = sekolah.kode_wilayah if sekolah is not None else region
+        if q.kode_wilayah is not None:
+            wilayah = monitoring.narrow_wilayah(cakupan.wilayah, q.kode_wilayah)
+            if wilayah is None:
+                raise NotFound("no such region among those you monitor", rule="wilayah.not_found", field="kode_wilayah")
+            if q.npsn is None:
+                region = wilayah
+        windows = [periode.window(w["step"]) for w in periode.snapshot["windows"]]
+        rows = await uow.monitoring_nama.rows(
+            periode=q.periode,
+            wilayah=wilayah,
+            npsn=npsn,
+            fase=q.fase,
+            status=q.status,
+            after=q.after,
+            limit=q.limit + 1,
+        )
+    more = len(rows) > q.limit
+    rows = rows[: q.limit]
+    last = rows[-1] if more else None
+    return MonitoringPegawaiView(
+        periode=q.periode,
+        kode_wilayah=region,
+        batas_waktu=monitoring.batas_waktu(windows, periode.extensions, region),
+        items=rows,
+        next_after=(last.npsn, last.nama, last.pegawai_id) if last is not None else None,
+        batas_sekolah={
+            kode: {b.step: b.berlaku_sampai for b in monitoring.batas_waktu(windows, periode.extensions, kode)}
+            for kode in {r.kode_wilayah for r in rows}
+        },
+    )
+
+
+async def cakupan_nama(uow: AppraisalUnitOfWork, deps: Deps, actor: Actor) -> monitoring.CakupanNama:
+    """The schools or region the caller monitors by name (`monitoring.peran_pemantau` decides which role counts)."""
+    peran = monitoring.peran_pemantau(actor)
+    if peran == "operator":
+        return monitoring.CakupanNama(wilayah=actor.wilayah)
+    assert actor.pegawai_id is not None  # monitoring.peran_pemantau: a pengawas or KS in the roster
+    if peran == "pengawas":
+        return monitoring.CakupanNama(npsn=await uow.roster_extra.sekolah_dinilai(actor.pegawai_id, today(deps.clock)))
+    own = await uow.roster.pegawai(actor.pegawai_id)
+    if own is None:
+        raise NotFound("you are not in the roster; ask your school operator", rule="pegawai.not_in_roster")
+    return monitoring.CakupanNama(npsn=frozenset({own.npsn}))
