@@ -31,6 +31,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 ISSUER = "issuer"
+MAILBOX = "mailbox"
+# The services that remind people (pmm_chassis.reminders): their mail goes to this stack's mailbox.
+REMINDING = ("planning", "observation", "appraisal")
 INFRA_TIMEOUT_S = 90.0
 READY_TIMEOUT_S = 60.0
 # The services promise to drain and exit within 30 s of SIGTERM; past that they are killed.
@@ -75,6 +78,11 @@ class IssuerSpec:
 
 
 @dataclass(frozen=True)
+class MailboxSpec:
+    port: int  # SMTP, not HTTP: ready once it accepts a connection
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     package: str
@@ -98,6 +106,7 @@ class Registry:
     infrastructure: Infrastructure
     issuer: IssuerSpec
     services: Mapping[str, ServiceSpec]
+    mailbox: MailboxSpec = MailboxSpec(port=1025)
 
     @property
     def enabled(self) -> list[ServiceSpec]:
@@ -113,7 +122,7 @@ def load_registry(path: Path) -> Registry:
         if unknown:
             raise StackError(f"{path}: services.{name} has unknown keys {sorted(unknown)}")
         spec = ServiceSpec(name=name, **table)
-        if name == ISSUER or not _IDENTIFIER.match(name):
+        if name in (ISSUER, MAILBOX) or not _IDENTIFIER.match(name):
             raise StackError(f"{path}: {name!r} is not a usable service name")
         # The chassis derives the settings prefix from the package name (PlanningSettings -> PLANNING_).
         if spec.env_prefix != spec.package.upper():
@@ -122,10 +131,11 @@ def load_registry(path: Path) -> Registry:
             raise StackError(f"{path}: services.{name}.database {spec.database!r} is not an identifier")
         services[name] = spec
     issuer = IssuerSpec(**raw["issuer"])
-    ports = [s.port for s in services.values()] + [issuer.port]
+    mailbox = MailboxSpec(**raw.get("mailbox", {"port": 1025}))
+    ports = [s.port for s in services.values()] + [issuer.port, mailbox.port]
     if len(ports) != len(set(ports)):
         raise StackError(f"{path}: two processes share a port: {sorted(ports)}")
-    return Registry(Infrastructure(**raw["infrastructure"]), issuer, MappingProxyType(services))
+    return Registry(Infrastructure(**raw["infrastructure"]), issuer, MappingProxyType(services), mailbox)
 
 
 # --- probes: does a server answer its own protocol (an open port alone may be a half-started one) ---
@@ -245,7 +255,12 @@ class Stack:
             raise StackError(f"unknown service {service!r}") from None
 
     def port(self, name: str) -> int:
-        base = self.registry.issuer.port if name == ISSUER else self._spec(name).port
+        if name == ISSUER:
+            base = self.registry.issuer.port
+        elif name == MAILBOX:
+            base = self.registry.mailbox.port
+        else:
+            base = self._spec(name).port
         return base + self.port_offset
 
     def url(self, service: str) -> str:
@@ -271,6 +286,11 @@ class Stack:
     @property
     def clock_file(self) -> Path:
         return self.run_dir / "clock"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where this stack's mailbox keeps every message the services sent, one .eml file each."""
+        return self.run_dir / "mail"
 
     def env_for(self, service: str) -> dict[str, str]:
         """The settings one service gets here (development values); `extra_env` wins over them."""
@@ -299,6 +319,15 @@ class Stack:
 
     def _wiring(self, service: str) -> dict[str, str]:
         """Settings that point one process of this stack at another: a port-shifted stack talks to its own."""
+        if service in REMINDING:
+            p = self._spec(service).env_prefix
+            return {
+                # Reminders are decided and mailed to this stack's mailbox, with links to this stack's portal.
+                f"{p}_REMINDERS_ENABLED": "true",
+                f"{p}_SMTP_HOST": "127.0.0.1",
+                f"{p}_SMTP_PORT": str(self.port(MAILBOX)),
+                f"{p}_PORTAL_URL": self.url("portal"),
+            }
         if service == "bkn_sync":
             return {
                 "BKN_SYNC_BKN_BASE_URL": self.url("bkn_sandbox"),
@@ -427,7 +456,7 @@ class Stack:
         self.ensure_infrastructure()
         self.create_databases()
         self.migrate()
-        names = [ISSUER, *self.services]
+        names = [*self._helpers(), *self.services]
         started: list[str] = []
         try:
             for name in names:
@@ -470,10 +499,12 @@ class Stack:
     def status(self) -> list[tuple[str, int | None, str, str]]:
         """(name, pid, state, url) for the issuer and each selected service."""
         rows = []
-        for name in [ISSUER, *self.services]:
+        for name in [*self._helpers(), *self.services]:
             pid = self._live_pid(name)
             if pid is None:
                 state = "stale pid file" if self._pid_file(name).exists() else "stopped"
+            elif name == MAILBOX:
+                state = "ready" if _port_taken(self.port(name)) else "running, not ready (no answer)"
             else:
                 code = _http_status(self.url(name) + self._ready_path(name))
                 state = "ready" if code == 200 else f"running, not ready ({code or 'no answer'})"
@@ -485,6 +516,10 @@ class Stack:
 
     # -- process internals --
 
+    def _helpers(self) -> list[str]:
+        """The development processes the selected services need: the issuer, and the mailbox when one reminds."""
+        return [ISSUER, *([MAILBOX] if set(self.services) & set(REMINDING) else [])]
+
     def _bin(self, name: str) -> str:
         return str(self.root / ".venv" / "bin" / name)
 
@@ -492,12 +527,16 @@ class Stack:
         return self.run_dir / "pids" / f"{name}.pid"
 
     def _ready_path(self, name: str) -> str:
+        if name == MAILBOX:
+            return ""
         return "/healthz" if name == ISSUER else self._spec(name).ready_path
 
     def _marker(self, name: str) -> str:
         # Seen in /proc/<pid>/cmdline: a recycled pid must not make a stranger look like ours.
         if name == ISSUER:
             return "pmm-dev-issuer"
+        if name == MAILBOX:
+            return "tools.mailbox"
         spec = self.registry.services.get(name)
         # A pid file left by a service since removed from the registry: still ours to stop.
         return spec.app if spec is not None else "uvicorn"
@@ -511,11 +550,19 @@ class Stack:
                 self._bin("pmm-dev-issuer"), "serve", *host_port, "--key", key,
                 "--issuer", issuer.issuer, "--audience", issuer.audience,
             ]  # fmt: skip
+        if name == MAILBOX:
+            return [
+                self._bin("python"), "-m", "tools.mailbox", "--host", "127.0.0.1", "--port", str(self.port(name)),
+                "--dir", str(self.mail_dir),
+            ]  # fmt: skip
         # The loop and parser production runs (deploy/docker/service.Dockerfile): named, so a missing one fails.
         return [self._bin("uvicorn"), self._spec(name).app, "--factory", *host_port, *UVICORN_FAST]
 
     def _env(self, name: str) -> dict[str, str]:
-        own = {"PMM_ENVIRONMENT": "development"} if name == ISSUER else self.env_for(name)
+        if name in (ISSUER, MAILBOX):
+            own = {"PMM_ENVIRONMENT": "development"}
+        else:
+            own = self.env_for(name)
         return {**os.environ, "PYTHONUNBUFFERED": "1", **self.extra_env, **own}
 
     def _spawn(self, name: str) -> bool:
@@ -555,7 +602,8 @@ class Stack:
                     f"{name} exited before it was ready ({url}); last lines of {self.log_file(name)}:\n"
                     f"{_tail(self.log_file(name))}"
                 )
-            last = _http_status(url)
+            # The mailbox speaks SMTP: ready once it accepts a connection.
+            last = (200 if _port_taken(self.port(name)) else None) if name == MAILBOX else _http_status(url)
             if last == 200:
                 return
             if time.monotonic() >= deadline:
