@@ -70,3 +70,38 @@ class PlanningClient(ServiceClient):
         """A later last day for one step of a period (audited by the service)."""
         headers = {"Idempotency-Key": key}
         return (await self.call("POST", f"/periode/{kode}/perpanjangan", token=token, json=body, headers=headers)).body
+
+    # --- correction reports (koreksi) ----------------------------------------------------------------------------
+
+    async def report_koreksi(self, token: str, body: dict[str, Any], *, key: str) -> Answer:
+        """The signed-in pegawai reports wrong roster data about themselves (a field, or their atasan); keyed, so
+        a double tap reports once."""
+        return await self.call("POST", "/koreksi", token=token, json=body, headers={"Idempotency-Key": key})
+
+    async def my_koreksi(self, token: str) -> list[dict[str, Any]]:
+        """The signed-in pegawai's reports, newest first, each with its status (DILAPORKAN, SELESAI, DITOLAK)."""
+        return (await self.call("GET", "/koreksi/saya", token=token)).body["items"]
+
+    async def koreksi_worklist(
+        self, token: str, *, status: str | None = "DILAPORKAN", npsn: str | None = None, cursor: str | None = None,
+        limit: int = 50,
+    ) -> Answer:  # fmt: skip
+        """The operator's worklist of their region, the longest waiting first."""
+        params: dict[str, Any] = {"limit": limit}
+        if status:
+            params["status"] = status
+        if npsn:
+            params["npsn"] = npsn
+        if cursor:
+            params["cursor"] = cursor
+        return await self.call("GET", "/koreksi", token=token, params=params)
+
+    async def koreksi(self, token: str, koreksi_id: str) -> Answer:
+        return await self.call("GET", f"/koreksi/{koreksi_id}", token=token)
+
+    async def decide_koreksi(
+        self, token: str, koreksi_id: str, action: str, *, version: str | None, key: str, body: Any = None
+    ) -> Answer:
+        """selesai or tolak (with `alasan`): the operator's decision, at the version the page showed."""
+        headers = {**if_match(version), "Idempotency-Key": key}
+        return await self.call("POST", f"/koreksi/{koreksi_id}/{action}", token=token, json=body, headers=headers)

@@ -1,10 +1,12 @@
-"""Operator (Dinas): the roster import with a report per line, the periods and their extensions, and monitoring per
-school with its CSV for a spreadsheet. (The region's BKN failures and conflicts are in `sinkron`.) Who may do what
-is the services' decision: a refusal is their page, or the message beside the field it names."""
+"""Operator (Dinas): the roster import with a report per line, the teachers' correction reports (the worklist), the
+periods and their extensions, and monitoring per school with its CSV for a spreadsheet. (The region's BKN failures
+and conflicts are in `sinkron`.) Who may do what is the services' decision: a refusal is their page, or the message
+beside the field it names."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 from typing import Any
 
@@ -104,6 +106,64 @@ def _unreadable(portal: Portal, problem: ServiceProblem) -> str:
         for rule, named in columns.items()
     ]
     return portal.t("operator.roster.tidak_terbaca", masalah=" ".join(parts) or portal.t.rule("", problem.status))
+
+
+# --- the correction worklist ------------------------------------------------------------------------------------
+
+KOREKSI_STATUSES = ("DILAPORKAN", "SELESAI", "DITOLAK")
+
+
+async def _koreksi_page(portal: Portal, *, status: str = "DILAPORKAN", cursor: str | None = None, code: int = 200,
+                        errors: FormErrors | None = None, values: dict[str, Any] | None = None,
+                        terbuka: str | None = None) -> Response:  # fmt: skip
+    """The teachers' correction reports of the operator's region, the longest waiting first: each fixed through the
+    roster import (which closes it by itself), marked done, or rejected with a reason the teacher reads."""
+    shown = status if status in KOREKSI_STATUSES else "DILAPORKAN"
+    page = (await portal.clients.planning.koreksi_worklist(portal.token, status=shown, cursor=cursor)).body
+    rows = [{**item, "form": form_meta(portal, item["version"])} for item in page["items"]]
+    return portal.render("operator/koreksi.html", status=code, rows=rows, shown=shown, statuses=KOREKSI_STATUSES,
+                         next_cursor=page.get("next_cursor"), errors=errors or FormErrors(), values=values or {},
+                         terbuka=terbuka, wilayah=own_wilayah(portal))  # fmt: skip
+
+
+@router.get("/operator/koreksi")
+async def koreksi(portal: SignedInDep, status: str = "DILAPORKAN", cursor: str | None = None) -> Response:
+    return await _koreksi_page(portal, status=status, cursor=cursor)
+
+
+async def _decide_koreksi(portal: Portal, koreksi_id: str, action: str, form: Any, body: Any = None) -> Response:
+    try:
+        await portal.clients.planning.decide_koreksi(
+            portal.token, koreksi_id, action, version=form.version, key=form.idempotency_key, body=body
+        )
+    except ServiceProblem as problem:
+        if problem.status == 412:  # the report changed meanwhile (closed by an import): show it as it is now
+            portal.flash("umum.diubah_orang_lain", kind="peringatan")
+            return portal.redirect("/operator/koreksi")
+        if problem.status == 409:
+            portal.flash("operator.koreksi.sudah_ditutup", kind="peringatan")
+            return portal.redirect("/operator/koreksi")
+        if problem.status != 422:
+            raise
+        errors = portal.errors_of(problem, lambda field: f"alasan-{koreksi_id}")
+        return await _koreksi_page(portal, code=422, errors=errors, values=form.values(), terbuka=koreksi_id)
+    portal.flash(f"operator.koreksi.{action}_berhasil", kind="sukses")
+    return portal.redirect("/operator/koreksi")
+
+
+@router.post("/operator/koreksi/{koreksi_id}/tolak")
+async def koreksi_tolak(koreksi_id: uuid.UUID, portal: SignedInDep, form: FormDep) -> Response:
+    alasan = form.get("alasan").strip()
+    if len(alasan) < MIN_ALASAN:
+        errors = FormErrors()
+        errors.add(f"alasan-{koreksi_id}", portal.t("operator.koreksi.alasan_wajib", minimum=MIN_ALASAN))
+        return await _koreksi_page(portal, code=422, errors=errors, values=form.values(), terbuka=str(koreksi_id))
+    return await _decide_koreksi(portal, str(koreksi_id), "tolak", form, {"alasan": alasan})
+
+
+@router.post("/operator/koreksi/{koreksi_id}/selesai")
+async def koreksi_selesai(koreksi_id: uuid.UUID, portal: SignedInDep, form: FormDep) -> Response:
+    return await _decide_koreksi(portal, str(koreksi_id), "selesai", form)
 
 
 # --- periods and extensions --------------------------------------------------------------------------------------

@@ -104,9 +104,58 @@ async def _save(portal: Portal, skp_id: uuid.UUID, slug: str, body: Any, form: A
 # --- 1. data diri ------------------------------------------------------------------------------------------------
 
 
+# What a teacher may report as wrong (planning's roster fields), in the order the step shows the data; "atasan" is
+# the report that their atasan is wrong.
+KOREKSI_FIELDS = ("nama", "status", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn", "email", "atasan")
+# The service's fields, and the input of the report form each belongs beside.
+KOREKSI_INPUTS = {"field": "koreksi_field", "jenis": "koreksi_field", "nilai_benar": "nilai_benar",
+                  "catatan": "koreksi_catatan", "pegawai_id": "koreksi_field"}  # fmt: skip
+
+
+async def _data_diri_page(portal: Portal, skp_id: uuid.UUID, *, status: int = 200, errors: FormErrors | None = None,
+                          values: dict[str, Any] | None = None) -> Response:  # fmt: skip
+    """The step with the roster's data as it is now (a correction the operator made shows here at once) and the
+    teacher's correction reports with their state."""
+    plan = await _plan(portal, skp_id)
+    reports = await portal.clients.planning.my_koreksi(portal.token)
+    return _render_step(portal, "data-diri", plan, status=status, errors=errors, values=values, laporan=reports,
+                        koreksi_fields=KOREKSI_FIELDS, koreksi_form=form_meta(portal),
+                        dibuka={r["field"] or "atasan" for r in reports if r["status"] == "DILAPORKAN"})  # fmt: skip
+
+
 @router.get("/skp/{skp_id}/data-diri")
 async def data_diri(skp_id: uuid.UUID, portal: SignedInDep) -> Response:
-    return _render_step(portal, "data-diri", await _plan(portal, skp_id))
+    return await _data_diri_page(portal, skp_id)
+
+
+@router.post("/skp/{skp_id}/data-diri/koreksi")
+async def data_diri_koreksi(skp_id: uuid.UUID, portal: SignedInDep, form: FormDep) -> Response:
+    """ "Laporkan data yang salah": the report goes to the operator of the teacher's region, who corrects the roster;
+    the step then shows the report and its state."""
+    field = form.get("koreksi_field")
+    nilai = form.get("nilai_benar").strip()
+    errors = FormErrors()
+    if field not in KOREKSI_FIELDS:
+        errors.add("koreksi_field", portal.t("perencanaan.koreksi.pilih_data"))
+    if not nilai:
+        errors.add("nilai_benar", portal.t("perencanaan.koreksi.isi_yang_benar"))
+    if not errors:
+        body = {
+            "jenis": "atasan" if field == "atasan" else "data",
+            "field": None if field == "atasan" else field,
+            "nilai_benar": nilai,
+            "catatan": form.get("koreksi_catatan").strip() or None,
+        }
+        try:
+            await portal.clients.planning.report_koreksi(portal.token, body, key=form.idempotency_key)
+        except ServiceProblem as problem:
+            if problem.status not in (404, 409, 422):
+                raise
+            errors = portal.errors_of(problem, KOREKSI_INPUTS)
+    if errors:
+        return await _data_diri_page(portal, skp_id, status=422, errors=errors, values=form.values())
+    portal.flash("perencanaan.koreksi.terkirim", kind="sukses")
+    return portal.redirect(f"/skp/{skp_id}/data-diri#laporan")
 
 
 @router.post("/skp/{skp_id}/data-diri")
@@ -126,8 +175,7 @@ async def data_diri_simpan(skp_id: uuid.UUID, portal: SignedInDep, form: FormDep
                 raise
             errors = portal.errors_of(problem, {"catatan": "catatan", "sesuai": "sesuai"})
     if errors:
-        return _render_step(portal, "data-diri", await _plan(portal, skp_id), status=422, errors=errors,
-                            values=form.values())  # fmt: skip
+        return await _data_diri_page(portal, skp_id, status=422, errors=errors, values=form.values())
     if choice == "tidak":
         portal.flash("perencanaan.data_diri.dilaporkan", kind="info")
         return portal.redirect(f"/skp/{skp_id}/data-diri")
