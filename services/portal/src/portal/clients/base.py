@@ -129,6 +129,14 @@ class ServiceClient:
             raise ServiceDown(self.name, f"HTTP {response.status_code}")
         raise _problem(self.name, response)
 
+    async def pemberitahuan(self, token: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """The signed-in person's reminders kept by this service (every reminding service mounts the same route),
+        newest first; none from a service that keeps no reminders."""
+        answer = await self.call("GET", "/pemberitahuan", token=token, params={"limit": limit}, ok=(404,))
+        if answer.status == 404 or not isinstance(answer.body, dict):
+            return []
+        return [item for item in answer.body.get("items", []) if isinstance(item, dict)]
+
     async def _send(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> httpx.Response:
         for attempt in range(RETRIES + 1):
             try:

@@ -1,10 +1,16 @@
 """Beranda: the current period and the person's phases as a task list, each with its state and deadline in WIB,
-and the next thing to do. Each service is asked for its own phase; one that is down marks only that phase."""
+and the next thing to do. Each service is asked for its own phase; one that is down marks only that phase.
+
+Above them, the person's reminders ("Pemberitahuan") from the services that remind (planning, observation,
+appraisal): each still open, with its text, deadline and the page to act on; a service that is down hides only
+its own."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -29,13 +35,50 @@ async def _or_none(call: Any) -> tuple[Any, str | None]:
         raise
 
 
+async def pemberitahuan(portal: Any) -> list[dict[str, Any]]:
+    """The person's open reminders, newest first, one per kind and period (the 7-, 3- and 1-day reminders of one
+    deadline say the same thing); the link is the portal path it names, so it never leads elsewhere."""
+    if "operator" in portal.roles:
+        return []
+    clients = portal.clients
+    answers = await asyncio.gather(
+        *(_or_none(c.pemberitahuan(portal.token)) for c in (clients.planning, clients.observation, clients.appraisal))
+    )
+    now = portal.app.now()
+    shown: dict[tuple[str, str], dict[str, Any]] = {}
+    for items, _down in answers:
+        for item in items or []:
+            tenggat = _instant(item.get("tenggat"))
+            if tenggat is None or tenggat < now:  # past its deadline: nothing left to do about it
+                continue
+            key = (str(item.get("kind")), str(item.get("periode")))
+            if key in shown and shown[key]["dibuat"] >= str(item.get("dibuat", "")):
+                continue
+            shown[key] = {
+                "judul": str(item.get("judul", "")),
+                "tenggat": tenggat,
+                "href": urlsplit(str(item.get("tautan", ""))).path or "/",
+                "dibuat": str(item.get("dibuat", "")),
+            }
+    return sorted(shown.values(), key=lambda p: p["dibuat"], reverse=True)
+
+
+def _instant(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 @router.get("/")
 async def beranda(portal: SignedInDep) -> Response:
     token, clients = portal.token, portal.clients
-    periods = await clients.planning.periods(token)
+    periods, reminders = await asyncio.gather(clients.planning.periods(token), pemberitahuan(portal))
     period = cycle.current_period(periods, portal.app.today())
     if "operator" in portal.roles or period is None or not portal.roles & {"guru", "kepala_sekolah"}:
-        return portal.render("beranda.html", period=period, phases=[], next_step=None, unavailable=[])
+        return portal.render(
+            "beranda.html", period=period, phases=[], next_step=None, unavailable=[], pemberitahuan=reminders
+        )
     kode = period["kode"]
     (skp, down_p), (pelaksanaan, down_o), (penilaian, down_a), (sinkron, down_b) = await asyncio.gather(
         _or_none(clients.planning.my_skp(token, kode)),
@@ -63,4 +106,5 @@ async def beranda(portal: SignedInDep) -> Response:
         next_step=cycle.next_step(phases),
         skp=skp_body,
         unavailable=[portal.t(f"layanan.{s}") for s in unavailable],
+        pemberitahuan=reminders,
     )
