@@ -22,7 +22,7 @@ FIRST_I = 7100  # this module's people: pns_nip(i) from here on (other modules u
 NPSN, NPSN_LAIN = "20997101", "20997102"
 PERIODE = "2024-S1"
 TODAY = datetime(2024, 1, 20, 9, 0, tzinfo=WIB)  # inside the 2024-S1 planning window of a teacher
-AFTER_PLANNING = datetime(2024, 4, 15, 9, 0, tzinfo=WIB)  # past it, late entry included
+AFTER_PLANNING = datetime(2024, 5, 20, 9, 0, tzinfo=WIB)  # past it, late entry and any extension included
 APPROVED = "planning.skp.approved.v1"
 
 
