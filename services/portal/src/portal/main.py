@@ -14,7 +14,7 @@ from pmm_chassis import metrics
 from pmm_chassis.telemetry import instrument_fastapi, shutdown_tracing
 from portal import errors
 from portal.bootstrap import PortalApp, build
-from portal.pages import routers
+from portal.pages import monitoring, routers
 from portal.security import SecurityHeaders
 from portal.session import SessionMiddleware
 from portal.settings import PortalSettings
@@ -35,7 +35,7 @@ def create_app(settings: PortalSettings | None = None, *, portal: PortalApp | No
                   openapi_url=None)  # fmt: skip
     app.state.portal = portal
     errors.install(app)
-    for router in routers():
+    for router in [*routers(), monitoring.router]:
         app.include_router(router)
     app.mount("/static", portal.assets)
 

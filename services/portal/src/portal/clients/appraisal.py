@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.clients.base import Answer, ServiceClient, if_match
+import httpx
+from opentelemetry import propagate
+
+from portal.clients.base import Answer, ServiceClient, ServiceDown, SessionExpired, if_match
+from portal.clients.base import _problem as problem_of
 
 
 class AppraisalClient(ServiceClient):
@@ -38,3 +42,31 @@ class AppraisalClient(ServiceClient):
         params = {"periode": periode, "tingkat": "sekolah"}
         headers = {"Accept": "text/csv"}
         return (await self.call("GET", "/monitoring.csv", token=token, params=params, headers=headers)).body
+
+    async def monitoring_pegawai(self, token: str, **params: Any) -> dict[str, Any]:
+        """Who is where in the period, by name: the KS's school, the pengawas' schools, the operator's region."""
+        given = {k: v for k, v in params.items() if v not in (None, "")}
+        return (await self.call("GET", "/monitoring/pegawai", token=token, params=given)).body
+
+    async def monitoring_pegawai_unduh(self, token: str, jenis: str, **params: Any) -> httpx.Response:
+        """The same table as a file (`csv` or `xlsx`), opened as a stream: the caller passes its bytes on as they
+        come (a province's file is never held here) and closes it. A refusal is raised as `call` raises it."""
+        given = {k: v for k, v in params.items() if v not in (None, "")}
+        headers = {"Authorization": f"Bearer {token}"}
+        propagate.inject(headers)  # the service continues this trace (traceparent)
+        request = self.http.build_request("GET", f"/monitoring/pegawai.{jenis}", params=given, headers=headers)
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise ServiceDown(self.name, "timeout") from exc
+        except httpx.TransportError as exc:
+            raise ServiceDown(self.name, type(exc).__name__) from exc
+        if response.status_code < 400:
+            return response
+        await response.aread()
+        await response.aclose()
+        if response.status_code == 401:
+            raise SessionExpired()
+        if response.status_code >= 500 or response.status_code == 429:
+            raise ServiceDown(self.name, f"HTTP {response.status_code}")
+        raise problem_of(self.name, response)
