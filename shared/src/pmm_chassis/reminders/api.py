@@ -55,7 +55,7 @@ def _cursor_id(cursor: str | None) -> int | None:
 def reminders_router() -> APIRouter:
     router = APIRouter(tags=["pemberitahuan"])
 
-    @router.get("/pemberitahuan", response_model=Page[PemberitahuanOut])
+    @router.get("/pemberitahuan", response_model=Page[PemberitahuanOut], summary="My reminders")
     async def own_reminders(
         request: Request,
         principal: PrincipalDep,
@@ -94,7 +94,9 @@ def reminders_router() -> APIRouter:
             next_cursor=encode_cursor({"id": rows[-1].id}) if more and rows else None,
         )
 
-    @router.get("/pemberitahuan/gagal", response_model=Page[GagalOut])
+    @router.get(
+        "/pemberitahuan/gagal", response_model=Page[GagalOut], summary="Operator: reminders that could not be mailed"
+    )
     async def refused_reminders(
         request: Request,
         principal: PrincipalDep,
