@@ -165,7 +165,7 @@ async def import_roster(api: Api, operator: dict[str, str], result: Season, *, k
     region = result.region
     too_young = f"{pns_nip(999)[:8]}13{pns_nip(999)[10:]}"  # a TMT CPNS in 2013 for someone born in 1989
     bad_pegawai = region.pegawai_csv() + (
-        f"{too_young},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{region.schools[0].npsn}\n"
+        f"{too_young},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{region.schools[0].npsn},\n"
     )
     files = {"sekolah": region.sekolah_csv(), "pegawai": bad_pegawai, "relasi": region.relasi_csv()}
     # Kept so that the personal-data scan at the end knows every NIP and name that was sent (tools/pii_scan.py).

@@ -27,7 +27,7 @@ BUKTI_BYTES = PART_BYTES + PART_BYTES // 2
 
 
 async def import_roster_with_a_bad_row(operator: Phone, world: World) -> None:
-    pegawai = world.region.pegawai_csv() + f"12345,PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{world.school.npsn}\n"
+    pegawai = world.region.pegawai_csv() + f"12345,PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{world.school.npsn},\n"
     bad_line = pegawai.count("\n")  # the header is line 1
     await operator.sign_in(operator=KODE_WILAYAH)
     await operator.follow("Operator")

@@ -30,7 +30,7 @@ async def test_a_roster_file_with_a_bad_row_is_reported_by_line_column_and_rule(
     await browser.get("/operator/roster")
     # tools/demo.py's bad row: a TMT CPNS less than 18 years after the birth date in the NIP.
     too_young = f"{pns_nip(999)[:8]}13{pns_nip(999)[10:]}"
-    bad_row = f"{too_young},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{world.school.npsn}\n"
+    bad_row = f"{too_young},PNS,Nama Contoh,III/b,Ahli Pertama,Guru Mapel,{world.school.npsn},\n"
     text = world.region.pegawai_csv() + bad_row
     bad_line = text.count("\n")  # the header is line 1, so the last row's number is the file's line count
     page = await upload(browser, "pegawai", "pegawai.csv", text.encode())
