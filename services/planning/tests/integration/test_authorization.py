@@ -429,6 +429,23 @@ ROLE_ROUTES: dict[tuple[str, str], RoleRoute] = {
             "operator_nasional": Answer(403, "role.atasan_required"),
         }
     ),
+    # A plan nobody here has: an atasan is answered 200 with that plan refused as plan.not_found.
+    ("POST", "/api/v1/persetujuan"): RoleRoute(
+        {
+            "guru": Answer(403, "role.atasan_required"),
+            "kepala_sekolah": Answer(200),
+            "pengawas": Answer(200),
+            "operator_3273": Answer(403, "role.atasan_required"),
+            "operator_3204": Answer(403, "role.atasan_required"),
+            "operator_nasional": Answer(403, "role.atasan_required"),
+        },
+        json={"items": [{"skp_id": "00000000-0000-4000-8000-000000000000", "version": 1}]},
+    ),
+    # Everyone reads their own reminders; the addresses mail could not reach are the region operator's to fix.
+    ("GET", "/api/v1/pemberitahuan"): RoleRoute(ALL_OK),
+    ("GET", "/api/v1/pemberitahuan/gagal"): RoleRoute(
+        OPERATOR_ONLY | {"operator_3273": Answer(200), "operator_3204": Answer(200), "operator_nasional": Answer(200)}
+    ),
     ("GET", "/api/v1/periode"): RoleRoute(ALL_OK),
     # Periods are national: a regional operator may not open a year for the whole country.
     ("POST", "/api/v1/periode/tahun/{tahun}"): RoleRoute(
@@ -482,7 +499,26 @@ ROLE_ROUTES: dict[tuple[str, str], RoleRoute] = {
 }
 
 # Values for the path parameters the OpenAPI document names ({skp_id} is filled with a real plan).
-PATH_VALUES = {"kind": "sekolah", "tahun": "2099", "kode": "2024-S2"}
+PATH_VALUES = {
+    "kind": "sekolah",
+    "tahun": "2099",
+    "kode": "2024-S2",
+    "koreksi_id": "00000000-0000-4000-8000-000000000000",
+}
+
+# Correction reports have a relation of their own (their pegawai, an operator of their region; to anyone else a 404):
+# their matrix, every required persona included, is in test_koreksi.py.
+ELSEWHERE = {
+    route: "test_koreksi.py"
+    for route in (
+        ("POST", "/api/v1/koreksi"),
+        ("GET", "/api/v1/koreksi"),
+        ("GET", "/api/v1/koreksi/saya"),
+        ("GET", "/api/v1/koreksi/{koreksi_id}"),
+        ("POST", "/api/v1/koreksi/{koreksi_id}/selesai"),
+        ("POST", "/api/v1/koreksi/{koreksi_id}/tolak"),
+    )
+}
 
 
 def url(path: str, skp_id: str | None = None) -> str:
@@ -536,7 +572,7 @@ PERSONAS = {
 async def test_every_operation_is_in_the_table(client) -> None:
     document = (await client.get("/openapi.json")).json()
     assert not set(SKP_ROUTES) & set(ROLE_ROUTES)
-    coverage = assert_covered(document, set(SKP_ROUTES) | set(ROLE_ROUTES))
+    coverage = assert_covered(document, set(SKP_ROUTES) | set(ROLE_ROUTES), elsewhere=ELSEWHERE)
     for callers in RELATIONS.values():
         assert_personas(PERSONAS[c] for c in callers if c in PERSONAS)
     for key, operation in operations(document).items():
@@ -544,11 +580,13 @@ async def test_every_operation_is_in_the_table(client) -> None:
         assert ("skp_id" in operation.path_params) is (key in SKP_ROUTES), key
         assert set(operation.path_params) - {"skp_id"} <= set(PATH_VALUES), key
         assert {"401", "403", "404"} <= operation.responses, key
-    assert coverage.with_id == len(SKP_ROUTES) + 4  # the plan routes; the role routes on a period or a roster kind
+    # the plan routes; the role routes on a period or a roster kind; the three on one correction report
+    assert coverage.with_id == len(SKP_ROUTES) + 4 + 3
 
 
 # A roster row *defines* a pegawai: its NIP and employment status are the data imported, not fields of the server's.
-DECLARED = {("POST", "/api/v1/roster/{kind}"): {"nip", "status"}}
+# A correction report may name whose data it is (only ever the caller's own: another's id is a 404).
+DECLARED = {("POST", "/api/v1/roster/{kind}"): {"nip", "status"}, ("POST", "/api/v1/koreksi"): {"pegawai_id"}}
 
 
 async def test_read_only_fields_in_a_write_body_are_refused(client, tokens) -> None:
@@ -559,7 +597,14 @@ async def test_read_only_fields_in_a_write_body_are_refused(client, tokens) -> N
 
 async def test_page_size_is_capped(client, tokens, world) -> None:
     caps = await probe_page_caps(client, kepala(tokens, world.ks_a))
-    assert caps == {("GET", "/api/v1/antrian-persetujuan"): 100, ("GET", "/api/v1/roster/pegawai"): 500}
+    assert caps == {
+        ("GET", "/api/v1/antrian-persetujuan"): 100,
+        ("GET", "/api/v1/roster/pegawai"): 500,
+        ("GET", "/api/v1/koreksi"): 100,
+        ("GET", "/api/v1/koreksi/saya"): 100,
+        ("GET", "/api/v1/pemberitahuan"): 100,
+        ("GET", "/api/v1/pemberitahuan/gagal"): 100,
+    }
 
 
 SKP_CASES = [(route, kind, caller) for route in SKP_ROUTES for kind, callers in RELATIONS.items() for caller in callers]

@@ -114,6 +114,7 @@ def test_the_published_snapshot_of_a_period() -> None:
         "evidence_upload": True,
         "data_update_step": False,
         "competence_points": [32, 128],
+        "pengingat_hari": [7, 3, 1],
     }
     assert snapshot["windows"][0] == {
         "step": "perencanaan_guru",

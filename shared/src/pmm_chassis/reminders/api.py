@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from pmm_chassis.auth.jwt import PrincipalDep, Role
 from pmm_chassis.http.pagination import Page, decode_cursor, encode_cursor
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
 from pmm_chassis.reminders.table import Pengingat
 from pmm_kernel.errors import Forbidden, InvalidValue
 
@@ -53,7 +54,7 @@ def _cursor_id(cursor: str | None) -> int | None:
 
 
 def reminders_router() -> APIRouter:
-    router = APIRouter(tags=["pemberitahuan"])
+    router = APIRouter(tags=["pemberitahuan"], responses=PROBLEM_RESPONSES)
 
     @router.get("/pemberitahuan", response_model=Page[PemberitahuanOut], summary="My reminders")
     async def own_reminders(
