@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from appraisal_world import appraise  # noqa: E402
 
+from pmm_chassis.http.pagination import decode_cursor, encode_cursor
 from pmm_contracts.events import bkn_sync as bkn
 from pmm_contracts.events import observation as obs
 from pmm_contracts.events import planning as contract
@@ -221,8 +222,12 @@ async def test_filters_and_pages(client, kalbar):
     assert seen == [r["pegawai_id"] for r in (await rows_of(client, operator))["items"]]
     bad = await client.get(URL, params={"periode": "2024-S1", "fase": "penilaian", "status": "x"}, headers=operator)
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "status")
-    bad = await client.get(URL, params={"periode": "2024-S1", "cursor": "bm9wZQ"}, headers=operator)
-    assert (bad.status_code, bad.json()["errors"][0]["rule"]) == (422, "pagination.cursor")
+    for cursor in ("bm9wZQ", encode_cursor({"id": str(uuid.uuid4())})):  # not a position; nobody's position
+        bad = await client.get(URL, params={"periode": "2024-S1", "cursor": cursor}, headers=operator)
+        assert (bad.status_code, bad.json()["errors"][0]["rule"]) == (422, "pagination.cursor")
+    # A cursor names the last row's pegawai by id: a name never travels in a URL.
+    first = (await client.get(URL, params={"periode": "2024-S1", "limit": 1}, headers=operator)).json()
+    assert decode_cursor(first["next_cursor"]) == {"id": first["items"][0]["pegawai_id"]}
 
 
 async def test_scope_by_role_and_relation(client, tokens, world, kalbar):

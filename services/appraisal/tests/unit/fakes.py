@@ -430,7 +430,7 @@ class FakeMonitoringNama:
         npsn: frozenset[str] | None,
         fase: str | None,
         status: str | None,
-        after: tuple[str, str, uuid.UUID] | None,
+        after: uuid.UUID | None,
         limit: int,
     ) -> list[monitoring.PegawaiMonitoring]:
         self.asked.append({"periode": periode, "wilayah": wilayah, "npsn": npsn, "fase": fase, "status": status})
@@ -447,8 +447,10 @@ class FakeMonitoringNama:
             state = {"koreksi": "terbuka" if row.koreksi_terbuka else "tidak"}.get(fase or "", None)
             if fase is not None and status is not None and (state or getattr(row, fase)) != status:
                 continue
-            if after is not None and (row.npsn, row.nama, str(row.pegawai_id)) <= (after[0], after[1], str(after[2])):
-                continue
+            if after is not None:
+                last = self._roster.pegawai[after]
+                if (row.npsn, row.nama, str(row.pegawai_id)) <= (last.npsn, last.nama, str(after)):
+                    continue
             out.append(row)
         out.sort(key=lambda r: (r.npsn, r.nama, str(r.pegawai_id)))
         return out[:limit]

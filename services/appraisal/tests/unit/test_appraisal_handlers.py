@@ -10,6 +10,7 @@ from appraisal.domain.penilaian import RhkRencana, Status
 from appraisal.handlers import handlers
 from pmm_contracts import Event, EventData
 from pmm_contracts.envelope import Envelope
+from pmm_contracts.events import bkn_sync as bkn
 from pmm_contracts.events import observation as obs
 from pmm_contracts.events import planning
 from services.appraisal.tests.unit.fakes import FakeAppraisalUnitOfWork, deps_for, school
@@ -95,3 +96,44 @@ async def test_submitted_and_reset_plans_feed_monitoring_with_the_envelopes_vers
     )  # fmt: skip
     await registry[obs.PelaksanaanClosedV1](event(closed, 4), uow)
     assert uow.committed and uow.penilaian.rows == {}
+
+
+async def test_monitoring_by_name_is_fed_from_each_contract_with_the_envelopes_version() -> None:
+    uow = FakeAppraisalUnitOfWork()
+    registry = handlers(deps_for(uow))
+    pegawai_id, skp_id, pelaksanaan_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    skp = {"skp_id": skp_id, "pegawai_id": pegawai_id, "periode": "2024-S1", "atasan_id": None}
+    returned = planning.SkpReturnedV1(**skp, returned_at=AT, catatan="target belum terukur")
+    await registry[planning.SkpReturnedV1](event(returned, 4), uow)
+    assert uow.skp_monitor.rows[(pegawai_id, "2024-S1")] == ("DIKEMBALIKAN", 4)
+
+    cycle = {"pelaksanaan_id": pelaksanaan_id, "skp_id": skp_id, "pegawai_id": pegawai_id, "periode": "2024-S1"}
+    step = obs.StepCompletedV1(**cycle, step="persiapan", completed_at=AT)
+    await registry[obs.StepCompletedV1](event(step, 3), uow)
+    assert uow.monitoring_nama.langkah[(pegawai_id, "2024-S1")] == ("persiapan", 3)
+    rubric = obs.RubricSummary(mode="rekaman", belum_dilakukan=1, belum_efektif=0, efektif=0, items=[])
+    observed = obs.ObservasiRecordedV1(**cycle, atasan_id=uuid.uuid4(), rubric=rubric, observed_at=AT)
+    await registry[obs.ObservasiRecordedV1](event(observed, 4), uow)
+    assert uow.monitoring_nama.langkah[(pegawai_id, "2024-S1")] == ("observasi", 4)
+
+    push = {"push_id": uuid.uuid4(), "pegawai_id": pegawai_id, "periode": "2024-S1", "jenis": "skp", "bagian": ""}
+    failed = bkn.PushFailedV1(
+        **push, kode="UNOR_TIDAK_SESUAI", fixer="dinas", action="perbaiki unor", attempts=3, failed_at=AT
+    )
+    await registry[bkn.PushFailedV1](event(failed, 5), uow)
+    held = uow.monitoring_nama.pushes[push["push_id"]]
+    assert (held["status"], held["kode"], held["fixer"], held["action"], held["version"]) == (
+        "GAGAL", "UNOR_TIDAK_SESUAI", "dinas", "perbaiki unor", 5,
+    )  # fmt: skip
+    succeeded = bkn.PushSucceededV1(**push, bkn_id="B-1", attempts=4, succeeded_at=AT)
+    await registry[bkn.PushSucceededV1](event(succeeded, 6), uow)
+    held = uow.monitoring_nama.pushes[push["push_id"]]
+    assert (held["status"], held["kode"], held["version"]) == ("SUKSES", None, 6)
+
+    ref = {"koreksi_id": uuid.uuid4(), "pegawai_id": pegawai_id, "npsn": "20217301", "kode_wilayah": "3273"}
+    reported = planning.KoreksiReportedV1(**ref, jenis="atasan", field=None, reported_at=AT)
+    await registry[planning.KoreksiReportedV1](event(reported, 1), uow)
+    assert uow.monitoring_nama.koreksi[ref["koreksi_id"]] == (pegawai_id, True, 1)
+    closed = planning.KoreksiClosedV1(**ref, status="DITOLAK", closed_at=AT)
+    await registry[planning.KoreksiClosedV1](event(closed, 2), uow)
+    assert uow.monitoring_nama.koreksi[ref["koreksi_id"]] == (pegawai_id, False, 2)

@@ -175,12 +175,13 @@ class MonitoringPegawaiPage(BaseModel):
     next_cursor: str | None
 
 
-def _after(cursor: str | None) -> tuple[str, str, uuid.UUID] | None:
+def _after(cursor: str | None) -> uuid.UUID | None:
+    # The cursor names the last row's pegawai by id only: a name never travels in a URL.
     position = decode_cursor(cursor)
     if position is None:
         return None
     try:
-        return (str(position["npsn"]), str(position["nama"]), uuid.UUID(str(position["id"])))
+        return uuid.UUID(str(position["id"]))
     except (KeyError, ValueError) as exc:
         raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor") from exc
 
@@ -194,7 +195,7 @@ async def _page(
     kode_wilayah: str | None,
     fase: Fase | None,
     status: str | None,
-    after: tuple[str, str, uuid.UUID] | None,
+    after: uuid.UUID | None,
     limit: int,
 ) -> views.MonitoringPegawaiView:
     query = views.ListMonitoringPegawai(
@@ -257,7 +258,7 @@ async def get_monitoring_pegawai(
         kode_wilayah=view.kode_wilayah,
         batas_waktu=[BatasWaktuOut(**vars(b)) for b in view.batas_waktu],
         items=[_item(r, view) for r in view.items],
-        next_cursor=encode_cursor({"npsn": after[0], "nama": after[1], "id": str(after[2])}) if after else None,
+        next_cursor=encode_cursor({"id": str(after)}) if after else None,
     )
 
 
@@ -292,7 +293,7 @@ class _Export:
         self.first = await self._read(None)
         return self.first
 
-    async def _read(self, after: tuple[str, str, uuid.UUID] | None) -> views.MonitoringPegawaiView:
+    async def _read(self, after: uuid.UUID | None) -> views.MonitoringPegawaiView:
         return await _page(
             self._deps, self._actor, periode=self._periode, after=after, limit=EXPORT_CHUNK, **self._filters
         )

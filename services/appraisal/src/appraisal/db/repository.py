@@ -12,8 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import and_, case, func, or_, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +43,7 @@ from appraisal.domain.penilaian import (
 )
 from appraisal.domain.periode import Periode
 from appraisal.domain.predikat import Predikat, Rating
-from pmm_kernel.errors import StaleVersion
+from pmm_kernel.errors import InvalidValue, StaleVersion
 from pmm_kernel.windows import Extension, Window
 from pmm_roster.projections import (
     RosterPegawai,
@@ -438,10 +437,10 @@ class MonitoringNamaRepository:
         npsn: frozenset[str] | None,
         fase: str | None,
         status: str | None,
-        after: tuple[str, str, uuid.UUID] | None,
+        after: uuid.UUID | None,
         limit: int,
     ) -> list[PegawaiMonitoring]:
-        """A page of pegawai in (NPSN, name) order after `after`, each with the state of every phase."""
+        """A page of pegawai in (NPSN, name) order after the pegawai `after`, each with the state of every phase."""
         query = _monitoring_nama(periode)
         p, s = RosterPegawai, RosterSekolah
         if wilayah:
@@ -451,7 +450,10 @@ class MonitoringNamaRepository:
         if fase is not None and status is not None:
             query = query.where(_fase_column(query, fase) == status)
         if after is not None:
-            query = query.where(tuple_(p.npsn, p.nama, p.pegawai_id) > tuple_(*after))
+            last = (await self._session.execute(select(p.npsn, p.nama).where(p.pegawai_id == after))).first()
+            if last is None:
+                raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
+            query = query.where(tuple_(p.npsn, p.nama, p.pegawai_id) > tuple_(last[0], last[1], after))
         query = query.order_by(p.npsn, p.nama, p.pegawai_id).limit(limit)
         result = await self._session.execute(query)
         return [PegawaiMonitoring(**row) for row in result.mappings().all()]
@@ -465,26 +467,21 @@ def _state(column: Any, table: dict[str | None, str]) -> Any:
 def _monitoring_nama(periode: str) -> Any:
     p, s, m, n, lm = RosterPegawai, RosterSekolah, SkpMonitor, PenilaianRow, PelaksanaanMonitor
     b = BknPushMonitor
+    # Per pegawai, by index (pegawai_id, periode): an export walks a province a chunk at a time, and aggregating
+    # every push or report of the province for each chunk would grow with the square of its size.
     gagal = (
-        select(b.pegawai_id, b.kode, b.fixer, b.action)
-        .where(b.periode == periode, b.status == "GAGAL")
-        .ext(distinct_on(b.pegawai_id))
-        .order_by(b.pegawai_id, b.at.desc())
-        .subquery("gagal")
+        select(b.kode, b.fixer, b.action)
+        .where(b.pegawai_id == p.pegawai_id, b.periode == periode, b.status == "GAGAL")
+        .order_by(b.at.desc())
+        .limit(1)
+        .lateral("gagal")
     )
-    sukses = (
-        select(b.pegawai_id).where(b.periode == periode, b.status == "SUKSES").group_by(b.pegawai_id).subquery("sukses")
-    )
+    sukses = select(b.push_id).where(b.pegawai_id == p.pegawai_id, b.periode == periode, b.status == "SUKSES").exists()
     koreksi = (
-        select(KoreksiMonitor.pegawai_id, func.count().label("terbuka"))
-        .where(KoreksiMonitor.terbuka)
-        .group_by(KoreksiMonitor.pegawai_id)
-        .subquery("koreksi")
+        select(func.count()).where(KoreksiMonitor.pegawai_id == p.pegawai_id, KoreksiMonitor.terbuka).scalar_subquery()
     )
     # the same rule as rules.bkn_state
-    bkn = case(
-        (gagal.c.pegawai_id.is_not(None), "gagal"), (sukses.c.pegawai_id.is_not(None), "terkirim"), else_="belum"
-    )
+    bkn = case((gagal.c.kode.is_not(None), "gagal"), (sukses, "terkirim"), else_="belum")
     return (
         select(
             p.pegawai_id,
@@ -502,7 +499,7 @@ def _monitoring_nama(periode: str) -> Any:
             gagal.c.kode.label("bkn_kode"),
             gagal.c.fixer.label("bkn_perbaikan_oleh"),
             gagal.c.action.label("bkn_tindakan"),
-            func.coalesce(koreksi.c.terbuka, literal(0)).label("koreksi_terbuka"),
+            koreksi.label("koreksi_terbuka"),
             func.greatest(m.updated_at, lm.updated_at, n.updated_at).label("diperbarui"),
         )
         .select_from(p)
@@ -510,9 +507,7 @@ def _monitoring_nama(periode: str) -> Any:
         .outerjoin(m, and_(m.pegawai_id == p.pegawai_id, m.periode == periode))
         .outerjoin(lm, and_(lm.pegawai_id == p.pegawai_id, lm.periode == periode))
         .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode))
-        .outerjoin(gagal, gagal.c.pegawai_id == p.pegawai_id)
-        .outerjoin(sukses, sukses.c.pegawai_id == p.pegawai_id)
-        .outerjoin(koreksi, koreksi.c.pegawai_id == p.pegawai_id)
+        .outerjoin(gagal, true())
         # A pengawas is in the roster only as the KS's atasan: their own kinerja is not managed here.
         .where(p.jenis_gtk != "Pengawas Sekolah")
     )

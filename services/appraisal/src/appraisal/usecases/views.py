@@ -299,7 +299,7 @@ class ListMonitoringPegawai:
     kode_wilayah: str | None = None
     fase: str | None = None
     status: str | None = None
-    after: tuple[str, str, uuid.UUID] | None = None  # (NPSN, name, pegawai id) of the last row already shown
+    after: uuid.UUID | None = None  # the pegawai of the last row already shown
     limit: int = 50
 
 
@@ -309,7 +309,7 @@ class MonitoringPegawaiView:
     kode_wilayah: str  # where the deadlines hold ("" the whole country)
     batas_waktu: list[monitoring.BatasWaktu]
     items: list[monitoring.PegawaiMonitoring]
-    next_after: tuple[str, str, uuid.UUID] | None
+    next_after: uuid.UUID | None
     # Each row's own deadlines: the effective close of every step where its school lies, by kode wilayah.
     batas_sekolah: dict[str, dict[str, date]] = field(default_factory=dict)
 
@@ -362,7 +362,7 @@ async def list_monitoring_pegawai(
         kode_wilayah=region,
         batas_waktu=monitoring.batas_waktu(windows, periode.extensions, region),
         items=rows,
-        next_after=(last.npsn, last.nama, last.pegawai_id) if last is not None else None,
+        next_after=last.pegawai_id if last is not None else None,
         batas_sekolah={
             kode: {b.step: b.berlaku_sampai for b in monitoring.batas_waktu(windows, periode.extensions, kode)}
             for kode in {r.kode_wilayah for r in rows}
