@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import tempfile
 import uuid
@@ -387,11 +388,12 @@ async def get_monitoring_pegawai_xlsx(
     and removed."""
     export = _Export(deps, actor, periode, _filters(npsn, kode_wilayah, fase, status))
     await export.start()
-    workbook_file = tempfile.NamedTemporaryFile(prefix="monitoring-", suffix=".xlsx", delete=False)  # noqa: SIM115
-    workbook_file.close()
-    path = Path(workbook_file.name)
 
     async def body() -> AsyncIterator[bytes]:
+        # Made once the answer is being sent, so a download abandoned before it starts leaves no file behind.
+        handle, name = tempfile.mkstemp(prefix="monitoring-", suffix=".xlsx")
+        os.close(handle)
+        path = Path(name)
         try:
             await _write_xlsx(export, path)
             with path.open("rb") as f:
