@@ -932,7 +932,8 @@ def test_a_shifted_stack_points_bkn_sync_at_its_own_sandbox_with_the_client_it_a
     assert sync.bkn_base_url == stack.url("bkn_sandbox") == f"http://127.0.0.1:{sandbox_spec.port + 200}"
     assert (sync.bkn_client_id, sync.bkn_client_secret) == (sandbox.client_id, sandbox.client_secret)
     assert sandbox.data_dir == tmp_path / "bkn_sandbox"  # a second stack has a BKN of its own
-    assert "BKN_SANDBOX_AMQP_URL" not in stack.env_for("bkn_sandbox")  # no broker, no database
+    # The stack's own broker (its SIASN learns the pegawai planning registers there), never a database.
+    assert sandbox.amqp_url == stack.amqp_url
     assert "BKN_SANDBOX_DATABASE_URL" not in stack.env_for("bkn_sandbox")
 
 
