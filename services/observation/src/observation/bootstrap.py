@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from observation import integration
 from observation.adapters.storage import LocalFileStorage, S3Storage
+from observation.db.pengingat import observation_reminders
 from observation.db.uow import ObservationUnitOfWork
 from observation.domain.ports import ObjectStorage
 from observation.handlers import handlers
@@ -47,4 +48,6 @@ def build(settings: ObservationSettings | None = None) -> Container:
         uow=uow, clock=chassis.clock, storage=build_storage(settings), upload_max_bytes=settings.upload_max_bytes
     )
     chassis.consume(handlers(deps), uow)
+    # An atasan with pelaksanaan steps waiting for them is reminded before the window closes (docs/domain.md §3).
+    chassis.remind(observation_reminders())
     return Container(settings=settings, chassis=chassis, deps=deps)
