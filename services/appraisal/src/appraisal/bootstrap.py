@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from appraisal import integration
+from appraisal.db.pengingat import appraisal_reminders
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain import angka_kredit, distribution, predikat
 from appraisal.domain.evaluasi import default_rules
@@ -36,4 +37,6 @@ def build(settings: AppraisalSettings | None = None) -> Container:
 
     deps = Deps(uow=uow, clock=chassis.clock, rules=default_rules())
     chassis.consume(handlers(deps), uow)
+    # An atasan with penilaian not final yet is reminded before the penilaian window closes (docs/domain.md §3).
+    chassis.remind(appraisal_reminders())
     return Container(settings=settings, chassis=chassis, deps=deps)
