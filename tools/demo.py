@@ -27,12 +27,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 
 from tools import pii_scan, traces
 from tools.demo_appraisal import appraise_region
 from tools.demo_bkn import BknDemo, Mismatch
 from tools.demo_client import Api, DemoStepFailed, EventTap, Phases, each, masked, say
+from tools.demo_koreksi import correction_report
 from tools.demo_observation import run_cycles
+from tools.demo_pengingat import remind_before_planning_closes
 from tools.demo_roster import Person, Region, School, demo_region, pns_nip
 from tools.stack import Stack
 
@@ -126,6 +129,25 @@ async def summary_table(stack: Stack, operator: dict[str, str], result: Season) 
             f" {row.get('siklus_selesai', 0):>6} {row.get('dinilai', 0):>9}  {school.get('angka_kredit', '0'):>7}"
             f"  {predikat or '-'} / BKN: {bkn}"
         )
+
+
+async def region_export(stack: Stack, operator: dict[str, str], result: Season) -> Path:
+    """The Dinas' own recap: who is where, by name, as the spreadsheet an operator downloads (streamed by
+    appraisal), kept under the run directory."""
+    kode_wilayah = result.region.schools[0].kode_wilayah
+    target = stack.run_dir / f"monitoring-{kode_wilayah}-{result.periode}.xlsx"
+    started = time.perf_counter()
+    params = {"periode": result.periode, "kode_wilayah": kode_wilayah}
+    async with httpx.AsyncClient(base_url=stack.url("appraisal"), timeout=60) as client:
+        async with client.stream("GET", "/api/v1/monitoring/pegawai.xlsx", params=params, headers=operator) as answer:
+            answer.raise_for_status()
+            with target.open("wb") as out:
+                async for chunk in answer.aiter_bytes():
+                    out.write(chunk)
+    rows = openpyxl.load_workbook(target, read_only=True).active.max_row - 1
+    say(f"  the region's recap by name: {rows} pegawai in {target} ({target.stat().st_size / 1024:.0f} KiB, "
+        f"{time.perf_counter() - started:.2f} s)")  # fmt: skip
+    return target
 
 
 def _counts(report: dict) -> str:
@@ -348,6 +370,10 @@ async def season(
     async with phase("1 roster import"):
         await import_roster(api, operator, result, keep_in=stack.run_dir / "roster")
 
+    say("\n== 1b. A teacher reports a wrong pangkat/golongan; the operator's corrected import closes the report ==")
+    async with phase("1b correction report"):
+        await correction_report(api, result)
+
     say(f"\n== 2. {schools * teachers} teachers draft their SKP for {periode} (six steps, each a draft) and submit ==")
     async with phase("2 teachers plan"):
         await teachers_plan(api, result, verbose=verbose)
@@ -363,6 +389,10 @@ async def season(
     say("\n== 5. Principals plan too; their pengawas approves ==")
     async with phase("5 pengawas approves"):
         await pengawas_approves(api, result)
+
+    say("\n== 5b. Three days before planning closes: who has not planned is reminded by mail ==")
+    async with phase("5b reminders"):
+        await remind_before_planning_closes(stack, api, operator, region, periode)
 
     pelaksanaan_at = PELAKSANAAN_CLOCK[policy]
     say(f"\n== 6. Pelaksanaan from {pelaksanaan_at:%d %B %Y}: every approved plan runs the five steps ==")
@@ -387,6 +417,7 @@ async def season(
         await bkn.close()
 
     await summary_table(stack, operator, result)
+    await region_export(stack, operator, result)
     await api.http.aclose()
     await api.issuer.aclose()
 

@@ -53,6 +53,10 @@ async def test_a_report_reaches_the_operator_and_the_roster_import_closes_it(wor
     shown = text_of(page.text)
     assert "Laporan Anda terkirim" in shown
     assert f"Pangkat / golongan : seharusnya {benar} Menunggu operator" in shown
+    # Beranda shows the report and its state beside the phases.
+    beranda = text_of((await browser.get("/")).text)
+    assert "Laporan data yang salah" in beranda and f"seharusnya {benar} Menunggu operator" in beranda
+    await browser.get(f"{skp_path}/data-diri")
 
     # The same field again while the first waits: the planning service's koreksi.exists, beside the field.
     page = await report(browser, skp_path, koreksi_field="pangkat_golongan", nilai_benar=benar)

@@ -3,7 +3,8 @@ and the next thing to do. Each service is asked for its own phase; one that is d
 
 Above them, the person's reminders ("Pemberitahuan") from the services that remind (planning, observation,
 appraisal): each still open, with its text, deadline and the page to act on; a service that is down hides only
-its own."""
+its own. Below the phases, the person's reports of wrong roster data with their state, so a teacher sees that the
+operator corrected (or rejected) what they reported."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from portal.pages.penilaian import own_rows
 from portal.web import SignedInDep
 
 router = APIRouter()
+KOREKSI_SHOWN = 3  # the newest reports; the data diri step lists them all
 
 
 async def _or_none(call: Any) -> tuple[Any, str | None]:
@@ -80,11 +82,12 @@ async def beranda(portal: SignedInDep) -> Response:
             "beranda.html", period=period, phases=[], next_step=None, unavailable=[], pemberitahuan=reminders
         )
     kode = period["kode"]
-    (skp, down_p), (pelaksanaan, down_o), (penilaian, down_a), (sinkron, down_b) = await asyncio.gather(
+    (skp, down_p), (pelaksanaan, down_o), (penilaian, down_a), (sinkron, down_b), (koreksi, _) = await asyncio.gather(
         _or_none(clients.planning.my_skp(token, kode)),
         _or_none(clients.observation.my_pelaksanaan(token, kode)),
         _or_none(own_rows(portal, kode)),  # the state is all Beranda shows: no detail call
         _or_none(clients.bkn_sync.my_sync(token)),
+        _or_none(clients.planning.my_koreksi(token)),
     )
     skp_body = skp.body if skp is not None else None
     mine = next(iter(penilaian or []), None)
@@ -107,4 +110,5 @@ async def beranda(portal: SignedInDep) -> Response:
         skp=skp_body,
         unavailable=[portal.t(f"layanan.{s}") for s in unavailable],
         pemberitahuan=reminders,
+        koreksi=(koreksi or [])[:KOREKSI_SHOWN],
     )
