@@ -508,17 +508,17 @@ PATH_VALUES = {
 
 # Correction reports have a relation of their own (their pegawai, an operator of their region; to anyone else a 404):
 # their matrix, every required persona included, is in test_koreksi.py.
-ELSEWHERE = {
-    route: "test_koreksi.py"
-    for route in (
+ELSEWHERE = dict.fromkeys(
+    (
         ("POST", "/api/v1/koreksi"),
         ("GET", "/api/v1/koreksi"),
         ("GET", "/api/v1/koreksi/saya"),
         ("GET", "/api/v1/koreksi/{koreksi_id}"),
         ("POST", "/api/v1/koreksi/{koreksi_id}/selesai"),
         ("POST", "/api/v1/koreksi/{koreksi_id}/tolak"),
-    )
-}
+    ),
+    "test_koreksi.py",
+)
 
 
 def url(path: str, skp_id: str | None = None) -> str:
