@@ -42,10 +42,10 @@ def effective_close(periode: dict, kode_wilayah: str, step: str = PLANNING_STEP)
 def late_teacher(region: Region) -> Person:
     """A teacher who joins the first school after everyone else planned: the one the reminder is for."""
     taken = {p.nip for p in region.people()}
-    i = 900
+    school = region.schools[0]
+    i = 500 + int(school.npsn) % 400  # another region's late teacher (a second season on one stack) is someone else
     while pns_nip(i) in taken:
         i += 1
-    school = region.schools[0]
     return Person(pns_nip(i), "Rina Kusuma", "PNS", "Guru Mapel", "Ahli Pertama", "III/a", school.npsn)
 
 

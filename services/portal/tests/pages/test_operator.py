@@ -130,4 +130,4 @@ async def test_a_teacher_sees_the_monitoring_refused_by_the_service(world: World
     await browser.sign_in(world.school.guru[1])
     page = await browser.get("/operator/monitoring")
     assert page.status_code == 403
-    assert "Monitoring hanya untuk operator Dinas dan kepala sekolah" in page.text
+    assert "Monitoring hanya untuk operator Dinas, pengawas, dan kepala sekolah" in page.text
