@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from planning.domain.policy import (
+    DateTemplate,
     Periode,
     PolicyFileError,
     find_periode,
@@ -82,7 +83,7 @@ def w(step: str, opens: date, closes: date, late_until: date | None = None) -> W
                 w("penilaian", D(2025, 11, 15), D(2025, 12, 31)),
             ],
         ),
-        # No 2026 file: the 2025 policy goes on applying, with the dates moved to 2026.
+        # Kepmendikdasmen 271/O/2025: the operators' pra-perencanaan in the December before, approval days.
         (
             "2026-T",
             "Tahunan 2026",
@@ -90,16 +91,40 @@ def w(step: str, opens: date, closes: date, late_until: date | None = None) -> W
             D(2026, 1, 1),
             D(2026, 12, 31),
             12,
-            2025,
+            2026,
             False,
             None,
             True,
             [
+                w("pra_perencanaan", D(2025, 12, 1), D(2025, 12, 31)),
                 w("pemutakhiran_data", D(2026, 1, 1), D(2026, 1, 15)),
                 w("perencanaan_guru", D(2026, 1, 1), D(2026, 1, 31)),
                 w("perencanaan_ks", D(2026, 1, 1), D(2026, 1, 31)),
-                w("pelaksanaan", D(2026, 2, 1), D(2026, 10, 31)),
-                w("penilaian", D(2026, 11, 15), D(2026, 12, 31)),
+                w("persetujuan", D(2026, 1, 22), D(2026, 1, 31)),
+                w("pelaksanaan", D(2026, 2, 1), D(2026, 11, 30)),
+                w("penilaian", D(2026, 12, 1), D(2026, 12, 31)),
+            ],
+        ),
+        # No 2027 file: the 2026 policy goes on applying, with the dates moved to 2027.
+        (
+            "2027-T",
+            "Tahunan 2027",
+            "tahunan",
+            D(2027, 1, 1),
+            D(2027, 12, 31),
+            12,
+            2026,
+            False,
+            None,
+            True,
+            [
+                w("pra_perencanaan", D(2026, 12, 1), D(2026, 12, 31)),
+                w("pemutakhiran_data", D(2027, 1, 1), D(2027, 1, 15)),
+                w("perencanaan_guru", D(2027, 1, 1), D(2027, 1, 31)),
+                w("perencanaan_ks", D(2027, 1, 1), D(2027, 1, 31)),
+                w("persetujuan", D(2027, 1, 22), D(2027, 1, 31)),
+                w("pelaksanaan", D(2027, 2, 1), D(2027, 11, 30)),
+                w("penilaian", D(2027, 12, 1), D(2027, 12, 31)),
             ],
         ),
     ],
@@ -123,8 +148,8 @@ def test_periods(kode, nama, jenis, mulai, selesai, bulan, policy_year, upload, 
     [
         (2024, ["2024-S1", "2024-S2"], 2024, w("penilaian_tahunan", D(2025, 1, 1), D(2025, 1, 31))),
         (2025, ["2025-T"], 2025, None),
-        (2026, ["2026-T"], 2025, None),
-        (2031, ["2031-T"], 2025, None),
+        (2026, ["2026-T"], 2026, None),
+        (2031, ["2031-T"], 2026, None),
     ],
 )
 def test_year(year: int, kodes: list[str], applies_from: int, annual: Window | None) -> None:
@@ -138,6 +163,8 @@ def test_year(year: int, kodes: list[str], applies_from: int, annual: Window | N
 def test_policy_files_name_their_sources() -> None:
     assert "7607/B.B1/HK.03/2023" in policy_for_year(2024, POLICIES).source
     assert "4242/B.B1/HK.03.01/2024" in policy_for_year(2025, POLICIES).source
+    assert "271/O/2025" in policy_for_year(2026, POLICIES).source
+    assert policy_for_year(2026, POLICIES).pengingat_hari == (7, 3, 1)
     assert policy_for_year(2024, POLICIES).annual_evaluation_considers_periods is True
     assert policy_for_year(2025, POLICIES).annual_evaluation_considers_periods is False
 
@@ -170,6 +197,45 @@ def test_periode_window_lookup() -> None:
     assert err.value.rule == "periode.no_step"
 
 
+@pytest.mark.parametrize(
+    ("kode", "planning_step", "decided_in"),
+    [
+        # No approval days of its own: the atasan decide in the plan's planning window.
+        ("2024-S1", "perencanaan_guru", w("perencanaan_guru", D(2024, 1, 1), D(2024, 1, 31), D(2024, 3, 31))),
+        ("2024-S1", "perencanaan_ks", w("perencanaan_ks", D(2024, 1, 15), D(2024, 1, 31), D(2024, 3, 31))),
+        ("2025-T", "perencanaan_guru", w("perencanaan_guru", D(2025, 1, 1), D(2025, 1, 31))),
+        # 2026 gives the decisions 22-31 January, whoever's plan it is.
+        ("2026-T", "perencanaan_guru", w("persetujuan", D(2026, 1, 22), D(2026, 1, 31))),
+        ("2026-T", "perencanaan_ks", w("persetujuan", D(2026, 1, 22), D(2026, 1, 31))),
+    ],
+)
+def test_decision_window(kode: str, planning_step: str, decided_in: Window) -> None:
+    assert find_periode(kode, POLICIES).decision_window(planning_step) == decided_in
+
+
+@pytest.mark.parametrize(
+    ("text", "resolved_for_2026"),
+    [
+        ("01-31", D(2026, 1, 31)),
+        ("+0:02-10", D(2026, 2, 10)),
+        ("+1:01-15", D(2027, 1, 15)),
+        ("-1:12-01", D(2025, 12, 1)),
+        ("-0:06-30", D(2026, 6, 30)),
+        ("-9:12-31", D(2017, 12, 31)),
+    ],
+)
+def test_date_templates(text: str, resolved_for_2026: date) -> None:
+    assert DateTemplate.parse(text).resolve(2026) == resolved_for_2026
+
+
+@pytest.mark.parametrize(
+    "text", ["1-31", "+1:1-31", "--1:12-01", "-10:12-01", "+-1:12-01", "-1-12-01", "-1:", "-1:13-01", "-1:02-29", 20]
+)
+def test_what_is_not_a_date_template(text: object) -> None:
+    with pytest.raises(ValueError):
+        DateTemplate.parse(text)
+
+
 # --- the rules are data: a new file changes behaviour without a line of code --------------------------
 
 NEW_POLICY = """
@@ -192,12 +258,36 @@ selesai = "03-31"
 opens = "01-05"
 closes = "01-20"
 late_until = "+0:02-10"
+[periods.windows.perencanaan_ks]
+opens = "01-05"
+closes = "01-20"
+[periods.windows.pelaksanaan]
+opens = "01-21"
+closes = "03-15"
+[periods.windows.penilaian]
+opens = "03-16"
+closes = "03-31"
 [[periods]]
 suffix = "R"
 nama = "Sisa {year}"
 jenis = "tahunan"
 mulai = "04-01"
 selesai = "12-31"
+[periods.windows.pra_perencanaan]
+opens = "-1:12-01"
+closes = "-1:12-31"
+[periods.windows.perencanaan_guru]
+opens = "04-01"
+closes = "04-30"
+[periods.windows.perencanaan_ks]
+opens = "04-01"
+closes = "04-30"
+[periods.windows.persetujuan]
+opens = "04-20"
+closes = "05-05"
+[periods.windows.pelaksanaan]
+opens = "05-01"
+closes = "11-30"
 [periods.windows.penilaian]
 opens = "12-01"
 closes = "+1:01-15"
@@ -225,6 +315,9 @@ def test_a_new_policy_file_takes_over_from_its_year(tmp_path: Path) -> None:
     )
     assert q1.windows["perencanaan_guru"] == w("perencanaan_guru", D(2031, 1, 5), D(2031, 1, 20), D(2031, 2, 10))
     assert (rest.bulan, rest.windows["penilaian"].closes) == (9, D(2032, 1, 15))
+    assert rest.windows["pra_perencanaan"] == w("pra_perencanaan", D(2030, 12, 1), D(2030, 12, 31))
+    assert rest.decision_window("perencanaan_guru") == w("persetujuan", D(2031, 4, 20), D(2031, 5, 5))
+    assert q1.decision_window("perencanaan_guru") == q1.windows["perencanaan_guru"]
     assert policy_for_year(2031, policies).annual_evaluation_window(2031) == w(
         "penilaian_tahunan", D(2032, 1, 2), D(2032, 2, 28)
     )
@@ -254,6 +347,7 @@ def test_a_new_policy_file_takes_over_from_its_year(tmp_path: Path) -> None:
             "min <= max",
         ),
         ("2030.toml", ("[annual_evaluation]", "[annual_evaluation"), "policy file 2030.toml"),
+        ("2030.toml", ('opens = "-1:12-01"', 'opens = "-1:12-32"'), "day is out of range"),
     ],
 )
 def test_malformed_policy_files_fail_at_load(tmp_path: Path, name: str, change: tuple[str, str], message: str) -> None:
@@ -273,3 +367,27 @@ def test_periode_is_hashable_and_immutable() -> None:
     assert hash(periode) == hash(find_periode("2024-S1", POLICIES))
     with pytest.raises(TypeError):
         periode.windows["penilaian"] = periode.windows["pelaksanaan"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("step", ["perencanaan_guru", "perencanaan_ks", "pelaksanaan", "penilaian"])
+def test_a_period_without_a_window_is_refused_at_start_up_naming_file_key_and_rule(tmp_path: Path, step: str) -> None:
+    """A policy that left a step without days would refuse that step all year, and be found only on the day."""
+    header = f"[periods.windows.{step}]"
+    start = NEW_POLICY.rindex(header)  # the second period's
+    end = NEW_POLICY.find("[periods.windows.", start + len(header))
+    text = NEW_POLICY[:start] + (NEW_POLICY[end:] if end != -1 else "")
+    assert header not in text[NEW_POLICY.index('suffix = "R"') :]
+    with pytest.raises(PolicyFileError) as refused:
+        load_policies(_policy_dir(tmp_path, {"2030.toml": text}))
+    message = str(refused.value)
+    assert "policy file 2030.toml" in message
+    assert f"periods.windows.{step}" in message and "period R" in message
+    assert "policy.window_required" in message
+
+
+def test_the_optional_windows_may_be_left_out(tmp_path: Path) -> None:
+    without = NEW_POLICY.replace('[periods.windows.pra_perencanaan]\nopens = "-1:12-01"\ncloses = "-1:12-31"\n', "")
+    without = without.replace('[periods.windows.persetujuan]\nopens = "04-20"\ncloses = "05-05"\n', "")
+    assert "persetujuan" not in without and "pra_perencanaan" not in without
+    rest = load_policies(_policy_dir(tmp_path, {"2030.toml": without}))[0].periode_for(2031, "R")
+    assert rest is not None and rest.decision_window("perencanaan_ks") == rest.windows["perencanaan_ks"]

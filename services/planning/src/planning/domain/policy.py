@@ -3,7 +3,8 @@
 The rules changed between 2024 and 2025 and will change again, so they are data: one TOML file per
 policy, named after the year it applies from (`reference/policy/2024.toml`). A file applies from its
 year until a later file exists. Dates in a file are templates relative to the period's year
-("MM-DD" that year, "+1:MM-DD" the next year), so one file serves every year it covers.
+("MM-DD" that year, "+1:MM-DD" the next year, "-1:MM-DD" the year before), so one file serves every year it
+covers.
 """
 
 from __future__ import annotations
@@ -24,12 +25,27 @@ from pmm_kernel.windows import Window
 
 # Steps a policy may give a window to. A closed set, so that a typo in a file fails at load time
 # instead of leaving a step without a window.
-STEPS = frozenset({"pemutakhiran_data", "perencanaan_guru", "perencanaan_ks", "pelaksanaan", "penilaian"})
+STEPS = frozenset(
+    {
+        "pra_perencanaan",
+        "pemutakhiran_data",
+        "perencanaan_guru",
+        "perencanaan_ks",
+        "persetujuan",
+        "pelaksanaan",
+        "penilaian",
+    }
+)
+# Every period has these: a file without one would leave its step refused all year, found only on the day.
+REQUIRED_STEPS = ("perencanaan_guru", "perencanaan_ks", "pelaksanaan", "penilaian")
 DATA_UPDATE_STEP = "pemutakhiran_data"
+# Where a policy gives the atasan's decisions on plans days of their own (2026: 22-31 January); without it they
+# are taken in the plan's own planning window (docs/domain.md §3).
+APPROVAL_STEP = "persetujuan"
 ANNUAL_EVALUATION_STEP = "penilaian_tahunan"
 JENIS = frozenset({"semester", "tahunan"})
 
-_TEMPLATE = re.compile(r"(?:\+([0-9]):)?([0-9]{2})-([0-9]{2})", re.ASCII)
+_TEMPLATE = re.compile(r"(?:([+-][0-9]):)?([0-9]{2})-([0-9]{2})", re.ASCII)
 _SUFFIX = re.compile(r"[A-Z0-9]{1,8}", re.ASCII)
 _KODE = re.compile(r"([0-9]{4})-([A-Z0-9]{1,8})", re.ASCII)
 
@@ -61,10 +77,15 @@ class Periode:
         except KeyError:
             raise InvalidValue(f"period {self.kode} has no {step} step", rule="periode.no_step", field="step") from None
 
+    def decision_window(self, planning_step: str) -> Window:
+        """The window the atasan approves or returns a plan in: the policy's approval days where it has them,
+        else the plan's own planning window."""
+        return self.windows.get(APPROVAL_STEP) or self.window(planning_step)
+
 
 @dataclass(frozen=True)
 class DateTemplate:
-    years_after: int
+    years_after: int  # negative: the year before
     month: int
     day: int
 
@@ -72,7 +93,7 @@ class DateTemplate:
     def parse(cls, text: Any) -> DateTemplate:
         match = _TEMPLATE.fullmatch(text) if isinstance(text, str) else None
         if match is None:
-            raise ValueError(f"{text!r} is not a date template (MM-DD or +N:MM-DD)")
+            raise ValueError(f"{text!r} is not a date template (MM-DD, +N:MM-DD or -N:MM-DD)")
         years_after, month, day = int(match[1] or 0), int(match[2]), int(match[3])
         # Checked against a common year: a template on 29 February would fail three years in four.
         date(2001, month, day)
@@ -285,6 +306,12 @@ def _period(doc: Any) -> PeriodTemplate:
     unknown = set(windows) - STEPS
     if unknown:
         raise ValueError(f"period {suffix}: unknown steps {sorted(unknown)}; known: {sorted(STEPS)}")
+    for step in REQUIRED_STEPS:
+        if step not in windows:
+            raise ValueError(
+                f"period {suffix}: missing key periods.windows.{step} (rule policy.window_required: every period "
+                f"defines {', '.join(REQUIRED_STEPS)})"
+            )
     return PeriodTemplate(
         suffix=suffix,
         nama=nama,

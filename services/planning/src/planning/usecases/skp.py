@@ -24,10 +24,13 @@ from pmm_kernel.versions import ExpectedVersion
 from pmm_kernel.windows import Extension, check_open
 
 
-def _check_window(deps: Deps, skp: Skp, *, region: str, extensions: list[Extension]) -> None:
-    """The plan's role's planning window, open today in the school's region (with the operators' extensions)."""
+def _check_window(deps: Deps, skp: Skp, *, region: str, extensions: list[Extension], decision: bool = False) -> None:
+    """The plan's role's planning window (for the atasan's decision, the policy's approval window where it has
+    one), open today in the school's region (with the operators' extensions)."""
+    periode = find_periode(skp.periode, deps.policies)
+    step = planning_step(skp.peran)
     check_open(
-        find_periode(skp.periode, deps.policies).window(planning_step(skp.peran)),
+        periode.decision_window(step) if decision else periode.window(step),
         today(deps.clock),
         region_code=region,
         extensions=extensions,
@@ -44,6 +47,7 @@ async def _open(
     deps: Deps,
     actor: Actor,
     window_checked: bool = True,
+    decision: bool = False,
 ) -> tuple[SkpContext, int]:
     """The plan ready for `action`: visible to the caller and theirs to act on, at the version they read, inside
     the window; with the version it was read at."""
@@ -51,7 +55,9 @@ async def _open(
     require_allowed(context.relation, action)
     expected.check(context.skp.version)
     if window_checked:
-        _check_window(deps, context.skp, region=context.sekolah.kode_wilayah, extensions=context.extensions)
+        _check_window(
+            deps, context.skp, region=context.sekolah.kode_wilayah, extensions=context.extensions, decision=decision
+        )
     return context, context.skp.version
 
 
@@ -230,7 +236,9 @@ class ApproveSkp:
 async def approve_skp(cmd: ApproveSkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> SkpContext:
     berakhlak = tuple((v.kode, v.nama) for v in deps.catalog.berakhlak)
     async with uow:
-        context, read = await _open(cmd.skp_id, cmd.expected, Action.APPROVE, uow=uow, deps=deps, actor=actor)
+        context, read = await _open(
+            cmd.skp_id, cmd.expected, Action.APPROVE, uow=uow, deps=deps, actor=actor, decision=True
+        )
         assert actor.pegawai_id is not None  # require_allowed: only the atasan gets here
         context.skp.approve(at=deps.clock.now(), atasan_id=actor.pegawai_id, berakhlak=berakhlak)
         return await _save(context, read, uow=uow, deps=deps)
@@ -245,7 +253,9 @@ class ReturnSkp:
 
 async def return_skp(cmd: ReturnSkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> SkpContext:
     async with uow:
-        context, read = await _open(cmd.skp_id, cmd.expected, Action.RETURN, uow=uow, deps=deps, actor=actor)
+        context, read = await _open(
+            cmd.skp_id, cmd.expected, Action.RETURN, uow=uow, deps=deps, actor=actor, decision=True
+        )
         assert actor.pegawai_id is not None
         context.skp.return_to_pegawai(at=deps.clock.now(), atasan_id=actor.pegawai_id, catatan=cmd.catatan)
         return await _save(context, read, uow=uow, deps=deps)

@@ -38,12 +38,12 @@ def v(version: int) -> ExpectedVersion:
     return ExpectedVersion(f'"v{version}"')
 
 
-async def draft(world: World, name: str = "guru") -> uuid.UUID:
+async def draft(world: World, name: str = "guru", periode: str = "2024-S1") -> uuid.UUID:
     """Creates `name`'s plan and saves every step it needs to be submitted, through the use cases."""
     pegawai = world.people[name]
     actor = guru(pegawai) if pegawai.jenis_gtk != "Kepala Sekolah" else kepala(pegawai)
     kwargs = {"uow": world.uow, "deps": world.deps, "actor": actor}
-    skp_id = (await uc.create_skp(uc.CreateSkp("2024-S1"), **kwargs)).skp.id
+    skp_id = (await uc.create_skp(uc.CreateSkp(periode), **kwargs)).skp.id
     indikator = "D.1.3" if actor.roles == {"guru"} else "D.3"
     await uc.save_data_diri(uc.SaveDataDiri(skp_id, ANY, sesuai=True, catatan=None), **kwargs)
     await uc.save_praktik_kinerja(uc.SavePraktikKinerja(skp_id, ANY, indikator=indikator), **kwargs)
@@ -55,8 +55,8 @@ async def draft(world: World, name: str = "guru") -> uuid.UUID:
     return skp_id
 
 
-async def submitted(world: World, name: str = "guru") -> uuid.UUID:
-    skp_id = await draft(world, name)
+async def submitted(world: World, name: str = "guru", periode: str = "2024-S1") -> uuid.UUID:
+    skp_id = await draft(world, name, periode)
     actor = guru(world.people[name]) if name != "ks" else kepala(world.people[name])
     await uc.submit_skp(uc.SubmitSkp(skp_id, ANY), uow=world.uow, deps=world.deps, actor=actor)
     return skp_id
@@ -405,6 +405,53 @@ async def test_a_decision_outside_the_window_is_refused(world: World) -> None:
         await uc.approve_skp(
             uc.ApproveSkp(skp_id, ANY), uow=world.uow, deps=world.deps, actor=kepala(world.people["ks"])
         )
+
+
+async def test_where_the_policy_has_approval_days_the_decisions_keep_to_them(world: World) -> None:
+    """2026: teachers plan in January, the atasan decide 22-31 January, then the plans are locked (§3)."""
+    world.open_year(2026)
+    world.uow.clock.at = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)
+    skp_id = await submitted(world, periode="2026-T")
+    atasan = kepala(world.people["ks"])
+    for decide in (
+        lambda: uc.approve_skp(uc.ApproveSkp(skp_id, ANY), uow=world.uow, deps=world.deps, actor=atasan),
+        lambda: uc.return_skp(uc.ReturnSkp(skp_id, ANY, "Perbaiki"), uow=world.uow, deps=world.deps, actor=atasan),
+    ):
+        with pytest.raises(OutsideWindow) as refused:
+            await decide()
+        assert refused.value.rule == "window.persetujuan"
+        assert refused.value.extra == {"step": "persetujuan", "opens": "2026-01-22", "closes": "2026-01-31"}
+    assert world.stored(skp_id).status is SkpStatus.DIAJUKAN
+
+    # Inside the approval days a returned plan can still be revised and resubmitted (planning runs to 31 January).
+    world.uow.clock.at = datetime(2026, 1, 22, 2, 0, tzinfo=UTC)
+    await uc.return_skp(uc.ReturnSkp(skp_id, ANY, "Perbaiki"), uow=world.uow, deps=world.deps, actor=atasan)
+    await uc.submit_skp(uc.SubmitSkp(skp_id, ANY), uow=world.uow, deps=world.deps, actor=guru(world.people["guru"]))
+    world.uow.clock.at = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
+    await uc.approve_skp(uc.ApproveSkp(skp_id, ANY), uow=world.uow, deps=world.deps, actor=atasan)
+    assert world.stored(skp_id).status is SkpStatus.DISETUJUI
+
+
+async def test_after_the_approval_days_the_plans_are_locked_unless_the_region_has_an_extension(world: World) -> None:
+    world.open_year(2026)
+    world.uow.clock.at = datetime(2026, 1, 12, 2, 0, tzinfo=UTC)
+    skp_id = await submitted(world, periode="2026-T")
+    world.uow.clock.at = datetime(2026, 2, 1, 2, 0, tzinfo=UTC)
+    command, atasan = uc.ApproveSkp(skp_id, ANY), kepala(world.people["ks"])
+    with pytest.raises(OutsideWindow) as refused:
+        await uc.approve_skp(command, uow=world.uow, deps=world.deps, actor=atasan)
+    assert refused.value.rule == "window.persetujuan"
+    # An extension of the planning window does not reopen the decisions; one of the approval days does.
+    world.uow.periode.add_extension(
+        kode="2026-T", step="perencanaan_guru", until=date(2026, 2, 7), wilayah="32", alasan="banjir", operator="x"
+    )
+    with pytest.raises(OutsideWindow):
+        await uc.approve_skp(command, uow=world.uow, deps=world.deps, actor=atasan)
+    world.uow.periode.add_extension(
+        kode="2026-T", step="persetujuan", until=date(2026, 2, 7), wilayah="32", alasan="banjir", operator="x"
+    )
+    await uc.approve_skp(command, uow=world.uow, deps=world.deps, actor=atasan)
+    assert world.stored(skp_id).status is SkpStatus.DISETUJUI
 
 
 async def test_a_draft_cannot_be_approved(world: World) -> None:
