@@ -114,6 +114,17 @@ def test_valid_rows(kind: str, changes: dict[str, str], expected: object) -> Non
             "Ahli Utama",
             "Pengawas Sekolah",
         ),
+        # The jenis GTK the 2026 policy brings in, read case-insensitively like the others.
+        ({"jenis_gtk": "penilik"}, NIP_GURU, AsnStatus.PNS, "III/b", "Ahli Pertama", "Penilik"),
+        ({"jenis_gtk": "Pamong Belajar"}, NIP_GURU, AsnStatus.PNS, "III/b", "Ahli Pertama", "Pamong Belajar"),
+        (
+            {"jenis_gtk": "GPK Unit Layanan Disabilitas"},
+            NIP_GURU,
+            AsnStatus.PNS,
+            "III/b",
+            "Ahli Pertama",
+            "GPK Unit Layanan Disabilitas",
+        ),
         (PPPK, NIP_PPPK, AsnStatus.PPPK, "IX", "Ahli Pertama", "Guru Kelas"),
         (
             PPPK | {"pangkat_golongan": "xiii", "jenjang_jabatan": "Ahli Madya"},
@@ -399,6 +410,9 @@ def test_random_rows_only_return_errors(kind: str, values: dict) -> None:
         ("Guru Kelas", ("guru",)),
         ("Guru BK", ("guru",)),
         ("Kindergarten Teacher", ("guru",)),
+        ("Penilik", ("guru",)),
+        ("Pamong Belajar", ("guru",)),
+        ("GPK Unit Layanan Disabilitas", ("guru",)),
     ],
 )
 def test_token_roles_by_jenis_gtk(jenis_gtk: str, roles: tuple[str, ...]) -> None:

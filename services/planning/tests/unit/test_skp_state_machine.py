@@ -433,6 +433,10 @@ def test_the_drafting_steps_in_order_and_their_routes() -> None:
         ("Guru BK", "guru", "perencanaan_guru"),
         ("Kepala Sekolah", "kepala_sekolah", "perencanaan_ks"),
         ("Pengawas Sekolah", None, None),
+        # 2026's newcomers plan as teachers do (docs/domain.md §8).
+        ("Penilik", "guru", "perencanaan_guru"),
+        ("Pamong Belajar", "guru", "perencanaan_guru"),
+        ("GPK Unit Layanan Disabilitas", "guru", "perencanaan_guru"),
     ],
 )
 def test_the_plan_a_pegawai_keeps_and_its_window(jenis_gtk: str, peran: str | None, step: str | None) -> None:

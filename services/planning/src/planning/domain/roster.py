@@ -37,6 +37,10 @@ JENIS_GTK = (
     "Kindergarten Teacher",
     "Kepala Sekolah",
     "Pengawas Sekolah",
+    # From the 2026 policy (docs/domain.md §3): they plan as teachers do, appraised by whoever their relasi names.
+    "Penilik",
+    "Pamong Belajar",
+    "GPK Unit Layanan Disabilitas",
 )
 PERAN_ATASAN = ("kepala_sekolah", "plt_kepala_sekolah", "pengawas")
 
