@@ -324,6 +324,7 @@ def answers(action: str | None, *allowed: Relation) -> dict[Relation, Answer]:
 SKP = "/api/v1/skp/{skp_id}"
 SKP_ROUTES: dict[tuple[str, str], SkpRoute] = {
     ("GET", SKP): SkpRoute("DIAJUKAN", answers(None, OWNER, ATASAN, OPERATOR), leads_to="DIAJUKAN"),
+    ("GET", SKP + "/dokumen.pdf"): SkpRoute("DIAJUKAN", answers(None, OWNER, ATASAN, OPERATOR), leads_to="DIAJUKAN"),
     ("PUT", SKP + "/data-diri"): SkpRoute("DRAFT", answers("edit", OWNER), {"sesuai": True}, "DRAFT"),
     ("PUT", SKP + "/praktik-kinerja"): SkpRoute("DRAFT", answers("edit", OWNER), "by kind", "DRAFT"),
     ("PUT", SKP + "/pengembangan-kompetensi"): SkpRoute(
@@ -637,7 +638,10 @@ async def test_plan_route(client, tokens, world, shared_plans, route, kind, call
         assert (after["status"], after["version"]) == (before.json()["status"], before.json()["version"])
         assert skp_id not in response.text  # a refusal does not echo the plan
         return
-    assert response.json()["id"] == skp_id
+    if response.headers["content-type"] == "application/pdf":  # the SKP document: a PDF, not the plan's JSON
+        assert response.content.startswith(b"%PDF-")
+    else:
+        assert response.json()["id"] == skp_id
     assert after["status"] == spec.leads_to
     if method != "GET":
         assert after["version"] == before.json()["version"] + 1

@@ -2,8 +2,16 @@
 
 from fastapi import APIRouter
 
-from planning.api import katalog, koreksi, periode, persetujuan, roster, skp
+from planning.api import dokumen, katalog, koreksi, periode, persetujuan, roster, skp
 
 
 def routers() -> list[APIRouter]:
-    return [skp.router, persetujuan.router, koreksi.router, periode.router, roster.router, katalog.router]
+    return [
+        skp.router,
+        dokumen.router,
+        persetujuan.router,
+        koreksi.router,
+        periode.router,
+        roster.router,
+        katalog.router,
+    ]

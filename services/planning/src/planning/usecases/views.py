@@ -11,15 +11,15 @@ from typing import Any
 
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain.access import Actor, Relation, relation_to, require_operator, require_visible
-from planning.domain.catalog import Indicator
+from planning.domain.catalog import BerakhlakValue, Indicator
 from planning.domain.koreksi import Action as KoreksiAction
 from planning.domain.koreksi import Koreksi
 from planning.domain.koreksi import require as require_on_koreksi
-from planning.domain.policy import find_periode
+from planning.domain.policy import Periode, find_periode
 from planning.domain.records import Pegawai, Sekolah
-from planning.domain.skp import Skp, peran_of
+from planning.domain.skp import Skp, SkpStatus, peran_of
 from planning.usecases import Deps
-from pmm_kernel.clock import today
+from pmm_kernel.clock import WIB, today
 from pmm_kernel.errors import Forbidden, InvalidValue, NotFound
 from pmm_kernel.windows import Extension
 
@@ -286,3 +286,60 @@ async def koreksi_worklist(
             scope, status=query.status, npsn=query.npsn, after=query.after, limit=query.limit
         )
     return [KoreksiContext(k, pegawai, sekolah, k.age_days(on)) for k, pegawai, sekolah in rows]
+
+
+# --- the official SKP document ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pejabat:
+    """A signatory of the SKP document as the roster knows them, with the school that is their unit kerja."""
+
+    pegawai: Pegawai
+    sekolah: Sekolah | None
+
+
+@dataclass
+class DokumenSkp:
+    """What the official SKP document prints (docs/domain.md §4): the plan, the pegawai, the pejabat penilai and
+    the atasan pejabat penilai, the BerAKHLAK values, and the one date the document carries."""
+
+    context: SkpContext
+    penilai: Pejabat | None
+    atasan_penilai: Pejabat | None
+    periode: Periode
+    berakhlak: tuple[BerakhlakValue, ...]  # in the catalogue's order
+    dicetak: datetime  # the instant of printing (WIB): the date on the page and in the file's metadata
+
+
+@dataclass(frozen=True)
+class GetDokumenSkp:
+    skp_id: uuid.UUID
+
+
+async def dokumen_skp(query: GetDokumenSkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> DokumenSkp:
+    """The plan as the official SKP document lays it out, visible to whoever may read the plan (else 404). The
+    pejabat penilai is the atasan who approved it, else the pegawai's current atasan; the atasan pejabat penilai is
+    that person's own current atasan in the roster, if any (docs/domain.md §8)."""
+    dicetak = deps.clock.now().astimezone(WIB)
+    on = dicetak.date()
+    async with uow:
+        context = await load_context(query.skp_id, uow=uow, deps=deps, actor=actor)
+        skp = context.skp
+        approved_by = skp.atasan_id if skp.status is SkpStatus.DISETUJUI else None
+        penilai = await _pejabat(uow, approved_by or context.atasan_id)
+        atasan_penilai = None
+        if penilai is not None:
+            above = await uow.roster.current_atasan(penilai.pegawai.id, on)
+            atasan_penilai = await _pejabat(uow, above[0] if above else None)
+    periode = find_periode(context.skp.periode, deps.policies)
+    return DokumenSkp(context, penilai, atasan_penilai, periode, deps.catalog.berakhlak, dicetak)
+
+
+async def _pejabat(uow: PlanningUnitOfWork, pegawai_id: uuid.UUID | None) -> Pejabat | None:
+    if pegawai_id is None:
+        return None
+    pegawai = await uow.roster.pegawai(pegawai_id)
+    if pegawai is None:
+        return None
+    return Pejabat(pegawai, await uow.roster.sekolah(pegawai.npsn))

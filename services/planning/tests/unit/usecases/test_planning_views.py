@@ -3,7 +3,7 @@ recommendations and the operator's listings."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -164,3 +164,50 @@ async def test_a_cursor_from_another_region_is_refused(world: World) -> None:
     with pytest.raises(InvalidValue) as refused:
         await uc.roster_pegawai(uc.RosterPegawai(None, outsider, 10), uow=world.uow, actor=operator("3273"))
     assert (refused.value.rule, refused.value.field) == ("pagination.cursor", "cursor")
+
+
+# --- the official SKP document ------------------------------------------------------------------------------
+
+
+async def test_the_document_names_the_approver_and_the_approvers_own_atasan(world: World) -> None:
+    people = world.people
+    skp = world.plan("guru", status=SkpStatus.DISETUJUI, atasan_id=people["ks"].id)
+    query = uc.GetDokumenSkp(skp.id)
+    for actor in (guru(people["guru"]), kepala(people["ks"]), operator("3273")):
+        document = await uc.dokumen_skp(query, uow=world.uow, deps=world.deps, actor=actor)
+        assert document.context.skp.id == skp.id
+        assert document.penilai is not None and document.penilai.pegawai.id == people["ks"].id
+        assert document.penilai.sekolah is not None and document.penilai.sekolah.npsn == "20200001"
+        assert document.atasan_penilai is not None and document.atasan_penilai.pegawai.id == people["pengawas"].id
+    assert [v.kode for v in document.berakhlak][:2] == ["berorientasi_pelayanan", "akuntabel"]
+    assert len(document.berakhlak) == 7
+    assert document.periode.kode == "2024-S1"
+    assert document.dicetak == world.uow.clock.now() and document.dicetak.utcoffset() == timedelta(hours=7)
+
+
+async def test_an_approved_plan_keeps_its_approver_a_draft_names_the_current_atasan(world: World) -> None:
+    people = world.people
+    approved = world.plan("guru", status=SkpStatus.DISETUJUI, atasan_id=people["ks2"].id)
+    teacher = guru(people["guru"])
+    document = await uc.dokumen_skp(uc.GetDokumenSkp(approved.id), uow=world.uow, deps=world.deps, actor=teacher)
+    assert document.penilai is not None and document.penilai.pegawai.id == people["ks2"].id
+    assert document.atasan_penilai is None  # the approver has no atasan in the roster
+
+    draft = world.plan("guru2", atasan_id=people["ks2"].id)
+    colleague = guru(people["guru2"])
+    document = await uc.dokumen_skp(uc.GetDokumenSkp(draft.id), uow=world.uow, deps=world.deps, actor=colleague)
+    assert document.penilai is not None and document.penilai.pegawai.id == people["ks"].id
+
+    lone = world.plan("guru_jakarta")
+    alone = guru(people["guru_jakarta"])
+    document = await uc.dokumen_skp(uc.GetDokumenSkp(lone.id), uow=world.uow, deps=world.deps, actor=alone)
+    assert (document.penilai, document.atasan_penilai) == (None, None)
+
+
+@pytest.mark.parametrize("who", ["guru2", "ks2", "pengawas"])
+async def test_someone_elses_document_is_not_found(world: World, who: str) -> None:
+    skp = world.plan("guru")
+    actor = (kepala if who == "ks2" else pengawas if who == "pengawas" else guru)(world.people[who])
+    with pytest.raises(NotFound) as refused:
+        await uc.dokumen_skp(uc.GetDokumenSkp(skp.id), uow=world.uow, deps=world.deps, actor=actor)
+    assert refused.value.rule == "plan.not_found"

@@ -1,0 +1,283 @@
+"""The official SKP document as a PDF (docs/domain.md §4): the plan as the SKP format lays it out, rendered on
+request from the plan and today's roster.
+
+One date runs through the document: the day it is printed, written beside the place above the signatures and
+carried by the file's own metadata (its creation date and its title). A plan the atasan has not approved is no
+official SKP yet: every page of it says DRAF. The NIP is printed in its grouped form (`19860926 201505 1 001`), as
+on every civil-service document; no status code or identifier of the system appears on the page.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date
+from xml.sax.saxutils import escape  # escapes reportlab markup, parses no XML  # nosec B406
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from planning.api.deps import ActorDep, DepsDep
+from planning.domain.records import Pegawai
+from planning.domain.skp import RhkItem, SkpStatus
+from planning.usecases import views
+from planning.usecases.views import DokumenSkp, Pejabat
+from pmm_chassis.http.problems import PROBLEM_RESPONSES
+from pmm_kernel.errors import InvalidValue
+from pmm_kernel.nip import AsnStatus, parse_nip
+
+router = APIRouter(tags=["skp"], responses=PROBLEM_RESPONSES)
+
+
+@router.get(
+    "/skp/{skp_id}/dokumen.pdf",
+    summary="The plan as the official SKP document (PDF)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the SKP document"}},
+)
+async def dokumen_skp(skp_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Response:
+    """The plan laid out as the official SKP: the period, the pegawai, the pejabat penilai (the atasan who approved
+    it, else the current one) and the atasan pejabat penilai (that atasan's own atasan in the roster, if any), the
+    RHK of pengembangan kompetensi and tugas tambahan with their targets, the seven BerAKHLAK values with the
+    atasan's ekspektasi khusus, then the place, the date and the signature blocks. A plan not yet approved prints
+    DRAF on every page. Visible to whoever may read the plan (its pegawai, their current atasan, an operator of the
+    school's region); to anyone else it does not exist (404)."""
+    document = await views.dokumen_skp(views.GetDokumenSkp(skp_id), uow=deps.uow(), deps=deps, actor=actor)
+    name = f"skp-{document.periode.kode}.pdf"
+    return Response(
+        render(document),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"},
+    )
+
+
+# --- the rendering --------------------------------------------------------------------------------------------
+
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+STATUS = {
+    SkpStatus.DRAFT: "Draf",
+    SkpStatus.DIAJUKAN: "Diajukan, menunggu persetujuan",
+    SkpStatus.DISETUJUI: "Disetujui",
+    SkpStatus.DIKEMBALIKAN: "Dikembalikan untuk diperbaiki",
+}
+MARK = "DRAF"
+
+_WIDTH = A4[0] - 36 * mm
+_STYLES = getSampleStyleSheet()
+_TITLE = ParagraphStyle("judul", parent=_STYLES["Title"], fontSize=14, leading=17, spaceAfter=1 * mm)
+_SUBTITLE = ParagraphStyle("subjudul", parent=_STYLES["BodyText"], fontSize=10, alignment=1, leading=13)
+_H = ParagraphStyle("bagian", parent=_STYLES["Heading4"], spaceBefore=4 * mm, spaceAfter=1.5 * mm)
+_BODY = ParagraphStyle("isi", parent=_STYLES["BodyText"], fontSize=8.5, leading=10.5)
+_BOLD = ParagraphStyle("tebal", parent=_BODY, fontName="Helvetica-Bold")
+_CENTER = ParagraphStyle("tengah", parent=_BODY, alignment=1)
+_GRID = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+    ]
+)
+
+
+def tanggal(on: date) -> str:
+    """A date as Indonesian documents write it: 6 Desember 2026."""
+    return f"{on.day} {BULAN[on.month - 1]} {on.year}"
+
+
+def nip_grouped(pegawai: Pegawai, *, on: date) -> str:
+    """The printed form of a NIP or NI PPPK; anything else (a non-ASN's number) as it is."""
+    try:
+        return parse_nip(pegawai.nip, AsnStatus(pegawai.status), today=on).grouped()
+    except (InvalidValue, ValueError):
+        return pegawai.nip
+
+
+def render(document: DokumenSkp) -> bytes:
+    context = document.context
+    skp, periode = context.skp, document.periode
+    on = document.dicetak.date()
+    draft = skp.status is not SkpStatus.DISETUJUI
+    title = f"Sasaran Kinerja Pegawai {periode.nama}, dicetak {tanggal(on)}"
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author="PMM Kinerja",
+        subject=f"SKP {periode.nama}",
+    )
+    story: list = [
+        Paragraph("SASARAN KINERJA PEGAWAI", _TITLE),
+        _p(f"Periode {periode.nama}: {tanggal(periode.mulai)} s.d. {tanggal(periode.selesai)}", _SUBTITLE),
+        _p(f"Status rencana: {STATUS[skp.status]}", _SUBTITLE),
+        Spacer(1, 2 * mm),
+    ]
+    story += _orang(document, on=on)
+    story += _hasil_kerja(document)
+    story += _perilaku(document)
+    story += _tanda_tangan(document, on=on)
+    # The file's creation date is the printed date (the clock's instant in WIB), not the machine's.
+    stamp = document.dicetak.strftime("D:%Y%m%d%H%M%S+07'00'")
+
+    def page(canvas, template) -> None:  # noqa: ANN001
+        canvas.setDateFormatter(lambda *_: stamp)
+        canvas.saveState()
+        if draft:
+            canvas.setFont("Helvetica-Bold", 110)
+            canvas.setFillColor(colors.Color(0.85, 0.2, 0.2, alpha=0.18))
+            canvas.translate(A4[0] / 2, A4[1] / 2)
+            canvas.rotate(45)
+            canvas.drawCentredString(0, -40, MARK)
+            canvas.restoreState()
+            canvas.saveState()
+            canvas.setFont("Helvetica-Bold", 9)
+            canvas.setFillColor(colors.Color(0.7, 0.1, 0.1))
+            canvas.drawString(18 * mm, A4[1] - 10 * mm, f"{MARK} - belum disetujui pejabat penilai")
+        canvas.setFont("Helvetica", 8)
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"SKP {periode.nama} - halaman {template.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=page, onLaterPages=page)
+    return buffer.getvalue()
+
+
+def _p(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _jabatan(pegawai: Pegawai) -> str:
+    return " ".join(x for x in (pegawai.jenis_gtk, pegawai.jenjang_jabatan) if x)
+
+
+def _orang(document: DokumenSkp, *, on: date) -> list:
+    """The three people of the SKP, each a table kept on one page."""
+    context = document.context
+    pegawai = Pejabat(context.pegawai, context.sekolah)
+    parts = [("PEGAWAI YANG DINILAI", pegawai, "belum ada")]
+    parts.append(("PEJABAT PENILAI KINERJA", document.penilai, "belum ada atasan di roster"))
+    parts.append(("ATASAN PEJABAT PENILAI KINERJA", document.atasan_penilai, "tidak ada di roster"))
+    story: list = []
+    for judul, who, absent in parts:
+        if who is None:
+            rows = [[_p(judul, _BOLD), _p("")], [_p("Nama"), _p(absent)]]
+        else:
+            p = who.pegawai
+            rows = [
+                [_p(judul, _BOLD), _p("")],
+                [_p("Nama"), _p(p.nama)],
+                [_p("NI PPPK" if p.status == "PPPK" else "NIP"), _p(nip_grouped(p, on=on))],
+                [_p("Pangkat/golongan"), _p(p.pangkat_golongan or "-")],
+                [_p("Jabatan"), _p(_jabatan(p))],
+                [_p("Unit kerja"), _p(who.sekolah.nama if who.sekolah else "-")],
+            ]
+        table = Table(rows, colWidths=[45 * mm, _WIDTH - 45 * mm], hAlign="LEFT")
+        table.setStyle(_GRID)
+        table.setStyle(TableStyle([("SPAN", (0, 0), (-1, 0))]))
+        story += [KeepTogether([table, Spacer(1, 2 * mm)])]
+    return story
+
+
+_RHK_WIDTHS = [10 * mm, 38 * mm, 38 * mm, 19 * mm, 45 * mm, _WIDTH - 150 * mm]
+
+
+def _hasil_kerja(document: DokumenSkp) -> list:
+    """The RHK table: one header row repeated on every page it spans, a row never split across two."""
+    skp = document.context.skp
+    header = [
+        _p(x, _BOLD)
+        for x in ("No", "RHK atasan yang diintervensi", "Rencana hasil kerja", "Aspek", "Indikator kinerja individu")
+    ]
+    rows: list[list] = [[*header, _p("Target", _BOLD)]]
+    spans: list[int] = []
+    number = 0
+    for judul, items, empty in (
+        ("A. Pengembangan kompetensi", skp.pengembangan_kompetensi, "Belum ada rencana hasil kerja"),
+        ("B. Tugas tambahan", skp.tugas_tambahan, "Tidak ada tugas tambahan"),
+    ):
+        spans.append(len(rows))
+        rows.append([_p(judul, _BOLD), "", "", "", "", ""])
+        if not items:
+            spans.append(len(rows))
+            rows.append([_p(empty), "", "", "", "", ""])
+        for item in items:
+            number += 1
+            rows.append(_rhk_row(number, item))
+    table = Table(rows, colWidths=_RHK_WIDTHS, repeatRows=1, hAlign="LEFT")
+    table.setStyle(_GRID)
+    table.setStyle(TableStyle([("SPAN", (0, r), (-1, r)) for r in spans]))
+    praktik = skp.indikator.nama if skp.indikator else "belum dipilih"
+    return [
+        KeepTogether([Paragraph("HASIL KERJA", _H), _p(f"Praktik kinerja: {praktik}"), Spacer(1, 1.5 * mm)]),
+        table,
+    ]
+
+
+def _rhk_row(number: int, item: RhkItem) -> list:
+    return [
+        _p(str(number)),
+        _p(item.rhk_atasan or "-"),
+        _p(item.nama),
+        _p(item.aspek.capitalize()),
+        _p(item.indikator_kinerja_individu),
+        _p(f"{item.target_kuantitas} {item.satuan}"),
+    ]
+
+
+def _perilaku(document: DokumenSkp) -> list:
+    """The seven BerAKHLAK values with their panduan and what the atasan specifically expects of each."""
+    ekspektasi = document.context.skp.ekspektasi_khusus
+    rows: list[list] = [[_p("No", _BOLD), _p("Perilaku kerja", _BOLD), _p("Ekspektasi khusus pimpinan", _BOLD)]]
+    for number, value in enumerate(document.berakhlak, start=1):
+        panduan = "".join(f"<br/>- {escape(line)}" for line in value.panduan)
+        rows.append(
+            [
+                _p(str(number)),
+                Paragraph(f"<b>{escape(value.nama)}</b>{panduan}", _BODY),
+                _p(ekspektasi.get(value.kode) or "-"),
+            ]
+        )
+    table = Table(rows, colWidths=[10 * mm, 100 * mm, _WIDTH - 110 * mm], repeatRows=1, hAlign="LEFT")
+    table.setStyle(_GRID)
+    return [KeepTogether([Paragraph("PERILAKU KERJA", _H), table])]
+
+
+def _tanda_tangan(document: DokumenSkp, *, on: date) -> list:
+    """The place (the school's region) and the date, then the signature blocks of the pegawai and the penilai."""
+    context = document.context
+
+    def block(judul: str, who: Pegawai | None) -> list:
+        if who is None:
+            return [_p(judul, _CENTER), Spacer(1, 20 * mm), _p("(belum ada)", _CENTER)]
+        nip = f"{'NI PPPK' if who.status == 'PPPK' else 'NIP'} {nip_grouped(who, on=on)}"
+        return [_p(judul, _CENTER), Spacer(1, 20 * mm), _p(who.nama, _CENTER), _p(nip, _CENTER)]
+
+    penilai = document.penilai.pegawai if document.penilai else None
+    rows = [
+        ["", _p(f"{context.sekolah.nama_wilayah}, {tanggal(on)}", _CENTER)],
+        [block("Pejabat Penilai Kinerja", penilai), block("Pegawai yang Dinilai", context.pegawai)],
+    ]
+    table = Table(rows, colWidths=[_WIDTH / 2, _WIDTH / 2], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return [KeepTogether([Spacer(1, 8 * mm), table])]
