@@ -222,7 +222,14 @@ async def one_cycle(
         f"{base}/observasi",
         atasan,
         headers={"If-Match": r.headers["ETag"]},
-        json={"mode": "langsung", "items": items, "catatan": "Murid aktif berdiskusi"},
+        # The lesson was agreed for a later day, and the demo observes it today: the atasan says why it moved
+        # (docs/domain.md §5).
+        json={
+            "mode": "langsung",
+            "items": items,
+            "catatan": "Murid aktif berdiskusi",
+            "alasan_pindah": "Jadwal dimajukan karena guru bertugas pada tanggal yang disepakati",
+        },
     )
     ringkasan = r.json()["observasi"]["ringkasan"]
     note(f"{who} 2 observasi by the atasan: {ringkasan}")
@@ -271,7 +278,7 @@ async def one_cycle(
     note(f"{who} 4 upaya: 2 efforts recorded")
     etag = r.headers["ETag"]
 
-    resumed = await add_evidence(cycles, guru, atasan, pid, r.json(), who, resume=resume, note=note)
+    resumed = await add_evidence(cycles, guru, atasan, pid, r.json(), who, resume=resume, tanggal=hari_ini, note=note)
 
     r = await call(
         "PUT",
@@ -293,8 +300,10 @@ async def add_evidence(
     who: str,
     *,
     resume: bool,
+    tanggal: date,
     note: Callable[[str], None] = say,
 ) -> dict[str, Any] | None:
+    """The period's evidence; an uploaded document is dated the day it is uploaded (`tanggal_dokumen`)."""
     kategori = ["modul_ajar", *(DOKUMEN_KS if guru.jenis_gtk == "Kepala Sekolah" else ())]
     if cycle["evidence_mode"] == "konfirmasi":
         for k in kategori:
@@ -305,31 +314,31 @@ async def add_evidence(
     for index, k in enumerate(kategori):
         content = fake_pdf(f"{k} {guru.nip[-4:]}", 48 * 1024 if index == 0 and resume else 3 * 1024)
         if index == 0 and resume:
-            resumed = await resumable_upload(cycles, guru, pid, k, content, who, note=note)
+            resumed = await resumable_upload(cycles, guru, pid, k, content, who, tanggal=tanggal, note=note)
         else:
-            await upload(cycles, guru, pid, k, content)
+            await upload(cycles, guru, pid, k, content, tanggal=tanggal)
     if resumed is None:
         note(f"{who}   bukti: {len(kategori)} PDF(s) uploaded, checked by content")
     return resumed
 
 
-def _metadata(kategori: str) -> str:
-    values = {"filename": f"{kategori}.pdf", "kategori": kategori}
+def _metadata(kategori: str, tanggal: date) -> str:
+    values = {"filename": f"{kategori}.pdf", "kategori": kategori, "tanggal_dokumen": tanggal.isoformat()}
     return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
 
 
-async def _create(cycles: Cycles, guru: Person, pid: str, kategori: str, size: int) -> str:
+async def _create(cycles: Cycles, guru: Person, pid: str, kategori: str, size: int, tanggal: date) -> str:
     created = await cycles.call(
         "POST",
         f"/pelaksanaan/{pid}/bukti/unggah",
         guru,
-        headers={**TUS, "Upload-Length": str(size), "Upload-Metadata": _metadata(kategori)},
+        headers={**TUS, "Upload-Length": str(size), "Upload-Metadata": _metadata(kategori, tanggal)},
     )
     return created.headers["Location"].removeprefix("/api/v1")
 
 
-async def upload(cycles: Cycles, guru: Person, pid: str, kategori: str, content: bytes) -> str:
-    location = await _create(cycles, guru, pid, kategori, len(content))
+async def upload(cycles: Cycles, guru: Person, pid: str, kategori: str, content: bytes, *, tanggal: date) -> str:
+    location = await _create(cycles, guru, pid, kategori, len(content), tanggal)
     done = await cycles.call(
         "PATCH",
         location,
@@ -348,10 +357,11 @@ async def resumable_upload(
     content: bytes,
     who: str,
     *,
+    tanggal: date,
     note: Callable[[str], None] = say,
 ) -> dict[str, Any]:
     """The first chunk goes out, the connection drops mid-request; HEAD says where to go on; the rest follows."""
-    location = await _create(cycles, guru, pid, kategori, len(content))
+    location = await _create(cycles, guru, pid, kategori, len(content), tanggal)
     headers = {**await cycles.h(guru), **TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
     try:
         await cycles.api.http.patch(location, content=_dropping_body(content[:CHUNK]), headers=headers)

@@ -146,7 +146,7 @@ PDF = b"%PDF-1.7\n" + b"0" * 200 + b"\n%%EOF\n"
 async def upload_whole(client, tokens, person, pelaksanaan_id: str, *, kategori: str, content: bytes = PDF) -> dict:
     meta = ",".join(
         f"{k} {base64.b64encode(v.encode()).decode()}"
-        for k, v in {"filename": f"{kategori}.pdf", "kategori": kategori}.items()
+        for k, v in {"filename": f"{kategori}.pdf", "kategori": kategori, "tanggal_dokumen": "2024-01-15"}.items()
     )
     h = {**person.headers(tokens), "Tus-Resumable": "1.0.0"}
     created = await client.post(

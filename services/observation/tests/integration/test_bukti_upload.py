@@ -32,7 +32,8 @@ async def guru_cycle(client, tokens, world, periode: str = "2024-S1"):
 
 
 async def create(client, tokens, person, pelaksanaan_id, *, length=len(CONTENT), **meta) -> httpx.Response:
-    meta = {"filename": "modul-ajar.pdf", "kategori": "modul_ajar", **meta}
+    meta = {"filename": "modul-ajar.pdf", "kategori": "modul_ajar", "tanggal_dokumen": "2024-01-15", **meta}
+    meta = {k: v for k, v in meta.items() if v is not None}
     return await client.post(
         f"/api/v1/pelaksanaan/{pelaksanaan_id}/bukti/unggah",
         headers={**person.headers(tokens), **TUS, "Upload-Length": str(length), "Upload-Metadata": metadata(**meta)},
@@ -193,8 +194,11 @@ async def test_the_content_check_runs_on_the_first_bytes_not_at_the_end(client, 
         (100, {"filename": "C:\\Users\\guru\\modul.pdf"}, 422, "filename", "bukti.filename_path"),
         (100, {"kategori": "ijazah"}, 422, "kategori", "bukti.kategori_unknown"),
         (100, {"kategori": "kosp"}, 422, "kategori", "bukti.kategori_ks_only"),
-        (100, {"kategori": "sertifikat"}, 422, "tanggal", "bukti.tanggal_required"),
-        (100, {"kategori": "sertifikat", "tanggal": "31-12-2023"}, 422, "tanggal", "bukti.tanggal_format"),
+        (100, {"kategori": "sertifikat", "tanggal_dokumen": None}, 422, "tanggal_dokumen", "bukti.tanggal_required"),
+        (100, {"tanggal_dokumen": None}, 422, "tanggal_dokumen", "bukti.tanggal_required"),  # a modul ajar
+        (100, {"tanggal_dokumen": "31-12-2023"}, 422, "tanggal_dokumen", "bukti.tanggal_format"),
+        (100, {"tanggal_dokumen": "2024-02-06"}, 422, "tanggal_dokumen", "bukti.tanggal_future"),
+        (100, {"tanggal_dokumen": "2023-12-31"}, 422, "tanggal_dokumen", "bukti.tanggal_before_period"),
     ],
 )
 async def test_bad_upload_requests_name_the_field_and_the_rule(
@@ -243,16 +247,22 @@ async def test_a_certificate_dated_outside_the_period_is_kept_but_flagged_and_do
     client, tokens, world, tap
 ):
     _, guru, cycle = await guru_cycle(client, tokens, world)
-    for tanggal in ("2023-11-20", "2024-03-01"):
+    for tanggal in ("2023-11-20", "2024-02-01"):
         location = (
             await create(
-                client, tokens, guru, cycle["id"], kategori="sertifikat", filename="sertifikat.pdf", tanggal=tanggal
+                client,
+                tokens,
+                guru,
+                cycle["id"],
+                kategori="sertifikat",
+                filename="sertifikat.pdf",
+                tanggal_dokumen=tanggal,
             )
         ).headers["Location"]
         assert (await patch(client, tokens, guru, location, 0, CONTENT)).status_code == 204
     listed = (await client.get(f"/api/v1/pelaksanaan/{cycle['id']}/bukti", headers=guru.headers(tokens))).json()
     flags = sorted((i["tanggal_dokumen"], i["outside_period"], i["counts"]) for i in listed["items"])
-    assert flags == [("2023-11-20", True, False), ("2024-03-01", False, True)]
+    assert flags == [("2023-11-20", True, False), ("2024-02-01", False, True)]
     assert listed["bukti_count"] == 1
     added = await tap.wait("observation.bukti.added.v1", pelaksanaan_id=cycle["id"], count=2)
     assert sorted(m["data"]["outside_period"] for m in added) == [False, True]
@@ -290,3 +300,17 @@ async def test_under_the_2024_policy_a_confirmation_is_refused(client, tokens, w
     )
     assert refused.status_code == 409
     assert refused.json()["errors"][0]["rule"] == "bukti.confirmation_not_in_policy"
+
+
+async def test_a_modul_ajar_keeps_its_document_date_and_the_earlier_metadata_name_is_read(client, tokens, world, tap):
+    _, guru, cycle = await guru_cycle(client, tokens, world)
+    for meta in ({"tanggal_dokumen": "2024-01-15"}, {"tanggal_dokumen": None, "tanggal": "2024-02-05"}):
+        location = (await create(client, tokens, guru, cycle["id"], **meta)).headers["Location"]
+        assert (await patch(client, tokens, guru, location, 0, CONTENT)).status_code == 204
+    listed = (await client.get(f"/api/v1/pelaksanaan/{cycle['id']}/bukti", headers=guru.headers(tokens))).json()
+    assert sorted((i["kategori"], i["tanggal_dokumen"], i["counts"]) for i in listed["items"]) == [
+        ("modul_ajar", "2024-01-15", True),
+        ("modul_ajar", "2024-02-05", True),
+    ]
+    assert listed["kategori_bertanggal"] == ["sertifikat", "modul_ajar", "kosp", "rkt", "laporan_satuan_pendidikan"]
+    assert len(await tap.wait("observation.bukti.added.v1", pelaksanaan_id=cycle["id"], count=2)) == 2

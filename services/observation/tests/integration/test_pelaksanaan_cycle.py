@@ -10,6 +10,7 @@ import pytest
 from observation_world import INDIKATOR, approve, opened, reset, settle, upload_whole
 
 from pmm_kernel.clock import WIB
+from pmm_testkit import audit_trail
 from pmm_testkit.world import scalar
 
 pytestmark = pytest.mark.integration
@@ -31,7 +32,7 @@ async def run_to_refleksi(client, tokens, guru, ks, cycle: dict) -> str:
         json={
             "target_perilaku": INDIKATOR.perilaku_dianjurkan[:2],
             "upaya": "Menyiapkan LKPD berdiferensiasi",
-            "jadwal": "2024-02-12",
+            "jadwal": "2024-02-05",
         },
         headers={**g, "If-Match": cycle["etag"]},
     )
@@ -166,7 +167,7 @@ async def test_only_the_pegawais_current_atasan_records_the_observation(client, 
         json={
             "target_perilaku": [INDIKATOR.perilaku_dianjurkan[0]],
             "upaya": "Menyiapkan media",
-            "jadwal": "2024-02-12",
+            "jadwal": "2024-02-05",
         },
         headers={**guru.headers(tokens), "If-Match": cycle["etag"]},
     )
@@ -350,3 +351,39 @@ async def test_a_principals_cycle_runs_with_the_pengawas_and_needs_the_four_docu
     assert done.status_code == 200, done.text
     (completed,) = await tap.wait("observation.pelaksanaan.completed.v1", pelaksanaan_id=cycle["id"])
     assert completed["data"]["bukti_count"] == 4 and completed["data"]["atasan_id"] == str(pengawas.pegawai_id)
+
+
+async def test_observing_before_the_agreed_date_needs_the_atasans_reason(client, tokens, world, tap, settings):
+    school = await world.school(teachers=1)
+    guru, ks = school.guru[0], school.kepala
+    await approve(world, guru, atasan=ks)
+    cycle = await opened(client, tokens, guru)
+    pid, k = cycle["id"], ks.headers(tokens)
+    r = await client.put(
+        f"/api/v1/pelaksanaan/{pid}/persiapan",
+        json={"target_perilaku": INDIKATOR.perilaku_dianjurkan[:1], "upaya": "Menyiapkan LKPD", "jadwal": "2024-02-12"},
+        headers={**guru.headers(tokens), "If-Match": cycle["etag"]},
+    )
+    r = await client.post(f"/api/v1/pelaksanaan/{pid}/persiapan/setujui", headers={**k, "If-Match": r.headers["ETag"]})
+    assert r.status_code == 200 and r.json()["persiapan"]["jadwal_disepakati"] == "2024-02-12", r.text
+    etag, path = r.headers["ETag"], f"/api/v1/pelaksanaan/{pid}/observasi"
+
+    early = await client.put(path, json={"items": rubric()}, headers={**k, "If-Match": etag})  # today is 5 February
+    assert early.status_code == 409 and early.headers["content-type"].startswith(PROBLEM_JSON)
+    problem = early.json()
+    error = problem["errors"][0]
+    assert (error["rule"], error["field"]) == ("observasi.sebelum_jadwal", "alasan_pindah")
+    assert problem["jadwal_disepakati"] == "2024-02-12"
+    short = await client.put(path, json={"items": rubric(), "alasan_pindah": "izin"}, headers={**k, "If-Match": etag})
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "alasan_pindah"
+
+    reason = "Guru bertugas ke luar kota minggu depan"
+    body = {"items": rubric(), "alasan_pindah": reason}
+    recorded = await client.put(path, json=body, headers={**k, "If-Match": etag})
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["observasi"]["alasan_pindah"] == reason and recorded.json()["tahap"] == "DISKUSI"
+    again = await client.get(f"/api/v1/pelaksanaan/{pid}", headers=guru.headers(tokens))
+    assert again.json()["observasi"]["alasan_pindah"] == reason  # kept with the record, for both parties to read
+    trail = await audit_trail(settings.database_url, pid)
+    moved = [r for r in trail if (r["from_state"], r["to_state"]) == ("OBSERVASI", "DISKUSI")]
+    assert [r["actor"] for r in moved] == [f"pegawai:{ks.pegawai_id}"]  # who recorded it, reason and all

@@ -65,7 +65,7 @@ MULAI, SELESAI = date(2024, 1, 1), date(2024, 6, 30)
         ("sertifikat", date(2024, 6, 30), False),  # last day
         ("sertifikat", date(2023, 12, 31), True),
         ("sertifikat", date(2024, 7, 1), True),
-        ("modul_ajar", date(2020, 1, 1), False),  # only a certificate is dated
+        ("modul_ajar", date(2020, 1, 1), False),  # only a certificate is flagged (a modul ajar is refused instead)
         ("modul_ajar", None, False),
         ("kosp", None, False),
     ],
@@ -75,10 +75,43 @@ def test_a_certificate_outside_the_period_is_flagged(kategori, tanggal, outside)
     assert bukti.outside_period(kind, tanggal, mulai=MULAI, selesai=SELESAI) is outside
 
 
-def test_a_certificate_needs_its_date():
-    with pytest.raises(InvalidValue) as refused:
-        bukti.outside_period(bukti.KATEGORI["sertifikat"], None, mulai=MULAI, selesai=SELESAI)
-    assert (refused.value.rule, refused.value.field) == ("bukti.tanggal_required", "tanggal")
+TODAY = date(2024, 2, 5)
+
+
+@pytest.mark.parametrize(
+    ("kategori", "tanggal", "expected"),
+    [
+        ("sertifikat", None, "bukti.tanggal_required"),
+        ("modul_ajar", None, "bukti.tanggal_required"),
+        ("kosp", None, "bukti.tanggal_required"),
+        ("rkt", None, "bukti.tanggal_required"),
+        ("laporan_satuan_pendidikan", None, "bukti.tanggal_required"),
+        ("lainnya", None, None),  # no document date for this kind
+        ("dokumen_observasi", None, None),
+        ("rangkuman_kehadiran_guru", None, None),
+        ("modul_ajar", TODAY, TODAY),  # today is not the future
+        ("modul_ajar", date(2024, 2, 6), "bukti.tanggal_future"),
+        ("sertifikat", date(2024, 2, 6), "bukti.tanggal_future"),
+        ("lainnya", date(2024, 2, 6), "bukti.tanggal_future"),  # a date given is checked all the same
+        ("lainnya", date(2024, 1, 3), date(2024, 1, 3)),  # ... and kept
+        ("modul_ajar", MULAI, MULAI),  # the period's first day
+        ("modul_ajar", date(2023, 12, 31), "bukti.tanggal_before_period"),
+        ("kosp", date(2023, 7, 17), "bukti.tanggal_before_period"),
+        ("sertifikat", date(2023, 12, 31), date(2023, 12, 31)),  # kept, and flagged as outside the period
+    ],
+)
+def test_the_document_date_by_kind(kategori, tanggal, expected):
+    kind = bukti.KATEGORI[kategori]
+    if isinstance(expected, str):
+        with pytest.raises(InvalidValue) as refused:
+            bukti.check_tanggal_dokumen(kind, tanggal, mulai=MULAI, today=TODAY)
+        assert (refused.value.rule, refused.value.field) == (expected, "tanggal_dokumen")
+        return
+    assert bukti.check_tanggal_dokumen(kind, tanggal, mulai=MULAI, today=TODAY) == expected
+
+
+def test_the_kinds_with_a_document_date_are_data():
+    assert bukti.DATED == ("sertifikat", "modul_ajar", "kosp", "rkt", "laporan_satuan_pendidikan")
 
 
 @pytest.mark.parametrize(

@@ -68,9 +68,13 @@ def test_complete_and_assembled():
 
 @pytest.mark.parametrize(
     ("kategori", "tanggal", "kept"),
-    [("sertifikat", date(2024, 3, 1), date(2024, 3, 1)), ("modul_ajar", date(2024, 3, 1), None)],
+    [
+        ("sertifikat", date(2024, 2, 1), date(2024, 2, 1)),
+        ("modul_ajar", date(2024, 2, 1), date(2024, 2, 1)),
+        ("lainnya", None, None),
+    ],
 )
-def test_only_a_certificate_keeps_its_date(kategori, tanggal, kept):
+def test_the_upload_keeps_its_document_date(kategori, tanggal, kept):
     started = Unggahan.start(
         id=uuid.uuid4(),
         pelaksanaan_id=uuid.uuid4(),
@@ -81,7 +85,7 @@ def test_only_a_certificate_keeps_its_date(kategori, tanggal, kept):
         length=10,
         max_bytes=10,
         mulai=date(2024, 1, 1),
-        selesai=date(2024, 6, 30),
+        today=date(2024, 2, 5),
     )
     assert (started.tanggal_dokumen, started.nama_file, started.offset, started.kategori) == (
         kept,

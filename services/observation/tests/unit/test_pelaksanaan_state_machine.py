@@ -32,6 +32,7 @@ AT = datetime(2024, 2, 5, 2, 0, tzinfo=UTC)
 ATASAN = uuid.UUID("00000000-0000-0000-0000-0000000000a1")
 WINDOW = (date(2024, 2, 5), date(2024, 5, 30))
 PAST = (date(2024, 2, 1), date(2024, 2, 5))
+ON = date(2024, 2, 20)  # the observed lesson's day: after any date agreed below
 INDIKATOR = IndikatorRef(
     kode="D.1",
     nama="Kualitas pembelajaran",
@@ -123,7 +124,7 @@ COMMANDS: dict[Aksi, Callable[[Pelaksanaan], None]] = {
     ),
     Aksi.TERIMA_JADWAL: lambda p: p.terima_jadwal(at=AT),
     Aksi.CATAT_OBSERVASI: lambda p: p.catat_observasi(
-        atasan_id=ATASAN, mode="langsung", items=rubric(), catatan=None, at=AT
+        atasan_id=ATASAN, mode="langsung", items=rubric(), catatan=None, at=AT, on=ON
     ),
     Aksi.CATAT_DISKUSI_ATASAN: lambda p: p.catat_diskusi_atasan(
         catatan="Pertahankan",
@@ -270,14 +271,16 @@ def test_persiapan_checks_name_the_field_and_the_rule(command, rule, field):
 def test_the_rubric_needs_a_value_for_every_behaviour_of_the_indicator(items, mode, rule, field):
     p = in_state(Tahap.OBSERVASI)
     with pytest.raises(InvalidValue) as refused:
-        p.catat_observasi(atasan_id=ATASAN, mode=mode, items=items, catatan=None, at=AT)
+        p.catat_observasi(atasan_id=ATASAN, mode=mode, items=items, catatan=None, at=AT, on=ON)
     assert (refused.value.rule, refused.value.field) == (rule, field)
 
 
 @pytest.mark.parametrize("mode", ["langsung", "rekaman", "catatan_guru"])
 def test_the_observation_modes_are_recorded_as_such(mode):
     p = in_state(Tahap.OBSERVASI)
-    p.catat_observasi(atasan_id=ATASAN, mode=mode, items=list(reversed(rubric("belum_efektif"))), catatan=" ", at=AT)
+    p.catat_observasi(
+        atasan_id=ATASAN, mode=mode, items=list(reversed(rubric("belum_efektif"))), catatan=" ", at=AT, on=ON
+    )
     assert p.observasi is not None and p.observasi.mode == mode and p.observasi.catatan is None
     assert [i.perilaku for i in p.observasi.items] == list(ALL_PERILAKU)  # in the indicator's order
     assert [i.jenis for i in p.observasi.items] == ["dianjurkan"] * 3 + ["dihindari"] * 2

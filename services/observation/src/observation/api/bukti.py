@@ -1,7 +1,7 @@
 """Bukti dukung: the list, the atasan's confirmation (2025+), the file itself, and resumable uploads (tus 1.0).
 
 tus 1.0 core with the creation extension, for slow school connections:
-  POST   /pelaksanaan/{id}/bukti/unggah   Upload-Length, Upload-Metadata (filename, kategori, tanggal) -> 201 Location
+  POST   /pelaksanaan/{id}/bukti/unggah   Upload-Length, Upload-Metadata (filename, kategori, tanggal_dokumen) -> 201
   HEAD   /unggahan/{upload_id}            -> Upload-Offset, Upload-Length
   PATCH  /unggahan/{upload_id}            Upload-Offset, Content-Type application/offset+octet-stream -> 204
 A PATCH at another offset than the stored one is 409; a connection that drops mid-PATCH keeps what arrived, and
@@ -39,10 +39,11 @@ TUS_PATHS = ("/api/v1/unggahan/", "/bukti/unggah")  # responses on these carry T
 
 @router.get("/pelaksanaan/{pelaksanaan_id}/bukti", response_model=BuktiList, summary="The cycle's bukti dukung")
 async def list_bukti(pelaksanaan_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> BuktiList:
-    """The cycle's bukti dukung: each file or confirmation with its kategori, media type, size, SHA-256, the
-    certificate date and whether it lies outside the period (kept, but it does not count), with the period's
-    evidence mode (`unggah` or `konfirmasi`) and the accountability documents a kepala sekolah still lacks. Visible
-    to whoever may read the cycle."""
+    """The cycle's bukti dukung: each file or confirmation with its kategori, media type, size, SHA-256, its document
+    date (`tanggal_dokumen`) and whether it lies outside the period (a certificate: kept, but it does not count),
+    with the period's evidence mode (`unggah` or `konfirmasi`), the accountability documents a kepala sekolah still
+    lacks and the kinds whose upload must give a document date (`kategori_bertanggal`). Visible to whoever may read
+    the cycle."""
     cycle = await views.get_pelaksanaan(views.GetPelaksanaan(pelaksanaan_id), uow=deps.uow(), deps=deps, actor=actor)
     return BuktiList(**views.summary(cycle), items=[BuktiOut.of(b) for b in cycle.bukti])
 
@@ -123,14 +124,18 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     return result
 
 
-def _tanggal(value: str | None) -> date | None:
+def _tanggal(metadata: dict[str, str]) -> date | None:
+    """The document date of the upload's metadata; `tanggal`, its earlier name, is still read."""
+    value = metadata.get(rules.TANGGAL_FIELD) or metadata.get("tanggal")
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidValue(
-            "tanggal must be a date (YYYY-MM-DD)", rule="bukti.tanggal_format", field="tanggal"
+            f"{rules.TANGGAL_FIELD} must be a date (YYYY-MM-DD)",
+            rule="bukti.tanggal_format",
+            field=rules.TANGGAL_FIELD,
         ) from None
 
 
@@ -151,7 +156,7 @@ async def tus_options(request: Request) -> Response:
 @router.post(
     "/pelaksanaan/{pelaksanaan_id}/bukti/unggah",
     status_code=201,
-    summary="Start a resumable upload (tus 1.0 creation; Upload-Metadata: filename, kategori, tanggal)",
+    summary="Start a resumable upload (tus 1.0 creation; Upload-Metadata: filename, kategori, tanggal_dokumen)",
     response_class=Response,
 )
 async def tus_create(
@@ -168,7 +173,11 @@ async def tus_create(
     slow school links). Headers: `Tus-Resumable: 1.0.0`, `Upload-Length` (bytes, up to the service's limit: 413
     beyond it) and `Upload-Metadata` with base64 values of `filename`, `kategori` (`sertifikat`, `modul_ajar`,
     `dokumen_observasi`, `lainnya`; a kepala sekolah also `kosp`, `rkt`, `laporan_satuan_pendidikan`,
-    `rangkuman_kehadiran_guru`) and, for a certificate, `tanggal` (YYYY-MM-DD). Answers 201 with `Location:
+    `rangkuman_kehadiran_guru`) and the document date `tanggal_dokumen` (YYYY-MM-DD), required for the kinds that
+    carry one (`sertifikat`, `modul_ajar`, `kosp`, `rkt`, `laporan_satuan_pendidikan`: 422
+    `bukti.tanggal_required` naming the field), never in the future (`bukti.tanggal_future`) and not before the
+    period's start (`bukti.tanggal_before_period`; a certificate from before is kept but flagged instead, and does
+    not count). It is stored and returned as the bukti's `tanggal_dokumen`. Answers 201 with `Location:
     /api/v1/unggahan/{upload_id}`; then send the bytes with `PATCH`. Only PDF, JPEG and PNG are kept, judged by
     their content, not their name. The pegawai only, while the cycle runs; the pelaksanaan window is checked here,
     so an upload started in time may finish after the close. Send an `Idempotency-Key`."""
@@ -182,7 +191,7 @@ async def tus_create(
             length=length,
             filename=metadata.get("filename"),
             kategori=metadata.get("kategori"),
-            tanggal=_tanggal(metadata.get("tanggal")),
+            tanggal=_tanggal(metadata),
         )
         state = await evidence.start_upload(command, uow=deps.uow(), deps=deps, actor=actor)
         return JSONResponse(

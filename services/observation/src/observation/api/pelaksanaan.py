@@ -167,14 +167,19 @@ async def put_observasi(
     """Step 2, observasi kinerja (form B): the atasan records the observed lesson: `mode` (`langsung` in person,
     `rekaman` a recording, `catatan_guru` the teacher's notes) and, for every recommended and avoided behaviour of
     the indicator, `belum_dilakukan`, `belum_efektif` or `efektif` with an optional note (a missing or unknown
-    behaviour is a 422 naming it). Publishes `observation.observasi.recorded.v1`. Only the pegawai's current atasan
-    (anyone else: 403 or 404), after the date was agreed, inside the pelaksanaan window. Requires `If-Match`."""
+    behaviour is a 422 naming it). It is recorded on or after the date agreed in the persiapan
+    (`persiapan.jadwal_disepakati`); earlier is refused (409 `observasi.sebelum_jadwal`, naming the date in
+    `jadwal_disepakati`) unless the atasan says why it had to move (`alasan_pindah`, at least 5 characters), which is
+    kept with the observation (`observasi.alasan_pindah`) and in the audited record. Publishes
+    `observation.observasi.recorded.v1`. Only the pegawai's current atasan (anyone else: 403 or 404), after the date
+    was agreed, inside the pelaksanaan window. Requires `If-Match`."""
     command = steps.CatatObservasi(
         pelaksanaan_id=pelaksanaan_id,
         expected=ExpectedVersion(if_match),
         mode=body.mode,
         items=tuple(RubrikInput(perilaku=i.perilaku, nilai=i.nilai, catatan=i.catatan) for i in body.items),
         catatan=body.catatan,
+        alasan_pindah=body.alasan_pindah,
     )
     return out(await steps.catat_observasi(command, uow=deps.uow(), deps=deps, actor=actor))
 

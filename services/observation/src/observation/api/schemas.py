@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from observation.domain.bukti import Bukti
+from observation.domain.bukti import DATED, Bukti
 from observation.domain.pelaksanaan import STEPS
 from observation.usecases import views
 from observation.usecases.cycle import Cycle
@@ -48,6 +48,10 @@ class ObservasiIn(Request):
     )
     items: list[RubrikItemIn] = Field(max_length=20, description="one value for EVERY behaviour of the indicator")
     catatan: Text | None = None
+    alasan_pindah: ShortText | None = Field(
+        default=None,
+        description="why the lesson is observed before the agreed date (at least 5 characters); needed only then",
+    )
 
 
 class DiskusiAtasanIn(Request):
@@ -230,3 +234,5 @@ class BuktiList(BaseModel):
     bukti_count: int
     dokumen_ks_kurang: list[str]
     items: list[BuktiOut]
+    # The kinds whose upload must give its document date (`tanggal_dokumen`), so a form asks for it where needed.
+    kategori_bertanggal: list[str] = Field(default_factory=lambda: list(DATED))

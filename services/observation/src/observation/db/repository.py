@@ -193,6 +193,7 @@ def _observasi(raw: dict[str, Any] | None) -> Observasi | None:
         items=tuple(RubrikItem(**item) for item in raw["items"]),
         catatan=raw.get("catatan"),
         observed_at=datetime.fromisoformat(raw["observed_at"]),
+        alasan_pindah=raw.get("alasan_pindah"),
     )
 
 
@@ -246,6 +247,7 @@ def _columns(p: Pelaksanaan) -> dict[str, Any]:
                 ],
                 "catatan": observasi.catatan,
                 "observed_at": observasi.observed_at.isoformat(),
+                "alasan_pindah": observasi.alasan_pindah,
             },
             "diskusi_atasan": None
             if diskusi is None

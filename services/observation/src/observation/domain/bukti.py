@@ -54,27 +54,46 @@ def require_mode(period_mode: EvidenceMode, wanted: EvidenceMode) -> None:
     raise StateConflict(detail, rule=rule, field="periode", extra={"evidence_mode": period_mode.value})
 
 
+class LuarPeriode(StrEnum):
+    """What a document dated before the period's start means, by kind (docs/domain.md §5)."""
+
+    DITANDAI = "ditandai"  # kept but flagged, and it does not count (a certificate from an earlier training)
+    DITOLAK = "ditolak"  # refused: the document is the period's own work
+
+
 @dataclass(frozen=True)
 class Kategori:
     kode: str
     nama: str
-    dated: bool  # a certificate: its date says whether it belongs to the period
+    dated: bool  # the document carries a date (`tanggal_dokumen`), which an upload must give
     dokumen_ks: bool  # one of the kepala sekolah's four accountability documents
+    sebelum_periode: LuarPeriode = LuarPeriode.DITOLAK
 
 
+# Which kinds carry a document date is DATA (docs/domain.md §8): the sources only say a certificate's date decides
+# whether it belongs to the period. Assumed: a modul ajar and the kepala sekolah's KOSP, RKT and laporan satuan
+# pendidikan are dated when they are made or signed; the observation's own forms are dated by the cycle itself, a
+# recap of attendance spans the period, and "lainnya" is anything.
 KATEGORI: dict[str, Kategori] = {
     k.kode: k
     for k in (
-        Kategori("sertifikat", "Sertifikat pelatihan / pengembangan kompetensi", dated=True, dokumen_ks=False),
-        Kategori("modul_ajar", "Modul ajar / perangkat pembelajaran", dated=False, dokumen_ks=False),
+        Kategori(
+            "sertifikat",
+            "Sertifikat pelatihan / pengembangan kompetensi",
+            dated=True,
+            dokumen_ks=False,
+            sebelum_periode=LuarPeriode.DITANDAI,
+        ),
+        Kategori("modul_ajar", "Modul ajar / perangkat pembelajaran", dated=True, dokumen_ks=False),
         Kategori("dokumen_observasi", "Dokumen observasi dan tindak lanjut", dated=False, dokumen_ks=False),
         Kategori("lainnya", "Bukti dukung lainnya", dated=False, dokumen_ks=False),
-        Kategori("kosp", "Kurikulum Operasional Satuan Pendidikan (KOSP)", dated=False, dokumen_ks=True),
-        Kategori("rkt", "Rencana Kerja Tahunan (RKT)", dated=False, dokumen_ks=True),
-        Kategori("laporan_satuan_pendidikan", "Laporan Satuan Pendidikan", dated=False, dokumen_ks=True),
+        Kategori("kosp", "Kurikulum Operasional Satuan Pendidikan (KOSP)", dated=True, dokumen_ks=True),
+        Kategori("rkt", "Rencana Kerja Tahunan (RKT)", dated=True, dokumen_ks=True),
+        Kategori("laporan_satuan_pendidikan", "Laporan Satuan Pendidikan", dated=True, dokumen_ks=True),
         Kategori("rangkuman_kehadiran_guru", "Rangkuman Kehadiran Guru", dated=False, dokumen_ks=True),
     )
 }
+DATED: tuple[str, ...] = tuple(k for k, v in KATEGORI.items() if v.dated)
 DOKUMEN_KS: tuple[str, ...] = tuple(k for k, v in KATEGORI.items() if v.dokumen_ks)
 
 
@@ -235,15 +254,41 @@ def dokumen_ks_kurang(bukti: Iterable[Bukti], *, is_kepala_sekolah: bool) -> lis
 
 def outside_period(kind: Kategori, tanggal: date | None, *, mulai: date, selesai: date) -> bool:
     """A certificate counts only if dated inside the period; one outside is kept but flagged."""
-    if not kind.dated:
+    if kind.sebelum_periode is not LuarPeriode.DITANDAI or tanggal is None:
         return False
-    if tanggal is None:
-        raise InvalidValue(
-            "a certificate needs its date (tanggal) to tell whether it belongs to the period",
-            rule="bukti.tanggal_required",
-            field="tanggal",
-        )
     return not mulai <= tanggal <= selesai
+
+
+TANGGAL_FIELD = "tanggal_dokumen"
+
+
+def check_tanggal_dokumen(kind: Kategori, tanggal: date | None, *, mulai: date, today: date) -> date | None:
+    """The document date of an upload (docs/domain.md §5): required for a kind that carries one, never in the future,
+    and not before the period's start unless the kind is kept and flagged then (a certificate). A date given for a
+    kind without one is checked and kept all the same."""
+    if tanggal is None:
+        if kind.dated:
+            raise InvalidValue(
+                f"a {kind.kode} upload needs its document date ({TANGGAL_FIELD}, YYYY-MM-DD)",
+                rule="bukti.tanggal_required",
+                field=TANGGAL_FIELD,
+            )
+        return None
+    if tanggal > today:
+        raise InvalidValue(
+            f"{TANGGAL_FIELD} must not be in the future (today is {today.isoformat()})",
+            rule="bukti.tanggal_future",
+            field=TANGGAL_FIELD,
+            extra={"until": today.isoformat()},
+        )
+    if tanggal < mulai and kind.sebelum_periode is LuarPeriode.DITOLAK:
+        raise InvalidValue(
+            f"{TANGGAL_FIELD} must not be before the period's start ({mulai.isoformat()})",
+            rule="bukti.tanggal_before_period",
+            field=TANGGAL_FIELD,
+            extra={"from": mulai.isoformat()},
+        )
+    return tanggal
 
 
 # --- the content of an upload ------------------------------------------------------------------------------

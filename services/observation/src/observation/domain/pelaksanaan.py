@@ -138,7 +138,33 @@ TEMPAT_UPAYA = ("platform", "luar_platform")  # inside the PMM platform (e.g. a 
 # a note in 5.
 MIN_REFLEKSI = 20
 MIN_CATATAN = 5
+# Assumption (docs/domain.md §5, §8): the atasan's reason for observing before the agreed date must say something,
+# as every audited reason in PMM does (5 characters).
+MIN_ALASAN_PINDAH = 5
 MAX_TARGET_PERILAKU = 7
+
+
+def check_observasi_date(agreed: date | None, *, on: date, alasan_pindah: str | None) -> str | None:
+    """The observation happens on or after the date both parties agreed in the persiapan; earlier only with the
+    atasan's reason why it had to move (docs/domain.md §5). Returns the reason to keep (a reason given for an
+    observation on or after the date is kept too: nothing the atasan wrote is dropped)."""
+    reason = (alasan_pindah or "").strip() or None
+    if reason is not None and len(reason) < MIN_ALASAN_PINDAH:
+        raise InvalidValue(
+            f"alasan_pindah must say why the date moved (at least {MIN_ALASAN_PINDAH} characters)",
+            rule="observasi.alasan_pindah_too_short",
+            field="alasan_pindah",
+            extra={"minimum": MIN_ALASAN_PINDAH},
+        )
+    if agreed is not None and on < agreed and reason is None:
+        raise StateConflict(
+            f"the observation was agreed for {agreed.isoformat()}: record it on or after that date, or give the "
+            "reason why it had to move (alasan_pindah)",
+            rule="observasi.sebelum_jadwal",
+            field="alasan_pindah",
+            extra={"jadwal_disepakati": agreed.isoformat()},
+        )
+    return reason
 
 
 def next_tahap(current: Tahap, aksi: Aksi) -> tuple[Tahap, Step | None]:
@@ -175,6 +201,8 @@ class Observasi:
     items: tuple[RubrikItem, ...]
     catatan: str | None
     observed_at: datetime
+    # Why the lesson was observed before the agreed date (docs/domain.md §5); kept with the record for the audit.
+    alasan_pindah: str | None = None
 
 
 @dataclass(frozen=True)
@@ -347,7 +375,15 @@ class Pelaksanaan:
     # --- step 2: observasi --------------------------------------------------------------------------------
 
     def catat_observasi(
-        self, *, atasan_id: UUID, mode: str, items: list[RubrikInput], catatan: str | None, at: datetime
+        self,
+        *,
+        atasan_id: UUID,
+        mode: str,
+        items: list[RubrikInput],
+        catatan: str | None,
+        at: datetime,
+        on: date,
+        alasan_pindah: str | None = None,
     ) -> None:
         target, done = next_tahap(self.tahap, Aksi.CATAT_OBSERVASI)
         if mode not in MODE_OBSERVASI:
@@ -355,6 +391,8 @@ class Pelaksanaan:
                 f"mode must be one of {', '.join(MODE_OBSERVASI)}", rule="observasi.mode_unknown", field="mode"
             )
         rubrik = self._rubrik(mode, items)
+        agreed = self.persiapan.jadwal_disepakati if self.persiapan else None
+        reason = check_observasi_date(agreed, on=on, alasan_pindah=alasan_pindah)
         self._enter(target)
         self.observasi = Observasi(
             atasan_id=atasan_id,
@@ -362,6 +400,7 @@ class Pelaksanaan:
             items=rubrik.items,
             catatan=(catatan or "").strip() or None,
             observed_at=at,
+            alasan_pindah=reason,
         )
         self._complete(done, at)
         self._emit(lambda ref: events.ObservasiRecorded(ref, atasan_id, rubrik, at))

@@ -17,8 +17,8 @@ from observation.domain.bukti import (
     check_filename,
     check_length,
     check_offset,
+    check_tanggal_dokumen,
     check_within_length,
-    outside_period,
     require_allowed_content,
 )
 from pmm_kernel.errors import StateConflict
@@ -53,18 +53,18 @@ class Unggahan:
         length: int,
         max_bytes: int,
         mulai: date,
-        selesai: date,
+        today: date,
     ) -> Unggahan:
         name = check_filename(filename)
         check_length(length, max_bytes=max_bytes)
-        outside_period(kind, tanggal, mulai=mulai, selesai=selesai)  # a certificate must say its date
+        tanggal = check_tanggal_dokumen(kind, tanggal, mulai=mulai, today=today)
         return cls(
             id=id,
             pelaksanaan_id=pelaksanaan_id,
             pegawai_id=pegawai_id,
             kategori=kind.kode,
             nama_file=name,
-            tanggal_dokumen=tanggal if kind.dated else None,
+            tanggal_dokumen=tanggal,
             length=length,
         )
 

@@ -84,7 +84,7 @@ class StartUpload:
     length: int
     filename: str | None
     kategori: str | None
-    tanggal: date | None
+    tanggal: date | None  # the document date (docs/domain.md §5): required for the kinds that carry one
 
 
 async def start_upload(cmd: StartUpload, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> UploadState:
@@ -95,7 +95,7 @@ async def start_upload(cmd: StartUpload, *, uow: ObservationUnitOfWork, deps: De
         rules.require_mode(cycle.evidence_mode, rules.EvidenceMode.UNGGAH)
         cycle.check_window(today(deps.clock))
         kind = rules.kategori(cmd.kategori or "", is_kepala_sekolah=cycle.is_kepala_sekolah)
-        mulai, selesai = cycle.period_dates()
+        mulai, _ = cycle.period_dates()
         upload = Unggahan.start(
             id=uuid.uuid4(),
             pelaksanaan_id=cycle.pelaksanaan.id,
@@ -106,7 +106,7 @@ async def start_upload(cmd: StartUpload, *, uow: ObservationUnitOfWork, deps: De
             length=cmd.length,
             max_bytes=deps.upload_max_bytes,
             mulai=mulai,
-            selesai=selesai,
+            today=today(deps.clock),
         )
         uow.unggahan.add(upload)
         await uow.commit()

@@ -132,6 +132,7 @@ class CatatObservasi:
     mode: str
     items: tuple[RubrikInput, ...]
     catatan: str | None
+    alasan_pindah: str | None = None  # needed when observing before the agreed date (docs/domain.md §5)
 
 
 async def catat_observasi(cmd: CatatObservasi, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> Cycle:
@@ -141,7 +142,13 @@ async def catat_observasi(cmd: CatatObservasi, *, uow: ObservationUnitOfWork, de
         )
         assert actor.pegawai_id is not None  # require_allowed: only the current atasan gets here
         cycle.pelaksanaan.catat_observasi(
-            atasan_id=actor.pegawai_id, mode=cmd.mode, items=list(cmd.items), catatan=cmd.catatan, at=deps.clock.now()
+            atasan_id=actor.pegawai_id,
+            mode=cmd.mode,
+            items=list(cmd.items),
+            catatan=cmd.catatan,
+            at=deps.clock.now(),
+            on=today(deps.clock),
+            alasan_pindah=cmd.alasan_pindah,
         )
         await uow.pelaksanaan.save(cycle.pelaksanaan, expected_version=read)
         await uow.commit()

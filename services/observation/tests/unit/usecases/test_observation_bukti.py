@@ -124,8 +124,11 @@ async def test_the_pengawas_confirms_a_kepala_sekolahs_own_documents(world_2025:
 # --- resumable uploads (2024) --------------------------------------------------------------------------------
 
 
+MODUL_DATE = date(2024, 1, 15)
+
+
 def start(pid: uuid.UUID, **given) -> evidence.StartUpload:
-    values = {"length": len(PDF), "filename": "modul.pdf", "kategori": "modul_ajar", "tanggal": None, **given}
+    values = {"length": len(PDF), "filename": "modul.pdf", "kategori": "modul_ajar", "tanggal": MODUL_DATE, **given}
     return evidence.StartUpload(pelaksanaan_id=pid, **values)
 
 
@@ -182,7 +185,10 @@ async def test_an_empty_chunk_changes_nothing():
         ({"filename": "../modul.pdf"}, InvalidValue, "bukti.filename_path"),
         ({"kategori": None}, InvalidValue, "bukti.kategori_unknown"),
         ({"kategori": "rkt"}, InvalidValue, "bukti.kategori_ks_only"),
-        ({"kategori": "sertifikat"}, InvalidValue, "bukti.tanggal_required"),
+        ({"kategori": "sertifikat", "tanggal": None}, InvalidValue, "bukti.tanggal_required"),
+        ({"kategori": "modul_ajar", "tanggal": None}, InvalidValue, "bukti.tanggal_required"),
+        ({"tanggal": date(2024, 2, 6)}, InvalidValue, "bukti.tanggal_future"),
+        ({"tanggal": date(2023, 12, 31)}, InvalidValue, "bukti.tanggal_before_period"),
     ],
 )
 async def test_an_upload_that_cannot_be_evidence_does_not_start(given, error, rule):
@@ -224,7 +230,7 @@ async def test_an_upload_started_in_time_may_finish_after_the_close():
 
 @pytest.mark.parametrize(
     ("tanggal", "outside"),
-    [(date(2024, 3, 1), False), (date(2023, 12, 31), True), (date(2024, 6, 30), False), (date(2024, 7, 1), True)],
+    [(date(2024, 2, 5), False), (date(2023, 12, 31), True), (date(2024, 1, 1), False), (date(2022, 7, 1), True)],
 )
 async def test_a_certificate_dated_outside_the_period_is_kept_but_does_not_count(tanggal, outside):
     world = World()
@@ -233,6 +239,15 @@ async def test_a_certificate_dated_outside_the_period_is_kept_but_does_not_count
     done = await append(world, upload_id, 0, PDF)
     assert done.bukti is not None and done.bukti.outside_period is outside and done.bukti.counts is not outside
     assert world.uow.published[0].tanggal_dokumen == tanggal
+
+
+async def test_a_modul_ajar_keeps_its_document_date():
+    world = World()
+    cycle = world.cycle(world.guru_id)
+    upload_id = await started(world, cycle.id)
+    done = await append(world, upload_id, 0, PDF)
+    assert done.bukti is not None and done.bukti.tanggal_dokumen == MODUL_DATE and done.bukti.counts
+    assert world.uow.bukti.rows[done.bukti.id].tanggal_dokumen == MODUL_DATE
 
 
 async def test_a_chunk_at_the_wrong_offset_or_past_the_end_is_refused_and_the_upload_stays():

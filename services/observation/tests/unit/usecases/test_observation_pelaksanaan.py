@@ -195,6 +195,8 @@ async def test_the_whole_cycle_completes_and_says_so_step_by_step():
         (world.guru, "catat_upaya"),
         (world.guru, "catat_refleksi"),
     ]:
+        if name == "catat_observasi":
+            world.today_is(date(2024, 2, 14))  # the agreed day
         await run(world, who, name, pid)
     stored = world.stored(pid)
     assert stored.tahap is Tahap.SELESAI and stored.persiapan is not None
@@ -284,3 +286,46 @@ async def test_a_kepala_sekolahs_refleksi_waits_for_the_four_documents_that_coun
     await run(world, world.ks, "catat_refleksi", pid)
     (completed,) = world.uow.published_of(PelaksanaanCompleted)
     assert completed.bukti_count == 4  # the out-of-period one is not counted
+
+
+async def agreed_for_14_february(world: World) -> uuid.UUID:
+    pid = world.cycle(world.guru_id).id
+    steps_to_agree = [(world.guru, "susun_persiapan"), (world.ks, "usulkan_jadwal_lain"), (world.guru, "terima_jadwal")]
+    for who, name in steps_to_agree:
+        await run(world, who, name, pid)
+    return pid
+
+
+async def test_observing_before_the_agreed_date_is_refused_and_names_it():
+    world = World()
+    pid = await agreed_for_14_february(world)
+    before = world.stored(pid).version
+    world.today_is(date(2024, 2, 13))
+    with pytest.raises(StateConflict) as refused:
+        await run(world, world.ks, "catat_observasi", pid)
+    assert (refused.value.rule, refused.value.field) == ("observasi.sebelum_jadwal", "alasan_pindah")
+    assert refused.value.extra == {"jadwal_disepakati": "2024-02-14"}
+    assert world.stored(pid).version == before and world.stored(pid).observasi is None
+    assert not world.uow.published_of(ObservasiRecorded)
+
+
+async def test_observing_early_with_the_atasans_reason_keeps_the_reason():
+    world = World()
+    pid = await agreed_for_14_february(world)
+    world.today_is(date(2024, 2, 13))
+    command = steps.CatatObservasi(pid, ANY, "langsung", RUBRIK, None, alasan_pindah=" Guru dinas luar tanggal 14 ")
+    done = await steps.catat_observasi(command, uow=world.uow, deps=world.deps, actor=world.ks)
+    stored = world.stored(pid)
+    assert done.pelaksanaan.tahap is Tahap.DISKUSI and stored.observasi is not None
+    assert stored.observasi.alasan_pindah == "Guru dinas luar tanggal 14"
+    assert world.uow.published_of(ObservasiRecorded)
+
+
+async def test_a_reason_too_short_is_refused_naming_the_field():
+    world = World()
+    pid = await agreed_for_14_february(world)
+    world.today_is(date(2024, 2, 13))
+    command = steps.CatatObservasi(pid, ANY, "langsung", RUBRIK, None, alasan_pindah="izin")
+    with pytest.raises(InvalidValue) as refused:
+        await steps.catat_observasi(command, uow=world.uow, deps=world.deps, actor=world.ks)
+    assert (refused.value.rule, refused.value.field) == ("observasi.alasan_pindah_too_short", "alasan_pindah")
