@@ -4,10 +4,13 @@ beside its field, the check-your-answers page, ajukan; and what protects the for
 from __future__ import annotations
 
 import asyncio
+import io
 
 import pytest
+from pypdf import PdfReader
 
 from tools import traces
+from tools.demo import plan
 
 from .conftest import Browser, World, text_of
 
@@ -128,3 +131,38 @@ async def test_a_form_sent_after_the_session_ended_returns_to_the_page_it_was_on
     assert sent.status_code == 303
     assert sent.headers["location"] == f"/masuk?lanjut=/perencanaan/{world.periode}"
     assert (await send_from("https://elsewhere.example/x")).headers["location"] == "/masuk?lanjut=/"
+
+
+async def test_the_skp_document_downloads_from_the_summary_and_from_the_atasans_page(world: World, browser: Browser):
+    kepala, pengawas, guru = world.school.kepala, world.region.pengawas, world.school.guru[0]
+    skp_id, _ = await plan(world.api, kepala, world.periode, target=4)  # submitted to the pengawas, not yet approved
+    link = f'href="/skp/{skp_id}/dokumen.pdf"'
+
+    await browser.sign_in(kepala)
+    page = await browser.get(f"/skp/{skp_id}/rangkuman")
+    assert link in page.text and "Unduh dokumen SKP (PDF)" in text_of(page.text)
+    own = await browser.http.get(f"/skp/{skp_id}/dokumen.pdf")
+    assert own.status_code == 200 and own.headers["content-type"] == "application/pdf"
+    assert own.headers["content-disposition"].startswith("attachment")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(own.content)).pages)
+    assert "SASARAN KINERJA PEGAWAI" in text and "DRAF" in text  # not yet approved
+    assert kepala.nama in text and pengawas.nama in text
+
+    atasan = Browser(world.portal)
+    try:
+        await atasan.sign_in(pengawas)
+        page = await atasan.get(f"/persetujuan/{skp_id}")
+        assert link in page.text and "Unduh dokumen SKP (PDF)" in text_of(page.text)
+        theirs = await atasan.http.get(f"/skp/{skp_id}/dokumen.pdf")
+        assert theirs.status_code == 200 and theirs.content.startswith(b"%PDF")
+    finally:
+        await atasan.close()
+
+    teacher = Browser(world.portal)
+    try:
+        await teacher.sign_in(guru)  # the kepala's teacher: the plan is not theirs to read
+        refused = await teacher.http.get(f"/skp/{skp_id}/dokumen.pdf")
+        assert refused.status_code == 404 and "text/html" in refused.headers["content-type"]
+        assert not refused.content.startswith(b"%PDF")
+    finally:
+        await teacher.close()

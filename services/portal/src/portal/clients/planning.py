@@ -21,6 +21,11 @@ class PlanningClient(ServiceClient):
     async def skp(self, token: str, skp_id: str) -> Answer:
         return await self.call("GET", f"/skp/{skp_id}", token=token)
 
+    async def dokumen_skp(self, token: str, skp_id: str) -> Answer:
+        """The plan as the official SKP document, as planning renders it (a PDF of a few pages)."""
+        return await self.call("GET", f"/skp/{skp_id}/dokumen.pdf", token=token,
+                               headers={"Accept": "application/pdf"})  # fmt: skip
+
     async def save_step(self, token: str, skp_id: str, step: str, body: Any, *, version: str | None) -> Answer:
         return await self.call("PUT", f"/skp/{skp_id}/{step}", token=token, json=body, headers=if_match(version))
 

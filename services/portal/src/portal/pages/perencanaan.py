@@ -332,6 +332,17 @@ def _rangkuman(portal: Portal, skp: Answer, *, status: int = 200, errors: FormEr
     return _render_step(portal, "rangkuman", skp, status=status, errors=errors, missing=missing)
 
 
+@router.get("/skp/{skp_id}/dokumen.pdf")
+async def dokumen_skp(skp_id: uuid.UUID, portal: SignedInDep) -> Response:
+    """The official SKP document, fetched with the user's own token (planning decides who may have it: the pegawai,
+    their atasan, the region's operator). It is small, so it is read whole: a refusal can then still become a page
+    instead of a broken download. The atasan's plan page links here too."""
+    answer = await portal.clients.planning.dokumen_skp(portal.token, str(skp_id))
+    disposition = answer.headers.get("content-disposition") or 'attachment; filename="skp.pdf"'
+    return Response(answer.body, media_type="application/pdf",
+                    headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})  # fmt: skip
+
+
 @router.post("/skp/{skp_id}/ajukan")
 async def ajukan(skp_id: uuid.UUID, portal: SignedInDep, form: FormDep) -> Response:
     try:
