@@ -29,7 +29,6 @@ from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.pagination import decode_cursor, encode_cursor
 from pmm_chassis.http.preconditions import IfMatch, etag
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
-from pmm_kernel.clock import today
 from pmm_kernel.errors import InvalidValue
 from pmm_kernel.versions import ExpectedVersion
 
@@ -186,13 +185,18 @@ async def put_hanya_perilaku(
     responses={200: {"content": {"application/pdf": {}}, "description": "the document"}},
 )
 async def dokumen(penilaian_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Response:
-    """The evaluation document as a PDF: the pegawai and the appraiser, the plan, the evidence, the ratings with the
-    predikat, and the angka kredit; every page says DRAFT until the penilaian is final. The pegawai and their
-    current atasan only (an operator: 403), once the atasan has rated (422 `dokumen.belum_dinilai` before)."""
+    """The evaluation document as a PDF, the paper a teacher takes to a promotion or the TPG: the ministry's
+    letterhead with the school's Dinas, the pegawai and the appraiser, the plan with a realisasi beside each target,
+    the evidence, the seven BerAKHLAK values with their feedback, the predikat and its basis in words, the angka
+    kredit with its months and formula, the school's predikat kinerja organisasi, signature blocks, and a page with
+    the school's predikat distribution against its pattern (SE MenPANRB 3/2023). It carries one date, the day it is
+    printed, which is also its metadata's CreationDate; every page says DRAFT until the penilaian is final. The
+    pegawai and their current atasan only (an operator: 403), once the atasan has rated (422 `dokumen.belum_dinilai`
+    before)."""
     context = await views.dokumen(GetPenilaian(penilaian_id), uow=deps.uow(), deps=deps, actor=actor)
     name = f"evaluasi-kinerja-{context.penilaian.periode}-{str(context.penilaian.id)[:8]}.pdf"
     return Response(
-        render(context, on=today(deps.clock)),
+        render(context, now=deps.clock.now()),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"},
     )
