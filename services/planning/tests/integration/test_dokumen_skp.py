@@ -211,6 +211,7 @@ async def test_an_approved_plan_prints_every_part_of_the_skp(client, tokens, peo
         "ATASAN PEJABAT PENILAI KINERJA",
         f"Nama {people.pengawas.nama}",
         f"NIP {people.pengawas.grouped()}",
+        "Unit kerja Dinas Pendidikan Kota Bandung",  # a pengawas works for the region's Dinas
         # the RHK table
         "HASIL KERJA",
         "RHK atasan yang diintervensi",

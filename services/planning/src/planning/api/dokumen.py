@@ -190,13 +190,23 @@ def _orang(document: DokumenSkp, *, on: date) -> list:
                 [_p("NI PPPK" if p.status == "PPPK" else "NIP"), _p(nip_grouped(p, on=on))],
                 [_p("Pangkat/golongan"), _p(p.pangkat_golongan or "-")],
                 [_p("Jabatan"), _p(_jabatan(p))],
-                [_p("Unit kerja"), _p(who.sekolah.nama if who.sekolah else "-")],
+                [_p("Unit kerja"), _p(_unit_kerja(who))],
             ]
         table = Table(rows, colWidths=[45 * mm, _WIDTH - 45 * mm], hAlign="LEFT")
         table.setStyle(_GRID)
         table.setStyle(TableStyle([("SPAN", (0, 0), (-1, 0))]))
         story += [KeepTogether([table, Spacer(1, 2 * mm)])]
     return story
+
+
+def _unit_kerja(who: Pejabat) -> str:
+    """A pengawas works for the Dinas of their school's region, as the evaluation document says; anyone else for
+    their school (docs/domain.md §8)."""
+    if who.sekolah is None:
+        return "-"
+    if who.pegawai.jenis_gtk == "Pengawas Sekolah":
+        return f"Dinas Pendidikan {who.sekolah.nama_wilayah}"
+    return who.sekolah.nama
 
 
 _RHK_WIDTHS = [10 * mm, 38 * mm, 38 * mm, 19 * mm, 45 * mm, _WIDTH - 150 * mm]
