@@ -114,7 +114,22 @@ async def test_a_whole_cycle_between_the_guru_and_the_kepala_sekolah(
     assert page.status_code == 422
     assert 'id="nilai-1-galat"' in page.text and 'href="#nilai-1"' in page.text  # each unrated one, beside it
     rubric = {f"nilai-{i}": ("efektif" if i % 2 == 0 else "belum_efektif") for i in range(rated)}
+    # Today (5 February) is before the agreed 12 February: the page says so and asks why, beside its own field.
+    page = await atasan.get(f"{cycle}/observasi")
+    assert "Tanggal observasi yang disepakati adalah 12 Februari 2024" in text_of(page.text)
+    assert 'id="alasan_pindah"' in page.text
     page = await atasan.post(f"{cycle}/observasi", {"mode": "langsung", **rubric, "catatan": "Murid aktif"})
+    assert page.status_code == 409
+    assert 'id="alasan_pindah-galat"' in page.text and 'href="#alasan_pindah"' in page.text
+    assert "Tuliskan alasan observasi dimajukan" in page.text
+    page = await atasan.post(
+        f"{cycle}/observasi", {"mode": "langsung", **rubric, "catatan": "Murid aktif", "alasan_pindah": "izin"}
+    )
+    assert page.status_code == 422 and "paling sedikit 5 karakter" in page.text
+    reason = "Guru bertugas ke luar kota pada tanggal 12"
+    page = await atasan.post(
+        f"{cycle}/observasi", {"mode": "langsung", **rubric, "catatan": "Murid aktif", "alasan_pindah": reason}
+    )
     assert page.url.path == cycle and "Hasil observasi tersimpan" in page.text
 
     # 3. diskusi: each party writes their part, in either order.
@@ -131,6 +146,7 @@ async def test_a_whole_cycle_between_the_guru_and_the_kepala_sekolah(
     assert page.url.path == cycle
     page = await browser.get(f"{cycle}/observasi")
     assert "Dilakukan dan efektif" in page.text and "Murid aktif" in page.text
+    assert "Alasan observasi dimajukan" in page.text and reason in page.text  # kept with the record, for both
     page = await browser.get(f"{cycle}/diskusi")
     assert "Umpan balik tertulis" in page.text
     page = await browser.post(f"{cycle}/diskusi/guru", {"catatan": "Saya akan mencoba rubrik"})
@@ -184,12 +200,19 @@ async def test_a_bukti_uploaded_as_a_plain_form(world: World, cycles: dict[str, 
     page = await browser.post(bukti, {"kategori": "modul_ajar"})
     assert page.status_code == 422 and 'id="berkas-galat"' in page.text
 
+    # A modul ajar carries its document date: the form asks for it, and the service's refusal stands beside it.
+    assert 'id="tanggal_dokumen"' in page.text and 'type="date"' in page.text
+    assert "Wajib untuk: Modul ajar" in text_of(page.text)
     content = fake_pdf("modul ajar", 3 * 1024)
-    page = await browser.post(
-        bukti, {"kategori": "modul_ajar"}, files={"berkas": ("modul-ajar.pdf", content, "application/pdf")}
-    )
+    berkas = {"berkas": ("modul-ajar.pdf", content, "application/pdf")}
+    page = await browser.post(bukti, {"kategori": "modul_ajar"}, files=berkas)
+    assert page.status_code == 422 and 'id="tanggal_dokumen-galat"' in page.text
+    assert "Isi tanggal dokumen untuk jenis bukti ini" in page.text
+    page = await browser.post(bukti, {"kategori": "modul_ajar", "tanggal_dokumen": "2024-02-06"}, files=berkas)
+    assert page.status_code == 422 and "tidak boleh sesudah hari ini" in page.text
+    page = await browser.post(bukti, {"kategori": "modul_ajar", "tanggal_dokumen": "2024-01-15"}, files=berkas)
     assert page.url.path == bukti
-    assert "modul-ajar.pdf" in page.text and "Modul ajar" in page.text
+    assert "modul-ajar.pdf" in page.text and "Modul ajar" in page.text and "15 Januari 2024" in text_of(page.text)
     link = re.search(r'href="(/pelaksanaan/berkas/[0-9a-f-]+)"', page.text).group(1)  # type: ignore[union-attr]
     served = await browser.http.get(link)
     assert served.status_code == 200 and served.content == content
@@ -351,7 +374,7 @@ async def test_with_javascript_a_dropped_upload_goes_on_where_it_stopped(
         await page.route("**/unggahan/*", drop_the_second_part)
         await page.goto(bukti)
         await page.select_option("#kategori", "sertifikat")
-        await page.fill("#tanggal", "2024-02-02")
+        await page.fill("#tanggal_dokumen", "2024-02-02")
         await page.set_input_files("#berkas", str(document))
         await page.click("form[data-unggah] button[type=submit]")
         await page.wait_for_selector("[data-lanjutkan]:not([hidden])")

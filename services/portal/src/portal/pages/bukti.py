@@ -59,6 +59,7 @@ async def _bukti_page(
     open_ = body["tahap"] not in FINAL
     uploads = open_ and mode == "unggah" and me == "guru"
     limit = await portal.clients.observation.upload_limit(portal.token, str(pid)) if uploads else None
+    kategori = kategori_choices(body, listing["items"])
     return portal.render(
         "pelaksanaan/bukti.html",
         status=status,
@@ -67,7 +68,8 @@ async def _bukti_page(
         listing=listing,
         uploads=uploads,
         confirms=open_ and mode == "konfirmasi" and me == "atasan",
-        kategori=kategori_choices(body, listing["items"]),
+        kategori=kategori,
+        bertanggal=[k for k in kategori if k in listing.get("kategori_bertanggal", ())],
         limit=limit,
         limit_mb=megabytes(limit) if limit else None,
         form=form_meta(portal, answer.version),
@@ -78,7 +80,8 @@ async def _bukti_page(
 
 BUKTI_FIELDS = {
     "kategori": "kategori",
-    "tanggal": "tanggal",
+    "tanggal_dokumen": "tanggal_dokumen",
+    "tanggal": "tanggal_dokumen",
     "filename": "berkas",
     "file": "berkas",
     "Upload-Length": "berkas",
@@ -103,7 +106,9 @@ async def bukti_unggah(pid: uuid.UUID, request: Request, portal: SignedInDep) ->
             values=form.values(),
             errors=refused(portal, "berkas", "pelaksanaan.bukti.pilih_berkas"),
         )
-    metadata = tus_metadata(filename=berkas.filename or "", kategori=form.get("kategori"), tanggal=form.get("tanggal"))
+    metadata = tus_metadata(
+        filename=berkas.filename or "", kategori=form.get("kategori"), tanggal_dokumen=form.get("tanggal_dokumen")
+    )
     observation = portal.clients.observation
     try:
         created = await observation.create_upload(

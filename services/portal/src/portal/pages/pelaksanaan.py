@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -93,6 +94,12 @@ def behaviours(body: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(p, "dianjurkan") for p in indikator["perilaku_dianjurkan"]] + [
         (p, "dihindari") for p in indikator["perilaku_dihindari"]
     ]
+
+
+def observasi_lebih_awal(body: Mapping[str, Any], today: date) -> bool:
+    """Today is before the date both parties agreed: the atasan who observes now says why (docs/domain.md §5)."""
+    agreed = (body.get("persiapan") or {}).get("jadwal_disepakati")
+    return agreed is not None and today < date.fromisoformat(agreed)
 
 
 def kategori_choices(body: Mapping[str, Any], items: list[Mapping[str, Any]]) -> tuple[str, ...]:
@@ -195,6 +202,7 @@ async def _step_page(
         nilai=NILAI,
         modes=MODE,
         tempat=TEMPAT,
+        lebih_awal=observasi_lebih_awal(body, portal.app.today()),
         form=form_meta(portal, answer.version),
         errors=errors or FormErrors(),
         values=values or {},
@@ -314,7 +322,8 @@ async def observasi_simpan(pid: uuid.UUID, portal: SignedInDep, form: FormDep) -
         present({"perilaku": listed[i], "nilai": form.get(f"nilai-{i}"), "catatan": form.get(f"catatan-{i}")})
         for i in rated
     ]
-    body = {**present({"mode": form.get("mode"), "catatan": form.get("catatan")}), "items": items}
+    typed = {name: form.get(name) for name in ("mode", "catatan", "alasan_pindah")}
+    body = {**present(typed), "items": items}
 
     def explain(problem: ServiceProblem) -> FormErrors:
         errors = portal.errors_of(problem, lambda f: _rubric_field(f, rated))
@@ -336,10 +345,11 @@ async def observasi_simpan(pid: uuid.UUID, portal: SignedInDep, form: FormDep) -
 
 
 def _rubric_field(path: str, rated: list[int]) -> str | None:
-    """`items[1].nilai` -> the question of the second behaviour that was rated; `mode`, `catatan` as they are."""
+    """`items[1].nilai` -> the question of the second behaviour that was rated; `mode`, `catatan`, `alasan_pindah` as
+    they are."""
     match = _ITEM.match(path)
     if match is None:
-        return path if path in ("mode", "catatan") else None
+        return path if path in ("mode", "catatan", "alasan_pindah") else None
     index = int(match.group(1))
     if index >= len(rated):
         return None

@@ -49,7 +49,7 @@
 
     function metadata(file) {
       var meta = { filename: file.name, kategori: value("kategori") };
-      if (value("tanggal")) meta.tanggal = value("tanggal");
+      if (value("tanggal_dokumen")) meta.tanggal_dokumen = value("tanggal_dokumen");
       return meta;
     }
 
