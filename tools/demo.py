@@ -9,7 +9,7 @@ operator corrects the roster. It ends with a table per school, the time of each 
 (HTTP request -> outbox -> relay -> every consumer -> the BKN call) as a tree, with the command that shows it.
 The stack stops afterwards unless KEEP=1 (then `make down` stops it).
 
-    python -m tools.demo [--policy 2024|2025] [--schools N] [--teachers N] [--keep]
+    python -m tools.demo [--policy 2024|2025|2026] [--schools N] [--teachers N] [--keep]
                          [--port-offset N --db-suffix S --run-dir DIR]   # beside another stack
 """
 
@@ -40,19 +40,23 @@ from tools.demo_roster import Person, Region, School, demo_region, pns_nip
 from tools.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
-# Inside each policy's pelaksanaan window (2024-S1: 1 Feb - 30 May; 2025-T: 1 Feb - 31 Oct).
+# Inside each policy's pelaksanaan window (2024-S1: 1 Feb - 30 May; 2025-T: 1 Feb - 31 Oct; 2026-T: 1 Feb - 30 Nov).
 PELAKSANAAN_CLOCK = {
     2024: datetime.fromisoformat("2024-02-05T09:00:00+07:00"),
     2025: datetime.fromisoformat("2025-02-05T09:00:00+07:00"),
+    2026: datetime.fromisoformat("2026-02-05T09:00:00+07:00"),
 }
-# Inside each policy's penilaian window (2024-S1: June; 2025-T: 15 Nov - 31 Dec).
+# Inside each policy's penilaian window (2024-S1: June; 2025-T: 15 Nov - 31 Dec; 2026-T: December).
 PENILAIAN_CLOCK = {
     2024: datetime.fromisoformat("2024-06-10T09:00:00+07:00"),
     2025: datetime.fromisoformat("2025-11-20T09:00:00+07:00"),
+    2026: datetime.fromisoformat("2026-12-07T09:00:00+07:00"),
 }
 CLOCK_BY_POLICY = {
     2024: (datetime.fromisoformat("2024-01-16T09:00:00+07:00"), "2024-S1"),
     2025: (datetime.fromisoformat("2025-01-16T09:00:00+07:00"), "2025-T"),
+    # 2026: teachers plan and the atasan decide on one day, so inside both planning and the approval days.
+    2026: (datetime.fromisoformat("2026-01-23T09:00:00+07:00"), "2026-T"),
 }
 # The services a teacher's approval reaches: planning publishes, observation opens the pelaksanaan, appraisal the
 # penilaian, bkn_sync pushes the plan to BKN.
@@ -483,7 +487,9 @@ def personal_data_check(stack: Stack) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--policy", type=int, choices=sorted(CLOCK_BY_POLICY), default=2024)
+    parser.add_argument(
+        "--policy", type=int, choices=sorted(CLOCK_BY_POLICY), default=2024, help="the policy year whose rules run"
+    )
     parser.add_argument("--schools", type=int, default=3)
     parser.add_argument("--teachers", type=int, default=20, help="per school")
     parser.add_argument("--keep", action="store_true", default=os.environ.get("KEEP") == "1")
