@@ -109,3 +109,11 @@ def test_an_observation_on_the_day_needs_no_reason():
     p = agreed_cycle()
     record(p, AGREED)
     assert p.observasi is not None and p.observasi.alasan_pindah is None
+
+
+def test_a_reset_keeps_the_reason_with_the_closed_cycle():
+    p = agreed_cycle()
+    record(p, date(2024, 2, 9), REASON)
+    p.tutup(reason="Salah indikator", at=AT)
+    p.buka_ulang(skp_id=uuid.uuid4(), atasan_id=p.atasan_id, indikator=INDIKATOR, skp_version=2, at=AT)
+    assert p.observasi is None and p.riwayat[0]["alasan_pindah"] == REASON

@@ -566,6 +566,7 @@ class Pelaksanaan:
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
             "persiapan": _plain(self.persiapan),
             "observasi": _plain(rubrik),
+            "alasan_pindah": self.observasi.alasan_pindah if self.observasi else None,
             "refleksi": self.refleksi,
         }
 
