@@ -99,6 +99,8 @@ async def persiapan_to_diskusi(guru: Phone, kepala: Phone, guru_person: Person, 
     await kepala.follow("2. Observasi kinerja")
     for radio in await kepala.page.locator("input[type=radio][value=efektif]").all():
         await radio.check()
+    # The lesson was agreed for 12 February and the clock says 5 February: the kepala sekolah says why it moved.
+    await kepala.page.locator("#alasan_pindah").fill("Guru bertugas ke luar kota pada tanggal 12")
     await kepala.submit("Simpan hasil observasi")
     await kepala.follow("3. Diskusi tindak lanjut")
     await kepala.page.locator("#catatan").fill("Pertahankan pembukaan yang jelas")
@@ -132,6 +134,7 @@ async def upload_with_a_dropped_part(guru: Phone, content: bytes) -> list[tuple[
 
     await guru.page.route("**/unggahan/*", drop_the_second_part)
     await guru.page.locator("#kategori").select_option("modul_ajar")
+    await guru.page.locator("#tanggal_dokumen").fill("2024-01-15")
     await guru.page.locator("#berkas").set_input_files(
         {"name": "modul-ajar.pdf", "mimeType": "application/pdf", "buffer": content}
     )
