@@ -36,11 +36,11 @@ def v(version: int) -> ExpectedVersion:
     return ExpectedVersion(f'"v{version}"')
 
 
-async def submitted(world: World, name: str) -> uuid.UUID:
+async def submitted(world: World, name: str, periode: str = "2024-S1") -> uuid.UUID:
     """`name`'s complete plan, submitted to their atasan (at version 6)."""
     actor = guru(world.people[name])
     kwargs = {"uow": world.uow, "deps": world.deps, "actor": actor}
-    skp_id = (await skp.create_skp(skp.CreateSkp("2024-S1"), **kwargs)).skp.id
+    skp_id = (await skp.create_skp(skp.CreateSkp(periode), **kwargs)).skp.id
     await skp.save_data_diri(skp.SaveDataDiri(skp_id, ANY, sesuai=True, catatan=None), **kwargs)
     await skp.save_praktik_kinerja(skp.SavePraktikKinerja(skp_id, ANY, indikator="D.1.3"), **kwargs)
     rhk = (RhkInput("PK-01", 4), RhkInput("PK-03", 1))
@@ -119,6 +119,29 @@ async def test_a_plan_outside_its_windows_region_is_refused_and_the_others_appro
     assert approved.approved is not None and approved.skp_id == bandung
     assert snapshot(world, jakarta) == (SkpStatus.DIAJUKAN, 6)
     assert [e.skp.skp_id for e in world.uow.published_of(events.SkpApproved)] == [bandung]
+
+
+async def test_where_the_policy_has_approval_days_a_bulk_approval_keeps_to_them(world: World) -> None:
+    """2026: plans are decided 22-31 January (docs/domain.md §3), in bulk as one by one; a region's extension of the
+    approval days lets its plans through after them."""
+    world.open_year(2026)
+    world.uow.clock.at = datetime(2026, 1, 12, 2, 0, tzinfo=UTC)
+    bandung = await submitted(world, "guru", "2026-T")
+    jakarta = await submitted(world, "guru_jauh", "2026-T")
+    ks = kepala(world.people["ks"])
+    items = uc.ApproveMany(((bandung, v(6)), (jakarta, v(6))))
+
+    early = await uc.approve_many(items, deps=world.deps, actor=ks)
+    assert [o.refused.rule if o.refused else None for o in early] == ["window.persetujuan"] * 2
+
+    world.uow.clock.at = datetime(2026, 2, 2, 2, 0, tzinfo=UTC)
+    world.uow.periode.add_extension(
+        kode="2026-T", step="persetujuan", until=date(2026, 2, 6), wilayah="3273", alasan="banjir", operator="op-3273"
+    )
+    late = await uc.approve_many(items, deps=world.deps, actor=ks)
+    assert late[0].approved is not None
+    assert isinstance(late[1].refused, OutsideWindow) and late[1].refused.rule == "window.persetujuan"
+    assert snapshot(world, jakarta) == (SkpStatus.DIAJUKAN, 6)
 
 
 async def test_a_pengawas_approves_the_kepala_sekolah_plans_of_their_schools(world: World) -> None:
