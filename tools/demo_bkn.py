@@ -28,7 +28,7 @@ from bkn_sandbox.seed import jabatan_nama, profiles_from_region
 from tools.demo_roster import Person, Region
 
 SANDBOX_ADMIN_KEY = "sandbox-admin"  # bkn_sandbox's development default (BKN_SANDBOX_ADMIN_KEY)
-OPEN_YEARS = [2024, 2025]
+OPEN_YEARS = [2024, 2025, 2026]
 # A jenjang the roster has not caught up with yet (a promotion SIASN already holds), with its golongan.
 PROMOTION = {"Ahli Pertama": ("Ahli Muda", "III/c"), "Ahli Muda": ("Ahli Madya", "IV/a")}
 

@@ -28,10 +28,14 @@ from tools.stack import Stack
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 # Each year's region: its kode wilayah and where its people's numbering (so their NIPs) starts.
-REGIONS = {2024: {"kode_wilayah": "3273", "first": 1}, 2025: {"kode_wilayah": "3274", "first": 201}}
+REGIONS = {
+    2024: {"kode_wilayah": "3273", "first": 1},
+    2025: {"kode_wilayah": "3274", "first": 201},
+    2026: {"kode_wilayah": "3275", "first": 401},
+}
 SANDBOX_ADMIN = {"X-Sandbox-Admin": "sandbox-admin"}
 # What BKN e-Kinerja receives for a penilaian: a periodic one per triwulan, an annual one as SKP 2022's result.
-RATING_KIND = {2024: "kinerjaperiodik", 2025: "skp22"}
+RATING_KIND = {2024: "kinerjaperiodik", 2025: "skp22", 2026: "skp22"}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +49,7 @@ def stack(tmp_path_factory):
             "OTEL_BSP_SCHEDULE_DELAY": "200",  # spans reach the files every 200 ms instead of 5 s
             "BKN_SYNC_PUSH_POLL_SECONDS": "0.2",
             "BKN_SYNC_PULL_INTERVAL_SECONDS": "1",
-            "PLANNING_OPEN_YEARS": "[2024, 2025]",  # both years' periods exist from the start
+            "PLANNING_OPEN_YEARS": "[2024, 2025, 2026]",  # every year's periods exist from the start
         },
     )
     start_fresh(stack, CLOCK_BY_POLICY[2024][0])
@@ -54,7 +58,7 @@ def stack(tmp_path_factory):
     drop_vhost(stack.vhost)  # its quorum queues hold files open in the broker
 
 
-@pytest.mark.parametrize("policy", [2024, 2025])
+@pytest.mark.parametrize("policy", [2024, 2025, 2026])
 async def test_a_whole_semester_through_every_service(stack, policy, capsys):
     result = await season(stack, policy, schools=1, teachers=2, verbose=True, **REGIONS[policy])
     region, school = result.region, result.region.schools[0]
@@ -95,7 +99,7 @@ async def test_a_whole_semester_through_every_service(stack, policy, capsys):
     _the_trace_tool_prints_it(stack, result.trace_id, capsys)
 
     # A SIGTERM'd process drains and comes back with nothing lost (planning one year, observation the other).
-    service = {2024: "planning", 2025: "observation"}[policy]
+    service = {2024: "planning", 2025: "observation", 2026: "planning"}[policy]
     stack.stop(service)
     stack.start(service)
     guru = school.guru[0]

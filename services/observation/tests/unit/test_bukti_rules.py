@@ -96,7 +96,9 @@ TODAY = date(2024, 2, 5)
         ("lainnya", date(2024, 1, 3), date(2024, 1, 3)),  # ... and kept
         ("modul_ajar", MULAI, MULAI),  # the period's first day
         ("modul_ajar", date(2023, 12, 31), "bukti.tanggal_before_period"),
-        ("kosp", date(2023, 7, 17), "bukti.tanggal_before_period"),
+        # The school year's KOSP, signed in July, serves the January-June period: accepted, not flagged.
+        ("kosp", date(2023, 7, 17), date(2023, 7, 17)),
+        ("rkt", date(2023, 12, 20), date(2023, 12, 20)),
         ("sertifikat", date(2023, 12, 31), date(2023, 12, 31)),  # kept, and flagged as outside the period
     ],
 )

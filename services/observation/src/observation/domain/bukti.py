@@ -59,6 +59,7 @@ class LuarPeriode(StrEnum):
 
     DITANDAI = "ditandai"  # kept but flagged, and it does not count (a certificate from an earlier training)
     DITOLAK = "ditolak"  # refused: the document is the period's own work
+    DITERIMA = "diterima"  # accepted: a school-year document signed before the period it serves (a KOSP in July)
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,23 @@ KATEGORI: dict[str, Kategori] = {
         Kategori("modul_ajar", "Modul ajar / perangkat pembelajaran", dated=True, dokumen_ks=False),
         Kategori("dokumen_observasi", "Dokumen observasi dan tindak lanjut", dated=False, dokumen_ks=False),
         Kategori("lainnya", "Bukti dukung lainnya", dated=False, dokumen_ks=False),
-        Kategori("kosp", "Kurikulum Operasional Satuan Pendidikan (KOSP)", dated=True, dokumen_ks=True),
-        Kategori("rkt", "Rencana Kerja Tahunan (RKT)", dated=True, dokumen_ks=True),
-        Kategori("laporan_satuan_pendidikan", "Laporan Satuan Pendidikan", dated=True, dokumen_ks=True),
+        Kategori(
+            "kosp",
+            "Kurikulum Operasional Satuan Pendidikan (KOSP)",
+            dated=True,
+            dokumen_ks=True,
+            sebelum_periode=LuarPeriode.DITERIMA,
+        ),
+        Kategori(
+            "rkt", "Rencana Kerja Tahunan (RKT)", dated=True, dokumen_ks=True, sebelum_periode=LuarPeriode.DITERIMA
+        ),
+        Kategori(
+            "laporan_satuan_pendidikan",
+            "Laporan Satuan Pendidikan",
+            dated=True,
+            dokumen_ks=True,
+            sebelum_periode=LuarPeriode.DITERIMA,
+        ),
         Kategori("rangkuman_kehadiran_guru", "Rangkuman Kehadiran Guru", dated=False, dokumen_ks=True),
     )
 }
