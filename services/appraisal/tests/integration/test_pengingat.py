@@ -25,7 +25,7 @@ from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, wait_for
 from pmm_testkit.mailbox import smtp_fixture
-from pmm_testkit.world import Person, scalar
+from pmm_testkit.world import scalar
 
 sys.path.insert(0, str(Path(__file__).parent))
 from appraisal_world import finalize, penilaian_of, rate  # noqa: E402
@@ -93,31 +93,6 @@ async def decided(app, wilayah: str) -> list[dict]:
         return [dict(r._mapping) for r in rows]
 
 
-async def with_email(app, world, person: Person, email: str, kode_wilayah: str) -> None:
-    """Planning's update of the person with their address, as its relay would publish it."""
-    data = contract.PegawaiUpdatedV1(
-        pegawai_id=person.pegawai_id,
-        nip=person.nip,
-        status=person.status,
-        nama=person.nama,
-        pangkat_golongan=person.golongan,
-        jenjang_jabatan=person.jenjang,
-        jenis_gtk=person.jenis_gtk,
-        npsn=person.npsn,
-        kode_wilayah=kode_wilayah,
-        email=email,
-        changed=["email"],
-    )
-    async with Bus(world.bus_url) as bus:
-        await bus.publish(data, aggregate_id=f"pegawai:{person.pegawai_id}", version=2)
-
-    async def known() -> bool:
-        found = await scalar(app, "SELECT email FROM roster_pegawai WHERE pegawai_id = :p", p=person.pegawai_id)
-        return found == email
-
-    await wait_for(known, timeout=15)
-
-
 async def _sent(app, row_id: int) -> bool:
     return await scalar(app, "SELECT sent_at IS NOT NULL FROM pengingat WHERE id = :i", i=row_id)
 
@@ -128,7 +103,7 @@ async def test_each_atasan_with_penilaian_not_final_is_reminded_once_with_the_co
     school = await world.school(teachers=4, kode_wilayah="3211")
     ks = school.kepala
     unrated, rated, final, waiting = school.guru
-    await with_email(app, world, ks, "kepala.3211@belajar.id", "3211")
+    await world.set_email(ks, "kepala.3211@belajar.id", "3211")
     set_clock(datetime(2026, 11, 20, 9, 0, tzinfo=WIB))
     for person in (unrated, rated, final, ks):
         await world.cycle(person, periode=PERIODE)

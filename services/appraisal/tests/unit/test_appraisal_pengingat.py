@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from appraisal.db.pengingat import BELUM_FINAL, NOT_FINAL, load_templates
+from appraisal.db.pengingat import BELUM_FINAL, NOT_FINAL
 from appraisal.domain.penilaian import Status
-from pmm_chassis.reminders import Recipient, ReminderWindow
+from pmm_chassis.reminders import Recipient, ReminderWindow, load_templates
 from pmm_chassis.reminders.rules import template_values
 
 
@@ -22,7 +22,7 @@ def test_waiting_for_the_plan_or_the_cycle_and_final_are_not():
 
 
 def test_the_mail_says_how_many_by_when_and_where_without_a_nip():
-    template = load_templates()[BELUM_FINAL]
+    template = load_templates("appraisal.domain", "penilaian.toml")[BELUM_FINAL]
     window = ReminderWindow(
         periode="2025-T", step="penilaian", wilayah="3273", opens=date(2025, 11, 15), closes=date(2025, 12, 31),
         nama_periode="Tahunan 2025",

@@ -114,31 +114,6 @@ async def decided(app, wilayah: str) -> list[dict]:
         return [dict(r._mapping) for r in rows]
 
 
-async def with_email(app, world, person: Person, email: str, kode_wilayah: str) -> None:
-    """Planning's update of the person with their address, as its relay would publish it."""
-    data = contract.PegawaiUpdatedV1(
-        pegawai_id=person.pegawai_id,
-        nip=person.nip,
-        status=person.status,
-        nama=person.nama,
-        pangkat_golongan=person.golongan,
-        jenjang_jabatan=person.jenjang,
-        jenis_gtk=person.jenis_gtk,
-        npsn=person.npsn,
-        kode_wilayah=kode_wilayah,
-        email=email,
-        changed=["email"],
-    )
-    async with Bus(world.bus_url) as bus:
-        await bus.publish(data, aggregate_id=f"pegawai:{person.pegawai_id}", version=2)
-
-    async def known() -> bool:
-        found = await scalar(app, "SELECT email FROM roster_pegawai WHERE pegawai_id = :p", p=person.pegawai_id)
-        return found == email
-
-    await wait_for(known, timeout=15)
-
-
 async def persiapan(client, tokens, guru: Person, cycle: dict, jadwal: str) -> str:
     r = await client.put(
         f"/api/v1/pelaksanaan/{cycle['id']}/persiapan",
@@ -172,7 +147,7 @@ async def test_an_atasan_with_steps_waiting_is_reminded_once_with_the_count_and_
     school = await world.school(teachers=3, kode_wilayah="3211")
     ks = school.kepala
     idle, proposed, agreed = school.guru
-    await with_email(app, world, ks, "kepala.3211@belajar.id", "3211")
+    await world.set_email(ks, "kepala.3211@belajar.id", "3211")
     set_clock(datetime(2024, 8, 5, 9, 0, tzinfo=WIB))
     cycles = {}
     for guru in (idle, proposed, agreed, ks):

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from observation.db.pengingat import ATASAN_TURN, MENUNGGU_ATASAN, confirms_documents, load_templates
+from observation.db.pengingat import ATASAN_TURN, MENUNGGU_ATASAN, confirms_documents
 from observation.domain.pelaksanaan import Tahap
-from pmm_chassis.reminders import Recipient, ReminderWindow
+from pmm_chassis.reminders import Recipient, ReminderWindow, load_templates
 from pmm_chassis.reminders.rules import template_values
 
 
@@ -45,7 +45,7 @@ def test_only_a_policy_without_uploads_has_the_atasan_confirm_documents():
 
 
 def test_the_mail_says_how_many_wait_by_when_and_where_without_a_nip():
-    template = load_templates()[MENUNGGU_ATASAN]
+    template = load_templates("observation.domain", "pelaksanaan.toml")[MENUNGGU_ATASAN]
     window = ReminderWindow(
         periode="2025-T", step="pelaksanaan", wilayah="3273", opens=date(2025, 2, 1), closes=date(2025, 10, 31),
         nama_periode="Tahunan 2025",

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import string
+import tomllib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
@@ -143,6 +145,14 @@ class Template:
 
     def render(self, values: Mapping[str, str]) -> tuple[str, str]:
         return string.Template(self.subject).safe_substitute(values), string.Template(self.body).safe_substitute(values)
+
+
+def load_templates(package: str, name: str) -> dict[str, Template]:
+    """A service's mail texts, one `[kinds.<kind>]` table each (`subject`, `body`), from its
+    `domain/reference/pengingat/<name>` file."""
+    source = resources.files(package) / "reference" / "pengingat" / name
+    kinds = tomllib.loads(source.read_text(encoding="utf-8"))["kinds"]
+    return {kind: Template(subject=t["subject"], body=t["body"].strip() + "\n") for kind, t in kinds.items()}
 
 
 def template_values(

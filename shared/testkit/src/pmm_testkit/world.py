@@ -121,6 +121,30 @@ class RosterWorld:
         )
         await bus.publish(data, aggregate_id=f"pegawai:{person.pegawai_id}", version=version)
 
+    async def set_email(self, person: Person, email: str, kode_wilayah: str = KODE_WILAYAH) -> None:
+        """Planning's update of the person with their address (where reminders go), waited for in the projection."""
+        data = contract.PegawaiUpdatedV1(
+            pegawai_id=person.pegawai_id,
+            nip=person.nip,
+            status=person.status,
+            nama=person.nama,
+            pangkat_golongan=person.golongan,
+            jenjang_jabatan=person.jenjang,
+            jenis_gtk=person.jenis_gtk,
+            npsn=person.npsn,
+            kode_wilayah=kode_wilayah,
+            email=email,
+            changed=["email"],
+        )
+        async with Bus(self.bus_url) as bus:
+            await bus.publish(data, aggregate_id=f"pegawai:{person.pegawai_id}", version=2)
+
+        async def known() -> bool:
+            query = "SELECT email FROM roster_pegawai WHERE pegawai_id = :p"
+            return await scalar(self.app, query, p=person.pegawai_id) == email
+
+        await wait_for(known, timeout=15)
+
     async def relate(
         self, bus: Bus, pegawai: Person, atasan: Person, peran: str, *, mulai: date = date(2023, 7, 1)
     ) -> uuid.UUID:

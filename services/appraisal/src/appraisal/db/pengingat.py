@@ -8,27 +8,21 @@ as for rating and finalising.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
-from importlib import resources
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from appraisal.db.tables import PenilaianRow
 from appraisal.domain.access import ALLOWED, Relation
 from appraisal.domain.penilaian import TRANSITIONS, Status
-from pmm_chassis.reminders import Recipient, ReminderKind, ReminderWindow, Reminding, Template, windows_from_snapshot
-from pmm_kernel.windows import Extension
+from pmm_chassis.reminders import Recipient, ReminderKind, ReminderWindow, Reminding, load_templates
 from pmm_roster.projections import (
     RosterPegawai,
-    RosterPeriode,
     RosterRelasi,
-    RosterSekolah,
-    RosterWindowExtension,
     current_atasan_of,
 )
+from pmm_roster.reminders import per_atasan, projection_windows
 
 BELUM_FINAL = "penilaian.belum_final"
 PENILAIAN_STEPS = frozenset({"penilaian"})
@@ -50,26 +44,7 @@ NOT_FINAL = atasan_to_finish()
 
 
 async def reminder_windows(session: AsyncSession, today: date) -> list[ReminderWindow]:
-    """The penilaian windows of this year's and last year's periods (a period's penilaian may close in the next
-    year), in every kab/kota with a school, each with its effective close there."""
-    periods = [
-        p
-        for p in (await session.execute(select(RosterPeriode))).scalars()
-        if today.year - 1 <= int(p.snapshot.get("tahun", today.year)) <= today.year
-    ]
-    if not periods:
-        return []
-    regions = list((await session.execute(select(RosterSekolah.kode_wilayah).distinct())).scalars())
-    if not regions:
-        return []
-    found: list[ReminderWindow] = []
-    for periode in periods:
-        rows = (
-            await session.execute(select(RosterWindowExtension).where(RosterWindowExtension.kode == periode.kode))
-        ).scalars()
-        extensions = [Extension(step=r.step, until=r.until, region=r.wilayah, reason=r.alasan) for r in rows]
-        found.extend(windows_from_snapshot(periode.snapshot, extensions, steps=PENILAIAN_STEPS, regions=regions))
-    return found
+    return await projection_windows(session, today, PENILAIAN_STEPS)
 
 
 async def not_final(session: AsyncSession, window: ReminderWindow, today: date) -> list[Recipient]:
@@ -88,38 +63,11 @@ async def not_final(session: AsyncSession, window: ReminderWindow, today: date) 
         )
         .subquery("pending")
     )
-    per_atasan = (
-        select(pending.c.atasan_id, func.count().label("jumlah"))
-        .where(pending.c.atasan_id.is_not(None))
-        .group_by(pending.c.atasan_id)
-        .subquery("per_atasan")
-    )
-    atasan = aliased(RosterPegawai)
-    query = (
-        select(atasan.pegawai_id, atasan.nip, atasan.nama, atasan.email, per_atasan.c.jumlah)
-        .join(per_atasan, per_atasan.c.atasan_id == atasan.pegawai_id)
-        .order_by(atasan.pegawai_id)
-    )
-    return [
-        Recipient(
-            pegawai_id=row.pegawai_id,
-            subject=row.nip,
-            email=row.email,
-            link_path=LINK,
-            params={"nama": row.nama, "jumlah": str(row.jumlah)},
-        )
-        for row in (await session.execute(query)).all()
-    ]
-
-
-def load_templates() -> dict[str, Template]:
-    source = resources.files("appraisal.domain") / "reference" / "pengingat" / "penilaian.toml"
-    kinds = tomllib.loads(source.read_text(encoding="utf-8"))["kinds"]
-    return {kind: Template(subject=t["subject"], body=t["body"].strip() + "\n") for kind, t in kinds.items()}
+    return await per_atasan(session, pending, link_path=LINK)
 
 
 def appraisal_reminders() -> Reminding:
-    templates = load_templates()
+    templates = load_templates("appraisal.domain", "penilaian.toml")
     return Reminding(
         windows=reminder_windows,
         kinds=(ReminderKind(BELUM_FINAL, PENILAIAN_STEPS, not_final, templates[BELUM_FINAL]),),

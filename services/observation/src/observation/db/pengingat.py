@@ -8,29 +8,24 @@ as for every action on a cycle.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
-from importlib import resources
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from observation.db.tables import BuktiRow, PelaksanaanRow
 from observation.domain import window
 from observation.domain.access import ALLOWED, Relation
 from observation.domain.bukti import DOKUMEN_KS, KEPALA_SEKOLAH, EvidenceMode, evidence_mode
 from observation.domain.pelaksanaan import FINAL, TRANSITIONS, Tahap
-from pmm_chassis.reminders import Recipient, ReminderKind, ReminderWindow, Reminding, Template, windows_from_snapshot
-from pmm_kernel.windows import Extension
+from pmm_chassis.reminders import Recipient, ReminderKind, ReminderWindow, Reminding, load_templates
 from pmm_roster.projections import (
     RosterPegawai,
     RosterPeriode,
     RosterRelasi,
-    RosterSekolah,
-    RosterWindowExtension,
     current_atasan_of,
 )
+from pmm_roster.reminders import per_atasan, projection_windows
 
 MENUNGGU_ATASAN = "pelaksanaan.menunggu_atasan"
 PELAKSANAAN_STEPS = frozenset({window.WINDOW})
@@ -58,26 +53,7 @@ def confirms_documents(evidence_upload: bool) -> bool:
 
 
 async def reminder_windows(session: AsyncSession, today: date) -> list[ReminderWindow]:
-    """The pelaksanaan windows of this year's and last year's periods (a period's pelaksanaan may close in the
-    next year), in every kab/kota with a school, each with its effective close there."""
-    periods = [
-        p
-        for p in (await session.execute(select(RosterPeriode))).scalars()
-        if today.year - 1 <= int(p.snapshot.get("tahun", today.year)) <= today.year
-    ]
-    if not periods:
-        return []
-    regions = list((await session.execute(select(RosterSekolah.kode_wilayah).distinct())).scalars())
-    if not regions:
-        return []
-    found: list[ReminderWindow] = []
-    for periode in periods:
-        rows = (
-            await session.execute(select(RosterWindowExtension).where(RosterWindowExtension.kode == periode.kode))
-        ).scalars()
-        extensions = [Extension(step=r.step, until=r.until, region=r.wilayah, reason=r.alasan) for r in rows]
-        found.extend(windows_from_snapshot(periode.snapshot, extensions, steps=PELAKSANAAN_STEPS, regions=regions))
-    return found
+    return await projection_windows(session, today, PELAKSANAAN_STEPS)
 
 
 async def waiting_for_atasan(session: AsyncSession, window: ReminderWindow, today: date) -> list[Recipient]:
@@ -112,38 +88,11 @@ async def waiting_for_atasan(session: AsyncSession, window: ReminderWindow, toda
         )
         .subquery("waiting")
     )
-    per_atasan = (
-        select(cycles.c.atasan_id, func.count().label("jumlah"))
-        .where(cycles.c.atasan_id.is_not(None))
-        .group_by(cycles.c.atasan_id)
-        .subquery("per_atasan")
-    )
-    atasan = aliased(RosterPegawai)
-    query = (
-        select(atasan.pegawai_id, atasan.nip, atasan.nama, atasan.email, per_atasan.c.jumlah)
-        .join(per_atasan, per_atasan.c.atasan_id == atasan.pegawai_id)
-        .order_by(atasan.pegawai_id)
-    )
-    return [
-        Recipient(
-            pegawai_id=row.pegawai_id,
-            subject=row.nip,
-            email=row.email,
-            link_path=LINK,
-            params={"nama": row.nama, "jumlah": str(row.jumlah)},
-        )
-        for row in (await session.execute(query)).all()
-    ]
-
-
-def load_templates() -> dict[str, Template]:
-    source = resources.files("observation.domain") / "reference" / "pengingat" / "pelaksanaan.toml"
-    kinds = tomllib.loads(source.read_text(encoding="utf-8"))["kinds"]
-    return {kind: Template(subject=t["subject"], body=t["body"].strip() + "\n") for kind, t in kinds.items()}
+    return await per_atasan(session, cycles, link_path=LINK)
 
 
 def observation_reminders() -> Reminding:
-    templates = load_templates()
+    templates = load_templates("observation.domain", "pelaksanaan.toml")
     return Reminding(
         windows=reminder_windows,
         kinds=(ReminderKind(MENUNGGU_ATASAN, PELAKSANAAN_STEPS, waiting_for_atasan, templates[MENUNGGU_ATASAN]),),

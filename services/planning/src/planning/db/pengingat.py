@@ -6,16 +6,21 @@ period's planning step in one kab/kota, with that region's effective close).
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
-from importlib import resources
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planning.db.tables import Pegawai, Periode, Sekolah, SkpRow, WindowExtension
 from planning.domain.skp import SkpStatus, planning_step
-from pmm_chassis.reminders import Recipient, ReminderKind, ReminderWindow, Reminding, Template, windows_from_snapshot
+from pmm_chassis.reminders import (
+    Recipient,
+    ReminderKind,
+    ReminderWindow,
+    Reminding,
+    load_templates,
+    windows_from_snapshot,
+)
 from pmm_kernel.windows import Extension
 
 BELUM_DIAJUKAN = "perencanaan.belum_diajukan"
@@ -110,14 +115,8 @@ async def awaiting_approval(session: AsyncSession, window: ReminderWindow, today
     ]
 
 
-def load_templates() -> dict[str, Template]:
-    source = resources.files("planning.domain") / "reference" / "pengingat" / "perencanaan.toml"
-    kinds = tomllib.loads(source.read_text(encoding="utf-8"))["kinds"]
-    return {kind: Template(subject=t["subject"], body=t["body"].strip() + "\n") for kind, t in kinds.items()}
-
-
 def planning_reminders() -> Reminding:
-    templates = load_templates()
+    templates = load_templates("planning.domain", "perencanaan.toml")
     return Reminding(
         windows=reminder_windows,
         kinds=(
