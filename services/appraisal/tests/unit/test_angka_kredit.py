@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from appraisal.domain.angka_kredit import (
     cumulative,
     default_table,
     load_table,
+    months_served,
     progress,
 )
 from appraisal.domain.predikat import Predikat
@@ -283,3 +286,67 @@ def test_a_table_file_can_be_swapped(tmp_path: Path) -> None:
     path.write_text(PACKAGED.read_text().replace("koefisien = 12.5", "koefisien = 15"))
     assert angka_kredit(B, AP, 12, table=load_table(path)) == D("15.00")
     assert angka_kredit(B, AP, 12) == D("12.50")  # the packaged table is untouched
+
+
+# docs/domain.md §6, part of a period: the whole months served since the TMT jabatan (day rule in the file).
+S1 = (date(2024, 1, 1), date(2024, 6, 30))
+YEAR = (date(2025, 1, 1), date(2025, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("period", "tmt", "first_month", "months"),
+    [
+        (S1, None, date(2024, 1, 1), 6),  # no TMT on file: the whole period
+        (S1, date(2019, 5, 17), date(2024, 1, 1), 6),  # long before the period
+        (S1, date(2024, 1, 1), date(2024, 1, 1), 6),  # on the period's first day
+        (S1, date(2024, 3, 1), date(2024, 3, 1), 4),  # the first of a month counts that month
+        (S1, date(2024, 3, 2), date(2024, 4, 1), 3),  # a later day counts from the next month
+        (S1, date(2024, 6, 1), date(2024, 6, 1), 1),  # the last month, taken up on its first day
+        (S1, date(2024, 6, 15), None, 0),  # inside the last month, past its first day: nothing served
+        (S1, date(2024, 7, 1), None, 0),  # after the period's end
+        (YEAR, date(2025, 3, 1), date(2025, 3, 1), 10),
+        (YEAR, date(2025, 12, 31), None, 0),  # the next month is past the year
+        (YEAR, date(2025, 11, 20), date(2025, 12, 1), 1),
+    ],
+)
+def test_months_served(period, tmt, first_month, months) -> None:
+    assert months_served(*period, tmt) == (first_month, months)
+
+
+def test_months_served_follows_the_day_in_the_file() -> None:
+    # A ministry ruling that a TMT up to the 15th counts its month changes the file, not the code.
+    fifteenth = replace(TABLE, bulan_penuh_dari_hari=15)
+    assert months_served(*S1, date(2024, 3, 15), table=fifteenth) == (date(2024, 3, 1), 4)
+    assert months_served(*S1, date(2024, 3, 16), table=fifteenth) == (date(2024, 4, 1), 3)
+
+
+def test_packaged_day_rule() -> None:
+    assert TABLE.bulan_penuh_dari_hari == 1
+
+
+def test_months_served_prorates_angka_kredit() -> None:
+    # Ahli Muda, Baik, from 1 March of semester 1: 4/12 x 100 % x 25 = 8.33.
+    _, months = months_served(*S1, date(2024, 3, 1))
+    assert angka_kredit(B, MU, months) == D("8.33")
+
+
+def test_months_served_rejects_an_inverted_period() -> None:
+    with pytest.raises(InvalidValue) as exc:
+        months_served(date(2024, 6, 30), date(2024, 1, 1), None)
+    assert exc.value.rule == "angka_kredit.invalid_period"
+
+
+@pytest.mark.parametrize("day", [0, 32, "1", True])
+def test_proration_day_must_be_a_day(tmp_path: Path, day: object) -> None:
+    text = PACKAGED.read_text().replace("bulan_penuh_dari_hari = 1", f"bulan_penuh_dari_hari = {day!r}".lower())
+    path = tmp_path / "angka_kredit.toml"
+    path.write_text(text.replace("= 'true'", "= true").replace("'1'", '"1"'))
+    with pytest.raises(ReferenceFileError, match="bulan_penuh_dari_hari"):
+        load_table(path)
+
+
+def test_proration_rejects_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "angka_kredit.toml"
+    path.write_text(PACKAGED.read_text().replace("bulan_penuh_dari_hari = 1", "bulan_penuh_dari_hari = 1\nhari = 2"))
+    with pytest.raises(ReferenceFileError, match="hari"):
+        load_table(path)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from appraisal.domain import HEADER_KEYS, ReferenceFileError, is_int, only_keys, parse_choice, read_reference
 from appraisal.domain.predikat import Predikat
@@ -79,6 +80,15 @@ class AngkaKreditTable:
     persentase: Mapping[Predikat, Decimal] = field(hash=False)
     jenjang: Mapping[Jenjang, JenjangRule] = field(hash=False)
     syarat_kenaikan_jenjang: tuple[Condition, ...]
+    # A TMT on this day of its month or earlier counts that month whole; a later day counts from the next month.
+    bulan_penuh_dari_hari: int = 1
+
+
+class MasaKerja(NamedTuple):
+    """The months of a period a pegawai served in their jenjang, and the first of them (None: none served)."""
+
+    first_month: date | None
+    months: int
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,35 @@ def angka_kredit(
         ctx.prec = 50
         exact = Decimal(months) * pct * rule.koefisien / (MONTHS_PER_YEAR * 100)
         return exact.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def months_served(
+    period_start: date, period_end: date, tmt_jabatan: date | None, *, table: AngkaKreditTable | None = None
+) -> MasaKerja:
+    """The whole months of the period served since `tmt_jabatan` (Peraturan BKN 3/2023 pasal 13, docs/domain.md §6).
+
+    No TMT, or one on or before the period's start: the whole period. A TMT inside the period counts from its own
+    month when it falls on or before the file's `bulan_penuh_dari_hari`, else from the next month. A TMT after the
+    period, or in its last month past that day: no month served, so no angka kredit.
+    """
+    if period_end < period_start:
+        raise InvalidValue("period_end is before period_start", rule="angka_kredit.invalid_period", field="period_end")
+    table = table or default_table()
+    start = period_start.replace(day=1)
+    if tmt_jabatan is None or tmt_jabatan <= period_start:
+        first = start
+    elif tmt_jabatan.day <= table.bulan_penuh_dari_hari:
+        first = tmt_jabatan.replace(day=1)
+    else:
+        first = _next_month(tmt_jabatan)
+    months = (period_end.year - first.year) * MONTHS_PER_YEAR + period_end.month - first.month + 1
+    if months <= 0:
+        return MasaKerja(None, 0)
+    return MasaKerja(first, months)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == MONTHS_PER_YEAR else date(day.year, day.month + 1, 1)
 
 
 def cumulative(amounts: Iterable[Decimal]) -> Decimal:
@@ -192,7 +231,9 @@ _CONDITION_KEYS = frozenset({"kode", "deskripsi"})
 
 
 def _table(doc: dict[str, Any]) -> AngkaKreditTable:
-    only_keys(doc, HEADER_KEYS | {"persentase", "jenjang", "syarat_kenaikan_jenjang"}, "the angka kredit file")
+    only_keys(
+        doc, HEADER_KEYS | {"persentase", "jenjang", "syarat_kenaikan_jenjang", "proration"}, "the angka kredit file"
+    )
     persentase = doc["persentase"]
     if not isinstance(persentase, dict) or set(persentase) != {p.value for p in Predikat}:
         raise ReferenceFileError(f"[persentase] needs exactly one entry per predikat: {[p.value for p in Predikat]}")
@@ -214,7 +255,18 @@ def _table(doc: dict[str, Any]) -> AngkaKreditTable:
         persentase=MappingProxyType({Predikat(k): _positive(v, f"persentase.{k}") for k, v in persentase.items()}),
         jenjang=MappingProxyType({j: by_jenjang[j] for j in Jenjang}),
         syarat_kenaikan_jenjang=conditions,
+        bulan_penuh_dari_hari=_proration(doc.get("proration", {})),
     )
+
+
+def _proration(section: Any) -> int:
+    if not isinstance(section, dict):
+        raise ReferenceFileError("[proration] is a table")
+    only_keys(section, {"bulan_penuh_dari_hari"}, "[proration]")
+    day = section.get("bulan_penuh_dari_hari", 1)
+    if not is_int(day) or not 1 <= day <= 31:
+        raise ReferenceFileError(f"[proration] bulan_penuh_dari_hari must be a day 1-31, not {day!r}")
+    return day
 
 
 def _jenjang(entry: Any) -> JenjangRule:
