@@ -50,6 +50,7 @@ class RosterPegawai(SQLModel, table=True):
     npsn: str = Field(index=True)
     kode_wilayah: str
     email: str | None = None  # where reminders go; personal data (create_roster_email_v2)
+    tmt_jabatan: date | None = Field(default=None, sa_column=Column(Date, nullable=True))  # create_roster_tmt_v3
     version: int
 
 
@@ -271,3 +272,16 @@ def drop_roster_email_v2() -> None:
     from alembic import op
 
     op.drop_column("roster_pegawai", "email")
+
+
+def create_roster_tmt_v3() -> None:
+    """Alembic step: the pegawai's TMT jabatan in the projection, which prorates angka kredit (frozen)."""
+    from alembic import op
+
+    op.add_column("roster_pegawai", sa.Column("tmt_jabatan", sa.Date(), nullable=True))
+
+
+def drop_roster_tmt_v3() -> None:
+    from alembic import op
+
+    op.drop_column("roster_pegawai", "tmt_jabatan")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
-from pmm_testkit import wait_for
+from pmm_testkit import Bus, wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))
 from appraisal_world import appraise, etag, finalize, penilaian_of, rate  # noqa: E402
@@ -47,6 +48,8 @@ async def test_rate_and_finalize_publishes_penilaian_finalized_once(client, toke
         "jenjang": "ahli_pertama",
         "koefisien": "12.5",
         "bulan": 6,
+        "bulan_mulai": 1,
+        "tahun_mulai": 2024,
         "nilai": "6.25",
         "kumulatif": "6.25",
         "final": False,
@@ -263,3 +266,46 @@ async def test_an_operators_audited_reopen(app, client, tokens, world, tap, oper
     # The cumulative figure counts the corrected one only.
     assert finals[-1]["data"]["angka_kredit_kumulatif"] == "6.25"
     assert Decimal(finals[-1]["data"]["angka_kredit"]) == Decimal("6.25")
+
+
+async def test_a_pegawai_who_took_up_their_jenjang_mid_period_earns_the_months_served(client, tokens, world, tap):
+    school = await world.school(teachers=1)
+    guru, ks = school.guru[0], school.kepala
+    # Planning's update: the guru took up their jenjang on 1 March 2024 (docs/domain.md §6).
+    update = contract.PegawaiUpdatedV1(
+        pegawai_id=guru.pegawai_id,
+        nip=guru.nip,
+        status=guru.status,
+        nama=guru.nama,
+        pangkat_golongan=guru.golongan,
+        jenjang_jabatan=guru.jenjang,
+        jenis_gtk=guru.jenis_gtk,
+        npsn=guru.npsn,
+        kode_wilayah="3273",
+        tmt_jabatan=date(2024, 3, 1),
+        changed=["tmt_jabatan"],
+    )
+    async with Bus(world.bus_url) as bus:
+        await bus.publish(update, aggregate_id=f"pegawai:{guru.pegawai_id}", version=2)
+
+    async def known() -> bool:
+        query = "SELECT tmt_jabatan FROM roster_pegawai WHERE pegawai_id = :p"
+        return await scalar(world.app, query, p=guru.pegawai_id) == date(2024, 3, 1)
+
+    await wait_for(known, timeout=15)
+    await world.cycle(guru)
+    item = await penilaian_of(client, tokens, ks, guru)
+    rated = await rate(client, tokens, ks, item, "sesuai", "sesuai")
+    assert rated.status_code == 200, rated.text
+    # Ahli Pertama, Baik, March to June: 4/12 x 100 % x 12.5 = 4.17, shown with the months served.
+    shown = rated.json()["angka_kredit"]
+    assert (shown["bulan"], shown["bulan_mulai"], shown["tahun_mulai"], shown["nilai"]) == (4, 3, 2024, "4.17")
+    done = await finalize(client, tokens, ks, item["id"], rated.headers["ETag"])
+    assert done.status_code == 200, done.text
+    kept = done.json()["angka_kredit"]
+    assert (kept["bulan"], kept["bulan_mulai"], kept["nilai"], kept["final"]) == (4, 3, "4.17", True)
+    (event,) = await tap.wait("appraisal.penilaian.finalized.v1", penilaian_id=item["id"])
+    data = event["data"]
+    assert (data["bulan_mulai"], data["bulan_selesai"], data["tahun_mulai"], data["angka_kredit"]) == (
+        3, 6, 2024, "4.17",
+    )  # fmt: skip

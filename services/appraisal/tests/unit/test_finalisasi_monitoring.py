@@ -30,6 +30,7 @@ class Orang:
     nama: str = "Siti"
     npsn: str = "20217301"
     pegawai_id: uuid.UUID = uuid.UUID(int=7)
+    tmt_jabatan: date | None = None
 
 
 @dataclass(frozen=True)
@@ -171,3 +172,35 @@ def test_the_levels_of_monitoring(tingkat: str, known: bool) -> None:
         with pytest.raises(InvalidValue) as refused:
             monitoring.require_tingkat(tingkat)
         assert (refused.value.rule, refused.value.field) == ("monitoring.tingkat", "tingkat")
+
+
+# docs/domain.md §6, part of a period: the months kept and sent are the ones served since the TMT jabatan.
+@pytest.mark.parametrize(
+    ("tmt", "bulan", "bulan_mulai"),
+    [
+        (None, 6, 1),
+        (date(2023, 8, 1), 6, 1),
+        (date(2024, 3, 1), 4, 3),
+        (date(2024, 3, 2), 3, 4),
+        (date(2024, 6, 1), 1, 6),
+    ],
+)
+def test_the_months_served_since_the_tmt(tmt: date | None, bulan: int, bulan_mulai: int) -> None:
+    rentang = finalisasi.served(SEMESTER, tmt)
+    assert rentang is not None
+    assert (rentang.bulan, rentang.bulan_mulai, rentang.bulan_selesai, rentang.tahun_mulai) == (
+        bulan,
+        bulan_mulai,
+        6,
+        2024,
+    )
+    assert finalisasi.served(rentang, tmt) == rentang  # applied to what it gave, it changes nothing
+
+
+@pytest.mark.parametrize("tmt", [date(2024, 6, 2), date(2024, 7, 1)])
+def test_no_whole_month_served_earns_no_angka_kredit(tmt: date) -> None:
+    assert finalisasi.served(SEMESTER, tmt) is None
+    found = finalisasi.jenjang_for_angka_kredit(
+        menimbang_periode=False, tahunan_earns=False, pegawai=Orang(tmt_jabatan=tmt), rentang=SEMESTER
+    )
+    assert found == (None, finalisasi.NO_MONTH_SERVED)

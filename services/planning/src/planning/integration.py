@@ -43,6 +43,7 @@ def _(event: events.PegawaiChanged) -> Outgoing:
         "npsn": event.npsn,
         "kode_wilayah": event.kode_wilayah,
         "email": event.email,
+        "tmt_jabatan": event.tmt_jabatan,
     }
     data = (
         contract.PegawaiUpdatedV1(**fields, changed=list(event.changed))

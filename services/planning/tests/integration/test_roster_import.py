@@ -155,3 +155,42 @@ async def test_a_new_address_is_published_and_a_bad_one_is_a_line_error(app, cli
         )
     ).json()
     assert again["unchanged"] == 1
+
+
+async def test_a_tmt_jabatan_is_published_and_kept_when_the_cell_is_empty(app, client, operator_csv, roster):
+    person = roster.schools[1].guru[1]
+    p = person
+    row = f"{p.nip},{p.status},{p.nama},{p.golongan},{p.jenjang},{p.jenis_gtk},{p.npsn}"
+    header = "nip,status,nama,pangkat_golongan,jenjang_jabatan,jenis_gtk,npsn,tmt_jabatan\n"
+    body = (
+        header
+        + f"{row},2023-09-01\n"
+        + f"{pns_nip(2201)},PNS,Guru Y,III/a,Ahli Pertama,Guru Mapel,{person.npsn},2099-01-01\n"
+        + f"{pns_nip(2202)},PNS,Guru Z,III/a,Ahli Pertama,Guru Mapel,{person.npsn},1980-01-01\n"
+    )
+    report = (await client.post("/api/v1/roster/pegawai/csv", content=body, headers=operator_csv)).json()
+    assert report["updated"] == 1 and report["created"] == 0
+    assert [(e["line"], e["field"], e["rule"]) for e in report["errors"]] == [
+        (3, "tmt_jabatan", "pegawai.tmt_future"),
+        (4, "tmt_jabatan", "pegawai.tmt_before_cpns"),
+    ]
+    async with app.state.container.chassis.engine.connect() as conn:
+        published = (
+            await conn.execute(
+                text(
+                    "SELECT o.body FROM outbox_message o JOIN pegawai p ON o.aggregate_id = 'pegawai:' || p.id "
+                    "WHERE p.nip = :n AND o.routing_key = 'planning.pegawai.updated.v1' ORDER BY o.id DESC LIMIT 1"
+                ),
+                {"n": person.nip},
+            )
+        ).scalar_one()
+    assert b'"changed":["tmt_jabatan"]' in published and b'"tmt_jabatan":"2023-09-01"' in published
+    # An import without the column (or with an empty cell) keeps the date on file.
+    for without in (header.rsplit(",", 1)[0] + "\n" + row + "\n", header + row + ",\n"):
+        again = (await client.post("/api/v1/roster/pegawai/csv", content=without, headers=operator_csv)).json()
+        assert (again["unchanged"], again["errors"]) == (1, [])
+    async with app.state.container.chassis.engine.connect() as conn:
+        kept = (
+            await conn.execute(text("SELECT tmt_jabatan FROM pegawai WHERE nip = :n"), {"n": person.nip})
+        ).scalar_one()
+    assert kept == date(2023, 9, 1)

@@ -481,7 +481,7 @@ def test_changed_fields_name_what_a_row_changes_in_its_order() -> None:
     values = {"status": "PNS", "nama": "Nama Baru", "jenis_gtk": "Guru Kelas", "npsn": "20219999"}
     assert changed_fields(current, values) == ["nama", "npsn"]
     assert changed_fields(current, {"status": "PNS", "nama": "Nama"}) == []
-    with_address = VALID["pegawai"] | {"email": "guru@belajar.id"}
+    with_address = VALID["pegawai"] | {"email": "guru@belajar.id", "tmt_jabatan": "2024-03-01"}
     assert tuple(PEGAWAI_FIELDS) == tuple(pegawai_values(parse_rows("pegawai", [(2, with_address)], today=TODAY)[0][0]))
 
 
@@ -511,3 +511,62 @@ def test_an_address_is_set_but_an_empty_cell_keeps_the_one_on_file() -> None:
     without = parse_rows("pegawai", [(2, VALID["pegawai"])], today=TODAY)[0][0]
     assert pegawai_values(with_address)["email"] == "guru@belajar.id"
     assert "email" not in pegawai_values(without)
+
+
+@pytest.mark.parametrize(
+    ("row", "stored", "error"),
+    [
+        ({"tmt_jabatan": ""}, None, None),  # no date: the roster keeps the one it has
+        ({"tmt_jabatan": "2024-03-01"}, date(2024, 3, 1), None),
+        ({"tmt_jabatan": " 2024-06-01 "}, date(2024, 6, 1), None),  # cells are trimmed, as every cell
+        ({"tmt_jabatan": TODAY.isoformat()}, TODAY, None),  # today is not the future
+        ({"tmt_jabatan": "2015-05-01"}, date(2015, 5, 1), None),  # the TMT CPNS month of the NIP itself
+        ({"tmt_jabatan": "01/03/2024"}, None, "pegawai.tmt_jabatan"),
+        ({"tmt_jabatan": "2024-02-30"}, None, "pegawai.tmt_jabatan"),
+        ({"tmt_jabatan": "2024-06-02"}, None, "pegawai.tmt_future"),
+        ({"tmt_jabatan": "2015-04-30"}, None, "pegawai.tmt_before_cpns"),  # NIP TMT CPNS 2015-05
+        (
+            {"nip": NIP_PPPK, "status": "PPPK", "pangkat_golongan": "IX", "tmt_jabatan": "2020-01-01"},
+            date(2020, 1, 1),
+            None,  # the CPNS rule is a PNS's: an NI PPPK encodes no TMT CPNS
+        ),
+        (
+            {
+                "nip": NUPTK,
+                "status": "NON_ASN",
+                "pangkat_golongan": "",
+                "jenjang_jabatan": "",
+                "tmt_jabatan": "2024-03-01",
+            },
+            None,
+            "pegawai.tmt_jabatan",
+        ),
+    ],
+)
+def test_the_optional_tmt_jabatan_column(row: dict[str, str], stored: date | None, error: str | None) -> None:
+    rows, errors = parse_rows("pegawai", [(2, VALID["pegawai"] | row)], today=TODAY)
+    if error is None:
+        assert errors == [] and rows[0].tmt_jabatan == stored
+    else:
+        assert rows == [] and [(e.line, e.field, e.rule) for e in errors] == [(2, "tmt_jabatan", error)]
+
+
+def test_a_tmt_before_cpns_names_both_fields() -> None:
+    _, errors = parse_rows("pegawai", [(2, VALID["pegawai"] | {"tmt_jabatan": "2010-01-01"})], today=TODAY)
+    assert "tmt_jabatan" in errors[0].detail and "nip" in errors[0].detail
+
+
+def test_a_tmt_is_set_but_an_empty_cell_keeps_the_one_on_file() -> None:
+    dated = parse_rows("pegawai", [(2, VALID["pegawai"] | {"tmt_jabatan": "2024-03-01"})], today=TODAY)[0][0]
+    without = parse_rows("pegawai", [(2, VALID["pegawai"])], today=TODAY)[0][0]
+    assert pegawai_values(dated)["tmt_jabatan"] == date(2024, 3, 1)
+    assert "tmt_jabatan" not in pegawai_values(without)
+
+
+def test_the_tmt_column_is_read_from_a_csv() -> None:
+    text = (
+        "nip,status,nama,pangkat_golongan,jenjang_jabatan,jenis_gtk,npsn,tmt_jabatan\n"
+        f"{NIP_GURU},PNS,Siti Rahayu,III/b,Ahli Pertama,Guru Kelas,20219876,2024-03-01\n"
+    )
+    rows, errors = parse_csv("pegawai", text, today=TODAY)
+    assert errors == [] and rows[0].tmt_jabatan == date(2024, 3, 1)

@@ -58,6 +58,9 @@ class PegawaiSnapshot(_Part):
     # Where reminders go (every ASN teacher has a belajar.id address). Personal data: never log it. Optional: added
     # within v1, so an older producer's event still decodes and means "no address in the roster".
     email: str | None = None
+    # The date the pegawai took up their current jabatan/jenjang (appointed or promoted): angka kredit of a period
+    # they entered part way through counts from it. Optional within v1 like `email`: absent means not on file.
+    tmt_jabatan: date | None = None
 
 
 class PegawaiRegisteredV1(_Planning, PegawaiSnapshot):

@@ -97,7 +97,9 @@ class NilaiOut(BaseModel):
 class AngkaKreditOut(BaseModel):
     jenjang: str
     koefisien: Decimal
-    bulan: int
+    bulan: int = Field(description="the months served: the period's, or fewer from the TMT jabatan (docs/domain.md §6)")
+    bulan_mulai: int = Field(description="the first month served, 1-12")
+    tahun_mulai: int = Field(description="the year of the first month served")
     nilai: Decimal
     kumulatif: Decimal
     final: bool = Field(description="false: what finalising now would give; true: what was finalised")
@@ -223,6 +225,8 @@ class PenilaianOut(BaseModel):
                 jenjang=c.angka_kredit.jenjang,
                 koefisien=c.angka_kredit.koefisien,
                 bulan=c.angka_kredit.bulan,
+                bulan_mulai=c.rentang.bulan_mulai if c.rentang else 1,
+                tahun_mulai=c.rentang.tahun_mulai if c.rentang else 0,
                 nilai=c.angka_kredit.nilai,
                 kumulatif=c.angka_kredit.kumulatif,
                 final=final is not None,

@@ -3,11 +3,14 @@ them, and the angka kredit, or why there is none.
 
 Angka kredit is computed when the atasan rates (shown, not kept) and again when they finalise (kept and sent): the
 jenjang is the roster's at that moment; the cumulative figure adds the final angka kredit of the same jenjang in
-this system (a new jenjang starts again from zero).
+this system (a new jenjang starts again from zero). A pegawai who took up their jenjang during the period earns it
+for the months served since their TMT jabatan, and those months are what is kept and sent.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from appraisal.domain import angka_kredit as ak_rules
@@ -19,6 +22,20 @@ from pmm_roster.records import SekolahRecord as Sekolah
 
 ASN = frozenset({"PNS", "PPPK"})  # who earns angka kredit, and whom BKN names an ASN appraiser
 NO_JENJANG = "no jenjang jabatan in the roster"
+NO_MONTH_SERVED = "the pegawai took up their jenjang too late to serve a whole month of the period"
+
+
+def served(rentang: Rentang, tmt_jabatan: date | None) -> Rentang | None:
+    """The months of the period served since the TMT jabatan (docs/domain.md §6): the period's own months when the
+    TMT is on or before its start (or unknown), a later first month and fewer months when it falls inside, None when
+    no whole month is served. Applying it to what it returned gives the same."""
+    start = date(rentang.tahun_mulai, rentang.bulan_mulai, 1)
+    masa = ak_rules.months_served(start, date(rentang.tahun_selesai, rentang.bulan_selesai, 1), tmt_jabatan)
+    if masa.first_month is None:
+        return None
+    if masa.first_month == start:
+        return rentang  # the whole period: planning's count of its months stands
+    return replace(rentang, bulan=masa.months, bulan_mulai=masa.first_month.month, tahun_mulai=masa.first_month.year)
 
 
 def identitas(pegawai: Pegawai, sekolah: Sekolah) -> Identitas:
@@ -84,6 +101,8 @@ def jenjang_for_angka_kredit(
         return None, "the roster's jenjang jabatan is not a jenjang of the guru position"
     if rentang is None:
         return None, "the period has not arrived from planning yet"
+    if served(rentang, pegawai.tmt_jabatan) is None:
+        return None, NO_MONTH_SERVED
     return jenjang, None
 
 

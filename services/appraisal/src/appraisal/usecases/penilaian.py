@@ -109,7 +109,7 @@ async def finalize(cmd: FinalizePenilaian, *, uow: AppraisalUnitOfWork, deps: De
         if pegawai is None or sekolah is None:
             raise NotFound("the pegawai is not in the roster yet", rule="pegawai.not_in_roster")
         await _check_window(uow, deps, penilaian, region=sekolah.kode_wilayah)
-        rentang = await rentang_of(uow, deps, penilaian)
+        rentang = await rentang_of(uow, deps, penilaian, pegawai)
         if rentang is None:
             raise NotFound(f"no period {penilaian.periode}", rule="periode.unknown", field="periode")
         angka_kredit, _ = await angka_kredit_of(uow, deps, penilaian, pegawai, rentang)

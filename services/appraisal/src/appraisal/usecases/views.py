@@ -105,17 +105,18 @@ async def load_penilaian(
 async def with_figures(uow: AppraisalUnitOfWork, deps: Deps, context: PenilaianContext) -> PenilaianContext:
     """The jenis, months, angka kredit, progress and the school's distribution, for the response."""
     penilaian = context.penilaian
-    context.rentang = await rentang_of(uow, deps, penilaian)
+    context.rentang = await rentang_of(uow, deps, penilaian, context.pegawai)
     context.jenis = Jenis(context.rentang.jenis) if context.rentang else None
     if penilaian.final is not None:
         context.angka_kredit = penilaian.final.angka_kredit
         if context.angka_kredit is None:
             context.angka_kredit_catatan = (
-                finalisasi.no_angka_kredit(
+                finalisasi.jenjang_for_angka_kredit(
                     menimbang_periode=penilaian.menimbang_periode,
                     tahunan_earns=deps.rules.penilaian_tahunan.angka_kredit,
                     pegawai=context.pegawai,
-                )
+                    rentang=context.rentang,
+                )[1]
                 or finalisasi.NO_JENJANG
             )
     elif penilaian.nilai is not None:
@@ -129,14 +130,23 @@ async def with_figures(uow: AppraisalUnitOfWork, deps: Deps, context: PenilaianC
     return context
 
 
-async def rentang_of(uow: AppraisalUnitOfWork, deps: Deps, penilaian: Penilaian) -> Rentang | None:
-    """The months the penilaian covers: as finalised, else the year's or the period's (None: not arrived)."""
+async def rentang_of(
+    uow: AppraisalUnitOfWork, deps: Deps, penilaian: Penilaian, pegawai: PegawaiRecord | None
+) -> Rentang | None:
+    """The months the penilaian covers: as finalised, else the year's, or the period's months the pegawai served
+    since their TMT jabatan (docs/domain.md §6; the whole period when none is served, which earns no angka kredit);
+    None while the period has not arrived."""
     if penilaian.final is not None:
         return penilaian.final.rentang
     if penilaian.menimbang_periode:
         return tahunan.rentang_tahun(await uow.roster_extra.periods_of_year(tahun_kode(penilaian.periode)))
     periode = await uow.roster_extra.find_periode(penilaian.periode)
-    return rentang_periode(periode, deps.rules) if periode is not None else None
+    if periode is None:
+        return None
+    rentang = rentang_periode(periode, deps.rules)
+    if pegawai is None:
+        return rentang
+    return finalisasi.served(rentang, pegawai.tmt_jabatan) or rentang
 
 
 async def angka_kredit_of(

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from appraisal.domain import events
+from appraisal.domain.finalisasi import NO_MONTH_SERVED
 from appraisal.domain.penilaian import Penilaian, Status
 from appraisal.domain.predikat import Predikat, Rating
 from appraisal.usecases.penilaian import (
@@ -186,6 +187,36 @@ async def test_the_atasan_finalises_in_the_window_and_bkn_is_told() -> None:
     # The year's penilaian tahunan opens in the same transaction, weighing this semester.
     annual = uow.penilaian.stored(s.guru.pegawai_id, "2024-T")
     assert annual is not None and [h.periode for h in annual.hasil_periodik] == ["2024-S1"]
+
+
+async def test_a_pegawai_who_took_up_their_jenjang_mid_period_earns_the_months_served() -> None:
+    uow, s, p = world()
+    s.guru.tmt_jabatan = date(2024, 3, 1)  # docs/domain.md §6: March to June of 2024-S1
+    ks = as_pegawai(s.ks, "kepala_sekolah")
+    shown = await rate(rate_cmd(p), uow=uow, deps=deps_for(uow), actor=ks)
+    # Ahli Pertama (12.5), sangat baik (150 %), 4 months: 12.5 x 1.5 x 4 / 12
+    assert shown.angka_kredit is not None and (shown.angka_kredit.bulan, shown.angka_kredit.nilai) == (
+        4,
+        Decimal("6.25"),
+    )
+    assert shown.rentang is not None and (shown.rentang.bulan_mulai, shown.rentang.bulan_selesai) == (3, 6)
+    kept = await finalize(FinalizePenilaian(p.id, ExpectedVersion("*")), uow=uow, deps=deps_for(uow), actor=ks)
+    saved = stored(uow, p)
+    assert saved.final is not None and saved.final.rentang.bulan == 4
+    assert kept.angka_kredit == saved.final.angka_kredit and kept.angka_kredit.nilai == Decimal("6.25")
+    (event,) = uow.published_of(events.PenilaianFinalized)
+    assert (event.bulan_mulai, event.bulan_selesai, event.angka_kredit) == (3, 6, Decimal("6.25"))
+
+
+async def test_a_tmt_leaving_no_whole_month_is_rated_without_angka_kredit() -> None:
+    uow, s, p = world()
+    s.guru.tmt_jabatan = date(2024, 6, 10)
+    ks = as_pegawai(s.ks, "kepala_sekolah")
+    await rate(rate_cmd(p), uow=uow, deps=deps_for(uow), actor=ks)
+    kept = await finalize(FinalizePenilaian(p.id, ExpectedVersion("*")), uow=uow, deps=deps_for(uow), actor=ks)
+    assert kept.angka_kredit is None and kept.angka_kredit_catatan == NO_MONTH_SERVED
+    (event,) = uow.published_of(events.PenilaianFinalized)
+    assert (event.angka_kredit, event.bulan_mulai, event.bulan_selesai) == (None, 1, 6)
 
 
 async def test_the_cumulative_angka_kredit_adds_what_was_finalised_in_the_same_jenjang() -> None:

@@ -345,6 +345,7 @@ class RosterRepository:
             jenis_gtk=row.jenis_gtk,
             npsn=row.npsn,
             email=row.email,
+            tmt_jabatan=row.tmt_jabatan,
         )
         self._session.add(self._keep(pegawai, pegawai.id))
         self._session.add(Penempatan(pegawai_id=pegawai.id, npsn=row.npsn, mulai=placed_on))
@@ -405,6 +406,7 @@ def _pegawai(row: Pegawai) -> records.Pegawai:
         npsn=row.npsn,
         version=row.version,
         email=row.email,
+        tmt_jabatan=row.tmt_jabatan,
     )
 
 

@@ -40,6 +40,7 @@ class Pegawai(SQLModel, table=True):
     jenis_gtk: str
     npsn: str = Field(foreign_key="sekolah.npsn", index=True)
     email: str | None = Field(default=None, max_length=254)  # where reminders go; personal data
+    tmt_jabatan: date | None = Field(default=None, sa_column=Column(Date, nullable=True))  # prorates angka kredit
     version: int = 1
     updated_at: datetime = Field(sa_column=_timestamp())
 

@@ -39,6 +39,7 @@ class PegawaiChanged:
     version: int
     changed: tuple[str, ...]  # empty for a newly registered pegawai
     email: str | None = None
+    tmt_jabatan: date | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class Pegawai:
     npsn: str
     version: int
     email: str | None = None  # personal data: never log it
+    tmt_jabatan: date | None = None  # took up the current jabatan/jenjang; prorates angka kredit
 
 
 @dataclass(frozen=True)

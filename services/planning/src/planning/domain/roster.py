@@ -120,6 +120,7 @@ class PegawaiRow:
     npsn: str
     identitas: Nip | None = field(repr=False)  # the parsed NIP; None for non-ASN
     email: str | None = field(default=None, repr=False)  # where reminders go; None keeps what the roster has
+    tmt_jabatan: date | None = None  # took up the current jabatan/jenjang; None keeps what the roster has
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,10 @@ Row = SekolahRow | PegawaiRow | RelasiRow
 
 COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind -> (required, optional)
     "sekolah": (("npsn", "nama", "kode_wilayah", "nama_wilayah"), ("prioritas_rapor",)),
-    "pegawai": (("nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn"), ("email",)),
+    "pegawai": (
+        ("nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn"),
+        ("email", "tmt_jabatan"),
+    ),
     "relasi": (("nip_pegawai", "nip_atasan", "peran_atasan", "mulai"), ("selesai",)),
 }
 
@@ -309,9 +313,35 @@ def _pegawai(cells: _Cells, today: date) -> PegawaiRow | None:
             allowed = f"golongan {', '.join(sorted(fits))}" if fits else "no golongan defined"
             cells.error("pangkat_golongan", "pegawai.golongan_jenjang", f"a {status.value} {jenjang} has {allowed}")
     email = _email(cells)
+    tmt_jabatan = _tmt_jabatan(cells, status, identitas, today)
     if cells.errors or status is None or jenis_gtk is None:
         return None
-    return PegawaiRow(cells.line, nip, status, nama, golongan, jenjang, jenis_gtk, npsn, identitas, email)
+    return PegawaiRow(cells.line, nip, status, nama, golongan, jenjang, jenis_gtk, npsn, identitas, email, tmt_jabatan)
+
+
+def _tmt_jabatan(cells: _Cells, status: AsnStatus | None, identitas: Nip | None, today: date) -> date | None:
+    """The optional TMT jabatan, which prorates angka kredit (docs/domain.md §6); an empty cell (or no column)
+    keeps the date the roster already has."""
+    if not cells.get("tmt_jabatan").strip():
+        return None
+    if status is AsnStatus.NON_ASN:
+        cells.error("tmt_jabatan", "pegawai.tmt_jabatan", "tmt_jabatan stays empty for a non-ASN pegawai")
+        return None
+    tmt = cells.iso_date("tmt_jabatan", "pegawai.tmt_jabatan")
+    if tmt is None:
+        return None
+    if tmt > today:
+        cells.error("tmt_jabatan", "pegawai.tmt_future", "tmt_jabatan is in the future")
+        return None
+    if status is AsnStatus.PNS and identitas is not None and tmt < identitas.appointed:
+        # A PNS holds a jabatan only from their appointment as CPNS, which the NIP encodes.
+        cells.error(
+            "tmt_jabatan",
+            "pegawai.tmt_before_cpns",
+            f"tmt_jabatan is before the TMT CPNS the nip encodes ({identitas.appointed:%Y-%m})",
+        )
+        return None
+    return tmt
 
 
 # One address, no display name, no spaces: what an SMTP relay accepts as a recipient (every ASN teacher has a
@@ -462,7 +492,16 @@ def sekolah_values(row: SekolahRow) -> dict[str, Any]:
 
 
 # A pegawai's fields an import sets, in the order a PegawaiUpdated event lists what changed.
-PEGAWAI_FIELDS = ("status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn", "email")
+PEGAWAI_FIELDS = (
+    "status",
+    "nama",
+    "pangkat_golongan",
+    "jenjang_jabatan",
+    "jenis_gtk",
+    "npsn",
+    "email",
+    "tmt_jabatan",
+)
 
 
 def pegawai_values(row: PegawaiRow) -> dict[str, Any]:
@@ -474,7 +513,12 @@ def pegawai_values(row: PegawaiRow) -> dict[str, Any]:
         "jenis_gtk": row.jenis_gtk,
         "npsn": row.npsn,
     }
-    return values if row.email is None else values | {"email": row.email}
+    # An empty optional cell keeps what the roster has: a partial export never erases an address or a date.
+    if row.email is not None:
+        values["email"] = row.email
+    if row.tmt_jabatan is not None:
+        values["tmt_jabatan"] = row.tmt_jabatan
+    return values
 
 
 def changed_fields(current: Sekolah | Pegawai, values: Mapping[str, Any]) -> list[str]:

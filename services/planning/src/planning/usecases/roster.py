@@ -59,6 +59,7 @@ def pegawai_changed(pegawai: Pegawai, sekolah: Sekolah, changed: Sequence[str]) 
         version=pegawai.version,
         changed=tuple(changed),
         email=pegawai.email,
+        tmt_jabatan=pegawai.tmt_jabatan,
     )
 
 
