@@ -104,6 +104,19 @@ async def _appraise(
     return final
 
 
+def _prorated(region: Region, summary: dict[str, Any]) -> None:
+    """The teacher who took up their jenjang during the period: the months their angka kredit counts."""
+    person = region.promoted()
+    finals = summary["schools"].get(person.npsn, {}).get("finals", [])
+    final = next((f for f in finals if f["pegawai"]["nip"] == person.nip), None)
+    ak = final and final["angka_kredit"]
+    if ak:
+        say(
+            f"  {person.nama} (NIP {masked(person.nip)}): angka kredit for {ak['bulan']} month(s) served from "
+            f"{ak['tahun_mulai']}-{ak['bulan_mulai']:02d}: {ak['nilai']}"
+        )
+
+
 def _warnings(final: dict[str, Any] | None) -> None:
     for warning in ((final or {}).get("distribusi_saat_dinilai") or {}).get("warnings", []):
         say(f"    warning for the principal, not a block: {warning['message']}")
@@ -156,6 +169,8 @@ async def _appraise_region(api: Api, region: Region, periode: str, concurrency: 
         finals = await each(rated, lambda work: _appraise(api, *work), limit=concurrency)
         _warnings(finals[-1] if finals else None)
         summary["schools"][school.npsn] = {"nama": school.nama, "finals": finals}
+
+    _prorated(region, summary)
 
     say("\n== The pengawas appraises each principal (for the Dinas) ==")
     principals = [s.kepala for s in region.schools if s.kepala is not None]

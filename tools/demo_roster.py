@@ -97,6 +97,20 @@ class Region:
             pairs.append((school.kepala, self.pengawas))
         return pairs
 
+    def promoted(self) -> Person:
+        """The teacher who takes up their jenjang part way through the period: the first school's first guru, whose
+        angka kredit then counts only the months served (docs/domain.md §6)."""
+        return self.schools[0].guru[0]
+
+    def tmt_jabatan_csv(self, tmt: date) -> str:
+        """The roster update giving `promoted()` the TMT jabatan `tmt`; imported once that day has come, since a
+        TMT in the future is refused. The other files leave the column out, which keeps the date on file."""
+        p = self.promoted()
+        return _csv(
+            ["nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn", "tmt_jabatan"],
+            [[p.nip, p.status, p.nama, p.golongan or "", p.jenjang or "", p.jenis_gtk, p.npsn, tmt.isoformat()]],
+        )
+
     def sekolah_csv(self) -> str:
         return _csv(
             ["npsn", "nama", "kode_wilayah", "nama_wilayah", "prioritas_rapor"],

@@ -194,3 +194,12 @@ async def test_a_tmt_jabatan_is_published_and_kept_when_the_cell_is_empty(app, c
             await conn.execute(text("SELECT tmt_jabatan FROM pegawai WHERE nip = :n"), {"n": person.nip})
         ).scalar_one()
     assert kept == date(2023, 9, 1)
+
+
+async def test_the_demo_teachers_tmt_update_imports(client, operator_csv, roster):
+    report = (
+        await client.post(
+            "/api/v1/roster/pegawai/csv", content=roster.tmt_jabatan_csv(date(2024, 1, 8)), headers=operator_csv
+        )
+    ).json()
+    assert (report["updated"], report["errors"]) == (1, [])
