@@ -160,3 +160,13 @@ def test_the_document_file_is_refused_when_malformed(tmp_path):
     path.write_text(packaged.replace("{wilayah}", "{kota}"))
     with pytest.raises(ReferenceFileError, match="wilayah"):
         dokumen.load_rules(path)
+
+
+def test_a_prorated_angka_kredit_says_the_months_served():
+    # docs/domain.md §6: TMT jabatan 1 March 2024, so March to June of 2024-S1.
+    full = context()
+    served = dataclasses.replace(full.rentang, bulan=4, bulan_mulai=3)
+    ak = dataclasses.replace(full.angka_kredit, bulan=4, nilai=ak_rules.angka_kredit("baik", "ahli_pertama", 4))
+    text = " ".join(pages_of(dokumen_pdf.render(dataclasses.replace(full, rentang=served, angka_kredit=ak), now=NOW)))
+    assert "4 bulan (Maret - Juni 2024)" in text
+    assert "4 bulan dibagi 12 bulan, dikali 100% (predikat Baik), dikali koefisien 12,5 (Ahli Pertama) = 4,17" in text
