@@ -401,6 +401,12 @@ async def season(
     pelaksanaan_at = PELAKSANAAN_CLOCK[policy]
     say(f"\n== 6. Pelaksanaan from {pelaksanaan_at:%d %B %Y}: every approved plan runs the five steps ==")
     stack.set_clock(pelaksanaan_at)
+    # One teacher takes up their jenjang now, part way through the period: their angka kredit counts the months
+    # served from here (docs/domain.md §6), as the appraisal step shows.
+    tmt = pelaksanaan_at.date().replace(day=1)
+    headers = {**operator, "Content-Type": "text/csv"}
+    await api.call("POST", "/roster/pegawai/csv", headers, content=region.tmt_jabatan_csv(tmt))
+    say(f"  the operator records {region.promoted().nama}'s new jenjang from {tmt:%d %B %Y} (TMT jabatan)")
     async with phase("6 observation cycles"):
         result.cycles = await run_cycles(stack.url("observation"), stack.issuer_url, region, periode, verbose=verbose)
 
