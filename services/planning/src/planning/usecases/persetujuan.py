@@ -2,8 +2,9 @@
 waiting on a slow school line approves them in one request instead of forty.
 
 Each plan is decided exactly as `skp.approve_skp` decides one: the caller must be its pegawai's atasan today (someone
-else's plan is not found), it must be `DIAJUKAN` at the version the caller read, inside the planning window of the
-pegawai's role and region. Each plan has a unit of work of its own, so a refused plan changes nothing and leaves the
+else's plan is not found), it must be `DIAJUKAN` at the version the caller read, inside the window for the atasan's
+decisions in the pegawai's region (the policy's `persetujuan` window where it has one, else the role's planning
+window). Each plan has a unit of work of its own, so a refused plan changes nothing and leaves the
 others to go on; an approved one commits with its `SkpApproved` event as a single approval would (and the audit
 trail records its change). Inside a request keyed with an Idempotency-Key the units of work join the request's
 transaction, each in a savepoint of its own (docs/design.md §3, §5): the answer and every approval become durable
