@@ -9,22 +9,20 @@ penilaian do not change what it finds.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import uuid
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from appraisal.db.pengingat import BELUM_FINAL, appraisal_reminders, reminder_windows
-from pmm_chassis.reminders.decider import ReminderDecider
+from appraisal.db.pengingat import BELUM_FINAL, appraisal_reminders
 from pmm_chassis.reminders.sender import ReminderSender, SmtpConfig
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, wait_for
 from pmm_testkit.mailbox import smtp_fixture
+from pmm_testkit.reminders import PORTAL, decided, decider_for
 from pmm_testkit.world import scalar
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -32,7 +30,7 @@ from appraisal_world import finalize, penilaian_of, rate  # noqa: E402
 
 pytestmark = pytest.mark.integration
 smtp = smtp_fixture()
-PORTAL = "https://portal.test"
+
 PERIODE = "2026-T"
 
 
@@ -68,31 +66,6 @@ async def periode(app, world):
     await wait_for(known, timeout=15)
 
 
-def decider_for(app, wilayah: str) -> ReminderDecider:
-    """Appraisal's own reminders, limited to one kab/kota: the mechanism the worker runs, on the app's database."""
-
-    async def windows(session, today):
-        return [w for w in await reminder_windows(session, today) if w.wilayah == wilayah]
-
-    chassis = app.state.container.chassis
-    return ReminderDecider(
-        service="appraisal",
-        sessions=chassis.sessions,
-        clock=chassis.clock,
-        reminding=dataclasses.replace(appraisal_reminders(), windows=windows),
-        portal_url=PORTAL,
-    )
-
-
-async def decided(app, wilayah: str) -> list[dict]:
-    async with app.state.container.chassis.sessions() as session:
-        rows = await session.execute(
-            text("SELECT * FROM pengingat WHERE wilayah = :w AND periode = :p ORDER BY id"),
-            {"w": wilayah, "p": PERIODE},
-        )
-        return [dict(r._mapping) for r in rows]
-
-
 async def _sent(app, row_id: int) -> bool:
     return await scalar(app, "SELECT sent_at IS NOT NULL FROM pengingat WHERE id = :i", i=row_id)
 
@@ -115,12 +88,12 @@ async def test_each_atasan_with_penilaian_not_final_is_reminded_once_with_the_co
     assert (await finalize(client, tokens, ks, items[final.nip]["id"], done.headers["ETag"])).status_code == 200
     await penilaian_of(client, tokens, world.pengawas, ks, PERIODE)
 
-    decider = decider_for(app, "3211")
+    decider = decider_for(app, appraisal_reminders(), "3211")
     # 28 December: three days before the penilaian window closes (31 December).
     assert await decider.decide(on=date(2026, 12, 28)) == 2
     assert await decider.decide(on=date(2026, 12, 28)) == 0  # deciding again decides nothing
     assert await decider.decide(on=date(2026, 12, 29)) == 0  # still the same bucket
-    rows = {r["penerima"]: r for r in await decided(app, "3211")}
+    rows = {r["penerima"]: r for r in await decided_in_periode(app, "3211")}
     # One reminder per atasan: the KS for the unrated and the rated-not-final guru, the pengawas for the KS.
     assert set(rows) == {ks.nip, world.pengawas.nip}
     mine = rows[ks.nip]
@@ -156,7 +129,7 @@ async def test_each_atasan_with_penilaian_not_final_is_reminded_once_with_the_co
     assert (await finalize(client, tokens, ks, items[unrated.nip]["id"], first.headers["ETag"])).status_code == 200
     assert (await finalize(client, tokens, ks, items[rated.nip]["id"], drafted.headers["ETag"])).status_code == 200
     assert await decider.decide(on=date(2026, 12, 30)) == 1
-    last_day = [r["penerima"] for r in await decided(app, "3211") if r["offset_days"] == 1]
+    last_day = [r["penerima"] for r in await decided_in_periode(app, "3211") if r["offset_days"] == 1]
     assert last_day == [world.pengawas.nip]
     assert await decider.decide(on=date(2027, 1, 1)) == 0  # after the close nobody is reminded
 
@@ -195,13 +168,13 @@ async def test_an_extension_moves_the_close_and_the_offsets_of_its_region(
             version=2,
         )
     await wait_for(lambda: _extended(app, "3212"), timeout=15)
-    decider = decider_for(app, "3212")
+    decider = decider_for(app, appraisal_reminders(), "3212")
 
     # 28 December would be three days before the 31st; extended to 10 January, it is too early to remind.
     assert await decider.decide(on=date(2026, 12, 28)) == 0
     # 7 January is three days before the extended close.
     assert await decider.decide(on=date(2027, 1, 7)) == 1
-    (row,) = await decided(app, "3212")
+    (row,) = await decided_in_periode(app, "3212")
     assert (row["penerima"], row["offset_days"]) == (school.kepala.nip, 3)
     assert row["tenggat"] == datetime(2027, 1, 10, 23, 59, tzinfo=WIB)
     assert "Minggu, 10 Januari 2027 pukul 23.59 WIB" in row["isi"]
@@ -218,3 +191,7 @@ async def test_an_extension_moves_the_close_and_the_offsets_of_its_region(
     assert elsewhere.status_code == 200 and school.kepala.nip not in {i["penerima"] for i in elsewhere.json()["items"]}
     assert (await client.get("/api/v1/pemberitahuan/gagal", headers=school.kepala.headers(tokens))).status_code == 403
     assert (await client.get("/api/v1/pemberitahuan")).status_code == 401
+
+
+async def decided_in_periode(app, wilayah: str) -> list[dict]:
+    return [r for r in await decided(app, wilayah) if r["periode"] == PERIODE]

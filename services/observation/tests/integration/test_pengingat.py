@@ -10,27 +10,25 @@ cycles do not change what it finds.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from datetime import date, datetime
 
 import pytest
 from observation_world import INDIKATOR, approve, opened
-from sqlalchemy import text
 
-from observation.db.pengingat import MENUNGGU_ATASAN, observation_reminders, reminder_windows
+from observation.db.pengingat import MENUNGGU_ATASAN, observation_reminders
 from observation.domain.bukti import DOKUMEN_KS
-from pmm_chassis.reminders.decider import ReminderDecider
 from pmm_chassis.reminders.sender import ReminderSender, SmtpConfig
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, wait_for
 from pmm_testkit.mailbox import smtp_fixture
+from pmm_testkit.reminders import PORTAL, decided, decider_for
 from pmm_testkit.world import Person, scalar
 
 pytestmark = pytest.mark.integration
 smtp = smtp_fixture()
-PORTAL = "https://portal.test"
+
 PENGINGAT_HARI = [7, 3, 1]
 
 
@@ -92,28 +90,6 @@ async def periods(app, world):
     await wait_for(known, timeout=15)
 
 
-def decider_for(app, wilayah: str) -> ReminderDecider:
-    """Observation's own reminders, limited to one kab/kota: the mechanism the worker runs, on the app's database."""
-
-    async def windows(session, today):
-        return [w for w in await reminder_windows(session, today) if w.wilayah == wilayah]
-
-    chassis = app.state.container.chassis
-    return ReminderDecider(
-        service="observation",
-        sessions=chassis.sessions,
-        clock=chassis.clock,
-        reminding=dataclasses.replace(observation_reminders(), windows=windows),
-        portal_url=PORTAL,
-    )
-
-
-async def decided(app, wilayah: str) -> list[dict]:
-    async with app.state.container.chassis.sessions() as session:
-        rows = await session.execute(text("SELECT * FROM pengingat WHERE wilayah = :w ORDER BY id"), {"w": wilayah})
-        return [dict(r._mapping) for r in rows]
-
-
 async def persiapan(client, tokens, guru: Person, cycle: dict, jadwal: str) -> str:
     r = await client.put(
         f"/api/v1/pelaksanaan/{cycle['id']}/persiapan",
@@ -163,7 +139,7 @@ async def test_an_atasan_with_steps_waiting_is_reminded_once_with_the_count_and_
     assert r.status_code == 200 and r.json()["tahap"] == "OBSERVASI", r.text
     agreed_etag = r.headers["ETag"]
 
-    decider = decider_for(app, "3211")
+    decider = decider_for(app, observation_reminders(), "3211")
     # 27 November: three days before the pelaksanaan window closes (30 November) in 3211.
     assert await decider.decide(on=date(2024, 11, 27)) == 1
     assert await decider.decide(on=date(2024, 11, 27)) == 0  # deciding again decides nothing
@@ -260,7 +236,7 @@ async def test_an_extension_moves_the_close_and_the_offsets_of_its_region(
             version=2,
         )
     await wait_for(lambda: _extended(app, "3212"), timeout=15)
-    decider = decider_for(app, "3212")
+    decider = decider_for(app, observation_reminders(), "3212")
 
     # 27 November would be three days before the 30th; extended to 10 December, it is too early to remind.
     assert await decider.decide(on=date(2024, 11, 27)) == 0
@@ -311,7 +287,7 @@ async def test_unconfirmed_documents_of_a_kepala_sekolah_wait_for_their_current_
     cycle = await opened(client, tokens, ks, "2026-T")
     await opened(client, tokens, guru, "2026-T")
 
-    decider = decider_for(app, "3213")
+    decider = decider_for(app, observation_reminders(), "3213")
     # Both cycles are at the persiapan, their owners' turn; the KS's four documents are the pengawas's to confirm.
     assert await decider.decide(on=date(2026, 10, 28)) == 1
     (row,) = [r for r in await decided(app, "3213") if r["periode"] == "2026-T"]

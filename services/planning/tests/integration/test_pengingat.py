@@ -8,16 +8,14 @@ Each test imports a kab/kota of its own, so the suite's other people and plans d
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import text
 
-from planning.db.pengingat import BELUM_DIAJUKAN, MENUNGGU_PERSETUJUAN, planning_reminders, reminder_windows
-from pmm_chassis.reminders import Reminding
-from pmm_chassis.reminders.decider import ReminderDecider
+from planning.db.pengingat import BELUM_DIAJUKAN, MENUNGGU_PERSETUJUAN, planning_reminders
 from pmm_kernel.clock import WIB
+from pmm_testkit.reminders import decided, decider_for
 from tools.demo_roster import Region, demo_region
 
 pytestmark = pytest.mark.integration
@@ -36,29 +34,6 @@ async def import_region(client, tokens, region: Region) -> None:
         assert response.json()["errors"] == [], response.json()
 
 
-def decider_for(app, wilayah: str) -> ReminderDecider:
-    """Planning's own reminders, limited to one kab/kota: the mechanism the worker runs, on the app's database."""
-    reminding = planning_reminders()
-
-    async def windows(session, today):
-        return [w for w in await reminder_windows(session, today) if w.wilayah == wilayah]
-
-    chassis = app.state.container.chassis
-    return ReminderDecider(
-        service="planning",
-        sessions=chassis.sessions,
-        clock=chassis.clock,
-        reminding=dataclasses.replace(reminding, windows=windows) if isinstance(reminding, Reminding) else reminding,
-        portal_url="https://portal.test",
-    )
-
-
-async def decided(app, wilayah: str) -> list[dict]:
-    async with app.state.container.chassis.sessions() as session:
-        rows = await session.execute(text("SELECT * FROM pengingat WHERE wilayah = :w ORDER BY id"), {"w": wilayah})
-        return [dict(r._mapping) for r in rows]
-
-
 async def test_who_has_not_submitted_and_the_atasan_with_plans_waiting_are_reminded_once(
     app, client, tokens, draft_plan
 ):
@@ -74,7 +49,7 @@ async def test_who_has_not_submitted_and_the_atasan_with_plans_waiting_are_remin
     assert sent.status_code == 200, sent.text
     drafted_id, drafted_etag = await draft_plan(drafted)
 
-    decider = decider_for(app, "3211")
+    decider = decider_for(app, planning_reminders(), "3211")
     # 28 March: three days before the guru window's effective close (31 March, its late entry).
     first = await decider.decide(on=date(2024, 3, 28))
     assert await decider.decide(on=date(2024, 3, 28)) == 0  # deciding again decides nothing
@@ -123,7 +98,7 @@ async def test_who_has_not_submitted_and_the_atasan_with_plans_waiting_are_remin
 async def test_an_extension_moves_the_close_and_the_offsets_of_its_region(app, client, tokens):
     region = demo_region(schools=1, teachers_per_school=2, kode_wilayah="3212", first=7101)
     await import_region(client, tokens, region)
-    decider = decider_for(app, "3212")
+    decider = decider_for(app, planning_reminders(), "3212")
     extended = await client.post(
         "/api/v1/periode/2024-S2/perpanjangan",
         json={"step": "perencanaan_guru", "until": "2024-08-10", "wilayah": "3212", "alasan": "Banjir di Sumedang"},
@@ -148,7 +123,7 @@ async def test_an_extension_moves_the_close_and_the_offsets_of_its_region(app, c
 async def test_refused_addresses_are_shown_to_the_operator_of_the_region_only(app, client, tokens):
     region = demo_region(schools=1, teachers_per_school=1, kode_wilayah="3213", first=7201)
     await import_region(client, tokens, region)
-    await decider_for(app, "3213").decide(on=date(2024, 3, 30))
+    await decider_for(app, planning_reminders(), "3213").decide(on=date(2024, 3, 30))
     (guru,) = region.schools[0].guru
     async with app.state.container.chassis.sessions() as session, session.begin():
         await session.execute(
