@@ -131,3 +131,17 @@ async def test_a_teacher_sees_the_monitoring_refused_by_the_service(world: World
     page = await browser.get("/operator/monitoring")
     assert page.status_code == 403
     assert "Monitoring hanya untuk operator Dinas, pengawas, dan kepala sekolah" in page.text
+
+
+async def test_the_operator_sees_which_reminders_no_mail_delivered(world: World, browser: Browser):
+    await browser.sign_in(operator="3273")
+    menu = await browser.get("/operator")
+    assert 'href="/operator/pengingat-gagal"' in menu.text
+    page = await browser.get("/operator/pengingat-gagal")
+    assert page.status_code == 200
+    # Mail is not sent in this stack, so nothing was refused: the page says so rather than showing an empty table.
+    assert "Semua pengingat di wilayah Anda terkirim." in text_of(page.text)
+
+    await browser.sign_in(world.school.guru[1])
+    refused = await browser.get("/operator/pengingat-gagal")
+    assert refused.status_code == 403 and "Hanya operator Dinas yang dapat melakukan ini." in text_of(refused.text)

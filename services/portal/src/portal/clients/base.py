@@ -137,6 +137,14 @@ class ServiceClient:
             return []
         return [item for item in answer.body.get("items", []) if isinstance(item, dict)]
 
+    async def pemberitahuan_gagal(self, token: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """For an operator: this service's reminders of their region that could not be mailed (an address refused,
+        or none on file), newest first; none from a service that keeps no reminders."""
+        answer = await self.call("GET", "/pemberitahuan/gagal", token=token, params={"limit": limit}, ok=(404,))
+        if answer.status == 404 or not isinstance(answer.body, dict):
+            return []
+        return [item for item in answer.body.get("items", []) if isinstance(item, dict)]
+
     async def _send(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> httpx.Response:
         for attempt in range(RETRIES + 1):
             try:

@@ -1,5 +1,6 @@
 """Operator (Dinas): the roster import with a report per line, the teachers' correction reports (the worklist), the
-periods and their extensions, and monitoring per school with its CSV for a spreadsheet. (The region's BKN failures
+periods and their extensions, monitoring per school with its CSV for a spreadsheet, and the reminders no mail could
+deliver (an address to correct in the roster). (The region's BKN failures
 and conflicts are in `sinkron`.) Who may do what is the services' decision: a refusal is their page, or the message
 beside the field it names."""
 
@@ -284,6 +285,22 @@ async def _region_sync(portal: Portal) -> tuple[dict[str, dict[str, Any]], bool]
     except ServiceDown:
         return {}, False
     return {school["npsn"]: school for school in region.get("sekolah", [])}, True
+
+
+@router.get("/operator/pengingat-gagal")
+async def pengingat_gagal(portal: SignedInDep) -> Response:
+    """The region's reminders that could not be mailed, from every service that reminds; a service that is down is
+    named and the others still show."""
+    clients = portal.clients
+    rows: list[dict[str, Any]] = []
+    down: list[str] = []
+    for client in (clients.planning, clients.observation, clients.appraisal):
+        try:
+            rows.extend(await client.pemberitahuan_gagal(portal.token))
+        except ServiceDown as gone:
+            down.append(portal.t(f"layanan.{gone.service}"))
+    rows.sort(key=lambda r: str(r.get("pada", "")), reverse=True)
+    return portal.render("operator/pengingat_gagal.html", rows=rows, unavailable=down)
 
 
 @router.get("/operator/monitoring")
