@@ -29,6 +29,7 @@ _MODELS: tuple[type[EventData], ...] = (
     planning.SkpApprovedV1,
     planning.SkpReturnedV1,
     planning.SkpResetV1,
+    planning.SkpEndedV1,
     planning.KoreksiReportedV1,
     planning.KoreksiClosedV1,
     observation.PelaksanaanOpenedV1,

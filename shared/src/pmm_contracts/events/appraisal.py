@@ -39,6 +39,9 @@ class PenilaianRef(BaseModel):
     pegawai_id: UUID
     periode: str
     jenis: Literal["periodik", "tahunan"]
+    # The part of the period (planning's SKP part: a transfer splits a period into one part per school). Optional:
+    # added within v1, so an older producer's event is the period's only part.
+    bagian: int = 1
 
 
 class PenilaianFinalizedV1(_Appraisal, PenilaianRef):

@@ -179,6 +179,14 @@ class SkpRef(_Part):
     pegawai_id: UUID
     periode: str
     atasan_id: UUID | None
+    # A plan covers the period at one school. A transfer (mutasi) in the middle of the period ends the plan at the
+    # old school on the transfer date and the pegawai plans again at the new one, as e-Kinerja keeps one SKP per
+    # school: the parts of a period are numbered from 1 and dated. Optional: added within v1, so an older
+    # producer's event is the period's only part, at the pegawai's school, for the whole period.
+    bagian: int = 1
+    npsn: str | None = None  # the school of this part; None: the pegawai's school in the roster
+    mulai: date | None = None  # the part's first day; None: the period's first day
+    selesai: date | None = None  # the part's last day; None: the period's last day
 
 
 class SkpSubmittedV1(_Planning, SkpRef):
@@ -212,6 +220,17 @@ class SkpResetV1(_Planning, SkpRef):
     VERSION: ClassVar[int] = 1
     reset_at: datetime
     alasan: str
+
+
+class SkpEndedV1(_Planning, SkpRef):
+    """A transfer ended this part of the period at the old school on `selesai` (the day before the new placement):
+    its cycle stops there and its atasan of that day appraises it for the months it covers."""
+
+    TYPE: ClassVar[str] = "skp.ended"
+    VERSION: ClassVar[int] = 1
+    ended_at: datetime
+    status: str  # the plan's state when it ended: DRAFT, DIAJUKAN, DIKEMBALIKAN or DISETUJUI
+    alasan: Literal["mutasi"]
 
 
 class KoreksiRef(_Part):
