@@ -26,7 +26,7 @@ ROSTER: tuple[type[EventData], ...] = (
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventData], ...]] = {
     "planning": (bkn_sync.BknPegawaiChangedV1, bkn_sync.BknSkpReceivedV1),
-    "observation": (*ROSTER, planning.SkpApprovedV1, planning.SkpResetV1),
+    "observation": (*ROSTER, planning.SkpApprovedV1, planning.SkpResetV1, planning.SkpEndedV1),
     "appraisal": (
         *ROSTER,
         planning.SkpSubmittedV1,

@@ -91,9 +91,15 @@ async def approve(
     indikator: contract.IndikatorPart = INDIKATOR,
     event_id: uuid.UUID | None = None,
     times: int = 1,
+    bagian: int | None = None,
+    npsn: str | None = None,
+    mulai: date | None = None,
 ) -> uuid.UUID:
-    """Publish planning's skp.approved for `person` (several times with the same event id: a redelivery)."""
-    skp_id = skp_id or uuid.uuid5(uuid.NAMESPACE_URL, f"skp:{person.pegawai_id}:{periode}")
+    """Publish planning's skp.approved for `person` (several times with the same event id: a redelivery); of part
+    `bagian` of the period (None: an event as a producer before the parts sent it, without one)."""
+    part = f":{bagian}" if bagian is not None else ""
+    skp_id = skp_id or uuid.uuid5(uuid.NAMESPACE_URL, f"skp:{person.pegawai_id}:{periode}{part}")
+    parts = {} if bagian is None else {"bagian": bagian, "npsn": npsn, "mulai": mulai}
     data = contract.SkpApprovedV1(
         skp_id=skp_id,
         pegawai_id=person.pegawai_id,
@@ -103,6 +109,7 @@ async def approve(
         indikator=indikator,
         rhk=[],
         perilaku=[],
+        **parts,
     )
     event_id = event_id or uuid.uuid4()
     async with Bus(world.bus_url) as bus:
@@ -124,11 +131,41 @@ async def reset(world: World, person: Person, skp_id: uuid.UUID, *, periode: str
         await bus.publish(data, aggregate_id=f"skp:{skp_id}", version=version)
 
 
-async def opened(client, tokens: Tokens, person: Person, periode: str = "2024-S1", *, siklus: int = 1) -> dict:
-    """Wait until the person's cycle of `periode` is open (events are asynchronous) and return it."""
+async def end_part(
+    world: World,
+    person: Person,
+    skp_id: uuid.UUID,
+    *,
+    selesai: date,
+    version: int,
+    bagian: int = 1,
+    periode: str = "2024-S1",
+) -> None:
+    """Publish planning's skp.ended: a transfer ended this part of the period on `selesai`."""
+    data = contract.SkpEndedV1(
+        skp_id=skp_id,
+        pegawai_id=person.pegawai_id,
+        periode=periode,
+        atasan_id=None,
+        bagian=bagian,
+        selesai=selesai,
+        ended_at=datetime.now(UTC),
+        status="DISETUJUI",
+        alasan="mutasi",
+    )
+    async with Bus(world.bus_url) as bus:
+        await bus.publish(data, aggregate_id=f"skp:{skp_id}", version=version)
+
+
+async def opened(
+    client, tokens: Tokens, person: Person, periode: str = "2024-S1", *, siklus: int = 1, bagian: int | None = None
+) -> dict:
+    """Wait until the person's cycle of `periode` (of part `bagian`: default the latest) is open (events are
+    asynchronous) and return it."""
+    part = f"&bagian={bagian}" if bagian is not None else ""
 
     async def read() -> dict | None:
-        r = await client.get(f"/api/v1/pelaksanaan/saya?periode={periode}", headers=person.headers(tokens))
+        r = await client.get(f"/api/v1/pelaksanaan/saya?periode={periode}{part}", headers=person.headers(tokens))
         if r.status_code == 200 and r.json()["siklus"] >= siklus and r.json()["tahap"] != "DITUTUP":
             return {**r.json(), "etag": r.headers["ETag"]}
         return None

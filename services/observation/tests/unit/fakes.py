@@ -54,11 +54,19 @@ class FakePelaksanaanRepository:
         stored = self.rows.get(pelaksanaan_id)
         return self._loaded(stored) if stored else None
 
-    async def find(self, pegawai_id: uuid.UUID, periode: str, *, for_update: bool = False) -> Pelaksanaan | None:
-        for stored in self.rows.values():
-            if stored.pegawai_id == pegawai_id and stored.periode == periode:
-                return self._loaded(stored)
-        return None
+    async def find(
+        self, pegawai_id: uuid.UUID, periode: str, *, bagian: int | None = None, for_update: bool = False
+    ) -> Pelaksanaan | None:
+        stored = self._latest(pegawai_id, periode, bagian)
+        return self._loaded(stored) if stored else None
+
+    def _latest(self, pegawai_id: uuid.UUID, periode: str, bagian: int | None = None) -> Pelaksanaan | None:
+        parts = [
+            p
+            for p in self.rows.values()
+            if p.pegawai_id == pegawai_id and p.periode == periode and bagian in (None, p.bagian)
+        ]
+        return max(parts, key=lambda p: p.bagian) if parts else None
 
     def add(self, pelaksanaan: Pelaksanaan) -> None:
         self.rows[pelaksanaan.id] = _fresh(pelaksanaan)
@@ -87,9 +95,7 @@ class FakePelaksanaanRepository:
     ) -> list[tuple[RosterPegawai, Pelaksanaan | None]]:
         found = []
         for pegawai in sorted(self._uow.roster.appraised(atasan_id), key=lambda p: p.pegawai_id):
-            cycle = next(
-                (p for p in self.rows.values() if p.pegawai_id == pegawai.pegawai_id and p.periode == periode), None
-            )
+            cycle = self._latest(pegawai.pegawai_id, periode)
             if (tahap is not None or unopened) and not (
                 (cycle is None and unopened) or (cycle is not None and tahap and cycle.tahap in tahap)
             ):
@@ -169,6 +175,8 @@ class FakeRoster:
     def __init__(self) -> None:
         self.pegawai_by_id: dict[uuid.UUID, RosterPegawai] = {}
         self.atasan_of: dict[uuid.UUID, uuid.UUID] = {}
+        # Who appraised a pegawai before a day (a transfer): pegawai -> (the first day of today's atasan, the earlier).
+        self.atasan_before: dict[uuid.UUID, tuple[date, uuid.UUID]] = {}
         self.periodes: dict[str, PeriodeWindows] = {}
 
     async def pegawai(self, pegawai_id: uuid.UUID) -> RosterPegawai | None:
@@ -178,6 +186,9 @@ class FakeRoster:
         return next((p for p in self.pegawai_by_id.values() if p.nip == nip), None)
 
     async def current_atasan(self, pegawai_id: uuid.UUID, on: date) -> uuid.UUID | None:
+        earlier = self.atasan_before.get(pegawai_id)
+        if earlier is not None and on < earlier[0]:
+            return earlier[1]
         return self.atasan_of.get(pegawai_id)
 
     async def periode(self, kode: str) -> PeriodeWindows:
@@ -315,8 +326,17 @@ class World:
             self.roster.atasan_of[pegawai_id] = atasan
         return pegawai_id
 
-    def cycle(self, pegawai_id: uuid.UUID, periode: str = "2024-S1", *, tahap: Tahap = Tahap.PERSIAPAN) -> Pelaksanaan:
-        """A cycle opened from an approved plan, already standing at `tahap`, stored as a commit would leave it."""
+    def cycle(
+        self,
+        pegawai_id: uuid.UUID,
+        periode: str = "2024-S1",
+        *,
+        tahap: Tahap = Tahap.PERSIAPAN,
+        bagian: int = 1,
+        selesai: date | None = None,
+    ) -> Pelaksanaan:
+        """A cycle opened from an approved plan (of part `bagian`, ending on `selesai`), already standing at
+        `tahap`, stored as a commit would leave it."""
         pelaksanaan = Pelaksanaan.open(
             id=uuid.uuid4(),
             skp_id=uuid.uuid4(),
@@ -326,6 +346,8 @@ class World:
             indikator=INDIKATOR,
             skp_version=3,
             at=NOW,
+            bagian=bagian,
+            selesai=selesai,
         )
         pelaksanaan.tahap = tahap
         pelaksanaan.events.clear()

@@ -31,6 +31,10 @@ from pmm_kernel.versions import ExpectedVersion
 router = APIRouter(tags=["pelaksanaan"], responses=PROBLEM_RESPONSES)
 
 Periode = Annotated[str, Query(min_length=1, max_length=40, examples=["2024-S1"])]
+Bagian = Annotated[
+    int | None,
+    Query(ge=1, le=20, description="the part of the period (one per school after a transfer); default the latest"),
+]
 
 
 def out(cycle: Cycle) -> JSONResponse:
@@ -39,11 +43,13 @@ def out(cycle: Cycle) -> JSONResponse:
 
 
 @router.get("/pelaksanaan/saya", response_model=PelaksanaanOut, summary="My pelaksanaan of a period")
-async def mine(periode: Periode, deps: DepsDep, actor: ActorDep) -> Response:
+async def mine(periode: Periode, deps: DepsDep, actor: ActorDep, bagian: Bagian = None) -> Response:
     """The caller's own pelaksanaan (observation cycle) of `periode`, opened when their plan was approved: its step and
     tahap, what each step recorded, the indicator's focus behaviours, the bukti summary and the `ETag` for the next
-    change. 404 until the plan is approved."""
-    return out(await views.my_pelaksanaan(views.MyPelaksanaan(periode), uow=deps.uow(), deps=deps, actor=actor))
+    change. A pegawai transferred during the period has one per part (`bagian`, one per school): the latest part
+    unless `bagian` names another. 404 until the plan is approved."""
+    query = views.MyPelaksanaan(periode, bagian=bagian)
+    return out(await views.my_pelaksanaan(query, uow=deps.uow(), deps=deps, actor=actor))
 
 
 @router.get("/pelaksanaan/{pelaksanaan_id}", response_model=PelaksanaanOut, summary="Read a pelaksanaan")

@@ -134,12 +134,18 @@ class PelaksanaanOut(BaseModel):
     id: uuid.UUID
     skp_id: uuid.UUID
     periode: str
+    # The part of the period the cycle covers: a pegawai transferred during the period has one per school.
+    bagian: int
+    npsn: str  # the part's school
+    mulai: date | None  # the part's first day (None: the period's)
+    selesai: date | None  # the part's last day (None: the period's)
+    berakhir: bool  # a transfer ended the part before today: the cycle takes no new step
     siklus: int
     tahap: str
     step: str  # where the cycle stands: persiapan ... refleksi, selesai, ditutup
     version: int
     pegawai: PegawaiOut
-    atasan_id: uuid.UUID | None  # the current atasan
+    atasan_id: uuid.UUID | None  # the current atasan (for an ended part: the atasan on its last day)
     relation: str  # the caller's relation to the cycle: owner | atasan | operator
     indikator: dict[str, Any]
     steps: list[StepOut]
@@ -162,6 +168,11 @@ class PelaksanaanOut(BaseModel):
             id=p.id,
             skp_id=p.skp_id,
             periode=p.periode,
+            bagian=p.bagian,
+            npsn=cycle.npsn,
+            mulai=p.mulai,
+            selesai=p.selesai,
+            berakhir=cycle.ended,
             siklus=p.siklus,
             tahap=p.tahap.value,
             step=views.position(p),
@@ -216,6 +227,8 @@ def _plain(value: Any) -> Any:
 class TeamItem(BaseModel):
     pegawai: PegawaiOut
     pelaksanaan_id: uuid.UUID | None
+    bagian: int | None  # the part of the period the cycle covers (the latest; None: not opened)
+    berakhir: bool  # a transfer ended that part: it takes no new step
     step: str
     tahap: str | None
     version: int | None

@@ -3,7 +3,8 @@
 The chassis decides and mails them (pmm_chassis.reminders); these are the reads it asks for, per window (one
 period's pelaksanaan step in one kab/kota, with that region's effective close). The atasan is whoever holds the
 appraising relation in the roster projection on the day of the decision (a KS for a guru, the pengawas for a KS),
-as for every action on a cycle.
+as for every action on a cycle. A part of the period a transfer ended before that day takes no new step, so nobody
+is reminded of it (docs/domain.md §5).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ async def waiting_for_atasan(session: AsyncSession, window: ReminderWindow, toda
         .where(
             PelaksanaanRow.periode == window.periode,
             PelaksanaanRow.tahap.not_in([t.value for t in FINAL]),
+            PelaksanaanRow.selesai.is_(None) | (PelaksanaanRow.selesai >= today),  # domain/bagian.is_ended
             RosterPegawai.kode_wilayah == window.wilayah,
             waiting,
         )

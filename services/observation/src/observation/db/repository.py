@@ -40,8 +40,14 @@ class PelaksanaanRepository:
         row = (await self._session.execute(query)).scalar_one_or_none()
         return self._load(row) if row else None
 
-    async def find(self, pegawai_id: uuid.UUID, periode: str, *, for_update: bool = False) -> Pelaksanaan | None:
+    async def find(
+        self, pegawai_id: uuid.UUID, periode: str, *, bagian: int | None = None, for_update: bool = False
+    ) -> Pelaksanaan | None:
+        """The pegawai's pelaksanaan of that part of the period (None: of its latest part, the school they are in)."""
         query = select(PelaksanaanRow).where(PelaksanaanRow.pegawai_id == pegawai_id, PelaksanaanRow.periode == periode)
+        if bagian is not None:
+            query = query.where(PelaksanaanRow.bagian == bagian)
+        query = query.order_by(PelaksanaanRow.bagian.desc()).limit(1)
         if for_update:
             query = query.with_for_update()
         row = (await self._session.execute(query)).scalar_one_or_none()
@@ -83,12 +89,22 @@ class PelaksanaanRepository:
         others. Keyset pagination by pegawai id.
         """
         current = current_atasan_subquery(RosterRelasi, on)
+        # A pegawai transferred during the period has one cycle per part: the team sees the latest one, the part at
+        # the school they are in now.
+        latest = (
+            select(func.max(PelaksanaanRow.bagian))
+            .where(PelaksanaanRow.pegawai_id == RosterPegawai.pegawai_id, PelaksanaanRow.periode == periode)
+            .correlate(RosterPegawai)
+            .scalar_subquery()
+        )
         query = (
             select(RosterPegawai, PelaksanaanRow)
             .join(current, current.c.pegawai_id == RosterPegawai.pegawai_id)
             .outerjoin(
                 PelaksanaanRow,
-                (PelaksanaanRow.pegawai_id == RosterPegawai.pegawai_id) & (PelaksanaanRow.periode == periode),
+                (PelaksanaanRow.pegawai_id == RosterPegawai.pegawai_id)
+                & (PelaksanaanRow.periode == periode)
+                & (PelaksanaanRow.bagian == latest),
             )
             .where(current.c.atasan_id == atasan_id)
         )
@@ -141,6 +157,10 @@ class PelaksanaanRepository:
             ),
             skp_version=row.skp_version,
             opened_at=row.opened_at,
+            bagian=row.bagian,
+            npsn=row.npsn,
+            mulai=row.mulai,
+            selesai=row.selesai,
             tahap=Tahap(row.tahap),
             version=row.version,
             siklus=row.siklus,
@@ -214,6 +234,10 @@ def _columns(p: Pelaksanaan) -> dict[str, Any]:
         "skp_id": p.skp_id,
         "pegawai_id": p.pegawai_id,
         "periode": p.periode,
+        "bagian": p.bagian,
+        "npsn": p.npsn,
+        "mulai": p.mulai,
+        "selesai": p.selesai,
         "atasan_id": p.atasan_id,
         "tahap": p.tahap.value,
         "version": p.version,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, DateTime, Index, LargeBinary, UniqueConstraint, text
+from sqlalchemy import Column, Date, DateTime, Index, Integer, LargeBinary, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -20,7 +20,8 @@ def _timestamp(nullable: bool = False) -> Column:
 class PelaksanaanRow(SQLModel, table=True):
     __tablename__ = "pelaksanaan"
     __table_args__ = (
-        UniqueConstraint("pegawai_id", "periode", name="uq_pelaksanaan_pegawai_periode"),
+        # One cycle per part of a period: a pegawai transferred mid-period has one per school.
+        UniqueConstraint("pegawai_id", "periode", "bagian", name="uq_pelaksanaan_pegawai_periode_bagian"),
         Index("ix_pelaksanaan_periode_tahap", "periode", "tahap"),
     )
 
@@ -28,6 +29,10 @@ class PelaksanaanRow(SQLModel, table=True):
     skp_id: uuid.UUID = Field(index=True)
     pegawai_id: uuid.UUID
     periode: str
+    bagian: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default=text("1")))
+    npsn: str | None = None  # the part's school (None: the pegawai's school in the roster)
+    mulai: date | None = Field(default=None, sa_column=Column(Date))  # the part's first day (None: the period's)
+    selesai: date | None = Field(default=None, sa_column=Column(Date))  # its last day (None: the period's)
     atasan_id: uuid.UUID | None = None
     tahap: str
     version: int

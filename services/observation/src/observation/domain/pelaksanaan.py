@@ -14,6 +14,9 @@ Five steps, in order, each a transition of ONE table (`TRANSITIONS`):
 `skp.reset` closes any cycle (DITUTUP); a later approval re-opens the same pelaksanaan as a fresh cycle
 (`siklus` + 1) from the newly approved plan, keeping what the earlier cycle recorded in `riwayat`. The bukti
 dukung stay: they belong to the pegawai's period, not to one version of the plan.
+
+A pelaksanaan covers one part (`bagian`) of the period: a pegawai transferred mid-period has one per school, and
+`skp.ended` sets the old school's part's last day (`selesai`, `domain/bagian.py`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from observation.domain import bagian as bagian_rules
 from observation.domain import events
+from observation.domain.bagian import BAGIAN_PERTAMA
 from observation.domain.events import IndikatorRef, Rubrik, RubrikItem
 from pmm_kernel.errors import InvalidValue, StateConflict
 
@@ -261,6 +266,10 @@ class Pelaksanaan:
     indikator: IndikatorRef
     skp_version: int  # the plan's aggregate version that (re-)opened this cycle
     opened_at: datetime
+    bagian: int = BAGIAN_PERTAMA  # the part of the period (one per school the pegawai served in it)
+    npsn: str | None = None  # the part's school (None: the pegawai's school in the roster)
+    mulai: date | None = None  # the part's first day (None: the period's)
+    selesai: date | None = None  # the part's last day (None: the period's); a transfer sets it
     tahap: Tahap = Tahap.PERSIAPAN
     version: int = 1
     siklus: int = 1
@@ -291,6 +300,10 @@ class Pelaksanaan:
         indikator: IndikatorRef,
         skp_version: int,
         at: datetime,
+        bagian: int = BAGIAN_PERTAMA,
+        npsn: str | None = None,
+        mulai: date | None = None,
+        selesai: date | None = None,
     ) -> Pelaksanaan:
         pelaksanaan = cls(
             id=id,
@@ -301,6 +314,10 @@ class Pelaksanaan:
             indikator=indikator,
             skp_version=skp_version,
             opened_at=at,
+            bagian=bagian,
+            npsn=npsn,
+            mulai=mulai,
+            selesai=selesai,
         )
         pelaksanaan._first_event_of_change = True
         pelaksanaan._emit(lambda ref: events.PelaksanaanOpened(ref, atasan_id, indikator, at))
@@ -320,17 +337,34 @@ class Pelaksanaan:
         indikator: IndikatorRef,
         skp_version: int,
         at: datetime,
+        npsn: str | None = None,
+        mulai: date | None = None,
+        selesai: date | None = None,
     ) -> None:
-        """A fresh cycle from a newly approved plan; what the closed cycle recorded goes to `riwayat`."""
+        """A fresh cycle from a newly approved plan of the same part; what the closed cycle recorded goes to
+        `riwayat`."""
         target, _ = next_tahap(self.tahap, Aksi.BUKA_ULANG)
         self.riwayat.append(self._archive())
         self._enter(target)
         self.skp_id, self.atasan_id, self.indikator, self.skp_version = skp_id, atasan_id, indikator, skp_version
+        self.npsn, self.mulai, self.selesai = npsn, mulai, selesai
         self.siklus += 1
         self.opened_at, self.closed_at, self.completed_at = at, None, None
         self.persiapan = self.observasi = self.diskusi_atasan = self.diskusi_guru = None
         self.upaya, self.refleksi, self.step_selesai = (), None, {}
         self._emit(lambda ref: events.PelaksanaanOpened(ref, atasan_id, indikator, at))
+
+    def akhiri(self, *, selesai: date) -> None:
+        """A transfer ended this part on `selesai`: the cycle keeps what it recorded and, from the next day, takes
+        no new step (`domain/bagian.check_not_ended`). Nothing is published: planning told everyone already."""
+        self.selesai = selesai
+        self.version += 1
+
+    def check_not_ended(self, on: date) -> None:
+        bagian_rules.check_not_ended(self.selesai, on=on, bagian=self.bagian)
+
+    def is_ended(self, on: date) -> bool:
+        return bagian_rules.is_ended(self.selesai, on=on)
 
     # --- step 1: persiapan --------------------------------------------------------------------------------
 

@@ -24,6 +24,10 @@ async def on_skp_approved(event: Event[SkpApprovedV1], uow: ObservationUnitOfWor
         indikator_nama=data.indikator.nama,
         perilaku_dianjurkan=tuple(data.indikator.perilaku_dianjurkan),
         perilaku_dihindari=tuple(data.indikator.perilaku_dihindari),
+        bagian=data.bagian,
+        npsn=data.npsn,
+        mulai=data.mulai,
+        selesai=data.selesai,
     )
     outcome = await open_pelaksanaan(command, uow=uow)
     logger.info("skp.approved applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})

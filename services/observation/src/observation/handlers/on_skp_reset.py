@@ -20,6 +20,7 @@ async def on_skp_reset(event: Event[SkpResetV1], uow: ObservationUnitOfWork) -> 
         pegawai_id=data.pegawai_id,
         periode=data.periode,
         alasan=data.alasan,
+        bagian=data.bagian,
     )
     outcome = await close_pelaksanaan(command, uow=uow)
     logger.info("skp.reset applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})

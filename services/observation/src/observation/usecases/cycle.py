@@ -1,7 +1,8 @@
 """A pelaksanaan loaded with what the caller's rights, the window and the evidence rules depend on.
 
 Every use case that reads or changes one cycle starts here: the pegawai from the roster projection, their atasan
-TODAY, the caller's relation (someone else's cycle is a 404), the period's windows and the cycle's bukti.
+TODAY (or, for a part a transfer ended, on its last day: the old school's), the caller's relation (someone else's
+cycle is a 404), the period's windows and the cycle's bukti.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from observation.db.uow import ObservationUnitOfWork
+from observation.domain import bagian as parts
 from observation.domain import bukti as rules
 from observation.domain import window
 from observation.domain.access import READ, Actor, Relation, relation_to, require_allowed
@@ -28,9 +30,10 @@ class Cycle:
     pelaksanaan: Pelaksanaan
     pegawai: PegawaiRecord
     relation: Relation
-    atasan_id: uuid.UUID | None  # the current atasan, from the projection
+    atasan_id: uuid.UUID | None  # the part's atasan: the current one, or the one on the last day of an ended part
     periode: PeriodeWindows
     bukti: list[Bukti] = field(default_factory=list)
+    ended: bool = False  # a transfer ended the cycle's part before today (`domain/bagian.is_ended`)
 
     @property
     def evidence_mode(self) -> rules.EvidenceMode:
@@ -49,13 +52,20 @@ class Cycle:
     def period_dates(self) -> tuple[date, date]:
         return period_dates(self.periode)
 
+    @property
+    def npsn(self) -> str:
+        """The part's school: the one its plan named, else the pegawai's in the roster."""
+        return self.pelaksanaan.npsn or self.pegawai.npsn
+
     def check_window(self, on: date) -> None:
+        self.pelaksanaan.check_not_ended(on)
         self.periode.check_open(window.WINDOW, on, region_code=self.pegawai.kode_wilayah)
 
     def jadwal_range(self, on: date) -> tuple[date, date]:
         pelaksanaan = self.periode.window(window.WINDOW)
         closes = effective_close(pelaksanaan, self.periode.extensions, self.pegawai.kode_wilayah)
-        return window.jadwal_range(today=on, opens=pelaksanaan.opens, closes=closes)
+        allowed = window.jadwal_range(today=on, opens=pelaksanaan.opens, closes=closes)
+        return parts.clip_to_part(allowed, self.pelaksanaan.selesai)
 
     def upaya_range(self, on: date) -> tuple[date, date]:
         return window.upaya_range(today=on, opens=self.periode.window(window.WINDOW).opens)
@@ -81,7 +91,8 @@ async def cycle_of(pelaksanaan: Pelaksanaan, *, uow: ObservationUnitOfWork, deps
         # The plan's approval overtook the roster event (different aggregates are not ordered): nobody can be
         # told who owns this cycle yet, so it is not shown to anyone.
         raise NotFound("no such pelaksanaan", rule="pelaksanaan.not_found")
-    atasan_id = await uow.roster.current_atasan(pegawai.pegawai_id, today(deps.clock))
+    on = parts.relation_day(pelaksanaan.selesai, on=today(deps.clock))
+    atasan_id = await uow.roster.current_atasan(pegawai.pegawai_id, on)
     relation = relation_to(
         actor, owner_id=pegawai.pegawai_id, current_atasan_id=atasan_id, kode_wilayah=pegawai.kode_wilayah
     )
@@ -89,5 +100,11 @@ async def cycle_of(pelaksanaan: Pelaksanaan, *, uow: ObservationUnitOfWork, deps
     periode = await uow.roster.periode(pelaksanaan.periode)
     bukti = await uow.bukti.of(pelaksanaan.id)
     return Cycle(
-        pelaksanaan=pelaksanaan, pegawai=pegawai, relation=relation, atasan_id=atasan_id, periode=periode, bukti=bukti
+        pelaksanaan=pelaksanaan,
+        pegawai=pegawai,
+        relation=relation,
+        atasan_id=atasan_id,
+        periode=periode,
+        bukti=bukti,
+        ended=pelaksanaan.is_ended(today(deps.clock)),
     )

@@ -1,4 +1,5 @@
-"""What planning's events do here: an approved plan opens the pegawai's cycle of that period, a reset closes it.
+"""What planning's events do here: an approved plan opens the pegawai's cycle of that part of the period, a reset
+closes it, a transfer's end (skp.ended) sets the part's last day.
 
 Each is applied only when it is newer than the plan's last applied version (`skp_seen`), so a redelivery, a
 producer's retry or an approval overtaken by its reset changes nothing. Each returns what happened, for the log.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from observation.db.uow import ObservationUnitOfWork
 from observation.domain.events import IndikatorRef
@@ -25,6 +27,10 @@ class OpenPelaksanaan:
     indikator_nama: str
     perilaku_dianjurkan: tuple[str, ...]
     perilaku_dihindari: tuple[str, ...]
+    bagian: int = 1  # the part of the period (a transfer splits it: one part per school)
+    npsn: str | None = None
+    mulai: date | None = None
+    selesai: date | None = None
 
     def indikator(self) -> IndikatorRef:
         return IndikatorRef(
@@ -36,13 +42,14 @@ class OpenPelaksanaan:
 
 
 async def open_pelaksanaan(cmd: OpenPelaksanaan, *, uow: ObservationUnitOfWork) -> str:
-    """Open (or re-open as a fresh cycle) the pegawai's pelaksanaan of that period."""
+    """Open (or re-open as a fresh cycle) the pegawai's pelaksanaan of that part of the period. Another part's
+    cycle is left as it is: a part is the work at one school, and a transfer does not undo the old school's."""
     async with uow:
         if not await uow.skp_seen.advance(cmd.skp_id, cmd.skp_version):
             await uow.commit()  # the inbox row: this delivery is done, it just had nothing newer to say
             return "stale"
         at = uow.clock.now()
-        current = await uow.pelaksanaan.find(cmd.pegawai_id, cmd.periode, for_update=True)
+        current = await uow.pelaksanaan.find(cmd.pegawai_id, cmd.periode, bagian=cmd.bagian, for_update=True)
         if current is None:
             uow.pelaksanaan.add(
                 Pelaksanaan.open(
@@ -54,6 +61,10 @@ async def open_pelaksanaan(cmd: OpenPelaksanaan, *, uow: ObservationUnitOfWork) 
                     indikator=cmd.indikator(),
                     skp_version=cmd.skp_version,
                     at=at,
+                    bagian=cmd.bagian,
+                    npsn=cmd.npsn,
+                    mulai=cmd.mulai,
+                    selesai=cmd.selesai,
                 )
             )
             outcome = "opened"
@@ -69,6 +80,9 @@ async def open_pelaksanaan(cmd: OpenPelaksanaan, *, uow: ObservationUnitOfWork) 
                 indikator=cmd.indikator(),
                 skp_version=cmd.skp_version,
                 at=at,
+                npsn=cmd.npsn,
+                mulai=cmd.mulai,
+                selesai=cmd.selesai,
             )
             await uow.pelaksanaan.save(current, expected_version=read_version)
             outcome = "reopened"
@@ -83,6 +97,7 @@ class ClosePelaksanaan:
     pegawai_id: uuid.UUID
     periode: str
     alasan: str
+    bagian: int = 1
 
 
 async def close_pelaksanaan(cmd: ClosePelaksanaan, *, uow: ObservationUnitOfWork) -> str:
@@ -91,7 +106,7 @@ async def close_pelaksanaan(cmd: ClosePelaksanaan, *, uow: ObservationUnitOfWork
         if not await uow.skp_seen.advance(cmd.skp_id, cmd.skp_version):
             await uow.commit()
             return "stale"
-        current = await uow.pelaksanaan.find(cmd.pegawai_id, cmd.periode, for_update=True)
+        current = await uow.pelaksanaan.find(cmd.pegawai_id, cmd.periode, bagian=cmd.bagian, for_update=True)
         if current is None or current.tahap is Tahap.DITUTUP:
             await uow.commit()  # the version is remembered: an approval older than this reset will not open
             return "nothing_open"
@@ -100,3 +115,32 @@ async def close_pelaksanaan(cmd: ClosePelaksanaan, *, uow: ObservationUnitOfWork
         await uow.pelaksanaan.save(current, expected_version=read_version)
         await uow.commit()
     return "closed"
+
+
+@dataclass(frozen=True)
+class EndPelaksanaan:
+    skp_id: uuid.UUID
+    skp_version: int  # the plan's aggregate version the transfer's end made
+    pegawai_id: uuid.UUID
+    periode: str
+    bagian: int
+    selesai: date | None  # the part's last day (None: the period's, so nothing ends early)
+
+
+async def end_pelaksanaan(cmd: EndPelaksanaan, *, uow: ObservationUnitOfWork) -> str:
+    """A transfer ended this part of the period: its cycle (if the plan was approved) stops taking steps after
+    `selesai` and keeps what it recorded. The plan's version is remembered either way, so an older approval that
+    arrives late opens nothing."""
+    async with uow:
+        if not await uow.skp_seen.advance(cmd.skp_id, cmd.skp_version):
+            await uow.commit()
+            return "stale"
+        current = await uow.pelaksanaan.find(cmd.pegawai_id, cmd.periode, bagian=cmd.bagian, for_update=True)
+        if current is None or cmd.selesai is None:
+            await uow.commit()
+            return "nothing_open"
+        read_version = current.version
+        current.akhiri(selesai=cmd.selesai)
+        await uow.pelaksanaan.save(current, expected_version=read_version)
+        await uow.commit()
+    return "ended"

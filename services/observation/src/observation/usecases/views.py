@@ -53,13 +53,14 @@ async def get_pelaksanaan(query: GetPelaksanaan, *, uow: ObservationUnitOfWork, 
 @dataclass(frozen=True)
 class MyPelaksanaan:
     periode: str
+    bagian: int | None = None  # None: the latest part (the school the pegawai is in now)
 
 
 async def my_pelaksanaan(query: MyPelaksanaan, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> Cycle:
     if actor.pegawai_id is None:
         raise NotFound("you are not in the roster; ask your school operator", rule="pegawai.not_in_roster")
     async with uow:
-        pelaksanaan = await uow.pelaksanaan.find(actor.pegawai_id, query.periode)
+        pelaksanaan = await uow.pelaksanaan.find(actor.pegawai_id, query.periode, bagian=query.bagian)
         if pelaksanaan is None:
             raise NotFound(
                 f"no pelaksanaan for {query.periode[:20]}: it opens when your plan is approved",
@@ -98,10 +99,11 @@ class Team:
 @dataclass(frozen=True)
 class TeamRow:
     pegawai: PegawaiRecord
-    pelaksanaan: Pelaksanaan | None
+    pelaksanaan: Pelaksanaan | None  # the cycle of the pegawai's latest part of the period
     position: str
     overdue: bool
     closes: date
+    ended: bool = False  # a transfer ended that part before today: it takes no new step
 
 
 async def team(query: Team, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> list[TeamRow]:
@@ -133,6 +135,7 @@ async def team(query: Team, *, uow: ObservationUnitOfWork, deps: Deps, actor: Ac
                 pelaksanaan.tahap if pelaksanaan else None, effective_close=closes[pegawai.kode_wilayah], on=on
             ),
             closes=closes[pegawai.kode_wilayah],
+            ended=pelaksanaan is not None and pelaksanaan.is_ended(on),
         )
         for pegawai, pelaksanaan in rows
     ]

@@ -324,3 +324,13 @@ async def test_parts_that_cannot_be_removed_are_left_with_a_warning(caplog):
         done = await append(world, upload_id, 0, PDF)
     assert done.bukti is not None and world.uow.bukti.rows
     assert "could not remove the parts" in caplog.text
+
+
+async def test_a_part_a_transfer_ended_takes_no_new_bukti(world_2025: World):
+    cycle = world_2025.cycle(world_2025.guru_id, "2025-T", tahap=Tahap.OBSERVASI, selesai=date(2025, 3, 1))
+    with pytest.raises(StateConflict) as refused:
+        await evidence.konfirmasi_bukti(
+            confirm(cycle.id), uow=world_2025.uow, deps=world_2025.deps, actor=world_2025.ks
+        )
+    assert refused.value.rule == "pelaksanaan.berakhir"
+    assert world_2025.uow.bukti.rows == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from observation.domain.bukti import Bukti, Kategori
 from observation.domain.events import ObservasiRecorded, PelaksanaanCompleted, StepCompleted
 from observation.domain.pelaksanaan import RubrikInput, Tahap, Upaya
 from observation.usecases import pelaksanaan as steps
+from observation.usecases import views
 from observation.usecases.cycle import Cycle
 from pmm_kernel.errors import (
     Forbidden,
@@ -329,3 +330,85 @@ async def test_a_reason_too_short_is_refused_naming_the_field():
     with pytest.raises(InvalidValue) as refused:
         await steps.catat_observasi(command, uow=world.uow, deps=world.deps, actor=world.ks)
     assert (refused.value.rule, refused.value.field) == ("observasi.alasan_pindah_too_short", "alasan_pindah")
+
+
+# --- a part of the period a transfer ended --------------------------------------------------------------------
+
+LAST_DAY = date(2024, 3, 15)  # the old school's part ends; the pegawai moves to a new KS on 16 March
+
+
+def transferred(world: World, *, tahap: Tahap) -> tuple[Cycle | Any, uuid.UUID]:
+    """The guru's part 1 at the old school ended on LAST_DAY; today's atasan is a new KS, the old one held the
+    relation until then."""
+    cycle = world.cycle(world.guru_id, tahap=tahap, selesai=LAST_DAY)
+    new_ks = world.person("Kepala Sekolah")
+    world.roster.atasan_before[world.guru_id] = (LAST_DAY + timedelta(days=1), world.ks_id)
+    world.roster.atasan_of[world.guru_id] = new_ks
+    return cycle, new_ks
+
+
+@pytest.mark.parametrize("name", PARTY)
+async def test_an_ended_part_takes_no_new_step_after_its_last_day(name: str):
+    world = World()
+    tahap = {
+        "setujui_jadwal": Tahap.JADWAL_DIUSULKAN,
+        "usulkan_jadwal_lain": Tahap.JADWAL_DIUSULKAN,
+        "terima_jadwal": Tahap.JADWAL_DIUSULKAN_ATASAN,
+        "catat_observasi": Tahap.OBSERVASI,
+        "catat_diskusi_atasan": Tahap.DISKUSI,
+        "catat_diskusi_guru": Tahap.DISKUSI,
+        "catat_upaya": Tahap.UPAYA,
+        "catat_refleksi": Tahap.REFLEKSI,
+    }.get(name, Tahap.PERSIAPAN)
+    cycle, _ = transferred(world, tahap=tahap)
+    world.today_is(LAST_DAY + timedelta(days=1))
+    who = world.ks if PARTY[name] == "ks" else world.guru  # the old KS: the part's atasan on its last day
+    with pytest.raises(StateConflict) as refused:
+        await run(world, who, name, cycle.id)
+    assert refused.value.rule == "pelaksanaan.berakhir"
+    assert refused.value.extra == {"bagian": 1, "selesai": "2024-03-15"}
+    assert not world.uow.committed and world.stored(cycle.id).version == cycle.version
+
+
+async def test_on_its_last_day_the_old_atasan_still_records_and_afterwards_still_reads():
+    world = World()
+    cycle, new_ks = transferred(world, tahap=Tahap.OBSERVASI)
+    world.today_is(LAST_DAY)
+    world.roster.atasan_before[world.guru_id] = (LAST_DAY + timedelta(days=1), world.ks_id)
+    done = await run(world, world.ks, "catat_observasi", cycle.id)
+    assert done.pelaksanaan.observasi is not None and done.pelaksanaan.observasi.atasan_id == world.ks_id
+
+    world.today_is(date(2024, 4, 2))
+    read = await views.get_pelaksanaan(views.GetPelaksanaan(cycle.id), uow=world.uow, deps=world.deps, actor=world.ks)
+    assert (read.atasan_id, read.relation.value, read.ended) == (world.ks_id, "atasan", True)
+    assert read.pelaksanaan.observasi is not None  # what was recorded stays
+    with pytest.raises(NotFound):  # the new school's KS appraises part 2, not this one
+        await views.get_pelaksanaan(
+            views.GetPelaksanaan(cycle.id), uow=world.uow, deps=world.deps, actor=actor(new_ks, "kepala_sekolah")
+        )
+
+
+async def test_a_schedule_in_a_part_lies_no_later_than_its_last_day():
+    world = World()
+    cycle = world.cycle(world.guru_id, selesai=date(2024, 2, 10))
+    command = steps.SusunPersiapan(
+        cycle.id, ANY, (INDIKATOR.perilaku_dianjurkan[0],), "Menyiapkan LKPD", date(2024, 2, 12)
+    )
+    with pytest.raises(InvalidValue) as refused:
+        await steps.susun_persiapan(command, uow=world.uow, deps=world.deps, actor=world.guru)
+    assert refused.value.rule == "persiapan.jadwal_outside_window"
+    assert refused.value.extra == {"from": "2024-02-05", "until": "2024-02-10"}
+
+
+async def test_my_pelaksanaan_is_the_latest_part_unless_another_is_named():
+    world = World()
+    first = world.cycle(world.guru_id, selesai=date(2024, 3, 15))
+    second = world.cycle(world.guru_id, bagian=2)
+    latest = await views.my_pelaksanaan(
+        views.MyPelaksanaan("2024-S1"), uow=world.uow, deps=world.deps, actor=world.guru
+    )
+    assert latest.pelaksanaan.id == second.id
+    named = await views.my_pelaksanaan(
+        views.MyPelaksanaan("2024-S1", bagian=1), uow=world.uow, deps=world.deps, actor=world.guru
+    )
+    assert named.pelaksanaan.id == first.id
