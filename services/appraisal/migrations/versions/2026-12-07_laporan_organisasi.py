@@ -5,8 +5,10 @@ Revises: 0007
 Create Date: 2026-12-07 09:00:00
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0008"
 down_revision = "0007"
@@ -15,8 +17,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # One report per school and year, kept as sent: who, when, and the predikat counts of that moment.
+    op.create_table(
+        "laporan_organisasi",
+        sa.Column("npsn", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("tahun", sa.Integer(), nullable=False),
+        sa.Column("policy_year", sa.Integer(), nullable=False),
+        sa.Column("pegawai_id", sa.Uuid(), nullable=False),
+        sa.Column("dikirim_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("counts", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.PrimaryKeyConstraint("npsn", "tahun", name=op.f("pk_laporan_organisasi")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("laporan_organisasi")

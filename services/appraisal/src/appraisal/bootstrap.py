@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from appraisal import integration
 from appraisal.db.pengingat import appraisal_reminders
 from appraisal.db.uow import AppraisalUnitOfWork
-from appraisal.domain import angka_kredit, distribution, predikat
+from appraisal.domain import angka_kredit, distribution, organisasi, predikat
 from appraisal.domain.evaluasi import default_rules
 from appraisal.handlers import handlers
 from appraisal.settings import AppraisalSettings
@@ -28,6 +28,7 @@ def build(settings: AppraisalSettings | None = None) -> Container:
     predikat.default_matrix()
     angka_kredit.default_table()
     distribution.default_table()
+    organisasi.default_table()
     chassis = Chassis(settings)
 
     def uow() -> AppraisalUnitOfWork:

@@ -21,11 +21,12 @@ from appraisal.domain import monitoring
 from appraisal.domain.access import Actor
 from appraisal.domain.evaluasi import default_rules
 from appraisal.domain.monitoring import MonitoringCounts
+from appraisal.domain.organisasi import LaporanSekolah
 from appraisal.domain.penilaian import Penilaian, Status
 from appraisal.domain.periode import Periode
 from appraisal.usecases import Deps
 from pmm_kernel.clock import Clock
-from pmm_kernel.errors import NotFound, StaleVersion
+from pmm_kernel.errors import NotFound, StaleVersion, StateConflict
 from pmm_kernel.windows import Extension
 from pmm_roster.projections import RosterPegawai, RosterSekolah
 from pmm_roster.records import PeriodeWindows
@@ -350,6 +351,29 @@ class FakePredikatOrganisasi:
         self.rows[(npsn, tahun)] = (predikat_organisasi, operator)
 
 
+class FakeLaporanOrganisasi:
+    """`appraisal.db.organisasi.LaporanOrganisasiRepository`: the school's report, once a year, and the policy year
+    planning's period snapshots announce for a calendar year."""
+
+    def __init__(self, roster: RosterData) -> None:
+        self._roster = roster
+        self.rows: dict[tuple[str, int], LaporanSekolah] = {}
+
+    async def get(self, npsn: str, tahun: int) -> LaporanSekolah | None:
+        return self.rows.get((npsn, tahun))
+
+    async def add(self, laporan: LaporanSekolah) -> None:
+        if (laporan.npsn, laporan.tahun) in self.rows:
+            raise StateConflict("already sent", rule="organisasi.laporan_sudah_dikirim", field="tahun")
+        self.rows[(laporan.npsn, laporan.tahun)] = laporan
+
+    async def policy_year(self, tahun: int) -> int | None:
+        return next(
+            (s["policy_year"] for s in self._roster.snapshots.values() if s["tahun"] == tahun and s.get("policy_year")),
+            None,
+        )
+
+
 class FakeMonitoring:
     """The aggregate query is PostgreSQL's (the integration suite covers it): here, the scope it was asked for."""
 
@@ -467,6 +491,7 @@ class FakeAppraisalUnitOfWork(FakeUnitOfWork):
         self.roster_extra = FakeAppraisalRoster(self.data)
         self.skp_monitor = FakeSkpMonitor()
         self.predikat_organisasi = FakePredikatOrganisasi()
+        self.laporan_organisasi = FakeLaporanOrganisasi(self.data)
         self.monitoring = FakeMonitoring()
         self.monitoring_nama = FakeMonitoringNama(self.data, self.skp_monitor, self.penilaian)
 

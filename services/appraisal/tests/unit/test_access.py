@@ -8,8 +8,10 @@ import pytest
 
 from appraisal.domain.access import (
     ALLOWED,
+    KIRIM_LAPORAN,
     LIHAT,
     LIHAT_DISTRIBUSI,
+    PERINGATAN_DISTRIBUSI,
     TETAPKAN_PREDIKAT_ORGANISASI,
     UNDUH,
     Actor,
@@ -60,6 +62,7 @@ def test_relation(who: Actor, expected: Relation) -> None:
         (Aksi.FINALISASI, False, True, False),
         (Aksi.BUKA_KEMBALI, False, False, True),
         (Aksi.HANYA_PERILAKU, False, False, True),
+        (PERINGATAN_DISTRIBUSI, False, True, True),
     ],
 )
 def test_access_table(action, owner: bool, atasan: bool, operator: bool) -> None:
@@ -77,7 +80,15 @@ def test_access_table(action, owner: bool, atasan: bool, operator: bool) -> None
 
 
 def test_every_action_is_in_the_table() -> None:
-    assert set(ALLOWED) == {LIHAT, UNDUH, Aksi.NILAI, Aksi.FINALISASI, Aksi.BUKA_KEMBALI, Aksi.HANYA_PERILAKU}
+    assert set(ALLOWED) == {
+        LIHAT,
+        UNDUH,
+        Aksi.NILAI,
+        Aksi.FINALISASI,
+        Aksi.BUKA_KEMBALI,
+        Aksi.HANYA_PERILAKU,
+        PERINGATAN_DISTRIBUSI,
+    }
 
 
 @pytest.mark.parametrize(
@@ -96,7 +107,7 @@ def test_school_relation(who: Actor, actor_npsn: str | None, expected: SchoolRel
 
 @pytest.mark.parametrize(
     ("action", "kepala_sekolah", "operator"),
-    [(LIHAT_DISTRIBUSI, True, True), (TETAPKAN_PREDIKAT_ORGANISASI, False, True)],
+    [(LIHAT_DISTRIBUSI, True, True), (TETAPKAN_PREDIKAT_ORGANISASI, False, True), (KIRIM_LAPORAN, True, False)],
 )
 def test_school_access_table(action: str, kepala_sekolah: bool, operator: bool) -> None:
     for relation, ok in ((SchoolRelation.KEPALA_SEKOLAH, kepala_sekolah), (SchoolRelation.OPERATOR, operator)):

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from appraisal.api import monitoring, penilaian, sekolah
+from appraisal.api import monitoring, organisasi, penilaian, sekolah
 
 
 def routers() -> list[APIRouter]:
-    return [penilaian.router, sekolah.router, monitoring.router]
+    return [penilaian.router, organisasi.router, sekolah.router, monitoring.router]

@@ -14,7 +14,7 @@ from appraisal.domain.access import Relation
 from appraisal.domain.distribution import PredikatOrganisasi
 from appraisal.domain.penilaian import Penilaian
 from appraisal.domain.predikat import Rating, default_matrix
-from appraisal.usecases.views import DistribusiView, PenilaianContext
+from appraisal.usecases.views import DistribusiView, PenilaianContext, PeringatanView
 from pmm_roster.records import PegawaiRecord
 
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
@@ -168,6 +168,70 @@ class DistribusiOut(BaseModel):
         )
 
 
+class DistribusiWarningOut(WarningOut):
+    """A departure from the pattern, with what the portal words it from."""
+
+    predikat_organisasi: str | None
+    predikat: list[str] = Field(description="the predikat the rule counts together")
+    count: int
+    total: int
+    percent: int | None
+
+
+class UrutanWarningOut(BaseModel):
+    rule: str = Field(description="organisasi.laporan_belum_dikirim, organisasi.predikat_belum_ditetapkan, ...")
+    message: str
+    langkah: str | None = Field(description="the step of the procedure not done yet")
+
+
+class PeringatanDistribusiOut(BaseModel):
+    """Before finalising: the school's distribution with this penilaian's predikat. Warnings, never a block."""
+
+    npsn: str
+    periode: str
+    tahun: int | None
+    policy_year: int | None
+    predikat: str = Field(description="the predikat weighed: the ratings' unless another was asked")
+    predikat_organisasi: str | None = Field(description="set by the Dinas; null: not set yet")
+    counts: dict[str, int] = Field(description="the school's predikat in the period, with this penilaian's")
+    total: int
+    warnings: list[DistribusiWarningOut] = Field(description="against the pattern of the predikat organisasi")
+    urutan: list[UrutanWarningOut] = Field(description="a step of the year's procedure not done yet")
+    pola: str | None
+
+    @classmethod
+    def of(cls, view: PeringatanView) -> PeringatanDistribusiOut:
+        s = view.sebelum
+        return cls(
+            npsn=view.npsn,
+            periode=view.periode,
+            tahun=view.tahun,
+            policy_year=view.policy_year,
+            predikat=s.calon.value,
+            predikat_organisasi=s.predikat_organisasi.value if s.predikat_organisasi else None,
+            counts={p.value: n for p, n in s.counts.items()},
+            total=sum(s.counts.values()),
+            warnings=[
+                DistribusiWarningOut(
+                    rule=w.rule,
+                    message=w.message,
+                    assumption=w.assumption,
+                    predikat_organisasi=w.predikat_organisasi.value if w.predikat_organisasi else None,
+                    predikat=[p.value for p in w.predikat],
+                    count=w.count,
+                    total=w.total,
+                    percent=w.percent,
+                )
+                for w in s.distribusi
+            ],
+            urutan=[
+                UrutanWarningOut(rule=u.rule, message=u.message, langkah=u.langkah.value if u.langkah else None)
+                for u in s.urutan
+            ],
+            pola=view.pola,
+        )
+
+
 class PenilaiOut(BaseModel):
     pegawai_id: uuid.UUID
     nama: str
@@ -195,6 +259,9 @@ class PenilaianOut(BaseModel):
     angka_kredit_catatan: str | None
     progress: ProgressOut | None
     distribusi: DistribusiOut | None = Field(description="the school's predikat distribution (atasan, operator)")
+    peringatan_distribusi: PeringatanDistribusiOut | None = Field(
+        default=None, description="the atasan's, while rated: the distribution with this predikat, before finalising"
+    )
     penilai: PenilaiOut | None
     finalized_at: datetime | None
 
@@ -238,6 +305,7 @@ class PenilaianOut(BaseModel):
             distribusi=DistribusiOut.of(c.distribusi)
             if c.distribusi and c.relation in (Relation.ATASAN, Relation.OPERATOR)
             else None,
+            peringatan_distribusi=PeringatanDistribusiOut.of(c.peringatan) if c.peringatan else None,
             penilai=PenilaiOut(
                 pegawai_id=final.penilai.pegawai_id,
                 nama=final.penilai.nama,

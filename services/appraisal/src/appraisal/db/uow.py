@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from appraisal.db.organisasi import LaporanOrganisasiRepository
 from appraisal.db.repository import (
     AppraisalRoster,
     AuditRepository,
@@ -23,6 +24,7 @@ class AppraisalUnitOfWork(UnitOfWork):
     roster_extra: AppraisalRoster
     skp_monitor: SkpMonitorRepository
     predikat_organisasi: PredikatOrganisasiRepository
+    laporan_organisasi: LaporanOrganisasiRepository
     audit: AuditRepository
     monitoring: MonitoringRepository
     monitoring_nama: MonitoringNamaRepository
@@ -33,6 +35,7 @@ class AppraisalUnitOfWork(UnitOfWork):
         self.roster_extra = AppraisalRoster(session)
         self.skp_monitor = SkpMonitorRepository(session)
         self.predikat_organisasi = PredikatOrganisasiRepository(session)
+        self.laporan_organisasi = LaporanOrganisasiRepository(session)
         self.audit = AuditRepository(session)
         self.monitoring = MonitoringRepository(session)
         self.monitoring_nama = MonitoringNamaRepository(session)

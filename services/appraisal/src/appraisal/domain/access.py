@@ -16,11 +16,14 @@ from pmm_kernel.errors import Forbidden, NotFound
 
 LIHAT = "lihat"  # reading the penilaian, its plan, evidence and ratings
 UNDUH = "unduh"  # downloading the evaluation document
+PERINGATAN_DISTRIBUSI = "peringatan_distribusi"  # the school's distribution with this predikat, before finalising
 
 # Which relation may take which action on a penilaian.
 ALLOWED: dict[Aksi | str, frozenset[Relation]] = {
     LIHAT: frozenset({Relation.OWNER, Relation.ATASAN, Relation.OPERATOR}),
     UNDUH: frozenset({Relation.OWNER, Relation.ATASAN}),
+    # The school's counts are the atasan's to weigh (and the Dinas's); the pegawai sees their own result only.
+    PERINGATAN_DISTRIBUSI: frozenset({Relation.ATASAN, Relation.OPERATOR}),
     Aksi.NILAI: frozenset({Relation.ATASAN}),
     Aksi.FINALISASI: frozenset({Relation.ATASAN}),
     Aksi.BUKA_KEMBALI: frozenset({Relation.OPERATOR}),
@@ -66,11 +69,14 @@ def school_relation(actor: Actor, *, actor_npsn: str | None, npsn: str, kode_wil
 
 LIHAT_DISTRIBUSI = "lihat_distribusi"
 TETAPKAN_PREDIKAT_ORGANISASI = "tetapkan_predikat_organisasi"
+KIRIM_LAPORAN = "kirim_laporan_kinerja"  # the school's results sent to the Dinas (SE MenPANRB 3/2023, step 1)
 
 SCHOOL_ALLOWED: dict[str, frozenset[SchoolRelation]] = {
     LIHAT_DISTRIBUSI: frozenset({SchoolRelation.KEPALA_SEKOLAH, SchoolRelation.OPERATOR}),
     # The Dinas sets it (SE MenPANRB 3/2023): a principal may not grade their own school.
     TETAPKAN_PREDIKAT_ORGANISASI: frozenset({SchoolRelation.OPERATOR}),
+    # The school's own kepala sekolah reports its results; the Dinas receives them.
+    KIRIM_LAPORAN: frozenset({SchoolRelation.KEPALA_SEKOLAH}),
 }
 
 

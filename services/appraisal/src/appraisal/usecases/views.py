@@ -16,7 +16,7 @@ from datetime import date
 
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain import angka_kredit as ak_rules
-from appraisal.domain import distribution, finalisasi, monitoring, tahunan
+from appraisal.domain import distribution, finalisasi, monitoring, organisasi, tahunan
 from appraisal.domain.access import (
     ATASAN_ROLES,
     LIHAT,
@@ -31,12 +31,12 @@ from appraisal.domain.access import (
 )
 from appraisal.domain.evaluasi import Jenis
 from appraisal.domain.monitoring import MonitoringCounts
-from appraisal.domain.penilaian import AngkaKreditHasil, Penilaian, Rentang
+from appraisal.domain.penilaian import AngkaKreditHasil, Penilaian, Rentang, Status
 from appraisal.domain.periode import rentang_periode, tahun_kode, tahun_of
 from appraisal.domain.predikat import Predikat
 from appraisal.usecases import Deps
 from pmm_kernel.clock import today
-from pmm_kernel.errors import InvalidValue, NotFound
+from pmm_kernel.errors import InvalidValue, NotFound, StateConflict
 from pmm_roster.records import PegawaiRecord, SekolahRecord
 
 # --- read models -------------------------------------------------------------------------------------------
@@ -51,6 +51,18 @@ class DistribusiView:
     counts: dict[Predikat, int]
     warnings: list[distribution.DistributionWarning] = field(default_factory=list)
     pola: str | None = None  # the SE's wording of the pattern
+
+
+@dataclass
+class PeringatanView:
+    """Before finalising: the school's distribution were this penilaian given `calon`, and what it departs from."""
+
+    npsn: str
+    periode: str
+    tahun: int | None
+    policy_year: int | None
+    sebelum: organisasi.SebelumFinalisasi
+    pola: str | None = None  # the SE's wording of the pattern of the predikat organisasi
 
 
 @dataclass
@@ -69,6 +81,7 @@ class PenilaianContext:
     angka_kredit_catatan: str | None = None  # why there is none, when there is none
     progress: ak_rules.Progress | None = None
     distribusi: DistribusiView | None = None
+    peringatan: PeringatanView | None = None  # for the atasan, while the penilaian is rated and not final
 
 
 # --- reading a penilaian (the commands read it the same way) -----------------------------------------------
@@ -127,7 +140,48 @@ async def with_figures(uow: AppraisalUnitOfWork, deps: Deps, context: PenilaianC
         context.progress = ak_rules.progress(context.angka_kredit.jenjang, context.angka_kredit.kumulatif)
     if context.sekolah is not None:
         context.distribusi = await distribusi_of(uow, context.sekolah, penilaian.periode, context.rentang)
+        if context.relation is Relation.ATASAN and penilaian.status is Status.DINILAI and penilaian.nilai:
+            context.peringatan = await peringatan_of(uow, context.distribusi, penilaian, penilaian.nilai.predikat)
     return context
+
+
+async def prosedur_tahun(
+    uow: AppraisalUnitOfWork, tahun: int
+) -> tuple[organisasi.Prosedur | None, StateConflict | None]:
+    """The procedure of the predikat organisasi for `tahun`'s policy year, or why there is none
+    (`reference/organisasi.toml` lacks the policy year)."""
+    table = organisasi.default_table()
+    try:
+        return table.of(table.policy_year(tahun, await uow.laporan_organisasi.policy_year(tahun))), None
+    except StateConflict as unknown:
+        return None, unknown
+
+
+async def peringatan_of(
+    uow: AppraisalUnitOfWork, distribusi: DistribusiView, penilaian: Penilaian, calon: Predikat
+) -> PeringatanView:
+    """What the atasan sees before finalising `penilaian` with predikat `calon` (docs/domain.md §6 "Distribution"):
+    never a refusal, only warnings."""
+    prosedur, unknown = (None, None) if distribusi.tahun is None else await prosedur_tahun(uow, distribusi.tahun)
+    laporan = await uow.laporan_organisasi.get(distribusi.npsn, distribusi.tahun) if distribusi.tahun else None
+    counted = penilaian.status in (Status.DINILAI, Status.FINAL) and penilaian.nilai is not None
+    sebelum = organisasi.sebelum_finalisasi(
+        prosedur,
+        counts=distribusi.counts,
+        dihitung=penilaian.nilai.predikat if counted and penilaian.nilai else None,
+        calon=calon,
+        predikat_organisasi=distribusi.predikat_organisasi,
+        laporan_dikirim=laporan is not None,
+        unknown_year=unknown,
+    )
+    return PeringatanView(
+        npsn=distribusi.npsn,
+        periode=distribusi.periode,
+        tahun=distribusi.tahun,
+        policy_year=prosedur.policy_year if prosedur else None,
+        sebelum=sebelum,
+        pola=distribusi.pola,
+    )
 
 
 async def rentang_of(

@@ -15,7 +15,7 @@ async def test_an_operator_of_the_region_sets_it_audited() -> None:
     school(uow)
     cmd = SetPredikatOrganisasi(npsn=NPSN, tahun=2024, predikat_organisasi="Baik")
     value = await set_predikat_organisasi(cmd, uow=uow, actor=as_operator("3273"))
-    assert value is PredikatOrganisasi.BAIK
+    assert value.predikat_organisasi is PredikatOrganisasi.BAIK
     assert uow.predikat_organisasi.rows[(NPSN, 2024)] == ("baik", "op-3273")
     assert uow.audit.records == [("sekolah.predikat_organisasi", NPSN, {"tahun": 2024, "predikat_organisasi": "baik"})]
     assert uow.committed
