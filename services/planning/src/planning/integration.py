@@ -92,6 +92,10 @@ def _ref(skp: events.SkpRef) -> dict[str, Any]:
         "pegawai_id": skp.pegawai_id,
         "periode": skp.periode,
         "atasan_id": skp.atasan_id,
+        "bagian": skp.bagian,
+        "npsn": skp.npsn,
+        "mulai": skp.mulai,
+        "selesai": skp.selesai,
     }
 
 
@@ -134,6 +138,12 @@ def _(event: events.SkpApproved) -> Outgoing:
             for p in event.perilaku
         ],
     )
+    return _skp_outgoing(event.skp, data)
+
+
+@to_contract.register
+def _(event: events.SkpEnded) -> Outgoing:
+    data = contract.SkpEndedV1(**_ref(event.skp), ended_at=event.at, status=event.status, alasan=event.alasan)
     return _skp_outgoing(event.skp, data)
 
 

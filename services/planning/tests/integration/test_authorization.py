@@ -420,6 +420,18 @@ ROLE_ROUTES: dict[tuple[str, str], RoleRoute] = {
         },
         params={"periode": "2024-S2"},
     ),
+    # The parts of the caller's own plan: none yet for this period (the parts after a transfer: test_mutasi.py).
+    ("GET", "/api/v1/skp/saya/bagian"): RoleRoute(
+        {
+            "guru": Answer(200),
+            "kepala_sekolah": Answer(200),
+            "pengawas": Answer(200),
+            "operator_3273": NOT_IN_ROSTER,
+            "operator_3204": NOT_IN_ROSTER,
+            "operator_nasional": NOT_IN_ROSTER,
+        },
+        params={"periode": "2024-S2"},
+    ),
     ("GET", "/api/v1/antrian-persetujuan"): RoleRoute(
         {
             "guru": Answer(403, "role.atasan_required"),

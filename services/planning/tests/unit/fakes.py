@@ -126,6 +126,7 @@ class FakeRosterRepository:
             row.jenis_gtk,
             row.npsn,
             1,
+            tmt_penempatan=row.tmt_penempatan,
         )
         self.pegawai_by_id[pegawai.id] = pegawai
         self.penempatan.append((pegawai.id, row.npsn, placed_on))
@@ -215,25 +216,37 @@ class FakeSkpRepository:
         if skp is None:
             return None
         pegawai = self._roster.pegawai_by_id[skp.pegawai_id]
-        atasan = self._roster.atasan_on(pegawai.id, on)
+        atasan = self._roster.atasan_on(pegawai.id, skp.selesai or on)  # an ended part: its last day's atasan
         extensions = await self._periode.extensions(skp.periode) if with_extensions else []
         return (
             skp,
             pegawai,
-            self._roster.sekolah_by_npsn[pegawai.npsn],
+            self._roster.sekolah_by_npsn[skp.npsn or pegawai.npsn],
             atasan.atasan_id if atasan else None,
             extensions,
         )
 
     async def find(self, pegawai_id: uuid.UUID, periode: str) -> Skp | None:
-        stored = next((s for s in self.plans.values() if (s.pegawai_id, s.periode) == (pegawai_id, periode)), None)
-        return self._load(stored) if stored else None
+        found = [s for s in self.plans.values() if (s.pegawai_id, s.periode) == (pegawai_id, periode)]
+        return self._load(max(found, key=lambda s: s.bagian)) if found else None
+
+    async def parts(self, pegawai_id: uuid.UUID, periode: str) -> list[tuple[Skp, Sekolah | None]]:
+        found = sorted(
+            (s for s in self.plans.values() if (s.pegawai_id, s.periode) == (pegawai_id, periode)),
+            key=lambda s: s.bagian,
+        )
+        return [(self._load(s), self._roster.sekolah_by_npsn.get(s.npsn or "")) for s in found]
+
+    async def running_of(self, pegawai_id: uuid.UUID) -> list[Skp]:
+        found = [s for s in self.plans.values() if s.pegawai_id == pegawai_id and s.selesai is None]
+        return [self._load(s) for s in sorted(found, key=lambda s: (s.periode, s.bagian))]
 
     def _store(self, skp: Skp) -> None:
         self.plans[skp.id] = replace(copy.deepcopy(skp), events=[])
 
     async def add(self, skp: Skp) -> None:
-        if any((s.pegawai_id, s.periode) == (skp.pegawai_id, skp.periode) for s in self.plans.values()):
+        key = (skp.pegawai_id, skp.periode, skp.bagian)
+        if any((s.pegawai_id, s.periode, s.bagian) == key for s in self.plans.values()):
             raise StateConflict(f"you already have a plan for {skp.periode}", rule="skp.exists", field="periode")
         self._store(skp)
         self._uow.track(skp)
@@ -254,7 +267,7 @@ class FakeSkpRepository:
         limit: int,
     ) -> list[tuple[Skp, Pegawai, Sekolah]]:
         def mine(skp: Skp) -> bool:
-            atasan = self._roster.atasan_on(skp.pegawai_id, on)
+            atasan = self._roster.atasan_on(skp.pegawai_id, skp.selesai or on)
             return (
                 atasan is not None
                 and atasan.atasan_id == atasan_id
@@ -270,7 +283,7 @@ class FakeSkpRepository:
         result = []
         for stored in found[:limit]:
             pegawai = self._roster.pegawai_by_id[stored.pegawai_id]
-            result.append((self._load(stored), pegawai, self._roster.sekolah_by_npsn[pegawai.npsn]))
+            result.append((self._load(stored), pegawai, self._roster.sekolah_by_npsn[stored.npsn or pegawai.npsn]))
         return result
 
 

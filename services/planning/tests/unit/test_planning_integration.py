@@ -4,7 +4,7 @@ field, for each decision on a plan."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from planning.domain import events
 from planning.domain.skp import DataDiri, IndikatorChoice, RhkItem, Skp, SkpStatus
@@ -14,7 +14,17 @@ AT = datetime(2024, 1, 20, 3, 0, tzinfo=UTC)
 SKP_ID = uuid.UUID("00000000-0000-0000-0000-0000000000a1")
 PEGAWAI = uuid.UUID("00000000-0000-0000-0000-0000000000b1")
 ATASAN = uuid.UUID("00000000-0000-0000-0000-0000000000c1")
-REF = {"skp_id": str(SKP_ID), "pegawai_id": str(PEGAWAI), "periode": "2024-S1", "atasan_id": str(ATASAN)}
+REF = {
+    "skp_id": str(SKP_ID),
+    "pegawai_id": str(PEGAWAI),
+    "periode": "2024-S1",
+    "atasan_id": str(ATASAN),
+    # The part of the period: the first, at the pegawai's school, for the whole period.
+    "bagian": 1,
+    "npsn": "20200001",
+    "mulai": None,
+    "selesai": None,
+}
 INDIKATOR = IndikatorChoice("D.1.3", "Metode", ("umpan balik", "pertanyaan terbuka", "diskusi"), ("ceramah",), True)
 
 
@@ -37,6 +47,7 @@ def submitted_plan() -> Skp:
         perilaku_dikonfirmasi=True,
         ekspektasi_khusus={"akuntabel": "Tepat waktu"},
         atasan_id=ATASAN,
+        npsn="20200001",
     )
 
 
@@ -115,4 +126,34 @@ def test_an_extension_is_published_as_a_new_version_of_its_period() -> None:
         "until": "2024-01-20",
         "wilayah": "32",
         "alasan": "banjir",
+    }
+
+
+def test_a_transfer_ending_a_part_is_published_with_its_dates_and_state() -> None:
+    skp = submitted_plan()
+    skp.end(selesai=date(2024, 4, 14), at=AT)
+    (event,) = skp.events
+    outgoing = to_contract(event)
+    assert (outgoing.aggregate_id, outgoing.aggregate_version) == (f"skp:{SKP_ID}", 7)
+    assert outgoing.data.TYPE == "skp.ended"
+    assert outgoing.data.model_dump(mode="json") == {
+        **REF,
+        "selesai": "2024-04-14",
+        "ended_at": "2024-01-20T03:00:00Z",
+        "status": "DIAJUKAN",
+        "alasan": "mutasi",
+    }
+
+
+def test_every_decision_on_a_later_part_names_the_part() -> None:
+    skp = submitted_plan()
+    skp.bagian, skp.npsn, skp.mulai = 2, "20200002", date(2024, 4, 15)
+    skp.approve(at=AT, atasan_id=ATASAN, berakhlak=(("akuntabel", "Akuntabel"),))
+    (event,) = skp.events
+    data = to_contract(event).data.model_dump(mode="json")
+    assert {k: data[k] for k in ("bagian", "npsn", "mulai", "selesai")} == {
+        "bagian": 2,
+        "npsn": "20200002",
+        "mulai": "2024-04-15",
+        "selesai": None,
     }

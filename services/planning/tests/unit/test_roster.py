@@ -481,7 +481,11 @@ def test_changed_fields_name_what_a_row_changes_in_its_order() -> None:
     values = {"status": "PNS", "nama": "Nama Baru", "jenis_gtk": "Guru Kelas", "npsn": "20219999"}
     assert changed_fields(current, values) == ["nama", "npsn"]
     assert changed_fields(current, {"status": "PNS", "nama": "Nama"}) == []
-    with_address = VALID["pegawai"] | {"email": "guru@belajar.id", "tmt_jabatan": "2024-03-01"}
+    with_address = VALID["pegawai"] | {
+        "email": "guru@belajar.id",
+        "tmt_jabatan": "2024-03-01",
+        "tmt_penempatan": "2024-04-15",
+    }
     assert tuple(PEGAWAI_FIELDS) == tuple(pegawai_values(parse_rows("pegawai", [(2, with_address)], today=TODAY)[0][0]))
 
 

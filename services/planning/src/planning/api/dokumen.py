@@ -132,8 +132,11 @@ def render(document: DokumenSkp) -> bytes:
         Paragraph("SASARAN KINERJA PEGAWAI", _TITLE),
         _p(f"Periode {periode.nama}: {tanggal(periode.mulai)} s.d. {tanggal(periode.selesai)}", _SUBTITLE),
         _p(f"Status rencana: {STATUS[skp.status]}", _SUBTITLE),
-        Spacer(1, 2 * mm),
     ]
+    part = bagian(document)
+    if part is not None:
+        story.append(_p(part, _SUBTITLE))
+    story.append(Spacer(1, 2 * mm))
     story += _orang(document, on=on)
     story += _hasil_kerja(document)
     story += _perilaku(document)
@@ -161,6 +164,17 @@ def render(document: DokumenSkp) -> bytes:
 
     doc.build(story, onFirstPage=page, onLaterPages=page)
     return buffer.getvalue()
+
+
+def bagian(document: DokumenSkp) -> str | None:
+    """The part of the period the plan covers, when a transfer split the period (docs/domain.md §4): its school,
+    its first and last day, and whether the transfer ended it. None for a plan of the whole period."""
+    skp, periode = document.context.skp, document.periode
+    if skp.bagian == 1 and not skp.ended:
+        return None
+    mulai, selesai = skp.mulai or periode.mulai, skp.selesai or periode.selesai
+    text = f"Bagian {skp.bagian}, {document.context.sekolah.nama}: {tanggal(mulai)} s.d. {tanggal(selesai)}"
+    return f"{text}, berakhir karena mutasi" if skp.ended else text
 
 
 def _p(text: str, style: ParagraphStyle = _BODY) -> Paragraph:

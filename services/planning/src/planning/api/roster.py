@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from planning.api.deps import ActorDep, DepsDep
 from planning.api.schemas import RosterPegawaiOut, RosterPegawaiPage, SekolahList, SekolahOut
@@ -48,6 +48,9 @@ class ImportReportOut(BaseModel):
     created: int
     updated: int
     unchanged: int
+    skp_berakhir: int = Field(
+        default=0, description="plans a transfer dated inside their period ended at the old school (tmt_penempatan)"
+    )
     errors: list[RowErrorOut]
 
 
@@ -58,6 +61,7 @@ def _out(report: roster.ImportReport) -> ImportReportOut:
         created=report.created,
         updated=report.updated,
         unchanged=report.unchanged,
+        skp_berakhir=report.skp_berakhir,
         errors=[RowErrorOut(line=e.line, field=e.field, rule=e.rule, detail=e.detail) for e in report.errors],
     )
 

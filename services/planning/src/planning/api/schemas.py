@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from planning.domain.policy import Periode
 from planning.domain.records import Pegawai, Sekolah
 from planning.usecases.views import SkpContext
 
@@ -86,12 +87,37 @@ class PegawaiOut(BaseModel):
             nip=pegawai.nip,
             nama=pegawai.nama,
             jenis_gtk=pegawai.jenis_gtk,
-            npsn=pegawai.npsn,
+            npsn=sekolah.npsn,  # the school named beside it: a plan's part may be at the school before a transfer
             status=pegawai.status,
             pangkat_golongan=pegawai.pangkat_golongan,
             jenjang_jabatan=pegawai.jenjang_jabatan,
             nama_sekolah=sekolah.nama,
             kode_wilayah=sekolah.kode_wilayah,
+        )
+
+
+class BagianOut(BaseModel):
+    """The part of the period a plan covers (docs/domain.md §4): a transfer during the period ends the part at the
+    old school on the day before the new placement, and the pegawai plans the next part at the new school."""
+
+    bagian: int = Field(description="the part's number in the period, from 1")
+    npsn: str = Field(description="the school of this part")
+    nama_sekolah: str
+    mulai: date = Field(description="the part's first day (the period's first day for the first part)")
+    selesai: date = Field(description="the part's last day (the period's last day unless a transfer ended it)")
+    berakhir: bool = Field(description="a transfer ended this part: it is read-only")
+    alasan_berakhir: str | None = Field(description='"mutasi" when a transfer ended it')
+
+    @classmethod
+    def of(cls, skp: Any, sekolah: Sekolah, *, periode_mulai: date, periode_selesai: date) -> BagianOut:
+        return cls(
+            bagian=skp.bagian,
+            npsn=sekolah.npsn,
+            nama_sekolah=sekolah.nama,
+            mulai=skp.mulai or periode_mulai,
+            selesai=skp.selesai or periode_selesai,
+            berakhir=skp.ended,
+            alasan_berakhir="mutasi" if skp.ended else None,
         )
 
 
@@ -114,9 +140,10 @@ class SkpOut(BaseModel):
     total_poin: int
     missing_steps: list[str]
     warnings: list[str]
+    bagian: BagianOut
 
     @classmethod
-    def of(cls, context: SkpContext, berakhlak: list[dict[str, Any]]) -> SkpOut:
+    def of(cls, context: SkpContext, berakhlak: list[dict[str, Any]], *, periode: Periode) -> SkpOut:
         skp = context.skp
         return cls(
             id=skp.id,
@@ -140,6 +167,7 @@ class SkpOut(BaseModel):
             total_poin=skp.competence_points(),
             missing_steps=skp.missing_steps(),
             warnings=context.warnings,
+            bagian=BagianOut.of(skp, context.sekolah, periode_mulai=periode.mulai, periode_selesai=periode.selesai),
         )
 
 
@@ -150,6 +178,20 @@ class QueueItem(BaseModel):
     version: int
     pegawai: PegawaiOut
     submitted_at: datetime | None
+    bagian: BagianOut
+
+
+class BagianItem(BaseModel):
+    """One part of the caller's plan for a period, to open it by its id."""
+
+    skp_id: uuid.UUID
+    status: str
+    version: int
+    bagian: BagianOut
+
+
+class BagianList(BaseModel):
+    items: list[BagianItem]
 
 
 class QueuePage(BaseModel):

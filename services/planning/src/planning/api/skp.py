@@ -12,6 +12,9 @@ from fastapi.responses import JSONResponse, Response
 from planning.api.deps import ActorDep, DepsDep
 from planning.api.schemas import (
     AlasanIn,
+    BagianItem,
+    BagianList,
+    BagianOut,
     CatatanIn,
     CreateSkp,
     DataDiriIn,
@@ -23,7 +26,9 @@ from planning.api.schemas import (
     RhkListIn,
     SkpOut,
 )
-from planning.domain.skp import SkpStatus, drafting_step
+from planning.domain.policy import find_periode
+from planning.domain.records import Sekolah
+from planning.domain.skp import Skp, SkpStatus, drafting_step
 from planning.domain.skp_parts import RhkInput
 from planning.usecases import Deps, skp, views
 from planning.usecases.views import SkpContext
@@ -44,11 +49,17 @@ def _step(name: str) -> str:
 
 def _out(deps: Deps, context: SkpContext, status_code: int = 200) -> JSONResponse:
     berakhlak = [{"kode": v.kode, "nama": v.nama, "panduan": list(v.panduan)} for v in deps.catalog.berakhlak]
-    body = SkpOut.of(context, berakhlak).model_dump(mode="json")
+    periode = find_periode(context.skp.periode, deps.policies)
+    body = SkpOut.of(context, berakhlak, periode=periode).model_dump(mode="json")
     headers = {"ETag": etag(context.skp.version)}
     if status_code == 201:
         headers["Location"] = f"/api/v1/skp/{context.skp.id}"
     return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _bagian(deps: Deps, plan: Skp, sekolah: Sekolah) -> BagianOut:
+    periode = find_periode(plan.periode, deps.policies)
+    return BagianOut.of(plan, sekolah, periode_mulai=periode.mulai, periode_selesai=periode.selesai)
 
 
 @router.post("/skp", status_code=201, response_model=SkpOut, summary="Start my plan for a period")
@@ -62,8 +73,10 @@ async def create_skp(
     pengawas sekolah (who has no plan here) a 403 `pegawai.no_skp`. The period must be one planning has opened (`GET
     /periode`; else 422 `periode.unknown`) and its planning window for the caller's role must be open in their
     region (else 409 `window.perencanaan_guru` or `window.perencanaan_ks`, naming the dates). One plan per pegawai
-    and period: a second is a 409 `skp.exists` with the existing `skp_id`. Send an `Idempotency-Key` so that a retry
-    gets the same plan."""
+    and period: a second is a 409 `skp.exists` with the existing `skp_id`, unless a transfer (mutasi) ended the
+    latest part of the period: then this starts the next part (`bagian`) at the pegawai's new school from the day of
+    the new placement, plannable until 30 days after it even when the period's planning window has closed. Send an
+    `Idempotency-Key` so that a retry gets the same plan."""
 
     async def compute() -> JSONResponse:
         context = await skp.create_skp(skp.CreateSkp(periode=body.periode), uow=deps.uow(), deps=deps, actor=actor)
@@ -81,6 +94,32 @@ async def read_my_skp(
     `plan.not_found` until they have created it (`POST /skp`). The answer carries the plan's `ETag` for the next
     change."""
     return _out(deps, await views.my_skp(views.MySkp(periode=periode), uow=deps.uow(), deps=deps, actor=actor))
+
+
+@router.get("/skp/saya/bagian", response_model=BagianList, summary="The parts of my plan for a period")
+async def read_my_parts(
+    deps: DepsDep, actor: ActorDep, periode: Annotated[str, Query(max_length=40, examples=["2025-T"])]
+) -> BagianList:
+    """The parts of the caller's plan for `periode`, first part first: one part per school, since a transfer
+    (mutasi) during the period ends the part at the old school on the day before the new placement (`berakhir`,
+    `alasan_berakhir` "mutasi"; it is then read-only, 409 `skp.berakhir` for any change) and the pegawai starts the
+    next part at the new school with `POST /skp`. Each with its school and its first and last day. Empty before the
+    first plan; 404 `periode.unknown` for a code that names no period."""
+    parts = await views.my_parts(views.MyParts(periode=periode), uow=deps.uow(), deps=deps, actor=actor)
+    items = []
+    for part in parts:
+        sekolah = part.sekolah
+        if sekolah is None:  # a plan made before parts existed names no school: the pegawai's own
+            sekolah = (await views.get_skp(views.GetSkp(part.skp.id), uow=deps.uow(), deps=deps, actor=actor)).sekolah
+        items.append(
+            BagianItem(
+                skp_id=part.skp.id,
+                status=part.skp.status.value,
+                version=part.skp.version,
+                bagian=BagianOut.of(part.skp, sekolah, periode_mulai=part.mulai, periode_selesai=part.selesai),
+            )
+        )
+    return BagianList(items=items)
 
 
 @router.get("/skp/{skp_id}", response_model=SkpOut, summary="Read a plan")
@@ -288,6 +327,7 @@ async def queue(
                 version=plan.version,
                 pegawai=PegawaiOut.of(pegawai, sekolah),
                 submitted_at=plan.submitted_at,
+                bagian=_bagian(deps, plan, sekolah),
             )
             for plan, pegawai, sekolah in page
         ],

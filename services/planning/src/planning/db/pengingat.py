@@ -61,7 +61,11 @@ async def not_submitted(session: AsyncSession, window: ReminderWindow, today: da
     query = (
         select(Pegawai.id, Pegawai.nip, Pegawai.nama, Pegawai.email)
         .join(Sekolah, Sekolah.npsn == Pegawai.npsn)
-        .outerjoin(SkpRow, and_(SkpRow.pegawai_id == Pegawai.id, SkpRow.periode == window.periode))
+        # Only a part no transfer has ended: a pegawai whose part ended is reminded to plan at the new school.
+        .outerjoin(
+            SkpRow,
+            and_(SkpRow.pegawai_id == Pegawai.id, SkpRow.periode == window.periode, SkpRow.selesai.is_(None)),
+        )
         .where(
             Sekolah.kode_wilayah == window.wilayah,
             role_filter,
@@ -92,6 +96,7 @@ async def awaiting_approval(session: AsyncSession, window: ReminderWindow, today
             SkpRow.periode == window.periode,
             SkpRow.peran == peran,
             SkpRow.status == SkpStatus.DIAJUKAN.value,
+            SkpRow.selesai.is_(None),  # a part a transfer ended is frozen: nothing to decide
             SkpRow.atasan_id.is_not(None),
             Sekolah.kode_wilayah == window.wilayah,
         )

@@ -43,9 +43,10 @@ class SkpRepository:
     async def get_in_context(
         self, skp_id: uuid.UUID, *, on: date, with_extensions: bool
     ) -> tuple[Skp, records.Pegawai, records.Sekolah, uuid.UUID | None, list[Extension]] | None:
-        """A plan locked for a change, with its pegawai, their school, their atasan on `on` and (if asked) its
-        period's window extensions: one round trip, where loading each costs one."""
-        columns: list[Any] = [SkpRow, Pegawai, Sekolah, current_atasan_of(Relasi, SkpRow.pegawai_id, on)]
+        """A plan locked for a change, with its pegawai, the school of its part, their atasan on `on` (for a part a
+        transfer ended, on its last day) and (if asked) its period's window extensions: one round trip, where
+        loading each costs one."""
+        columns: list[Any] = [SkpRow, Pegawai, Sekolah, current_atasan_of(Relasi, SkpRow.pegawai_id, _reading_day(on))]
         if with_extensions:
             columns.append(
                 select(
@@ -68,7 +69,7 @@ class SkpRepository:
         query = (
             select(*columns)
             .join(Pegawai, Pegawai.id == SkpRow.pegawai_id)
-            .join(Sekolah, Sekolah.npsn == Pegawai.npsn)
+            .join(Sekolah, Sekolah.npsn == _part_school())
             .where(SkpRow.id == skp_id)
             .with_for_update(of=SkpRow)
         )
@@ -82,9 +83,36 @@ class SkpRepository:
         return self._load(row[0]), _pegawai(row[1]), _sekolah(row[2]), row[3], extensions
 
     async def find(self, pegawai_id: uuid.UUID, periode: str) -> Skp | None:
-        query = select(SkpRow).where(SkpRow.pegawai_id == pegawai_id, SkpRow.periode == periode)
+        """The pegawai's latest part of the period, if any."""
+        query = (
+            select(SkpRow)
+            .where(SkpRow.pegawai_id == pegawai_id, SkpRow.periode == periode)
+            .order_by(SkpRow.bagian.desc())
+            .limit(1)
+        )
         row = (await self._session.execute(query)).scalar_one_or_none()
         return self._load(row) if row else None
+
+    async def parts(self, pegawai_id: uuid.UUID, periode: str) -> list[tuple[Skp, records.Sekolah | None]]:
+        """Every part of the pegawai's plan for the period, first part first, each with its school."""
+        query = (
+            select(SkpRow, Sekolah)
+            .outerjoin(Sekolah, Sekolah.npsn == SkpRow.npsn)
+            .where(SkpRow.pegawai_id == pegawai_id, SkpRow.periode == periode)
+            .order_by(SkpRow.bagian)
+        )
+        rows = (await self._session.execute(query)).all()
+        return [(self._load(skp_row), _sekolah(sekolah) if sekolah else None) for skp_row, sekolah in rows]
+
+    async def running_of(self, pegawai_id: uuid.UUID) -> list[Skp]:
+        """The pegawai's parts no transfer has ended, in every period, locked for a change."""
+        query = (
+            select(SkpRow)
+            .where(SkpRow.pegawai_id == pegawai_id, SkpRow.selesai.is_(None))
+            .order_by(SkpRow.periode, SkpRow.bagian)
+            .with_for_update()
+        )
+        return [self._load(row) for row in (await self._session.execute(query)).scalars()]
 
     async def add(self, skp: Skp) -> None:
         """A new plan; refused as the plan that exists when the pegawai has one for the period already."""
@@ -94,7 +122,7 @@ class SkpRepository:
         except IntegrityError as exc:
             # A double click without a key (or with two keys): both passed the use case's check, the unique key
             # caught the second. The same refusal as the check's, not a 500.
-            if "uq_skp_pegawai_periode" not in str(exc.orig):
+            if "uq_skp_pegawai_periode_bagian" not in str(exc.orig):
                 raise
             raise StateConflict(
                 f"you already have a plan for {skp.periode}", rule="skp.exists", field="periode"
@@ -121,15 +149,19 @@ class SkpRepository:
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
     ) -> list[tuple[Skp, records.Pegawai, records.Sekolah]]:
-        """Plans of the pegawai this atasan appraises on `on`, oldest submission first (keyset pagination)."""
+        """Plans of the pegawai this atasan appraises on `on` (a part a transfer ended: on its last day), oldest
+        submission first (keyset pagination)."""
         # Candidates by the atasan index, then each one's current atasan by the pegawai index: never the current
         # atasan of every pegawai in the country.
         ever_mine = select(Relasi.pegawai_id).where(Relasi.atasan_id == atasan_id)
         query = (
             select(SkpRow, Pegawai, Sekolah)
             .join(Pegawai, Pegawai.id == SkpRow.pegawai_id)
-            .join(Sekolah, Sekolah.npsn == Pegawai.npsn)
-            .where(SkpRow.pegawai_id.in_(ever_mine), current_atasan_of(Relasi, SkpRow.pegawai_id, on) == atasan_id)
+            .join(Sekolah, Sekolah.npsn == _part_school())
+            .where(
+                SkpRow.pegawai_id.in_(ever_mine),
+                current_atasan_of(Relasi, SkpRow.pegawai_id, _reading_day(on)) == atasan_id,
+            )
         )
         if status:
             query = query.where(SkpRow.status == status)
@@ -154,6 +186,10 @@ class SkpRepository:
             atasan_id=row.atasan_id,
             submitted_at=row.submitted_at,
             approved_at=row.approved_at,
+            bagian=row.bagian,
+            npsn=row.npsn,
+            mulai=row.mulai,
+            selesai=row.selesai,
             **{name: _decode(_CONTENT_TYPES[name], row.content[name]) for name in _CONTENT if name in row.content},
         )
         self._track(skp)
@@ -164,7 +200,7 @@ class SkpRepository:
 # unsaved events) is a key of the `content` document, so a new drafting step is stored and read without a change here.
 _COLUMNS = frozenset(
     {"id", "pegawai_id", "periode", "peran", "status", "version", "catatan_atasan", "atasan_id"}
-    | {"submitted_at", "approved_at", "events"}
+    | {"submitted_at", "approved_at", "bagian", "npsn", "mulai", "selesai", "events"}
 )
 _CONTENT = tuple(f.name for f in fields(Skp) if f.name not in _COLUMNS)
 _CONTENT_TYPES = get_type_hints(Skp)
@@ -217,7 +253,22 @@ def _columns(skp: Skp) -> dict[str, Any]:
         "atasan_id": skp.atasan_id,
         "submitted_at": skp.submitted_at,
         "approved_at": skp.approved_at,
+        "bagian": skp.bagian,
+        "npsn": skp.npsn,
+        "mulai": skp.mulai,
+        "selesai": skp.selesai,
     }
+
+
+def _part_school() -> Any:
+    """The school of a plan's part; the pegawai's for a plan that names none."""
+    return func.coalesce(SkpRow.npsn, Pegawai.npsn)
+
+
+def _reading_day(on: date) -> Any:
+    """The day whose atasan reads and decides a plan: today, or for a part a transfer ended its last day, so the
+    old school's atasan keeps it and the new one sees only the new part (docs/domain.md §1)."""
+    return func.coalesce(SkpRow.selesai, on)
 
 
 _Row = TypeVar("_Row", bound=SQLModel)
@@ -346,6 +397,7 @@ class RosterRepository:
             npsn=row.npsn,
             email=row.email,
             tmt_jabatan=row.tmt_jabatan,
+            tmt_penempatan=row.tmt_penempatan,
         )
         self._session.add(self._keep(pegawai, pegawai.id))
         self._session.add(Penempatan(pegawai_id=pegawai.id, npsn=row.npsn, mulai=placed_on))
@@ -407,6 +459,7 @@ def _pegawai(row: Pegawai) -> records.Pegawai:
         version=row.version,
         email=row.email,
         tmt_jabatan=row.tmt_jabatan,
+        tmt_penempatan=row.tmt_penempatan,
     )
 
 

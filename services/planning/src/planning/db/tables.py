@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Identity, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Date, DateTime, Identity, Index, Integer, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -41,6 +41,8 @@ class Pegawai(SQLModel, table=True):
     npsn: str = Field(foreign_key="sekolah.npsn", index=True)
     email: str | None = Field(default=None, max_length=254)  # where reminders go; personal data
     tmt_jabatan: date | None = Field(default=None, sa_column=Column(Date, nullable=True))  # prorates angka kredit
+    # Took up the placement at `npsn`: a transfer dated inside a period splits the plan (docs/domain.md §4).
+    tmt_penempatan: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     version: int = 1
     updated_at: datetime = Field(sa_column=_timestamp())
 
@@ -100,7 +102,8 @@ class WindowExtension(SQLModel, table=True):
 class SkpRow(SQLModel, table=True):
     __tablename__ = "skp"
     __table_args__ = (
-        UniqueConstraint("pegawai_id", "periode", name="uq_skp_pegawai_periode"),
+        # One plan per pegawai, period and part: a transfer during the period starts the next part.
+        UniqueConstraint("pegawai_id", "periode", "bagian", name="uq_skp_pegawai_periode_bagian"),
         Index("ix_skp_status_submitted", "status", "submitted_at"),
     )
 
@@ -116,6 +119,12 @@ class SkpRow(SQLModel, table=True):
     atasan_id: uuid.UUID | None = None
     submitted_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     approved_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # The part of the period (docs/domain.md §4): its number, its school, its first and last day (None: the
+    # period's first and last day; `selesai` is set when a transfer ends the part).
+    bagian: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default=text("1")))
+    npsn: str | None = Field(default=None, foreign_key="sekolah.npsn", max_length=8)
+    mulai: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    selesai: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     updated_at: datetime = Field(sa_column=_timestamp())
 
 

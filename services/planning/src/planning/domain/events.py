@@ -80,6 +80,10 @@ class SkpRef:
     pegawai_id: UUID
     periode: str
     atasan_id: UUID | None
+    bagian: int = 1  # the part of the period (docs/domain.md §4)
+    npsn: str | None = None  # the part's school
+    mulai: date | None = None  # None: the period's first day
+    selesai: date | None = None  # None: the period's last day
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,16 @@ class SkpReset:
     skp: SkpRef
     at: datetime
     alasan: str
+
+
+@dataclass(frozen=True)
+class SkpEnded:
+    """A transfer ended this part of the plan on `skp.selesai`; `status` is the state it ended in."""
+
+    skp: SkpRef
+    at: datetime
+    status: str
+    alasan: str  # mutasi
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Pegawai:
     version: int
     email: str | None = None  # personal data: never log it
     tmt_jabatan: date | None = None  # took up the current jabatan/jenjang; prorates angka kredit
+    tmt_penempatan: date | None = None  # took up the placement at `npsn`; None: not known
 
 
 @dataclass(frozen=True)

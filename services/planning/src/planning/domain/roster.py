@@ -121,6 +121,9 @@ class PegawaiRow:
     identitas: Nip | None = field(repr=False)  # the parsed NIP; None for non-ASN
     email: str | None = field(default=None, repr=False)  # where reminders go; None keeps what the roster has
     tmt_jabatan: date | None = None  # took up the current jabatan/jenjang; None keeps what the roster has
+    # Took up the placement at `npsn`: a transfer on this date splits the plan of a period it falls in (§4, mutasi).
+    # None: for a new placement the day of the import, else what the roster has.
+    tmt_penempatan: date | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ COLUMNS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind -> (r
     "sekolah": (("npsn", "nama", "kode_wilayah", "nama_wilayah"), ("prioritas_rapor",)),
     "pegawai": (
         ("nip", "status", "nama", "pangkat_golongan", "jenjang_jabatan", "jenis_gtk", "npsn"),
-        ("email", "tmt_jabatan"),
+        ("email", "tmt_jabatan", "tmt_penempatan"),
     ),
     "relasi": (("nip_pegawai", "nip_atasan", "peran_atasan", "mulai"), ("selesai",)),
 }
@@ -314,9 +317,12 @@ def _pegawai(cells: _Cells, today: date) -> PegawaiRow | None:
             cells.error("pangkat_golongan", "pegawai.golongan_jenjang", f"a {status.value} {jenjang} has {allowed}")
     email = _email(cells)
     tmt_jabatan = _tmt_jabatan(cells, status, identitas, today)
+    tmt_penempatan = _tmt_penempatan(cells, status, identitas, today)
     if cells.errors or status is None or jenis_gtk is None:
         return None
-    return PegawaiRow(cells.line, nip, status, nama, golongan, jenjang, jenis_gtk, npsn, identitas, email, tmt_jabatan)
+    return PegawaiRow(
+        cells.line, nip, status, nama, golongan, jenjang, jenis_gtk, npsn, identitas, email, tmt_jabatan, tmt_penempatan
+    )
 
 
 def _tmt_jabatan(cells: _Cells, status: AsnStatus | None, identitas: Nip | None, today: date) -> date | None:
@@ -340,6 +346,36 @@ def _tmt_jabatan(cells: _Cells, status: AsnStatus | None, identitas: Nip | None,
             "pegawai.tmt_before_cpns",
             f"tmt_jabatan is before the TMT CPNS the nip encodes ({identitas.appointed:%Y-%m})",
         )
+        return None
+    return tmt
+
+
+def _tmt_penempatan(cells: _Cells, status: AsnStatus | None, identitas: Nip | None, today: date) -> date | None:
+    """The optional date the pegawai took up their placement at the row's school (docs/domain.md §1, §4): a
+    transfer dated inside a period ends the plan at the old school the day before. An empty cell (or no column)
+    keeps the date on file; a new placement without one starts on the day of the import."""
+    if not cells.get("tmt_penempatan").strip():
+        return None
+    tmt = cells.iso_date("tmt_penempatan", "pegawai.tmt_penempatan")
+    if tmt is None:
+        return None
+    if tmt > today:
+        # A placement is recorded once it has begun: a future date would end a plan before the transfer happened.
+        cells.error(
+            "tmt_penempatan",
+            "pegawai.tmt_penempatan_future",
+            f"tmt_penempatan is after the day of the import ({today.isoformat()})",
+        )
+        return None
+    if status is not None and status is not AsnStatus.NON_ASN and identitas is not None and tmt < identitas.appointed:
+        # An ASN is placed at a school only from their appointment, which the NIP (TMT CPNS, year and month) or the
+        # NI PPPK (the first appointment's year) encodes.
+        what = (
+            f"the TMT CPNS the nip encodes ({identitas.appointed:%Y-%m})"
+            if status is AsnStatus.PNS
+            else f"the first appointment year the nip encodes ({identitas.appointed:%Y})"
+        )
+        cells.error("tmt_penempatan", "pegawai.tmt_penempatan_before_appointment", f"tmt_penempatan is before {what}")
         return None
     return tmt
 
@@ -501,6 +537,7 @@ PEGAWAI_FIELDS = (
     "npsn",
     "email",
     "tmt_jabatan",
+    "tmt_penempatan",
 )
 
 
@@ -518,6 +555,8 @@ def pegawai_values(row: PegawaiRow) -> dict[str, Any]:
         values["email"] = row.email
     if row.tmt_jabatan is not None:
         values["tmt_jabatan"] = row.tmt_jabatan
+    if row.tmt_penempatan is not None:
+        values["tmt_penempatan"] = row.tmt_penempatan
     return values
 
 

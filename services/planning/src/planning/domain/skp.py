@@ -6,18 +6,23 @@
 
 Each step of the plan is saved on its own as the teacher goes, so a dropped connection loses nothing. The plan
 is editable in DRAFT and DIKEMBALIKAN only; a DISETUJUI plan is immutable until an operator's audited reset.
+
+A plan is one part (`bagian`) of the period at one school: a transfer during the period ends the part at the old
+school on the day before the new placement (`planning.domain.mutasi`), and an ended part is frozen in the state it
+ended in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from planning.domain import events
+from planning.domain.mutasi import ALASAN_MUTASI, PartOfPeriod
 from planning.domain.skp_parts import DataDiri, IndikatorChoice, RhkItem
 from pmm_kernel.errors import Forbidden, InvalidValue, StateConflict
 
@@ -34,6 +39,7 @@ __all__ = [
     "SkpStatus",
     "drafting_step",
     "next_status",
+    "part_of",
     "peran_of",
     "planning_step",
 ]
@@ -100,12 +106,41 @@ class Skp:
     atasan_id: UUID | None = None  # who it was submitted to / approved by
     submitted_at: datetime | None = None
     approved_at: datetime | None = None
+    # The part of the period this plan covers (docs/domain.md §4): numbered from 1, at one school, from `mulai`
+    # (None: the period's first day) to `selesai` (None: the period's last day; set only when a transfer ends it).
+    bagian: int = 1
+    npsn: str | None = None
+    mulai: date | None = None
+    selesai: date | None = None
     events: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def ended(self) -> bool:
+        """Whether a transfer has ended this part: it is frozen in the state it ended in."""
+        return self.selesai is not None
+
+    def require_not_ended(self) -> None:
+        """An ended part takes no edit, submission, decision or reset: 409 `skp.berakhir`."""
+        if self.selesai is not None:
+            raise StateConflict(
+                f"this part of the plan ended on {self.selesai.isoformat()} with a transfer; plan at your new school",
+                rule="skp.berakhir",
+                field="selesai",
+                extra={"selesai": self.selesai.isoformat(), "bagian": self.bagian},
+            )
+
+    def end(self, *, selesai: date, at: datetime) -> None:
+        """A transfer ends this part on `selesai` (the day before the new placement), in whatever state it is."""
+        self.require_not_ended()
+        self.selesai = selesai
+        self._changed()
+
+        self.events.append(events.SkpEnded(skp=self._ref(), at=at, status=self.status.value, alasan=ALASAN_MUTASI))
 
     # --- the six steps (each a draft save) ----------------------------------------------------------------
 
     def confirm_data_diri(self, *, sesuai: bool, catatan: str | None) -> None:
-        target = next_status(self.status, Action.EDIT)
+        target = self._next(Action.EDIT)
         if not sesuai and not (catatan and catatan.strip()):
             raise InvalidValue(
                 "say what is wrong in your personal data so the operator can correct it",
@@ -120,13 +155,13 @@ class Skp:
         self.indikator = choice
 
     def set_pengembangan_kompetensi(self, items: tuple[RhkItem, ...]) -> None:
-        target = next_status(self.status, Action.EDIT)
+        target = self._next(Action.EDIT)
         checked = _unique(items, "pengembangan_kompetensi")
         self._enter(target)
         self.pengembangan_kompetensi = checked
 
     def set_tugas_tambahan(self, items: tuple[RhkItem, ...]) -> None:
-        target = next_status(self.status, Action.EDIT)
+        target = self._next(Action.EDIT)
         checked = _unique(items, "tugas_tambahan")
         self._enter(target)
         self.tugas_tambahan = checked
@@ -151,7 +186,7 @@ class Skp:
     # --- the approval cycle -------------------------------------------------------------------------------
 
     def submit(self, *, at: datetime, atasan_id: UUID) -> None:
-        target = next_status(self.status, Action.SUBMIT)
+        target = self._next(Action.SUBMIT)
         missing = self.missing_steps()
         if missing:
             raise InvalidValue(
@@ -166,7 +201,7 @@ class Skp:
         self.events.append(events.SkpSubmitted(skp=self._ref(), at=at))
 
     def approve(self, *, at: datetime, atasan_id: UUID, berakhlak: tuple[tuple[str, str], ...]) -> None:
-        self.status = next_status(self.status, Action.APPROVE)
+        self.status = self._next(Action.APPROVE)
         self.atasan_id, self.approved_at, self.catatan_atasan = atasan_id, at, None
         self._changed()
 
@@ -183,7 +218,7 @@ class Skp:
         )
 
     def return_to_pegawai(self, *, at: datetime, atasan_id: UUID, catatan: str) -> None:
-        target = next_status(self.status, Action.RETURN)
+        target = self._next(Action.RETURN)
         note = (catatan or "").strip()
         if len(note) < MIN_CATATAN:
             raise InvalidValue(
@@ -197,7 +232,7 @@ class Skp:
         self.events.append(events.SkpReturned(skp=self._ref(), at=at, catatan=note))
 
     def set_ekspektasi_khusus(self, values: dict[str, str], *, known_values: set[str]) -> None:
-        target = next_status(self.status, Action.SET_EKSPEKTASI)
+        target = self._next(Action.SET_EKSPEKTASI)
         unknown = sorted(set(values) - known_values)
         if unknown:
             raise InvalidValue(
@@ -209,7 +244,7 @@ class Skp:
         self.ekspektasi_khusus = {k: v.strip() for k, v in values.items() if v and v.strip()}
 
     def reset(self, *, at: datetime, alasan: str) -> None:
-        target = next_status(self.status, Action.RESET)
+        target = self._next(Action.RESET)
         reason = (alasan or "").strip()
         if len(reason) < MIN_CATATAN:
             raise InvalidValue(
@@ -226,8 +261,12 @@ class Skp:
         """The required drafting steps not done yet, in the order the pegawai takes them."""
         return [step.name for step in DRAFTING_STEPS if step.required and not step.done(self)]
 
+    def _next(self, action: Action) -> SkpStatus:
+        self.require_not_ended()
+        return next_status(self.status, action)
+
     def _move(self, action: Action) -> None:
-        self._enter(next_status(self.status, action))
+        self._enter(self._next(action))
 
     def _enter(self, target: SkpStatus) -> None:
         # Only once every check has passed: a refused command leaves the plan, and its version, as it was.
@@ -244,6 +283,10 @@ class Skp:
             pegawai_id=self.pegawai_id,
             periode=self.periode,
             atasan_id=self.atasan_id,
+            bagian=self.bagian,
+            npsn=self.npsn,
+            mulai=self.mulai,
+            selesai=self.selesai,
         )
 
 
@@ -274,6 +317,19 @@ _STEP_BY_NAME = {step.name: step for step in DRAFTING_STEPS}
 
 def drafting_step(name: str) -> DraftingStep:
     return _STEP_BY_NAME[name]
+
+
+def part_of(skp: Skp, periode_mulai: date, periode_selesai: date) -> PartOfPeriod:
+    """The plan as one part of its period, for the transfer rules (planning.domain.mutasi)."""
+    return PartOfPeriod(
+        skp_id=skp.id,
+        bagian=skp.bagian,
+        npsn=skp.npsn,
+        mulai=skp.mulai,
+        selesai=skp.selesai,
+        periode_mulai=periode_mulai,
+        periode_selesai=periode_selesai,
+    )
 
 
 def peran_of(jenis_gtk: str) -> str:

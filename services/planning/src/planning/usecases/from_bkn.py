@@ -64,6 +64,8 @@ async def apply_bkn_skp(cmd: ApplyBknSkp, *, uow: PlanningUnitOfWork, deps: Deps
         skp = await uow.skp.get(found.id, for_update=True) if found else None
         if skp is None:
             return "no_plan"
+        if skp.ended:  # a transfer ended the latest part: the new school's part is not planned yet
+            return "not_editable_berakhir"
         if skp.status not in (SkpStatus.DRAFT, SkpStatus.DIKEMBALIKAN):
             return f"not_editable_{skp.status.value.lower()}"
         chosen = match_rhk(deps.catalog, cmd.rows)

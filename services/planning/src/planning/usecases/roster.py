@@ -2,7 +2,8 @@
 caller's roster id that every request resolves.
 
 An import applies every valid row within the operator's region and reports every bad one by line; importing the
-same rows again changes nothing. Each school, pegawai or relation that changes is published.
+same rows again changes nothing. Each school, pegawai or relation that changes is published. A transfer dated inside
+a period ends the pegawai's plan at the old school (planning.domain.mutasi), published in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from planning.db.uow import PlanningUnitOfWork
 from planning.domain import events
 from planning.domain.access import Actor, require_operator
 from planning.domain.koreksi import changed_subjects
+from planning.domain.mutasi import Mutasi, parts_ended_by
+from planning.domain.policy import find_periode
 from planning.domain.records import Pegawai, Relasi, Sekolah
 from planning.domain.roster import (
     PegawaiRow,
@@ -29,6 +32,7 @@ from planning.domain.roster import (
     relasi_error,
     sekolah_values,
 )
+from planning.domain.skp import part_of
 from planning.usecases import Deps
 from planning.usecases.koreksi import close_covered
 from pmm_kernel.clock import today
@@ -78,6 +82,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skp_berakhir: int = 0  # plans a dated transfer ended (docs/domain.md §4)
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -156,23 +161,46 @@ async def _import_pegawai(
             continue
         current = existing.get(row.nip)
         if current is None:
-            saved = uow.roster.add_pegawai(row, placed_on=today(deps.clock))
+            saved = uow.roster.add_pegawai(row, placed_on=row.tmt_penempatan or today(deps.clock))
             report.created += 1
             changed: list[str] = []
         else:
             values = pegawai_values(row)
+            moved = values["npsn"] != current.npsn
+            if moved and row.tmt_penempatan is None and current.tmt_penempatan is not None:
+                values["tmt_penempatan"] = None  # the date on file was the old school's placement
             changed = changed_fields(current, values)
             if not changed:
                 report.unchanged += 1
                 continue
-            if "npsn" in changed:  # a transfer: history is kept, the relation follows from the relasi import
-                uow.roster.add_penempatan(current.id, npsn=row.npsn, mulai=today(deps.clock))
+            if moved:  # a transfer: history is kept, the relation follows from the relasi import
+                uow.roster.add_penempatan(current.id, npsn=row.npsn, mulai=row.tmt_penempatan or today(deps.clock))
+                if row.tmt_penempatan is not None:
+                    mutasi = Mutasi(npsn_lama=current.npsn, npsn_baru=row.npsn, tmt=row.tmt_penempatan)
+                    report.skp_berakhir += await _split_plans(uow, deps, current.id, mutasi)
             saved = await uow.roster.update_pegawai(current, {k: values[k] for k in changed})
             corrected[saved.id] = changed_subjects(changed)
             report.updated += 1
         uow.record(pegawai_changed(saved, sekolah, changed))
     await uow.roster.flush()
     await close_covered(uow, corrected, at=deps.clock.now())
+
+
+async def _split_plans(uow: PlanningUnitOfWork, deps: Deps, pegawai_id: uuid.UUID, mutasi: Mutasi) -> int:
+    """End the parts at the old school that a dated transfer falls inside (docs/domain.md §4); each publishes
+    `SkpEnded` in the import's transaction. Answers how many ended."""
+    running = {skp.id: skp for skp in await uow.skp.running_of(pegawai_id)}
+    parts = []
+    for skp in running.values():
+        periode = find_periode(skp.periode, deps.policies)
+        parts.append(part_of(skp, periode.mulai, periode.selesai))
+    ended = parts_ended_by(mutasi, parts)
+    for skp_id, selesai in ended:
+        skp = running[skp_id]
+        read_version = skp.version
+        skp.end(selesai=selesai, at=deps.clock.now())
+        await uow.skp.save(skp, expected_version=read_version)
+    return len(ended)
 
 
 async def _import_relasi(

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain.access import Actor, Relation, require_allowed
+from planning.domain.mutasi import next_part, window_for_part
 from planning.domain.policy import find_periode
-from planning.domain.skp import Action, Skp, peran_of, planning_step
+from planning.domain.skp import Action, Skp, part_of, peran_of, planning_step
 from planning.domain.skp_parts import RhkInput, indikator_choice, rhk_items
 from planning.usecases import Deps
 from planning.usecases.views import SkpContext, load_context, warnings_for
@@ -26,11 +27,12 @@ from pmm_kernel.windows import Extension, check_open
 
 def _check_window(deps: Deps, skp: Skp, *, region: str, extensions: list[Extension], decision: bool = False) -> None:
     """The plan's role's planning window (for the atasan's decision, the policy's approval window where it has
-    one), open today in the school's region (with the operators' extensions)."""
+    one), open today in the school's region (with the operators' extensions); a part a transfer started has the
+    days after its first day besides (planning.domain.mutasi)."""
     periode = find_periode(skp.periode, deps.policies)
     step = planning_step(skp.peran)
     check_open(
-        periode.decision_window(step) if decision else periode.window(step),
+        window_for_part(periode.decision_window(step) if decision else periode.window(step), skp.mulai),
         today(deps.clock),
         region_code=region,
         extensions=extensions,
@@ -54,6 +56,7 @@ async def _open(
     context = await load_context(skp_id, uow=uow, deps=deps, actor=actor, with_extensions=window_checked)
     require_allowed(context.relation, action)
     expected.check(context.skp.version)
+    context.skp.require_not_ended()  # before the window: an ended part is frozen whatever the date
     if window_checked:
         _check_window(
             deps, context.skp, region=context.sekolah.kode_wilayah, extensions=context.extensions, decision=decision
@@ -77,7 +80,8 @@ class CreateSkp:
 
 
 async def create_skp(cmd: CreateSkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> SkpContext:
-    """The caller's plan for a period, as a DRAFT: one per pegawai and period, inside their role's window."""
+    """The caller's plan for a period, as a DRAFT, inside their role's window: one per pegawai and period, or after
+    a transfer ended the latest part of the period, the next part at the new school (docs/domain.md §4)."""
     if actor.pegawai_id is None:
         raise NotFound("you are not in the roster; ask your school operator", rule="pegawai.not_in_roster")
     async with uow:
@@ -87,15 +91,27 @@ async def create_skp(cmd: CreateSkp, *, uow: PlanningUnitOfWork, deps: Deps, act
         assert pegawai is not None
         sekolah = await uow.roster.sekolah(pegawai.npsn)
         assert sekolah is not None
-        existing = await uow.skp.find(pegawai.id, cmd.periode)
-        if existing is not None:
+        latest = await uow.skp.find(pegawai.id, cmd.periode)
+        periode = find_periode(cmd.periode, deps.policies)
+        part = next_part(part_of(latest, periode.mulai, periode.selesai) if latest else None)
+        if part is None:
+            assert latest is not None
             raise StateConflict(
                 f"you already have a plan for {cmd.periode}",
                 rule="skp.exists",
                 field="periode",
-                extra={"skp_id": str(existing.id)},
+                extra={"skp_id": str(latest.id)},
             )
-        skp = Skp(id=uuid.uuid4(), pegawai_id=pegawai.id, periode=cmd.periode, peran=peran_of(pegawai.jenis_gtk))
+        # The first part, or after a transfer ended the latest one the next part, at the pegawai's school of today.
+        skp = Skp(
+            id=uuid.uuid4(),
+            pegawai_id=pegawai.id,
+            periode=cmd.periode,
+            peran=peran_of(pegawai.jenis_gtk),
+            bagian=part.bagian,
+            npsn=pegawai.npsn,
+            mulai=part.mulai,
+        )
         _check_window(deps, skp, region=sekolah.kode_wilayah, extensions=await uow.periode.extensions(cmd.periode))
         await uow.skp.add(skp)
         current = await uow.roster.current_atasan(pegawai.id, today(deps.clock))

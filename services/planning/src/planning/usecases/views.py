@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from planning.db.uow import PlanningUnitOfWork
@@ -95,6 +95,34 @@ async def my_skp(query: MySkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Ac
         context = await load_context(found.id, uow=uow, deps=deps, actor=actor)
     context.warnings = warnings_for(deps, context.skp)
     return context
+
+
+@dataclass(frozen=True)
+class MyParts:
+    periode: str
+
+
+@dataclass(frozen=True)
+class PartView:
+    """One part of a period's plan as its pegawai lists them: its school and its first and last day (the period's
+    own where the part names none)."""
+
+    skp: Skp
+    sekolah: Sekolah | None
+    mulai: date
+    selesai: date
+
+
+async def my_parts(query: MyParts, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> list[PartView]:
+    """The parts of the caller's plan for a period, first part first (docs/domain.md §4): one per school after a
+    transfer during the period; empty before they have planned."""
+    pegawai_id = _in_roster(actor)
+    periode = find_periode(query.periode, deps.policies)
+    async with uow:
+        parts = await uow.skp.parts(pegawai_id, periode.kode)
+    return [
+        PartView(skp, sekolah, skp.mulai or periode.mulai, skp.selesai or periode.selesai) for skp, sekolah in parts
+    ]
 
 
 @dataclass(frozen=True)
@@ -319,8 +347,9 @@ class GetDokumenSkp:
 
 async def dokumen_skp(query: GetDokumenSkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> DokumenSkp:
     """The plan as the official SKP document lays it out, visible to whoever may read the plan (else 404). The
-    pejabat penilai is the atasan who approved it, else the pegawai's current atasan; the atasan pejabat penilai is
-    that person's own current atasan in the roster, if any (docs/domain.md §8)."""
+    pejabat penilai is the atasan who approved it, else the pegawai's current atasan (for a part a transfer ended,
+    the atasan of its last day); the atasan pejabat penilai is that person's own atasan in the roster, if any
+    (docs/domain.md §8)."""
     dicetak = deps.clock.now().astimezone(WIB)
     on = dicetak.date()
     async with uow:
@@ -330,7 +359,8 @@ async def dokumen_skp(query: GetDokumenSkp, *, uow: PlanningUnitOfWork, deps: De
         penilai = await _pejabat(uow, approved_by or context.atasan_id)
         atasan_penilai = None
         if penilai is not None:
-            above = await uow.roster.current_atasan(penilai.pegawai.id, on)
+            # For a part a transfer ended, the roster as it stood on its last day.
+            above = await uow.roster.current_atasan(penilai.pegawai.id, skp.selesai or on)
             atasan_penilai = await _pejabat(uow, above[0] if above else None)
     periode = find_periode(context.skp.periode, deps.policies)
     return DokumenSkp(context, penilai, atasan_penilai, periode, deps.catalog.berakhlak, dicetak)

@@ -302,7 +302,9 @@ async def test_a_complete_plan_is_submitted_to_todays_atasan_and_published(world
     assert (stored.status, stored.atasan_id, stored.version) == (SkpStatus.DIAJUKAN, world.people["ks"].id, 7)
     assert world.uow.published_of(events.SkpSubmitted) == [
         events.SkpSubmitted(
-            skp=events.SkpRef(skp_id, 7, world.people["guru"].id, "2024-S1", world.people["ks"].id),
+            skp=events.SkpRef(
+                skp_id, 7, world.people["guru"].id, "2024-S1", world.people["ks"].id, bagian=1, npsn="20200001"
+            ),
             at=world.uow.clock.now(),
         )
     ]
