@@ -9,7 +9,13 @@ Inside an *ambient transaction* (`ambient_transaction`, opened by an HTTP reques
 `Idempotency-Key`, so that its stored answer commits with its effect) a unit of work opens no session of its own:
 it joins the request's transaction with a SAVEPOINT. Its `commit()` releases the savepoint (the outbox rows and the
 NOTIFY become durable with the outer commit), leaving without it rolls back to the savepoint. A consumer's unit
-of work (`claiming`) always owns its transaction: its inbox row and its acknowledgement go together.
+of work (`claiming`) owns its transaction: its inbox row and its acknowledgement go together.
+
+A consumer that applies several messages at once opens a *batch* (`UnitOfWork.batch()`): one transaction, one
+audit stamp, one multi-row inbox claim and one commit for all of them. Each message's unit of work joins it
+(`joining(batch)`) with a SAVEPOINT of its own: its `commit()` writes its outbox rows and releases the savepoint
+(the batch's commit makes them durable, with one NOTIFY), leaving without it rolls back to the savepoint, so one
+failing message is undone alone while the others go on.
 
 Entering a unit of work that is already open joins it (`async with uow:` in a use case called by a consumer that
 opened it to claim the inbox row): only the outermost block opens and closes the session, so a use case is written
@@ -19,7 +25,7 @@ the same way whether a route or a consumer calls it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -84,6 +90,59 @@ class AmbientTransaction:
             callback()
 
 
+_CLAIM_MANY = text(
+    "INSERT INTO inbox_message (consumer, event_id) SELECT :consumer, unnest(CAST(:event_ids AS uuid[]))"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
+_UNCLAIM_MANY = text(
+    "DELETE FROM inbox_message WHERE consumer = :consumer AND event_id = ANY(CAST(:event_ids AS uuid[]))"
+)
+
+
+@dataclass(eq=False)
+class Batch:
+    """One consumer transaction for many messages: one claim, a SAVEPOINT per message, one commit.
+
+    `broken` is set when the transaction itself failed (a statement outside any message, or a savepoint that could
+    not be rolled back: the connection is gone): nothing of the batch can commit any more.
+    """
+
+    session: AsyncSession
+    service: str
+    broken: bool = False
+    wrote_outbox: bool = False
+    _when_committed: list[Callable[[], None]] = field(default_factory=list)
+
+    async def claim(self, consumer: str, event_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Claim the inbox rows of `event_ids` in one statement; those already there (redeliveries) are not
+        returned."""
+        try:
+            claimed = await self.session.execute(_CLAIM_MANY, {"consumer": consumer, "event_ids": list(event_ids)})
+        except BaseException:
+            self.broken = True
+            raise
+        return set(claimed.scalars())
+
+    async def unclaim(self, consumer: str, event_ids: Sequence[uuid.UUID]) -> None:
+        """Give back the claims of messages that failed: their retry must not be taken for a redelivery."""
+        try:
+            await self.session.execute(_UNCLAIM_MANY, {"consumer": consumer, "event_ids": list(event_ids)})
+        except BaseException:
+            self.broken = True
+            raise
+
+    async def commit(self) -> None:
+        if self.wrote_outbox:  # one wake-up for the relay, however many messages wrote rows
+            await self.session.execute(
+                text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
+            )
+        await self.session.commit()
+        failpoints.reached(self.service, "after_inbox_commit")
+        callbacks, self._when_committed = self._when_committed, []
+        for callback in callbacks:
+            callback()
+
+
 _ambient: ContextVar[AmbientTransaction | None] = ContextVar("pmm_ambient_transaction", default=None)
 
 
@@ -119,6 +178,24 @@ class UnitOfWork:
         self._ambient: AmbientTransaction | None = None
         self._savepoint: AsyncSessionTransaction | None = None
         self._depth = 0
+        self._batch: Batch | None = None
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[Batch]:
+        """A consumer's transaction for several messages (the module's docstring). The caller commits it with
+        `Batch.commit()`; leaving without that rolls everything back."""
+        session = self._sessions()
+        # Stamped once, at BEGIN: every message acts as the service, so its savepoint need not say so again.
+        audit.stamp_transactions(session, self.service, for_caller=False, savepoints=False)
+        try:
+            yield Batch(session, self.service)
+        finally:
+            await session.close()
+
+    def joining(self, batch: Batch) -> Self:
+        """Make this unit of work one message of `batch`: entering it opens the message's SAVEPOINT."""
+        self._batch = batch
+        return self
 
     def claiming(self, consumer: str, event_id: uuid.UUID) -> Self:
         """Make entering this unit of work claim the inbox row of `(consumer, event_id)` first."""
@@ -137,8 +214,15 @@ class UnitOfWork:
         return self
 
     async def _open(self) -> None:
-        self._ambient = _ambient.get() if self._inbox_claim is None else None
-        if self._ambient is not None:
+        self._ambient = _ambient.get() if self._inbox_claim is None and self._batch is None else None
+        if self._batch is not None:
+            self.session = self._batch.session
+            try:
+                self._savepoint = await self.session.begin_nested()
+            except BaseException:
+                self._batch.broken = True
+                raise
+        elif self._ambient is not None:
             self.session = self._ambient.session
             if not self._ambient._stamped:  # each savepoint then tells the audit trigger who acts (after_begin)
                 audit.stamp_transactions(self.session, self.service)
@@ -174,6 +258,19 @@ class UnitOfWork:
         self._depth -= 1
         if self._depth > 0:
             return
+        if self._batch is not None:
+            # Not committed (or failed): back to the message's savepoint, the batch goes on. Rolled back even when
+            # SQLAlchemy no longer calls it active (a failed flush): PostgreSQL needs the ROLLBACK TO all the same.
+            savepoint, self._savepoint = self._savepoint, None
+            if savepoint is not None:
+                try:
+                    await savepoint.rollback()
+                except BaseException:
+                    self._batch.broken = True
+                    raise
+            # This message's rows leave the session, so a later message's flush does not carry its leftovers.
+            self.session.expunge_all()
+            return
         if self._ambient is not None:
             # What was not committed goes back to the savepoint; the request's transaction goes on.
             if self._savepoint is not None and self._savepoint.is_active:
@@ -194,18 +291,23 @@ class UnitOfWork:
             aggregate.events.clear()
         self._seen = []
         self._loose_events = []
-        if self._ambient is None:
+        if self._ambient is None and self._batch is None:
             await self.session.rollback()
             return
+        if self._batch is not None and self._savepoint is None:  # after a commit: the new work is its own
+            self._savepoint = await self.session.begin_nested()
+            return
         assert self._savepoint is not None
-        if self._savepoint.is_active:
+        if self._batch is not None or self._savepoint.is_active:
             await self._savepoint.rollback()
         self._savepoint = await self.session.begin_nested()
 
     def when_committed(self, callback: Callable[[], None]) -> None:
         """Call `callback` once this unit of work's commit is durable: at once, or when the ambient transaction
         commits (a worker woken earlier would not see the rows yet)."""
-        if self._ambient is None:
+        if self._batch is not None:
+            self._batch._when_committed.append(callback)
+        elif self._ambient is None:
             callback()
         else:
             self._ambient._when_committed.append(callback)
@@ -233,9 +335,23 @@ class UnitOfWork:
         rows = [self._outbox_row(self._to_contract(event)) for event in self._harvest()]
         if rows:
             await self.session.execute(insert(_OUTBOX), rows)
-            await self.session.execute(
-                text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
-            )
+            if self._batch is not None:
+                self._batch.wrote_outbox = True  # the batch's commit wakes the relay once
+            else:
+                await self.session.execute(
+                    text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
+                )
+        if self._batch is not None:
+            # The message is done: its savepoint is released into the batch, which commits (or not) as a whole.
+            savepoint, self._savepoint = self._savepoint, None
+            if savepoint is not None:
+                try:
+                    await savepoint.commit()
+                except BaseException:
+                    self._batch.broken = True
+                    raise
+            self.committed = True
+            return
         if self._ambient is not None:
             assert self._savepoint is not None
             await self._savepoint.commit()

@@ -16,21 +16,36 @@ One quorum queue per service, one subscriber on it, one handler per event type. 
 
 FastStream's default ack policy would reject (and so lose or park) every message in flight during a database
 outage; this consumer acknowledges manually, and only after the message is either done or safely re-published.
+
+With `batch_size` above one (every service: `ServiceSettings.consumer_batch_size`) the messages waiting are applied
+together, up to `batch_size` of them or what came within `batch_wait_seconds`, in ONE transaction
+(`UnitOfWork.batch()`): one multi-row inbox claim (the rows already there are redeliveries, acknowledged with
+nothing else), each message's handler in its own SAVEPOINT in delivery order, the failed ones' claims given back,
+one commit, and only then the acknowledgements. The table above holds per message: a failing message is rolled
+back to its savepoint and retried or parked by the same rules while the others commit. What fails the batch as a
+whole (the claim, a savepoint that cannot be rolled back, the commit) applied nothing: when transient, every message
+of it is retried through the delay tiers (none is parked for an outage); otherwise each is applied again on its own
+as above, so a fault that belongs to one message is found and charged to that message alone. A crash before the
+commit redelivers the whole batch; after it, the inbox turns the redeliveries into duplicates.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitMessage
+from opentelemetry import context as otel_context
 
 from pmm_chassis import metrics
-from pmm_chassis.db.uow import AlreadyProcessed, UnitOfWork
+from pmm_chassis.db.uow import AlreadyProcessed, Batch, UnitOfWork
 from pmm_chassis.messaging import topology
+from pmm_chassis.messaging.batching import Batcher
 from pmm_chassis.messaging.failures import describe, is_transient
 from pmm_contracts import ContractViolation, Event, EventData, decode, routing_key
 from pmm_contracts.subscriptions import binding_keys
@@ -50,6 +65,29 @@ PARKED_AT_HEADER = "x-parked-at"
 ORIGINAL_KEY_HEADER = "x-original-routing-key"
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What the batch decided for one message; its own task then re-publishes it if needed and acknowledges it."""
+
+    outcome: str  # processed | duplicate | parked | retried | failed
+    event: Event | None = None
+    error: Exception | None = None  # failed: classified by `_after_failure` (retried, or parked after a few)
+    reason: str | None = None  # parked: why
+
+
+@dataclass(eq=False)
+class Delivery:
+    msg: RabbitMessage
+    context: otel_context.Context  # the message's consume span: its handler runs in the message's own trace
+    verdict: asyncio.Future[Verdict] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    event: Event | None = None
+    handler: Handler | None = None
+
+    def settle(self, verdict: Verdict) -> None:
+        if not self.verdict.done():
+            self.verdict.set_result(verdict)
+
+
 class Consumer:
     """All the handlers of one service, behind its one inbox queue."""
 
@@ -60,6 +98,8 @@ class Consumer:
         uow_factory: Callable[[], UnitOfWork],
         handlers: Mapping[type[EventData], Handler],
         max_unexpected_attempts: int,
+        batch_size: int = 1,
+        batch_wait_seconds: float = 0.005,
     ) -> None:
         self.service = service
         self.name = f"{service}.inbox"
@@ -68,6 +108,10 @@ class Consumer:
         self._handlers = dict(handlers)
         self._max_unexpected = max_unexpected_attempts
         self._broker: RabbitBroker | None = None
+        # One message at a time (its own transaction) unless batching is asked for.
+        self._batcher: Batcher[Delivery] | None = (
+            Batcher(self._apply_batch, size=batch_size, wait_seconds=batch_wait_seconds) if batch_size > 1 else None
+        )
 
     @property
     def routing_keys(self) -> list[str]:
@@ -97,7 +141,12 @@ class Consumer:
 
     async def handle(self, msg: RabbitMessage) -> None:
         try:
-            outcome = await self._process(msg)
+            if self._batcher is None:
+                outcome = await self._process(msg)
+            else:
+                delivery = Delivery(msg, otel_context.get_current())
+                self._batcher.add(delivery)
+                outcome = await self._settle(msg, await delivery.verdict)
         except Exception:
             # Could not even re-publish or park (the broker is going away): leave it to RabbitMQ to redeliver.
             logger.exception("message left for redelivery", extra={"message_id": msg.message_id})
@@ -124,6 +173,130 @@ class Consumer:
         except Exception as exc:  # classified below: nothing escapes unrecorded
             return await self._after_failure(msg, event, exc)
         return "processed"
+
+    async def _settle(self, msg: RabbitMessage, verdict: Verdict) -> str:
+        """After the batch committed (or failed as a whole): re-publish what must be tried again or parked."""
+        if verdict.outcome == "parked" and verdict.reason is not None:
+            await self.park(msg, verdict.reason)
+        elif verdict.outcome == "failed":
+            assert verdict.event is not None and verdict.error is not None
+            return await self._after_failure(msg, verdict.event, verdict.error)
+        return verdict.outcome
+
+    async def _apply_batch(self, deliveries: list[Delivery]) -> None:
+        """Apply a batch (the module's docstring); every delivery gets its verdict, whatever happens."""
+        try:
+            ready = self._decoded(deliveries)
+            if ready:
+                await self._apply_together(ready)
+        except BaseException as exc:
+            for delivery in deliveries:  # left to RabbitMQ's redelivery (handle() nacks them)
+                if not delivery.verdict.done():
+                    delivery.verdict.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
+            if not isinstance(exc, Exception):
+                raise
+
+    def _decoded(self, deliveries: list[Delivery]) -> list[Delivery]:
+        """The deliveries to apply; the undecodable get their verdict (parked) here, a second copy of one event in
+        the same batch is a duplicate."""
+        ready: list[Delivery] = []
+        seen: set[Any] = set()
+        for delivery in deliveries:
+            try:
+                event = decode(delivery.msg.body)
+            except ContractViolation as violation:
+                delivery.settle(Verdict("parked", reason=violation.reason))
+                continue
+            handler = self._handlers.get(type(event.data))
+            if handler is None:
+                reason = f"{self.service} has no handler for {event.envelope.type} v{event.envelope.version}"
+                delivery.settle(Verdict("parked", reason=reason))
+                continue
+            if event.envelope.event_id in seen:
+                delivery.settle(Verdict("duplicate"))
+                continue
+            seen.add(event.envelope.event_id)
+            delivery.event, delivery.handler = event, handler
+            ready.append(delivery)
+        return ready
+
+    async def _apply_together(self, ready: list[Delivery]) -> None:
+        applied: list[Delivery] = []
+        failed: list[tuple[Delivery, Exception]] = []
+        try:
+            async with self._uow_factory().batch() as batch:
+                claimed = await self._claim(batch, ready)
+                for delivery in ready:
+                    assert delivery.event is not None
+                    if delivery.event.envelope.event_id not in claimed:
+                        delivery.settle(Verdict("duplicate"))
+                        continue
+                    error, committed = await self._apply_one(batch, delivery)
+                    if error is None:
+                        applied.append(delivery)
+                    elif batch.broken:
+                        raise error
+                    else:
+                        failed.append((delivery, error))
+                        if committed:  # failed after its commit: done, as it would be on its own
+                            applied.append(delivery)
+                undone = [d.event.envelope.event_id for d, _ in failed if d not in applied and d.event is not None]
+                if undone:
+                    await batch.unclaim(self.name, undone)
+                await batch.commit()
+        except Exception as exc:
+            await self._after_batch_failure([d for d in ready if not d.verdict.done()], exc)
+            return
+        for delivery, error in failed:
+            delivery.settle(Verdict("failed", event=delivery.event, error=error))
+        for delivery in applied:
+            delivery.settle(Verdict("processed"))
+
+    async def _claim(self, batch: Batch, ready: list[Delivery]) -> set[Any]:
+        ids = [d.event.envelope.event_id for d in ready if d.event is not None]
+        if len(ready) == 1:  # a batch of one is that message's transaction: the audit stamp names its trace
+            token = otel_context.attach(ready[0].context)
+            try:
+                return await batch.claim(self.name, ids)
+            finally:
+                otel_context.detach(token)
+        return await batch.claim(self.name, ids)
+
+    async def _apply_one(self, batch: Batch, delivery: Delivery) -> tuple[Exception | None, bool]:
+        """(what failed or None, whether its unit of work had committed) for one message, in its savepoint."""
+        assert delivery.event is not None and delivery.handler is not None
+        token = otel_context.attach(delivery.context)
+        uow = self._uow_factory().joining(batch)
+        try:
+            async with uow:
+                await delivery.handler(delivery.event, uow)
+        except Exception as exc:  # classified after the commit: nothing escapes unrecorded
+            return exc, uow.committed
+        finally:
+            otel_context.detach(token)
+        return None, uow.committed
+
+    async def _after_batch_failure(self, deliveries: list[Delivery], exc: Exception) -> None:
+        """The batch applied nothing. An outage: every message is retried (none counts towards parking). Anything
+        else: each message on its own, so that the fault is charged to the message that has it."""
+        if is_transient(exc):
+            logger.warning(
+                "batch failed, retrying its messages", extra={"reason": describe(exc), "size": len(deliveries)}
+            )
+            for delivery in deliveries:
+                delivery.settle(Verdict("failed", event=delivery.event, error=exc))
+            return
+        logger.warning("batch failed, applying its messages one by one", extra={"reason": describe(exc)}, exc_info=exc)
+        for delivery in deliveries:
+            token = otel_context.attach(delivery.context)
+            try:
+                outcome = await self._process(delivery.msg)
+            except Exception as error:
+                delivery.verdict.set_exception(error)
+                continue
+            finally:
+                otel_context.detach(token)
+            delivery.settle(Verdict(outcome))
 
     async def _after_failure(self, msg: RabbitMessage, event: Event, exc: Exception) -> str:
         attempt = _count(msg, ATTEMPT_HEADER) + 1

@@ -1,0 +1,131 @@
+"""A consuming service reduced to one effect table, for the batching consumer's tests: each message inserts a row
+(event, aggregate, version) and writes one outbox row, so a message applied twice, or not at all, shows in a count.
+
+What a message's `nama` asks of the handler: `BUG` fails every time (a bug: retried, then parked), `FLAKY` fails
+once with a dropped connection (transient), `KILL` kills the process (SIGKILL) while its batch is open, once: only
+when the file named by `BATCH_WORLD_KILL_FILE` exists, which it removes.
+
+Also run as a process (`python -m shared.tests.integration.batch_world DB_URL AMQP_URL`) that consumes until it is
+killed, so a test can kill it in the middle of a batch or between a batch's commit and its acknowledgements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from faststream.rabbit import Channel, RabbitBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel import SQLModel
+
+from pmm_chassis.db.engine import session_factory
+from pmm_chassis.db.tables import InboxMessage, OutboxMessage
+from pmm_chassis.db.uow import Outgoing, UnitOfWork
+from pmm_chassis.messaging import topology
+from pmm_chassis.messaging.consumer import Consumer
+from pmm_contracts import encode, routing_key
+from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, BknSkpReceivedV1, ProfilChanges
+from pmm_kernel.clock import SystemClock
+
+SERVICE = "planning"  # a real subscriber's queue and bindings; the handlers are the world's own
+DELIVERY_LIMIT = 20
+KEY = routing_key(BknPegawaiChangedV1)
+EFFECT_TABLE = """
+CREATE TABLE effect (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_id uuid NOT NULL, aggregate_id text NOT NULL,
+    version int NOT NULL, nama text NOT NULL
+)
+"""
+
+
+def change(aggregate: str, version: int, *, nama: str = "X", event_id: uuid.UUID | None = None) -> tuple[str, bytes]:
+    event_id = event_id or uuid.uuid4()
+    data = BknPegawaiChangedV1(nip="198609262015051001", changes=ProfilChanges(nama=nama), siasn_updated_at=_now())
+    body = encode(data, event_id=event_id, occurred_at=_now(), aggregate_id=aggregate, aggregate_version=version)
+    return str(event_id), body
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def create_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.create_all, tables=[InboxMessage.__table__, OutboxMessage.__table__])
+        await conn.execute(text(EFFECT_TABLE))
+
+
+class World:
+    """The handler and its consumer; `calls` counts the handler's runs per `nama` (committed or not)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.sessions = session_factory(engine)
+        self.calls: dict[str, int] = {}
+        self.flaky_failed: set[str] = set()
+
+    async def on_change(self, event: Any, uow: UnitOfWork) -> None:
+        nama = event.data.changes.nama
+        self.calls[nama] = self.calls.get(nama, 0) + 1
+        async with uow:
+            await uow.session.execute(
+                text("INSERT INTO effect (event_id, aggregate_id, version, nama) VALUES (:e, :a, :v, :n)"),
+                {
+                    "e": event.envelope.event_id,
+                    "a": event.envelope.aggregate_id,
+                    "v": event.envelope.aggregate_version,
+                    "n": nama,
+                },
+            )
+            if nama == "BUG":
+                raise KeyError("a handler bug")
+            if nama == "FLAKY" and str(event.envelope.event_id) not in self.flaky_failed:
+                self.flaky_failed.add(str(event.envelope.event_id))
+                raise ConnectionResetError("the database went away for a moment")
+            kill_file = os.environ.get("BATCH_WORLD_KILL_FILE")
+            if nama == "KILL" and kill_file and Path(kill_file).exists():
+                Path(kill_file).unlink()
+                os.kill(os.getpid(), signal.SIGKILL)
+            uow.record(event.data)
+            await uow.commit()
+
+    def consumer(self, *, batch_size: int = 64, max_unexpected: int = 2) -> Consumer:
+        def to_contract(data: Any) -> Outgoing:
+            return Outgoing(data, aggregate_id="effect", aggregate_version=1)
+
+        return Consumer(
+            service=SERVICE,
+            uow_factory=lambda: UnitOfWork(
+                self.sessions, service=SERVICE, to_contract=to_contract, clock=SystemClock()
+            ),
+            handlers={BknPegawaiChangedV1: self.on_change, BknSkpReceivedV1: self.on_change},
+            max_unexpected_attempts=max_unexpected,
+            batch_size=batch_size,
+            batch_wait_seconds=0.005,
+        )
+
+
+async def connected(amqp: str, consumer: Consumer, *, prefetch: int = 128) -> RabbitBroker:
+    """A broker with the consumer subscribed and the topology declared, not consuming yet (`start()` it)."""
+    broker = RabbitBroker(amqp, logger=None, default_channel=Channel(prefetch_count=prefetch))
+    consumer.subscribe(broker, delivery_limit=DELIVERY_LIMIT)
+    await broker.connect()
+    await topology.declare(broker, SERVICE, delivery_limit=DELIVERY_LIMIT)
+    return broker
+
+
+async def _main(database_url: str, amqp: str) -> None:
+    engine = create_async_engine(database_url)
+    broker = await connected(amqp, World(engine).consumer())
+    await broker.start()
+    await asyncio.Event().wait()  # until killed
+
+
+if __name__ == "__main__":
+    asyncio.run(_main(sys.argv[1], sys.argv[2]))
