@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bkn_sandbox import rules
-from bkn_sandbox.store import Record
+from bkn_sandbox.store import Record, Store
 
 NIP = "198001012005011001"
 ATASAN = "197501012000011001"
@@ -106,3 +106,41 @@ def test_accepted_pushes_and_their_period_key(kind, body, key):
 
 def test_names_compare_without_case_or_extra_spaces():
     run("kinerjaperiodik", {**PERIODIK, "nama": "  siti   RAHMAWATI "})
+
+
+# A transfer in March: SIASN places the pegawai at the new school under its KS and keeps the old placement.
+NEW_KS = "197601012000011002"
+MOVED = {**PROFILE, "unorId": "20217302", "atasanNip": NEW_KS,
+         "riwayatPenempatan": [{"unorId": "20217301", "atasanNip": ATASAN}]}  # fmt: skip
+OLD_PART = {**SKP, "bulanSelesai": 3}  # the old school's SKP, January to March
+NEW_PART = {**SKP, "unorId": "20217302", "bulanMulai": 3, "penilaiNipNrp": NEW_KS}  # March to June
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (OLD_PART, None),  # the old school's part, with its own KS: accepted after the move
+        (NEW_PART, None),  # the second SKP of the period, at the new school
+        ({**OLD_PART, "penilaiNipNrp": NEW_KS}, "ATASAN_BERBEDA"),  # the old part is not the new KS's
+        ({**NEW_PART, "penilaiNipNrp": ATASAN}, "ATASAN_BERBEDA"),
+        ({**OLD_PART, "unorId": "20217399"}, "UNOR_TIDAK_SESUAI"),  # a school the pegawai never served at
+    ],
+)
+def test_each_school_of_a_transferred_pegawai_has_its_own_skp(body, code):
+    if code is None:
+        run("skp", body, profile=MOVED)
+        return
+    with pytest.raises(rules.BknError) as raised:
+        run("skp", body, profile=MOVED)
+    assert raised.value.code == code
+
+
+def test_a_change_of_unit_keeps_the_earlier_placement(tmp_path):
+    store = Store(tmp_path / "sandbox.db")
+    store.put_profile(PROFILE)
+    moved = store.change_profile(NIP, {"unorId": "20217302", "atasanNip": NEW_KS})
+    assert moved is not None
+    assert moved["riwayatPenempatan"] == [{"unorId": "20217301", "atasanNip": ATASAN}]
+    assert store.change_profile(NIP, {"nama": "Siti R."})["riwayatPenempatan"] == moved["riwayatPenempatan"]
+    # SIASN's feed tells what changed, not the history.
+    assert all("riwayatPenempatan" not in str(entry) for entry in store.feed(0, 10))

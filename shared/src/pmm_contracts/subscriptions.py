@@ -47,6 +47,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventData], ...]] = {
         *ROSTER,
         planning.SkpApprovedV1,
         planning.SkpResetV1,
+        planning.SkpEndedV1,  # a transfer ended a part: its SKP at e-Kinerja goes again with the shortened period
         appraisal.PenilaianFinalizedV1,
         appraisal.PenilaianReopenedV1,
     ),

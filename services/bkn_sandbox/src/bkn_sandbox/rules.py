@@ -169,18 +169,27 @@ def check(
         raise error("PEGAWAI_TIDAK_DITEMUKAN", "pnsDinilaiId")
     if not _same(profile.get("nama"), body.nama):
         raise error("NIP_TIDAK_SESUAI", "pnsDinilaiId")
-    if profile.get("unorId") != body.unorId:
+    placement = placement_of(profile, body.unorId)
+    if placement is None:
         raise error("UNOR_TIDAK_SESUAI", "unorId")
     if not _same(profile.get("jabatanNama"), body.jabatanNama):
         raise error("JABATAN_TIDAK_SESUAI", "jabatanNama")
     if _tahun(body) not in open_years:
         raise error("PERIODE_TIDAK_ADA", "tahun")
     penilai = getattr(body, "penilaiNipNrp", None)
-    atasan = profile.get("atasanNip")
+    atasan = placement.get("atasanNip")
     if atasan and penilai and penilai != atasan:
         raise error("ATASAN_BERBEDA", "penilaiNipNrp")
     if kind != "skp" and not any(_covers(r, body) for r in skp_records):
         raise error("SKP_BELUM_DISETUJUI")
+
+
+def placement_of(profile: dict[str, Any], unor_id: str) -> dict[str, Any] | None:
+    """The pegawai's placement at `unor_id`: the current one, or an earlier one SIASN keeps in its riwayat (a
+    pegawai transferred mid-period still has the old unit's SKP and records of the months served there; assumption:
+    e-Kinerja accepts them with the unit and pejabat penilai of that placement)."""
+    placements = [profile, *profile.get("riwayatPenempatan", [])]
+    return next((p for p in placements if p.get("unorId") == unor_id), None)
 
 
 def _covers(record: Record, body: _Body) -> bool:

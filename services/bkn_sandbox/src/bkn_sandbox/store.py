@@ -100,7 +100,12 @@ class Store:
         if not changed:
             return profile
         at = now_iso()
+        earlier = profile
         profile = {**profile, **changed, "updatedAt": at}
+        if "unorId" in changed:
+            # A transfer: SIASN keeps where the pegawai was placed before, with the atasan of that placement.
+            before = {"unorId": earlier.get("unorId"), "atasanNip": earlier.get("atasanNip")}
+            profile["riwayatPenempatan"] = [*earlier.get("riwayatPenempatan", []), before]
         self.put_profile(profile)
         self.append_feed("profil", nip, {"berubah": changed}, at=at)
         return profile

@@ -267,16 +267,30 @@ class World:
         await wait_until(arrived, timeout=20)
 
     async def approve(
-        self, guru: Person, atasan: Person, *, periode: str = PERIODE, target: int = 4, headers: dict | None = None
-    ) -> uuid.UUID:
+        self, guru: Person, atasan: Person, *, periode: str = PERIODE, target: int = 4, headers: dict | None = None,
+        **part: Any,
+    ) -> uuid.UUID:  # fmt: skip
+        """Planning's skp.approved; `part` (bagian, npsn, mulai, selesai) names the part of the period, absent as
+        producers sent it before the parts."""
         skp_id = uuid.uuid4()
-        await self.upstream.publish(skp_approved(skp_id, guru, atasan, periode=periode, target=target),
+        await self.upstream.publish(skp_approved(skp_id, guru, atasan, periode=periode, target=target, **part),
                                     aggregate_id=f"skp:{skp_id}", version=3, headers=headers)  # fmt: skip
         return skp_id
 
+    async def end_part(
+        self, guru: Person, skp_id: uuid.UUID, *, selesai: date, version: int = 4, bagian: int = 1,
+        npsn: str | None = None, periode: str = PERIODE,
+    ) -> uuid.UUID:  # fmt: skip
+        """Planning's skp.ended: a transfer ended this approved part of the period on `selesai`."""
+        data = planning.SkpEndedV1(
+            skp_id=skp_id, pegawai_id=guru.pegawai_id, periode=periode, atasan_id=None, bagian=bagian, npsn=npsn,
+            selesai=selesai, ended_at=datetime.now(UTC), status="DISETUJUI", alasan="mutasi",
+        )  # fmt: skip
+        return await self.upstream.publish(data, aggregate_id=f"skp:{skp_id}", version=version)
+
     async def finalize(
         self, guru: Person, atasan: Person, *, periode: str = PERIODE, months=(2024, 1, 2024, 6), jenis="periodik",
-        angka_kredit: Decimal | None = Decimal("6.25"),
+        angka_kredit: Decimal | None = Decimal("6.25"), bagian: int = 1,
     ) -> uuid.UUID:  # fmt: skip
         penilaian_id = uuid.uuid4()
         data = appraisal.PenilaianFinalizedV1(
@@ -289,10 +303,20 @@ class World:
                 pegawai_id=atasan.pegawai_id, nip=atasan.nip, nama=atasan.nama, golongan=atasan.golongan,
                 jabatan=f"Guru {atasan.jenjang}", unor=atasan.npsn, status_penilai="ASN",
             ),
-            finalized_at=datetime.now(UTC),
+            finalized_at=datetime.now(UTC), bagian=bagian,
         )  # fmt: skip
         await self.upstream.publish(data, aggregate_id=f"penilaian:{penilaian_id}", version=2)
         return penilaian_id
+
+    async def handled(self, *event_ids: uuid.UUID) -> None:
+        """Until bkn_sync's consumer has processed these events (their inbox rows are committed)."""
+
+        async def done() -> bool:
+            async with self.engine.connect() as conn:
+                query = text("SELECT count(*) FROM inbox_message WHERE event_id = ANY(:ids)")
+                return (await conn.execute(query, {"ids": list(event_ids)})).scalar_one() == len(event_ids)
+
+        await wait_until(done)
 
     async def pushes(self, *people: Person) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
@@ -338,7 +362,7 @@ class World:
 
 
 def skp_approved(
-    skp_id: uuid.UUID, guru: Person, atasan: Person, *, periode: str, target: int
+    skp_id: uuid.UUID, guru: Person, atasan: Person, *, periode: str, target: int, **part: Any
 ) -> planning.SkpApprovedV1:
     return planning.SkpApprovedV1(
         skp_id=skp_id, pegawai_id=guru.pegawai_id, periode=periode, atasan_id=atasan.pegawai_id,
@@ -348,7 +372,7 @@ def skp_approved(
         rhk=[planning.RhkPart(kode="PK-01", nama="Pelatihan mandiri", kategori="pengembangan_kompetensi",
                               rhk_atasan=None, aspek="kuantitas", indikator_kinerja_individu="Modul selesai",
                               target_kuantitas=target, satuan="modul", poin=None)],
-        perilaku=[],
+        perilaku=[], **part,
     )  # fmt: skip
 
 

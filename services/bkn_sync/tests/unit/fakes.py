@@ -8,6 +8,7 @@ changes and does not save is lost, as it would be in the database.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -248,18 +249,18 @@ class FakePushRepository:
 
 class FakePlanRepository:
     def __init__(self) -> None:
-        self.rows: dict[tuple[uuid.UUID, str], Plan] = {}
+        self.rows: dict[tuple[uuid.UUID, str, int], Plan] = {}  # by (pegawai, period, part)
 
-    async def get(self, pegawai_id: uuid.UUID, periode: str) -> Plan | None:
-        return self.rows.get((pegawai_id, periode))
+    async def get(self, pegawai_id: uuid.UUID, periode: str, bagian: int = 1) -> Plan | None:
+        return self.rows.get((pegawai_id, periode, bagian))
 
     async def save(self, plan: Plan, *, now: datetime) -> None:
-        key = (plan.pegawai_id, plan.periode)
+        key = (plan.pegawai_id, plan.periode, plan.bagian)
         before = self.rows.get(key)
         if before is not None and before.version >= plan.version:
             return
         rhk = plan.rhk if plan.rhk is not None else (before.rhk if before is not None else [])
-        self.rows[key] = Plan(plan.pegawai_id, plan.periode, plan.skp_id, plan.approved, plan.version, rhk)
+        self.rows[key] = dataclasses.replace(plan, rhk=rhk)
 
 
 class FakeConflictRepository:

@@ -317,17 +317,32 @@ class PlanRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, pegawai_id: uuid.UUID, periode: str) -> Plan | None:
-        row = await self._session.get(SkpPlan, (pegawai_id, periode))
+    async def get(self, pegawai_id: uuid.UUID, periode: str, bagian: int = 1) -> Plan | None:
+        row = await self._session.get(SkpPlan, (pegawai_id, periode, bagian))
         if row is None:
             return None
-        return Plan(row.pegawai_id, row.periode, row.skp_id, row.approved, row.version, list(row.rhk))
+        return Plan(
+            row.pegawai_id,
+            row.periode,
+            row.skp_id,
+            row.approved,
+            row.version,
+            list(row.rhk),
+            bagian=row.bagian,
+            npsn=row.npsn,
+            mulai=row.mulai,
+            selesai=row.selesai,
+        )
 
     async def save(self, plan: Plan, *, now: datetime) -> None:
         """Newer plan versions win, whatever order the events arrive in."""
         values: dict[str, Any] = {
             "pegawai_id": plan.pegawai_id,
             "periode": plan.periode,
+            "bagian": plan.bagian,
+            "npsn": plan.npsn,
+            "mulai": plan.mulai,
+            "selesai": plan.selesai,
             "skp_id": plan.skp_id,
             "approved": plan.approved,
             "version": plan.version,
@@ -337,8 +352,8 @@ class PlanRepository:
             values["rhk"] = plan.rhk
         statement = pg_insert(SkpPlan).values(**values)
         statement = statement.on_conflict_do_update(
-            index_elements=["pegawai_id", "periode"],
-            set_={k: statement.excluded[k] for k in values if k not in ("pegawai_id", "periode")},
+            index_elements=["pegawai_id", "periode", "bagian"],
+            set_={k: statement.excluded[k] for k in values if k not in ("pegawai_id", "periode", "bagian")},
             where=SkpPlan.__table__.c.version < statement.excluded.version,
         )
         await self._session.execute(statement)

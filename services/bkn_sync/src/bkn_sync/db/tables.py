@@ -5,9 +5,9 @@ come from `pmm_chassis`."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Date, DateTime, Identity, Index, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -38,7 +38,9 @@ class Push(SQLModel, table=True):
     pegawai_id: uuid.UUID = Field(index=True)
     jenis: str
     periode: str
-    bagian: str = ""  # "" for the whole PMM period, the BKN period's label for a triwulan
+    # "" for the whole PMM period, the BKN period's label for a triwulan; prefixed "2/" for a period's second part
+    # (bkn_sync.domain.bagian.push_bagian)
+    bagian: str = ""
     # BKN's period of this push; known at creation except for an SKP whose period planning has not sent yet.
     tahun_mulai: int | None = None
     bulan_mulai: int | None = None
@@ -88,6 +90,11 @@ class SkpPlan(SQLModel, table=True):
 
     pegawai_id: uuid.UUID = Field(primary_key=True)
     periode: str = Field(primary_key=True)
+    # The part of the period (one SKP per school at e-Kinerja: a transfer mid-period makes a second part).
+    bagian: int = Field(default=1, primary_key=True)
+    npsn: str | None = None  # the part's school (None: the pegawai's school in the roster)
+    mulai: date | None = Field(default=None, sa_column=Column(Date))  # the part's first day (None: the period's)
+    selesai: date | None = Field(default=None, sa_column=Column(Date))  # its last day (None: the period's)
     skp_id: uuid.UUID
     approved: bool
     version: int

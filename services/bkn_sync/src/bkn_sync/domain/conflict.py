@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -56,6 +56,11 @@ class Plan:
     approved: bool
     version: int
     rhk: list[dict[str, Any]] | None  # None on a reset: the rows last approved stay as they were
+    # The part of the period (a transfer splits it, one SKP per school at e-Kinerja), its school and days.
+    bagian: int = 1
+    npsn: str | None = None
+    mulai: date | None = None
+    selesai: date | None = None
 
 
 def received(

@@ -124,7 +124,7 @@ class Push:
     pegawai_id: uuid.UUID
     jenis: JenisPush
     periode: str
-    bagian: str  # "" for the whole PMM period, the BKN period's label for a triwulan
+    bagian: str  # "" for the whole PMM period, the BKN period's label for a triwulan; "2/..." for a second part
     months: BknPeriode | None  # BKN's period; unknown for an SKP whose period planning has not sent yet
     payload: dict[str, Any]  # what to send, in PMM's words; identity is read at attempt time
     created_at: datetime

@@ -1,7 +1,8 @@
 """bkn_sync's consumers and background loops: an event (or a tick) in, a use case called, nothing else.
 
 Events: the roster projection (with healing of failed pushes when a pegawai, relation or period arrives), the
-approved plan and its reset, the finalised penilaian and its reopening. Loops: the push worker, the feed pull.
+approved plan, its reset and a transfer's end of it, the finalised penilaian and its reopening. Loops: the push
+worker, the feed pull.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Mapping
 
 from bkn_sync.handlers.on_penilaian import on_penilaian_finalized, on_penilaian_reopened
 from bkn_sync.handlers.on_roster import on_atasan, on_pegawai, on_periode_opened
-from bkn_sync.handlers.on_skp import on_skp_approved, on_skp_reset
+from bkn_sync.handlers.on_skp import on_skp_approved, on_skp_ended, on_skp_reset
 from bkn_sync.usecases import Deps
 from pmm_chassis.messaging.consumer import Handler
 from pmm_contracts import EventData
@@ -30,6 +31,7 @@ def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
         planning.PeriodeOpenedV1: on_periode_opened,
         planning.SkpApprovedV1: on_skp_approved,
         planning.SkpResetV1: on_skp_reset,
+        planning.SkpEndedV1: on_skp_ended,
         PenilaianFinalizedV1: on_penilaian_finalized,
         PenilaianReopenedV1: on_penilaian_reopened,
     }

@@ -38,6 +38,7 @@ async def on_penilaian_finalized(event: Event[PenilaianFinalizedV1], uow: BknSyn
                 status_penilai=penilai.status_penilai,
             ),
             version=event.envelope.aggregate_version,
+            bagian=data.bagian,
         ),
         uow=uow,
     )

@@ -1,11 +1,12 @@
-"""An approved plan goes to e-Kinerja; a reset one is a draft again (a BKN edit of it is no conflict)."""
+"""An approved plan goes to e-Kinerja; a reset one is a draft again (a BKN edit of it is no conflict); a part a
+transfer ended goes again with its shortened period."""
 
 from __future__ import annotations
 
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.usecases import from_planning
 from pmm_contracts import Event
-from pmm_contracts.events.planning import SkpApprovedV1, SkpResetV1
+from pmm_contracts.events.planning import SkpApprovedV1, SkpEndedV1, SkpResetV1
 
 
 async def on_skp_approved(event: Event[SkpApprovedV1], uow: BknSyncUnitOfWork) -> None:
@@ -29,6 +30,10 @@ async def on_skp_approved(event: Event[SkpApprovedV1], uow: BknSyncUnitOfWork) -
             atasan_id=data.atasan_id,
             rhk=rhk,
             version=event.envelope.aggregate_version,
+            bagian=data.bagian,
+            npsn=data.npsn,
+            mulai=data.mulai,
+            selesai=data.selesai,
         ),
         uow=uow,
     )
@@ -41,6 +46,28 @@ async def on_skp_reset(event: Event[SkpResetV1], uow: BknSyncUnitOfWork) -> None
             skp_id=data.skp_id,
             pegawai_id=data.pegawai_id,
             periode=data.periode,
+            version=event.envelope.aggregate_version,
+            bagian=data.bagian,
+            npsn=data.npsn,
+            mulai=data.mulai,
+            selesai=data.selesai,
+        ),
+        uow=uow,
+    )
+
+
+async def on_skp_ended(event: Event[SkpEndedV1], uow: BknSyncUnitOfWork) -> None:
+    data = event.data
+    await from_planning.record_skp_ended(
+        from_planning.RecordSkpEnded(
+            skp_id=data.skp_id,
+            pegawai_id=data.pegawai_id,
+            periode=data.periode,
+            bagian=data.bagian,
+            npsn=data.npsn,
+            mulai=data.mulai,
+            selesai=data.selesai,
+            approved=data.status == "DISETUJUI",
             version=event.envelope.aggregate_version,
         ),
         uow=uow,

@@ -1,5 +1,8 @@
 """What arrives from appraisal: a finalised penilaian becomes pushes (kinerja periodik per triwulan or the annual
-result, and the angka kredit), a reopened one stops what has not reached BKN yet."""
+result, and the angka kredit), a reopened one stops what has not reached BKN yet.
+
+A penilaian of one part of a period (a transfer splits it, one SKP per school) is pushed on its own: its keys are
+the part's (`domain/bagian.push_bagian`: part 1's as they always were), its months the part's, as the event says."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bkn_sync.db.uow import BknSyncUnitOfWork
+from bkn_sync.domain.bagian import push_bagian
 from bkn_sync.domain.periods import BknPeriode, triwulan
 from bkn_sync.domain.push import JenisPush
 from bkn_sync.usecases.push import not_asn, queue
@@ -45,6 +49,7 @@ class RecordPenilaianFinalized:
     angka_kredit_kumulatif: Decimal | None
     penilai: Penilai
     version: int  # the penilaian's version: an older event changes nothing
+    bagian: int = 1  # the part of the period this penilaian rates
 
 
 def _str(value: object) -> str | None:
@@ -68,6 +73,10 @@ async def record_penilaian_finalized(cmd: RecordPenilaianFinalized, *, uow: BknS
             "jenjang": cmd.jenjang,
             "penilai": asdict(cmd.penilai),
         }
+        # The part's school, where its plan named one: its records go to that school's SKP at BKN.
+        plan = await uow.plans.get(cmd.pegawai_id, cmd.periode, cmd.bagian)
+        school = {"npsn": plan.npsn} if plan is not None and plan.npsn else {}
+        rating.update(school)
 
         async def push(jenis: JenisPush, bagian: str, months: BknPeriode, payload: dict[str, Any]) -> None:
             await queue(
@@ -75,7 +84,7 @@ async def record_penilaian_finalized(cmd: RecordPenilaianFinalized, *, uow: BknS
                 pegawai_id=cmd.pegawai_id,
                 jenis=jenis,
                 periode=cmd.periode,
-                bagian=bagian,
+                bagian=push_bagian(cmd.bagian, bagian),
                 months=months,
                 payload=payload,
                 version=cmd.version,
@@ -91,6 +100,7 @@ async def record_penilaian_finalized(cmd: RecordPenilaianFinalized, *, uow: BknS
                 "penilaian_id": str(cmd.penilaian_id),
                 "angka_kredit": str(cmd.angka_kredit),
                 "angka_kredit_kumulatif": _str(cmd.angka_kredit_kumulatif),
+                **school,
             }
             await push(JenisPush.ANGKA_KREDIT, "", whole, kredit)
         await uow.commit()

@@ -68,7 +68,9 @@ async def _apply_profile_change(uow: BknSyncUnitOfWork, item: ProfilChange) -> N
 async def _apply_skp_edit(uow: BknSyncUnitOfWork, item: SkpEdit) -> None:
     pegawai = await uow.roster.pegawai_by_nip(item.nip)
     periode = kode_of(await uow.roster_extra.periods(), item.periode)
-    plan = await uow.plans.get(pegawai.pegawai_id, periode) if pegawai is not None and periode else None
+    # An edit of the whole period's months is part 1's SKP: BKN names a part by its months, which only part 1 shares
+    # with the period; an edit of a later part's months finds no period here and goes to planning as received.
+    plan = await uow.plans.get(pegawai.pegawai_id, periode, 1) if pegawai is not None and periode else None
     if plan is None or not plan.approved:
         # Before approval the plan is still the teacher's to change: planning applies BKN's version.
         uow.record(received(item, pegawai.pegawai_id if pegawai else None, periode))

@@ -11,12 +11,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.domain import access
 from bkn_sync.domain.access import Action, Actor
+from bkn_sync.domain.bagian import part_months
 from bkn_sync.domain.bkn import CircuitOpen, Identity, Outcome, Refused
 from bkn_sync.domain.mapping import ASN_STATUSES, jabatan_nama, unor_id
 from bkn_sync.domain.periods import BknPeriode
@@ -77,6 +78,10 @@ async def heal(
     )
 
 
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
 # --- the push worker's work ---------------------------------------------------------------------------------
 
 
@@ -133,7 +138,7 @@ async def _prepare(uow: BknSyncUnitOfWork, push: Push, clock: Clock) -> Claimed:
         months = await uow.roster_extra.months_of(push.periode)
         if months is None:
             return replace(claimed, local_failure=Refused("PERIODE_BELUM_DIKENAL", None, "period not received"))
-        push.learn_months(months)
+        push.learn_months(part_months(months, _day(push.payload.get("mulai")), _day(push.payload.get("selesai"))))
         uow.pushes.save(push)
     penilai_nip = None
     if push.jenis is JenisPush.SKP:
@@ -146,7 +151,9 @@ async def _prepare(uow: BknSyncUnitOfWork, push: Push, clock: Clock) -> Claimed:
     who = Identity(
         nip=pegawai.nip,
         nama=pegawai.nama,
-        unor_id=unor_id(pegawai.npsn),
+        # A part of the period is the SKP of the school it was served at (docs/domain.md §7); without one named,
+        # the pegawai's school in the roster now.
+        unor_id=unor_id(push.payload.get("npsn") or pegawai.npsn),
         jabatan_nama=jabatan_nama(pegawai.jenis_gtk, pegawai.jenjang_jabatan),
         penilai_nip=penilai_nip,
     )

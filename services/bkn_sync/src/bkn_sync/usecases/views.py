@@ -14,6 +14,7 @@ from typing import Any
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.domain import access
 from bkn_sync.domain.access import Action, Actor
+from bkn_sync.domain.bagian import bagian_of
 from bkn_sync.domain.conflict import Conflict, ConflictStatus
 from bkn_sync.domain.failures import FAILURES
 from bkn_sync.domain.push import Attempt, Push, PushStatus
@@ -78,7 +79,8 @@ def push_view(push: Push, attempts: list[Attempt], *, waiting_for_skp: bool = Fa
         "push_id": push.id,
         "jenis": push.jenis.value,
         "periode": push.periode,
-        "bagian": push.bagian,
+        "bagian": push.bagian,  # the key's part: "", a triwulan's label, prefixed "2/" for the period's second part
+        "skp_bagian": bagian_of(push.bagian),  # the part of the period (one SKP per school at e-Kinerja)
         "status": push.status.value,
         "attempts": push.attempts,
         "next_attempt_at": push.next_attempt_at,

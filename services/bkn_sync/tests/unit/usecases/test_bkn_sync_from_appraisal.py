@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
+from bkn_sync.domain.conflict import Plan
 from bkn_sync.domain.periods import BknPeriode
 from bkn_sync.domain.push import JenisPush, PushStatus
 from bkn_sync.usecases import from_appraisal
@@ -108,3 +110,38 @@ async def test_finalised_again_after_a_reopen_the_new_values_go_as_a_new_revisio
     )
     [push] = w.uow.pushes.rows.values()
     assert (push.status, push.revision, push.source_version) == (PushStatus.PENDING, 2, 7)
+
+
+# --- a penilaian of one part of a period (a transfer in the middle of it) --------------------------------------
+
+
+async def test_a_penilaian_of_part_one_keeps_the_keys_it_always_had_and_part_two_goes_on_its_own():
+    w = world()
+    first = replace(finalized(w.guru.pegawai_id), bulan_selesai=3)  # part 1: January to March
+    second = replace(finalized(w.guru.pegawai_id), penilaian_id=uuid.UUID(int=43), bagian=2, bulan_mulai=3, version=2)
+    w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 2)] = Plan(
+        w.guru.pegawai_id, PERIODE, uuid.UUID(int=8), True, 2, [], bagian=2, npsn="20200002"
+    )
+    await from_appraisal.record_penilaian_finalized(first, uow=w.uow)
+    await from_appraisal.record_penilaian_finalized(second, uow=w.uow)
+
+    pushes = sorted(w.uow.pushes.rows.values(), key=lambda p: (p.jenis.value, p.bagian))
+    assert [(p.jenis, p.bagian, p.months) for p in pushes] == [
+        (JenisPush.ANGKA_KREDIT, "", BknPeriode(2024, 1, 2024, 3)),
+        (JenisPush.ANGKA_KREDIT, "2/", BknPeriode(2024, 3, 2024, 6)),
+        (JenisPush.KINERJA_PERIODIK, "2/2024-03..03", BknPeriode(2024, 3, 2024, 3)),
+        (JenisPush.KINERJA_PERIODIK, "2/2024-04..06", BknPeriode(2024, 4, 2024, 6)),
+        (JenisPush.KINERJA_PERIODIK, "2024-01..03", BknPeriode(2024, 1, 2024, 3)),
+    ]
+    # The second part's records go to its school's SKP; part 1's payload is what it always was.
+    assert all(p.payload["npsn"] == "20200002" for p in pushes if p.bagian.startswith("2/"))
+    assert all("npsn" not in p.payload for p in pushes if not p.bagian.startswith("2/"))
+
+
+async def test_an_annual_result_of_a_second_part_is_its_own_push():
+    w = world()
+    await from_appraisal.record_penilaian_finalized(finalized(w.guru.pegawai_id, jenis="tahunan"), uow=w.uow)
+    second = replace(finalized(w.guru.pegawai_id, jenis="tahunan"), penilaian_id=uuid.UUID(int=43), bagian=2)
+    await from_appraisal.record_penilaian_finalized(second, uow=w.uow)
+    keys = sorted((p.jenis.value, p.bagian) for p in w.uow.pushes.rows.values())
+    assert keys == [("angkakredit", ""), ("angkakredit", "2/"), ("skp22", ""), ("skp22", "2/")]

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
+from bkn_sync.domain.periods import BknPeriode
 from bkn_sync.domain.push import JenisPush, PushStatus
 from bkn_sync.usecases import from_planning
-from bkn_sync.usecases.from_planning import HealPegawai, HealPeriode, RecordSkpApproved, RecordSkpReset, RhkRow
+from bkn_sync.usecases.from_planning import (
+    HealPegawai,
+    HealPeriode,
+    RecordSkpApproved,
+    RecordSkpEnded,
+    RecordSkpReset,
+    RhkRow,
+)
+from bkn_sync.usecases.push import ClaimDue, claim_due
 
-from ..fakes import PERIODE, S1, stored_push, world
+from ..fakes import PERIODE, S1, fake_deps, stored_push, world
 
 RHK = (RhkRow("Mengajar", "Mutu", "kuantitas", "Jam mengajar", 24, "jam"),)
 
@@ -26,7 +36,7 @@ async def test_an_approved_plan_is_kept_and_queued_for_bkn():
     await from_planning.record_skp_approved(approved(w.guru.pegawai_id, atasan_id=atasan), uow=w.uow)
 
     assert w.uow.committed
-    plan = w.uow.plans.rows[(w.guru.pegawai_id, PERIODE)]
+    plan = w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)]
     assert plan.approved and plan.version == 3 and plan.rhk[0]["nama"] == "Mengajar"
     [push] = w.uow.pushes.rows.values()
     assert (push.jenis, push.bagian, push.months, push.status) == (JenisPush.SKP, "", S1, PushStatus.PENDING)
@@ -48,7 +58,7 @@ async def test_nothing_of_a_non_asn_goes_to_bkn_but_the_plan_is_kept():
     w.guru.status = "NON_ASN"
     await from_planning.record_skp_approved(approved(w.guru.pegawai_id), uow=w.uow)
     assert w.uow.committed and not w.uow.pushes.rows
-    assert (w.guru.pegawai_id, PERIODE) in w.uow.plans.rows
+    assert (w.guru.pegawai_id, PERIODE, 1) in w.uow.plans.rows
 
 
 @pytest.mark.parametrize(("version", "renewed"), [(2, False), (3, False), (4, True)])
@@ -69,14 +79,14 @@ async def test_only_a_newer_plan_replaces_what_is_queued(version, renewed):
     assert (push.revision, push.status, push.attempts) == expected
     assert (push.payload["rhk"][0]["target_kuantitas"] == 30) is renewed
     assert w.uow.pushes.touched is renewed
-    assert (w.uow.plans.rows[(w.guru.pegawai_id, PERIODE)].rhk[0]["target_kuantitas"] == 30) is renewed
+    assert (w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)].rhk[0]["target_kuantitas"] == 30) is renewed
 
 
 async def test_a_reset_plan_is_a_draft_again_and_keeps_its_rows():
     w = world()
     await from_planning.record_skp_approved(approved(w.guru.pegawai_id, version=3), uow=w.uow)
     await from_planning.record_skp_reset(RecordSkpReset(uuid.UUID(int=7), w.guru.pegawai_id, PERIODE, 4), uow=w.uow)
-    plan = w.uow.plans.rows[(w.guru.pegawai_id, PERIODE)]
+    plan = w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)]
     assert (plan.approved, plan.version, plan.rhk[0]["nama"]) == (False, 4, "Mengajar")
     assert w.uow.committed
 
@@ -111,3 +121,104 @@ async def test_an_opened_period_heals_the_pushes_of_that_period():
         assert await from_planning.heal_periode(HealPeriode(PERIODE), uow=w.uow) == 1
     assert w.uow.pushes.rows[waiting.id].status is PushStatus.PENDING
     assert w.uow.pushes.rows[elsewhere.id].status is PushStatus.FAILED
+
+
+# --- the parts of a period (a transfer in the middle of it) ----------------------------------------------------
+
+SKP_2 = uuid.UUID(int=8)
+LAST_DAY = date(2024, 3, 15)
+
+
+def part_two(pegawai_id: uuid.UUID, *, version: int = 2) -> RecordSkpApproved:
+    return replace(
+        approved(pegawai_id, version=version),
+        skp_id=SKP_2,
+        bagian=2,
+        npsn="20200002",
+        mulai=date(2024, 3, 16),
+    )
+
+
+def ended(pegawai_id: uuid.UUID, *, version: int = 4, approved_: bool = True, selesai=LAST_DAY) -> RecordSkpEnded:
+    return RecordSkpEnded(
+        skp_id=uuid.UUID(int=7),
+        pegawai_id=pegawai_id,
+        periode=PERIODE,
+        bagian=1,
+        npsn="20200001",
+        mulai=None,
+        selesai=selesai,
+        approved=approved_,
+        version=version,
+    )
+
+
+def pushes_by_key(w) -> dict[str, object]:
+    return {p.bagian: p for p in w.uow.pushes.rows.values()}
+
+
+async def test_each_part_of_a_period_is_its_own_skp_with_the_months_it_covers():
+    w = world()
+    await from_planning.record_skp_approved(approved(w.guru.pegawai_id), uow=w.uow)
+    await from_planning.record_skp_approved(part_two(w.guru.pegawai_id), uow=w.uow)
+
+    by_key = pushes_by_key(w)
+    assert set(by_key) == {"", "2/"}  # part 1 keeps the key it always had
+    assert by_key[""].months == S1
+    assert by_key["2/"].months == BknPeriode(2024, 3, 2024, 6)
+    assert by_key["2/"].payload["npsn"] == "20200002" and by_key["2/"].payload["mulai"] == "2024-03-16"
+    assert "npsn" not in by_key[""].payload  # a plan without parts carries what it always did
+    assert {key[2] for key in w.uow.plans.rows} == {1, 2}
+    assert w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 2)].npsn == "20200002"
+
+
+async def test_the_end_of_an_approved_part_sends_its_skp_again_with_the_shortened_period():
+    w = world()
+    await from_planning.record_skp_approved(approved(w.guru.pegawai_id, version=3), uow=w.uow)
+    [push] = w.uow.pushes.rows.values()
+    w.uow.pushes.rows[push.id].status = PushStatus.SUCCEEDED  # it already reached BKN
+
+    outcome = await from_planning.record_skp_ended(ended(w.guru.pegawai_id, version=4), uow=w.uow)
+
+    assert outcome == "shortened" and w.uow.committed
+    shortened = w.uow.pushes.rows[push.id]
+    assert (shortened.months, shortened.revision, shortened.status) == (
+        BknPeriode(2024, 1, 2024, 3),
+        2,
+        PushStatus.PENDING,
+    )
+    assert shortened.payload["selesai"] == "2024-03-15" and shortened.payload["rhk"] == push.payload["rhk"]
+    plan = w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)]
+    assert plan.selesai == LAST_DAY and plan.rhk[0]["nama"] == "Mengajar"  # the rows approved stay
+
+
+@pytest.mark.parametrize("version", [4, 2])  # the same end again; one older than the approval
+async def test_an_older_or_repeated_end_changes_nothing(version):
+    w = world()
+    await from_planning.record_skp_approved(approved(w.guru.pegawai_id, version=3), uow=w.uow)
+    await from_planning.record_skp_ended(ended(w.guru.pegawai_id, version=4), uow=w.uow)
+    [push] = w.uow.pushes.rows.values()
+    before = (push.months, push.revision, push.payload)
+    later = ended(w.guru.pegawai_id, version=version, selesai=date(2024, 5, 31))
+    assert await from_planning.record_skp_ended(later, uow=w.uow) == "stale"
+    after = w.uow.pushes.rows[push.id]
+    assert (after.months, after.revision, after.payload) == before
+    assert w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)].selesai == LAST_DAY
+
+
+async def test_a_part_ended_before_approval_has_nothing_at_bkn_to_shorten():
+    w = world()
+    outcome = await from_planning.record_skp_ended(ended(w.guru.pegawai_id, approved_=False), uow=w.uow)
+    assert outcome == "nothing_pushed" and w.uow.committed and not w.uow.pushes.rows
+    assert not w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)].approved
+
+
+async def test_a_part_of_a_period_not_yet_received_learns_its_own_months_at_attempt_time():
+    w = world(periode_known=False)
+    await from_planning.record_skp_approved(part_two(w.guru.pegawai_id), uow=w.uow)
+    [push] = w.uow.pushes.rows.values()
+    assert push.months is None
+    w.uow.roster_extra.months[PERIODE] = S1
+    [claimed] = await claim_due(ClaimDue(limit=5), uow=w.uow, deps=fake_deps(w.uow))
+    assert claimed.periode == BknPeriode(2024, 3, 2024, 6)
+    assert claimed.who.unor_id == "20200002"  # the part's school, not today's roster school

@@ -30,7 +30,7 @@ async def run(w, *pages):
 
 def approve(w, *, approved=True):
     plan = Plan(w.guru.pegawai_id, PERIODE, uuid.UUID(int=1), approved, 3, [ROW])
-    w.uow.plans.rows[(w.guru.pegawai_id, PERIODE)] = plan
+    w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)] = plan
 
 
 async def test_a_profile_change_is_told_to_planning_and_heals_the_pushes_it_may_fix():

@@ -146,3 +146,16 @@ async def test_a_caller_is_their_roster_row_an_operator_their_token_s_region():
     assert (op.pegawai_id, op.npsn, op.wilayah) == (None, None, "3273")
     stranger = await views.resolve_actor(deps, subject="1" * 18, roles=frozenset({"guru"}), wilayah=None)
     assert stranger.pegawai_id is None
+
+
+async def test_a_pegawai_s_pushes_name_the_part_of_the_period_each_belongs_to():
+    w = world()
+    stored_push(w.uow, w.guru, jenis=JenisPush.KINERJA_PERIODIK, bagian="2024-01..03")
+    stored_push(w.uow, w.guru, jenis=JenisPush.KINERJA_PERIODIK, bagian="2/2024-04..06")
+    stored_push(w.uow, w.guru, bagian="2/")
+    state = await views.pegawai_sync_state(PegawaiSyncState(w.guru.pegawai_id), uow=w.uow, actor=as_pegawai(w.guru))
+    assert sorted((p["bagian"], p["skp_bagian"]) for p in state["pushes"]) == [
+        ("2/", 2),
+        ("2/2024-04..06", 2),
+        ("2024-01..03", 1),
+    ]
