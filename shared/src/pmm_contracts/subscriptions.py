@@ -32,6 +32,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventData], ...]] = {
         planning.SkpSubmittedV1,
         planning.SkpApprovedV1,
         planning.SkpResetV1,
+        planning.SkpEndedV1,  # a transfer ended a part of the period: its atasan of that day appraises it
         observation.PelaksanaanCompletedV1,
         observation.PelaksanaanClosedV1,
         # monitoring by name (appraisal.domain.monitoring): every phase's state per pegawai

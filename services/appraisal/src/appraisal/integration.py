@@ -27,6 +27,7 @@ def _(event: events.PenilaianFinalized) -> Outgoing:
         penilaian_id=event.penilaian_id,
         pegawai_id=event.pegawai_id,
         periode=event.periode,
+        bagian=event.bagian,
         jenis=event.jenis,  # type: ignore[arg-type]  (Jenis values are the contract's literals)
         nip=event.nip,
         bulan_mulai=event.bulan_mulai,
@@ -64,6 +65,7 @@ def _(event: events.PenilaianReopened) -> Outgoing:
         penilaian_id=event.penilaian_id,
         pegawai_id=event.pegawai_id,
         periode=event.periode,
+        bagian=event.bagian,
         jenis=event.jenis,  # type: ignore[arg-type]
         alasan=event.alasan,
         reopened_at=event.at,

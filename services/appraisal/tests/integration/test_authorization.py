@@ -81,6 +81,13 @@ REMINDER_ROUTES = {
 }
 
 
+# A period split by a transfer: its parts and the combined result, for whoever may see one of its parts.
+BAGIAN_ROUTES = {
+    ("GET", "/api/v1/hasil-periode/{pegawai_id}/{periode}"): "test_penilaian_bagian.py (a part's owner, atasan, "
+    "operator; the atasan of another part 403, a stranger 404)",
+}
+
+
 def _route(operation: tuple[str, str]) -> tuple[str, str]:
     return (operation[0].upper(), operation[1])
 
@@ -90,7 +97,7 @@ async def test_every_operation_is_in_the_table(client):
     coverage = assert_covered(
         spec,
         {_route(o) for o in PENILAIAN_MATRIX},
-        elsewhere={_route(o): "test_role_and_school_routes" for o in OTHER_ROUTES} | REMINDER_ROUTES,
+        elsewhere={_route(o): "test_role_and_school_routes" for o in OTHER_ROUTES} | REMINDER_ROUTES | BAGIAN_ROUTES,
     )
     assert coverage.with_id == len(PENILAIAN_MATRIX) + 2
     for kind in KINDS:

@@ -233,9 +233,10 @@ class FakePenilaianRepository:
         self.rows[penilaian.id] = replace(penilaian, events=[])
         return penilaian
 
-    def stored(self, pegawai_id: uuid.UUID, periode: str) -> Penilaian | None:
+    def stored(self, pegawai_id: uuid.UUID, periode: str, bagian: int = 1) -> Penilaian | None:
         """What the table holds now, as a copy."""
-        row = next((p for p in self.rows.values() if (p.pegawai_id, p.periode) == (pegawai_id, periode)), None)
+        key = (pegawai_id, periode, bagian)
+        row = next((p for p in self.rows.values() if (p.pegawai_id, p.periode, p.bagian) == key), None)
         return replace(row, events=[]) if row is not None else None
 
     def _loaded(self, row: Penilaian | None) -> Penilaian | None:
@@ -248,13 +249,30 @@ class FakePenilaianRepository:
     async def get(self, penilaian_id: uuid.UUID, *, for_update: bool = False) -> Penilaian | None:
         return self._loaded(self.rows.get(penilaian_id))
 
-    async def find(self, pegawai_id: uuid.UUID, periode: str, *, for_update: bool = False) -> Penilaian | None:
-        return self._loaded(
-            next((p for p in self.rows.values() if (p.pegawai_id, p.periode) == (pegawai_id, periode)), None)
+    async def find(
+        self, pegawai_id: uuid.UUID, periode: str, *, bagian: int = 1, for_update: bool = False
+    ) -> Penilaian | None:
+        key = (pegawai_id, periode, bagian)
+        return self._loaded(next((p for p in self.rows.values() if (p.pegawai_id, p.periode, p.bagian) == key), None))
+
+    async def find_by_skp(
+        self, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID, *, for_update: bool = False
+    ) -> Penilaian | None:
+        found = sorted(
+            (p for p in self.rows.values() if (p.pegawai_id, p.periode, p.skp_id) == (pegawai_id, periode, skp_id)),
+            key=lambda p: p.bagian,
         )
+        return self._loaded(found[0] if found else None)
+
+    async def parts(self, pegawai_id: uuid.UUID, periode: str) -> list[Penilaian]:
+        found = [p for p in self.rows.values() if (p.pegawai_id, p.periode) == (pegawai_id, periode)]
+        return [replace(p, events=[]) for p in sorted(found, key=lambda p: p.bagian)]
+
+    async def latest_bagian(self, pegawai_id: uuid.UUID, periode: str) -> int | None:
+        return max((p.bagian for p in await self.parts(pegawai_id, periode)), default=None)
 
     async def add(self, penilaian: Penilaian) -> Penilaian:
-        existing = await self.find(penilaian.pegawai_id, penilaian.periode)
+        existing = await self.find(penilaian.pegawai_id, penilaian.periode, bagian=penilaian.bagian)
         if existing is not None:
             return existing
         self.rows[penilaian.id] = replace(penilaian, events=[])
@@ -305,7 +323,7 @@ class FakePenilaianRepository:
 
         async def visible(p: Penilaian) -> bool:
             pegawai = self._roster.pegawai.get(p.pegawai_id)
-            relation = await appraised.current_relation(p.pegawai_id, on)
+            relation = await appraised.current_relation(p.pegawai_id, p.hari_penilai(on))
             return (
                 (owner is not None and p.pegawai_id == owner)
                 or (appraised_by is not None and relation is not None and relation[0] == appraised_by)
@@ -324,7 +342,8 @@ class FakePenilaianRepository:
         for p in self.rows.values():
             pegawai = self._roster.pegawai.get(p.pegawai_id)
             rated = p.status in (Status.DINILAI, Status.FINAL) and p.nilai is not None
-            if rated and p.periode == periode and pegawai is not None and pegawai.npsn == npsn:
+            school = p.npsn or (pegawai.npsn if pegawai is not None else None)
+            if rated and p.periode == periode and school == npsn:
                 counts[p.nilai.predikat.value] = counts.get(p.nilai.predikat.value, 0) + 1  # type: ignore[union-attr]
         return counts
 
@@ -332,11 +351,16 @@ class FakePenilaianRepository:
 class FakeSkpMonitor:
     def __init__(self) -> None:
         self.rows: dict[tuple[uuid.UUID, str], tuple[str, int]] = {}  # (pegawai, periode) -> (status, skp_version)
+        self.bagian: dict[tuple[uuid.UUID, str], int] = {}  # the latest part shown
 
-    async def apply(self, pegawai_id: uuid.UUID, periode: str, *, status: str, skp_version: int) -> None:
+    async def apply(
+        self, pegawai_id: uuid.UUID, periode: str, *, status: str, skp_version: int, bagian: int = 1
+    ) -> None:
         current = self.rows.get((pegawai_id, periode))
-        if current is None or current[1] < skp_version:
+        held = self.bagian.get((pegawai_id, periode), 0)
+        if current is None or held < bagian or (held == bagian and current[1] < skp_version):
             self.rows[(pegawai_id, periode)] = (status, skp_version)
+            self.bagian[(pegawai_id, periode)] = bagian
 
 
 class FakePredikatOrganisasi:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -311,6 +311,50 @@ YEAR = (date(2025, 1, 1), date(2025, 12, 31))
 )
 def test_months_served(period, tmt, first_month, months) -> None:
     assert months_served(*period, tmt) == (first_month, months)
+
+
+# docs/domain.md §6, the parts of a split period: a part counts the months whose first day falls within it, and
+# within it the TMT jabatan rule still holds.
+@pytest.mark.parametrize(
+    ("period", "mulai", "selesai", "tmt", "first_month", "months"),
+    [
+        (YEAR, None, date(2025, 4, 14), None, date(2025, 1, 1), 4),  # transfer effective 15 Apr: part 1, Jan-Apr
+        (YEAR, date(2025, 4, 15), None, None, date(2025, 5, 1), 8),  # part 2, May-Dec
+        (YEAR, None, date(2025, 3, 31), None, date(2025, 1, 1), 3),  # transfer effective 1 Apr: part 1, Jan-Mar
+        (YEAR, date(2025, 4, 1), None, None, date(2025, 4, 1), 9),  # part 2, Apr-Dec
+        (YEAR, date(2025, 1, 1), date(2025, 12, 31), None, date(2025, 1, 1), 12),  # the period's own days
+        (YEAR, date(2025, 4, 15), date(2025, 9, 10), None, date(2025, 5, 1), 5),  # a middle part: May-Sep
+        (YEAR, date(2025, 4, 15), None, date(2025, 7, 1), date(2025, 7, 1), 6),  # TMT inside part 2: Jul-Dec
+        (YEAR, date(2025, 4, 15), None, date(2025, 2, 1), date(2025, 5, 1), 8),  # TMT before the part: the part
+        (YEAR, None, date(2025, 4, 14), date(2025, 3, 2), date(2025, 4, 1), 1),  # TMT 2 Mar, part to 14 Apr: Apr
+        (YEAR, None, date(2025, 4, 14), date(2025, 5, 1), None, 0),  # TMT after the part: nothing
+        (YEAR, date(2025, 12, 2), None, None, None, 0),  # a part starting after the last month's first day
+        (S1, None, date(2024, 1, 20), None, date(2024, 1, 1), 1),
+    ],
+)
+def test_months_served_in_a_part(period, mulai, selesai, tmt, first_month, months) -> None:
+    assert months_served(*period, tmt, mulai=mulai, selesai=selesai) == (first_month, months)
+
+
+def test_the_parts_of_a_period_share_its_months_out() -> None:
+    # Whatever the transfer day, every month of the year belongs to exactly one part.
+    for day in range(1, 366):
+        transfer = date(2025, 1, 1) + timedelta(days=day)
+        first = months_served(*YEAR, None, selesai=transfer - timedelta(days=1))
+        second = months_served(*YEAR, None, mulai=transfer)
+        assert first.months + second.months == 12
+
+
+def test_a_part_that_ends_before_it_starts_is_refused() -> None:
+    with pytest.raises(InvalidValue) as exc:
+        months_served(*YEAR, None, mulai=date(2025, 5, 1), selesai=date(2025, 4, 30))
+    assert exc.value.rule == "angka_kredit.invalid_bagian"
+
+
+def test_a_part_follows_the_day_in_the_file() -> None:
+    fifteenth = replace(TABLE, bulan_penuh_dari_hari=15)
+    assert months_served(*YEAR, None, selesai=date(2025, 4, 14), table=fifteenth) == (date(2025, 1, 1), 3)
+    assert months_served(*YEAR, None, mulai=date(2025, 4, 15), table=fifteenth) == (date(2025, 4, 1), 9)
 
 
 def test_months_served_follows_the_day_in_the_file() -> None:

@@ -170,3 +170,17 @@ def test_a_prorated_angka_kredit_says_the_months_served():
     text = " ".join(pages_of(dokumen_pdf.render(dataclasses.replace(full, rentang=served, angka_kredit=ak), now=NOW)))
     assert "4 bulan (Maret - Juni 2024)" in text
     assert "4 bulan dibagi 12 bulan, dikali 100% (predikat Baik), dikali koefisien 12,5 (Ahli Pertama) = 4,17" in text
+
+
+def test_a_part_ended_by_a_transfer_names_its_school_days_and_months():
+    # docs/domain.md §6: part 1 of 2025-T at the old school, ended by a transfer on 14 April: January to April.
+    full = context(final=False)
+    p = full.penilaian
+    p.bagian, p.npsn, p.berakhir = 1, "20217301", True
+    p.mulai, p.selesai = datetime(2025, 1, 1).date(), datetime(2025, 4, 14).date()
+    part = dataclasses.replace(full.rentang, jenis="tahunan", bulan=4, bulan_mulai=1, bulan_selesai=4)
+    part = dataclasses.replace(part, tahun_mulai=2025, tahun_selesai=2025)
+    text = " ".join(pages_of(dokumen_pdf.render(dataclasses.replace(full, rentang=part), now=NOW)))
+    assert "Bagian 1 periode: 1 Januari 2025 - 14 April 2025" in text
+    assert "4 bulan (Januari - April 2025), berakhir karena mutasi" in text
+    assert f"{full.sekolah.nama} - NPSN 20217301" in text  # the letterhead is the part's school

@@ -152,6 +152,9 @@ def render(context: PenilaianContext, *, now: datetime) -> bytes:
         Paragraph(escape(f"{_jenis(context)} - {_periode_teks(context)}"), _CENTER),
         Paragraph(escape(f"Status dokumen: {status_text}"), _CENTER),
     ]
+    bagian = _bagian_teks(context)
+    if bagian is not None:
+        story.append(Paragraph(escape(bagian), _CENTER))
     story += _identitas(context, on=on)
     story += _penilai(context, on=on)
     story += _rencana(context)
@@ -237,6 +240,23 @@ def _periode_teks(context: PenilaianContext) -> str:
     return f"{label} ({months})" if months else label
 
 
+def _bagian_teks(context: PenilaianContext) -> str | None:
+    """The part of a period a transfer split (docs/domain.md §6): its number, days, school and months; None for a
+    period never split."""
+    p, r = context.penilaian, context.rentang
+    parts = len(context.periode_bagian.bagian) if context.periode_bagian else 1
+    if p.menimbang_periode or (p.bagian == 1 and parts <= 1 and not p.berakhir):
+        return None
+    mulai = p.mulai or (date(r.tahun_mulai, r.bulan_mulai, 1) if r else None)
+    hari = f"{tanggal(mulai)} - {tanggal(p.selesai)}" if mulai and p.selesai else None
+    if hari is None and mulai is not None:
+        hari = f"sejak {tanggal(mulai)}"
+    sekolah = f"{context.sekolah.nama} (NPSN {context.sekolah.npsn})" if context.sekolah else None
+    bulan = f"{r.bulan} bulan ({_bulan_teks(context)})" if r else None
+    akhir = "berakhir karena mutasi" if p.berakhir else None
+    return f"Bagian {p.bagian} periode: " + ", ".join(x for x in (hari, sekolah, bulan, akhir) if x)
+
+
 def _jabatan(jenis_gtk: str, jenjang: str | None) -> str:
     if jenjang:
         try:
@@ -266,7 +286,8 @@ def _identitas(context: PenilaianContext, *, on: date) -> list:
         g = context.pegawai
         nip, nama, status, golongan = g.nip, g.nama, g.status, g.pangkat_golongan
         jabatan = _jabatan(g.jenis_gtk, g.jenjang_jabatan)
-        unit = f"{context.sekolah.nama} (NPSN {g.npsn})" if context.sekolah else f"NPSN {g.npsn}"
+        # The part's school: a part a transfer ended was served at the old school.
+        unit = f"{context.sekolah.nama} (NPSN {context.sekolah.npsn})" if context.sekolah else f"NPSN {g.npsn}"
     else:
         return _section("Pegawai yang dinilai", _p("belum ada di roster"))
     rows = [

@@ -6,12 +6,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from appraisal.api.deps import ActorDep, DepsDep
 from appraisal.api.dokumen_pdf import render
-from appraisal.api.schemas import AlasanIn, HanyaPerilakuIn, NilaiIn, PenilaianOut, PenilaianPage, item
+from appraisal.api.schemas import (
+    AlasanIn,
+    HanyaPerilakuIn,
+    NilaiIn,
+    PenilaianOut,
+    PenilaianPage,
+    PeriodeBagianOut,
+    item,
+)
 from appraisal.domain.penilaian import Status
 from appraisal.usecases import views
 from appraisal.usecases.penilaian import (
@@ -24,7 +32,7 @@ from appraisal.usecases.penilaian import (
     reopen,
     set_hanya_perilaku,
 )
-from appraisal.usecases.views import GetPenilaian, ListPenilaian, PenilaianContext
+from appraisal.usecases.views import GetPenilaian, GetPeriodeBagian, ListPenilaian, PenilaianContext
 from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
 from pmm_chassis.http.pagination import decode_cursor, encode_cursor
 from pmm_chassis.http.preconditions import IfMatch, etag
@@ -64,6 +72,24 @@ async def list_penilaian(
     page = rows[:limit]
     next_cursor = encode_cursor({"id": str(page[-1][0].id)}) if len(rows) > limit else None
     return PenilaianPage(items=[item(p, pegawai) for p, pegawai in page], next_cursor=next_cursor)
+
+
+@router.get(
+    "/hasil-periode/{pegawai_id}/{periode}",
+    response_model=PeriodeBagianOut,
+    summary="The parts of a pegawai's period and the period's combined result",
+)
+async def hasil_periode(
+    pegawai_id: uuid.UUID, periode: Annotated[str, Path(max_length=40)], deps: DepsDep, actor: ActorDep
+) -> PeriodeBagianOut:
+    """A period a transfer split into parts (one plan per school): each part with its school, days, months,
+    predikat and angka kredit (rounded per part), and the period's result: the sum of the parts' angka kredit and
+    the predikat of the last part (docs/domain.md §6). A period never split has one part. Visible to whoever may
+    see one of its parts (the pegawai, the atasan of a part, an operator of a part's region); 404 otherwise."""
+    view = await views.get_periode_bagian(
+        GetPeriodeBagian(pegawai_id=pegawai_id, periode=periode), uow=deps.uow(), deps=deps, actor=actor
+    )
+    return PeriodeBagianOut.of(view)
 
 
 @router.get("/penilaian/{penilaian_id}", response_model=PenilaianOut, summary="Read a penilaian")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -14,7 +14,7 @@ from appraisal.domain.access import Relation
 from appraisal.domain.distribution import PredikatOrganisasi
 from appraisal.domain.penilaian import Penilaian
 from appraisal.domain.predikat import Rating, default_matrix
-from appraisal.usecases.views import DistribusiView, PenilaianContext, PeringatanView
+from appraisal.usecases.views import DistribusiView, PenilaianContext, PeringatanView, PeriodeBagianView
 from pmm_roster.records import PegawaiRecord
 
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
@@ -168,6 +168,80 @@ class DistribusiOut(BaseModel):
         )
 
 
+class BagianOut(BaseModel):
+    """One part of a split period (a transfer splits it into one plan per school)."""
+
+    bagian: int
+    penilaian_id: uuid.UUID
+    status: str
+    npsn: str | None = Field(description="the part's school")
+    nama_sekolah: str | None
+    mulai: date | None = Field(description="the part's first day; null: the period's")
+    selesai: date | None = Field(description="the part's last day; null: the period's")
+    dinilai: bool = Field(description="false: a transfer ended it before its plan was approved; not appraised")
+    bulan: int | None = Field(description="the months it covers (their first day falls within the part)")
+    bulan_mulai: int | None
+    bulan_selesai: int | None
+    predikat: str | None
+    predikat_label: str | None
+    angka_kredit: Decimal | None = Field(description="rounded per part")
+    final: bool
+
+
+class HasilPeriodeOut(BaseModel):
+    bulan: int
+    angka_kredit: Decimal | None = Field(description="the sum of the parts' rounded angka kredit")
+    predikat: str | None = Field(description="the last appraised part's predikat")
+    predikat_label: str | None
+    predikat_bagian: int | None
+    lengkap: bool = Field(description="every appraised part is final")
+    aturan_predikat: str
+
+
+class PeriodeBagianOut(BaseModel):
+    pegawai_id: uuid.UUID
+    periode: str
+    bagian: list[BagianOut]
+    hasil: HasilPeriodeOut
+
+    @classmethod
+    def of(cls, view: PeriodeBagianView) -> PeriodeBagianOut:
+        hasil = view.hasil
+        return cls(
+            pegawai_id=view.pegawai_id,
+            periode=view.periode,
+            bagian=[
+                BagianOut(
+                    bagian=b.hasil.bagian,
+                    penilaian_id=b.penilaian_id,
+                    status=b.status,
+                    npsn=b.hasil.npsn,
+                    nama_sekolah=b.nama_sekolah,
+                    mulai=b.hasil.mulai,
+                    selesai=b.hasil.selesai,
+                    dinilai=b.hasil.dinilai,
+                    bulan=b.hasil.bulan,
+                    bulan_mulai=b.rentang.bulan_mulai if b.rentang else None,
+                    bulan_selesai=b.rentang.bulan_selesai if b.rentang else None,
+                    predikat=b.hasil.predikat.value if b.hasil.predikat else None,
+                    predikat_label=b.hasil.predikat.label if b.hasil.predikat else None,
+                    angka_kredit=b.hasil.angka_kredit,
+                    final=b.hasil.final,
+                )
+                for b in view.bagian
+            ],
+            hasil=HasilPeriodeOut(
+                bulan=hasil.bulan,
+                angka_kredit=hasil.angka_kredit,
+                predikat=hasil.predikat.value if hasil.predikat else None,
+                predikat_label=hasil.predikat.label if hasil.predikat else None,
+                predikat_bagian=hasil.predikat_bagian,
+                lengkap=hasil.lengkap,
+                aturan_predikat=hasil.aturan_predikat,
+            ),
+        )
+
+
 class DistribusiWarningOut(WarningOut):
     """A departure from the pattern, with what the portal words it from."""
 
@@ -242,6 +316,11 @@ class PenilaiOut(BaseModel):
 class PenilaianOut(BaseModel):
     id: uuid.UUID
     periode: str
+    bagian: int = Field(description="the part of the period (a transfer splits it into one per school); 1 otherwise")
+    npsn: str | None = Field(description="the part's school; null: the pegawai's school")
+    mulai: date | None = Field(description="the part's first day; null: the period's")
+    selesai: date | None = Field(description="the part's last day; null: the period's")
+    berakhir: bool = Field(description="a transfer ended this part on `selesai`: its atasan of that day appraises it")
     jenis: str | None
     status: str
     version: int
@@ -264,6 +343,9 @@ class PenilaianOut(BaseModel):
     )
     penilai: PenilaiOut | None
     finalized_at: datetime | None
+    periode_bagian: PeriodeBagianOut | None = Field(
+        default=None, description="every part of the period and the combined result (docs/domain.md §6)"
+    )
 
     @classmethod
     def of(cls, c: PenilaianContext) -> PenilaianOut:
@@ -272,6 +354,12 @@ class PenilaianOut(BaseModel):
         return cls(
             id=p.id,
             periode=p.periode,
+            bagian=p.bagian,
+            npsn=p.npsn,
+            mulai=p.mulai,
+            selesai=p.selesai,
+            berakhir=p.berakhir,
+            periode_bagian=PeriodeBagianOut.of(c.periode_bagian) if c.periode_bagian else None,
             jenis=c.jenis.value if c.jenis else None,
             status=p.status.value,
             version=p.version,
@@ -321,6 +409,7 @@ class PenilaianOut(BaseModel):
 class PenilaianItem(BaseModel):
     id: uuid.UUID
     periode: str
+    bagian: int
     status: str
     version: int
     menimbang_periode: bool
@@ -338,6 +427,7 @@ def item(p: Penilaian, pegawai: PegawaiRecord | None) -> PenilaianItem:
     return PenilaianItem(
         id=p.id,
         periode=p.periode,
+        bagian=p.bagian,
         status=p.status.value,
         version=p.version,
         menimbang_periode=p.menimbang_periode,

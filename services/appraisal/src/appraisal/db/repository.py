@@ -51,6 +51,7 @@ from pmm_roster.projections import (
     RosterRelasi,
     RosterSekolah,
     RosterWindowExtension,
+    current_atasan_of,
     current_atasan_subquery,
 )
 
@@ -64,9 +65,37 @@ class PenilaianRepository:
         query = select(PenilaianRow).where(PenilaianRow.id == penilaian_id)
         return await self._one(query, for_update)
 
-    async def find(self, pegawai_id: uuid.UUID, periode: str, *, for_update: bool = False) -> Penilaian | None:
-        query = select(PenilaianRow).where(PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode == periode)
+    async def find(
+        self, pegawai_id: uuid.UUID, periode: str, *, bagian: int = 1, for_update: bool = False
+    ) -> Penilaian | None:
+        query = select(PenilaianRow).where(
+            PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode == periode, PenilaianRow.bagian == bagian
+        )
         return await self._one(query, for_update)
+
+    async def find_by_skp(
+        self, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID, *, for_update: bool = False
+    ) -> Penilaian | None:
+        """The part whose plan is `skp_id` (observation's events name the plan, not the part)."""
+        query = select(PenilaianRow).where(
+            PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode == periode, PenilaianRow.skp_id == skp_id
+        )
+        return await self._one(query.order_by(PenilaianRow.bagian).limit(1), for_update)
+
+    async def parts(self, pegawai_id: uuid.UUID, periode: str) -> list[Penilaian]:
+        """Every part of the pegawai's period, first part first."""
+        query = (
+            select(PenilaianRow)
+            .where(PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode == periode)
+            .order_by(PenilaianRow.bagian)
+        )
+        return [to_domain(r) for r in (await self._session.execute(query)).scalars()]
+
+    async def latest_bagian(self, pegawai_id: uuid.UUID, periode: str) -> int | None:
+        query = select(func.max(PenilaianRow.bagian)).where(
+            PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode == periode
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
 
     async def _one(self, query: Any, for_update: bool) -> Penilaian | None:
         if for_update:
@@ -79,16 +108,18 @@ class PenilaianRepository:
         return penilaian
 
     async def add(self, penilaian: Penilaian) -> Penilaian:
-        """Insert a new penilaian; if a concurrent consumer inserted the same (pegawai, periode) first, return
-        that one, locked, so the caller applies its change to it instead."""
+        """Insert a new penilaian; if a concurrent consumer inserted the same (pegawai, periode, bagian) first,
+        return that one, locked, so the caller applies its change to it instead."""
         inserted = await self._session.execute(
             pg_insert(PenilaianRow)
             .values(**_columns(penilaian))
-            .on_conflict_do_nothing(index_elements=["pegawai_id", "periode"])
+            .on_conflict_do_nothing(index_elements=["pegawai_id", "periode", "bagian"])
             .returning(PenilaianRow.id)
         )
         if inserted.first() is None:
-            existing = await self.find(penilaian.pegawai_id, penilaian.periode, for_update=True)
+            existing = await self.find(
+                penilaian.pegawai_id, penilaian.periode, bagian=penilaian.bagian, for_update=True
+            )
             assert existing is not None
             return existing
         self._track(penilaian)
@@ -134,14 +165,27 @@ class PenilaianRepository:
         after: uuid.UUID | None,
         limit: int,
     ) -> list[tuple[Penilaian, RosterPegawai | None]]:
-        """The penilaian the caller may see: their own, those of the pegawai they appraise today, their region's."""
+        """The penilaian the caller may see: their own, those of the pegawai they appraise today, their region's.
+        A part a transfer ended is the atasan's of its last day, not today's (docs/domain.md §6)."""
         current = current_atasan_subquery(RosterRelasi, on)
         who = []
         if owner is not None:
             who.append(PenilaianRow.pegawai_id == owner)
         if appraised_by is not None:
+            ended = and_(PenilaianRow.berakhir, PenilaianRow.selesai.is_not(None), PenilaianRow.selesai < on)
             who.append(
-                PenilaianRow.pegawai_id.in_(select(current.c.pegawai_id).where(current.c.atasan_id == appraised_by))
+                and_(
+                    ~ended,
+                    PenilaianRow.pegawai_id.in_(
+                        select(current.c.pegawai_id).where(current.c.atasan_id == appraised_by)
+                    ),
+                )
+            )
+            who.append(
+                and_(
+                    ended,
+                    current_atasan_of(RosterRelasi, PenilaianRow.pegawai_id, PenilaianRow.selesai) == appraised_by,
+                )
             )
         if wilayah is not None:
             who.append(RosterPegawai.kode_wilayah.startswith(wilayah))
@@ -163,12 +207,13 @@ class PenilaianRepository:
         return [(to_domain(row), pegawai) for row, pegawai in (await self._session.execute(query)).all()]
 
     async def predikat_counts(self, npsn: str, periode: str) -> dict[str, int]:
-        """Predikat of the school's pegawai in a period, rated or final (the principal's warning counts drafts)."""
+        """Predikat of the school's pegawai in a period, rated or final (the principal's warning counts drafts).
+        A part of a split period counts at its own school, not at the pegawai's school of today."""
         query = (
             select(PenilaianRow.predikat, func.count())
             .join(RosterPegawai, RosterPegawai.pegawai_id == PenilaianRow.pegawai_id)
             .where(
-                RosterPegawai.npsn == npsn,
+                func.coalesce(PenilaianRow.npsn, RosterPegawai.npsn) == npsn,
                 PenilaianRow.periode == periode,
                 PenilaianRow.status.in_((Status.DINILAI.value, Status.FINAL.value)),
                 PenilaianRow.predikat.is_not(None),
@@ -230,20 +275,28 @@ class SkpMonitorRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def apply(self, pegawai_id: uuid.UUID, periode: str, *, status: str, skp_version: int) -> None:
-        """Upsert where the plan stands; an older or repeated event never overwrites a newer state."""
+    async def apply(
+        self, pegawai_id: uuid.UUID, periode: str, *, status: str, skp_version: int, bagian: int = 1
+    ) -> None:
+        """Upsert where the plan stands; an older or repeated event never overwrites a newer state. The latest part
+        of a split period is shown: a later part's plan (its versions counting from 1 again) wins over an earlier."""
         statement = pg_insert(SkpMonitor).values(
-            pegawai_id=pegawai_id, periode=periode, status=status, skp_version=skp_version
+            pegawai_id=pegawai_id, periode=periode, status=status, skp_version=skp_version, bagian=bagian
         )
+        held = SkpMonitor.__table__.c
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=["pegawai_id", "periode"],
                 set_={
                     "status": statement.excluded.status,
                     "skp_version": statement.excluded.skp_version,
+                    "bagian": statement.excluded.bagian,
                     "updated_at": func.now(),
                 },
-                where=SkpMonitor.__table__.c.skp_version < statement.excluded.skp_version,
+                where=or_(
+                    held.bagian < statement.excluded.bagian,
+                    and_(held.bagian == statement.excluded.bagian, held.skp_version < statement.excluded.skp_version),
+                ),
             )
         )
 
@@ -323,7 +376,7 @@ class MonitoringRepository:
             # A pengawas is in the roster only as the KS's atasan: their own kinerja is not managed here.
             .outerjoin(p, and_(p.npsn == s.npsn, p.jenis_gtk != "Pengawas Sekolah"))
             .outerjoin(m, and_(m.pegawai_id == p.pegawai_id, m.periode == periode))
-            .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode))
+            .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode, n.bagian == _latest_bagian(periode)))
             .group_by(key)
             .order_by(key)
         )
@@ -459,6 +512,16 @@ class MonitoringNamaRepository:
         return [PegawaiMonitoring(**row) for row in result.mappings().all()]
 
 
+def _latest_bagian(periode: str) -> Any:
+    """The monitoring read models show the latest part of a split period per pegawai (docs/domain.md §6)."""
+    latest = PenilaianRow.__table__.alias("latest_part")
+    return (
+        select(func.max(latest.c.bagian))
+        .where(latest.c.pegawai_id == PenilaianRow.pegawai_id, latest.c.periode == periode)
+        .scalar_subquery()
+    )
+
+
 def _state(column: Any, table: dict[str | None, str]) -> Any:
     """A phase's state in SQL from its rule table (NULL, no event yet, is the table's None)."""
     return case({k: v for k, v in table.items() if k is not None}, value=column, else_=table[None])
@@ -506,7 +569,7 @@ def _monitoring_nama(periode: str) -> Any:
         .join(s, s.npsn == p.npsn)
         .outerjoin(m, and_(m.pegawai_id == p.pegawai_id, m.periode == periode))
         .outerjoin(lm, and_(lm.pegawai_id == p.pegawai_id, lm.periode == periode))
-        .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode))
+        .outerjoin(n, and_(n.pegawai_id == p.pegawai_id, n.periode == periode, n.bagian == _latest_bagian(periode)))
         .outerjoin(gagal, true())
         # A pengawas is in the roster only as the KS's atasan: their own kinerja is not managed here.
         .where(p.jenis_gtk != "Pengawas Sekolah")
@@ -550,6 +613,12 @@ def _columns(penilaian: Penilaian) -> dict[str, Any]:
         "id": penilaian.id,
         "pegawai_id": penilaian.pegawai_id,
         "periode": penilaian.periode,
+        "bagian": penilaian.bagian,
+        "npsn": penilaian.npsn,
+        "mulai": penilaian.mulai,
+        "selesai": penilaian.selesai,
+        "skp_id": penilaian.skp_id,
+        "berakhir": penilaian.berakhir,
         "menimbang_periode": penilaian.menimbang_periode,
         "status": penilaian.status.value,
         "version": penilaian.version,
@@ -577,6 +646,12 @@ def to_domain(row: PenilaianRow) -> Penilaian:
         id=row.id,
         pegawai_id=row.pegawai_id,
         periode=row.periode,
+        bagian=row.bagian,
+        npsn=row.npsn,
+        mulai=row.mulai,
+        selesai=row.selesai,
+        skp_id=row.skp_id,
+        berakhir=row.berakhir,
         menimbang_periode=row.menimbang_periode,
         status=Status(row.status),
         version=row.version,

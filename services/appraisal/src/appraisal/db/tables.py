@@ -4,10 +4,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Numeric, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -22,13 +33,23 @@ def _timestamp(nullable: bool = False) -> Column:
 class PenilaianRow(SQLModel, table=True):
     __tablename__ = "penilaian"
     __table_args__ = (
-        UniqueConstraint("pegawai_id", "periode", name="uq_penilaian_pegawai_periode"),
+        UniqueConstraint("pegawai_id", "periode", "bagian", name="uq_penilaian_pegawai_periode_bagian"),
         Index("ix_penilaian_periode_status", "periode", "status"),
+        Index("ix_penilaian_skp_id", "skp_id"),
+        Index("ix_penilaian_npsn_periode", "npsn", "periode"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
-    pegawai_id: uuid.UUID  # indexed by uq_penilaian_pegawai_periode
+    pegawai_id: uuid.UUID  # indexed by uq_penilaian_pegawai_periode_bagian
     periode: str
+    # The part of the period a transfer split off (1: the whole period), its school and days (None: the pegawai's
+    # school, the period's days), its plan, and whether a transfer ended it.
+    bagian: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default=text("1")))
+    npsn: str | None = None
+    mulai: date | None = None
+    selesai: date | None = None
+    skp_id: uuid.UUID | None = None
+    berakhir: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false")))
     menimbang_periode: bool = False
     status: str
     version: int
@@ -60,6 +81,8 @@ class SkpMonitor(SQLModel, table=True):
     periode: str = Field(primary_key=True)
     status: str  # DIAJUKAN | DISETUJUI | DRAFT (after an operator's reset)
     skp_version: int
+    # The latest part of the period (a transfer starts a new plan, whose versions count from 1 again).
+    bagian: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default=text("1")))
     updated_at: datetime = Field(sa_column=_timestamp())
 
 

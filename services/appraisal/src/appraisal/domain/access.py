@@ -1,8 +1,11 @@
 """Who may see and do what: by role from the token, by relation from the roster projection (never the token).
 
-The owner is the pegawai appraised; the atasan is whoever holds the appraising relation TODAY (a KS for a guru, the
-pengawas for a KS), so a transfer or a new KS takes effect at once. Someone else's record is reported as not found
-(404) so its existence does not leak; a record the caller may see but not act on is forbidden (403).
+The owner is the pegawai appraised; the atasan is whoever holds the appraising relation on the part's day (a KS
+for a guru, the pengawas for a KS): TODAY for the current part, so a transfer or a new KS takes effect at once, and
+the last day of a part a transfer ended, so the old school's KS appraises what that part showed
+(`Penilaian.hari_penilai`). Someone else's record is reported as not found (404) so its existence does not leak; a
+record the caller may see but not act on is forbidden (403), and so is a part of a pegawai the caller appraises
+on another day than that part's (`penilaian.atasan_bagian`).
 """
 
 from __future__ import annotations
@@ -48,6 +51,19 @@ def require_visible(relation: Relation, *, what: str = "penilaian") -> None:
 
 def require_allowed(relation: Relation, action: Aksi | str) -> None:
     kernel.require(relation, str(action), ALLOWED, what="penilaian")
+
+
+def require_atasan_bagian(relation: Relation, *, atasan_on_another_day: bool, bagian: int) -> None:
+    """A caller who appraises the pegawai on another day (today, or another part's last day) but holds no relation
+    on this part's day may neither see nor rate it: its own atasan does (docs/domain.md §6). Forbidden rather than
+    not found: the caller knows the pegawai, and the answer names the rule."""
+    if relation is Relation.NONE and atasan_on_another_day:
+        raise Forbidden(
+            f"part {bagian} of this period is appraised by the atasan of its last day, not by you",
+            rule="penilaian.atasan_bagian",
+            field="bagian",
+            extra={"bagian": bagian},
+        )
 
 
 # --- the school's view: distribution and monitoring --------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from functools import cache
@@ -127,28 +127,55 @@ def angka_kredit(
 
 
 def months_served(
-    period_start: date, period_end: date, tmt_jabatan: date | None, *, table: AngkaKreditTable | None = None
+    period_start: date,
+    period_end: date,
+    tmt_jabatan: date | None,
+    *,
+    mulai: date | None = None,
+    selesai: date | None = None,
+    table: AngkaKreditTable | None = None,
 ) -> MasaKerja:
-    """The whole months of the period served since `tmt_jabatan` (Peraturan BKN 3/2023 pasal 13, docs/domain.md §6).
+    """The whole months of the period served since `tmt_jabatan` (Peraturan BKN 3/2023 pasal 13, docs/domain.md §6),
+    within the part of the period from `mulai` to `selesai` (a transfer splits a period into parts; None: the
+    period's own first or last day).
 
-    No TMT, or one on or before the period's start: the whole period. A TMT inside the period counts from its own
-    month when it falls on or before the file's `bulan_penuh_dari_hari`, else from the next month. A TMT after the
-    period, or in its last month past that day: no month served, so no angka kredit.
+    One rule for every bound: a month of the period counts when its counting day, the file's
+    `bulan_penuh_dari_hari` (day 1: the month's first day), falls on or after the TMT and the part's first day and
+    on or before the part's last day. So a TMT or a part starting on or before that day counts its own month, a
+    later one counts from the next month, and a part ending before it leaves its last month to the next part: each
+    month belongs to exactly one part. No month counted: no angka kredit.
     """
     if period_end < period_start:
         raise InvalidValue("period_end is before period_start", rule="angka_kredit.invalid_period", field="period_end")
+    if mulai is not None and selesai is not None and selesai < mulai:
+        raise InvalidValue("the part ends before it starts", rule="angka_kredit.invalid_bagian", field="selesai")
     table = table or default_table()
-    start = period_start.replace(day=1)
-    if tmt_jabatan is None or tmt_jabatan <= period_start:
-        first = start
-    elif tmt_jabatan.day <= table.bulan_penuh_dari_hari:
-        first = tmt_jabatan.replace(day=1)
-    else:
-        first = _next_month(tmt_jabatan)
-    months = (period_end.year - first.year) * MONTHS_PER_YEAR + period_end.month - first.month + 1
-    if months <= 0:
+    # A bound on or before the period's start (or after its end) is the period's own: its months are whole.
+    starts = [d for d in (tmt_jabatan, mulai) if d is not None and d > period_start]
+    ends = [d for d in (selesai,) if d is not None and d < period_end]
+    counted = [
+        month
+        for month in _months(period_start, period_end)
+        if all(_counting_day(month, table) >= d for d in starts) and all(_counting_day(month, table) <= d for d in ends)
+    ]
+    if not counted:
         return MasaKerja(None, 0)
-    return MasaKerja(first, months)
+    return MasaKerja(counted[0], len(counted))
+
+
+def _months(start: date, end: date) -> list[date]:
+    """The first day of every month from `start`'s to `end`'s."""
+    month, months = start.replace(day=1), []
+    while month <= end:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def _counting_day(month: date, table: AngkaKreditTable) -> date:
+    """The day of `month` a bound is compared with (a short month's last day when the file's day is past it)."""
+    last = (_next_month(month) - timedelta(days=1)).day
+    return month.replace(day=min(table.bulan_penuh_dari_hari, last))
 
 
 def _next_month(day: date) -> date:

@@ -32,6 +32,7 @@ class PenilaianFinalized:
     penilaian_id: uuid.UUID
     pegawai_id: uuid.UUID
     periode: str
+    bagian: int  # the part of the period (a transfer splits it; 1 otherwise)
     version: int  # the penilaian's version once final
     nip: str
     jenis: str  # periodik | tahunan
@@ -56,6 +57,7 @@ class PenilaianReopened:
     penilaian_id: uuid.UUID
     pegawai_id: uuid.UUID
     periode: str
+    bagian: int
     version: int  # the penilaian's version once reopened
     jenis: str  # of the finalisation it undoes
     alasan: str

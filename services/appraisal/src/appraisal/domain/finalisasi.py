@@ -10,7 +10,7 @@ for the months served since their TMT jabatan, and those months are what is kept
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from appraisal.domain import angka_kredit as ak_rules
@@ -25,17 +25,38 @@ NO_JENJANG = "no jenjang jabatan in the roster"
 NO_MONTH_SERVED = "the pegawai took up their jenjang too late to serve a whole month of the period"
 
 
-def served(rentang: Rentang, tmt_jabatan: date | None) -> Rentang | None:
-    """The months of the period served since the TMT jabatan (docs/domain.md §6): the period's own months when the
-    TMT is on or before its start (or unknown), a later first month and fewer months when it falls inside, None when
-    no whole month is served. Applying it to what it returned gives the same."""
+def served(
+    rentang: Rentang, tmt_jabatan: date | None, *, mulai: date | None = None, selesai: date | None = None
+) -> Rentang | None:
+    """The months of the period served since the TMT jabatan within the part from `mulai` to `selesai`
+    (docs/domain.md §6, `angka_kredit.months_served`): the period's own months when neither the TMT nor the part
+    cuts it (or they are unknown), fewer months otherwise, None when no whole month is served. Applying it to what
+    it returned, with the same part, gives the same."""
     start = date(rentang.tahun_mulai, rentang.bulan_mulai, 1)
-    masa = ak_rules.months_served(start, date(rentang.tahun_selesai, rentang.bulan_selesai, 1), tmt_jabatan)
+    end = _last_day(rentang.tahun_selesai, rentang.bulan_selesai)
+    masa = ak_rules.months_served(start, end, tmt_jabatan, mulai=mulai, selesai=selesai)
     if masa.first_month is None:
         return None
-    if masa.first_month == start:
+    last = _add_months(masa.first_month, masa.months - 1)
+    if masa.first_month == start and (last.year, last.month) == (end.year, end.month):
         return rentang  # the whole period: planning's count of its months stands
-    return replace(rentang, bulan=masa.months, bulan_mulai=masa.first_month.month, tahun_mulai=masa.first_month.year)
+    return replace(
+        rentang,
+        bulan=masa.months,
+        bulan_mulai=masa.first_month.month,
+        tahun_mulai=masa.first_month.year,
+        bulan_selesai=last.month,
+        tahun_selesai=last.year,
+    )
+
+
+def _add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _last_day(year: int, month: int) -> date:
+    return _add_months(date(year, month, 1), 1) - timedelta(days=1)
 
 
 def identitas(pegawai: Pegawai, sekolah: Sekolah) -> Identitas:
@@ -54,10 +75,11 @@ def identitas(pegawai: Pegawai, sekolah: Sekolah) -> Identitas:
 
 
 def penilai(atasan: Pegawai, *, peran_atasan: str | None, sekolah: Sekolah, atasan_sekolah: str | None) -> Penilai:
-    """The appraiser as BKN needs them. Assumptions (docs/domain.md §1, §7): a pengawas appraises a KS for the Dinas,
-    so their unor is the Dinas of the school's region; a KS's unor is their own school (`atasan_sekolah`, its name,
-    else the appraised pegawai's school); jabatan is the roster's jenis GTK with the jenjang."""
-    if peran_atasan == "pengawas":
+    """The appraiser as BKN needs them. Assumptions (docs/domain.md §1, §7): a pengawas appraises a KS, and a
+    koordinator pengawas a pengawas, for the Dinas, so their unor is the Dinas of the school's region; a KS's unor is
+    their own school (`atasan_sekolah`, its name, else the appraised pegawai's school); jabatan is the roster's jenis
+    GTK with the jenjang."""
+    if peran_atasan in ("pengawas", "koordinator_pengawas"):
         unor = f"Dinas Pendidikan {sekolah.nama_wilayah}"
     else:
         unor = atasan_sekolah or sekolah.nama
@@ -88,7 +110,13 @@ def no_angka_kredit(*, menimbang_periode: bool, tahunan_earns: bool, pegawai: Pe
 
 
 def jenjang_for_angka_kredit(
-    *, menimbang_periode: bool, tahunan_earns: bool, pegawai: Pegawai | None, rentang: Rentang | None
+    *,
+    menimbang_periode: bool,
+    tahunan_earns: bool,
+    pegawai: Pegawai | None,
+    rentang: Rentang | None,
+    mulai: date | None = None,
+    selesai: date | None = None,
 ) -> tuple[ak_rules.Jenjang | None, str | None]:
     """The jenjang the angka kredit is earned in, or None and why there is no angka kredit."""
     reason = no_angka_kredit(menimbang_periode=menimbang_periode, tahunan_earns=tahunan_earns, pegawai=pegawai)
@@ -101,7 +129,7 @@ def jenjang_for_angka_kredit(
         return None, "the roster's jenjang jabatan is not a jenjang of the guru position"
     if rentang is None:
         return None, "the period has not arrived from planning yet"
-    if served(rentang, pegawai.tmt_jabatan) is None:
+    if served(rentang, pegawai.tmt_jabatan, mulai=mulai, selesai=selesai) is None:
         return None, NO_MONTH_SERVED
     return jenjang, None
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -52,12 +52,20 @@ class Aksi(StrEnum):
     SIKLUS_SELESAI = "siklus_selesai"
     SIKLUS_DITUTUP = "siklus_ditutup"
     HASIL_PERIODIK = "hasil_periodik"  # a periodic penilaian of the year was finalised or reopened
+    SKP_BERAKHIR = "skp_berakhir"  # a transfer ended this part of the period (skp.ended)
 
 
 # "Settle": MENUNGGU, SIAP or DINILAI by what the penilaian has (`Penilaian.settled_status`).
 SETTLE = "settle"
 _OPEN = (Status.MENUNGGU, Status.SIAP, Status.DINILAI)
-_FROM_EVENTS = (Aksi.SKP_DISETUJUI, Aksi.SKP_DIRESET, Aksi.SIKLUS_SELESAI, Aksi.SIKLUS_DITUTUP, Aksi.HASIL_PERIODIK)
+_FROM_EVENTS = (
+    Aksi.SKP_DISETUJUI,
+    Aksi.SKP_DIRESET,
+    Aksi.SIKLUS_SELESAI,
+    Aksi.SIKLUS_DITUTUP,
+    Aksi.HASIL_PERIODIK,
+    Aksi.SKP_BERAKHIR,
+)
 
 # The whole state machine in one table. A pair that is absent is refused (a command) or ignored (an event:
 # a FINAL penilaian stays as it went to BKN).
@@ -88,6 +96,7 @@ def refusal(status: Status, aksi: Aksi, missing: list[str]) -> StateConflict:
             "skp": "the approved plan has not arrived",
             "siklus": "the observation cycle is not complete",
             "periodik": "the periodic penilaian of the year are not all final",
+            "bagian": "a transfer ended this part before its plan was approved: it is not appraised",
         }
         return StateConflict(
             f"not ratable yet: {'; '.join(what[m] for m in missing)}",
@@ -225,6 +234,14 @@ class Penilaian:
     id: uuid.UUID
     pegawai_id: uuid.UUID
     periode: str  # "2024-S1"; the year's penilaian tahunan over its periods: "2024-T"
+    # The part of the period (docs/domain.md §6, parts of a period): a transfer splits a period into one plan per
+    # school, each appraised on its own. None: the pegawai's school in the roster, the period's first or last day.
+    bagian: int = 1
+    npsn: str | None = None
+    mulai: date | None = None
+    selesai: date | None = None
+    skp_id: uuid.UUID | None = None  # the plan of this part, which observation's events name
+    berakhir: bool = False  # a transfer ended this part on `selesai` (skp.ended)
     menimbang_periode: bool = False  # the year's annual evaluation over its periods (2024)
     status: Status = Status.MENUNGGU
     version: int = 1
@@ -244,12 +261,27 @@ class Penilaian:
     def missing(self) -> list[str]:
         if self.menimbang_periode:
             return ["periodik"] if not self.hasil_periodik or self.periodik_menunggu else []
+        if self.berakhir and self.rencana is None:
+            return ["bagian"]  # ended before approval: never appraised (planning's rule)
         missing = []
         if self.rencana is None:
             missing.append("skp")
-        if self.siklus is None and not self.hanya_perilaku:
+        # A cycle cut short by a transfer cannot complete: the ended part is rated on what it showed.
+        if self.siklus is None and not self.hanya_perilaku and not self.berakhir:
             missing.append("siklus")
         return missing
+
+    def hari_penilai(self, today: date) -> date:
+        """The day whose atasan appraises this part (docs/domain.md §1, §6): the last day of a part a transfer
+        ended, today for the current part."""
+        if self.berakhir and self.selesai is not None and self.selesai < today:
+            return self.selesai
+        return today
+
+    @property
+    def dinilai_bagian(self) -> bool:
+        """False for a part a transfer ended before its plan was approved: it is not appraised at all."""
+        return not (self.berakhir and self.rencana is None)
 
     def settled_status(self) -> Status:
         if self.missing():
@@ -271,6 +303,37 @@ class Penilaian:
         if not self.allows(Aksi.SKP_DISETUJUI):
             return "final"
         self.rencana, self.skp_version = rencana, skp_version
+        return self._settle()
+
+    def apply_bagian(
+        self, *, npsn: str | None, mulai: date | None, selesai: date | None, skp_id: uuid.UUID | None
+    ) -> bool:
+        """Where and when this part runs, as planning's plan events say it (a FINAL part stays as it went to BKN);
+        a part already ended keeps the last day its transfer gave it. Whether anything changed: the event's own
+        change counts the version once (`keep_bagian`)."""
+        if self.status is Status.FINAL:
+            return False
+        selesai = self.selesai if self.berakhir else selesai
+        known = (self.npsn, self.mulai, self.selesai, self.skp_id)
+        news = (npsn or self.npsn, mulai or self.mulai, selesai or self.selesai, skp_id or self.skp_id)
+        self.npsn, self.mulai, self.selesai, self.skp_id = news
+        return news != known
+
+    def keep_bagian(self, moved: bool, *, read_version: int) -> None:
+        """Count a change of the part's place or days that the event applied with it did not already count."""
+        if moved and self.version == read_version:
+            self._changed()
+
+    def apply_berakhir(self, *, selesai: date, disetujui: bool, skp_version: int) -> str:
+        """A transfer ended this part on `selesai`. An approved part becomes ratable without its cycle
+        (**assumption**, docs/domain.md §6); one that ended before approval is not appraised."""
+        if skp_version <= self.skp_version:
+            return "stale"
+        if not self.allows(Aksi.SKP_BERAKHIR):
+            return "final"
+        self.berakhir, self.selesai, self.skp_version = True, selesai, skp_version
+        if not disetujui:
+            self.rencana, self.nilai = None, None
         return self._settle()
 
     def apply_skp_reset(self, *, skp_version: int) -> str:
@@ -398,6 +461,7 @@ class Penilaian:
                 penilaian_id=self.id,
                 pegawai_id=self.pegawai_id,
                 periode=self.periode,
+                bagian=self.bagian,
                 version=self.version,
                 jenis=jenis,
                 alasan=reason,
@@ -425,6 +489,7 @@ class Penilaian:
             penilaian_id=self.id,
             pegawai_id=self.pegawai_id,
             periode=self.periode,
+            bagian=self.bagian,
             version=self.version,
             nip=final.identitas.nip,
             jenis=rentang.jenis,

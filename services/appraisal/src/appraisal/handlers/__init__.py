@@ -15,6 +15,7 @@ from appraisal.handlers.on_skp import (
     on_koreksi_closed,
     on_koreksi_reported,
     on_skp_approved,
+    on_skp_ended,
     on_skp_reset,
     on_skp_returned,
     on_skp_submitted,
@@ -33,6 +34,7 @@ from pmm_contracts.events.planning import (
     KoreksiClosedV1,
     KoreksiReportedV1,
     SkpApprovedV1,
+    SkpEndedV1,
     SkpResetV1,
     SkpReturnedV1,
     SkpSubmittedV1,
@@ -47,6 +49,7 @@ def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
         SkpSubmittedV1: on_skp_submitted,  # monitoring: planned
         SkpApprovedV1: on_skp_approved(deps),  # opens the penilaian; monitoring: approved
         SkpResetV1: on_skp_reset(deps),
+        SkpEndedV1: on_skp_ended(deps),  # a transfer ended a part: its last day, ratable without its cycle
         PelaksanaanCompletedV1: on_pelaksanaan_completed(deps),  # makes it ratable; the rubric is its evidence
         PelaksanaanClosedV1: on_pelaksanaan_closed(deps),
         # monitoring by name: where each pegawai stands in every phase

@@ -37,6 +37,7 @@ def on_pelaksanaan_completed(deps: Deps) -> Handler:
             completed_at=data.completed_at,
             bukti_count=data.bukti_count,
             rubrik=data.rubric.model_dump(mode="json") if data.rubric is not None else None,
+            skp_id=data.skp_id,
         )
         outcome = await apply_pelaksanaan_completed(cmd, uow=uow, deps=deps)
         logger.info(
@@ -50,7 +51,10 @@ def on_pelaksanaan_closed(deps: Deps) -> Handler:
     async def handle(event: Event[PelaksanaanClosedV1], uow: AppraisalUnitOfWork) -> None:
         data = event.data
         cmd = ApplyPelaksanaanClosed(
-            pegawai_id=data.pegawai_id, periode=data.periode, pelaksanaan_version=event.envelope.aggregate_version
+            pegawai_id=data.pegawai_id,
+            periode=data.periode,
+            pelaksanaan_version=event.envelope.aggregate_version,
+            skp_id=data.skp_id,
         )
         outcome = await apply_pelaksanaan_closed(cmd, uow=uow, deps=deps)
         logger.info("pelaksanaan.closed applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})

@@ -11,11 +11,14 @@ from appraisal.usecases import Deps
 from appraisal.usecases.from_planning import (
     ApplyKoreksi,
     ApplySkpApproved,
+    ApplySkpEnded,
     ApplySkpReset,
     ApplySkpReturned,
     ApplySkpSubmitted,
+    Bagian,
     apply_koreksi,
     apply_skp_approved,
+    apply_skp_ended,
     apply_skp_reset,
     apply_skp_returned,
     apply_skp_submitted,
@@ -26,12 +29,18 @@ from pmm_contracts.events.planning import (
     KoreksiClosedV1,
     KoreksiReportedV1,
     SkpApprovedV1,
+    SkpEndedV1,
+    SkpRef,
     SkpResetV1,
     SkpReturnedV1,
     SkpSubmittedV1,
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _bagian(data: SkpRef) -> Bagian:
+    return Bagian(skp_id=data.skp_id, bagian=data.bagian, npsn=data.npsn, mulai=data.mulai, selesai=data.selesai)
 
 
 def _log(event: Event, outcome: str) -> None:
@@ -41,7 +50,10 @@ def _log(event: Event, outcome: str) -> None:
 async def on_skp_submitted(event: Event[SkpSubmittedV1], uow: AppraisalUnitOfWork) -> None:
     data = event.data
     cmd = ApplySkpSubmitted(
-        pegawai_id=data.pegawai_id, periode=data.periode, skp_version=event.envelope.aggregate_version
+        pegawai_id=data.pegawai_id,
+        periode=data.periode,
+        skp_version=event.envelope.aggregate_version,
+        bagian=_bagian(data),
     )
     _log(event, await apply_skp_submitted(cmd, uow=uow))
 
@@ -69,6 +81,7 @@ def on_skp_approved(deps: Deps) -> Handler:
             ),
             perilaku=tuple((p.kode, p.nama) for p in data.perilaku),
             approved_at=data.approved_at,
+            bagian=_bagian(data),
         )
         _log(event, await apply_skp_approved(cmd, uow=uow, deps=deps))
 
@@ -79,7 +92,10 @@ def on_skp_reset(deps: Deps) -> Handler:
     async def handle(event: Event[SkpResetV1], uow: AppraisalUnitOfWork) -> None:
         data = event.data
         cmd = ApplySkpReset(
-            pegawai_id=data.pegawai_id, periode=data.periode, skp_version=event.envelope.aggregate_version
+            pegawai_id=data.pegawai_id,
+            periode=data.periode,
+            skp_version=event.envelope.aggregate_version,
+            bagian=_bagian(data),
         )
         _log(event, await apply_skp_reset(cmd, uow=uow, deps=deps))
 
@@ -89,9 +105,32 @@ def on_skp_reset(deps: Deps) -> Handler:
 async def on_skp_returned(event: Event[SkpReturnedV1], uow: AppraisalUnitOfWork) -> None:
     data = event.data
     cmd = ApplySkpReturned(
-        pegawai_id=data.pegawai_id, periode=data.periode, skp_version=event.envelope.aggregate_version
+        pegawai_id=data.pegawai_id,
+        periode=data.periode,
+        skp_version=event.envelope.aggregate_version,
+        bagian=_bagian(data),
     )
     _log(event, await apply_skp_returned(cmd, uow=uow))
+
+
+def on_skp_ended(deps: Deps) -> Handler:
+    async def handle(event: Event[SkpEndedV1], uow: AppraisalUnitOfWork) -> None:
+        data = event.data
+        part = _bagian(data)
+        # A part without a last day would be the whole period: a transfer always gives one; the event time's day
+        # is the fallback for a producer that left it out.
+        selesai = data.selesai or data.ended_at.date()
+        cmd = ApplySkpEnded(
+            pegawai_id=data.pegawai_id,
+            periode=data.periode,
+            skp_version=event.envelope.aggregate_version,
+            bagian=part,
+            selesai=selesai,
+            status=data.status,
+        )
+        _log(event, await apply_skp_ended(cmd, uow=uow, deps=deps))
+
+    return handle
 
 
 async def on_koreksi_reported(event: Event[KoreksiReportedV1], uow: AppraisalUnitOfWork) -> None:

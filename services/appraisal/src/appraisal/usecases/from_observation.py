@@ -16,7 +16,7 @@ from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain.monitoring import LANGKAH
 from appraisal.domain.penilaian import Siklus
 from appraisal.usecases import Deps
-from appraisal.usecases.tahunan import load_or_open, refresh_tahunan, save_if_changed
+from appraisal.usecases.tahunan import find_for_skp, load_or_open_for_skp, refresh_tahunan, save_if_changed
 from pmm_kernel.errors import InvalidValue
 
 
@@ -29,6 +29,7 @@ class ApplyPelaksanaanCompleted:
     completed_at: datetime
     bukti_count: int
     rubrik: Mapping[str, Any] | None  # the rubric summary as observation sent it (JSON values)
+    skp_id: uuid.UUID | None = None  # the plan the cycle was opened from: it names the part; None: the first
 
 
 async def apply_pelaksanaan_completed(cmd: ApplyPelaksanaanCompleted, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
@@ -43,9 +44,11 @@ async def apply_pelaksanaan_completed(cmd: ApplyPelaksanaanCompleted, *, uow: Ap
         await uow.monitoring_nama.apply_langkah(
             cmd.pegawai_id, cmd.periode, langkah="selesai", version=cmd.pelaksanaan_version
         )
-        penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode)
+        penilaian = await load_or_open_for_skp(uow, cmd.pegawai_id, cmd.periode, cmd.skp_id)
         read_version = penilaian.version
+        moved = penilaian.apply_bagian(npsn=None, mulai=None, selesai=None, skp_id=cmd.skp_id)
         outcome = penilaian.apply_siklus(siklus, version=cmd.pelaksanaan_version)
+        penilaian.keep_bagian(moved, read_version=read_version)
         await save_if_changed(uow, penilaian, read_version=read_version)
         await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
         await uow.commit()
@@ -57,6 +60,7 @@ class ApplyPelaksanaanClosed:
     pegawai_id: uuid.UUID
     periode: str
     pelaksanaan_version: int
+    skp_id: uuid.UUID | None = None  # the plan the cycle was opened from; None: the period's first part
 
 
 async def apply_pelaksanaan_closed(cmd: ApplyPelaksanaanClosed, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
@@ -64,7 +68,7 @@ async def apply_pelaksanaan_closed(cmd: ApplyPelaksanaanClosed, *, uow: Appraisa
         await uow.monitoring_nama.apply_langkah(
             cmd.pegawai_id, cmd.periode, langkah="ditutup", version=cmd.pelaksanaan_version
         )
-        penilaian = await uow.penilaian.find(cmd.pegawai_id, cmd.periode, for_update=True)
+        penilaian = await find_for_skp(uow, cmd.pegawai_id, cmd.periode, cmd.skp_id)
         outcome = "no_penilaian"
         if penilaian is not None:
             read_version = penilaian.version

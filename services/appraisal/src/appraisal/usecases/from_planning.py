@@ -8,12 +8,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain.penilaian import Rencana, RhkRencana
 from appraisal.usecases import Deps
 from appraisal.usecases.tahunan import load_or_open, refresh_tahunan, save_if_changed
+
+SKP_DISETUJUI = "DISETUJUI"  # planning's state of an approved plan (skp.ended carries the state it ended in)
+
+
+@dataclass(frozen=True)
+class Bagian:
+    """The part of the period a plan event is about (docs/domain.md §6): a transfer splits a period into one plan
+    per school. An older producer's event is part 1, at the pegawai's school, for the whole period."""
+
+    skp_id: uuid.UUID | None = None
+    bagian: int = 1
+    npsn: str | None = None
+    mulai: date | None = None
+    selesai: date | None = None
 
 
 @dataclass(frozen=True)
@@ -21,11 +35,14 @@ class ApplySkpSubmitted:
     pegawai_id: uuid.UUID
     periode: str
     skp_version: int
+    bagian: Bagian = Bagian()
 
 
 async def apply_skp_submitted(cmd: ApplySkpSubmitted, *, uow: AppraisalUnitOfWork) -> str:
     async with uow:
-        await uow.skp_monitor.apply(cmd.pegawai_id, cmd.periode, status="DIAJUKAN", skp_version=cmd.skp_version)
+        await uow.skp_monitor.apply(
+            cmd.pegawai_id, cmd.periode, status="DIAJUKAN", skp_version=cmd.skp_version, bagian=cmd.bagian.bagian
+        )
         await uow.commit()
     return "monitored"
 
@@ -41,10 +58,12 @@ class ApplySkpApproved:
     rhk: tuple[RhkRencana, ...]
     perilaku: tuple[tuple[str, str], ...]  # (kode, nama) of each BerAKHLAK value
     approved_at: datetime
+    bagian: Bagian = Bagian()
 
 
 async def apply_skp_approved(cmd: ApplySkpApproved, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
-    """An approved plan opens the penilaian of that pegawai and period (or completes one the cycle opened)."""
+    """An approved plan opens the penilaian of that pegawai, period and part (or completes one the cycle opened);
+    an approved later part leaves the earlier parts as they are."""
     rencana = Rencana(
         skp_id=cmd.skp_id,
         indikator_kode=cmd.indikator_kode,
@@ -54,10 +73,16 @@ async def apply_skp_approved(cmd: ApplySkpApproved, *, uow: AppraisalUnitOfWork,
         disetujui_at=cmd.approved_at,
     )
     async with uow:
-        await uow.skp_monitor.apply(cmd.pegawai_id, cmd.periode, status="DISETUJUI", skp_version=cmd.skp_version)
-        penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode)
+        await uow.skp_monitor.apply(
+            cmd.pegawai_id, cmd.periode, status="DISETUJUI", skp_version=cmd.skp_version, bagian=cmd.bagian.bagian
+        )
+        penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode, cmd.bagian.bagian)
         read_version = penilaian.version
+        moved = cmd.skp_version > penilaian.skp_version and penilaian.apply_bagian(  # stale: says nothing
+            npsn=cmd.bagian.npsn, mulai=cmd.bagian.mulai, selesai=cmd.bagian.selesai, skp_id=cmd.skp_id
+        )
         outcome = penilaian.apply_rencana(rencana, skp_version=cmd.skp_version)
+        penilaian.keep_bagian(moved, read_version=read_version)
         await save_if_changed(uow, penilaian, read_version=read_version)
         await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
         await uow.commit()
@@ -69,13 +94,16 @@ class ApplySkpReset:
     pegawai_id: uuid.UUID
     periode: str
     skp_version: int
+    bagian: Bagian = Bagian()
 
 
 async def apply_skp_reset(cmd: ApplySkpReset, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
-    """The plan went back to draft: monitoring shows it, and the penilaian waits for a new approval."""
+    """The plan went back to draft: monitoring shows it, and the penilaian of its part waits for a new approval."""
     async with uow:
-        await uow.skp_monitor.apply(cmd.pegawai_id, cmd.periode, status="DRAFT", skp_version=cmd.skp_version)
-        penilaian = await uow.penilaian.find(cmd.pegawai_id, cmd.periode, for_update=True)
+        await uow.skp_monitor.apply(
+            cmd.pegawai_id, cmd.periode, status="DRAFT", skp_version=cmd.skp_version, bagian=cmd.bagian.bagian
+        )
+        penilaian = await uow.penilaian.find(cmd.pegawai_id, cmd.periode, bagian=cmd.bagian.bagian, for_update=True)
         outcome = "no_penilaian"
         if penilaian is not None:
             read_version = penilaian.version
@@ -91,14 +119,49 @@ class ApplySkpReturned:
     pegawai_id: uuid.UUID
     periode: str
     skp_version: int
+    bagian: Bagian = Bagian()
 
 
 async def apply_skp_returned(cmd: ApplySkpReturned, *, uow: AppraisalUnitOfWork) -> str:
     """The atasan returned the plan for changes: monitoring shows it until it is submitted again."""
     async with uow:
-        await uow.skp_monitor.apply(cmd.pegawai_id, cmd.periode, status="DIKEMBALIKAN", skp_version=cmd.skp_version)
+        await uow.skp_monitor.apply(
+            cmd.pegawai_id, cmd.periode, status="DIKEMBALIKAN", skp_version=cmd.skp_version, bagian=cmd.bagian.bagian
+        )
         await uow.commit()
     return "monitored"
+
+
+@dataclass(frozen=True)
+class ApplySkpEnded:
+    pegawai_id: uuid.UUID
+    periode: str
+    skp_version: int
+    bagian: Bagian
+    selesai: date  # the part's last day: the day before the new placement
+    status: str  # the plan's state when it ended
+
+
+async def apply_skp_ended(cmd: ApplySkpEnded, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
+    """A transfer ended this part on `selesai` (docs/domain.md §6): its last day is kept, which also names its
+    appraiser (the atasan of that day). An approved part becomes ratable without waiting for its cycle
+    (**assumption**: a cycle cut short by a transfer cannot complete); a part that ended before approval is not
+    appraised."""
+    async with uow:
+        part = cmd.bagian
+        penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode, part.bagian)
+        read_version = penilaian.version
+        moved = cmd.skp_version > penilaian.skp_version and penilaian.apply_bagian(
+            npsn=part.npsn, mulai=part.mulai, selesai=part.selesai, skp_id=part.skp_id
+        )
+        outcome = penilaian.apply_berakhir(
+            selesai=cmd.selesai, disetujui=cmd.status == SKP_DISETUJUI, skp_version=cmd.skp_version
+        )
+        penilaian.keep_bagian(moved, read_version=read_version)
+        await save_if_changed(uow, penilaian, read_version=read_version)
+        await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
+        await uow.commit()
+    return outcome
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,45 @@ from appraisal.domain.penilaian import Penilaian
 from appraisal.usecases import Deps
 
 
-async def load_or_open(uow: AppraisalUnitOfWork, pegawai_id: uuid.UUID, periode: str) -> Penilaian:
-    """The penilaian of this pegawai and period, locked; opened now if this is the first news of it."""
-    existing = await uow.penilaian.find(pegawai_id, periode, for_update=True)
+async def load_or_open(uow: AppraisalUnitOfWork, pegawai_id: uuid.UUID, periode: str, bagian: int = 1) -> Penilaian:
+    """The penilaian of this pegawai, period and part, locked; opened now if this is the first news of it."""
+    existing = await uow.penilaian.find(pegawai_id, periode, bagian=bagian, for_update=True)
     if existing is not None:
         return existing
-    return await uow.penilaian.add(Penilaian(id=uuid.uuid4(), pegawai_id=pegawai_id, periode=periode))
+    return await uow.penilaian.add(Penilaian(id=uuid.uuid4(), pegawai_id=pegawai_id, periode=periode, bagian=bagian))
+
+
+async def find_for_skp(
+    uow: AppraisalUnitOfWork, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID | None
+) -> Penilaian | None:
+    """The part whose plan is `skp_id`, locked; without a plan id, or for a period never split whose penilaian
+    does not know its plan yet, the first part."""
+    if skp_id is not None:
+        found = await uow.penilaian.find_by_skp(pegawai_id, periode, skp_id, for_update=True)
+        if found is not None or (await uow.penilaian.latest_bagian(pegawai_id, periode) or 1) > 1:
+            return found
+    found = await uow.penilaian.find(pegawai_id, periode, for_update=True)
+    return found if found is None or skp_id is None or found.skp_id in (None, skp_id) else None
+
+
+async def load_or_open_for_skp(
+    uow: AppraisalUnitOfWork, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID | None
+) -> Penilaian:
+    """The part whose plan is `skp_id` (observation's events name the plan): the part planning's events said it
+    feeds; before any did, the latest part, or a new one after it when a transfer ended the latest. Locked."""
+    if skp_id is None:
+        return await load_or_open(uow, pegawai_id, periode)
+    found = await uow.penilaian.find_by_skp(pegawai_id, periode, skp_id, for_update=True)
+    if found is not None:
+        return found
+    latest = await uow.penilaian.latest_bagian(pegawai_id, periode)
+    if latest is None:
+        penilaian = await load_or_open(uow, pegawai_id, periode)
+    else:
+        penilaian = await load_or_open(uow, pegawai_id, periode, latest)
+        if penilaian.berakhir or (penilaian.skp_id is not None and penilaian.skp_id != skp_id):
+            penilaian = await load_or_open(uow, pegawai_id, periode, latest + 1)
+    return penilaian
 
 
 async def save_if_changed(uow: AppraisalUnitOfWork, penilaian: Penilaian, *, read_version: int) -> None:

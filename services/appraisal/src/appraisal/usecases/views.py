@@ -16,7 +16,7 @@ from datetime import date
 
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain import angka_kredit as ak_rules
-from appraisal.domain import distribution, finalisasi, monitoring, organisasi, tahunan
+from appraisal.domain import distribution, finalisasi, hasil_periode, monitoring, organisasi, tahunan
 from appraisal.domain.access import (
     ATASAN_ROLES,
     LIHAT,
@@ -26,6 +26,7 @@ from appraisal.domain.access import (
     Relation,
     relation_to,
     require_allowed,
+    require_atasan_bagian,
     require_school,
     school_relation,
 )
@@ -36,7 +37,7 @@ from appraisal.domain.periode import rentang_periode, tahun_kode, tahun_of
 from appraisal.domain.predikat import Predikat
 from appraisal.usecases import Deps
 from pmm_kernel.clock import today
-from pmm_kernel.errors import InvalidValue, NotFound, StateConflict
+from pmm_kernel.errors import Forbidden, InvalidValue, NotFound, StateConflict
 from pmm_roster.records import PegawaiRecord, SekolahRecord
 
 # --- read models -------------------------------------------------------------------------------------------
@@ -82,6 +83,26 @@ class PenilaianContext:
     progress: ak_rules.Progress | None = None
     distribusi: DistribusiView | None = None
     peringatan: PeringatanView | None = None  # for the atasan, while the penilaian is rated and not final
+    periode_bagian: PeriodeBagianView | None = None  # every part of the period and the combined result
+
+
+@dataclass(frozen=True)
+class BagianView:
+    """One part of a split period as the combined result shows it."""
+
+    penilaian_id: uuid.UUID
+    status: str
+    nama_sekolah: str | None
+    rentang: Rentang | None
+    hasil: hasil_periode.HasilBagian
+
+
+@dataclass(frozen=True)
+class PeriodeBagianView:
+    pegawai_id: uuid.UUID
+    periode: str
+    bagian: list[BagianView]
+    hasil: hasil_periode.HasilPeriode
 
 
 # --- reading a penilaian (the commands read it the same way) -----------------------------------------------
@@ -90,20 +111,32 @@ class PenilaianContext:
 async def load_penilaian(
     uow: AppraisalUnitOfWork, deps: Deps, actor: Actor, penilaian_id: uuid.UUID, *, for_update: bool = False
 ) -> PenilaianContext:
-    """The penilaian and the caller's relation to it, if they may see it at all (else `NotFound`)."""
+    """The penilaian and the caller's relation to it, if they may see it at all (else `NotFound`).
+
+    The atasan is the one of the part's day (`Penilaian.hari_penilai`: today, or the last day of a part a transfer
+    ended); the school is the part's (its NPSN), which names the region, the letterhead and the distribution."""
     penilaian = await uow.penilaian.get(penilaian_id, for_update=for_update)
     if penilaian is None:
         raise NotFound("no such penilaian", rule="penilaian.not_found")
     pegawai = await uow.roster.pegawai(penilaian.pegawai_id)
-    sekolah = await uow.roster_extra.sekolah(pegawai.npsn) if pegawai else None
-    current = await uow.roster_extra.current_relation(penilaian.pegawai_id, today(deps.clock))
+    npsn = penilaian.npsn or (pegawai.npsn if pegawai else None)
+    sekolah = await uow.roster_extra.sekolah(npsn) if npsn else None
+    on = today(deps.clock)
+    day = penilaian.hari_penilai(on)
+    current = await uow.roster_extra.current_relation(penilaian.pegawai_id, day)
     atasan_id, peran = current if current else (None, None)
     relation = relation_to(
         actor,
         owner_id=penilaian.pegawai_id,
         current_atasan_id=atasan_id,
-        kode_wilayah=pegawai.kode_wilayah if pegawai else "",
+        kode_wilayah=sekolah.kode_wilayah if sekolah else (pegawai.kode_wilayah if pegawai else ""),
     )
+    if relation is Relation.NONE and actor.pegawai_id is not None and actor.roles & ATASAN_ROLES:
+        require_atasan_bagian(
+            relation,
+            atasan_on_another_day=await _atasan_on_another_day(uow, penilaian, actor.pegawai_id, day, on),
+            bagian=penilaian.bagian,
+        )
     require_allowed(relation, LIHAT)
     return PenilaianContext(
         penilaian=penilaian,
@@ -113,6 +146,18 @@ async def load_penilaian(
         atasan_id=atasan_id,
         peran_atasan=peran,
     )
+
+
+async def _atasan_on_another_day(
+    uow: AppraisalUnitOfWork, penilaian: Penilaian, atasan_id: uuid.UUID, day: date, on: date
+) -> bool:
+    """Whether `atasan_id` appraises the pegawai today or on another part's last day of the same period."""
+    days = {on} | {p.hari_penilai(on) for p in await uow.penilaian.parts(penilaian.pegawai_id, penilaian.periode)}
+    for other in sorted(days - {day}):
+        current = await uow.roster_extra.current_relation(penilaian.pegawai_id, other)
+        if current is not None and current[0] == atasan_id:
+            return True
+    return False
 
 
 async def with_figures(uow: AppraisalUnitOfWork, deps: Deps, context: PenilaianContext) -> PenilaianContext:
@@ -129,6 +174,8 @@ async def with_figures(uow: AppraisalUnitOfWork, deps: Deps, context: PenilaianC
                     tahunan_earns=deps.rules.penilaian_tahunan.angka_kredit,
                     pegawai=context.pegawai,
                     rentang=context.rentang,
+                    mulai=penilaian.mulai,
+                    selesai=penilaian.selesai,
                 )[1]
                 or finalisasi.NO_JENJANG
             )
@@ -142,7 +189,53 @@ async def with_figures(uow: AppraisalUnitOfWork, deps: Deps, context: PenilaianC
         context.distribusi = await distribusi_of(uow, context.sekolah, penilaian.periode, context.rentang)
         if context.relation is Relation.ATASAN and penilaian.status is Status.DINILAI and penilaian.nilai:
             context.peringatan = await peringatan_of(uow, context.distribusi, penilaian, penilaian.nilai.predikat)
+    if not penilaian.menimbang_periode:
+        context.periode_bagian = await periode_bagian_of(uow, deps, penilaian.pegawai_id, penilaian.periode)
     return context
+
+
+async def periode_bagian_of(
+    uow: AppraisalUnitOfWork, deps: Deps, pegawai_id: uuid.UUID, periode: str
+) -> PeriodeBagianView:
+    """Every part of the pegawai's period with its months, predikat and angka kredit, and the period's combined
+    result (`hasil_periode`, docs/domain.md §6)."""
+    pegawai = await uow.roster.pegawai(pegawai_id)
+    views: list[BagianView] = []
+    for part in await uow.penilaian.parts(pegawai_id, periode):
+        rentang = await rentang_of(uow, deps, part, pegawai)
+        if part.final is not None:
+            ak = part.final.angka_kredit
+        elif part.nilai is not None and part.dinilai_bagian:
+            ak, _ = await angka_kredit_of(uow, deps, part, pegawai, rentang)
+        else:
+            ak = None
+        npsn = part.npsn or (pegawai.npsn if pegawai else None)
+        sekolah = await uow.roster_extra.sekolah(npsn) if npsn else None
+        views.append(
+            BagianView(
+                penilaian_id=part.id,
+                status=part.status.value,
+                nama_sekolah=sekolah.nama if sekolah else None,
+                rentang=rentang,
+                hasil=hasil_periode.HasilBagian(
+                    bagian=part.bagian,
+                    npsn=npsn,
+                    mulai=part.mulai,
+                    selesai=part.selesai,
+                    dinilai=part.dinilai_bagian,
+                    final=part.final is not None,
+                    bulan=ak.bulan if ak else (rentang.bulan if rentang else None),
+                    predikat=part.nilai.predikat if part.nilai else None,
+                    angka_kredit=ak.nilai if ak else None,
+                ),
+            )
+        )
+    return PeriodeBagianView(
+        pegawai_id=pegawai_id,
+        periode=periode,
+        bagian=views,
+        hasil=hasil_periode.hasil_periode([v.hasil for v in views]),
+    )
 
 
 async def prosedur_tahun(
@@ -187,9 +280,9 @@ async def peringatan_of(
 async def rentang_of(
     uow: AppraisalUnitOfWork, deps: Deps, penilaian: Penilaian, pegawai: PegawaiRecord | None
 ) -> Rentang | None:
-    """The months the penilaian covers: as finalised, else the year's, or the period's months the pegawai served
-    since their TMT jabatan (docs/domain.md §6; the whole period when none is served, which earns no angka kredit);
-    None while the period has not arrived."""
+    """The months the penilaian covers: as finalised, else the year's, or the months of its part of the period the
+    pegawai served since their TMT jabatan (docs/domain.md §6; the whole period when none is served, which earns no
+    angka kredit); None while the period has not arrived."""
     if penilaian.final is not None:
         return penilaian.final.rentang
     if penilaian.menimbang_periode:
@@ -198,9 +291,8 @@ async def rentang_of(
     if periode is None:
         return None
     rentang = rentang_periode(periode, deps.rules)
-    if pegawai is None:
-        return rentang
-    return finalisasi.served(rentang, pegawai.tmt_jabatan) or rentang
+    tmt = pegawai.tmt_jabatan if pegawai is not None else None
+    return finalisasi.served(rentang, tmt, mulai=penilaian.mulai, selesai=penilaian.selesai) or rentang
 
 
 async def angka_kredit_of(
@@ -217,6 +309,8 @@ async def angka_kredit_of(
         tahunan_earns=deps.rules.penilaian_tahunan.angka_kredit,
         pegawai=pegawai,
         rentang=rentang,
+        mulai=penilaian.mulai,
+        selesai=penilaian.selesai,
     )
     if jenjang is None or rentang is None:
         return None, catatan
@@ -313,6 +407,32 @@ async def dokumen(q: GetPenilaian, *, uow: AppraisalUnitOfWork, deps: Deps, acto
                 "there is no document before the atasan rates", rule="dokumen.belum_dinilai", field="status"
             )
         return await with_figures(uow, deps, context)
+
+
+@dataclass(frozen=True)
+class GetPeriodeBagian:
+    pegawai_id: uuid.UUID
+    periode: str
+
+
+async def get_periode_bagian(
+    q: GetPeriodeBagian, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor
+) -> PeriodeBagianView:
+    """The parts of a pegawai's period and the combined result, for whoever may see one of its parts (the atasan of
+    the last part rates taking the earlier parts into account, so they see those parts' results too)."""
+    async with uow:
+        parts = await uow.penilaian.parts(q.pegawai_id, q.periode)
+        refused: NotFound | Forbidden | None = None
+        for part in reversed(parts):
+            try:
+                await load_penilaian(uow, deps, actor, part.id)
+            except (NotFound, Forbidden) as exc:
+                refused = refused or exc
+                continue
+            return await periode_bagian_of(uow, deps, q.pegawai_id, q.periode)
+        if isinstance(refused, Forbidden):
+            raise refused
+        raise NotFound("no penilaian of this pegawai and period", rule="penilaian.not_found", field="periode")
 
 
 @dataclass(frozen=True)
