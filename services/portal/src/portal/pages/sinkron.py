@@ -46,13 +46,23 @@ def fixer_label(portal: Portal, fixer: str | None, *, own: bool) -> str:
     return _text(portal, f"sinkron.penyelesai.{fixer}", "sinkron.penyelesai_lain")
 
 
-def bagian_label(bagian: str) -> str:
+def triwulan_label(piece: str) -> str:
     """`2024-01..03` (a triwulan of kinerja periodik) -> `Januari–Maret 2024`."""
-    match = _BAGIAN.match(bagian or "")
+    match = _BAGIAN.match(piece or "")
     if match is None:
-        return bagian or ""
+        return piece or ""
     year, first, last = match.groups()
     return f"{BULAN[int(first) - 1]}–{BULAN[int(last) - 1]} {year}"
+
+
+def bagian_label(portal: Portal, bagian: str) -> str:
+    """A push's part as the page names it: a triwulan's months, and for a period's later part (a transfer: one SKP
+    per school, keyed `2/...` by bkn_sync) its number first (`Bagian 2 · April–Juni 2024`)."""
+    number, slash, piece = (bagian or "").partition("/")
+    if not (slash and number.isdigit()):
+        return triwulan_label(bagian)
+    part = portal.t("sinkron.bagian_periode", nomor=int(number))
+    return f"{part} · {triwulan_label(piece)}" if piece else part
 
 
 def push_view(portal: Portal, push: dict[str, Any], *, own: bool) -> dict[str, Any]:
@@ -66,7 +76,7 @@ def push_view(portal: Portal, push: dict[str, Any], *, own: bool) -> dict[str, A
         "push_id": push["push_id"],
         "periode": push["periode"],
         "jenis": _text(portal, f"sinkron.jenis.{push['jenis']}", "sinkron.jenis_lain"),
-        "bagian": bagian_label(push.get("bagian") or ""),
+        "bagian": bagian_label(portal, push.get("bagian") or ""),
         "state": state,
         "tag": TAGS[state],
         "succeeded_at": push.get("succeeded_at"),
