@@ -53,7 +53,8 @@ async def own_penilaian(portal: Portal, periode: str | None = None) -> list[dict
     """The user's own penilaian, each as the service details it (predikat, angka kredit), by period."""
     own = await own_rows(portal, periode)
     details = await asyncio.gather(*(portal.clients.appraisal.penilaian(portal.token, i["id"]) for i in own))
-    return sorted((d.body for d in details), key=lambda p: p["periode"])
+    # A period a transfer split has a penilaian per part: in the order of the parts.
+    return sorted((d.body for d in details), key=lambda p: (p["periode"], p.get("bagian", 1)))
 
 
 # --- the atasan's team (declared before /penilaian/{kode}, which would take "tim" for a period) ---------------------
@@ -133,7 +134,8 @@ async def dokumen(penilaian_id: uuid.UUID, portal: SignedInDep) -> Response:
 @router.get("/penilaian/{kode}")
 async def hasil_periode(kode: Annotated[str, Path(max_length=40)], portal: SignedInDep) -> Response:
     results = await own_penilaian(portal, kode)
-    return portal.render("penilaian/periode.html", kode=kode, p=results[0] if results else None, tanda=TANDA)
+    # The latest part carries the period's combined result (every part, with its own figures).
+    return portal.render("penilaian/periode.html", kode=kode, p=results[-1] if results else None, tanda=TANDA)
 
 
 # --- reading a penilaian ------------------------------------------------------------------------------------------
