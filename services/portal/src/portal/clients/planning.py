@@ -15,6 +15,11 @@ class PlanningClient(ServiceClient):
         answer = await self.call("GET", "/skp/saya", token=token, params={"periode": periode}, ok=(404,))
         return None if answer.status == 404 else answer
 
+    async def my_parts(self, token: str, periode: str) -> list[dict[str, Any]]:
+        """The parts of the signed-in pegawai's plan for a period, first part first: one per school after a transfer
+        (mutasi) during the period, each with its school, first and last day and whether the transfer ended it."""
+        return (await self.call("GET", "/skp/saya/bagian", token=token, params={"periode": periode})).body["items"]
+
     async def create_skp(self, token: str, periode: str, *, key: str) -> Answer:
         return await self.call("POST", "/skp", token=token, json={"periode": periode}, headers={"Idempotency-Key": key})
 

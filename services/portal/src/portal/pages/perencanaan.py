@@ -1,6 +1,8 @@
 """Perencanaan: the SKP as a task list of steps, one thing per page, each saved on its own (a closed tab or a
 dropped connection loses nothing), a check-your-answers page, and ajukan. A returned plan shows the atasan's note
-and opens again. Every refusal is the planning service's, shown beside the field it names."""
+and opens again. A transfer (mutasi) during the period ends the part of the plan at the old school: the page lists
+the period's parts, the ended one is read-only and the teacher starts the next part at the new school. Every refusal
+is the planning service's, shown beside the field it names."""
 
 from __future__ import annotations
 
@@ -39,6 +41,11 @@ def step_done(skp: dict[str, Any], field: str) -> bool:
     return bool(skp.get(field))
 
 
+def editable(skp: dict[str, Any]) -> bool:
+    """Whether the teacher may still change this plan: a draft or a returned plan, of a part no transfer ended."""
+    return skp["status"] in EDITABLE and not (skp.get("bagian") or {}).get("berakhir", False)
+
+
 def _next_slug(slug: str) -> str:
     slugs = [s for s, _, _ in STEPS]
     index = slugs.index(slug)
@@ -60,13 +67,19 @@ async def rencana(kode: str, portal: SignedInDep) -> Response:
         return portal.render("perencanaan/mulai.html", kode=kode, form=form_meta(portal))
     skp = answer.body
     steps = [(slug, field, optional, step_done(skp, field)) for slug, field, optional in STEPS]
-    return portal.render("perencanaan/rencana.html", skp=skp, steps=steps, editable=skp["status"] in EDITABLE)
+    part = skp.get("bagian") or {}
+    ended = part.get("berakhir", False)
+    # The period's parts are listed once a transfer has split it; a plan of the whole period needs no list.
+    parts = await portal.clients.planning.my_parts(portal.token, kode) if ended or part.get("bagian", 1) > 1 else []
+    return portal.render("perencanaan/rencana.html", skp=skp, steps=steps, editable=editable(skp), bagian=parts,
+                         berakhir=ended, form=form_meta(portal))  # fmt: skip
 
 
 @router.post("/perencanaan/{kode}/mulai")
 async def mulai(kode: str, portal: SignedInDep, form: FormDep) -> Response:
     """Klik Mulai: the plan is created once, however often the button is tapped (Idempotency-Key, and a plan that
-    already exists is simply opened)."""
+    already exists is simply opened). After a transfer ended the latest part, the same button starts the next part
+    at the new school."""
     try:
         skp_id = (await portal.clients.planning.create_skp(portal.token, kode, key=form.idempotency_key)).body["id"]
     except ServiceProblem as problem:
@@ -89,7 +102,7 @@ def _render_step(portal: Portal, slug: str, skp: Answer, *, status: int = 200, e
         status=status,
         skp=skp.body,
         slug=slug,
-        editable=skp.body["status"] in EDITABLE,
+        editable=editable(skp.body),
         form=form_meta(portal, skp.version),
         errors=errors or FormErrors(),
         values=values or {},
