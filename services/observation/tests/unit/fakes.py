@@ -60,11 +60,17 @@ class FakePelaksanaanRepository:
         stored = self._latest(pegawai_id, periode, bagian)
         return self._loaded(stored) if stored else None
 
-    def _latest(self, pegawai_id: uuid.UUID, periode: str, bagian: int | None = None) -> Pelaksanaan | None:
+    def _latest(
+        self, pegawai_id: uuid.UUID, periode: str, bagian: int | None = None, *, on: date | None = None
+    ) -> Pelaksanaan | None:
+        """The part named, else the latest (that has not ended by `on`, when given)."""
         parts = [
             p
             for p in self.rows.values()
-            if p.pegawai_id == pegawai_id and p.periode == periode and bagian in (None, p.bagian)
+            if p.pegawai_id == pegawai_id
+            and p.periode == periode
+            and bagian in (None, p.bagian)
+            and (on is None or not p.is_ended(on))
         ]
         return max(parts, key=lambda p: p.bagian) if parts else None
 
@@ -95,7 +101,7 @@ class FakePelaksanaanRepository:
     ) -> list[tuple[RosterPegawai, Pelaksanaan | None]]:
         found = []
         for pegawai in sorted(self._uow.roster.appraised(atasan_id), key=lambda p: p.pegawai_id):
-            cycle = self._latest(pegawai.pegawai_id, periode)
+            cycle = self._latest(pegawai.pegawai_id, periode, on=on)
             if (tahap is not None or unopened) and not (
                 (cycle is None and unopened) or (cycle is not None and tahap and cycle.tahap in tahap)
             ):

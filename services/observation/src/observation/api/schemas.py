@@ -227,8 +227,7 @@ def _plain(value: Any) -> Any:
 class TeamItem(BaseModel):
     pegawai: PegawaiOut
     pelaksanaan_id: uuid.UUID | None
-    bagian: int | None  # the part of the period the cycle covers (the latest; None: not opened)
-    berakhir: bool  # a transfer ended that part: it takes no new step
+    bagian: int | None  # the part of the period the cycle covers (the latest not ended; None: not opened)
     step: str
     tahap: str | None
     version: int | None

@@ -65,7 +65,6 @@ async def team(
                 ),
                 pelaksanaan_id=r.pelaksanaan.id if r.pelaksanaan else None,
                 bagian=r.pelaksanaan.bagian if r.pelaksanaan else None,
-                berakhir=r.ended,
                 step=r.position,
                 tahap=r.pelaksanaan.tahap.value if r.pelaksanaan else None,
                 version=r.pelaksanaan.version if r.pelaksanaan else None,

@@ -89,11 +89,16 @@ class PelaksanaanRepository:
         others. Keyset pagination by pegawai id.
         """
         current = current_atasan_subquery(RosterRelasi, on)
-        # A pegawai transferred during the period has one cycle per part: the team sees the latest one, the part at
-        # the school they are in now.
+        # A pegawai transferred during the period has one cycle per part: the team sees the latest part that has
+        # not ended by `on` (domain/bagian.is_ended), the one at the school they are in now; until the new school's
+        # plan is approved, none (not opened).
         latest = (
             select(func.max(PelaksanaanRow.bagian))
-            .where(PelaksanaanRow.pegawai_id == RosterPegawai.pegawai_id, PelaksanaanRow.periode == periode)
+            .where(
+                PelaksanaanRow.pegawai_id == RosterPegawai.pegawai_id,
+                PelaksanaanRow.periode == periode,
+                PelaksanaanRow.selesai.is_(None) | (PelaksanaanRow.selesai >= on),
+            )
             .correlate(RosterPegawai)
             .scalar_subquery()
         )

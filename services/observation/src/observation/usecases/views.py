@@ -99,11 +99,10 @@ class Team:
 @dataclass(frozen=True)
 class TeamRow:
     pegawai: PegawaiRecord
-    pelaksanaan: Pelaksanaan | None  # the cycle of the pegawai's latest part of the period
+    pelaksanaan: Pelaksanaan | None  # the cycle of the pegawai's latest part of the period not ended today
     position: str
     overdue: bool
     closes: date
-    ended: bool = False  # a transfer ended that part before today: it takes no new step
 
 
 async def team(query: Team, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> list[TeamRow]:
@@ -135,7 +134,6 @@ async def team(query: Team, *, uow: ObservationUnitOfWork, deps: Deps, actor: Ac
                 pelaksanaan.tahap if pelaksanaan else None, effective_close=closes[pegawai.kode_wilayah], on=on
             ),
             closes=closes[pegawai.kode_wilayah],
-            ended=pelaksanaan is not None and pelaksanaan.is_ended(on),
         )
         for pegawai, pelaksanaan in rows
     ]

@@ -171,6 +171,19 @@ async def test_the_team_shows_where_each_pegawai_stands():
         assert [r.position for r in rows] == expected
 
 
+async def test_a_transferred_pegawai_stands_in_the_new_teams_list_with_the_new_schools_part_only():
+    world = World()
+    new_ks = world.person("Kepala Sekolah", atasan=world.pengawas_id)
+    world.roster.atasan_of[world.guru_id] = new_ks
+    world.cycle(world.guru_id, tahap=Tahap.OBSERVASI, selesai=date(2024, 2, 4))  # ended the day before today
+    new_team = actor(new_ks, "guru", "kepala_sekolah")
+    (row,) = await views.team(team(world), uow=world.uow, deps=world.deps, actor=new_team)
+    assert (row.pegawai.pegawai_id, row.pelaksanaan, row.position) == (world.guru_id, None, "belum_dibuka")
+    second = world.cycle(world.guru_id, bagian=2)
+    (row,) = await views.team(team(world), uow=world.uow, deps=world.deps, actor=new_team)
+    assert (row.pelaksanaan.id, row.pelaksanaan.bagian, row.position) == (second.id, 2, "persiapan")
+
+
 async def test_past_the_regions_close_a_cycle_not_done_is_overdue():
     world = World()
     elsewhere = world.person("Guru", atasan=world.ks_id, wilayah="3501")  # a region with an extension
