@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bkn_sync.domain.bagian import bagian_of, part_months, push_bagian
+from bkn_sync.domain.bagian import bagian_of, part_months, push_bagian, unit_npsn
 from bkn_sync.domain.periods import BknPeriode
 from pmm_kernel.errors import InvalidValue
 
@@ -49,6 +49,19 @@ def test_a_part_is_numbered_from_one():
 )
 def test_a_part_covers_the_months_of_its_first_and_last_day(period, mulai, selesai, months):
     assert part_months(period, mulai, selesai) == months
+
+
+@pytest.mark.parametrize(
+    ("part_npsn", "ended", "unit"),
+    [
+        (None, False, "20200002"),  # a plan without parts: the roster's school at attempt time
+        ("20200001", False, "20200002"),  # the current part: the roster's, so a corrected roster heals the push
+        ("20200001", True, "20200001"),  # a part a transfer ended: its own school, the roster names the new one
+        (None, True, "20200002"),  # an ended part that named no school: the roster's
+    ],
+)
+def test_the_unit_a_push_names(part_npsn, ended, unit):
+    assert unit_npsn("20200002", part_npsn=part_npsn, part_ended=ended) == unit
 
 
 def test_a_part_outside_its_period_is_refused():

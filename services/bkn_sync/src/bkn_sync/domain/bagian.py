@@ -31,6 +31,13 @@ def bagian_of(key: str) -> int:
     return int(number) if slash and number.isdigit() else BAGIAN_PERTAMA
 
 
+def unit_npsn(roster_npsn: str, *, part_npsn: str | None, part_ended: bool) -> str:
+    """The school whose unit a push names: for a part a transfer ended, the part's own school (the roster names the
+    new one by then); otherwise the school the roster names at attempt time, so that a corrected roster heals a
+    `UNOR_TIDAK_SESUAI` (docs/domain.md §7)."""
+    return part_npsn if part_ended and part_npsn else roster_npsn
+
+
 def part_months(period: BknPeriode, mulai: date | None, selesai: date | None) -> BknPeriode:
     """The months a part covers: its first and last day's months (None: the period's), never outside the period."""
     first = max((period.tahun_mulai, period.bulan_mulai), (mulai.year, mulai.month) if mulai else (0, 0))

@@ -73,9 +73,10 @@ async def record_penilaian_finalized(cmd: RecordPenilaianFinalized, *, uow: BknS
             "jenjang": cmd.jenjang,
             "penilai": asdict(cmd.penilai),
         }
-        # The part's school, where its plan named one: its records go to that school's SKP at BKN.
+        # A part a transfer ended: its records go to the old school's SKP at BKN (`domain/bagian.unit_npsn`).
         plan = await uow.plans.get(cmd.pegawai_id, cmd.periode, cmd.bagian)
-        school = {"npsn": plan.npsn} if plan is not None and plan.npsn else {}
+        ended = plan is not None and plan.npsn is not None and plan.selesai is not None
+        school = {"npsn": plan.npsn, "selesai": plan.selesai.isoformat()} if ended else {}  # type: ignore[union-attr]
         rating.update(school)
 
         async def push(jenis: JenisPush, bagian: str, months: BknPeriode, payload: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.domain import access
 from bkn_sync.domain.access import Action, Actor
-from bkn_sync.domain.bagian import part_months
+from bkn_sync.domain.bagian import part_months, unit_npsn
 from bkn_sync.domain.bkn import CircuitOpen, Identity, Outcome, Refused
 from bkn_sync.domain.mapping import ASN_STATUSES, jabatan_nama, unor_id
 from bkn_sync.domain.periods import BknPeriode
@@ -151,9 +151,10 @@ async def _prepare(uow: BknSyncUnitOfWork, push: Push, clock: Clock) -> Claimed:
     who = Identity(
         nip=pegawai.nip,
         nama=pegawai.nama,
-        # A part of the period is the SKP of the school it was served at (docs/domain.md §7); without one named,
-        # the pegawai's school in the roster now.
-        unor_id=unor_id(push.payload.get("npsn") or pegawai.npsn),
+        # A part a transfer ended is the SKP of the school it was served at (docs/domain.md §7).
+        unor_id=unor_id(
+            unit_npsn(pegawai.npsn, part_npsn=push.payload.get("npsn"), part_ended=bool(push.payload.get("selesai")))
+        ),
         jabatan_nama=jabatan_nama(pegawai.jenis_gtk, pegawai.jenjang_jabatan),
         penilai_nip=penilai_nip,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -119,6 +120,10 @@ async def test_a_penilaian_of_part_one_keeps_the_keys_it_always_had_and_part_two
     w = world()
     first = replace(finalized(w.guru.pegawai_id), bulan_selesai=3)  # part 1: January to March
     second = replace(finalized(w.guru.pegawai_id), penilaian_id=uuid.UUID(int=43), bagian=2, bulan_mulai=3, version=2)
+    # Part 1 at the old school, ended by the transfer; part 2 at the school the roster names now.
+    w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)] = Plan(
+        w.guru.pegawai_id, PERIODE, uuid.UUID(int=7), True, 4, [], npsn="20200001", selesai=date(2024, 3, 15)
+    )
     w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 2)] = Plan(
         w.guru.pegawai_id, PERIODE, uuid.UUID(int=8), True, 2, [], bagian=2, npsn="20200002"
     )
@@ -133,9 +138,10 @@ async def test_a_penilaian_of_part_one_keeps_the_keys_it_always_had_and_part_two
         (JenisPush.KINERJA_PERIODIK, "2/2024-04..06", BknPeriode(2024, 4, 2024, 6)),
         (JenisPush.KINERJA_PERIODIK, "2024-01..03", BknPeriode(2024, 1, 2024, 3)),
     ]
-    # The second part's records go to its school's SKP; part 1's payload is what it always was.
-    assert all(p.payload["npsn"] == "20200002" for p in pushes if p.bagian.startswith("2/"))
-    assert all("npsn" not in p.payload for p in pushes if not p.bagian.startswith("2/"))
+    # The ended part's records go to the old school's SKP; the current part's name the roster's school at attempt
+    # time, as every push did before parts.
+    assert all(p.payload["npsn"] == "20200001" for p in pushes if not p.bagian.startswith("2/"))
+    assert all("npsn" not in p.payload for p in pushes if p.bagian.startswith("2/"))
 
 
 async def test_an_annual_result_of_a_second_part_is_its_own_push():

@@ -21,7 +21,7 @@ from bkn_sync.usecases.from_planning import (
 )
 from bkn_sync.usecases.push import ClaimDue, claim_due
 
-from ..fakes import PERIODE, S1, fake_deps, stored_push, world
+from ..fakes import NPSN, PERIODE, S1, fake_deps, stored_push, world
 
 RHK = (RhkRow("Mengajar", "Mutu", "kuantitas", "Jam mengajar", 24, "jam"),)
 
@@ -221,4 +221,13 @@ async def test_a_part_of_a_period_not_yet_received_learns_its_own_months_at_atte
     w.uow.roster_extra.months[PERIODE] = S1
     [claimed] = await claim_due(ClaimDue(limit=5), uow=w.uow, deps=fake_deps(w.uow))
     assert claimed.periode == BknPeriode(2024, 3, 2024, 6)
-    assert claimed.who.unor_id == "20200002"  # the part's school, not today's roster school
+    assert claimed.who.unor_id == NPSN  # the current part names the roster's school, which a correction heals
+
+
+async def test_an_ended_part_goes_to_the_old_schools_unit_after_the_move():
+    w = world()
+    await from_planning.record_skp_approved(replace(approved(w.guru.pegawai_id), npsn="20200001"), uow=w.uow)
+    await from_planning.record_skp_ended(ended(w.guru.pegawai_id), uow=w.uow)
+    w.guru.npsn = "20200002"  # the roster names the new school now
+    [claimed] = await claim_due(ClaimDue(limit=5), uow=w.uow, deps=fake_deps(w.uow))
+    assert (claimed.who.unor_id, claimed.periode) == ("20200001", BknPeriode(2024, 1, 2024, 3))
