@@ -102,6 +102,16 @@ class FakeRosterRepository:
         ]
         return [(p, self.sekolah_by_npsn[p.npsn]) for p in sorted(found, key=self._order)[:limit]]
 
+    async def acting_on(self, atasan_ids: Sequence[uuid.UUID], on: date) -> frozenset[uuid.UUID]:
+        return frozenset(
+            r.atasan_id
+            for r in self.relasi_by_id.values()
+            if r.atasan_id in set(atasan_ids)
+            and r.peran_atasan == "plt_kepala_sekolah"
+            and r.mulai <= on
+            and (r.selesai is None or r.selesai >= on)
+        )
+
     # --- writing ---------------------------------------------------------------------------------------------
 
     def add_sekolah(self, row: SekolahRow) -> Sekolah:
@@ -476,7 +486,7 @@ class World:
     def plan(self, name: str, **content: Any) -> Skp:
         """A stored plan of `name` for 2024-S1, as the repository would hold it."""
         pegawai = self.people[name]
-        peran = peran_of(pegawai.jenis_gtk)
+        peran = peran_of(pegawai.jenis_gtk, siklus_pengawas=True)
         skp = Skp(id=uuid.uuid4(), pegawai_id=pegawai.id, periode="2024-S1", peran=peran, **content)
         self.uow.skp.plans[skp.id] = skp
         return skp

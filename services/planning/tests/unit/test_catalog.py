@@ -64,6 +64,7 @@ def test_recommended_indicators(peran: str, priorities: list[str], expected: lis
     [
         ("guru", ["D.1", "D.1.1", "D.1.2", "D.1.3", "D.2"]),
         ("kepala_sekolah", ["D.3", "D.3.1", "D.3.2", "D.4", "D.8"]),
+        ("pengawas", ["D.3", "D.3.1", "D.3.2", "D.4", "D.8"]),  # they accompany the kepala sekolah
     ],
 )
 def test_indicators_for_role(peran: str, expected: list[str]) -> None:
@@ -74,7 +75,7 @@ def test_indicators_for_role(peran: str, expected: list[str]) -> None:
 def test_unknown_role(call: str) -> None:
     with pytest.raises(InvalidValue) as err:
         if call == "recommended":
-            CATALOG.recommended_indicators("pengawas", [])
+            CATALOG.recommended_indicators("operator", [])
         else:
             CATALOG.indicators_for("operator")
     assert err.value.rule == "katalog.peran_unknown"
@@ -215,7 +216,8 @@ def test_unknown_codes(method: str, kode: str, rule: str) -> None:
         ("indikator.toml", 'kode = "D.1.1"', 'kode = "D.1.1.1"', "not like D.1"),
         ("indikator.toml", 'kode = "D.1.1"', 'kode = "D.2"', "appears twice"),
         ("indikator.toml", 'kode = "D.1.1"', 'kode = "D.7.1"', "listed before it"),
-        ("indikator.toml", 'peran = "guru"', 'peran = "pengawas"', "peran must be"),
+        ("indikator.toml", 'peran = "guru"', 'peran = "operator"', "peran must be"),
+        ("indikator.toml", 'pengawas = "kepala_sekolah"', 'pengawas = "operator"', "indikator_dari maps"),
         ("indikator.toml", 'guru = "D.1"', 'guru = "D.3"', "rekomendasi_bawaan.guru"),
         ("indikator.toml", '    "Hanya memperhatikan murid yang dianggap pandai",\n', "", None),
         (

@@ -291,6 +291,18 @@ closes = "11-30"
 [periods.windows.penilaian]
 opens = "12-01"
 closes = "+1:01-15"
+[penilai]
+siklus_pengawas = true
+bacaan = "tim_kerja"
+[penilai.wilayah]
+"32" = "pengawas_ppk"
+"3273" = "tim_kerja"
+[penilai.bacaan_tersedia.tim_kerja]
+ppk = "kepala_dinas"
+persetujuan_otomatis_ks = false
+[penilai.bacaan_tersedia.pengawas_ppk]
+ppk = "pengawas"
+persetujuan_otomatis_ks = true
 """
 
 
@@ -348,6 +360,13 @@ def test_a_new_policy_file_takes_over_from_its_year(tmp_path: Path) -> None:
         ),
         ("2030.toml", ("[annual_evaluation]", "[annual_evaluation"), "policy file 2030.toml"),
         ("2030.toml", ('opens = "-1:12-01"', 'opens = "-1:12-32"'), "day is out of range"),
+        ("2030.toml", ('bacaan = "tim_kerja"', 'bacaan = "ketua"'), "reading 'ketua' .wilayah default."),
+        ("2030.toml", ('"32" = "pengawas_ppk"', '"32" = "dinas"'), "reading 'dinas' .wilayah 32."),
+        ("2030.toml", ('"32" = "pengawas_ppk"', '"3a" = "pengawas_ppk"'), "not a province"),
+        ("2030.toml", ('ppk = "pengawas"', 'ppk = "kepala_sekolah"'), "ppk must be one of"),
+        ("2030.toml", ("siklus_pengawas = true", "siklus_pengawas = 1"), "siklus_pengawas must be a bool"),
+        ("2030.toml", ("[penilai]\nsiklus_pengawas = true", "[penilai]"), "missing key 'siklus_pengawas'"),
+        ("2030.toml", ("persetujuan_otomatis_ks = true", "otomatis = true"), "unknown keys in penilai.bacaan"),
     ],
 )
 def test_malformed_policy_files_fail_at_load(tmp_path: Path, name: str, change: tuple[str, str], message: str) -> None:
@@ -355,6 +374,30 @@ def test_malformed_policy_files_fail_at_load(tmp_path: Path, name: str, change: 
     assert text != NEW_POLICY or not change[0]
     with pytest.raises(PolicyFileError, match=message):
         load_policies(_policy_dir(tmp_path, {name: text}))
+
+
+@pytest.mark.parametrize(
+    ("kode_wilayah", "reading", "automatic"),
+    [
+        ("3273", "tim_kerja", False),  # the kota's own entry is longer than its province's
+        ("3204", "pengawas_ppk", True),  # the province's reading
+        ("3171", "tim_kerja", False),  # the default
+    ],
+)
+def test_who_appraises_the_school_leaders_is_read_per_region(
+    tmp_path: Path, kode_wilayah: str, reading: str, automatic: bool
+) -> None:
+    periode = load_policies(_policy_dir(tmp_path, {"2030.toml": NEW_POLICY}))[0].periode_for(2030, "R")
+    assert periode is not None and periode.penilai.siklus_pengawas
+    found = periode.penilai.for_region(kode_wilayah)
+    assert (found.nama, found.persetujuan_otomatis_ks) == (reading, automatic)
+
+
+@pytest.mark.parametrize(("year", "cycle"), [(2024, False), (2025, True), (2026, True)])
+def test_pengawas_keep_a_cycle_of_their_own_from_2025(year: int, cycle: bool) -> None:
+    periode = periods_for_year(year, POLICIES)[0]
+    assert periode.penilai.siklus_pengawas is cycle
+    assert periode.penilai.for_region("3273").ppk == "kepala_dinas"  # the default reading names the Dinas
 
 
 def test_empty_policy_directory_fails(tmp_path: Path) -> None:
@@ -388,6 +431,6 @@ def test_a_period_without_a_window_is_refused_at_start_up_naming_file_key_and_ru
 def test_the_optional_windows_may_be_left_out(tmp_path: Path) -> None:
     without = NEW_POLICY.replace('[periods.windows.pra_perencanaan]\nopens = "-1:12-01"\ncloses = "-1:12-31"\n', "")
     without = without.replace('[periods.windows.persetujuan]\nopens = "04-20"\ncloses = "05-05"\n', "")
-    assert "persetujuan" not in without and "pra_perencanaan" not in without
+    assert "windows.persetujuan" not in without and "pra_perencanaan" not in without
     rest = load_policies(_policy_dir(tmp_path, {"2030.toml": without}))[0].periode_for(2031, "R")
     assert rest is not None and rest.decision_window("perencanaan_ks") == rest.windows["perencanaan_ks"]

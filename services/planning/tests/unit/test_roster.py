@@ -18,6 +18,8 @@ from planning.domain.roster import (
     RelasiRow,
     RowError,
     SekolahRow,
+    Tenure,
+    acting_overlap,
     changed_fields,
     outside_region,
     parse_csv,
@@ -453,6 +455,12 @@ def test_every_peran_atasan_a_row_may_name_has_a_rule() -> None:
         ("kepala_sekolah", "Guru Kelas", "Kepala Sekolah@other", ("nip_atasan", "relasi.other_school")),
         ("plt_kepala_sekolah", "Guru Kelas", "Guru Mapel", None),  # a Plt. KS is a teacher of the school
         ("plt_kepala_sekolah", "Guru Kelas", "Guru Mapel@other", ("nip_atasan", "relasi.other_school")),
+        ("plt_kepala_sekolah", "Guru Kelas", "Kepala Sekolah@other", None),  # the KS of a neighbouring school
+        ("plt_kepala_sekolah", "Guru Kelas", "Pengawas Sekolah@other", None),  # a pengawas acting as KS
+        ("kepala_sekolah", "Guru Kelas", "Pengawas Sekolah@other", ("nip_atasan", "relasi.other_school")),
+        ("koordinator_pengawas", "Pengawas Sekolah", "Pengawas Sekolah@other", None),
+        ("koordinator_pengawas", "Kepala Sekolah", "Pengawas Sekolah@other", ("nip_pegawai", "relasi.pegawai_jenis")),
+        ("koordinator_pengawas", "Pengawas Sekolah", "Kepala Sekolah@other", ("nip_atasan", "relasi.other_school")),
         ("pengawas", "Kepala Sekolah", "Pengawas Sekolah@other", None),  # the pengawas works elsewhere
         ("pengawas", "Guru Kelas", "Pengawas Sekolah", ("nip_pegawai", "relasi.pegawai_jenis")),
         ("pengawas", "Kepala Sekolah", "Kepala Sekolah", ("nip_atasan", "relasi.atasan_jenis")),
@@ -466,6 +474,52 @@ def test_relasi_rules(peran: str, pegawai: str, atasan: str, expected: tuple[str
     assert (None if error is None else (error.line, error.field, error.rule)) == (
         None if expected is None else (7, *expected)
     )
+
+
+_A, _B, _P = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+
+@pytest.mark.parametrize(
+    ("peran", "mulai", "selesai", "held", "expected"),
+    [
+        # another Plt. for the same teacher, overlapping
+        ("plt_kepala_sekolah", "2025-03-01", "2025-05-31", [(_B, "2025-05-01", "2025-08-31")], "relasi.plt_overlap"),
+        ("plt_kepala_sekolah", "2025-03-01", None, [(_B, "2025-05-01", "2025-08-31")], "relasi.plt_overlap"),
+        ("plt_kepala_sekolah", "2025-06-01", "2025-06-30", [(_B, "2025-01-01", None)], "relasi.plt_overlap"),
+        ("plt_kepala_sekolah", "2025-03-01", "2025-04-30", [(_B, "2025-04-30", "2025-05-31")], "relasi.plt_overlap"),
+        # one after the other, the same atasan's dates again, or not an acting appointment
+        ("plt_kepala_sekolah", "2025-03-01", "2025-04-29", [(_B, "2025-04-30", "2025-05-31")], None),
+        ("plt_kepala_sekolah", "2025-03-01", "2025-12-31", [(_A, "2025-01-01", "2025-06-30")], None),
+        ("kepala_sekolah", "2025-03-01", None, [(_B, "2025-01-01", None)], None),
+        ("plt_kepala_sekolah", "2025-03-01", None, [], None),
+    ],
+)
+def test_one_acting_appointment_at_a_time(
+    peran: str, mulai: str, selesai: str | None, held: list[tuple[uuid.UUID, str, str | None]], expected: str | None
+) -> None:
+    day = date.fromisoformat
+    row = RelasiRow(9, NIP_GURU, NIP_KS, peran, day(mulai), day(selesai) if selesai else None)
+    new = Tenure(_P, _A, row.mulai, row.selesai, 9)
+    tenures = [Tenure(_P, atasan, day(m), day(s) if s else None) for atasan, m, s in held]
+    error = acting_overlap(row, new, tenures)
+    assert (None if error is None else (error.line, error.field, error.rule)) == (
+        None if expected is None else (9, "mulai", expected)
+    )
+    if error is not None:
+        assert "selesai" in error.detail and "mulai" in error.detail
+
+
+@pytest.mark.parametrize(
+    ("jenis_gtk", "acting", "roles"),
+    [
+        ("Guru Kelas", False, ("guru",)),
+        ("Guru Kelas", True, ("guru", "kepala_sekolah")),
+        ("Kepala Sekolah", True, ("guru", "kepala_sekolah")),
+        ("Pengawas Sekolah", True, ("guru", "pengawas", "kepala_sekolah")),
+    ],
+)
+def test_a_plt_signs_in_as_kepala_sekolah_while_acting(jenis_gtk: str, acting: bool, roles: tuple[str, ...]) -> None:
+    assert token_roles(jenis_gtk, acting=acting) == roles
 
 
 @pytest.mark.parametrize(

@@ -432,18 +432,21 @@ def test_the_drafting_steps_in_order_and_their_routes() -> None:
         ("Guru Kelas", "guru", "perencanaan_guru"),
         ("Guru BK", "guru", "perencanaan_guru"),
         ("Kepala Sekolah", "kepala_sekolah", "perencanaan_ks"),
-        ("Pengawas Sekolah", None, None),
+        ("Pengawas Sekolah", "pengawas", "perencanaan_ks"),  # in a policy year that gives them a cycle
         # 2026's newcomers plan as teachers do (docs/domain.md §8).
         ("Penilik", "guru", "perencanaan_guru"),
         ("Pamong Belajar", "guru", "perencanaan_guru"),
         ("GPK Unit Layanan Disabilitas", "guru", "perencanaan_guru"),
     ],
 )
-def test_the_plan_a_pegawai_keeps_and_its_window(jenis_gtk: str, peran: str | None, step: str | None) -> None:
-    if peran is None:
-        with pytest.raises(Forbidden) as refused:
-            peran_of(jenis_gtk)
-        assert refused.value.rule == "pegawai.no_skp"
-        return
-    assert peran_of(jenis_gtk) == peran
+def test_the_plan_a_pegawai_keeps_and_its_window(jenis_gtk: str, peran: str, step: str) -> None:
+    assert peran_of(jenis_gtk, siklus_pengawas=True) == peran
     assert planning_step(peran) == step
+
+
+@pytest.mark.parametrize(("jenis_gtk", "peran"), [("Guru Kelas", "guru"), ("Kepala Sekolah", "kepala_sekolah")])
+def test_without_a_pengawas_cycle_only_a_pengawas_is_refused_a_plan(jenis_gtk: str, peran: str) -> None:
+    assert peran_of(jenis_gtk, siklus_pengawas=False) == peran
+    with pytest.raises(Forbidden) as refused:
+        peran_of("Pengawas Sekolah", siklus_pengawas=False)
+    assert refused.value.rule == "pegawai.no_skp"

@@ -190,8 +190,8 @@ async def list_pegawai(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> RosterPegawaiPage:
     """The pegawai of the operator's region (of one school with `npsn`), by school and name, each with the roles they
-    sign in with (`guru`; a kepala sekolah also `kepala_sekolah`, a pengawas also `pengawas`). Paged with `cursor`
-    and `limit`."""
+    sign in with (`guru`; a kepala sekolah, and a Plt. kepala sekolah while acting, also `kepala_sekolah`; a pengawas
+    also `pengawas`). Paged with `cursor` and `limit`."""
     position = decode_cursor(cursor)
     after = None
     if position is not None:
@@ -203,7 +203,8 @@ async def list_pegawai(
         if after is None:
             raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
     query = views.RosterPegawai(npsn=npsn, after=after, limit=limit + 1)
-    rows = await views.roster_pegawai(query, uow=deps.uow(), actor=actor)
+    found = await views.roster_pegawai(query, uow=deps.uow(), actor=actor, on=today(deps.clock))
+    rows = found.rows
     page = rows[:limit]
     next_cursor = encode_cursor({"id": str(page[-1][0].id)}) if len(rows) > limit else None
     return RosterPegawaiPage(
@@ -217,7 +218,7 @@ async def list_pegawai(
                 pangkat_golongan=p.pangkat_golongan,
                 npsn=p.npsn,
                 nama_sekolah=s.nama,
-                peran=list(token_roles(p.jenis_gtk)),
+                peran=list(token_roles(p.jenis_gtk, acting=p.id in found.acting)),
             )
             for p, s in page
         ],

@@ -364,6 +364,18 @@ class RosterRepository:
         query = query.order_by(*_ROSTER_ORDER).limit(limit)
         return [(_pegawai(p), _sekolah(s)) for p, s in (await self._session.execute(query)).all()]
 
+    async def acting_on(self, atasan_ids: Sequence[uuid.UUID], on: date) -> frozenset[uuid.UUID]:
+        """Which of these pegawai hold an acting appointment as kepala sekolah (Plt.) on `on`."""
+        if not atasan_ids:
+            return frozenset()
+        query = select(Relasi.atasan_id).where(
+            Relasi.atasan_id.in_(list(atasan_ids)),
+            Relasi.peran_atasan == "plt_kepala_sekolah",
+            Relasi.mulai <= on,
+            or_(Relasi.selesai.is_(None), Relasi.selesai >= on),
+        )
+        return frozenset((await self._session.execute(query)).scalars())
+
     # --- writing ---------------------------------------------------------------------------------------------
 
     def add_sekolah(self, row: SekolahRow) -> records.Sekolah:

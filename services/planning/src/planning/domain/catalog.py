@@ -22,7 +22,7 @@ from pmm_kernel.errors import InvalidValue
 # A Rapor Pendidikan indicator code: "D.1" or a sub-indicator "D.1.3". The roster checks a school's
 # priorities with the same pattern.
 INDICATOR_CODE = re.compile(r"D\.[0-9]+(?:\.[0-9]+)?", re.ASCII)
-PERAN = ("guru", "kepala_sekolah")
+PERAN = ("guru", "kepala_sekolah", "pengawas")
 KATEGORI_RHK = ("pengembangan_kompetensi", "tugas_tambahan")
 ASPEK = ("kuantitas", "kualitas", "waktu")
 # The observation rubric rates each behaviour: enough to focus on, few enough to observe in a lesson.
@@ -39,7 +39,7 @@ class CatalogFileError(ValueError):
 class Indicator:
     kode: str
     nama: str
-    peran: str  # "guru" | "kepala_sekolah"
+    peran: str  # one of PERAN
     induk: str | None  # the parent indicator of a sub-indicator
     perilaku_dianjurkan: tuple[str, ...]
     perilaku_dihindari: tuple[str, ...]
@@ -73,6 +73,14 @@ class Catalog:
     rhk: Mapping[str, RhkEntry] = field(hash=False)
     berakhlak: tuple[BerakhlakValue, ...]
     default_indicator: Mapping[str, str] = field(hash=False)  # by peran, when a school has no priority
+    # A role whose praktik kinerja is accompanying another role picks that role's indicators: the pengawas works on
+    # the leadership indicators of the schools they accompany (indikator.toml, [indikator_dari]).
+    indicators_from: Mapping[str, str] = field(hash=False, default_factory=dict)
+
+    def indicator_role(self, peran: str) -> str:
+        """Whose indicators a plan of `peran` picks from."""
+        _check_peran(peran)
+        return self.indicators_from.get(peran, peran)
 
     def indicator(self, kode: str, *, field: str) -> Indicator:
         found = self.indicators.get(kode)
@@ -92,8 +100,8 @@ class Catalog:
 
     def indicators_for(self, peran: str) -> list[Indicator]:
         """Every indicator of a role: the "lihat indikator lainnya" list."""
-        _check_peran(peran)
-        return [i for i in self.indicators.values() if i.peran == peran]
+        role = self.indicator_role(peran)
+        return [i for i in self.indicators.values() if i.peran == role]
 
     def recommended_indicators(self, peran: str, priorities: Sequence[str]) -> list[Indicator]:
         """The indicators to recommend to `peran`, from the school's Rapor Pendidikan priorities.
@@ -103,12 +111,12 @@ class Catalog:
         skipped. When nothing is left, the role's default (D.1 for guru, D.3 for KS) and its
         sub-indicators are recommended.
         """
-        _check_peran(peran)
+        role = self.indicator_role(peran)
         chosen: dict[str, Indicator] = {}
         for kode in priorities:
-            self._add_family(chosen, kode.strip().upper(), peran)
+            self._add_family(chosen, kode.strip().upper(), role)
         if not chosen:
-            self._add_family(chosen, self.default_indicator[peran], peran)
+            self._add_family(chosen, self.default_indicator[role], role)
         return list(chosen.values())
 
     def _add_family(self, chosen: dict[str, Indicator], kode: str, peran: str) -> None:
@@ -126,7 +134,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     root: Traversable = directory if directory is not None else _default_directory()
     docs = {name: _read(root, name) for name in ("indikator", "rhk", "berakhlak")}
     try:
-        indicators, defaults = _indicators(docs["indikator"])
+        indicators, defaults, indicators_from = _indicators(docs["indikator"])
         rhk = _rhk(docs["rhk"])
         berakhlak = _berakhlak(docs["berakhlak"])
     except KeyError as exc:
@@ -138,6 +146,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         rhk=MappingProxyType(rhk),
         berakhlak=berakhlak,
         default_indicator=MappingProxyType(defaults),
+        indicators_from=MappingProxyType(indicators_from),
     )
 
 
@@ -164,7 +173,7 @@ def _read(root: Traversable, name: str) -> dict[str, Any]:
     return doc
 
 
-def _indicators(doc: dict[str, Any]) -> tuple[dict[str, Indicator], dict[str, str]]:
+def _indicators(doc: dict[str, Any]) -> tuple[dict[str, Indicator], dict[str, str], dict[str, str]]:
     indicators: dict[str, Indicator] = {}
     for entry in _tables(doc, "indikator"):
         kode = _text(entry, "kode")
@@ -188,13 +197,19 @@ def _indicators(doc: dict[str, Any]) -> tuple[dict[str, Indicator], dict[str, st
             perilaku_dianjurkan=_texts(entry, "perilaku_dianjurkan", DIANJURKAN_COUNT, kode),
             perilaku_dihindari=_texts(entry, "perilaku_dihindari", DIHINDARI_COUNT, kode),
         )
+    borrowed = doc.get("indikator_dari", {})
+    if not isinstance(borrowed, dict) or any(
+        peran not in PERAN or source not in PERAN or source in borrowed for peran, source in borrowed.items()
+    ):
+        raise CatalogFileError(f"indikator_dari maps a role of {PERAN} to another role that has indicators of its own")
+    owners = tuple(p for p in PERAN if p not in borrowed)
     defaults = doc["rekomendasi_bawaan"]
-    if not isinstance(defaults, dict) or set(defaults) != set(PERAN):
-        raise CatalogFileError(f"rekomendasi_bawaan names one indicator for each of {PERAN}")
+    if not isinstance(defaults, dict) or set(defaults) != set(owners):
+        raise CatalogFileError(f"rekomendasi_bawaan names one indicator for each of {owners}")
     for peran, kode in defaults.items():
         if kode not in indicators or indicators[kode].peran != peran:
             raise CatalogFileError(f"rekomendasi_bawaan.{peran} = {kode!r} is not an indicator of {peran}")
-    return indicators, dict(defaults)
+    return indicators, dict(defaults), dict(borrowed)
 
 
 def _rhk(doc: dict[str, Any]) -> dict[str, RhkEntry]:

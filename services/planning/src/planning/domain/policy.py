@@ -55,6 +55,35 @@ class PolicyFileError(ValueError):
 
 
 @dataclass(frozen=True)
+class Bacaan:
+    """One reading of who appraises a kepala sekolah (docs/domain.md §1, "Pengawas"): the sources disagree."""
+
+    nama: str
+    ppk: str  # whom a KS's and a pengawas's documents name as pejabat penilai kinerja: one of PPK
+    persetujuan_otomatis_ks: bool  # a kepala sekolah's plan is approved when it is submitted
+
+
+PPK = frozenset({"kepala_dinas", "pengawas"})
+
+
+@dataclass(frozen=True)
+class Penilai:
+    """Who appraises the school leaders in a policy year: whether pengawas sekolah keep a cycle of their own here,
+    the default reading and the regions whose Dinas follows another one."""
+
+    siklus_pengawas: bool
+    bacaan: str
+    bacaan_wilayah: Mapping[str, str] = field(hash=False)  # kode wilayah prefix -> reading
+    readings: Mapping[str, Bacaan] = field(hash=False)
+
+    def for_region(self, kode_wilayah: str) -> Bacaan:
+        """The reading of the region's Dinas: the longest prefix that names one, else the default."""
+        matches = [prefix for prefix in self.bacaan_wilayah if kode_wilayah.startswith(prefix)]
+        name = self.bacaan_wilayah[max(matches, key=len)] if matches else self.bacaan
+        return self.readings[name]
+
+
+@dataclass(frozen=True)
 class Periode:
     kode: str  # "2024-S1", "2025-T"
     tahun: int
@@ -68,6 +97,7 @@ class Periode:
     competence_points: tuple[int, int] | None
     data_update_step: bool
     windows: Mapping[str, Window] = field(hash=False)  # by step
+    penilai: Penilai
     # Days before a window's effective close on which whoever has not acted is reminded (none: no reminders).
     pengingat_hari: tuple[int, ...] = ()
 
@@ -141,6 +171,7 @@ class Policy:
     annual_evaluation_considers_periods: bool
     periods: tuple[PeriodTemplate, ...]
     annual_evaluation: WindowTemplate | None
+    penilai: Penilai
     pengingat_hari: tuple[int, ...] = ()
 
     def periods_for(self, year: int) -> list[Periode]:
@@ -172,6 +203,7 @@ class Policy:
             data_update_step=self.data_update_step,
             windows=MappingProxyType({w.step: w.resolve(year) for w in template.windows}),
             pengingat_hari=self.pengingat_hari,
+            penilai=self.penilai,
         )
 
 
@@ -237,7 +269,10 @@ _POLICY_KEYS = {
     "annual_evaluation",
     "periods",
     "pengingat_hari",
+    "penilai",
 }
+_PENILAI_KEYS = {"siklus_pengawas", "bacaan", "wilayah", "bacaan_tersedia"}
+_BACAAN_KEYS = {"ppk", "persetujuan_otomatis_ks"}
 _PERIOD_KEYS = {"suffix", "nama", "jenis", "mulai", "selesai", "windows"}
 _WINDOW_KEYS = {"opens", "closes", "late_until"}
 
@@ -286,6 +321,33 @@ def _policy(doc: dict[str, Any]) -> Policy:
         annual_evaluation_considers_periods=_typed(doc, "annual_evaluation_considers_periods", bool),
         periods=periods,
         annual_evaluation=_window(ANNUAL_EVALUATION_STEP, annual) if annual is not None else None,
+        penilai=_penilai(_typed(doc, "penilai", dict)),
+    )
+
+
+def _penilai(doc: dict[str, Any]) -> Penilai:
+    _only(doc, _PENILAI_KEYS, "penilai")
+    readings: dict[str, Bacaan] = {}
+    for name, reading in _typed(doc, "bacaan_tersedia", dict).items():
+        if not isinstance(reading, dict):
+            raise ValueError(f"penilai.bacaan_tersedia.{name} is a table")
+        _only(reading, _BACAAN_KEYS, f"penilai.bacaan_tersedia.{name}")
+        ppk = _text(reading, "ppk")
+        if ppk not in PPK:
+            raise ValueError(f"penilai.bacaan_tersedia.{name}.ppk must be one of {sorted(PPK)}")
+        readings[name] = Bacaan(name, ppk, _typed(reading, "persetujuan_otomatis_ks", bool))
+    default = _text(doc, "bacaan")
+    regions = _typed(doc, "wilayah", dict) if "wilayah" in doc else {}
+    for prefix, name in {"": default, **regions}.items():
+        if name not in readings:
+            raise ValueError(f"penilai: reading {name!r} (wilayah {prefix or 'default'}) is not in bacaan_tersedia")
+        if prefix and not (prefix.isascii() and prefix.isdigit() and len(prefix) in (2, 4)):
+            raise ValueError(f"penilai.wilayah: {prefix!r} is not a province (2 digits) or kabupaten/kota (4) code")
+    return Penilai(
+        siklus_pengawas=_typed(doc, "siklus_pengawas", bool),
+        bacaan=default,
+        bacaan_wilayah=MappingProxyType(dict(regions)),
+        readings=MappingProxyType(readings),
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,7 +43,7 @@ JENIS_GTK = (
     "Pamong Belajar",
     "GPK Unit Layanan Disabilitas",
 )
-PERAN_ATASAN = ("kepala_sekolah", "plt_kepala_sekolah", "pengawas")
+PERAN_ATASAN = ("kepala_sekolah", "plt_kepala_sekolah", "pengawas", "koordinator_pengawas")
 
 # The roles of the token a pegawai signs in with, by jenis_gtk: a kepala sekolah and a pengawas sign in as teachers
 # too, every other jenis_gtk as a teacher only. The operator's roster listing shows them, so that what a person may
@@ -53,9 +54,11 @@ _TOKEN_ROLES: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def token_roles(jenis_gtk: str) -> tuple[str, ...]:
-    """The roles a pegawai of this jenis_gtk signs in with."""
-    return _TOKEN_ROLES.get(jenis_gtk, ("guru",))
+def token_roles(jenis_gtk: str, *, acting: bool = False) -> tuple[str, ...]:
+    """The roles a pegawai of this jenis_gtk signs in with. A teacher acting as kepala sekolah (Plt.) signs in as
+    one too while the appointment lasts: the sign-in reads Dapodik's tugas tambahan, where the Dinas records it."""
+    roles = _TOKEN_ROLES.get(jenis_gtk, ("guru",))
+    return roles + ("kepala_sekolah",) if acting and "kepala_sekolah" not in roles else roles
 
 
 _PNS_GOLONGAN = frozenset(
@@ -567,37 +570,83 @@ def changed_fields(current: Sekolah | Pegawai, values: Mapping[str, Any]) -> lis
 
 @dataclass(frozen=True)
 class RelasiRule:
-    atasan_jenis_gtk: str | None  # what the atasan must be (None: anyone of the school)
-    pegawai_jenis_gtk: str | None  # whom they may appraise (None: anyone of the school)
-    same_school: bool
+    pegawai_jenis_gtk: frozenset[str] | None  # whom the relation appraises (None: anyone)
+    same_school: frozenset[str] | None  # what an atasan of the pegawai's own school must be (None: anyone)
+    other_school: frozenset[str]  # what an atasan from elsewhere must be (empty: nobody from elsewhere)
 
 
-# Which atasan may hold which relation (docs/domain.md §1): the KS appraises the teachers of their own school, a
-# Plt. KS too, the pengawas appraises the KS of the schools assigned to them.
+_KS = "Kepala Sekolah"
+_PENGAWAS = "Pengawas Sekolah"
+
+# Which atasan may hold which relation (docs/domain.md §1). The KS appraises the teachers of their own school; a
+# Plt. KS too, and the Plt. may be a teacher of the school, the kepala sekolah of another school or a pengawas
+# (Permendikbudristek 40/2021 on the penugasan of a Plt.; set in Dapodik as a tugas tambahan by the Dinas). The
+# pengawas appraises the KS of the schools assigned to them; the koordinator pengawas appraises a pengawas in the
+# years the policy gives pengawas a cycle of their own (docs/domain.md §1, "Pengawas").
 RELASI_RULES: Mapping[str, RelasiRule] = {
-    "kepala_sekolah": RelasiRule("Kepala Sekolah", None, same_school=True),
-    "plt_kepala_sekolah": RelasiRule(None, None, same_school=True),
-    "pengawas": RelasiRule("Pengawas Sekolah", "Kepala Sekolah", same_school=False),
+    "kepala_sekolah": RelasiRule(None, frozenset({_KS}), frozenset()),
+    "plt_kepala_sekolah": RelasiRule(None, None, frozenset({_KS, _PENGAWAS})),
+    "pengawas": RelasiRule(frozenset({_KS}), frozenset({_PENGAWAS}), frozenset({_PENGAWAS})),
+    "koordinator_pengawas": RelasiRule(frozenset({_PENGAWAS}), frozenset({_PENGAWAS}), frozenset({_PENGAWAS})),
 }
 
 
 def relasi_error(row: RelasiRow, *, pegawai: Pegawai, atasan: Pegawai) -> RowError | None:
     """Why this atasan may not hold this relation to this pegawai; None if they may."""
     rule = RELASI_RULES[row.peran_atasan]
-    if rule.atasan_jenis_gtk and atasan.jenis_gtk != rule.atasan_jenis_gtk:
-        return RowError(
-            row.line,
-            "nip_atasan",
-            "relasi.atasan_jenis",
-            f"a {row.peran_atasan} relation needs an atasan who is {rule.atasan_jenis_gtk}",
-        )
-    if rule.pegawai_jenis_gtk and pegawai.jenis_gtk != rule.pegawai_jenis_gtk:
+    if rule.pegawai_jenis_gtk is not None and pegawai.jenis_gtk not in rule.pegawai_jenis_gtk:
         return RowError(
             row.line,
             "nip_pegawai",
             "relasi.pegawai_jenis",
-            f"a {row.peran_atasan} appraises only a {rule.pegawai_jenis_gtk}",
+            f"a {row.peran_atasan} appraises only a {' or '.join(sorted(rule.pegawai_jenis_gtk))}",
         )
-    if rule.same_school and atasan.npsn != pegawai.npsn:
-        return RowError(row.line, "nip_atasan", "relasi.other_school", "the atasan works at another school")
+    if atasan.npsn != pegawai.npsn:
+        if atasan.jenis_gtk in rule.other_school:
+            return None
+        who = " or ".join(sorted(rule.other_school)) or "nobody"
+        return RowError(
+            row.line,
+            "nip_atasan",
+            "relasi.other_school",
+            f"the atasan works at another school; a {row.peran_atasan} from elsewhere may be {who}",
+        )
+    if rule.same_school is not None and atasan.jenis_gtk not in rule.same_school:
+        return RowError(
+            row.line,
+            "nip_atasan",
+            "relasi.atasan_jenis",
+            f"a {row.peran_atasan} relation needs an atasan who is {' or '.join(sorted(rule.same_school))}",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Tenure:
+    """One acting appointment as the roster holds it or a row asks for it: whom it appraises, by whom, when."""
+
+    pegawai_id: uuid.UUID
+    atasan_id: uuid.UUID
+    mulai: date
+    selesai: date | None
+    line: int | None = None  # the row of this import; None for what the roster already holds
+
+
+def acting_overlap(row: RelasiRow, new: Tenure, held: Iterable[Tenure]) -> RowError | None:
+    """A pegawai has one Plt. kepala sekolah at a time: an acting appointment that overlaps another one by a
+    different atasan is a line error naming both dates (the same atasan's appointment again is an update)."""
+    if row.peran_atasan != "plt_kepala_sekolah":
+        return None
+    for other in held:
+        if other.pegawai_id != new.pegawai_id or other.atasan_id == new.atasan_id:
+            continue
+        if new.mulai <= (other.selesai or date.max) and other.mulai <= (new.selesai or date.max):
+            where = f"line {other.line}" if other.line is not None else "an acting appointment in the roster"
+            return RowError(
+                row.line,
+                "mulai",
+                "relasi.plt_overlap",
+                f"mulai..selesai overlaps {where} from {other.mulai.isoformat()}"
+                f" to {other.selesai.isoformat() if other.selesai else 'no end'}: one Plt. kepala sekolah at a time",
+            )
     return None

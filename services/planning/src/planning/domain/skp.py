@@ -332,17 +332,25 @@ def part_of(skp: Skp, periode_mulai: date, periode_selesai: date) -> PartOfPerio
     )
 
 
-def peran_of(jenis_gtk: str) -> str:
-    """Which plan a pegawai keeps: a kepala sekolah's or a guru's (their indicators and their window differ)."""
+def peran_of(jenis_gtk: str, *, siklus_pengawas: bool) -> str:
+    """Which plan a pegawai keeps: a kepala sekolah's, a pengawas's or a guru's (their indicators and their window
+    differ). A pengawas sekolah plans here only in the years the policy gives them a cycle of their own."""
     if jenis_gtk == "Pengawas Sekolah":
-        # In the roster only as the KS's atasan (docs/domain.md §1): a pengawas's own kinerja is not managed here.
-        raise Forbidden("a pengawas sekolah has no SKP in PMM", rule="pegawai.no_skp")
+        if not siklus_pengawas:
+            # Then in the roster only as the KS's atasan (docs/domain.md §1): their own kinerja is managed elsewhere.
+            raise Forbidden("a pengawas sekolah has no SKP in PMM in this policy year", rule="pegawai.no_skp")
+        return "pengawas"
     return "kepala_sekolah" if jenis_gtk == "Kepala Sekolah" else "guru"
+
+
+# The window each role drafts, submits and is decided in. A pengawas plans in the school leaders' window
+# (assumption: the sources that give pengawas a cycle give no window of their own; docs/domain.md §3).
+_PLANNING_STEP = {"guru": "perencanaan_guru", "kepala_sekolah": "perencanaan_ks", "pengawas": "perencanaan_ks"}
 
 
 def planning_step(peran: str) -> str:
     """The window a plan of this role is drafted, submitted and decided in."""
-    return "perencanaan_ks" if peran == "kepala_sekolah" else "perencanaan_guru"
+    return _PLANNING_STEP[peran]
 
 
 def _unique(items: tuple[RhkItem, ...], field_name: str) -> tuple[RhkItem, ...]:

@@ -60,7 +60,7 @@ class RhkInput:
 def indikator_choice(catalog: Catalog, kode: str, *, peran: str, prioritas_rapor: Sequence[str]) -> IndikatorChoice:
     """The indicator a pegawai picks for praktik kinerja: any of their role's, recommended or not."""
     chosen = catalog.indicator(kode, field="indikator")
-    if chosen.peran != peran:
+    if chosen.peran != catalog.indicator_role(peran):
         raise InvalidValue(
             f"indicator {chosen.kode} is for {chosen.peran}, not for {peran}",
             rule="skp.indikator_peran",

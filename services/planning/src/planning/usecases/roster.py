@@ -26,6 +26,8 @@ from planning.domain.roster import (
     Row,
     RowError,
     SekolahRow,
+    Tenure,
+    acting_overlap,
     changed_fields,
     outside_region,
     pegawai_values,
@@ -213,6 +215,13 @@ async def _import_relasi(
         for r in await uow.roster.relasi_for([p.id for p in people.values()])
     }
     reassigned: dict[uuid.UUID, tuple[str, ...]] = {}  # who got a new atasan: their atasan reports are answered
+    # The acting appointments held and accepted so far: a new one may not overlap another's (the same atasan's
+    # row again replaces its own dates, so it is left out of the comparison by acting_overlap).
+    acting = [
+        Tenure(r.pegawai_id, r.atasan_id, r.mulai, r.selesai)
+        for r in existing.values()
+        if r.peran_atasan == "plt_kepala_sekolah"
+    ]
     for row in rows:
         pegawai, atasan = people.get(row.nip_pegawai), people.get(row.nip_atasan)
         if pegawai is None or atasan is None:
@@ -224,7 +233,8 @@ async def _import_relasi(
         if outside_region(scope, schools[pegawai.npsn].kode_wilayah):
             report.errors.append(_outside(row, "nip_pegawai", "pegawai"))
             continue
-        refused = relasi_error(row, pegawai=pegawai, atasan=atasan)
+        tenure = Tenure(pegawai.id, atasan.id, row.mulai, row.selesai, row.line)
+        refused = relasi_error(row, pegawai=pegawai, atasan=atasan) or acting_overlap(row, tenure, acting)
         if refused is not None:
             report.errors.append(refused)
             continue
@@ -250,6 +260,8 @@ async def _import_relasi(
             report.unchanged += 1
             continue
         existing[key] = saved
+        if row.peran_atasan == "plt_kepala_sekolah":
+            acting.append(tenure)
         uow.record(
             events.AtasanChanged(
                 relasi_id=saved.id,

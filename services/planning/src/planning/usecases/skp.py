@@ -107,7 +107,7 @@ async def create_skp(cmd: CreateSkp, *, uow: PlanningUnitOfWork, deps: Deps, act
             id=uuid.uuid4(),
             pegawai_id=pegawai.id,
             periode=cmd.periode,
-            peran=peran_of(pegawai.jenis_gtk),
+            peran=peran_of(pegawai.jenis_gtk, siklus_pengawas=periode.penilai.siklus_pengawas),
             bagian=part.bagian,
             npsn=pegawai.npsn,
             mulai=part.mulai,
@@ -239,7 +239,17 @@ async def submit_skp(cmd: SubmitSkp, *, uow: PlanningUnitOfWork, deps: Deps, act
             raise StateConflict(
                 "you have no atasan in the roster today; ask your school operator", rule="skp.no_atasan", field=None
             )
-        context.skp.submit(at=deps.clock.now(), atasan_id=context.atasan_id)
+        now = deps.clock.now()
+        context.skp.submit(at=now, atasan_id=context.atasan_id)
+        periode = find_periode(context.skp.periode, deps.policies)
+        if (
+            context.skp.peran == "kepala_sekolah"
+            and periode.penilai.for_region(context.sekolah.kode_wilayah).persetujuan_otomatis_ks
+        ):
+            # Where the region's Dinas reads the pengawas as the kepala sekolah's PPK, a KS's plan is approved as it
+            # is submitted, in the name of the atasan it went to (docs/domain.md §1, "Pengawas").
+            berakhlak = tuple((v.kode, v.nama) for v in deps.catalog.berakhlak)
+            context.skp.approve(at=now, atasan_id=context.atasan_id, berakhlak=berakhlak)
         return await _save(context, read, uow=uow, deps=deps)
 
 

@@ -15,7 +15,7 @@ from planning.domain.catalog import BerakhlakValue, Indicator
 from planning.domain.koreksi import Action as KoreksiAction
 from planning.domain.koreksi import Koreksi
 from planning.domain.koreksi import require as require_on_koreksi
-from planning.domain.policy import Periode, find_periode
+from planning.domain.policy import Periode, find_periode, policy_for_year
 from planning.domain.records import Pegawai, Sekolah
 from planning.domain.skp import Skp, SkpStatus, peran_of
 from planning.usecases import Deps
@@ -165,7 +165,8 @@ async def recommended_indicators(
         assert pegawai is not None
         sekolah = await uow.roster.sekolah(pegawai.npsn)
         assert sekolah is not None
-    peran = peran_of(pegawai.jenis_gtk)
+    policy = policy_for_year(today(deps.clock).year, deps.policies)
+    peran = peran_of(pegawai.jenis_gtk, siklus_pengawas=policy.penilai.siklus_pengawas)
     return peran, deps.catalog.recommended_indicators(peran, sekolah.prioritas_rapor)
 
 
@@ -218,9 +219,13 @@ class RosterPegawai:
     limit: int
 
 
-async def roster_pegawai(
-    query: RosterPegawai, *, uow: PlanningUnitOfWork, actor: Actor
-) -> list[tuple[Pegawai, Sekolah]]:
+@dataclass(frozen=True)
+class RosterPage:
+    rows: list[tuple[Pegawai, Sekolah]]
+    acting: frozenset[uuid.UUID]  # who among them is a Plt. kepala sekolah today: they sign in as one too
+
+
+async def roster_pegawai(query: RosterPegawai, *, uow: PlanningUnitOfWork, actor: Actor, on: date) -> RosterPage:
     """The pegawai of the operator's region (of one school, with `npsn`), by school then name, after the pegawai
     `after` (the last one of the previous page)."""
     scope = require_operator(actor)
@@ -230,7 +235,8 @@ async def roster_pegawai(
             position = await uow.roster.roster_position(scope, query.after)
             if position is None:  # not a pegawai of this region: not a cursor this operator was given
                 raise InvalidValue("cursor is not one this API returned", rule="pagination.cursor", field="cursor")
-        return await uow.roster.pegawai_in_region(scope, npsn=query.npsn, after=position, limit=query.limit)
+        rows = await uow.roster.pegawai_in_region(scope, npsn=query.npsn, after=position, limit=query.limit)
+        return RosterPage(rows, await uow.roster.acting_on([p.id for p, _ in rows], on))
 
 
 # --- correction reports (planning.domain.koreksi) -----------------------------------------------------------

@@ -3,7 +3,9 @@ recommendations and the operator's listings."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -149,20 +151,44 @@ async def test_an_operator_lists_the_schools_of_their_region(world: World) -> No
         await uc.roster_sekolah(uc.RosterSekolah(), uow=world.uow, actor=guru(world.people["guru"]))
 
 
+async def _page(world: World, npsn: str | None, after: uuid.UUID | None, limit: int) -> list[Any]:
+    query = uc.RosterPegawai(npsn, after, limit)
+    return (await uc.roster_pegawai(query, uow=world.uow, actor=operator("3273"), on=world.today)).rows
+
+
 async def test_an_operator_pages_through_the_pegawai_of_their_region(world: World) -> None:
-    first = await uc.roster_pegawai(uc.RosterPegawai(None, None, 3), uow=world.uow, actor=operator("3273"))
+    first = await _page(world, None, None, 3)
     assert [s.npsn for _, s in first] == ["20200001"] * 3
-    rest = await uc.roster_pegawai(uc.RosterPegawai(None, first[-1][0].id, 10), uow=world.uow, actor=operator("3273"))
+    rest = await _page(world, None, first[-1][0].id, 10)
     assert [s.npsn for _, s in rest] == ["20200002"] * 3
     assert {p.id for p, _ in first}.isdisjoint({p.id for p, _ in rest})
-    one_school = await uc.roster_pegawai(uc.RosterPegawai("20200002", None, 10), uow=world.uow, actor=operator("3273"))
+    one_school = await _page(world, "20200002", None, 10)
     assert len(one_school) == 3
+
+
+async def test_the_listing_names_who_acts_as_kepala_sekolah_on_the_day(world: World) -> None:
+    day = date(2024, 3, 1)
+    acting = world.people["guru2"]
+    world.uow.roster.add_relasi(
+        pegawai_id=world.people["guru"].id,
+        atasan_id=acting.id,
+        peran_atasan="plt_kepala_sekolah",
+        mulai=day,
+        selesai=day,
+    )
+    query = uc.RosterPegawai(None, None, 10)
+    on_the_day = await uc.roster_pegawai(query, uow=world.uow, actor=operator("3273"), on=day)
+    assert on_the_day.acting == {acting.id}
+    after = await uc.roster_pegawai(query, uow=world.uow, actor=operator("3273"), on=day + timedelta(days=1))
+    assert after.acting == frozenset()
 
 
 async def test_a_cursor_from_another_region_is_refused(world: World) -> None:
     outsider = world.people["guru_jakarta"].id
     with pytest.raises(InvalidValue) as refused:
-        await uc.roster_pegawai(uc.RosterPegawai(None, outsider, 10), uow=world.uow, actor=operator("3273"))
+        await uc.roster_pegawai(
+            uc.RosterPegawai(None, outsider, 10), uow=world.uow, actor=operator("3273"), on=date(2024, 3, 1)
+        )
     assert (refused.value.rule, refused.value.field) == ("pagination.cursor", "cursor")
 
 
