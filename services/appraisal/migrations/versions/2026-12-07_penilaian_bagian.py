@@ -2,7 +2,8 @@
 
 A transfer in the middle of a period splits it into one plan per school (planning's SKP parts): the penilaian is
 keyed by (pegawai, periode, bagian) and keeps its part's school, first and last day, the plan that feeds it and
-whether a transfer ended it. Existing rows are the period's only part. The SKP monitor keeps the latest part.
+whether a transfer ended it. Existing rows are the period's only part. The SKP and pelaksanaan monitors keep the
+latest part.
 
 Revision ID: 0007
 Revises: 0006
@@ -33,9 +34,11 @@ def upgrade() -> None:
     op.create_index("ix_penilaian_skp_id", "penilaian", ["skp_id"], unique=False)
     op.create_index("ix_penilaian_npsn_periode", "penilaian", ["npsn", "periode"], unique=False)
     op.add_column("skp_monitor", sa.Column("bagian", sa.Integer(), nullable=False, server_default="1"))
+    op.add_column("pelaksanaan_monitor", sa.Column("bagian", sa.Integer(), nullable=False, server_default="1"))
 
 
 def downgrade() -> None:
+    op.drop_column("pelaksanaan_monitor", "bagian")
     op.drop_column("skp_monitor", "bagian")
     op.drop_index("ix_penilaian_npsn_periode", table_name="penilaian")
     op.drop_index("ix_penilaian_skp_id", table_name="penilaian")

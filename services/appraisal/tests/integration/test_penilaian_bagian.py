@@ -4,6 +4,7 @@ the other refused; penilaian.finalized per part with its months; the combined re
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import uuid
 from datetime import UTC, date, datetime
@@ -171,6 +172,23 @@ async def test_a_transfer_splits_the_period_into_parts_each_appraised_by_its_own
     await m.approve(2, version=3)
     await m.complete(2)
     second = await part_of(client, tokens, ks_baru, guru, 2, "SIAP")
+    # The read models show the latest part: part 2's plan and cycle, though their versions count from 1 again.
+    monitor = "SELECT bagian::text || ' ' || {col} FROM {table} WHERE pegawai_id = :p"
+    skp = await scalar(world.app, monitor.format(col="status", table="skp_monitor"), p=guru.pegawai_id)
+    cycle = await scalar(world.app, monitor.format(col="langkah", table="pelaksanaan_monitor"), p=guru.pegawai_id)
+    assert (skp, cycle) == ("2 DISETUJUI", "2 selesai")
+    late = obs.StepCompletedV1(
+        pelaksanaan_id=uuid.uuid4(),
+        skp_id=m.skp[1],
+        pegawai_id=guru.pegawai_id,
+        periode=PERIODE,
+        step="diskusi",
+        completed_at=datetime.now(UTC),
+    )
+    await m.publish(late, f"pelaksanaan:{late.pelaksanaan_id}", 30)
+    await asyncio.sleep(1.0)  # every chance to apply
+    cycle = await scalar(world.app, monitor.format(col="langkah", table="pelaksanaan_monitor"), p=guru.pegawai_id)
+    assert cycle == "2 selesai"
 
     # The new KS neither sees nor rates the old part; the old KS does not rate the new one.
     shown = await client.get(f"/api/v1/penilaian/{first['id']}", headers=ks_baru.headers(tokens))

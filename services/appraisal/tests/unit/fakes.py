@@ -321,13 +321,17 @@ class FakePenilaianRepository:
     ) -> list[tuple[Penilaian, RosterPegawai | None]]:
         appraised = FakeAppraisalRoster(self._roster)
 
+        def region(p: Penilaian, pegawai: RosterPegawai | None) -> str | None:
+            school = self._roster.sekolah.get(p.npsn) if p.npsn else None
+            return school.kode_wilayah if school else (pegawai.kode_wilayah if pegawai else None)
+
         async def visible(p: Penilaian) -> bool:
             pegawai = self._roster.pegawai.get(p.pegawai_id)
             relation = await appraised.current_relation(p.pegawai_id, p.hari_penilai(on))
             return (
                 (owner is not None and p.pegawai_id == owner)
                 or (appraised_by is not None and relation is not None and relation[0] == appraised_by)
-                or (wilayah is not None and pegawai is not None and pegawai.kode_wilayah.startswith(wilayah))
+                or (wilayah is not None and region(p, pegawai) is not None and region(p, pegawai).startswith(wilayah))
             )
 
         found = []
@@ -420,14 +424,19 @@ class FakeMonitoringNama:
     def __init__(self, roster: RosterData, skp: FakeSkpMonitor, penilaian: FakePenilaianRepository) -> None:
         self._roster, self._skp, self._penilaian = roster, skp, penilaian
         self.langkah: dict[tuple[uuid.UUID, str], tuple[str, int]] = {}
+        self.langkah_bagian: dict[tuple[uuid.UUID, str], int] = {}  # the part whose cycle is shown
         self.pushes: dict[uuid.UUID, dict[str, Any]] = {}
         self.koreksi: dict[uuid.UUID, tuple[uuid.UUID, bool, int]] = {}  # id -> (pegawai, terbuka, version)
         self.asked: list[dict[str, Any]] = []
 
-    async def apply_langkah(self, pegawai_id: uuid.UUID, periode: str, *, langkah: str, version: int) -> None:
+    async def apply_langkah(
+        self, pegawai_id: uuid.UUID, periode: str, *, langkah: str, version: int, bagian: int = 1
+    ) -> None:
         key = (pegawai_id, periode)
-        if monitoring.newer_langkah(self.langkah.get(key), langkah, version):
+        held_bagian = self.langkah_bagian.get(key, 1)
+        if monitoring.newer_langkah(self.langkah.get(key), langkah, version, bagian=bagian, held_bagian=held_bagian):
             self.langkah[key] = (langkah, version)
+            self.langkah_bagian[key] = bagian
 
     async def apply_push(self, push_id: uuid.UUID, *, version: int, at: datetime, **fields: Any) -> None:
         held = self.pushes.get(push_id)
@@ -443,7 +452,8 @@ class FakeMonitoringNama:
         sekolah = self._roster.sekolah[pegawai.npsn]
         skp = self._skp.rows.get((pegawai.pegawai_id, periode))
         langkah = self.langkah.get((pegawai.pegawai_id, periode))
-        penilaian = self._penilaian.stored(pegawai.pegawai_id, periode)
+        parts = [p for p in self._penilaian.rows.values() if (p.pegawai_id, p.periode) == (pegawai.pegawai_id, periode)]
+        penilaian = max(parts, key=lambda p: p.bagian) if parts else None  # the latest part is shown
         pushes = sorted(
             (p for p in self.pushes.values() if (p["pegawai_id"], p["periode"]) == (pegawai.pegawai_id, periode)),
             key=lambda p: p["at"],

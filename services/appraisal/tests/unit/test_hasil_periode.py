@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from appraisal.domain import tahunan
 from appraisal.domain.finalisasi import served
 from appraisal.domain.hasil_periode import HasilBagian, hasil_periode
 from appraisal.domain.penilaian import Penilaian, Rentang, Status
@@ -145,3 +146,12 @@ def test_where_a_part_runs_is_kept_until_it_is_final() -> None:
     final = ready(Status.FINAL)
     assert not final.apply_bagian(npsn="99999999", mulai=None, selesai=None, skp_id=None)
     assert final.npsn is None
+
+
+def test_the_annual_evaluation_waits_for_no_part_that_is_not_appraised() -> None:
+    ended = Penilaian(id=uuid.uuid4(), pegawai_id=uuid.uuid4(), periode="2024-S1")
+    ended.apply_berakhir(selesai=date(2024, 3, 14), disetujui=False, skp_version=2)
+    second = ready(Status.FINAL)
+    second.bagian = 2
+    hasil, menunggu = tahunan.hasil_periodik([second, ended])
+    assert ([(h.periode, h.predikat) for h in hasil], menunggu) == ([("2024-S1", second.nilai.predikat)], 0)  # type: ignore[union-attr]

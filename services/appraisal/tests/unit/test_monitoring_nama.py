@@ -85,6 +85,20 @@ def test_which_cycle_event_moves_the_pelaksanaan(
     assert monitoring.newer_langkah(held, langkah, version) is moves
 
 
+# docs/domain.md §6: the monitoring shows the latest part of a period a transfer split.
+@pytest.mark.parametrize(
+    ("held", "held_bagian", "langkah", "version", "bagian", "moves"),
+    [
+        (("selesai", 12), 1, "persiapan", 1, 2, True),  # part 2's new cycle, its versions from 1 again
+        (("persiapan", 1), 2, "refleksi", 14, 1, False),  # a late event of part 1's cycle
+        (("persiapan", 3), 2, "observasi", 4, 2, True),  # within a part, as before
+        (("diskusi", 5), 2, "observasi", 4, 2, False),
+    ],
+)
+def test_a_later_part_moves_the_pelaksanaan(held, held_bagian, langkah, version, bagian, moves) -> None:
+    assert monitoring.newer_langkah(held, langkah, version, bagian=bagian, held_bagian=held_bagian) is moves
+
+
 @pytest.mark.parametrize(
     ("fase", "status", "rule"),
     [

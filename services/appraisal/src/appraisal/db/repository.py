@@ -187,13 +187,17 @@ class PenilaianRepository:
                     current_atasan_of(RosterRelasi, PenilaianRow.pegawai_id, PenilaianRow.selesai) == appraised_by,
                 )
             )
+        part_school = RosterSekolah.__table__.alias("part_school")
         if wilayah is not None:
-            who.append(RosterPegawai.kode_wilayah.startswith(wilayah))
+            # A part of a split period is its school's region's (the old school's operator keeps the old part).
+            region = func.coalesce(part_school.c.kode_wilayah, RosterPegawai.kode_wilayah)
+            who.append(region.startswith(wilayah))
         if not who:
             return []
         query = (
             select(PenilaianRow, RosterPegawai)
             .outerjoin(RosterPegawai, RosterPegawai.pegawai_id == PenilaianRow.pegawai_id)
+            .outerjoin(part_school, part_school.c.npsn == PenilaianRow.npsn)
             .where(or_(*who))
             .order_by(PenilaianRow.id)
             .limit(limit)
@@ -408,13 +412,16 @@ class MonitoringNamaRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def apply_langkah(self, pegawai_id: uuid.UUID, periode: str, *, langkah: str, version: int) -> None:
+    async def apply_langkah(
+        self, pegawai_id: uuid.UUID, periode: str, *, langkah: str, version: int, bagian: int = 1
+    ) -> None:
         statement = pg_insert(PelaksanaanMonitor).values(
             pegawai_id=pegawai_id,
             periode=periode,
             langkah=langkah,
             langkah_rank=rules.LANGKAH[langkah],
             pelaksanaan_version=version,
+            bagian=bagian,
         )
         held = PelaksanaanMonitor.__table__.c
         new = statement.excluded
@@ -425,12 +432,22 @@ class MonitoringNamaRepository:
                     "langkah": new.langkah,
                     "langkah_rank": new.langkah_rank,
                     "pelaksanaan_version": new.pelaksanaan_version,
+                    "bagian": new.bagian,
                     "updated_at": func.now(),
                 },
                 # the same rule as rules.newer_langkah
                 where=or_(
-                    held.pelaksanaan_version < new.pelaksanaan_version,
-                    and_(held.pelaksanaan_version == new.pelaksanaan_version, held.langkah_rank < new.langkah_rank),
+                    held.bagian < new.bagian,
+                    and_(
+                        held.bagian == new.bagian,
+                        or_(
+                            held.pelaksanaan_version < new.pelaksanaan_version,
+                            and_(
+                                held.pelaksanaan_version == new.pelaksanaan_version,
+                                held.langkah_rank < new.langkah_rank,
+                            ),
+                        ),
+                    ),
                 ),
             )
         )

@@ -124,6 +124,8 @@ class PelaksanaanMonitor(SQLModel, table=True):
     langkah: str  # persiapan .. refleksi, selesai, ditutup (appraisal.domain.monitoring.LANGKAH)
     langkah_rank: int
     pelaksanaan_version: int
+    # The latest part of the period (a later part's cycle counts its versions from 1 again).
+    bagian: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default=text("1")))
     updated_at: datetime = Field(sa_column=_timestamp())
 
 

@@ -151,10 +151,16 @@ def bkn_state(pushes: Sequence[str]) -> str:
     return "belum"
 
 
-def newer_langkah(current: tuple[str, int] | None, langkah: str, version: int) -> bool:
-    """Whether a cycle event moves the pelaksanaan: a newer cycle version, or the same one further along."""
+def newer_langkah(
+    current: tuple[str, int] | None, langkah: str, version: int, *, bagian: int = 1, held_bagian: int = 1
+) -> bool:
+    """Whether a cycle event moves the pelaksanaan: a later part of a split period (its cycle's versions count from
+    1 again; the latest part is shown, docs/domain.md §6), else a newer cycle version, or the same one further
+    along."""
     if current is None:
         return True
+    if bagian != held_bagian:
+        return bagian > held_bagian
     held, held_version = current
     return version > held_version or (version == held_version and LANGKAH[langkah] > LANGKAH[held])
 

@@ -36,10 +36,11 @@ def rentang_tahun(year: Sequence[Periode]) -> Rentang | None:
 
 
 def hasil_periodik(periodic: Iterable[Penilaian]) -> tuple[tuple[HasilPeriodik, ...], int]:
-    """What the annual evaluation weighs: the final periodic penilaian in period order, and how many are not
-    final yet."""
-    periodic = list(periodic)
-    final = sorted((p for p in periodic if p.status is Status.FINAL), key=lambda p: p.periode)
+    """What the annual evaluation weighs: the final periodic penilaian in period order (a period a transfer split,
+    part by part), and how many are not final yet. A part ended before its plan was approved is not appraised and
+    is waited for by nobody (docs/domain.md §6)."""
+    periodic = [p for p in periodic if p.dinilai_bagian]
+    final = sorted((p for p in periodic if p.status is Status.FINAL), key=lambda p: (p.periode, p.bagian))
     hasil = tuple(
         HasilPeriodik(
             p.periode,

@@ -70,6 +70,7 @@ async def on_step_completed(event: Event[StepCompletedV1], uow: AppraisalUnitOfW
         periode=data.periode,
         langkah=data.step,
         pelaksanaan_version=event.envelope.aggregate_version,
+        skp_id=data.skp_id,
     )
     outcome = await apply_langkah(cmd, uow=uow)
     logger.info("step.completed applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})
@@ -83,6 +84,7 @@ async def on_observasi_recorded(event: Event[ObservasiRecordedV1], uow: Appraisa
         periode=data.periode,
         langkah="observasi",
         pelaksanaan_version=event.envelope.aggregate_version,
+        skp_id=data.skp_id,
     )
     outcome = await apply_langkah(cmd, uow=uow)
     logger.info("observasi.recorded applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})

@@ -16,7 +16,13 @@ from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain.monitoring import LANGKAH
 from appraisal.domain.penilaian import Siklus
 from appraisal.usecases import Deps
-from appraisal.usecases.tahunan import find_for_skp, load_or_open_for_skp, refresh_tahunan, save_if_changed
+from appraisal.usecases.tahunan import (
+    bagian_of_skp,
+    find_for_skp,
+    load_or_open_for_skp,
+    refresh_tahunan,
+    save_if_changed,
+)
 from pmm_kernel.errors import InvalidValue
 
 
@@ -41,10 +47,10 @@ async def apply_pelaksanaan_completed(cmd: ApplyPelaksanaanCompleted, *, uow: Ap
         rubrik=cmd.rubrik,
     )
     async with uow:
-        await uow.monitoring_nama.apply_langkah(
-            cmd.pegawai_id, cmd.periode, langkah="selesai", version=cmd.pelaksanaan_version
-        )
         penilaian = await load_or_open_for_skp(uow, cmd.pegawai_id, cmd.periode, cmd.skp_id)
+        await uow.monitoring_nama.apply_langkah(
+            cmd.pegawai_id, cmd.periode, langkah="selesai", version=cmd.pelaksanaan_version, bagian=penilaian.bagian
+        )
         read_version = penilaian.version
         moved = penilaian.apply_bagian(npsn=None, mulai=None, selesai=None, skp_id=cmd.skp_id)
         outcome = penilaian.apply_siklus(siklus, version=cmd.pelaksanaan_version)
@@ -65,10 +71,14 @@ class ApplyPelaksanaanClosed:
 
 async def apply_pelaksanaan_closed(cmd: ApplyPelaksanaanClosed, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
     async with uow:
-        await uow.monitoring_nama.apply_langkah(
-            cmd.pegawai_id, cmd.periode, langkah="ditutup", version=cmd.pelaksanaan_version
-        )
         penilaian = await find_for_skp(uow, cmd.pegawai_id, cmd.periode, cmd.skp_id)
+        await uow.monitoring_nama.apply_langkah(
+            cmd.pegawai_id,
+            cmd.periode,
+            langkah="ditutup",
+            version=cmd.pelaksanaan_version,
+            bagian=penilaian.bagian if penilaian is not None else 1,
+        )
         outcome = "no_penilaian"
         if penilaian is not None:
             read_version = penilaian.version
@@ -85,15 +95,21 @@ class ApplyLangkah:
     periode: str
     langkah: str  # a step of the cycle, "selesai" or "ditutup" (appraisal.domain.monitoring.LANGKAH)
     pelaksanaan_version: int
+    skp_id: uuid.UUID | None = None  # the plan the cycle was opened from: it names the part; None: the first
 
 
 async def apply_langkah(cmd: ApplyLangkah, *, uow: AppraisalUnitOfWork) -> str:
-    """Monitoring by name: the step the pegawai's cycle reached (a newer cycle version, or the same further along)."""
+    """Monitoring by name: the step the pegawai's cycle reached (a later part, a newer cycle version, or the same
+    further along)."""
     if cmd.langkah not in LANGKAH:
         raise InvalidValue(f"unknown step {cmd.langkah}", rule="monitoring.langkah", field="step")
     async with uow:
         await uow.monitoring_nama.apply_langkah(
-            cmd.pegawai_id, cmd.periode, langkah=cmd.langkah, version=cmd.pelaksanaan_version
+            cmd.pegawai_id,
+            cmd.periode,
+            langkah=cmd.langkah,
+            version=cmd.pelaksanaan_version,
+            bagian=await bagian_of_skp(uow, cmd.pegawai_id, cmd.periode, cmd.skp_id),
         )
         await uow.commit()
     return "monitored"

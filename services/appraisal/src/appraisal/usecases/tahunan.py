@@ -38,6 +38,14 @@ async def find_for_skp(
     return found if found is None or skp_id is None or found.skp_id in (None, skp_id) else None
 
 
+async def bagian_of_skp(uow: AppraisalUnitOfWork, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID | None) -> int:
+    """The part whose plan is `skp_id` (unlocked, for the read models); the latest part while none knows it."""
+    found = await uow.penilaian.find_by_skp(pegawai_id, periode, skp_id) if skp_id is not None else None
+    if found is not None:
+        return found.bagian
+    return (await uow.penilaian.latest_bagian(pegawai_id, periode)) or 1
+
+
 async def load_or_open_for_skp(
     uow: AppraisalUnitOfWork, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID | None
 ) -> Penilaian:

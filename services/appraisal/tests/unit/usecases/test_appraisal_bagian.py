@@ -12,7 +12,12 @@ import pytest
 from appraisal.domain import events
 from appraisal.domain.penilaian import RhkRencana, Status
 from appraisal.domain.predikat import Predikat, Rating
-from appraisal.usecases.from_observation import ApplyPelaksanaanCompleted, apply_pelaksanaan_completed
+from appraisal.usecases.from_observation import (
+    ApplyLangkah,
+    ApplyPelaksanaanCompleted,
+    apply_langkah,
+    apply_pelaksanaan_completed,
+)
 from appraisal.usecases.from_planning import (
     ApplySkpApproved,
     ApplySkpEnded,
@@ -23,7 +28,14 @@ from appraisal.usecases.from_planning import (
     apply_skp_submitted,
 )
 from appraisal.usecases.penilaian import FinalizePenilaian, RatePenilaian, finalize, rate
-from appraisal.usecases.views import GetPenilaian, GetPeriodeBagian, get_penilaian, get_periode_bagian
+from appraisal.usecases.views import (
+    GetPenilaian,
+    GetPeriodeBagian,
+    ListPenilaian,
+    get_penilaian,
+    get_periode_bagian,
+    list_penilaian,
+)
 from pmm_kernel.clock import FixedClock
 from pmm_kernel.errors import Forbidden, StateConflict
 from pmm_kernel.versions import ExpectedVersion
@@ -38,10 +50,10 @@ AT = datetime(2025, 1, 20, 3, 0, tzinfo=UTC)
 class Mutasi:
     """A guru of the old school transferred to the new one on 15 April 2025, each school with its KS."""
 
-    def __init__(self) -> None:
+    def __init__(self, new_region: str = "3273") -> None:
         self.uow = FakeAppraisalUnitOfWork(FixedClock(IN_WINDOW))
         old = school(self.uow, OLD)
-        new = school(self.uow, NEW)
+        new = school(self.uow, NEW, kode_wilayah=new_region)
         self.guru, self.ks_lama, self.ks_baru = old.guru, old.ks, new.ks
         # The roster after the transfer: the guru is at the new school, the old relation ended on the last day.
         self.guru.npsn = NEW
@@ -213,3 +225,36 @@ async def test_both_parts_finalised_reach_bkn_with_their_months_and_combine() ->
             GetPeriodeBagian(m.guru.pegawai_id, "2025-T"), uow=m.uow, deps=m.deps, actor=as_operator()
         )
     ).hasil.bulan == 12
+
+
+async def test_each_part_is_listed_by_its_own_atasan_and_its_schools_operator() -> None:
+    m = Mutasi(new_region="3204")  # the new school is in another kabupaten
+    await m.approve(1)
+    await m.end(1)
+    await m.approve(2, version=2)
+    query = ListPenilaian(periode="2025-T", status=None, after=None, limit=10)
+
+    async def parts(actor) -> list[int]:
+        return [p.bagian for p, _ in await list_penilaian(query, uow=m.uow, deps=m.deps, actor=actor)]
+
+    assert await parts(as_pegawai(m.ks_lama, "kepala_sekolah")) == [1]
+    assert await parts(as_pegawai(m.ks_baru, "kepala_sekolah")) == [2]
+    assert await parts(as_operator("3273")) == [1]
+    assert await parts(as_operator("3204")) == [2]
+    assert sorted(await parts(as_pegawai(m.guru))) == [1, 2]
+
+
+async def test_monitoring_shows_the_latest_part() -> None:
+    m = Mutasi()
+    await m.approve(1)
+    for langkah, version in (("persiapan", 2), ("observasi", 3)):
+        await apply_langkah(ApplyLangkah(m.guru.pegawai_id, "2025-T", langkah, version, m.skp[1]), uow=m.uow)
+    await m.end(1)
+    await m.approve(2, version=2)
+    # Part 2's cycle counts its versions from 1 again, and still moves the monitoring; part 1's late news does not.
+    await apply_langkah(ApplyLangkah(m.guru.pegawai_id, "2025-T", "persiapan", 1, m.skp[2]), uow=m.uow)
+    await apply_langkah(ApplyLangkah(m.guru.pegawai_id, "2025-T", "diskusi", 4, m.skp[1]), uow=m.uow)
+    key = (m.guru.pegawai_id, "2025-T")
+    assert (m.uow.monitoring_nama.langkah[key], m.uow.monitoring_nama.langkah_bagian[key]) == (("persiapan", 1), 2)
+    row = m.uow.monitoring_nama.row(m.guru, "2025-T")
+    assert (row.perencanaan, row.penilaian) == ("disetujui", "belum")  # part 2 waits; part 1 was ratable
