@@ -56,6 +56,10 @@ PENILAIAN_MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("post", "/api/v1/penilaian/{penilaian_id}/buka-kembali"): ("FINAL", {OWNER: 403, ATASAN: 403, OPERATOR: 200}),
     ("put", "/api/v1/penilaian/{penilaian_id}/hanya-perilaku"): ("DINILAI", {OWNER: 403, ATASAN: 403, OPERATOR: 200}),
     ("get", "/api/v1/penilaian/{penilaian_id}/dokumen"): ("DINILAI", {OWNER: 200, ATASAN: 200, OPERATOR: 403}),
+    ("get", "/api/v1/penilaian/{penilaian_id}/peringatan-distribusi"): (
+        "DINILAI",
+        {OWNER: 403, ATASAN: 200, OPERATOR: 200},
+    ),
 }
 BODIES = {
     "/api/v1/penilaian/{penilaian_id}/nilai": {"hasil_kerja": "sesuai", "perilaku_kerja": "sesuai"},
@@ -88,6 +92,15 @@ BAGIAN_ROUTES = {
 }
 
 
+# The procedure of the predikat organisasi: the school's report is its KS's to send, the KS's and the Dinas's to read.
+ORGANISASI_ROUTES = {
+    ("POST", "/api/v1/sekolah/{npsn}/laporan-kinerja"): "test_organisasi.py (the school's KS; an operator 403, a "
+    "guru or another school's KS 404)",
+    ("GET", "/api/v1/sekolah/{npsn}/laporan-kinerja"): "test_organisasi.py (its KS, an operator of the region)",
+    ("GET", "/api/v1/sekolah/{npsn}/predikat-organisasi/{tahun}"): "test_organisasi.py (an operator of the region)",
+}
+
+
 def _route(operation: tuple[str, str]) -> tuple[str, str]:
     return (operation[0].upper(), operation[1])
 
@@ -97,9 +110,13 @@ async def test_every_operation_is_in_the_table(client):
     coverage = assert_covered(
         spec,
         {_route(o) for o in PENILAIAN_MATRIX},
-        elsewhere={_route(o): "test_role_and_school_routes" for o in OTHER_ROUTES} | REMINDER_ROUTES | BAGIAN_ROUTES,
+        elsewhere={_route(o): "test_role_and_school_routes" for o in OTHER_ROUTES}
+        | REMINDER_ROUTES
+        | BAGIAN_ROUTES
+        | ORGANISASI_ROUTES,
     )
-    assert coverage.with_id == len(PENILAIAN_MATRIX) + 2
+    # The two school routes of OTHER_ROUTES, the organisasi and bagian routes take a path id too.
+    assert coverage.with_id == len(PENILAIAN_MATRIX) + 2 + len(ORGANISASI_ROUTES) + len(BAGIAN_ROUTES)
     for kind in KINDS:
         assert_personas(RECORD_CALLERS[kind])
 
@@ -175,7 +192,10 @@ async def test_read_only_fields_in_a_write_body_are_refused(client, operator):
     cases, bodiless = await probe_mass_assignment(
         client, {**operator, "If-Match": '"v1"'}, path_values={"npsn": "40000001", "tahun": "2024"}
     )
-    assert len(cases) >= 30 and bodiless == [("POST", "/api/v1/penilaian/{penilaian_id}/finalisasi")]
+    assert len(cases) >= 30 and sorted(bodiless) == [
+        ("POST", "/api/v1/penilaian/{penilaian_id}/finalisasi"),
+        ("POST", "/api/v1/sekolah/{npsn}/laporan-kinerja"),
+    ]
 
 
 async def test_page_size_is_capped(client, operator):
