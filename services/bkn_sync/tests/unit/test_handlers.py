@@ -4,15 +4,16 @@ event into the command its use case takes."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
+from bkn_sync.domain.periods import BknPeriode
 from bkn_sync.domain.push import JenisPush, PushStatus
 from bkn_sync.handlers import handlers
 from bkn_sync.handlers.on_penilaian import on_penilaian_finalized
 from bkn_sync.handlers.on_roster import on_periode_opened
-from bkn_sync.handlers.on_skp import on_skp_approved
+from bkn_sync.handlers.on_skp import on_skp_approved, on_skp_ended
 from pmm_chassis.messaging.consumer import Consumer
 from pmm_contracts import Event, routing_key
 from pmm_contracts.events import appraisal, planning
@@ -113,3 +114,19 @@ async def test_an_opened_period_heals_before_the_projection_commits_both(monkeyp
     async with w.uow:  # the consumer's unit of work
         await on_periode_opened(event(SimpleNamespace(kode=PERIODE), 1), w.uow)
     assert seen == [PushStatus.PENDING] and w.uow.commits == 1
+
+
+async def test_a_transfers_end_of_a_part_arrives_as_the_use_case_s_command():
+    w = world()
+    skp_id = uuid.uuid4()
+    stored_push(w.uow, w.guru, bagian="2/", source_version=3, payload={"skp_id": str(skp_id), "rhk": []})
+    data = planning.SkpEndedV1(
+        skp_id=skp_id, pegawai_id=w.guru.pegawai_id, periode=PERIODE, atasan_id=None, bagian=2, npsn="20200002",
+        mulai=date(2024, 2, 1), selesai=date(2024, 4, 30), ended_at=datetime.now(UTC), status="DISETUJUI",
+        alasan="mutasi",
+    )  # fmt: skip
+    await on_skp_ended(event(data, 4), w.uow)
+    [push] = w.uow.pushes.rows.values()
+    assert (push.bagian, push.months, push.source_version) == ("2/", BknPeriode(2024, 2, 2024, 4), 4)
+    assert (push.payload["npsn"], push.payload["selesai"]) == ("20200002", "2024-04-30")
+    assert w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 2)].approved
