@@ -151,6 +151,8 @@ class Chassis:
             uow_factory=uow_factory,
             handlers=handlers,
             max_unexpected_attempts=self.settings.max_unexpected_attempts,
+            batch_size=self.settings.consumer_batch_size,
+            batch_wait_seconds=self.settings.consumer_batch_wait_ms / 1000,
         )
         if self.settings.run_consumers:
             self.consumer.subscribe(self.broker, delivery_limit=self.settings.delivery_limit)

@@ -52,7 +52,11 @@ class ServiceSettings(BaseSettings):
     run_consumers: bool = True
     run_relay: bool = True
 
-    prefetch: int = 32
+    # A consumer applies the messages waiting in one transaction (pmm_chassis.messaging.consumer): up to this many,
+    # or what came within the wait; the prefetch holds two batches, so the next one is there when one commits.
+    consumer_batch_size: int = Field(default=64, ge=1)
+    consumer_batch_wait_ms: float = Field(default=5.0, ge=0.0)
+    prefetch: int = 128
     # Backstop only: a message redelivered this often (a consumer crash loop) is parked by RabbitMQ itself.
     delivery_limit: int = 50
     max_unexpected_attempts: int = 5
