@@ -11,7 +11,7 @@ Failpoints:
 - `after_commit`: a unit of work committed (outbox rows included) but the HTTP answer was not sent yet. For a
   request with an `Idempotency-Key` that is once the request's one transaction (its units of work, their outbox
   rows and the stored answer) committed: `AmbientTransaction.committed()` reaches it.
-- `after_inbox_commit`: a consumer committed a message's effect but has not acknowledged the message yet.
+- `after_inbox_commit`: a consumer committed a message's effect (or a batch's) but has not acknowledged it yet.
 """
 
 from __future__ import annotations
