@@ -34,6 +34,7 @@ from tools.demo_appraisal import appraise_region
 from tools.demo_bkn import BknDemo, Mismatch
 from tools.demo_client import Api, DemoStepFailed, EventTap, Phases, each, masked, say
 from tools.demo_koreksi import correction_report
+from tools.demo_mutasi import MUTASI_CLOCK, Mutasi, rate_new_part, transfer_mid_period
 from tools.demo_observation import run_cycles
 from tools.demo_pengingat import remind_before_planning_closes
 from tools.demo_roster import Person, Region, School, demo_region, pns_nip
@@ -84,6 +85,7 @@ class Season:
     trace_id: str | None = None
     trace_services: set[str] = field(default_factory=set)
     phases: dict[str, float] = field(default_factory=dict)
+    mutasi: Mutasi | None = None  # the teacher who moved school during the period, and what came of it
 
 
 def otlp_endpoint() -> str | None:
@@ -171,12 +173,12 @@ def skp_steps(indikator: str, *, target: int = 4) -> list[tuple[str, dict | None
     ]
 
 
-async def plan(api: Api, person: Person, periode: str, *, target: int) -> tuple[str, str]:
-    """One pegawai drafts the six steps of their SKP and submits it; returns its id and ETag."""
+async def plan(api: Api, person: Person, periode: str, *, target: int, bagian: int = 1) -> tuple[str, str]:
+    """One pegawai drafts the six steps of their SKP (or, after a transfer, of the period's next part) and submits
+    it; returns its id and ETag."""
     h = await api.token(person.nip, "guru", *(["kepala_sekolah"] if person.jenis_gtk == "Kepala Sekolah" else []))
-    created = await api.call(
-        "POST", "/skp", {**h, "Idempotency-Key": f"create-{person.nip}-{periode}"}, json={"periode": periode}
-    )
+    key = f"create-{person.nip}-{periode}" + (f"-{bagian}" if bagian > 1 else "")
+    created = await api.call("POST", "/skp", {**h, "Idempotency-Key": key}, json={"periode": periode})
     skp_id, etag = created.json()["id"], created.headers["ETag"]
     rekomendasi = (await api.call("GET", "/katalog/indikator/rekomendasi", h)).json()["items"][0]["kode"]
     for step, body in skp_steps(rekomendasi, target=target):
@@ -410,11 +412,18 @@ async def season(
     async with phase("6 observation cycles"):
         result.cycles = await run_cycles(stack.url("observation"), stack.issuer_url, region, periode, verbose=verbose)
 
+    say(f"\n== 6b. From {MUTASI_CLOCK[policy]:%d %B %Y}: a teacher moves school; a pengawas acts as its principal ==")
+    async with phase("6b transfer, Plt."):
+        result.mutasi = await transfer_mid_period(stack, api, operator, region, periode, policy, plan=plan, bkn=bkn)
+
     penilaian_at = PENILAIAN_CLOCK[policy]
     say(f"\n== 7. Penilaian from {penilaian_at:%d %B %Y}: atasan rate, predikat and angka kredit, finalised ==")
     stack.set_clock(penilaian_at)
     async with phase("7 appraisal"):
         result.appraised = await appraise_region(stack.url("appraisal"), stack.issuer_url, region, periode)
+        if result.mutasi is not None:
+            say("\n== 7b. The transferred teacher's new part, and the period's result from both parts ==")
+            await rate_new_part(stack, result.mutasi, periode)
 
     if bkn is not None:
         say("\n== 8. BKN e-Kinerja: approved plans and finalised penilaian pushed by bkn_sync ==")

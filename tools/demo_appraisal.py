@@ -70,7 +70,7 @@ async def _ratable(
         await asyncio.sleep(0.5)
 
 
-async def _appraise(
+async def appraise_one(
     api: Api, atasan: Person, person: Person, item: dict[str, Any], ratings: tuple[str, str]
 ) -> dict[str, Any]:
     headers = await api.token(atasan.nip, *roles(atasan))
@@ -166,7 +166,7 @@ async def _appraise_region(api: Api, region: Region, periode: str, concurrency: 
             if guru.nip in ready
         ]
         summary["skipped"] += [masked(g.nip) for g in school.guru if g.nip not in ready]
-        finals = await each(rated, lambda work: _appraise(api, *work), limit=concurrency)
+        finals = await each(rated, lambda work: appraise_one(api, *work), limit=concurrency)
         _warnings(finals[-1] if finals else None)
         summary["schools"][school.npsn] = {"nama": school.nama, "finals": finals}
 
@@ -181,7 +181,7 @@ async def _appraise_region(api: Api, region: Region, periode: str, concurrency: 
         if item is None:
             summary["skipped"].append(masked(school.kepala.nip))
             continue
-        final = await _appraise(api, region.pengawas, school.kepala, item, ("sesuai", "di_atas"))
+        final = await appraise_one(api, region.pengawas, school.kepala, item, ("sesuai", "di_atas"))
         summary["schools"][school.npsn]["finals"].append(final)
         _warnings(final)
 

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from bkn_sandbox.seed import jabatan_nama, profiles_from_region
-from tools.demo_roster import Person, Region
+from tools.demo_roster import Person, Region, School
 
 SANDBOX_ADMIN_KEY = "sandbox-admin"  # bkn_sandbox's development default (BKN_SANDBOX_ADMIN_KEY)
 OPEN_YEARS = [2024, 2025, 2026]
@@ -148,6 +148,15 @@ class BknDemo:
         for m in mismatches:
             self.say(f"    {m.person.nama:<18} NIP {masked(m.person.nip)}: {m.describe()}")
         return mismatches
+
+    async def record_transfer(self, person: Person, school: School) -> None:
+        """The BKD records a transfer in SIASN: the new unit, the old one kept in the pegawai's riwayat with its
+        atasan (so the old part's records still match). The new unit's pejabat penilai is left unset: while the
+        school's head is acting, SIASN names none (the Plt. is a tugas tambahan in Dapodik)."""
+        changes = {"unorId": school.npsn, "unorNama": school.nama, "atasanNip": None}
+        answer = await self.sandbox.patch(f"/admin/pegawai/{person.nip}", json=changes)
+        answer.raise_for_status()
+        self.say(f"  SIASN records the transfer too: {person.nama} at {school.nama}, the former unit kept in riwayat")
 
     # --- 2. after appraisal: what reached BKN ---
 

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -53,6 +54,8 @@ class BknSkpEditIn(BaseModel):
 
 def create_app(settings: BknSandboxSettings | None = None) -> FastAPI:
     settings = settings or BknSandboxSettings()
+    # No request lines: the admin paths carry NIPs, which no log of the project's keeps (UU 27/2022).
+    logging.getLogger("uvicorn.access").disabled = True
     store = Store(settings.data_dir / "bkn.sqlite3")
     if not store.open_years():
         store.set_open_years(settings.open_years)

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bkn_sandbox.store import Record
 
 
-@dataclass(frozen=True)
+# Not frozen: the web framework clears an exception's __traceback__ after answering it, which a frozen dataclass
+# refuses (a traceback in the log for every typed refusal). eq=False keeps exceptions hashable by identity.
+@dataclass(eq=False)
 class BknError(Exception):
     status: int
     code: str

@@ -604,13 +604,9 @@ def relasi_error(row: RelasiRow, *, pegawai: Pegawai, atasan: Pegawai) -> RowErr
     if atasan.npsn != pegawai.npsn:
         if atasan.jenis_gtk in rule.other_school:
             return None
-        who = " or ".join(sorted(rule.other_school)) or "nobody"
-        return RowError(
-            row.line,
-            "nip_atasan",
-            "relasi.other_school",
-            f"the atasan works at another school; a {row.peran_atasan} from elsewhere may be {who}",
-        )
+        elsewhere = f"; a {row.peran_atasan} from elsewhere must be {' or '.join(sorted(rule.other_school))}"
+        detail = "the atasan works at another school" + (elsewhere if rule.other_school else "")
+        return RowError(row.line, "nip_atasan", "relasi.other_school", detail)
     if rule.same_school is not None and atasan.jenis_gtk not in rule.same_school:
         return RowError(
             row.line,

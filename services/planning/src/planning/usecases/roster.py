@@ -233,13 +233,17 @@ async def _import_relasi(
         if outside_region(scope, schools[pegawai.npsn].kode_wilayah):
             report.errors.append(_outside(row, "nip_pegawai", "pegawai"))
             continue
+        key = (pegawai.id, atasan.id, row.peran_atasan, row.mulai)
+        current = existing.get(key)
         tenure = Tenure(pegawai.id, atasan.id, row.mulai, row.selesai, row.line)
-        refused = relasi_error(row, pegawai=pegawai, atasan=atasan) or acting_overlap(row, tenure, acting)
+        # A relation already held was judged when it began: a row that ends it is accepted even though the pegawai
+        # has moved school since (ending the old school's relation after a transfer).
+        refused = (None if current is not None else relasi_error(row, pegawai=pegawai, atasan=atasan)) or (
+            acting_overlap(row, tenure, acting)
+        )
         if refused is not None:
             report.errors.append(refused)
             continue
-        key = (pegawai.id, atasan.id, row.peran_atasan, row.mulai)
-        current = existing.get(key)
         if current is None:
             saved, new = (
                 uow.roster.add_relasi(

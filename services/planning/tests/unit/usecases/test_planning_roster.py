@@ -178,3 +178,16 @@ async def test_the_callers_roster_id_is_looked_up_once(world: World) -> None:
     assert await uc.pegawai_id_by_nip(world.deps, teacher.nip) == teacher.id
     assert await uc.pegawai_id_by_nip(world.deps, "198501012010011099") is None
     assert world.uow.roster.lookups_by_nip == 2
+
+
+async def test_after_a_transfer_the_old_schools_relation_can_still_be_ended_but_not_begun(world: World) -> None:
+    nip, old_ks = "198501012010011001", world.people["ks"]
+    await run(world, "pegawai", rows("pegawai", pegawai(nip)))
+    begun = await run(world, "relasi", rows("relasi", relasi(nip, old_ks.nip)))
+    assert begun.created == 1
+    moved = await run(world, "pegawai", rows("pegawai", pegawai(nip, npsn="20200002")))
+    assert moved.updated == 1
+    ended = await run(world, "relasi", rows("relasi", relasi(nip, old_ks.nip, selesai="2024-04-14")))
+    assert (ended.updated, ended.errors) == (1, [])
+    again = await run(world, "relasi", rows("relasi", relasi(nip, old_ks.nip, mulai="2024-05-01")))
+    assert [(e.field, e.rule) for e in again.errors] == [("nip_atasan", "relasi.other_school")]
