@@ -210,6 +210,34 @@ async def test_a_transient_failure_at_commit_retries_the_whole_batch_and_parks_n
         await broker.stop()
 
 
+async def test_any_other_failure_of_the_whole_batch_applies_each_message_on_its_own(world, monkeypatch):
+    _, engine, amqp = world
+    w = World(engine)
+    consumer = w.consumer(max_unexpected=1)  # were the batch's fault charged to its messages, all would be parked
+    outcomes = Outcomes(consumer)
+    commit = Batch.commit
+    failures = {"left": 1}
+
+    async def failing_once(self: Batch) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("a deferred constraint no single message breaks")
+        await commit(self)
+
+    monkeypatch.setattr(Batch, "commit", failing_once)
+    broker = await connected(amqp, consumer)
+    try:
+        sent = [change("p:1", v) for v in range(1, 11)]
+        await send(amqp, sent)
+        await broker.start()
+        await until(lambda: outcomes["processed"] == 10, timeout=20)
+        assert (outcomes["parked"], outcomes["retried"]) == (0, 0)  # applied again at once, each in its own
+        assert sorted(e[0] for e in await effects(engine)) == sorted(m for m, _ in sent)
+        assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 10
+    finally:
+        await broker.stop()
+
+
 async def test_messages_of_one_aggregate_are_applied_in_delivery_order(world):
     _, engine, amqp = world
     consumer = World(engine).consumer()
@@ -262,7 +290,7 @@ async def test_killed_in_the_middle_of_a_batch_nothing_of_it_commits_and_the_red
     url, engine, amqp = world
     w = World(engine)
     consumer = w.consumer()
-    outcomes = Outcomes(consumer)
+    sizes, outcomes = batch_sizes(consumer), Outcomes(consumer)
     broker = await connected(amqp, consumer)  # the topology; this process consumes only after the kill
     try:
         sent = [change("p:1", v) for v in range(1, 41)]
@@ -279,6 +307,7 @@ async def test_killed_in_the_middle_of_a_batch_nothing_of_it_commits_and_the_red
         await until(lambda: outcomes["processed"] + outcomes["duplicate"] == 41 - len(left), timeout=30)
         assert sorted(e[0] for e in await effects(engine)) == sorted(m for m, _ in [*sent, killer])
         assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 41
+        assert sizes == []  # what came back redelivered was applied message by message, not batched again
     finally:
         await broker.stop()
 

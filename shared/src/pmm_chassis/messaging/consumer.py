@@ -26,7 +26,9 @@ back to its savepoint and retried or parked by the same rules while the others c
 whole (the claim, a savepoint that cannot be rolled back, the commit) applied nothing: when transient, every message
 of it is retried through the delay tiers (none is parked for an outage); otherwise each is applied again on its own
 as above, so a fault that belongs to one message is found and charged to that message alone. A crash before the
-commit redelivers the whole batch; after it, the inbox turns the redeliveries into duplicates.
+commit redelivers the whole batch; after it, the inbox turns the redeliveries into duplicates. A redelivered message
+(RabbitMQ's `redelivered` flag: its consumer died or its channel closed before the ack) is applied on its own, as
+above, so a message that kills the process does not keep failing the batches it lands in.
 """
 
 from __future__ import annotations
@@ -141,7 +143,9 @@ class Consumer:
 
     async def handle(self, msg: RabbitMessage) -> None:
         try:
-            if self._batcher is None:
+            # A redelivered message may be the one that killed the process holding its batch: applied on its own, it
+            # no longer takes its batch-mates down with it.
+            if self._batcher is None or getattr(msg.raw_message, "redelivered", False):
                 outcome = await self._process(msg)
             else:
                 delivery = Delivery(msg, otel_context.get_current())
