@@ -27,6 +27,7 @@ def upgrade() -> None:
     op.add_column("penilaian", sa.Column("selesai", sa.Date(), nullable=True))
     op.add_column("penilaian", sa.Column("skp_id", sa.Uuid(), nullable=True))
     op.add_column("penilaian", sa.Column("berakhir", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("penilaian", sa.Column("berakhir_disetujui", sa.Boolean(), nullable=False, server_default=sa.false()))
     # The plan each existing penilaian already holds is its part's plan: observation's events find it by it.
     op.execute("UPDATE penilaian SET skp_id = (rencana->>'skp_id')::uuid WHERE rencana IS NOT NULL")
     op.drop_constraint("uq_penilaian_pegawai_periode", "penilaian", type_="unique")
@@ -46,5 +47,5 @@ def downgrade() -> None:
     # Only the first part of each period survives a downgrade: the old key holds one penilaian per period.
     op.execute("DELETE FROM penilaian WHERE bagian > 1")
     op.create_unique_constraint("uq_penilaian_pegawai_periode", "penilaian", ["pegawai_id", "periode"])
-    for column in ("berakhir", "skp_id", "selesai", "mulai", "npsn", "bagian"):
+    for column in ("berakhir_disetujui", "berakhir", "skp_id", "selesai", "mulai", "npsn", "bagian"):
         op.drop_column("penilaian", column)

@@ -112,9 +112,24 @@ def test_a_part_that_ended_before_approval_is_not_appraised() -> None:
     assert (p.status, p.missing(), p.dinilai_bagian) == (Status.MENUNGGU, ["bagian"], False)
 
 
+def test_the_end_of_an_approved_part_before_its_approval_arrives_waits_for_the_plan() -> None:
+    # Events may arrive in any order: the end (version 9) before the approval (version 7) it follows.
+    p = Penilaian(id=uuid.uuid4(), pegawai_id=uuid.uuid4(), periode="2025-T")
+    assert p.apply_berakhir(selesai=date(2025, 4, 14), disetujui=True, skp_version=9) == "applied"
+    assert (p.status, p.missing(), p.dinilai_bagian) == (Status.MENUNGGU, ["skp"], True)
+    assert p.apply_rencana(RENCANA, skp_version=7) == "ready"
+    assert (p.status, p.missing()) == (Status.SIAP, [])
+    version = p.version
+    assert p.apply_berakhir(selesai=date(2025, 4, 14), disetujui=True, skp_version=9) == "unchanged"
+    assert p.version == version
+
+
 def test_an_ended_part_ignores_an_older_event_and_a_final_one_any() -> None:
     p = ready(Status.SIAP)
     assert p.apply_berakhir(selesai=date(2025, 4, 14), disetujui=True, skp_version=p.skp_version) == "stale"
+    ended = Penilaian(id=uuid.uuid4(), pegawai_id=uuid.uuid4(), periode="2025-T")
+    ended.apply_berakhir(selesai=date(2025, 4, 14), disetujui=False, skp_version=9)
+    assert ended.apply_rencana(RENCANA, skp_version=7) == "stale"  # approved, then reset, then ended as a draft
     final = ready(Status.FINAL)
     assert final.apply_berakhir(selesai=date(2025, 4, 14), disetujui=True, skp_version=99) == "final"
     assert not final.berakhir

@@ -50,6 +50,9 @@ class PenilaianRow(SQLModel, table=True):
     selesai: date | None = None
     skp_id: uuid.UUID | None = None
     berakhir: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false")))
+    berakhir_disetujui: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false"))
+    )  # the plan was approved when the transfer ended it: the part is appraised
     menimbang_periode: bool = False
     status: str
     version: int

@@ -242,6 +242,7 @@ class Penilaian:
     selesai: date | None = None
     skp_id: uuid.UUID | None = None  # the plan of this part, which observation's events name
     berakhir: bool = False  # a transfer ended this part on `selesai` (skp.ended)
+    berakhir_disetujui: bool = False  # and its plan was approved then: it is appraised
     menimbang_periode: bool = False  # the year's annual evaluation over its periods (2024)
     status: Status = Status.MENUNGGU
     version: int = 1
@@ -261,7 +262,7 @@ class Penilaian:
     def missing(self) -> list[str]:
         if self.menimbang_periode:
             return ["periodik"] if not self.hasil_periodik or self.periodik_menunggu else []
-        if self.berakhir and self.rencana is None:
+        if not self.dinilai_bagian:
             return ["bagian"]  # ended before approval: never appraised (planning's rule)
         missing = []
         if self.rencana is None:
@@ -281,7 +282,7 @@ class Penilaian:
     @property
     def dinilai_bagian(self) -> bool:
         """False for a part a transfer ended before its plan was approved: it is not appraised at all."""
-        return not (self.berakhir and self.rencana is None)
+        return not self.berakhir or self.berakhir_disetujui
 
     def settled_status(self) -> Status:
         if self.missing():
@@ -326,14 +327,19 @@ class Penilaian:
 
     def apply_berakhir(self, *, selesai: date, disetujui: bool, skp_version: int) -> str:
         """A transfer ended this part on `selesai`. An approved part becomes ratable without its cycle
-        (**assumption**, docs/domain.md §6); one that ended before approval is not appraised."""
+        (**assumption**, docs/domain.md §6); one that ended before approval is not appraised.
+
+        The end of an approved part carries no plan: it leaves the plan's version where it was, so an approval
+        delivered after it still brings the plan."""
         if skp_version <= self.skp_version:
             return "stale"
         if not self.allows(Aksi.SKP_BERAKHIR):
             return "final"
-        self.berakhir, self.selesai, self.skp_version = True, selesai, skp_version
+        if (self.berakhir, self.berakhir_disetujui, self.selesai) == (True, disetujui, selesai):
+            return "unchanged"  # the same end told again
+        self.berakhir, self.berakhir_disetujui, self.selesai = True, disetujui, selesai
         if not disetujui:
-            self.rencana, self.nilai = None, None
+            self.rencana, self.nilai, self.skp_version = None, None, skp_version
         return self._settle()
 
     def apply_skp_reset(self, *, skp_version: int) -> str:
