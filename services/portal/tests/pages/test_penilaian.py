@@ -130,8 +130,11 @@ async def test_the_principal_rates_checks_the_matrix_and_finalises(world: World,
     assert service["angka_kredit"]["nilai"] == "9.38"  # Ahli Pertama, Sangat Baik, one semester
     assert "9,38" in text_of(page.text)
     assert "Aktif berbagi" in page.text
-    # School "Baik": someone should be Butuh Perbaikan or Kurang. A warning, never a block.
-    assert "semestinya ada pegawai dengan predikat Butuh Perbaikan atau Kurang/Misconduct" in text_of(page.text)
+    # School "Baik": someone should be Butuh Perbaikan or Kurang. A warning beside the button, never a block.
+    assert (
+        "Jika dinilai Sangat Baik, tidak ada guru Butuh Perbaikan atau Kurang/Misconduct — predikat organisasi Baik "
+        "mengharuskan ada." in text_of(page.text)
+    )
 
     page = await browser.get(f"/penilaian/{pid}/nilai")  # "Ubah": the form as saved
     assert _checked(page.text, "hasil_kerja") == "di_atas" and "Aktif berbagi" in page.text

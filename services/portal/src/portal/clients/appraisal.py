@@ -33,6 +33,16 @@ class AppraisalClient(ServiceClient):
         return await self.call("GET", f"/penilaian/{penilaian_id}/dokumen", token=token,
                                headers={"Accept": "application/pdf"})  # fmt: skip
 
+    async def laporan_kinerja(self, token: str, npsn: str, tahun: int) -> dict[str, Any]:
+        """Where the school stands in the year's procedure of the predikat organisasi: its report and predikat."""
+        return (await self.call("GET", f"/sekolah/{npsn}/laporan-kinerja", token=token,
+                                params={"tahun": tahun})).body  # fmt: skip
+
+    async def kirim_laporan(self, token: str, npsn: str, tahun: int, *, key: str) -> Answer:
+        """The kepala sekolah sends the school's results to the Dinas: keyed, so a double tap sends once."""
+        return await self.call("POST", f"/sekolah/{npsn}/laporan-kinerja", token=token, params={"tahun": tahun},
+                               headers={"Idempotency-Key": key})  # fmt: skip
+
     async def monitoring(self, token: str, periode: str) -> list[dict[str, Any]]:
         """Per school of the caller's region (an operator) or their own school (a kepala sekolah)."""
         params = {"periode": periode, "tingkat": "sekolah"}

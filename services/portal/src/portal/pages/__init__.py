@@ -11,6 +11,7 @@ def routers() -> list[APIRouter]:
         bukti,
         masuk,
         operator,
+        organisasi,
         pelaksanaan,
         penilaian,
         perencanaan,
@@ -19,5 +20,17 @@ def routers() -> list[APIRouter]:
     )
 
     return [
-        m.router for m in (masuk, beranda, perencanaan, persetujuan, pelaksanaan, bukti, penilaian, sinkron, operator)
+        m.router
+        for m in (
+            masuk,
+            beranda,
+            perencanaan,
+            persetujuan,
+            pelaksanaan,
+            bukti,
+            penilaian,
+            organisasi,
+            sinkron,
+            operator,
+        )
     ]

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from portal.clients.base import Answer, ServiceProblem
+from portal.pages.organisasi import peringatan_finalisasi
 from portal.web import FormDep, FormErrors, Portal, PostedForm, SignedInDep, form_meta
 
 router = APIRouter()
@@ -219,6 +220,7 @@ def _periksa_page(portal: Portal, answer: Answer, *, status: int = 200,
         baris=BARIS,
         kolom=KOLOM,
         peringatan=[_peringatan(portal, w) for w in distribusi.get("warnings", [])],
+        sebelum=peringatan_finalisasi(portal, p),  # beside the finalise button: with this penilaian's predikat
         form=form_meta(portal, answer.version),
         errors=errors or FormErrors(),
     )
