@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from appraisal.db.pengingat import appraisal_reminders
 from pmm_contracts.events import observation as obs
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, wait_for
 from pmm_testkit.plans import INDIKATOR, PERILAKU, RHK
+from pmm_testkit.reminders import decided, decider_for
 from pmm_testkit.world import Person, scalar
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -26,24 +28,26 @@ from appraisal_world import World, etag, finalize, rate  # noqa: E402
 pytestmark = pytest.mark.integration
 
 PERIODE = "2025-T"
-LAST_DAY = date(2025, 4, 14)  # the transfer takes effect on 15 April 2025
-NEW_FIRST_DAY = date(2025, 4, 15)
+LAST_DAY = date(2025, 4, 14)  # the transfer takes effect on 15 April (of 2025 unless a test says otherwise)
 
 
 class Mutasi:
     """A guru of one school transferred to another on 15 April 2025, as planning's events tell appraisal."""
 
-    def __init__(self, world: World, old, new) -> None:
+    def __init__(self, world: World, old, new, *, periode: str = PERIODE, year: int = 2025) -> None:
         self.world, self.old, self.new = world, old, new
         self.guru: Person = old.guru[0]
         self.skp = {1: uuid.uuid4(), 2: uuid.uuid4()}
+        self.periode = periode
+        self.last_day, self.new_first_day = date(year, 4, 14), date(year, 4, 15)
 
     def _ref(self, bagian: int) -> dict:
-        npsn, mulai = (self.old.npsn, date(2025, 1, 1)) if bagian == 1 else (self.new.npsn, NEW_FIRST_DAY)
+        first = date(self.last_day.year, 1, 1)
+        npsn, mulai = (self.old.npsn, first) if bagian == 1 else (self.new.npsn, self.new_first_day)
         return {
             "skp_id": self.skp[bagian],
             "pegawai_id": self.guru.pegawai_id,
-            "periode": PERIODE,
+            "periode": self.periode,
             "atasan_id": None,
             "bagian": bagian,
             "npsn": npsn,
@@ -63,8 +67,8 @@ class Mutasi:
 
     async def end(self) -> None:
         data = contract.SkpEndedV1(
-            **{**self._ref(1), "selesai": LAST_DAY},
-            ended_at=datetime(2025, 4, 15, 1, 0, tzinfo=UTC),
+            **{**self._ref(1), "selesai": self.last_day},
+            ended_at=datetime.combine(self.new_first_day, datetime.min.time(), UTC),
             status="DISETUJUI",
             alasan="mutasi",
         )
@@ -84,7 +88,7 @@ class Mutasi:
                 atasan_id=self.old.kepala.pegawai_id,
                 peran_atasan="kepala_sekolah",
                 mulai=date(2023, 7, 1),
-                selesai=LAST_DAY,
+                selesai=self.last_day,
             )
             await bus.publish(ended, aggregate_id=f"relasi:{relasi}", version=2)
             new_id = uuid.uuid4()
@@ -93,7 +97,7 @@ class Mutasi:
                 pegawai_id=guru.pegawai_id,
                 atasan_id=self.new.kepala.pegawai_id,
                 peran_atasan="kepala_sekolah",
-                mulai=NEW_FIRST_DAY,
+                mulai=self.new_first_day,
                 selesai=None,
             )
             await bus.publish(assigned, aggregate_id=f"relasi:{new_id}")
@@ -106,7 +110,7 @@ class Mutasi:
                 jenjang_jabatan=guru.jenjang,
                 jenis_gtk=guru.jenis_gtk,
                 npsn=self.new.npsn,
-                kode_wilayah="3273",
+                kode_wilayah=self.new.kode_wilayah,
                 changed=["npsn"],
             )
             await bus.publish(moved, aggregate_id=f"pegawai:{guru.pegawai_id}", version=2)
@@ -116,7 +120,7 @@ class Mutasi:
                 self.world.app,
                 "SELECT count(*) FROM roster_relasi WHERE pegawai_id = :p AND (selesai IS NULL OR selesai = :d)",
                 p=guru.pegawai_id,
-                d=LAST_DAY,
+                d=self.last_day,
             )
             npsn = await scalar(
                 self.world.app, "SELECT npsn FROM roster_pegawai WHERE pegawai_id = :p", p=guru.pegawai_id
@@ -131,7 +135,7 @@ class Mutasi:
             pelaksanaan_id=pelaksanaan_id,
             skp_id=self.skp[bagian],
             pegawai_id=self.guru.pegawai_id,
-            periode=PERIODE,
+            periode=self.periode,
             atasan_id=None,
             rubric=None,
             bukti_count=1,
@@ -270,3 +274,51 @@ async def test_a_part_that_ended_before_approval_is_not_appraised(client, tokens
     refused = await rate(client, tokens, old.kepala, item, "sesuai", "sesuai")
     assert (refused.status_code, refused.json()["errors"][0]["rule"]) == (409, "penilaian.belum_siap")
     assert etag(item)
+
+
+async def test_the_reminder_to_finish_an_ended_part_goes_to_the_old_school_s_atasan(app, world, set_clock):
+    """The penilaian reminders (docs/domain.md §3, §6): an ended part not final is the old KS's to finish, in the
+    old school's region; the new KS is not reminded of it."""
+    periode = contract.PeriodeOpenedV1(
+        kode="2027-T",
+        tahun=2027,
+        nama="Tahunan 2027",
+        jenis="tahunan",
+        mulai=date(2027, 1, 1),
+        selesai=date(2027, 12, 31),
+        bulan=12,
+        policy_year=2025,
+        evidence_upload=False,
+        data_update_step=True,
+        competence_points=None,
+        windows=[
+            contract.WindowPart(step="pelaksanaan", opens=date(2027, 2, 1), closes=date(2027, 10, 31)),
+            contract.WindowPart(step="penilaian", opens=date(2027, 11, 15), closes=date(2027, 12, 31)),
+        ],
+        pengingat_hari=[7, 3, 1],
+    )
+    async with Bus(world.bus_url) as bus:
+        await bus.publish(periode, aggregate_id="periode:2027-T")
+    await wait_for(lambda: _known(app, "2027-T"), timeout=15)
+    old = await world.school(teachers=1, kode_wilayah="3215")
+    new = await world.school(teachers=1, kode_wilayah="3216")
+    m = Mutasi(world, old, new, periode="2027-T", year=2027)
+    set_clock(datetime(2027, 12, 1, 9, 0, tzinfo=WIB))
+    await m.approve(1, version=7)
+    await m.transfer()
+    await m.end()
+
+    async def ratable() -> bool:
+        query = "SELECT status FROM penilaian WHERE pegawai_id = :p AND periode = '2027-T' AND bagian = 1"
+        return await scalar(app, query, p=m.guru.pegawai_id) == "SIAP"
+
+    await wait_for(ratable, timeout=15)
+    # 28 December: three days before the penilaian window closes.
+    assert await decider_for(app, appraisal_reminders(), "3215").decide(on=date(2027, 12, 28)) == 1
+    assert await decider_for(app, appraisal_reminders(), "3216").decide(on=date(2027, 12, 28)) == 0
+    rows = [r for r in await decided(app, "3215") if r["periode"] == "2027-T"]
+    assert [r["penerima"] for r in rows] == [old.kepala.nip]
+
+
+async def _known(app, kode: str) -> bool:
+    return await scalar(app, "SELECT count(*) FROM roster_periode WHERE kode = :k", k=kode) == 1

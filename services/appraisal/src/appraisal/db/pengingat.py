@@ -3,14 +3,15 @@
 The chassis decides and mails them (pmm_chassis.reminders); these are the reads it asks for, per window (one
 period's penilaian step in one kab/kota, with that region's effective close). The atasan is whoever holds the
 appraising relation in the roster projection on the day of the decision (a KS for a guru, the pengawas for a KS),
-as for rating and finalising.
+as for rating and finalising; for a part of a period a transfer ended, on its last day, in its school's region (the
+old school's KS finishes it; docs/domain.md §6).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Date, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appraisal.db.tables import PenilaianRow
@@ -20,6 +21,7 @@ from pmm_chassis.reminders import Recipient, ReminderKind, ReminderWindow, Remin
 from pmm_roster.projections import (
     RosterPegawai,
     RosterRelasi,
+    RosterSekolah,
     current_atasan_of,
 )
 from pmm_roster.reminders import per_atasan, projection_windows
@@ -50,16 +52,21 @@ async def reminder_windows(session: AsyncSession, today: date) -> list[ReminderW
 async def not_final(session: AsyncSession, window: ReminderWindow, today: date) -> list[Recipient]:
     """Atasan with penilaian of the region's pegawai in this period not rated or rated but not final, with how
     many."""
+    on = literal(today, Date)
+    # The same rule as Penilaian.hari_penilai: an ended part's atasan is the one of its last day.
+    day = case((and_(PenilaianRow.berakhir, PenilaianRow.selesai < on), PenilaianRow.selesai), else_=on)
+    part_school = RosterSekolah.__table__.alias("part_school")
     pending = (
         select(
             PenilaianRow.id,
-            current_atasan_of(RosterRelasi, PenilaianRow.pegawai_id, today).label("atasan_id"),
+            current_atasan_of(RosterRelasi, PenilaianRow.pegawai_id, day).label("atasan_id"),
         )
         .join(RosterPegawai, RosterPegawai.pegawai_id == PenilaianRow.pegawai_id)
+        .outerjoin(part_school, part_school.c.npsn == PenilaianRow.npsn)
         .where(
             PenilaianRow.periode == window.periode,
             PenilaianRow.status.in_(sorted(s.value for s in NOT_FINAL)),
-            RosterPegawai.kode_wilayah == window.wilayah,
+            func.coalesce(part_school.c.kode_wilayah, RosterPegawai.kode_wilayah) == window.wilayah,
         )
         .subquery("pending")
     )
