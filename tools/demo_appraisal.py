@@ -70,15 +70,13 @@ async def _ratable(
         await asyncio.sleep(0.5)
 
 
-async def appraise_one(
-    api: Api, atasan: Person, person: Person, item: dict[str, Any], ratings: tuple[str, str]
-) -> dict[str, Any]:
-    headers = await api.token(atasan.nip, *roles(atasan))
+async def rate(api: Api, atasan: Person, item: dict[str, Any], ratings: tuple[str, str]) -> dict[str, Any]:
+    """The atasan's two ratings, a draft until finalised; returns the rated penilaian with its ETag."""
     hasil, perilaku = ratings
     rated = await api.call(
         "PUT",
         f"/penilaian/{item['id']}/nilai",
-        {**headers, "If-Match": f'"v{item["version"]}"'},
+        {**await api.token(atasan.nip, *roles(atasan)), "If-Match": f'"v{item["version"]}"'},
         json={
             "hasil_kerja": hasil,
             "perilaku_kerja": perilaku,
@@ -86,22 +84,35 @@ async def appraise_one(
             "catatan": "Lanjutkan refleksi setelah setiap observasi kelas.",
         },
     )
-    body = rated.json()
+    return {**rated.json(), "etag": rated.headers["ETag"], "ratings": ratings}
+
+
+async def finalise(api: Api, atasan: Person, person: Person, rated: dict[str, Any]) -> dict[str, Any]:
+    """What the atasan sees before finalising (the school's distribution with this predikat, against its predikat
+    organisasi: a warning, never a block), then the finalisation."""
+    headers = await api.token(atasan.nip, *roles(atasan))
+    before = (await api.call("GET", f"/penilaian/{rated['id']}/peringatan-distribusi", headers)).json()
     done = await api.call(
         "POST",
-        f"/penilaian/{item['id']}/finalisasi",
-        {**headers, "If-Match": rated.headers["ETag"], "Idempotency-Key": f"final-{item['id']}"},
+        f"/penilaian/{rated['id']}/finalisasi",
+        {**headers, "If-Match": rated["etag"], "Idempotency-Key": f"final-{rated['id']}"},
     )
     final = done.json()
     ak = final["angka_kredit"]
+    hasil, perilaku = rated["ratings"]
     say(
         f"    {person.nama:<18} NIP {masked(person.nip)}  hasil kerja {hasil:<8} perilaku {perilaku:<8} -> "
         f"{final['predikat']['label']:<16} ({final['predikat']['cell']})"
         + (f"  AK {ak['nilai']} (kumulatif {ak['kumulatif']})" if ak else "")
     )
-    # What the principal saw beside this rating: the school's distribution so far.
-    final["distribusi_saat_dinilai"] = body.get("distribusi")
+    final["peringatan_sebelum_final"] = before
     return final
+
+
+async def appraise_one(
+    api: Api, atasan: Person, person: Person, item: dict[str, Any], ratings: tuple[str, str]
+) -> dict[str, Any]:
+    return await finalise(api, atasan, person, await rate(api, atasan, item, ratings))
 
 
 def _prorated(region: Region, summary: dict[str, Any]) -> None:
@@ -118,8 +129,9 @@ def _prorated(region: Region, summary: dict[str, Any]) -> None:
 
 
 def _warnings(final: dict[str, Any] | None) -> None:
-    for warning in ((final or {}).get("distribusi_saat_dinilai") or {}).get("warnings", []):
-        say(f"    warning for the principal, not a block: {warning['message']}")
+    before = (final or {}).get("peringatan_sebelum_final") or {}
+    for warning in [*before.get("urutan", []), *before.get("warnings", [])]:
+        say(f"    warning seen before finalising, not a block: {warning['message']}")
 
 
 async def appraise_region(
@@ -141,8 +153,33 @@ async def _appraise_region(api: Api, region: Region, periode: str, concurrency: 
     operator = await api.token(f"operator-{kode_wilayah}", "operator", wilayah=kode_wilayah)
     tahun = int(periode[:4])
 
-    say(f"\n== The Dinas sets each school's predikat organisasi for {tahun} (SE MenPANRB 3/2023) ==")
+    summary: dict[str, Any] = {"periode": periode, "schools": {}, "skipped": []}
+    say(f"\n== Penilaian {periode}: each principal rates the teachers whose cycle completed (a draft until final) ==")
+    rated_by_school: dict[str, list[tuple[Person, dict[str, Any]]]] = {}
+    for number, school in enumerate(region.schools):
+        assert school.kepala is not None
+        kepala = school.kepala
+        ready = await _ratable(api, kepala, school.guru, periode, timeout=60)
+        say(f"  {school.nama}: {len(ready)} of {len(school.guru)} ratable")
+        # Schools differ, so their distributions do: the later ones rate from fewer (better) patterns.
+        patterns = RATINGS[: len(RATINGS) - number % 3]
+        work = [(g, ready[g.nip], patterns[i % len(patterns)]) for i, g in enumerate(school.guru) if g.nip in ready]
+        summary["skipped"] += [masked(g.nip) for g in school.guru if g.nip not in ready]
+        rated = await each(work, lambda w, k=kepala: rate(api, k, w[1], w[2]), limit=concurrency)
+        rated_by_school[school.npsn] = [(w[0], r) for w, r in zip(work, rated, strict=True)]
+
+    # SE MenPANRB 3/2023, in the order the policy year gives (appraisal's reference/organisasi.toml): the principal
+    # sends the school's results, the Dinas sets the school's predikat organisasi, the principals finalise.
+    say("\n== Each principal sends the school's results to the Dinas; the Dinas sets the predikat organisasi ==")
     for index, school in enumerate(region.schools):
+        assert school.kepala is not None
+        ks = await api.token(school.kepala.nip, *roles(school.kepala))
+        sent = await api.call(
+            "POST",
+            f"/sekolah/{school.npsn}/laporan-kinerja?tahun={tahun}",
+            {**ks, "Idempotency-Key": f"laporan-{school.npsn}-{tahun}"},
+        )
+        counts = ((sent.json().get("laporan") or {}).get("counts") or {}).get(periode, {})
         value = PREDIKAT_ORGANISASI[index % len(PREDIKAT_ORGANISASI)]
         await api.call(
             "PUT",
@@ -150,23 +187,15 @@ async def _appraise_region(api: Api, region: Region, periode: str, concurrency: 
             operator,
             json={"predikat_organisasi": value},
         )
-        say(f"  {school.nama}: {value}")
+        shown = ", ".join(f"{LABEL.get(k, k)} {v}" for k, v in counts.items() if v) or "no rating yet"
+        say(f"  {school.nama}: results sent ({shown}); predikat organisasi {value}")
 
-    summary: dict[str, Any] = {"periode": periode, "schools": {}, "skipped": []}
-    say(f"\n== Penilaian {periode}: each principal rates and finalises the teachers whose cycle completed ==")
-    for number, school in enumerate(region.schools):
+    say("\n== Each principal finalises, seeing the distribution against the predikat organisasi first ==")
+    for school in region.schools:
         assert school.kepala is not None
-        ready = await _ratable(api, school.kepala, school.guru, periode, timeout=60)
-        say(f"  {school.nama}: {len(ready)} of {len(school.guru)} ratable")
-        # Schools differ, so their distributions do: the later ones rate from fewer (better) patterns.
-        patterns = RATINGS[: len(RATINGS) - number % 3]
-        rated = [
-            (school.kepala, guru, ready[guru.nip], patterns[index % len(patterns)])
-            for index, guru in enumerate(school.guru)
-            if guru.nip in ready
-        ]
-        summary["skipped"] += [masked(g.nip) for g in school.guru if g.nip not in ready]
-        finals = await each(rated, lambda work: appraise_one(api, *work), limit=concurrency)
+        kepala = school.kepala
+        work = rated_by_school[school.npsn]
+        finals = await each(work, lambda w, k=kepala: finalise(api, k, w[0], w[1]), limit=concurrency)
         _warnings(finals[-1] if finals else None)
         summary["schools"][school.npsn] = {"nama": school.nama, "finals": finals}
 
