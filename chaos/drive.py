@@ -213,6 +213,11 @@ class Driver:
         api = self.clients["appraisal"]
         operator = await api.token("operator-3273", "operator", wilayah="3273")
         for school in self.region.schools:
+            # SE MenPANRB 3/2023 as the 2025 policy orders it: the school's results go to the Dinas first. One
+            # Idempotency-Key, so a retried report is answered as the first.
+            assert school.kepala is not None
+            ks = {**await api.token(school.kepala.nip, *roles(school.kepala)), "Idempotency-Key": f"lap-{school.npsn}"}
+            await api.send("POST", f"/sekolah/{school.npsn}/laporan-kinerja?tahun=2025", ks)
             await api.send("PUT", f"/sekolah/{school.npsn}/predikat-organisasi/2025", operator,
                            json={"predikat_organisasi": "baik"})  # fmt: skip
         self.ratable: dict[str, dict[str, Any]] = {}
