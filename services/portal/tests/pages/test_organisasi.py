@@ -91,3 +91,30 @@ async def test_a_guru_has_no_school_report_to_send(world: World, browser: Browse
     page = await browser.get("/sekolah/laporan-kinerja")
     assert page.status_code == 404
     assert "Kirim hasil kinerja sekolah ke Dinas" not in page.text
+
+
+async def test_the_dinas_reads_the_report_and_sets_the_predikat_organisasi(
+    world: World, browser: Browser, ratable: Ratable
+):
+    npsn = world.school.npsn
+    await browser.sign_in(operator="3273")
+    page = await browser.get("/operator")
+    assert 'href="/operator/predikat-organisasi"' in page.text
+    page = await browser.get(f"/operator/predikat-organisasi?npsn={npsn}&tahun=2024")
+    assert page.status_code == 200
+    text = text_of(page.text)
+    # The kepala sekolah sent the school's results above: who, and the counts of that moment.
+    assert f"oleh {world.school.kepala.nama}" in text
+    row = re.search(r'<th scope="row">2024-S1</th>(.*?)</tr>', page.text, re.S)
+    assert row is not None and re.findall(r"<td>(\d+)</td>", row.group(1)) == ["0", "1", "0", "0", "0"]
+    assert "Predikat kinerja organisasi yang ditetapkan Dinas: Baik" in text
+
+    page = await browser.post(f"/operator/predikat-organisasi?npsn={npsn}&tahun=2024")
+    assert page.status_code == 422 and "Pilih predikat kinerja organisasi." in text_of(page.text)
+    page = await browser.post(f"/operator/predikat-organisasi?npsn={npsn}&tahun=2024",
+                              {"predikat_organisasi": "istimewa"})  # fmt: skip
+    assert page.url.path == "/operator/predikat-organisasi"
+    assert "Predikat kinerja organisasi tahun 2024 ditetapkan: Istimewa." in text_of(page.text)
+
+    page = await browser.get("/operator/predikat-organisasi?npsn=99999999&tahun=2024")
+    assert page.status_code == 404 and "Sekolah ini tidak ditemukan di wilayah Anda." in text_of(page.text)

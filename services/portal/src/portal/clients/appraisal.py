@@ -43,6 +43,15 @@ class AppraisalClient(ServiceClient):
         return await self.call("POST", f"/sekolah/{npsn}/laporan-kinerja", token=token, params={"tahun": tahun},
                                headers={"Idempotency-Key": key})  # fmt: skip
 
+    async def predikat_organisasi(self, token: str, npsn: str, tahun: int) -> dict[str, Any]:
+        """For the Dinas: the school's report for the year (sent or not, its counts) and its predikat organisasi."""
+        return (await self.call("GET", f"/sekolah/{npsn}/predikat-organisasi/{tahun}", token=token)).body
+
+    async def set_predikat_organisasi(self, token: str, npsn: str, tahun: int, value: str) -> Answer:
+        """The Dinas sets the school's predikat organisasi (audited by the service)."""
+        return await self.call("PUT", f"/sekolah/{npsn}/predikat-organisasi/{tahun}", token=token,
+                               json={"predikat_organisasi": value})  # fmt: skip
+
     async def monitoring(self, token: str, periode: str) -> list[dict[str, Any]]:
         """Per school of the caller's region (an operator) or their own school (a kepala sekolah)."""
         params = {"periode": periode, "tingkat": "sekolah"}

@@ -1,11 +1,13 @@
-"""The predikat kinerja organisasi's procedure (SE MenPANRB 3/2023) as the kepala sekolah meets it: the school page
-where they send the school's results to the Dinas ("Kirim hasil kinerja sekolah ke Dinas"), and the warnings beside
-the finalise button, worded from what the appraisal service answered ("Jika dinilai Sangat Baik, 4 dari 5 guru
-Sangat Baik (80 %) — melebihi batas 70 % untuk predikat organisasi Baik"). The order of the steps and what is
-refused are the appraisal service's; these pages show what it answered and decide nothing."""
+"""The predikat kinerja organisasi's procedure (SE MenPANRB 3/2023) as the kepala sekolah and the Dinas meet it: the
+school page where the kepala sekolah sends the school's results to the Dinas ("Kirim hasil kinerja sekolah ke
+Dinas"), the Dinas operator's page where a school's report and counts are read and its predikat organisasi is set,
+and the warnings beside the finalise button, worded from what the appraisal service answered ("Jika dinilai Sangat
+Baik, 4 dari 5 guru Sangat Baik (80 %) — melebihi batas 70 % untuk predikat organisasi Baik"). The order of the
+steps and what is refused are the appraisal service's; these pages show what it answered and decide nothing."""
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
@@ -117,4 +119,76 @@ async def _page(portal: Portal, tahun: int, *, status: int = 200, errors: FormEr
         predikat=PREDIKAT,
         form=form_meta(portal),
         errors=errors or FormErrors(),
+    )
+
+
+# --- the Dinas operator's predikat organisasi page --------------------------------------------------------------
+
+ORGANISASI = ("istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang")
+_NPSN = re.compile(r"^[0-9]{8}$")
+
+
+@router.get("/operator/predikat-organisasi")
+async def predikat(
+    portal: SignedInDep,
+    npsn: Annotated[str | None, Query(max_length=20)] = None,
+    tahun: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> Response:
+    return await _predikat_page(portal, (npsn or "").strip(), tahun or portal.app.today().year)
+
+
+@router.post("/operator/predikat-organisasi")
+async def tetapkan(
+    portal: SignedInDep,
+    form: FormDep,
+    npsn: Annotated[str, Query(pattern=r"^[0-9]{8}$")],
+    tahun: Annotated[int, Query(ge=2000, le=2100)],
+) -> Response:
+    errors = FormErrors()
+    value = form.get("predikat_organisasi")
+    if value not in ORGANISASI:
+        errors.add("predikat_organisasi", portal.t("organisasi.operator.pilih"))
+        return await _predikat_page(portal, npsn, tahun, status=422, errors=errors)
+    try:
+        answer = await portal.clients.appraisal.set_predikat_organisasi(portal.token, npsn, tahun, value)
+    except ServiceProblem as problem:
+        if problem.status not in (400, 409, 422):
+            raise
+        fields = {"predikat_organisasi": "predikat_organisasi"}
+        return await _predikat_page(
+            portal, npsn, tahun, status=problem.status, errors=portal.errors_of(problem, fields)
+        )
+    portal.flash("organisasi.operator.ditetapkan", tahun=tahun, predikat=portal.t(f"penilaian.organisasi.{value}"))
+    for p in answer.body.get("peringatan", []):
+        key = f"organisasi.urutan.{str(p.get('rule', '')).removeprefix('organisasi.')}"
+        portal.flash(key if portal.t.has(key) else "organisasi.urutan.umum", kind="peringatan", tahun=tahun)
+    return portal.redirect(f"/operator/predikat-organisasi?npsn={npsn}&tahun={tahun}")
+
+
+async def _predikat_page(
+    portal: Portal, npsn: str, tahun: int, *, status: int = 200, errors: FormErrors | None = None
+) -> Response:
+    errors = errors or FormErrors()
+    prosedur = None
+    if npsn and not _NPSN.match(npsn):
+        errors.add("npsn", portal.t("organisasi.operator.npsn_salah"))
+        status = 422
+    elif npsn:
+        try:
+            prosedur = await portal.clients.appraisal.predikat_organisasi(portal.token, npsn, tahun)
+        except ServiceProblem as problem:
+            if problem.status != 404:  # a school outside the operator's region: beside the NPSN field
+                raise
+            errors.add("npsn", portal.t("organisasi.operator.tidak_ditemukan"))
+            status = 404
+    return portal.render(
+        "sekolah/predikat.html",
+        status=status,
+        npsn=npsn,
+        tahun=tahun,
+        prosedur=prosedur,
+        predikat=PREDIKAT,
+        organisasi=ORGANISASI,
+        form=form_meta(portal),
+        errors=errors,
     )
