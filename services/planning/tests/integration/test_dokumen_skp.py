@@ -340,3 +340,32 @@ async def test_many_rhk_span_pages_without_splitting_a_row(client, tokens, peopl
         assert catalog[kode]["nama"] in pages[start[0]], kode
     for i in holding:  # the header row is repeated on every page the table spans
         assert "RHK atasan yang diintervensi" in pages[i]
+
+
+async def test_a_kepala_sekolahs_skp_names_the_kepala_dinas_as_ppk_and_the_pengawas_as_tim_kerja(
+    client, tokens, people
+) -> None:
+    """The region's reading of who appraises a kepala sekolah (policy `[penilai]`, default `tim_kerja`): the
+    Kepala Dinas is the PPK, named by office; the pengawas who approved rates as the Dinas's tim kerja."""
+    owner = people.ks_lain
+    h = kepala(tokens, owner)
+    created = await client.post("/api/v1/skp", json={"periode": PERIODE}, headers=h)
+    assert created.status_code == 201, created.text
+    skp_id, etag = created.json()["id"], created.headers["ETag"]
+    for step, body in skp_steps("D.3"):
+        etag = (await client.put(f"/api/v1/skp/{skp_id}/{step}", json=body, headers={**h, "If-Match": etag})).headers[
+            "ETag"
+        ]
+    submitted = await client.post(f"/api/v1/skp/{skp_id}/submit", headers={**h, "If-Match": etag})
+    assert submitted.status_code == 200, submitted.text
+    pengawas = tokens.headers(people.pengawas.nip, "guru", "pengawas")
+    approved = await client.post(
+        f"/api/v1/skp/{skp_id}/approve", headers={**pengawas, "If-Match": submitted.headers["ETag"]}
+    )
+    assert approved.json()["status"] == "DISETUJUI", approved.text
+
+    text = " ".join(pages_of(pdf_of(await client.get(f"/api/v1/skp/{skp_id}/dokumen.pdf", headers=h))))
+    ppk = text.index("PEJABAT PENILAI KINERJA Jabatan Kepala Dinas Pendidikan Kota Bandung")
+    tim = text.index("TIM KERJA DINAS (PENILAI)")
+    assert ppk < tim < text.index(f"Nama {people.pengawas.nama}")
+    assert "ATASAN PEJABAT PENILAI KINERJA" not in text

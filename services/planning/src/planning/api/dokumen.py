@@ -189,12 +189,20 @@ def _orang(document: DokumenSkp, *, on: date) -> list:
     """The three people of the SKP, each a table kept on one page."""
     context = document.context
     pegawai = Pejabat(context.pegawai, context.sekolah)
-    parts = [("PEGAWAI YANG DINILAI", pegawai, "belum ada")]
-    parts.append(("PEJABAT PENILAI KINERJA", document.penilai, "belum ada atasan di roster"))
-    parts.append(("ATASAN PEJABAT PENILAI KINERJA", document.atasan_penilai, "tidak ada di roster"))
+    parts: list[tuple[str, Pejabat | str | None, str]] = [("PEGAWAI YANG DINILAI", pegawai, "belum ada")]
+    if document.dinas_ppk is not None:
+        # The region's reading names the Kepala Dinas as the school leader's PPK; the atasan in the roster (the
+        # pengawas, or a koordinator pengawas) rates as the Dinas's tim kerja (docs/domain.md §1, "Pengawas").
+        parts.append(("PEJABAT PENILAI KINERJA", f"Kepala {document.dinas_ppk}", ""))
+        parts.append(("TIM KERJA DINAS (PENILAI)", document.penilai, "belum ada atasan di roster"))
+    else:
+        parts.append(("PEJABAT PENILAI KINERJA", document.penilai, "belum ada atasan di roster"))
+        parts.append(("ATASAN PEJABAT PENILAI KINERJA", document.atasan_penilai, "tidak ada di roster"))
     story: list = []
     for judul, who, absent in parts:
-        if who is None:
+        if isinstance(who, str):  # an office outside the roster: its title, no personal data
+            rows = [[_p(judul, _BOLD), _p("")], [_p("Jabatan"), _p(who)]]
+        elif who is None:
             rows = [[_p(judul, _BOLD), _p("")], [_p("Nama"), _p(absent)]]
         else:
             p = who.pegawai

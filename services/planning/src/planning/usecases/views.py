@@ -344,6 +344,9 @@ class DokumenSkp:
     periode: Periode
     berakhlak: tuple[BerakhlakValue, ...]  # in the catalogue's order
     dicetak: datetime  # the instant of printing (WIB): the date on the page and in the file's metadata
+    # A school leader's plan (a kepala sekolah's, a pengawas's) where the region's reading names the Kepala Dinas as
+    # PPK: the Dinas whose head that is; the atasan in the roster then rates as the Dinas's tim kerja.
+    dinas_ppk: str | None = None
 
 
 @dataclass(frozen=True)
@@ -369,7 +372,10 @@ async def dokumen_skp(query: GetDokumenSkp, *, uow: PlanningUnitOfWork, deps: De
             above = await uow.roster.current_atasan(penilai.pegawai.id, skp.selesai or on)
             atasan_penilai = await _pejabat(uow, above[0] if above else None)
     periode = find_periode(context.skp.periode, deps.policies)
-    return DokumenSkp(context, penilai, atasan_penilai, periode, deps.catalog.berakhlak, dicetak)
+    reading = periode.penilai.for_region(context.sekolah.kode_wilayah)
+    leader = skp.peran in ("kepala_sekolah", "pengawas")
+    dinas = f"Dinas Pendidikan {context.sekolah.nama_wilayah}" if leader and reading.ppk == "kepala_dinas" else None
+    return DokumenSkp(context, penilai, atasan_penilai, periode, deps.catalog.berakhlak, dicetak, dinas)
 
 
 async def _pejabat(uow: PlanningUnitOfWork, pegawai_id: uuid.UUID | None) -> Pejabat | None:
