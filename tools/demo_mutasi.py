@@ -110,12 +110,12 @@ async def transfer_mid_period(
         if report["errors"]:
             raise DemoStepFailed(f"demo step failed: the transfer's {kind} file was refused: {report['errors']}")
     person.npsn = baru.npsn  # what a later roster file says of them
-    if bkn is not None:
-        await bkn.record_transfer(person, baru)
     say(
         f"  the operator records {person.nama} (NIP {masked(person.nip)}) at {baru.nama} from {tmt:%d %B %Y}, and the"
         f" pengawas as Plt. kepala sekolah there until {until:%d %B %Y}"
     )
+    if bkn is not None:
+        await bkn.record_transfer(person, baru)
 
     guru = await api.token(person.nip, "guru")
     first = (await _parts(api, guru, periode, ended=1))[0]
