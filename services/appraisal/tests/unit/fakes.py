@@ -206,6 +206,16 @@ class FakeAppraisalRoster:
                 schools.add(pegawai.npsn)
         return frozenset(schools)
 
+    async def sekolah_plt(self, atasan_id: uuid.UUID, on: date) -> frozenset[str]:
+        return frozenset(
+            self._data.pegawai[r.pegawai_id].npsn
+            for r in self._data.relasi
+            if r.atasan_id == atasan_id
+            and r.peran_atasan == "plt_kepala_sekolah"
+            and r.mulai <= on
+            and (r.selesai is None or r.selesai >= on)
+        )
+
     async def find_periode(self, kode: str) -> Periode | None:
         snapshot = self._data.snapshots.get(kode)
         return periode_of(snapshot) if snapshot is not None else None

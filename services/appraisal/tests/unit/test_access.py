@@ -92,17 +92,20 @@ def test_every_action_is_in_the_table() -> None:
 
 
 @pytest.mark.parametrize(
-    ("who", "actor_npsn", "expected"),
+    ("who", "heads", "expected"),
     [
-        (actor(ATASAN_ID, "guru", "kepala_sekolah"), "20217301", SchoolRelation.KEPALA_SEKOLAH),
-        (actor(ATASAN_ID, "guru", "kepala_sekolah"), "20217302", SchoolRelation.NONE),  # another school's KS
-        (actor(OWNER_ID, "guru"), "20217301", SchoolRelation.NONE),  # a teacher of the school
-        (actor(None, "operator", wilayah="3273"), None, SchoolRelation.OPERATOR),
-        (actor(None, "operator", wilayah="35"), None, SchoolRelation.NONE),
+        (actor(ATASAN_ID, "guru", "kepala_sekolah"), {"20217301"}, SchoolRelation.KEPALA_SEKOLAH),
+        (actor(ATASAN_ID, "guru", "kepala_sekolah"), {"20217302"}, SchoolRelation.NONE),  # another school's KS
+        # the KS of another school acting as Plt. here too, or a pengawas acting as Plt. (signed in as KS)
+        (actor(ATASAN_ID, "guru", "kepala_sekolah"), {"20217302", "20217301"}, SchoolRelation.KEPALA_SEKOLAH),
+        (actor(ATASAN_ID, "guru", "pengawas", "kepala_sekolah"), {"20217301"}, SchoolRelation.KEPALA_SEKOLAH),
+        (actor(OWNER_ID, "guru"), {"20217301"}, SchoolRelation.NONE),  # a teacher of the school
+        (actor(None, "operator", wilayah="3273"), set(), SchoolRelation.OPERATOR),
+        (actor(None, "operator", wilayah="35"), set(), SchoolRelation.NONE),
     ],
 )
-def test_school_relation(who: Actor, actor_npsn: str | None, expected: SchoolRelation) -> None:
-    assert school_relation(who, actor_npsn=actor_npsn, npsn="20217301", kode_wilayah="3273") is expected
+def test_school_relation(who: Actor, heads: set[str], expected: SchoolRelation) -> None:
+    assert school_relation(who, heads=frozenset(heads), npsn="20217301", kode_wilayah="3273") is expected
 
 
 @pytest.mark.parametrize(

@@ -254,6 +254,22 @@ class AppraisalRoster:
         )
         return frozenset((await self._session.execute(query)).scalars())
 
+    async def sekolah_plt(self, atasan_id: uuid.UUID, on: date) -> frozenset[str]:
+        """The schools `atasan_id` heads as Plt. kepala sekolah on `on`: those of the pegawai whose acting
+        relation to them holds that day (a Plt. may come from another school, or be a pengawas)."""
+        query = (
+            select(RosterPegawai.npsn)
+            .join(RosterRelasi, RosterRelasi.pegawai_id == RosterPegawai.pegawai_id)
+            .where(
+                RosterRelasi.atasan_id == atasan_id,
+                RosterRelasi.peran_atasan == "plt_kepala_sekolah",
+                RosterRelasi.mulai <= on,
+                or_(RosterRelasi.selesai.is_(None), RosterRelasi.selesai >= on),
+            )
+            .distinct()
+        )
+        return frozenset((await self._session.execute(query)).scalars())
+
     async def find_periode(self, kode: str) -> Periode | None:
         """The period planning announced, or None while its snapshot has not arrived."""
         row = await self._session.get(RosterPeriode, kode)

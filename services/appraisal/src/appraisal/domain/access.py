@@ -75,8 +75,10 @@ class SchoolRelation(StrEnum):
     NONE = "none"
 
 
-def school_relation(actor: Actor, *, actor_npsn: str | None, npsn: str, kode_wilayah: str) -> SchoolRelation:
-    if "kepala_sekolah" in actor.roles and actor_npsn is not None and actor_npsn == npsn:
+def school_relation(actor: Actor, *, heads: frozenset[str], npsn: str, kode_wilayah: str) -> SchoolRelation:
+    """`heads`: the schools the caller heads today, their own (as a kepala sekolah, or a Plt. of it) and those they
+    act for as Plt. kepala sekolah from elsewhere (docs/domain.md §1)."""
+    if "kepala_sekolah" in actor.roles and npsn in heads:
         return SchoolRelation.KEPALA_SEKOLAH
     if in_region(actor, kode_wilayah):
         return SchoolRelation.OPERATOR

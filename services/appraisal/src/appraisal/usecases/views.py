@@ -339,13 +339,12 @@ async def distribusi_of(
 async def load_school(uow: AppraisalUnitOfWork, actor: Actor, npsn: str, action: str) -> SekolahRecord:
     """The school, if the caller may take `action` for it (a school not theirs does not exist for them)."""
     sekolah = await uow.roster_extra.sekolah(npsn)
-    own = await uow.roster.pegawai(actor.pegawai_id) if actor.pegawai_id else None
-    relation = school_relation(
-        actor,
-        actor_npsn=own.npsn if own else None,
-        npsn=npsn,
-        kode_wilayah=sekolah.kode_wilayah if sekolah else "",
-    )
+    heads: frozenset[str] = frozenset()
+    if actor.pegawai_id is not None:
+        own = await uow.roster.pegawai(actor.pegawai_id)
+        acting = await uow.roster_extra.sekolah_plt(actor.pegawai_id, today(uow.clock))
+        heads = acting | ({own.npsn} if own else set())
+    relation = school_relation(actor, heads=heads, npsn=npsn, kode_wilayah=sekolah.kode_wilayah if sekolah else "")
     if sekolah is None:
         raise NotFound("no such school", rule="sekolah.not_found", field="npsn")
     require_school(relation, action)

@@ -3,7 +3,7 @@ atasan sees before finalising; with the fake unit of work."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -91,6 +91,22 @@ async def test_only_the_schools_kepala_sekolah_sends_it(who: str, error: type, r
         await organisasi.kirim_laporan(KirimLaporan(NPSN, 2025), uow=uow, deps=deps_for(uow), actor=actor)
     assert refused.value.rule == rule
     assert uow.laporan_organisasi.rows == {} and uow.audit.records == []
+
+
+@pytest.mark.parametrize("acting_until", [date(2025, 12, 31), date(2025, 11, 30)])
+async def test_a_plt_from_another_school_sends_it_while_acting(acting_until: date) -> None:
+    """The Plt. kepala sekolah heads the school for the dates of the appointment, wherever they come from."""
+    uow, s, _ = world()
+    other = school(uow, "20217399")
+    uow.data.relate(s.guru, other.ks, "plt_kepala_sekolah", mulai=date(2025, 10, 1), selesai=acting_until)
+    send = organisasi.kirim_laporan(KirimLaporan(NPSN, 2025), uow=uow, deps=deps_for(uow), actor=ks(other))
+    if acting_until >= NOW.date():
+        assert (await send).laporan is not None
+        assert uow.laporan_organisasi.rows[(NPSN, 2025)].pegawai_id == other.ks.pegawai_id
+    else:  # the acting ended: the school is not theirs any more
+        with pytest.raises(NotFound):
+            await send
+        assert uow.laporan_organisasi.rows == {}
 
 
 async def test_a_year_without_periods_has_no_results_to_send() -> None:
