@@ -17,6 +17,7 @@ from pmm_contracts.events import observation as obs
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, Tokens, wait_for
+from pmm_testkit.periods import tahunan
 from pmm_testkit.plans import INDIKATOR, PERILAKU, RHK
 from pmm_testkit.world import Person, RosterWorld
 
@@ -64,23 +65,7 @@ def periods() -> list[contract.PeriodeOpenedV1]:
             ],
             **common_2024,
         ),
-        contract.PeriodeOpenedV1(
-            kode="2025-T",
-            tahun=2025,
-            nama="Tahunan 2025",
-            jenis="tahunan",
-            mulai=date(2025, 1, 1),
-            selesai=date(2025, 12, 31),
-            bulan=12,
-            policy_year=2025,
-            evidence_upload=False,
-            data_update_step=True,
-            competence_points=None,
-            windows=[
-                _window("pelaksanaan", date(2025, 2, 1), date(2025, 10, 31)),
-                _window("penilaian", date(2025, 11, 15), date(2025, 12, 31)),
-            ],
-        ),
+        tahunan(2025),
     ]
 
 

@@ -22,6 +22,7 @@ from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, wait_for
 from pmm_testkit.mailbox import smtp_fixture
+from pmm_testkit.periods import tahunan
 from pmm_testkit.reminders import PORTAL, decided, decider_for
 from pmm_testkit.world import scalar
 
@@ -35,24 +36,7 @@ PERIODE = "2026-T"
 
 
 def periode_2026_t() -> contract.PeriodeOpenedV1:
-    return contract.PeriodeOpenedV1(
-        kode=PERIODE,
-        tahun=2026,
-        nama="Tahunan 2026",
-        jenis="tahunan",
-        mulai=date(2026, 1, 1),
-        selesai=date(2026, 12, 31),
-        bulan=12,
-        policy_year=2025,
-        evidence_upload=False,
-        data_update_step=True,
-        competence_points=None,
-        windows=[
-            contract.WindowPart(step="pelaksanaan", opens=date(2026, 2, 1), closes=date(2026, 10, 31)),
-            contract.WindowPart(step="penilaian", opens=date(2026, 11, 15), closes=date(2026, 12, 31)),
-        ],
-        pengingat_hari=[7, 3, 1],
-    )
+    return tahunan(2026, pengingat_hari=[7, 3, 1])
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from pmm_contracts.events import observation as obs
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, wait_for
+from pmm_testkit.periods import tahunan
 from pmm_testkit.plans import INDIKATOR, PERILAKU, RHK
 from pmm_testkit.reminders import decided, decider_for
 from pmm_testkit.world import Person, scalar
@@ -279,24 +280,7 @@ async def test_a_part_that_ended_before_approval_is_not_appraised(client, tokens
 async def test_the_reminder_to_finish_an_ended_part_goes_to_the_old_school_s_atasan(app, world, set_clock):
     """The penilaian reminders (docs/domain.md §3, §6): an ended part not final is the old KS's to finish, in the
     old school's region; the new KS is not reminded of it."""
-    periode = contract.PeriodeOpenedV1(
-        kode="2027-T",
-        tahun=2027,
-        nama="Tahunan 2027",
-        jenis="tahunan",
-        mulai=date(2027, 1, 1),
-        selesai=date(2027, 12, 31),
-        bulan=12,
-        policy_year=2025,
-        evidence_upload=False,
-        data_update_step=True,
-        competence_points=None,
-        windows=[
-            contract.WindowPart(step="pelaksanaan", opens=date(2027, 2, 1), closes=date(2027, 10, 31)),
-            contract.WindowPart(step="penilaian", opens=date(2027, 11, 15), closes=date(2027, 12, 31)),
-        ],
-        pengingat_hari=[7, 3, 1],
-    )
+    periode = tahunan(2027, pengingat_hari=[7, 3, 1])
     async with Bus(world.bus_url) as bus:
         await bus.publish(periode, aggregate_id="periode:2027-T")
     await wait_for(lambda: _known(app, "2027-T"), timeout=15)

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from pmm_contracts.events import planning as contract
 from pmm_kernel.clock import WIB
 from pmm_testkit import Bus, Tokens, wait_for
+from pmm_testkit.periods import tahunan
 from pmm_testkit.world import Person, RosterWorld
 
 # Inside 2024-S1's pelaksanaan window (1 February - 30 May) and 2025-T's (1 February - 31 October).
@@ -55,24 +56,7 @@ def periode_2024_s1() -> contract.PeriodeOpenedV1:
 
 
 def periode_2025_t() -> contract.PeriodeOpenedV1:
-    return contract.PeriodeOpenedV1(
-        kode="2025-T",
-        tahun=2025,
-        nama="Tahunan 2025",
-        jenis="tahunan",
-        mulai=date(2025, 1, 1),
-        selesai=date(2025, 12, 31),
-        bulan=12,
-        policy_year=2025,
-        evidence_upload=False,
-        data_update_step=True,
-        competence_points=None,
-        windows=[
-            contract.WindowPart(step="perencanaan_guru", opens=date(2025, 1, 1), closes=date(2025, 1, 31)),
-            contract.WindowPart(step="pelaksanaan", opens=date(2025, 2, 1), closes=date(2025, 10, 31)),
-            contract.WindowPart(step="penilaian", opens=date(2025, 11, 15), closes=date(2025, 12, 31)),
-        ],
-    )
+    return tahunan(2025)
 
 
 @dataclass
