@@ -83,3 +83,19 @@ async def test_a_plt_appraises_for_the_dates_of_the_appointment_and_the_queue_mo
     assert approved.json()["status"] == "DISETUJUI", approved.text
     listing = (await client.get(f"/api/v1/roster/pegawai?npsn={school.npsn}", headers=operator_csv)).json()
     assert {p["nip"]: p["peran"] for p in listing["items"]}[acting.nip] == ["guru"]
+
+
+@pytest.mark.parametrize(
+    ("peran", "status", "first"),
+    [("guru", 200, "D.1"), ("kepala_sekolah", 200, "D.3"), ("pengawas", 200, "D.3"), ("operator", 422, None)],
+)
+async def test_the_indicators_a_roles_plan_picks_from(client, tokens, peran: str, status: int, first: str | None):
+    """A pengawas accompanies the kepala sekolah of their schools: their plan picks from the KS's indicators."""
+    answer = await client.get(f"/api/v1/katalog/indikator?peran={peran}", headers=tokens.headers("op", "operator", wilayah="3273"))
+    assert answer.status_code == status, answer.text
+    if first is None:
+        assert answer.json()["errors"][0]["rule"] == "katalog.peran_unknown"
+        return
+    items = answer.json()["items"]
+    assert items[0]["kode"] == first
+    assert {i["peran"] for i in items} == {"guru" if peran == "guru" else "kepala_sekolah"}

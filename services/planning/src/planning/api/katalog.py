@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from planning.api.deps import ActorDep, DepsDep
 from planning.usecases import views
@@ -26,15 +26,18 @@ async def recommended(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
     return {"peran": peran, "catalog_version": deps.catalog.version, "items": [asdict(i) for i in indicators]}
 
 
-@router.get("/indikator", summary="Every indicator of the catalogue")
-async def indicators(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
+@router.get("/indikator", summary="Every indicator of the catalogue, or those a role's plan picks from")
+async def indicators(
+    deps: DepsDep,
+    actor: ActorDep,
+    peran: Annotated[str | None, Query(max_length=40, description="guru, kepala_sekolah or pengawas")] = None,
+) -> dict[str, Any]:
     """Every indicator of the catalogue, parents before their sub-indicators, each with its role and the focus
-    behaviours (recommended and to avoid) the observation rubric rates. `catalog_version` names the versions of the
-    catalogue files."""
-    return {
-        "catalog_version": deps.catalog.version,
-        "items": [asdict(i) for i in deps.catalog.indicators.values()],
-    }
+    behaviours (recommended and to avoid) the observation rubric rates. With `peran`, only those a plan of that role
+    picks from (a pengawas's are the kepala sekolah's, whom they accompany); 422 `katalog.peran_unknown` for another
+    role. `catalog_version` names the versions of the catalogue files."""
+    found = deps.catalog.indicators.values() if peran is None else deps.catalog.indicators_for(peran)
+    return {"catalog_version": deps.catalog.version, "items": [asdict(i) for i in found]}
 
 
 @router.get("/rhk", summary="The RHK catalogue with points")

@@ -50,8 +50,9 @@ class PlanningClient(ServiceClient):
     async def recommended_indicators(self, token: str) -> dict[str, Any]:
         return (await self.call("GET", "/katalog/indikator/rekomendasi", token=token)).body
 
-    async def indicators(self, token: str) -> dict[str, Any]:
-        return (await self.call("GET", "/katalog/indikator", token=token)).body
+    async def indicators(self, token: str, *, peran: str) -> dict[str, Any]:
+        """The indicators a plan of `peran` picks from (planning decides whose those are)."""
+        return (await self.call("GET", "/katalog/indikator", token=token, params={"peran": peran})).body
 
     async def rhk_catalogue(self, token: str) -> dict[str, Any]:
         return (await self.call("GET", "/katalog/rhk", token=token)).body

@@ -210,12 +210,9 @@ async def _praktik_page(portal: Portal, skp_id: uuid.UUID, *, semua: bool, statu
     others: list[dict[str, Any]] = []
     chosen = (skp.body.get("praktik_kinerja") or {}).get("kode")
     if semua or (chosen and chosen not in {i["kode"] for i in recommended}):
-        peran = skp.body["peran"]
         shown = {i["kode"] for i in recommended}
-        others = [
-            i for i in (await portal.clients.planning.indicators(portal.token))["items"]
-            if i["kode"] not in shown and i.get("peran") == peran
-        ]  # fmt: skip
+        catalogue = await portal.clients.planning.indicators(portal.token, peran=skp.body["peran"])
+        others = [i for i in catalogue["items"] if i["kode"] not in shown]
     return _render_step(portal, "praktik-kinerja", skp, status=status, errors=errors, recommended=recommended,
                         others=others, semua=semua or bool(others), chosen=chosen)  # fmt: skip
 
