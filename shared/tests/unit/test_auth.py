@@ -442,3 +442,93 @@ async def test_issuer_app_mints_tokens_its_jwks_verifies(monkeypatch, tmp_path) 
     )
     principal = await verifier.verify(minted.json()["access_token"])
     assert principal == Principal(subject="op-1", roles=frozenset({Role.OPERATOR}), wilayah="32")
+
+
+# --- the cache of verified tokens ---------------------------------------------------------------------------
+
+
+class FakeWallClock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def cached_verifier(jwks_path: Path, clock: FakeMonotonic, wall: FakeWallClock, **options) -> JwtVerifier:
+    return JwtVerifier(
+        issuer=DEFAULT_ISSUER,
+        audience=DEFAULT_AUDIENCE,
+        jwks_url=jwks_path.as_uri(),
+        monotonic=clock,
+        wall_clock=wall,
+        **options,
+    )
+
+
+async def test_a_token_is_checked_once_then_served_from_the_cache(jwks_path, key, clock, monkeypatch) -> None:
+    verifier = cached_verifier(jwks_path, clock, FakeWallClock())
+    token = mint_token(key, sub=NIP, roles=["guru"])
+    first = await verifier.verify(token)
+    decodes = 0
+    real_decode = jwt_module.jwt.decode
+
+    def counting_decode(*args, **kwargs):
+        nonlocal decodes
+        decodes += 1
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt_module.jwt, "decode", counting_decode)
+    assert await verifier.verify(token) == first
+    assert decodes == 0
+
+
+async def test_a_cached_token_past_its_exp_is_refused(jwks_path, key, clock) -> None:
+    wall = FakeWallClock()
+    verifier = cached_verifier(jwks_path, clock, wall)
+    token = mint_token(key, sub=NIP, roles=["guru"], ttl_seconds=120)
+    await verifier.verify(token)
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    wall.now = exp + 1  # past its exp but within the leeway: not from the cache, verified afresh (and accepted)
+    assert (await verifier.verify(token)).subject == NIP
+    assert token not in verifier._verified
+    wall.now = exp + verifier.leeway_seconds + 1
+    with pytest.raises(AuthError, match="token.expired"):
+        await verifier.verify(token)
+
+
+async def test_a_forged_token_never_enters_the_cache(jwks_path, key, other_key, clock) -> None:
+    verifier = cached_verifier(jwks_path, clock, FakeWallClock())
+    genuine = mint_token(key, sub=NIP, roles=["guru"])
+    await verifier.verify(genuine)
+    forged = [
+        _tamper(genuine, roles=["operator"], wilayah=""),
+        mint_token(other_key, sub=NIP, roles=["guru"]),
+        mint_token(key, sub=NIP, roles=["guru"], audience="another-app"),
+        mint_token(key, sub=NIP, roles=["guru"], now=datetime.now(UTC) - timedelta(hours=2)),
+    ]
+    for token in forged:
+        for _ in range(2):  # refused the second time too: a refusal is not remembered either
+            with pytest.raises(AuthError):
+                await verifier.verify(token)
+    assert list(verifier._verified) == [genuine]
+
+
+async def test_the_cache_is_bounded(jwks_path, key, clock) -> None:
+    verifier = cached_verifier(jwks_path, clock, FakeWallClock(), max_verified_tokens=3)
+    tokens = [mint_token(key, sub=f"19860926201505100{i}", roles=["guru"]) for i in range(5)]
+    for token in tokens:
+        await verifier.verify(token)
+    assert list(verifier._verified) == tokens[-3:]  # the oldest went first
+    assert (await verifier.verify(tokens[0])).subject == "198609262015051000"  # verified afresh, as any token
+
+
+async def test_a_cached_token_is_dropped_when_its_key_leaves_the_key_set(jwks_path, key, other_key, clock) -> None:
+    verifier = cached_verifier(jwks_path, clock, FakeWallClock())
+    token = mint_token(key, sub=NIP, roles=["guru"])
+    await verifier.verify(token)
+    jwks_path.write_text(json.dumps(jwks_for(other_key)))  # the issuer rotates the key out
+    clock.now += verifier.cache_ttl_seconds + 1  # the key set is re-read when its time comes
+    with pytest.raises(AuthError, match="token.kid_unknown"):
+        await verifier.verify(token)
+    assert token not in verifier._verified

@@ -3,6 +3,11 @@
 The token says *who* (subject) and *as what* (roles, an operator's wilayah). Relations (who appraises
 whom, which school) come from the service's roster projection, never from the token: a token lives an
 hour, a transfer takes effect at once.
+
+A token that verified is remembered until its `exp` (never past it), so a teacher's requests during one sign-in
+pay for the signature check and the claim checks once: the entry is keyed by the whole token (a token differing in
+one byte is another entry, verified afresh), only a token that passed every check enters, and it is dropped as soon
+as the key that verified it leaves the JWKS (or the key set is re-read: the next request verifies afresh).
 """
 
 from __future__ import annotations
@@ -127,6 +132,16 @@ class _Key:
     key: Any  # a cryptography public key
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A token that passed every check: who it names, until when (its `exp`), and the key that verified it."""
+
+    principal: Principal
+    expires_at: float
+    kid: str
+    key: _Key
+
+
 class JwtVerifier:
     def __init__(
         self,
@@ -140,7 +155,9 @@ class JwtVerifier:
         http_timeout: float = 5.0,
         refetch_interval_seconds: float = 30.0,
         cache_ttl_seconds: float = 600.0,
+        max_verified_tokens: int = 10_000,
         monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         refused = [a for a in algorithms if a not in ALGORITHM_KEY_TYPES]
         if refused or not algorithms:
@@ -162,12 +179,25 @@ class JwtVerifier:
         # Known keys are re-read now and then too, so a key removed from the set stops verifying.
         self.cache_ttl_seconds = cache_ttl_seconds
         self._monotonic = monotonic
+        self._wall_clock = wall_clock  # `exp` is wall-clock time, for the checks and the cache alike
+        if max_verified_tokens < 1:
+            raise ValueError("max_verified_tokens must be at least 1")
+        self.max_verified_tokens = max_verified_tokens
+        # Insertion order is age: when full, the expired entries go first, then the oldest.
+        self._verified: dict[str, _Verified] = {}
         self._keys: dict[str, _Key] = {}
         self._loaded_at: float | None = None
         self._attempted_at: float | None = None
         self._lock = asyncio.Lock()
 
     async def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            # Still before its exp, and its key still the one the key set holds (the lookup also re-reads the set
+            # when its time has come, so a withdrawn key stops verifying its tokens as it would uncached).
+            if self._wall_clock() < known.expires_at and await self._key(known.kid) is known.key:
+                return known.principal
+            self._verified.pop(token, None)
         try:
             header = jwt.get_unverified_header(token)
         except jwt_errors.PyJWTError:
@@ -195,11 +225,36 @@ class JwtVerifier:
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=self.leeway_seconds,
-                options={"require": list(REQUIRED_CLAIMS)},
+                # `exp` is checked below against the same clock the cache reads.
+                options={"require": list(REQUIRED_CLAIMS), "verify_exp": False},
             )
         except jwt_errors.PyJWTError as exc:
             raise AuthError(_reason(exc)) from None
-        return principal_from_claims(claims)
+        expires_at = self._check_expiry(claims["exp"])
+        principal = principal_from_claims(claims)
+        self._remember(token, _Verified(principal=principal, expires_at=expires_at, kid=kid, key=key))
+        return principal
+
+    def _check_expiry(self, exp: Any) -> float:
+        """The token's `exp` as a timestamp, refused once past it beyond the leeway (as PyJWT judges it)."""
+        try:
+            expires_at = float(int(exp))
+        except (TypeError, ValueError):
+            raise AuthError("token.malformed") from None
+        if expires_at <= self._wall_clock() - self.leeway_seconds:
+            raise AuthError("token.expired")
+        return expires_at
+
+    def _remember(self, token: str, verified: _Verified) -> None:
+        now = self._wall_clock()
+        if verified.expires_at <= now:
+            return  # accepted within the leeway, but never served from the cache past its exp
+        if len(self._verified) >= self.max_verified_tokens:
+            for stale in [t for t, v in self._verified.items() if v.expires_at <= now]:
+                del self._verified[stale]
+            while len(self._verified) >= self.max_verified_tokens:
+                del self._verified[next(iter(self._verified))]
+        self._verified[token] = verified
 
     async def ready(self) -> bool:
         """Whether keys are loaded, loading them now if none are. A process that cannot verify tokens yet is not
