@@ -153,6 +153,7 @@ class Chassis:
             max_unexpected_attempts=self.settings.max_unexpected_attempts,
             batch_size=self.settings.consumer_batch_size,
             batch_wait_seconds=self.settings.consumer_batch_wait_ms / 1000,
+            batch_lanes=self.settings.consumer_batch_lanes,
         )
         if self.settings.run_consumers:
             self.consumer.subscribe(self.broker, delivery_limit=self.settings.delivery_limit)

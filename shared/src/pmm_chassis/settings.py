@@ -56,6 +56,8 @@ class ServiceSettings(BaseSettings):
     # or what came within the wait; the prefetch holds two batches, so the next one is there when one commits.
     consumer_batch_size: int = Field(default=64, ge=1)
     consumer_batch_wait_ms: float = Field(default=5.0, ge=0.0)
+    # Batches applied at once, each on its own connection (an aggregate's messages always in the same lane, in order).
+    consumer_batch_lanes: int = Field(default=4, ge=1)
     prefetch: int = 128
     # Backstop only: a message redelivered this often (a consumer crash loop) is parked by RabbitMQ itself.
     delivery_limit: int = 50

@@ -95,7 +95,7 @@ class World:
             uow.record(event.data)
             await uow.commit()
 
-    def consumer(self, *, batch_size: int = 64, max_unexpected: int = 2) -> Consumer:
+    def consumer(self, *, batch_size: int = 64, lanes: int = 4, max_unexpected: int = 2) -> Consumer:
         def to_contract(data: Any) -> Outgoing:
             return Outgoing(data, aggregate_id="effect", aggregate_version=1)
 
@@ -108,6 +108,7 @@ class World:
             max_unexpected_attempts=max_unexpected,
             batch_size=batch_size,
             batch_wait_seconds=0.005,
+            batch_lanes=lanes,
         )
 
 

@@ -19,16 +19,18 @@ outage; this consumer acknowledges manually, and only after the message is eithe
 
 With `batch_size` above one (every service: `ServiceSettings.consumer_batch_size`) the messages waiting are applied
 together, up to `batch_size` of them or what came within `batch_wait_seconds`, in ONE transaction
-(`UnitOfWork.batch()`): one multi-row inbox claim (the rows already there are redeliveries, acknowledged with
-nothing else), each message's handler in its own SAVEPOINT in delivery order, the failed ones' claims given back,
-one commit, and only then the acknowledgements. The table above holds per message: a failing message is rolled
-back to its savepoint and retried or parked by the same rules while the others commit. What fails the batch as a
-whole (the claim, a savepoint that cannot be rolled back, the commit) applied nothing: when transient, every message
-of it is retried through the delay tiers (none is parked for an outage); otherwise each is applied again on its own
-as above, so a fault that belongs to one message is found and charged to that message alone. A crash before the
-commit redelivers the whole batch; after it, the inbox turns the redeliveries into duplicates. A redelivered message
-(RabbitMQ's `redelivered` flag: its consumer died or its channel closed before the ack) is applied on its own, as
-above, so a message that kills the process does not keep failing the batches it lands in.
+(`UnitOfWork.batch()`): one multi-row inbox claim (the rows already there are redeliveries, acknowledged with nothing
+else), each message's handler in its own SAVEPOINT in delivery order, the failed ones' claims given back, one commit,
+and only then the acknowledgements. Batches go through `batch_lanes` lanes, each a batch after another on a connection
+of its own, so one lane's round trips to PostgreSQL overlap another's work; an aggregate's messages always take the same
+lane, so they are applied in the order they came. The table above holds per message: a failing message is rolled back to
+its savepoint and retried or parked by the same rules while the others commit. What fails the batch as a whole (the
+claim, a savepoint that cannot be rolled back, the commit) applied nothing: when transient, every message of it is
+retried through the delay tiers (none is parked for an outage); otherwise each is applied again on its own as above, so
+a fault that belongs to one message is found and charged to that message alone. A crash before the commit redelivers the
+whole batch; after it, the inbox turns the redeliveries into duplicates. A redelivered message (RabbitMQ's `redelivered`
+flag: its consumer died or its channel closed before the ack) is applied on its own, as above, so a message that kills
+the process does not keep failing the batches it lands in.
 """
 
 from __future__ import annotations
@@ -71,19 +73,18 @@ ORIGINAL_KEY_HEADER = "x-original-routing-key"
 class Verdict:
     """What the batch decided for one message; its own task then re-publishes it if needed and acknowledges it."""
 
-    outcome: str  # processed | duplicate | parked | retried | failed
+    outcome: str  # processed | duplicate | retried | parked | failed
     event: Event | None = None
     error: Exception | None = None  # failed: classified by `_after_failure` (retried, or parked after a few)
-    reason: str | None = None  # parked: why
 
 
 @dataclass(eq=False)
 class Delivery:
     msg: RabbitMessage
+    event: Event
+    handler: Handler
     context: otel_context.Context  # the message's consume span: its handler runs in the message's own trace
     verdict: asyncio.Future[Verdict] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
-    event: Event | None = None
-    handler: Handler | None = None
 
     def settle(self, verdict: Verdict) -> None:
         if not self.verdict.done():
@@ -102,6 +103,7 @@ class Consumer:
         max_unexpected_attempts: int,
         batch_size: int = 1,
         batch_wait_seconds: float = 0.005,
+        batch_lanes: int = 1,
     ) -> None:
         self.service = service
         self.name = f"{service}.inbox"
@@ -110,9 +112,15 @@ class Consumer:
         self._handlers = dict(handlers)
         self._max_unexpected = max_unexpected_attempts
         self._broker: RabbitBroker | None = None
-        # One message at a time (its own transaction) unless batching is asked for.
-        self._batcher: Batcher[Delivery] | None = (
-            Batcher(self._apply_batch, size=batch_size, wait_seconds=batch_wait_seconds) if batch_size > 1 else None
+        # One message at a time (its own transaction) unless batching is asked for. Batches are applied in lanes, each
+        # a transaction after another on a connection of its own; an aggregate's messages always take the same lane.
+        self._lanes: list[Batcher[Delivery]] | None = (
+            [
+                Batcher(self._apply_batch, size=batch_size, wait_seconds=batch_wait_seconds)
+                for _ in range(max(batch_lanes, 1))
+            ]
+            if batch_size > 1
+            else None
         )
 
     @property
@@ -145,12 +153,10 @@ class Consumer:
         try:
             # A redelivered message may be the one that killed the process holding its batch: applied on its own, it
             # no longer takes its batch-mates down with it.
-            if self._batcher is None or getattr(msg.raw_message, "redelivered", False):
+            if self._lanes is None or getattr(msg.raw_message, "redelivered", False):
                 outcome = await self._process(msg)
             else:
-                delivery = Delivery(msg, otel_context.get_current())
-                self._batcher.add(delivery)
-                outcome = await self._settle(msg, await delivery.verdict)
+                outcome = await self._through_batch(msg, self._lanes)
         except Exception:
             # Could not even re-publish or park (the broker is going away): leave it to RabbitMQ to redeliver.
             logger.exception("message left for redelivery", extra={"message_id": msg.message_id})
@@ -178,11 +184,21 @@ class Consumer:
             return await self._after_failure(msg, event, exc)
         return "processed"
 
-    async def _settle(self, msg: RabbitMessage, verdict: Verdict) -> str:
-        """After the batch committed (or failed as a whole): re-publish what must be tried again or parked."""
-        if verdict.outcome == "parked" and verdict.reason is not None:
-            await self.park(msg, verdict.reason)
-        elif verdict.outcome == "failed":
+    async def _through_batch(self, msg: RabbitMessage, lanes: list[Batcher[Delivery]]) -> str:
+        try:
+            event = decode(msg.body)
+        except ContractViolation as violation:
+            await self.park(msg, violation.reason)
+            return "parked"
+        handler = self._handlers.get(type(event.data))
+        if handler is None:
+            await self.park(msg, f"{self.service} has no handler for {event.envelope.type} v{event.envelope.version}")
+            return "parked"
+        delivery = Delivery(msg, event, handler, otel_context.get_current())
+        lanes[hash(event.envelope.aggregate_id) % len(lanes)].add(delivery)
+        verdict = await delivery.verdict
+        # After the batch committed (or failed as a whole): re-publish what must be tried again or parked.
+        if verdict.outcome == "failed":
             assert verdict.event is not None and verdict.error is not None
             return await self._after_failure(msg, verdict.event, verdict.error)
         return verdict.outcome
@@ -190,7 +206,7 @@ class Consumer:
     async def _apply_batch(self, deliveries: list[Delivery]) -> None:
         """Apply a batch (the module's docstring); every delivery gets its verdict, whatever happens."""
         try:
-            ready = self._decoded(deliveries)
+            ready = self._first_copies(deliveries)
             if ready:
                 await self._apply_together(ready)
         except BaseException as exc:
@@ -200,27 +216,16 @@ class Consumer:
             if not isinstance(exc, Exception):
                 raise
 
-    def _decoded(self, deliveries: list[Delivery]) -> list[Delivery]:
-        """The deliveries to apply; the undecodable get their verdict (parked) here, a second copy of one event in
-        the same batch is a duplicate."""
+    @staticmethod
+    def _first_copies(deliveries: list[Delivery]) -> list[Delivery]:
+        """The deliveries to apply: a second copy of one event in the same batch is a duplicate."""
         ready: list[Delivery] = []
         seen: set[Any] = set()
         for delivery in deliveries:
-            try:
-                event = decode(delivery.msg.body)
-            except ContractViolation as violation:
-                delivery.settle(Verdict("parked", reason=violation.reason))
-                continue
-            handler = self._handlers.get(type(event.data))
-            if handler is None:
-                reason = f"{self.service} has no handler for {event.envelope.type} v{event.envelope.version}"
-                delivery.settle(Verdict("parked", reason=reason))
-                continue
-            if event.envelope.event_id in seen:
+            if delivery.event.envelope.event_id in seen:
                 delivery.settle(Verdict("duplicate"))
                 continue
-            seen.add(event.envelope.event_id)
-            delivery.event, delivery.handler = event, handler
+            seen.add(delivery.event.envelope.event_id)
             ready.append(delivery)
         return ready
 
@@ -231,7 +236,6 @@ class Consumer:
             async with self._uow_factory().batch() as batch:
                 claimed = await self._claim(batch, ready)
                 for delivery in ready:
-                    assert delivery.event is not None
                     if delivery.event.envelope.event_id not in claimed:
                         delivery.settle(Verdict("duplicate"))
                         continue
@@ -244,7 +248,7 @@ class Consumer:
                         failed.append((delivery, error))
                         if committed:  # failed after its commit: done, as it would be on its own
                             applied.append(delivery)
-                undone = [d.event.envelope.event_id for d, _ in failed if d not in applied and d.event is not None]
+                undone = [d.event.envelope.event_id for d, _ in failed if d not in applied]
                 if undone:
                     await batch.unclaim(self.name, undone)
                 await batch.commit()
@@ -257,7 +261,7 @@ class Consumer:
             delivery.settle(Verdict("processed"))
 
     async def _claim(self, batch: Batch, ready: list[Delivery]) -> set[Any]:
-        ids = [d.event.envelope.event_id for d in ready if d.event is not None]
+        ids = [d.event.envelope.event_id for d in ready]
         if len(ready) == 1:  # a batch of one is that message's transaction: the audit stamp names its trace
             token = otel_context.attach(ready[0].context)
             try:
@@ -268,7 +272,6 @@ class Consumer:
 
     async def _apply_one(self, batch: Batch, delivery: Delivery) -> tuple[Exception | None, bool]:
         """(what failed or None, whether its unit of work had committed) for one message, in its savepoint."""
-        assert delivery.event is not None and delivery.handler is not None
         token = otel_context.attach(delivery.context)
         uow = self._uow_factory().joining(batch)
         try:
