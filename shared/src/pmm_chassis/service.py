@@ -281,6 +281,7 @@ class Chassis:
             rate=self.settings.write_rate_per_second, burst=self.settings.write_burst
         )
         app.state.sessions = self.sessions  # idempotency keys are kept in the service's own database
+        app.state.service = self.service  # whom a keyed request's audit stamp names when no caller is set
         install_problem_handlers(app)
         document_if_match(app)
         install_text_handler(app)

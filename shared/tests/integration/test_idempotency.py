@@ -31,7 +31,7 @@ from pmm_chassis.db import audit
 from pmm_chassis.db.engine import session_factory
 from pmm_chassis.db.migrations import create_audit_trail_v1, create_chassis_tables_v1
 from pmm_chassis.db.uow import Outgoing, UnitOfWork
-from pmm_chassis.http.idempotency import IdempotencyKey, idempotent
+from pmm_chassis.http.idempotency import IdempotencyKey, SpoiledTransaction, idempotent
 from pmm_chassis.http.problems import install_problem_handlers
 from pmm_contracts.events.planning import SekolahRegisteredV1
 from pmm_kernel.clock import SystemClock
@@ -51,7 +51,11 @@ def _to_contract(event: SekolahRegisteredV1) -> Outgoing:
 
 
 class World:
-    def __init__(self, url: str) -> None:
+    """`lean`: the app names its service (so the claim stamps the transaction for the audit trail) and its route opens
+    no SAVEPOINT around its unit of work, as a route whose one use case commits or raises does."""
+
+    def __init__(self, url: str, *, lean: bool = False) -> None:
+        self.lean = lean
         self.engine = create_async_engine(url)
         self.sessions = session_factory(self.engine)
         self.dsn = url.replace("postgresql+asyncpg://", "postgresql://")
@@ -64,6 +68,8 @@ class World:
     def _app(self) -> FastAPI:
         app = FastAPI()
         app.state.sessions = self.sessions
+        if self.lean:
+            app.state.service = SERVICE
         install_problem_handlers(app)
 
         @app.post("/sekolah/{npsn}", status_code=201)
@@ -86,7 +92,20 @@ class World:
                 body = {"npsn": npsn, "attempt": str(uuid.uuid4())}
                 return JSONResponse(body, status_code=201, headers={"ETag": '"v1"', "Location": f"/sekolah/{npsn}"})
 
-            return await idempotent(request, actor="tester", compute=compute)
+            return await idempotent(request, actor="tester", compute=compute, savepoints=not self.lean)
+
+        @app.post("/setengah/{npsn}", status_code=201)
+        async def half(npsn: str, request: Request, _key: IdempotencyKey = None) -> Response:
+            """A route whose unit of work writes, then leaves without committing."""
+
+            async def compute() -> JSONResponse:
+                async with UnitOfWork(
+                    self.sessions, service=SERVICE, to_contract=_to_contract, clock=SystemClock()
+                ) as uow:
+                    await uow.session.execute(text("INSERT INTO sekolah VALUES (:n, 'TERDAFTAR', 1)"), {"n": npsn})
+                return JSONResponse({"npsn": npsn}, status_code=201)
+
+            return await idempotent(request, actor="tester", compute=compute, savepoints=not self.lean)
 
         return app
 
@@ -119,15 +138,15 @@ def _schema(connection) -> None:
         create_audit_trail_v1({"sekolah": "status"})
 
 
-@pytest.fixture
-async def world():
+@pytest.fixture(params=["savepoints", "lean"])
+async def world(request):
     name = f"pmm_chassis_idempotency_{os.getpid()}"
     url = await fresh_database(name)
     engine = create_async_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(_schema)
     await engine.dispose()
-    world = World(url)
+    world = World(url, lean=request.param == "lean")
     try:
         yield world
     finally:
@@ -249,3 +268,36 @@ async def test_the_joined_unit_of_work_keeps_the_trace_and_the_audit_actor(world
     finally:
         await conn.close()
     assert trace_id in headers
+
+
+async def test_a_unit_of_work_left_uncommitted_is_undone_alone_or_fails_the_whole_request(world):
+    async with client(world) as http:
+        if world.lean:
+            # Without a savepoint its write cannot be undone alone: nothing commits, not even the claim.
+            with pytest.raises(SpoiledTransaction):
+                await http.post("/setengah/106", headers=key("106"))
+            assert await world.effects("106") == (0, 0, 0, 0)
+        else:
+            answer = await http.post("/setengah/106", headers=key("106"))
+            assert answer.status_code == 201
+            assert await world.effects("106") == (0, 0, 0, 1)  # back to its savepoint; the answer is kept
+
+
+async def test_the_outbox_row_wakes_the_relay_once_its_transaction_commits(world):
+    woken: list[str] = []
+    listener = await asyncpg.connect(world.dsn)
+    try:
+        await listener.add_listener(f"outbox_{SERVICE}", lambda *args: woken.append(args[2]))
+        async with client(world) as http:
+            answer = await http.post("/sekolah/107", headers=key("107"))
+        assert answer.status_code == 201, answer.text
+
+        async def notified() -> bool:
+            return bool(woken)
+
+        await wait_for(notified, timeout=5)
+        await asyncio.sleep(0.2)
+    finally:
+        await listener.close()
+    assert woken == [f"outbox_{SERVICE}"]  # the NOTIFY rode in the outbox insert, delivered at the commit
+    assert await world.effects("107") == (1, 1, 1, 1)

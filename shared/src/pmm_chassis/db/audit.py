@@ -95,6 +95,20 @@ _STAMP = text(
 )
 
 
+# The stamp as a subquery, for a statement the transaction sends anyway (the Idempotency-Key claim): one row, its
+# settings made as the statement runs, with the same parameters as `_STAMP`.
+STAMP_SUBQUERY = (
+    "(SELECT set_config('pmm.audit_actor', :actor, true), set_config('pmm.audit_roles', :roles, true),"
+    " set_config('pmm.audit_trace_id', :trace_id, true)) AS audit_stamp"
+)
+
+
+def stamp_parameters(service: str) -> dict[str, str]:
+    """Who this request's changes are audited under, and its trace: the parameters of `_STAMP`/`STAMP_SUBQUERY`."""
+    current = _current.get() or Who(f"system:{service}", "")
+    return {"actor": current.actor, "roles": current.roles, "trace_id": current_trace_id() or ""}
+
+
 @event.listens_for(Session, "after_begin")
 def _stamp(session: Session, transaction: Any, connection: Any) -> None:
     stamped = session.info.get(_STAMPED)

@@ -11,6 +11,14 @@ it joins the request's transaction with a SAVEPOINT. Its `commit()` releases the
 NOTIFY become durable with the outer commit), leaving without it rolls back to the savepoint. A consumer's unit
 of work (`claiming`) owns its transaction: its inbox row and its acknowledgement go together.
 
+An ambient transaction opened with `savepoints=False` (a route whose one use case commits or raises, nothing
+caught in between) spares those two round trips: its units of work write straight into the request's transaction,
+which a failure rolls back whole, claim included. One that leaves without committing *spoils* it instead, and the
+opener must not commit a spoiled transaction (`AmbientTransaction.spoiled`). An opener that stamped the transaction
+for the audit trigger itself (`stamped=True`, in a statement it sends anyway) spares the joiners' stamp.
+
+Outside a batch, the outbox rows and the relay's NOTIFY go in one statement (`_outbox_insert`).
+
 A consumer that applies several messages at once opens a *batch* (`UnitOfWork.batch()`): one transaction, one
 audit stamp, one multi-row inbox claim and one commit for all of them. Each message's unit of work joins it
 (`joining(batch)`) with a SAVEPOINT of its own: its `commit()` writes its outbox rows and releases the savepoint
@@ -29,10 +37,12 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol, Self
 
 from opentelemetry import propagate
-from sqlalchemy import insert, text
+from sqlalchemy import bindparam, insert, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
@@ -79,6 +89,8 @@ class AmbientTransaction:
     session: AsyncSession
     service: str | None = None  # set when a joined unit of work commits: whose failpoint fires
     _stamped: bool = False
+    savepoints: bool = True  # each joined unit of work in a SAVEPOINT of its own (the module's docstring)
+    spoiled: bool = False  # without savepoints, a unit of work left uncommitted: the transaction must not commit
     _when_committed: list[Callable[[], None]] = field(default_factory=list)
 
     def committed(self) -> None:
@@ -147,10 +159,12 @@ _ambient: ContextVar[AmbientTransaction | None] = ContextVar("pmm_ambient_transa
 
 
 @asynccontextmanager
-async def ambient_transaction(session: AsyncSession) -> AsyncIterator[AmbientTransaction]:
-    """Units of work opened in this block (in this task) join `session`'s transaction; the caller commits it,
-    then calls `committed()`."""
-    ambient = AmbientTransaction(session)
+async def ambient_transaction(
+    session: AsyncSession, *, stamped: bool = False, savepoints: bool = True
+) -> AsyncIterator[AmbientTransaction]:
+    """Units of work opened in this block (in this task) join `session`'s transaction; the caller commits it (unless
+    `spoiled`), then calls `committed()`. `stamped`: the caller has told the audit trigger who acts already."""
+    ambient = AmbientTransaction(session, _stamped=stamped, savepoints=savepoints)
     token = _ambient.set(ambient)
     try:
         yield ambient
@@ -227,7 +241,8 @@ class UnitOfWork:
             if not self._ambient._stamped:  # each savepoint then tells the audit trigger who acts (after_begin)
                 audit.stamp_transactions(self.session, self.service)
                 self._ambient._stamped = True
-            self._savepoint = await self.session.begin_nested()
+            if self._ambient.savepoints:
+                self._savepoint = await self.session.begin_nested()
         else:
             self.session = self._sessions()
             audit.stamp_transactions(self.session, self.service, for_caller=self._inbox_claim is None)
@@ -272,6 +287,8 @@ class UnitOfWork:
             self.session.expunge_all()
             return
         if self._ambient is not None:
+            if not self._ambient.savepoints and not self.committed:
+                self._ambient.spoiled = True  # its writes cannot be undone alone: the opener rolls back
             # What was not committed goes back to the savepoint; the request's transaction goes on.
             if self._savepoint is not None and self._savepoint.is_active:
                 await self._savepoint.rollback()
@@ -293,6 +310,9 @@ class UnitOfWork:
         self._loose_events = []
         if self._ambient is None and self._batch is None:
             await self.session.rollback()
+            return
+        if self._ambient is not None and not self._ambient.savepoints:
+            self._ambient.spoiled = True  # nothing to roll back to short of the whole transaction
             return
         if self._batch is not None and self._savepoint is None:  # after a commit: the new work is its own
             self._savepoint = await self.session.begin_nested()
@@ -334,13 +354,13 @@ class UnitOfWork:
     async def commit(self) -> None:
         rows = [self._outbox_row(self._to_contract(event)) for event in self._harvest()]
         if rows:
-            await self.session.execute(insert(_OUTBOX), rows)
             if self._batch is not None:
+                await self.session.execute(insert(_OUTBOX), rows)
                 self._batch.wrote_outbox = True  # the batch's commit wakes the relay once
             else:
-                await self.session.execute(
-                    text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
-                )
+                for start in range(0, len(rows), _OUTBOX_CHUNK):  # PostgreSQL takes at most 32767 parameters
+                    chunk = rows[start : start + _OUTBOX_CHUNK]
+                    await self.session.execute(_outbox_insert(len(chunk)), _outbox_parameters(chunk, self.service))
         if self._batch is not None:
             # The message is done: its savepoint is released into the batch, which commits (or not) as a whole.
             savepoint, self._savepoint = self._savepoint, None
@@ -352,6 +372,10 @@ class UnitOfWork:
                     raise
             self.committed = True
             return
+        if self._ambient is not None and not self._ambient.savepoints:
+            self.committed = True
+            self._ambient.service = self.service
+            return  # durable only when the ambient transaction commits: its opener reaches the failpoint
         if self._ambient is not None:
             assert self._savepoint is not None
             await self._savepoint.commit()
@@ -382,3 +406,40 @@ class UnitOfWork:
             ),
             "trace_headers": trace_headers,
         }
+
+
+_OUTBOX_CHUNK = 1000
+_OUTBOX_COLUMNS = ("event_id", "routing_key", "aggregate_id", "aggregate_version", "body", "trace_headers")
+
+
+@cache
+def _outbox_insert(count: int) -> Any:
+    """`count` outbox rows and the relay's wake-up in one statement: the NOTIFY rides in a subquery of the INSERT
+    (delivered, like any NOTIFY, only if the transaction commits), so it costs no round trip of its own. The
+    statement still starts as the outbox insert (pmm_chassis.db.spans traces it by that)."""
+    values = ", ".join(
+        "(" + ", ".join(f"CAST(:{name}_{i} AS {_OUTBOX_TYPES[name]})" for name in _OUTBOX_COLUMNS) + ")"
+        for i in range(count)
+    )
+    columns = ", ".join(_OUTBOX_COLUMNS)
+    return text(
+        f"INSERT INTO outbox_message ({columns}) SELECT v.* FROM (VALUES {values}) AS v ({columns})"
+        " CROSS JOIN (SELECT pg_notify(:channel, '')) AS wake"
+    ).bindparams(*(bindparam(f"trace_headers_{i}", type_=JSONB) for i in range(count)))
+
+
+_OUTBOX_TYPES = {
+    "event_id": "uuid",
+    "routing_key": "varchar",
+    "aggregate_id": "varchar",
+    "aggregate_version": "integer",
+    "body": "bytea",
+    "trace_headers": "jsonb",
+}
+
+
+def _outbox_parameters(rows: Sequence[dict[str, Any]], service: str) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"channel": outbox_channel(service)}
+    for i, row in enumerate(rows):
+        parameters.update({f"{name}_{i}": row[name] for name in _OUTBOX_COLUMNS})
+    return parameters

@@ -11,6 +11,12 @@ join it: `pmm_chassis.db.uow.ambient_transaction`), so the answer is durable exa
 So a keyed route holds a database transaction (and its row locks) until its answer is stored: it must not wait on
 anything outside its database (BKN, object storage) inside `compute`. A route that must is naturally idempotent or
 takes no key (bkn_sync's reconciliation).
+
+The claim also tells the audit trigger who acts (`pmm_chassis.db.audit.STAMP_SUBQUERY`), so the units of work that
+join spare that statement. A route whose `compute` runs one use case that commits or raises (nothing caught in
+between) passes `savepoints=False`: its unit of work then writes straight into the transaction, without a SAVEPOINT
+and its RELEASE; one that left without committing would spoil the transaction, and the request fails whole instead
+of storing an answer for half an effect.
 """
 
 from __future__ import annotations
@@ -21,11 +27,12 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Header, Request
-from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select, update
+from fastapi.responses import Response
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pmm_chassis.db import audit
 from pmm_chassis.db.tables import IdempotencyRecord
 from pmm_chassis.db.uow import ambient_transaction
 from pmm_kernel.errors import InvalidValue
@@ -47,13 +54,20 @@ IdempotencyKey = Annotated[
 _KEY = re.compile(_KEY_PATTERN)
 
 
+class SpoiledTransaction(RuntimeError):
+    """A unit of work left a savepoint-less request transaction without committing: the route's `savepoints=False`
+    is wrong for what its `compute` does. Nothing is committed."""
+
+
 async def idempotent(
     request: Request,
     *,
     actor: str,
-    compute: Callable[[], Awaitable[JSONResponse]],
+    compute: Callable[[], Awaitable[Response]],
+    savepoints: bool = True,
 ) -> Response:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions  # set by Chassis.http_app
+    service: str | None = getattr(request.app.state, "service", None)  # set by Chassis.http_app
     key = request.headers.get(HEADER)
     if key is None:
         return await compute()
@@ -65,11 +79,17 @@ async def idempotent(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + await request.body()
     ).hexdigest()
 
-    async with sessions() as session, ambient_transaction(session) as ambient:
-        replay = await _claim(session, actor=actor, key=key, request_hash=request_hash)
+    stamp = audit.stamp_parameters(service) if service is not None else None
+    async with (
+        sessions() as session,
+        ambient_transaction(session, stamped=stamp is not None, savepoints=savepoints) as ambient,
+    ):
+        replay = await _claim(session, actor=actor, key=key, request_hash=request_hash, stamp=stamp)
         if replay is not None:
             return replay
         response = await compute()
+        if ambient.spoiled:
+            raise SpoiledTransaction(f"{request.method} {request.url.path}: a unit of work left without committing")
         kept_headers = {k: v for k, v in response.headers.items() if k.lower() in ("etag", "location")}
         await session.execute(
             update(IdempotencyRecord)
@@ -81,15 +101,30 @@ async def idempotent(
     return response
 
 
-async def _claim(session: AsyncSession, *, actor: str, key: str, request_hash: str) -> Response | None:
-    """Claim the key in `session`'s transaction; the stored answer if the key was used before, None to go on."""
+_CLAIM_STAMPED = text(
+    "INSERT INTO idempotency_record (actor, key, request_hash) SELECT :claim_actor, :claim_key, :claim_hash FROM "
+    + audit.STAMP_SUBQUERY
+    + " ON CONFLICT DO NOTHING RETURNING key"
+)
+
+
+async def _claim(
+    session: AsyncSession, *, actor: str, key: str, request_hash: str, stamp: dict[str, str] | None
+) -> Response | None:
+    """Claim the key in `session`'s transaction (stamping it for the audit trigger, when `stamp` is given); the
+    stored answer if the key was used before, None to go on."""
     while True:
-        claimed = await session.execute(
-            pg_insert(IdempotencyRecord)
-            .values(actor=actor, key=key, request_hash=request_hash)
-            .on_conflict_do_nothing()
-            .returning(IdempotencyRecord.key)
-        )
+        if stamp is not None:
+            claimed = await session.execute(
+                _CLAIM_STAMPED, {"claim_actor": actor, "claim_key": key, "claim_hash": request_hash, **stamp}
+            )
+        else:
+            claimed = await session.execute(
+                pg_insert(IdempotencyRecord)
+                .values(actor=actor, key=key, request_hash=request_hash)
+                .on_conflict_do_nothing()
+                .returning(IdempotencyRecord.key)
+            )
         if claimed.first() is not None:
             return None
         # The insert waited for a concurrent holder of the key, if any, and it committed: its row is visible now.

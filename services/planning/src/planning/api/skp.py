@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from planning.api.deps import ActorDep, DepsDep
 from planning.api.schemas import (
@@ -47,14 +47,15 @@ def _step(name: str) -> str:
     return f"/skp/{{skp_id}}/{drafting_step(name).path}"
 
 
-def _out(deps: Deps, context: SkpContext, status_code: int = 200) -> JSONResponse:
+def _out(deps: Deps, context: SkpContext, status_code: int = 200) -> Response:
     berakhlak = [{"kode": v.kode, "nama": v.nama, "panduan": list(v.panduan)} for v in deps.catalog.berakhlak]
     periode = find_periode(context.skp.periode, deps.policies)
-    body = SkpOut.of(context, berakhlak, periode=periode).model_dump(mode="json")
+    # Serialised once, straight to JSON bytes (the route returns a Response, so FastAPI validates nothing again).
+    body = SkpOut.of(context, berakhlak, periode=periode).model_dump_json()
     headers = {"ETag": etag(context.skp.version)}
     if status_code == 201:
         headers["Location"] = f"/api/v1/skp/{context.skp.id}"
-    return JSONResponse(body, status_code=status_code, headers=headers)
+    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
 
 
 def _bagian(deps: Deps, plan: Skp, sekolah: Sekolah) -> BagianOut:
@@ -78,11 +79,12 @@ async def create_skp(
     the new placement, plannable until 30 days after it even when the period's planning window has closed. Send an
     `Idempotency-Key` so that a retry gets the same plan."""
 
-    async def compute() -> JSONResponse:
+    async def compute() -> Response:
         context = await skp.create_skp(skp.CreateSkp(periode=body.periode), uow=deps.uow(), deps=deps, actor=actor)
         return _out(deps, context, 201)
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 # Declared before /skp/{skp_id}, which would otherwise take "saya" for a plan id and refuse it as no UUID.
@@ -219,11 +221,12 @@ async def submit(
     asked for; it then waits in the atasan's `GET /antrian-persetujuan`. The pegawai only, inside the planning
     window; publishes `planning.skp.submitted.v1`. Requires `If-Match`; send an `Idempotency-Key`."""
 
-    async def compute() -> JSONResponse:
+    async def compute() -> Response:
         command = skp.SubmitSkp(skp_id, ExpectedVersion(if_match))
         return _out(deps, await skp.submit_skp(command, uow=deps.uow(), deps=deps, actor=actor))
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 @router.post("/skp/{skp_id}/approve", response_model=SkpOut, summary="Atasan: approve (disetujui)")
@@ -240,11 +243,12 @@ async def approve(
     plan). The pegawai's current atasan only, in `DIAJUKAN`, inside the planning window of the pegawai's role and
     region. Requires `If-Match`; send an `Idempotency-Key`."""
 
-    async def compute() -> JSONResponse:
+    async def compute() -> Response:
         command = skp.ApproveSkp(skp_id, ExpectedVersion(if_match))
         return _out(deps, await skp.approve_skp(command, uow=deps.uow(), deps=deps, actor=actor))
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 @router.post("/skp/{skp_id}/return", response_model=SkpOut, summary="Atasan: return with a note (dikembalikan)")
@@ -261,11 +265,12 @@ async def return_(
     characters); the pegawai edits it and submits again. The pegawai's current atasan only, in `DIAJUKAN`, inside
     the planning window; publishes `planning.skp.returned.v1`. Requires `If-Match`; send an `Idempotency-Key`."""
 
-    async def compute() -> JSONResponse:
+    async def compute() -> Response:
         command = skp.ReturnSkp(skp_id, ExpectedVersion(if_match), catatan=body.catatan)
         return _out(deps, await skp.return_skp(command, uow=deps.uow(), deps=deps, actor=actor))
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 @router.post("/skp/{skp_id}/reset", response_model=SkpOut, summary="Operator: reset an approved plan (audited)")
@@ -283,11 +288,12 @@ async def reset(
     from the plan closes and the penilaian waits for a new approval (`planning.skp.reset.v1`). An operator of the
     school's region only, in `DISETUJUI`. Requires `If-Match`; send an `Idempotency-Key`."""
 
-    async def compute() -> JSONResponse:
+    async def compute() -> Response:
         command = skp.ResetSkp(skp_id, ExpectedVersion(if_match), alasan=body.alasan)
         return _out(deps, await skp.reset_skp(command, uow=deps.uow(), deps=deps, actor=actor))
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 @router.get("/antrian-persetujuan", response_model=QueuePage, summary="Atasan: plans of the pegawai I appraise")

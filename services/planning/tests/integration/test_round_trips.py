@@ -1,0 +1,146 @@
+"""How many database round trips a plan's submission and approval cost: a count, so a regression cannot hide.
+
+Counted on the engine (every statement, plus the BEGIN and COMMIT the driver sends), for a request that carries an
+`Idempotency-Key` (the portal's way) by a caller the actor cache already knows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import event, text
+
+from tools.demo_roster import pns_nip
+
+pytestmark = pytest.mark.integration
+
+FIRST_I = 9400  # this module's people: pns_nip(i) from here on (other modules use other ranges)
+NPSN = "20999401"
+
+# Was 11 (a SAVEPOINT and its RELEASE, the audit stamp and the NOTIFY each a statement of their own).
+MAX_ROUND_TRIPS = 7
+
+
+@contextmanager
+def counted(engine) -> Iterator[list[str]]:
+    sync = engine.sync_engine
+    seen: list[str] = []
+
+    def statement(conn, cursor, text, parameters, context, executemany) -> None:
+        seen.append(text.split("\n", 1)[0][:120])
+
+    def begin(conn) -> None:
+        seen.append("BEGIN")
+
+    def commit(conn) -> None:
+        seen.append("COMMIT")
+
+    def rollback(conn) -> None:
+        seen.append("ROLLBACK")
+
+    listeners = [("before_cursor_execute", statement), ("begin", begin), ("commit", commit), ("rollback", rollback)]
+    for name, fn in listeners:
+        event.listen(sync, name, fn)
+    try:
+        yield seen
+    finally:
+        for name, fn in listeners:
+            event.remove(sync, name, fn)
+
+
+async def _import(client, tokens, kind: str, rows: list[dict[str, str]]) -> None:
+    headers = tokens.headers("op-hitung-3273", "operator", wilayah="3273")
+    response = await client.post(f"/api/v1/roster/{kind}", json=rows, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["errors"] == [], response.json()
+
+
+@pytest.fixture(scope="module")
+async def people(client, tokens) -> tuple[SimpleNamespace, SimpleNamespace]:
+    """A school of this module's own, with its kepala sekolah and one teacher (guru, ks)."""
+    guru, ks = SimpleNamespace(nip=pns_nip(FIRST_I)), SimpleNamespace(nip=pns_nip(FIRST_I + 1))
+    sekolah = {"npsn": NPSN, "nama": "SD Hitung", "kode_wilayah": "3273", "nama_wilayah": "Kota Bandung"}
+    await _import(client, tokens, "sekolah", [sekolah])
+    base = {"status": "PNS", "npsn": NPSN}
+    await _import(
+        client,
+        tokens,
+        "pegawai",
+        [
+            {
+                **base,
+                "nip": guru.nip,
+                "nama": "Hitung Guru",
+                "pangkat_golongan": "III/b",
+                "jenjang_jabatan": "Ahli Pertama",
+                "jenis_gtk": "Guru Mapel",
+            },
+            {
+                **base,
+                "nip": ks.nip,
+                "nama": "Hitung Kepala",
+                "pangkat_golongan": "IV/a",
+                "jenjang_jabatan": "Ahli Madya",
+                "jenis_gtk": "Kepala Sekolah",
+            },
+        ],
+    )
+    relasi = {"nip_pegawai": guru.nip, "nip_atasan": ks.nip, "peran_atasan": "kepala_sekolah", "mulai": "2023-07-01"}
+    await _import(client, tokens, "relasi", [relasi])
+    return guru, ks
+
+
+async def test_submit_and_approve_round_trips(app, client, tokens, people, draft_plan):
+    guru, ks = people
+    skp_id, etag = await draft_plan(guru)
+    guru_headers = tokens.headers(guru.nip, "guru")
+    ks_headers = tokens.headers(ks.nip, "guru", "kepala_sekolah")
+    await client.get("/api/v1/antrian-persetujuan", headers=ks_headers)  # the atasan is known to the actor cache
+    engine = app.state.container.chassis.engine
+
+    with counted(engine) as submit:
+        submitted = await client.post(
+            f"/api/v1/skp/{skp_id}/submit",
+            headers={**guru_headers, "If-Match": etag, "Idempotency-Key": str(uuid.uuid4())},
+        )
+    assert submitted.status_code == 200, submitted.text
+    with counted(engine) as approve:
+        approved = await client.post(
+            f"/api/v1/skp/{skp_id}/approve",
+            headers={**ks_headers, "If-Match": submitted.headers["ETag"], "Idempotency-Key": str(uuid.uuid4())},
+        )
+    assert approved.status_code == 200, approved.text
+    # BEGIN, the key's claim (stamping the transaction for the audit trail), the plan locked in its context, its
+    # update, its outbox row (waking the relay in the same statement), the stored answer, COMMIT.
+    assert len(submit) <= MAX_ROUND_TRIPS, submit
+    assert len(approve) <= MAX_ROUND_TRIPS, approve
+    assert not [s for s in submit + approve if s.startswith(("SAVEPOINT", "RELEASE", "SELECT pg_notify"))]
+
+    async with engine.connect() as conn:
+        audited = (
+            await conn.execute(
+                text(
+                    "SELECT actor, to_state, trace_id FROM audit_record"
+                    " WHERE target_table = 'skp' AND target_id = :id AND to_state IN ('DIAJUKAN', 'DISETUJUI')"
+                    " ORDER BY id"
+                ),
+                {"id": skp_id},
+            )
+        ).all()
+        pegawai = dict(
+            (
+                await conn.execute(
+                    text("SELECT nip, id FROM pegawai WHERE nip IN (:g, :k)"), {"g": guru.nip, "k": ks.nip}
+                )
+            ).all()
+        )
+    # The stamp folded into the claim still names who acted, and the request's trace.
+    assert [(a.actor, a.to_state) for a in audited] == [
+        (f"pegawai:{pegawai[guru.nip]}", "DIAJUKAN"),
+        (f"pegawai:{pegawai[ks.nip]}", "DISETUJUI"),
+    ]
+    assert all(a.trace_id for a in audited)
