@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from functools import cache
-from types import UnionType
+from types import SimpleNamespace, UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Date, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
@@ -46,41 +46,22 @@ class SkpRepository:
         """A plan locked for a change, with its pegawai, the school of its part, their atasan on `on` (for a part a
         transfer ended, on its last day) and (if asked) its period's window extensions: one round trip, where
         loading each costs one."""
-        columns: list[Any] = [SkpRow, Pegawai, Sekolah, current_atasan_of(Relasi, SkpRow.pegawai_id, _reading_day(on))]
-        if with_extensions:
-            columns.append(
-                select(
-                    func.jsonb_agg(
-                        func.jsonb_build_object(
-                            "step",
-                            WindowExtension.step,
-                            "until",
-                            WindowExtension.until,
-                            "wilayah",
-                            WindowExtension.wilayah,
-                            "alasan",
-                            WindowExtension.alasan,
-                        )  # fmt: skip
-                    )
-                )
-                .where(WindowExtension.kode == SkpRow.periode)
-                .scalar_subquery()
-            )
-        query = (
-            select(*columns)
-            .join(Pegawai, Pegawai.id == SkpRow.pegawai_id)
-            .join(Sekolah, Sekolah.npsn == _part_school())
-            .where(SkpRow.id == skp_id)
-            .with_for_update(of=SkpRow)
-        )
-        row = (await self._session.execute(query)).first()
-        if row is None:
+        found = (await self._session.execute(_in_context_query(with_extensions), {"skp_id": skp_id, "on": on})).first()
+        if found is None:
             return None
+        row = found._mapping
         extensions = [
             Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
-            for e in ((row[4] or []) if with_extensions else [])
+            for e in ((row["extensions"] or []) if with_extensions else [])
         ]
-        return self._load(row[0]), _pegawai(row[1]), _sekolah(row[2]), row[3], extensions
+        skp = self._load(_prefixed(row, _SKP_KEYS))
+        return (
+            skp,
+            _pegawai(_prefixed(row, _PEGAWAI_KEYS)),
+            _sekolah(_prefixed(row, _SEKOLAH_KEYS)),
+            row["atasan"],
+            extensions,
+        )
 
     async def find(self, pegawai_id: uuid.UUID, periode: str) -> Skp | None:
         """The pegawai's latest part of the period, if any."""
@@ -132,9 +113,7 @@ class SkpRepository:
     async def save(self, skp: Skp, *, expected_version: int) -> None:
         """Write back a changed plan; refuses if someone else changed it since it was read."""
         result = await self._session.execute(
-            update(SkpRow)
-            .where(SkpRow.id == skp.id, SkpRow.version == expected_version)
-            .values(**_columns(skp), updated_at=func.now())
+            _SAVE, {**_columns(skp), "saved_id": skp.id, "read_version": expected_version}
         )
         if result.rowcount != 1:
             raise StaleVersion("the plan changed while you were editing it; reload", rule="skp.concurrent_change")
@@ -174,7 +153,7 @@ class SkpRepository:
         rows = (await self._session.execute(query)).all()
         return [(self._load(skp_row), _pegawai(pegawai), _sekolah(sekolah)) for skp_row, pegawai, sekolah in rows]
 
-    def _load(self, row: SkpRow) -> Skp:
+    def _load(self, row: Any) -> Skp:
         skp = Skp(
             id=row.id,
             pegawai_id=row.pegawai_id,
@@ -258,6 +237,60 @@ def _columns(skp: Skp) -> dict[str, Any]:
         "mulai": skp.mulai,
         "selesai": skp.selesai,
     }
+
+
+# The plan's hot path (a change: load in context, save) is plain Core over the tables, its statements built once:
+# the ORM's entity loading and statement building were most of a submission's CPU in the profile of `make bench`.
+_SKP_TABLE = SkpRow.__table__
+_PEGAWAI_TABLE = Pegawai.__table__
+_SEKOLAH_TABLE = Sekolah.__table__
+_SKP_KEYS = tuple((f"skp_{c.name}", c.name) for c in _SKP_TABLE.c)
+_PEGAWAI_KEYS = tuple((f"pegawai_{c.name}", c.name) for c in _PEGAWAI_TABLE.c)
+_SEKOLAH_KEYS = tuple((f"sekolah_{c.name}", c.name) for c in _SEKOLAH_TABLE.c)
+
+_SAVE = (
+    update(_SKP_TABLE)
+    .where(_SKP_TABLE.c.id == bindparam("saved_id"), _SKP_TABLE.c.version == bindparam("read_version"))
+    .values(updated_at=func.now())
+)
+
+
+def _prefixed(row: Any, keys: tuple[tuple[str, str], ...]) -> SimpleNamespace:
+    """One table's columns of a joined row, by their own names (what `_load`, `_pegawai` and `_sekolah` read)."""
+    return SimpleNamespace(**{name: row[label] for label, name in keys})
+
+
+@cache
+def _in_context_query(with_extensions: bool) -> Any:
+    skp, pegawai, sekolah = _SKP_TABLE, _PEGAWAI_TABLE, _SEKOLAH_TABLE
+    relasi, window = Relasi.__table__, WindowExtension.__table__
+    reading_day = func.coalesce(skp.c.selesai, bindparam("on", type_=Date))
+    columns: list[Any] = [
+        *(c.label(label) for (label, _), c in zip(_SKP_KEYS, skp.c, strict=True)),
+        *(c.label(label) for (label, _), c in zip(_PEGAWAI_KEYS, pegawai.c, strict=True)),
+        *(c.label(label) for (label, _), c in zip(_SEKOLAH_KEYS, sekolah.c, strict=True)),
+        current_atasan_of(relasi.c, skp.c.pegawai_id, reading_day).label("atasan"),
+    ]
+    if with_extensions:
+        extension = func.jsonb_build_object(
+            "step", window.c.step, "until", window.c.until, "wilayah", window.c.wilayah, "alasan", window.c.alasan
+        )
+        columns.append(
+            select(func.jsonb_agg(extension))
+            .where(window.c.kode == skp.c.periode)
+            .scalar_subquery()
+            .label("extensions")
+        )
+    return (
+        select(*columns)
+        .select_from(
+            skp.join(pegawai, pegawai.c.id == skp.c.pegawai_id).join(
+                sekolah, sekolah.c.npsn == func.coalesce(skp.c.npsn, pegawai.c.npsn)
+            )
+        )
+        .where(skp.c.id == bindparam("skp_id"))
+        .with_for_update(of=skp)
+    )
 
 
 def _part_school() -> Any:
