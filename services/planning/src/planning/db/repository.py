@@ -169,7 +169,7 @@ class SkpRepository:
             npsn=row.npsn,
             mulai=row.mulai,
             selesai=row.selesai,
-            **{name: _decode(_CONTENT_TYPES[name], row.content[name]) for name in _CONTENT if name in row.content},
+            **{name: _CONTENT_DECODERS[name](row.content[name]) for name in _CONTENT if name in row.content},
         )
         self._track(skp)
         return skp
@@ -196,20 +196,26 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(hint: Any, raw: Any) -> Any:
-    """A saved part from JSON, as the Skp's type hint for it says: value objects, tuples, optional parts."""
-    if raw is None:
-        return None
+@cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """How to read a saved part from JSON, as the Skp's type hint for it says (value objects, tuples, optional
+    parts): worked out once per type, since every plan read decodes its content."""
     origin = get_origin(hint)
     if origin in (Union, UnionType):
         (present,) = [arg for arg in get_args(hint) if arg is not type(None)]
-        return _decode(present, raw)
+        return _decoder(present)
     if origin is tuple:
-        return tuple(_decode(get_args(hint)[0], item) for item in raw)
+        item = _decoder(get_args(hint)[0])
+        return lambda raw: None if raw is None else tuple(item(value) for value in raw)
     if origin is dict:
-        return dict(raw)
+        return lambda raw: None if raw is None else dict(raw)
     if is_dataclass(hint):
-        return hint(**{name: _decode(field_hint, raw[name]) for name, field_hint in _field_hints(hint)})
+        parts = tuple((name, _decoder(field_hint)) for name, field_hint in _field_hints(hint))
+        return lambda raw: None if raw is None else hint(**{name: read(raw[name]) for name, read in parts})
+    return _as_is
+
+
+def _as_is(raw: Any) -> Any:
     return raw
 
 
@@ -217,6 +223,9 @@ def _decode(hint: Any, raw: Any) -> Any:
 def _field_hints(value_type: type) -> tuple[tuple[str, Any], ...]:
     hints = get_type_hints(value_type)
     return tuple((f.name, hints[f.name]) for f in fields(value_type) if f.init)
+
+
+_CONTENT_DECODERS = {name: _decoder(_CONTENT_TYPES[name]) for name in _CONTENT}
 
 
 def _columns(skp: Skp) -> dict[str, Any]:
