@@ -31,6 +31,7 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from pmm_chassis.logging import mask_text
+from pmm_chassis.metrics import UNMATCHED_ROUTE, route_template
 
 EXPORTERS = ("none", "console", "file", "otlp")
 
@@ -170,7 +171,14 @@ def setup_tracing(
 
 
 def instrument_fastapi(app: FastAPI, provider: TracerProvider) -> None:
-    """Server spans per request; the ASGI `send`/`receive` sub-spans are left out as noise."""
+    """Server spans per request; the ASGI `send`/`receive` sub-spans are left out as noise.
+
+    The instrumentation names a span by its route *before* routing, trying every route of the app in turn for every
+    request (about 4 % of a request's CPU in the profile of `make bench`). The router finds the route anyway: the span
+    starts with the method alone and takes its route (`POST /api/v1/skp/{skp_id}/submit`, `http.route`) from the
+    router once it has matched (`ServerSpanRoute`), so a trace reads the same.
+    """
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(
@@ -180,6 +188,54 @@ def instrument_fastapi(app: FastAPI, provider: TracerProvider) -> None:
         exclude_spans=["receive", "send"],
         server_request_hook=_mask_server_span,
     )
+    app.add_middleware(ServerSpanRoute)
+    instrumented = app.build_middleware_stack
+
+    def build_middleware_stack() -> Any:
+        stack = instrumented()
+        server_spans = getattr(stack, "app", None)  # the instrumentation's outermost error middleware wraps it
+        if isinstance(server_spans, OpenTelemetryMiddleware):
+            server_spans.default_span_details = _span_details_before_routing
+        return stack
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
+
+
+def _span_details_before_routing(scope: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    method = str(scope.get("method") or "HTTP").strip().upper()
+    return method, {}
+
+
+class ServerSpanRoute:
+    """Names the request's server span by the route the router matched (pure ASGI, inside the span). Done as the
+    answer starts: the span ends with the answer's last byte, before the middleware's own code runs again."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def naming_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                _name_server_span(scope)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, naming_send)
+        except BaseException:
+            _name_server_span(scope)  # the 500 is answered outside this middleware, while the span is still open
+            raise
+
+
+def _name_server_span(scope: dict[str, Any]) -> None:
+    span = trace.get_current_span()
+    route = route_template(scope)
+    if route != UNMATCHED_ROUTE and span.is_recording():
+        span.update_name(f"{scope['method']} {route}")
+        span.set_attribute("http.route", route)
 
 
 def instrument_asyncpg(provider: TracerProvider) -> None:

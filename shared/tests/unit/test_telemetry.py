@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
 
 from pmm_chassis import telemetry
+from pmm_chassis.http.problems import install_problem_handlers
 from pmm_chassis.metrics import UNMATCHED_ROUTE, install_http_metrics, metrics_endpoint
 from pmm_chassis.telemetry import (
     current_trace_id,
@@ -182,3 +183,25 @@ def test_a_sample_is_decided_at_the_root_and_followed_by_every_hop(monkeypatch) 
     with tracer.start_as_current_span("consume", context=propagate.extract(kept)) as child:
         assert child.get_span_context().trace_flags.sampled
         assert child.get_span_context().trace_id == 0x0AF7651916CD43DD8448EB211C80319C
+
+
+async def test_a_request_that_fails_is_named_by_its_route_too(file_provider) -> None:
+    provider, path, _ = file_provider
+    app = make_app("telemetry-test")
+
+    @app.post("/api/v1/rusak/{nip}")
+    async def broken(nip: str) -> dict[str, str]:
+        raise RuntimeError("boom")
+
+    install_problem_handlers(app)
+    instrument_fastapi(app, provider)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.post(f"/api/v1/rusak/{NIP}")).status_code == 500
+        assert (await client.get("/api/v1/tidak-ada")).status_code == 404
+    shutdown_tracing(provider)
+
+    spans = {s["name"]: s for s in read_spans(path)}
+    assert set(spans) == {"POST /api/v1/rusak/{nip}", "GET"}  # an unmatched path is named by its method alone
+    assert spans["POST /api/v1/rusak/{nip}"]["attributes"]["http.route"] == "/api/v1/rusak/{nip}"
+    assert "http.route" not in spans["GET"]["attributes"]

@@ -6,6 +6,7 @@ Counted on the engine (every statement, plus the BEGIN and COMMIT the driver sen
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, text
 
+from pmm_testkit import wait_for
 from tools.demo_roster import pns_nip
 
 pytestmark = pytest.mark.integration
@@ -94,7 +96,7 @@ async def people(client, tokens) -> tuple[SimpleNamespace, SimpleNamespace]:
     return guru, ks
 
 
-async def test_submit_and_approve_round_trips(app, client, tokens, people, draft_plan):
+async def test_submit_and_approve_round_trips(app, client, tokens, people, draft_plan, trace_file):
     guru, ks = people
     skp_id, etag = await draft_plan(guru)
     guru_headers = tokens.headers(guru.nip, "guru")
@@ -144,3 +146,20 @@ async def test_submit_and_approve_round_trips(app, client, tokens, people, draft
         (f"pegawai:{pegawai[ks.nip]}", "DISETUJUI"),
     ]
     assert all(a.trace_id for a in audited)
+
+    # Still one trace: the request's server span (named by its route), its outbox row and the relay's publish.
+    def spans() -> list[dict]:
+        app.state.container.chassis.tracer_provider.force_flush()
+        return [json.loads(line) for line in trace_file.read_text().splitlines()] if trace_file.exists() else []
+
+    async def one_trace() -> bool:
+        found = spans()
+        (trace_id,) = {a.trace_id for a in audited if a.to_state == "DISETUJUI"}
+        names = {(s["kind"], s["name"]) for s in found if s["trace_id"] == trace_id}
+        return {
+            ("SERVER", "POST /api/v1/skp/{skp_id}/approve"),
+            ("CLIENT", "outbox row(s): INSERT INTO outbox_message"),
+            ("PRODUCER", "pmm.events.planning.skp.approved.v1 publish"),
+        } <= names
+
+    assert await wait_for(one_trace, timeout=10)
