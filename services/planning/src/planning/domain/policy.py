@@ -236,8 +236,25 @@ def periods_for_year(year: int, policies: Sequence[Policy]) -> list[Periode]:
     return policy_for_year(year, policies).periods_for(year)
 
 
+# Periods found, by code and policy list: a plan's change asks for its period several times (its window, its
+# answer), and working a period out from its policy's templates each time showed in the profile of `make bench`.
+# A period is immutable; bounded, since codes come from requests.
+_FOUND: dict[tuple[str, int], tuple[Sequence[Policy], Periode]] = {}
+_FOUND_MAX = 256
+
+
 def find_periode(kode: str, policies: Sequence[Policy]) -> Periode:
     """The period a code such as "2024-S1" names; `NotFound` if the code names none."""
+    found = _FOUND.get((kode, id(policies))) if isinstance(kode, str) else None
+    if found is not None and found[0] is policies:
+        return found[1]
+    periode = _find_periode(kode, policies)
+    if len(_FOUND) < _FOUND_MAX:
+        _FOUND[(kode, id(policies))] = (policies, periode)
+    return periode
+
+
+def _find_periode(kode: str, policies: Sequence[Policy]) -> Periode:
     text = kode.strip().upper() if isinstance(kode, str) else ""
     unknown = NotFound(f"no period {text[:20]!r}", rule="periode.unknown", field="periode")
     match = _KODE.fullmatch(text)
