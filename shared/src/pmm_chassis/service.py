@@ -274,6 +274,10 @@ class Chassis:
             lifespan=lifespan,
             docs_url=None,
             redoc_url=None,
+            # Traces come from the OpenTelemetry instrumentation (`instrument_fastapi`), whose spans the trace tools,
+            # the masking and the tests know; FastAPI's own telemetry would stand aside for it on every request, after
+            # checking its providers and walking the middleware stack to find out.
+            telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         )
         app.state.container = state
         app.state.verifier = self.verifier
