@@ -249,11 +249,10 @@ class JwtVerifier:
         now = self._wall_clock()
         if verified.expires_at <= now:
             return  # accepted within the leeway, but never served from the cache past its exp
-        if len(self._verified) >= self.max_verified_tokens:
-            for stale in [t for t, v in self._verified.items() if v.expires_at <= now]:
-                del self._verified[stale]
-            while len(self._verified) >= self.max_verified_tokens:
-                del self._verified[next(iter(self._verified))]
+        # The oldest entries go first, expired or not: tokens of one issuer live alike, so the oldest is about the
+        # first to expire, and making room costs the same however full the cache is.
+        while len(self._verified) >= self.max_verified_tokens:
+            del self._verified[next(iter(self._verified))]
         self._verified[token] = verified
 
     async def ready(self) -> bool:
