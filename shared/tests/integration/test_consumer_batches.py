@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aio_pika
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from pmm_chassis import failpoints, metrics
@@ -133,6 +133,46 @@ async def test_a_batch_with_a_duplicate_applies_the_rest_together_and_acks_the_d
         assert await scalar(engine, "SELECT count(*) FROM inbox_message") == 31
     finally:
         await broker.stop()
+
+
+async def test_a_batch_pays_its_begin_audit_stamp_claim_notify_and_commit_once(world):
+    _, engine, amqp = world
+    consumer = World(engine).consumer(lanes=1)
+    sizes, outcomes = batch_sizes(consumer), Outcomes(consumer)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split())[:60])
+
+    def begun(conn) -> None:  # type: ignore[no-untyped-def]
+        statements.append("BEGIN")
+
+    def committed(conn) -> None:  # type: ignore[no-untyped-def]
+        statements.append("COMMIT")
+
+    listeners = [("before_cursor_execute", seen), ("begin", begun), ("commit", committed)]
+    for name, listener in listeners:
+        event.listen(engine.sync_engine, name, listener)
+    broker = await connected(amqp, consumer)
+    try:
+        await send(amqp, [change("p:1", v) for v in range(1, 41)])
+        await broker.start()
+        await until(lambda: outcomes["processed"] == 40)
+    finally:
+        await broker.stop()
+        for name, listener in listeners:
+            event.remove(engine.sync_engine, name, listener)
+    batches = len(sizes)
+    assert batches < 40, sizes
+
+    def count(prefix: str) -> int:
+        return sum(1 for s in statements if s.startswith(prefix))
+
+    assert count("BEGIN") == count("COMMIT") == batches
+    assert count("SELECT set_config('pmm.audit_actor'") == batches  # the stamp, at BEGIN, not per savepoint
+    assert count("INSERT INTO inbox_message") == batches
+    assert count("SELECT pg_notify") == batches
+    assert count("SAVEPOINT") == count("RELEASE SAVEPOINT") == 40  # one per message
 
 
 async def test_a_poison_message_is_parked_alone_while_the_rest_of_its_batch_commits(world):
