@@ -91,7 +91,9 @@ async def test_a_plt_appraises_for_the_dates_of_the_appointment_and_the_queue_mo
 )
 async def test_the_indicators_a_roles_plan_picks_from(client, tokens, peran: str, status: int, first: str | None):
     """A pengawas accompanies the kepala sekolah of their schools: their plan picks from the KS's indicators."""
-    answer = await client.get(f"/api/v1/katalog/indikator?peran={peran}", headers=tokens.headers("op", "operator", wilayah="3273"))
+    answer = await client.get(
+        f"/api/v1/katalog/indikator?peran={peran}", headers=tokens.headers("op", "operator", wilayah="3273")
+    )
     assert answer.status_code == status, answer.text
     if first is None:
         assert answer.json()["errors"][0]["rule"] == "katalog.peran_unknown"
