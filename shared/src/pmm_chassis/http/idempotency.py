@@ -111,8 +111,9 @@ _RECORDS = IdempotencyRecord.__table__
 _STORE_ANSWER = update(_RECORDS).where(
     _RECORDS.c.actor == bindparam("claimed_actor"), _RECORDS.c.key == bindparam("claimed_key")
 )
+# A constant subquery joined to constant SQL; the values are bound parameters.
 _CLAIM_STAMPED = text(
-    "INSERT INTO idempotency_record (actor, key, request_hash) SELECT :claim_actor, :claim_key, :claim_hash FROM "
+    "INSERT INTO idempotency_record (actor, key, request_hash) SELECT :claim_actor, :claim_key, :claim_hash FROM "  # nosec B608
     + audit.STAMP_SUBQUERY
     + " ON CONFLICT DO NOTHING RETURNING key"
 )
