@@ -191,8 +191,11 @@ class Driver:
         items = [
             {"perilaku": p, "nilai": NILAI[i % len(NILAI)], "catatan": "Terlihat"} for i, p in enumerate(behaviours)
         ]
+        # The lesson was agreed for a later day and is observed today: the atasan says why it moved (docs/domain.md
+        # §5; without a reason an observation before the agreed day is refused).
         etag = await self._put("observation", f"{base}/observasi", ha, etag,
-                               {"mode": "langsung", "items": items, "catatan": "Murid aktif"})  # fmt: skip
+                               {"mode": "langsung", "items": items, "catatan": "Murid aktif",
+                                "alasan_pindah": "Jadwal dimajukan karena rapat dinas"})  # fmt: skip
         etag = await self._put("observation", f"{base}/diskusi/atasan", ha, etag, {
             "catatan": "Pertahankan", "tujuan": "Umpan balik tertulis", "langkah": "Rubrik sederhana",
             "jadwal": min(jadwal + timedelta(days=14), closes).isoformat()})  # fmt: skip
