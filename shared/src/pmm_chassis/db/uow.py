@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from typing import Any, Protocol, Self
 
 from opentelemetry import propagate
@@ -412,7 +412,9 @@ _OUTBOX_CHUNK = 1000
 _OUTBOX_COLUMNS = ("event_id", "routing_key", "aggregate_id", "aggregate_version", "body", "trace_headers")
 
 
-@cache
+# A few sizes recur (a use case writes one to three events); a roster import's large statements are built as needed
+# rather than kept: an unbounded cache would keep one statement, and its compiled form, per size ever seen.
+@lru_cache(maxsize=16)
 def _outbox_insert(count: int) -> Any:
     """`count` outbox rows and the relay's wake-up in one statement: the NOTIFY rides in a subquery of the INSERT
     (delivered, like any NOTIFY, only if the transaction commits), so it costs no round trip of its own. The
