@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 # The targets of the deadline benchmark (README, Performance), for this 2-core machine with everything on it.
-CONSUMER_RATIO = 0.5
+CONSUMER_RATIO = 1.0  # batching lets a consumer do better than the reference, which commits one message at a time
+CONSUMER_FLOOR = 0.5  # and never worse than half of it
 HTTP_RATIO = 0.3
 HTTP_RPS = 400.0
 HTTP_P99_MS = 150.0
@@ -62,7 +63,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 _num(figure.get("msg_per_s")),
                 _num(ref.get("msg_per_s")),
                 _num(figure.get("ratio"), 2),
-                f"≥ {CONSUMER_RATIO}×",
+                f"≥ {CONSUMER_RATIO}× (never below {CONSUMER_FLOOR}×)",
                 _at_least(figure.get("ratio"), CONSUMER_RATIO),
             )
         )
