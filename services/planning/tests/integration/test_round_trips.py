@@ -23,9 +23,10 @@ pytestmark = pytest.mark.integration
 FIRST_I = 9400  # this module's people: pns_nip(i) from here on (other modules use other ranges)
 NPSN = "20999401"
 
-# Was 11 (a SAVEPOINT and its RELEASE, the audit stamp and the NOTIFY each a statement of their own).
+# BEGIN, the key's claim (carrying the audit stamp), the locked plan's load, its update, the outbox row (carrying the
+# relay's NOTIFY), the stored answer, COMMIT.
 MAX_ROUND_TRIPS = 7
-# Was 7 (the NOTIFY a statement of its own).
+# Without a key: the audit stamp, the load, the update, the outbox row, BEGIN and COMMIT.
 MAX_ROUND_TRIPS_UNKEYED = 6
 
 
