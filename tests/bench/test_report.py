@@ -77,7 +77,10 @@ def test_memory_is_compared_with_the_reference_process_of_its_kind() -> None:
 
 def test_the_markdown_table_counts_what_was_met() -> None:
     text = report.markdown(FIXTURE)
-    assert "| consumer observation (msg/s, 1 process) | 200.0 | 1,000.0 | 0.20 | ≥ 1.0× (never below 0.5×) | **missed** |" in text
+    assert (
+        "| consumer observation (msg/s, 1 process) | 200.0 | 1,000.0 | 0.20 | ≥ 1.0× (never below 0.5×) | **missed** |"
+        in text
+    )
     assert "5 of 10 targets met." in text
 
 
