@@ -169,7 +169,8 @@ async def test_a_batch_pays_its_begin_audit_stamp_claim_notify_and_commit_once(w
         return sum(1 for s in statements if s.startswith(prefix))
 
     assert count("BEGIN") == count("COMMIT") == batches
-    assert count("SELECT set_config('pmm.audit_actor'") == batches  # the stamp, at BEGIN, not per savepoint
+    # the stamp at BEGIN, and at each message's savepoint with that message's trace for its audit records
+    assert count("SELECT set_config('pmm.audit_actor'") == batches + 40
     assert count("INSERT INTO inbox_message") == batches
     assert count("SELECT pg_notify") == batches
     assert count("SAVEPOINT") == count("RELEASE SAVEPOINT") == 40  # one per message

@@ -199,8 +199,9 @@ class UnitOfWork:
         """A consumer's transaction for several messages (the module's docstring). The caller commits it with
         `Batch.commit()`; leaving without that rolls everything back."""
         session = self._sessions()
-        # Stamped once, at BEGIN: every message acts as the service, so its savepoint need not say so again.
-        audit.stamp_transactions(session, self.service, for_caller=False, savepoints=False)
+        # Stamped at BEGIN and again at each message's SAVEPOINT: every message acts as the service, but each carries
+        # its own trace, which its audit records name (a statement per message, the price of a whole audit trail).
+        audit.stamp_transactions(session, self.service, for_caller=False, savepoints=True)
         try:
             yield Batch(session, self.service)
         finally:
