@@ -70,10 +70,15 @@ def build(settings: PortalSettings | None = None, *, transport: httpx.AsyncBaseT
     env: Any = templates.env
     env.globals.update(t=catalogue, asset=assets.url)
     env.filters.update(formatting.FILTERS)
-    timeout = settings.api_timeout_seconds
 
     def client(cls: type, name: str, url: str) -> Any:
-        return cls(name, url, timeout=timeout, transport=transport)
+        return cls(
+            name,
+            url,
+            timeout=settings.api_timeout_seconds,
+            in_flight=settings.api_connections_per_service,
+            transport=transport,
+        )
 
     clients = Clients(
         client(PlanningClient, "planning", settings.planning_url),

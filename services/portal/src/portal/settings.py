@@ -23,6 +23,10 @@ class PortalSettings(BaseSettings):
     bkn_sync_url: str = "http://127.0.0.1:8004"
     # A service that answers slower than this gets the "layanan lambat" page, with the form kept for a retry.
     api_timeout_seconds: float = 15.0
+    # Requests in flight to one service (the rest wait their turn in the portal). httpcore checks every pooled
+    # connection on each request and each response, so a wide pool costs the portal CPU on every page, while a
+    # service gains nothing from more connections than it has workers to answer them.
+    api_connections_per_service: int = Field(default=10, ge=1, le=200)
 
     # Signs the CSRF tokens and encrypts the session cookie (which holds the user's tokens). Production sets its
     # own; a list lets a new secret take over while cookies sealed with the old one still open.

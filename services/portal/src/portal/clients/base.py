@@ -88,14 +88,26 @@ def if_match(version: int | str | None) -> dict[str, str]:
 class ServiceClient:
     """The calls to one service. Built once (its connection pool is shared); `token` is passed per call."""
 
-    def __init__(self, name: str, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        timeout: float,
+        in_flight: int = 10,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self.name = name
+        self.timeout = timeout
+        # Every connection stays open for the next request; a request beyond `in_flight` waits here, where
+        # waiting costs nothing, rather than in httpcore's pool, which walks its queue and connections each time.
         self.http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/api/v1",
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             transport=transport,
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight),
         )
+        self._turns = asyncio.Semaphore(in_flight)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -148,8 +160,13 @@ class ServiceClient:
     async def _send(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> httpx.Response:
         for attempt in range(RETRIES + 1):
             try:
-                response = await self.http.request(method, path, headers=headers, **kwargs)
-            except httpx.TimeoutException as exc:
+                async with asyncio.timeout(self.timeout):
+                    await self._turns.acquire()
+                try:
+                    response = await self.http.request(method, path, headers=headers, **kwargs)
+                finally:
+                    self._turns.release()
+            except (httpx.TimeoutException, TimeoutError) as exc:
                 raise ServiceDown(self.name, "timeout") from exc
             except httpx.TransportError as exc:
                 raise ServiceDown(self.name, type(exc).__name__) from exc
