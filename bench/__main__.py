@@ -98,7 +98,7 @@ async def _stages(args: argparse.Namespace, results: dict[str, Any]) -> None:
     if "consumers" in stages:
         say("== consumers: the reference step, then each service's hot path")
         results["consumers"] = {}
-        for service in SERVICES:
+        for service in args.consumer or SERVICES:
             figure = await _stage(
                 results, f"consumer {service}", service_consumer(service, events, say, profile=args.profile)
             )
@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50, help="portal users at once (each signed in)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 60 teachers, 200 events, 5 s of lag")
     parser.add_argument("--only", nargs="+", choices=STAGES, help="run only these stages")
+    parser.add_argument("--consumer", nargs="+", choices=SERVICES, help="the consumers stage for these services only")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy speedscope profiles into this directory")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where latest.{json,md,png} go")
     args = parser.parse_args(argv)

@@ -1,9 +1,11 @@
 """The benchmark's own stack: port offset 700, databases and vhost suffixed `_bench`, so it never meets a
-developer's stack, the end-to-end tests or another helper's run."""
+developer's stack or the end-to-end tests. `BENCH_PORT_OFFSET` and `BENCH_DB_SUFFIX` move a second run beside it
+(its figures then share the cores with the first: for profiles, not for the README)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,17 +16,17 @@ from pmm_chassis.db.engine import asyncpg_dsn
 from tools.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
-SUFFIX = "_bench"
-PORT_OFFSET = 700
-REF_DATABASE = "pmm_ref_bench"
-REF_API_PORT = 8798
-REF_PAGE_PORT = 8797  # the bare Jinja2 page beside the portal (8799 is the stack's issuer)
+SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "_bench")
+PORT_OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "700"))
+REF_DATABASE = f"pmm_ref{SUFFIX}"
+REF_API_PORT = 8098 + PORT_OFFSET
+REF_PAGE_PORT = 8097 + PORT_OFFSET  # the bare Jinja2 page beside the portal (8099 + offset is the stack's issuer)
 
 
 def bench_stack(services: Sequence[str], extra_env: dict[str, str] | None = None) -> Stack:
     return Stack(
         ROOT,
-        run_dir=ROOT / ".run" / "bench",
+        run_dir=ROOT / ".run" / SUFFIX.lstrip("_"),
         db_suffix=SUFFIX,
         port_offset=PORT_OFFSET,
         services=services,
