@@ -1,5 +1,5 @@
-"""A service client lets at most `in_flight` requests into its connection pool at once; the others wait their
-turn and are all answered."""
+"""A service client lets at most `in_flight` requests into its connection pool at once (the others wait their
+turn and are all answered); planning's periods are asked once for every page of the next few seconds."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from portal.clients.base import ServiceClient, ServiceDown
+from portal.clients.planning import PlanningClient
 
 
 async def _answer_slowly(state: dict[str, int], request: httpx.Request) -> httpx.Response:
@@ -48,3 +49,25 @@ async def test_a_turn_that_never_comes_is_a_timeout() -> None:
         first.cancel()
     finally:
         await client.close()
+
+
+async def test_the_periods_answer_serves_every_page_until_an_extension_through_the_portal() -> None:
+    calls: list[str] = []
+
+    def planning(request: httpx.Request) -> httpx.Response:
+        calls.append(f"{request.method} {request.url.path}")
+        if request.method == "POST":
+            return httpx.Response(201, json={"step": "penilaian"})
+        return httpx.Response(200, json=[{"kode": "2024-S1", "n": len(calls)}])
+
+    client = PlanningClient("planning", "http://planning", timeout=5, transport=httpx.MockTransport(planning))
+    try:
+        first = await client.periods("guru-token")
+        second = await client.periods("another-persons-token")
+        await client.extend_window("operator-token", "2024-S1", {"step": "penilaian"}, key="k1")
+        third = await client.periods("guru-token")
+    finally:
+        await client.close()
+    assert first == second == [{"kode": "2024-S1", "n": 1}]
+    assert third == [{"kode": "2024-S1", "n": 3}]
+    assert calls == ["GET /api/v1/periode", "POST /api/v1/periode/2024-S1/perpanjangan", "GET /api/v1/periode"]

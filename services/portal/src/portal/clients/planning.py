@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from portal.clients.base import Answer, ServiceClient, if_match
 
+# Every signed-in person is answered the same periods, and they change only when an operator opens a year or extends
+# a window: one answer serves every page for a few seconds (an extension made through this portal shows at once).
+PERIODS_FRESH_SECONDS = 15.0
+
 
 class PlanningClient(ServiceClient):
+    _periods: tuple[float, list[dict[str, Any]]] | None = None
+
     async def periods(self, token: str) -> list[dict[str, Any]]:
-        return (await self.call("GET", "/periode", token=token)).body
+        now = time.monotonic()
+        if self._periods is not None and now - self._periods[0] < PERIODS_FRESH_SECONDS:
+            return self._periods[1]
+        periods = (await self.call("GET", "/periode", token=token)).body
+        self._periods = (now, periods)
+        return periods
 
     async def my_skp(self, token: str, periode: str) -> Answer | None:
         answer = await self.call("GET", "/skp/saya", token=token, params={"periode": periode}, ok=(404,))
@@ -80,7 +92,9 @@ class PlanningClient(ServiceClient):
     async def extend_window(self, token: str, kode: str, body: dict[str, Any], *, key: str) -> dict[str, Any]:
         """A later last day for one step of a period (audited by the service)."""
         headers = {"Idempotency-Key": key}
-        return (await self.call("POST", f"/periode/{kode}/perpanjangan", token=token, json=body, headers=headers)).body
+        granted = await self.call("POST", f"/periode/{kode}/perpanjangan", token=token, json=body, headers=headers)
+        self._periods = None
+        return granted.body
 
     # --- correction reports (koreksi) ----------------------------------------------------------------------------
 
