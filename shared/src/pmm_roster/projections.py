@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -85,47 +86,72 @@ class RosterWindowExtension(SQLModel, table=True):
 
 
 # --- applying planning's events ------------------------------------------------------------------------
+# Every roster event at a deadline passes here in each consuming service: the statements are built once per table and
+# run on the transaction's connection, without the ORM's statement building and compilation for each message.
 
 
-async def _upsert(session: AsyncSession, table: Any, key: str, values: dict[str, Any], *, guarded: bool = True) -> None:
-    statement = pg_insert(table).values(**values)
-    update = {k: statement.excluded[k] for k in values if k != key}
-    where = table.__table__.c.version < statement.excluded.version if guarded else None
-    await session.execute(statement.on_conflict_do_update(index_elements=[key], set_=update, where=where))
+_PEGAWAI_FIELDS = frozenset(contract.PegawaiSnapshot.model_fields)
+_ATASAN_FIELDS = frozenset(contract.AtasanSnapshot.model_fields)
+
+
+@cache
+def _upsert_statement(table: sa.Table, key: str, columns: tuple[str, ...]) -> Any:
+    """Insert the row, or take the event's values when its version is newer than the row's."""
+    statement = pg_insert(table).values({c: sa.bindparam(c, type_=table.c[c].type) for c in columns})
+    update = {c: statement.excluded[c] for c in columns if c != key}
+    where = table.c.version < statement.excluded.version
+    return statement.on_conflict_do_update(index_elements=[key], set_=update, where=where)
+
+
+@cache
+def _insert_once_statement(table: sa.Table, columns: tuple[str, ...]) -> Any:
+    return (
+        pg_insert(table).values({c: sa.bindparam(c, type_=table.c[c].type) for c in columns}).on_conflict_do_nothing()
+    )
+
+
+async def _upsert(uow: UnitOfWork, table: Any, key: str, values: dict[str, Any]) -> None:
+    connection = await uow.session.connection()
+    await connection.execute(_upsert_statement(table.__table__, key, tuple(values)), values)
+
+
+async def _insert_once(uow: UnitOfWork, table: Any, values: dict[str, Any]) -> None:
+    connection = await uow.session.connection()
+    await connection.execute(_insert_once_statement(table.__table__, tuple(values)), values)
 
 
 async def on_sekolah(event: Event[contract.SekolahRegisteredV1 | contract.SekolahUpdatedV1], uow: UnitOfWork) -> None:
     data = event.data
     values = data.model_dump(include={"npsn", "nama", "kode_wilayah", "nama_wilayah"})
-    await _upsert(uow.session, RosterSekolah, "npsn", {**values, "version": event.envelope.aggregate_version})
+    await _upsert(uow, RosterSekolah, "npsn", {**values, "version": event.envelope.aggregate_version})
     await uow.commit()
 
 
 async def on_pegawai(event: Event[contract.PegawaiRegisteredV1 | contract.PegawaiUpdatedV1], uow: UnitOfWork) -> None:
     data = event.data
-    values = data.model_dump(include=set(contract.PegawaiSnapshot.model_fields))
-    await _upsert(uow.session, RosterPegawai, "pegawai_id", {**values, "version": event.envelope.aggregate_version})
+    values = data.model_dump(include=_PEGAWAI_FIELDS)
+    await _upsert(uow, RosterPegawai, "pegawai_id", {**values, "version": event.envelope.aggregate_version})
     await uow.commit()
 
 
 async def on_atasan(event: Event[contract.AtasanAssignedV1 | contract.AtasanUpdatedV1], uow: UnitOfWork) -> None:
     data = event.data
-    values = data.model_dump(include=set(contract.AtasanSnapshot.model_fields))
-    await _upsert(uow.session, RosterRelasi, "relasi_id", {**values, "version": event.envelope.aggregate_version})
+    values = data.model_dump(include=_ATASAN_FIELDS)
+    await _upsert(uow, RosterRelasi, "relasi_id", {**values, "version": event.envelope.aggregate_version})
     await uow.commit()
 
 
 async def on_periode_opened(event: Event[contract.PeriodeOpenedV1], uow: UnitOfWork) -> None:
     data = event.data
-    statement = pg_insert(RosterPeriode).values(kode=data.kode, snapshot=data.model_dump(mode="json"))
-    await uow.session.execute(statement.on_conflict_do_nothing())  # a period's definition never changes
+    # a period's definition never changes: the first copy stays
+    await _insert_once(uow, RosterPeriode, {"kode": data.kode, "snapshot": data.model_dump(mode="json")})
     await uow.commit()
 
 
 async def on_window_extended(event: Event[contract.PeriodeWindowExtendedV1], uow: UnitOfWork) -> None:
     data = event.data
     values = data.model_dump(include={"extension_id", "kode", "step", "until", "wilayah", "alasan"})
-    await uow.session.execute(pg_insert(RosterWindowExtension).values(**values).on_conflict_do_nothing())
+    await _insert_once(uow, RosterWindowExtension, values)
     await uow.commit()
 
 
