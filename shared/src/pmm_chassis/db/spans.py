@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 OUTBOX_INSERT = "INSERT INTO outbox_message"
 _SPAN_KEY = "_pmm_outbox_span"
-# Enough to recognise the statement; a multi-row insert lists hundreds of placeholders after it.
+# Enough to recognise the statement and read its columns.
 _STATEMENT_CHARS = 300
 
 

@@ -17,7 +17,7 @@ which a failure rolls back whole, claim included. One that leaves without commit
 opener must not commit a spoiled transaction (`AmbientTransaction.spoiled`). An opener that stamped the transaction
 for the audit trigger itself (`stamped=True`, in a statement it sends anyway) spares the joiners' stamp.
 
-Outside a batch, the outbox rows and the relay's NOTIFY go in one statement (`_outbox_insert`).
+Outside a batch, the outbox rows and the relay's NOTIFY go in one statement (`_OUTBOX_INSERT_AND_WAKE`).
 
 A consumer that applies several messages at once opens a *batch* (`UnitOfWork.batch()`): one transaction, one
 audit stamp, one multi-row inbox claim and one commit for all of them. Each message's unit of work joins it
@@ -32,30 +32,28 @@ the same way whether a route or a consumer calls it.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol, Self
 
 from opentelemetry import propagate
-from sqlalchemy import bindparam, insert, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from pmm_chassis import failpoints
 from pmm_chassis.db import audit
-from pmm_chassis.db.tables import InboxMessage, OutboxMessage
+from pmm_chassis.db.tables import InboxMessage
 from pmm_contracts import EventData, encode, routing_key
 from pmm_kernel.clock import Clock
 
-# The tables, not the mapped classes: these rows are never loaded as objects, and the ORM's bulk-insert path cost a
+# The table, not the mapped class: these rows are never loaded as objects, and the ORM's bulk-insert path cost a
 # few per cent of every request and message in the profile of `make bench`.
 _INBOX = InboxMessage.__table__
-_OUTBOX = OutboxMessage.__table__
 
 
 @dataclass(frozen=True)
@@ -356,12 +354,11 @@ class UnitOfWork:
         rows = [self._outbox_row(self._to_contract(event)) for event in self._harvest()]
         if rows:
             if self._batch is not None:
-                await self.session.execute(insert(_OUTBOX), rows)
+                await self.session.execute(_OUTBOX_INSERT, _outbox_parameters(rows))
                 self._batch.wrote_outbox = True  # the batch's commit wakes the relay once
             else:
-                for start in range(0, len(rows), _OUTBOX_CHUNK):  # PostgreSQL takes at most 32767 parameters
-                    chunk = rows[start : start + _OUTBOX_CHUNK]
-                    await self.session.execute(_outbox_insert(len(chunk)), _outbox_parameters(chunk, self.service))
+                parameters = {**_outbox_parameters(rows), "channel": outbox_channel(self.service)}
+                await self.session.execute(_OUTBOX_INSERT_AND_WAKE, parameters)
         if self._batch is not None:
             # The message is done: its savepoint is released into the batch, which commits (or not) as a whole.
             savepoint, self._savepoint = self._savepoint, None
@@ -409,29 +406,7 @@ class UnitOfWork:
         }
 
 
-_OUTBOX_CHUNK = 1000
 _OUTBOX_COLUMNS = ("event_id", "routing_key", "aggregate_id", "aggregate_version", "body", "trace_headers")
-
-
-# A few sizes recur (a use case writes one to three events); a roster import's large statements are built as needed
-# rather than kept: an unbounded cache would keep one statement, and its compiled form, per size ever seen.
-@lru_cache(maxsize=16)
-def _outbox_insert(count: int) -> Any:
-    """`count` outbox rows and the relay's wake-up in one statement: the NOTIFY rides in a subquery of the INSERT
-    (delivered, like any NOTIFY, only if the transaction commits), so it costs no round trip of its own. The
-    statement still starts as the outbox insert (pmm_chassis.db.spans traces it by that)."""
-    values = ", ".join(
-        "(" + ", ".join(f"CAST(:{name}_{i} AS {_OUTBOX_TYPES[name]})" for name in _OUTBOX_COLUMNS) + ")"
-        for i in range(count)
-    )
-    columns = ", ".join(_OUTBOX_COLUMNS)
-    # Built only from the constant column names and numbered placeholders: every value is a bound parameter.
-    return text(
-        f"INSERT INTO outbox_message ({columns}) SELECT v.* FROM (VALUES {values}) AS v ({columns})"  # nosec B608
-        " CROSS JOIN (SELECT pg_notify(:channel, '')) AS wake"
-    ).bindparams(*(bindparam(f"trace_headers_{i}", type_=JSONB) for i in range(count)))
-
-
 _OUTBOX_TYPES = {
     "event_id": "uuid",
     "routing_key": "varchar",
@@ -442,8 +417,26 @@ _OUTBOX_TYPES = {
 }
 
 
-def _outbox_parameters(rows: Sequence[dict[str, Any]], service: str) -> dict[str, Any]:
-    parameters: dict[str, Any] = {"channel": outbox_channel(service)}
-    for i, row in enumerate(rows):
-        parameters.update({f"{name}_{i}": row[name] for name in _OUTBOX_COLUMNS})
+def _outbox_insert(*, wake: str) -> Any:
+    """Any number of outbox rows in one statement of constant text: each column travels as one array parameter, so
+    one prepared statement serves a use case's single event and a roster import's thousands alike (a statement per
+    row count would be compiled and kept, with its thousands of placeholders, for every count ever seen)."""
+    arrays = ", ".join(f"CAST(:{name} AS {_OUTBOX_TYPES[name]}[])" for name in _OUTBOX_COLUMNS)
+    columns = ", ".join(_OUTBOX_COLUMNS)
+    # Built only from the constant column names and types: every value is a bound parameter.
+    return text(
+        f"INSERT INTO outbox_message ({columns}) SELECT v.* FROM unnest({arrays}) AS v ({columns}){wake}"  # nosec B608
+    )
+
+
+_OUTBOX_INSERT = _outbox_insert(wake="")
+# The relay's wake-up rides in a subquery of the same INSERT (delivered, like any NOTIFY, only if the transaction
+# commits), so it costs no round trip of its own. The statement still starts as the outbox insert
+# (pmm_chassis.db.spans traces it by that).
+_OUTBOX_INSERT_AND_WAKE = _outbox_insert(wake=" CROSS JOIN (SELECT pg_notify(:channel, '')) AS wake")
+
+
+def _outbox_parameters(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    parameters = {name: [row[name] for row in rows] for name in _OUTBOX_COLUMNS}
+    parameters["trace_headers"] = [json.dumps(headers) for headers in parameters["trace_headers"]]
     return parameters
