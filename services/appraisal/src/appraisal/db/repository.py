@@ -10,9 +10,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, true, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, true, tuple_, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,32 +57,120 @@ from pmm_roster.projections import (
     current_atasan_subquery,
 )
 
+# The consumer's hot path (planning's plan events at a deadline: the monitoring they feed, the penilaian an approval
+# opens, the year's penilaian tahunan kept in step) is plain Core over the tables, its statements built once: the
+# ORM's entity loading, statement building and bulk-DML paths were most of a message's CPU in the profile of
+# `make bench`.
+_PENILAIAN = PenilaianRow.__table__
+_SKP_MONITOR = SkpMonitor.__table__
+_PERIODE = RosterPeriode.__table__
+
+# The columns to insert and to set come from the parameters (`_columns`), so each statement compiles once.
+_ADD = (
+    pg_insert(_PENILAIAN)
+    .on_conflict_do_nothing(index_elements=["pegawai_id", "periode", "bagian"])
+    .returning(_PENILAIAN.c.id)
+)
+_SAVE = (
+    update(_PENILAIAN)
+    .where(_PENILAIAN.c.id == bindparam("saved_id"), _PENILAIAN.c.version == bindparam("read_version"))
+    .values(updated_at=func.now())
+)
+_OF_YEAR = select(_PENILAIAN).where(
+    _PENILAIAN.c.pegawai_id == bindparam("pegawai_id"),
+    _PENILAIAN.c.periode.in_(bindparam("periodes", expanding=True)),
+)
+_TAHUN = _PERIODE.c.snapshot["tahun"].as_integer()
+
+
+def _in_year_of(kode: Any) -> Any:
+    """The periods of the year of the period `kode`."""
+    named = _PERIODE.alias("named")
+    return _TAHUN == select(named.c.snapshot["tahun"].as_integer()).where(named.c.kode == kode).scalar_subquery()
+
+
+@cache
+def _penilaian_query(by: str, for_update: bool) -> Any:
+    """One penilaian by its id, by its (pegawai, periode, bagian), or by its plan (the first part that names it)."""
+    c = _PENILAIAN.c
+    query = select(_PENILAIAN)
+    if by == "id":
+        query = query.where(c.id == bindparam("penilaian_id"))
+    elif by == "bagian":
+        query = query.where(
+            c.pegawai_id == bindparam("pegawai_id"), c.periode == bindparam("periode"), c.bagian == bindparam("bagian")
+        )
+    else:
+        query = query.where(
+            c.pegawai_id == bindparam("pegawai_id"), c.periode == bindparam("periode"), c.skp_id == bindparam("skp_id")
+        )
+        query = query.order_by(c.bagian).limit(1)
+    if not for_update:
+        return query
+    if by != "bagian":
+        return query.with_for_update()
+    # A part locked for a change comes with the periods of its year, which every such change reads next to keep the
+    # year's penilaian tahunan in step: one round trip, where each costs one. The year's row is there even when the
+    # part is not (its columns NULL then), so a part opened on first news has its year read too.
+    year = (
+        select(func.jsonb_agg(_PERIODE.c.snapshot, type_=JSONB).label("periods"))
+        .where(_in_year_of(bindparam("periode")))
+        .subquery("year")
+    )
+    part = query.with_for_update().lateral("part")
+    return select(year.c.periods, *part.c).select_from(year.outerjoin(part, true()))
+
+
+_SKP_MONITOR_NEW = pg_insert(_SKP_MONITOR)
+# `SkpMonitorRepository.apply`: the version guard is the upsert's own condition, so a stale event costs no read.
+_APPLY_SKP = _SKP_MONITOR_NEW.on_conflict_do_update(
+    index_elements=["pegawai_id", "periode"],
+    set_={
+        "status": _SKP_MONITOR_NEW.excluded.status,
+        "skp_version": _SKP_MONITOR_NEW.excluded.skp_version,
+        "bagian": _SKP_MONITOR_NEW.excluded.bagian,
+        "updated_at": func.now(),
+    },
+    where=or_(
+        _SKP_MONITOR.c.bagian < _SKP_MONITOR_NEW.excluded.bagian,
+        and_(
+            _SKP_MONITOR.c.bagian == _SKP_MONITOR_NEW.excluded.bagian,
+            _SKP_MONITOR.c.skp_version < _SKP_MONITOR_NEW.excluded.skp_version,
+        ),
+    ),
+)
+
+# A period with the others of its year, in one round trip: an event's use case reads its period, then its year's.
+_PERIODS_BESIDE = select(_PERIODE.c.snapshot).where(_in_year_of(bindparam("kode")))
+_PERIODS_OF_YEAR = select(_PERIODE.c.snapshot).where(_TAHUN == bindparam("tahun"))
+
 
 class PenilaianRepository:
-    def __init__(self, session: AsyncSession, track: Callable[[Penilaian], None]) -> None:
+    def __init__(self, session: AsyncSession, track: Callable[[Penilaian], None], roster: AppraisalRoster) -> None:
         self._session = session
         self._track = track
+        self._roster = roster  # keeps the periods read with a part locked for a change
 
     async def get(self, penilaian_id: uuid.UUID, *, for_update: bool = False) -> Penilaian | None:
-        query = select(PenilaianRow).where(PenilaianRow.id == penilaian_id)
-        return await self._one(query, for_update)
+        return await self._one(_penilaian_query("id", for_update), {"penilaian_id": penilaian_id})
 
     async def find(
         self, pegawai_id: uuid.UUID, periode: str, *, bagian: int = 1, for_update: bool = False
     ) -> Penilaian | None:
-        query = select(PenilaianRow).where(
-            PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode == periode, PenilaianRow.bagian == bagian
-        )
-        return await self._one(query, for_update)
+        key = {"pegawai_id": pegawai_id, "periode": periode, "bagian": bagian}
+        if not for_update:
+            return await self._one(_penilaian_query("bagian", False), key)
+        row = (await self._session.execute(_penilaian_query("bagian", True), key)).one()
+        if row.periods:
+            self._roster.remember(row.periods)
+        return self._loaded(row) if row.id is not None else None
 
     async def find_by_skp(
         self, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID, *, for_update: bool = False
     ) -> Penilaian | None:
         """The part whose plan is `skp_id` (observation's events name the plan, not the part)."""
-        query = select(PenilaianRow).where(
-            PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode == periode, PenilaianRow.skp_id == skp_id
-        )
-        return await self._one(query.order_by(PenilaianRow.bagian).limit(1), for_update)
+        key = {"pegawai_id": pegawai_id, "periode": periode, "skp_id": skp_id}
+        return await self._one(_penilaian_query("skp", for_update), key)
 
     async def parts(self, pegawai_id: uuid.UUID, periode: str) -> list[Penilaian]:
         """Every part of the pegawai's period, first part first."""
@@ -97,12 +187,11 @@ class PenilaianRepository:
         )
         return (await self._session.execute(query)).scalar_one_or_none()
 
-    async def _one(self, query: Any, for_update: bool) -> Penilaian | None:
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).scalar_one_or_none()
-        if row is None:
-            return None
+    async def _one(self, query: Any, key: dict[str, Any]) -> Penilaian | None:
+        row = (await self._session.execute(query, key)).first()
+        return self._loaded(row) if row is not None else None
+
+    def _loaded(self, row: Any) -> Penilaian:
         penilaian = to_domain(row)
         self._track(penilaian)
         return penilaian
@@ -110,12 +199,7 @@ class PenilaianRepository:
     async def add(self, penilaian: Penilaian) -> Penilaian:
         """Insert a new penilaian; if a concurrent consumer inserted the same (pegawai, periode, bagian) first,
         return that one, locked, so the caller applies its change to it instead."""
-        inserted = await self._session.execute(
-            pg_insert(PenilaianRow)
-            .values(**_columns(penilaian))
-            .on_conflict_do_nothing(index_elements=["pegawai_id", "periode", "bagian"])
-            .returning(PenilaianRow.id)
-        )
+        inserted = await self._session.execute(_ADD, _columns(penilaian))
         if inserted.first() is None:
             existing = await self.find(
                 penilaian.pegawai_id, penilaian.periode, bagian=penilaian.bagian, for_update=True
@@ -128,9 +212,7 @@ class PenilaianRepository:
     async def save(self, penilaian: Penilaian, *, expected_version: int) -> None:
         """Write back a changed penilaian; refuses if someone else changed it since it was read."""
         result = await self._session.execute(
-            update(PenilaianRow)
-            .where(PenilaianRow.id == penilaian.id, PenilaianRow.version == expected_version)
-            .values(**_columns(penilaian), updated_at=func.now())
+            _SAVE, {**_columns(penilaian), "saved_id": penilaian.id, "read_version": expected_version}
         )
         if result.rowcount != 1:
             raise StaleVersion(
@@ -140,8 +222,8 @@ class PenilaianRepository:
             )
 
     async def of_year(self, pegawai_id: uuid.UUID, periodes: Sequence[str]) -> list[Penilaian]:
-        query = select(PenilaianRow).where(PenilaianRow.pegawai_id == pegawai_id, PenilaianRow.periode.in_(periodes))
-        return [to_domain(r) for r in (await self._session.execute(query)).scalars()]
+        rows = await self._session.execute(_OF_YEAR, {"pegawai_id": pegawai_id, "periodes": list(periodes)})
+        return [to_domain(r) for r in rows]
 
     async def angka_kredit_total(self, pegawai_id: uuid.UUID, jenjang: str, *, excluding: uuid.UUID) -> Decimal:
         """The final angka kredit this pegawai earned in this jenjang (a new jenjang starts from zero)."""
@@ -232,6 +314,8 @@ class AppraisalRoster:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # The periods of each year this unit of work read, in calendar order.
+        self._years: dict[int, list[Periode]] = {}
 
     async def sekolah(self, npsn: str) -> RosterSekolah | None:
         return await self._session.get(RosterSekolah, npsn)
@@ -272,14 +356,28 @@ class AppraisalRoster:
 
     async def find_periode(self, kode: str) -> Periode | None:
         """The period planning announced, or None while its snapshot has not arrived."""
-        row = await self._session.get(RosterPeriode, kode)
-        return periode_of(row.snapshot) if row is not None else None
+        for year in self._years.values():
+            for periode in year:
+                if periode.kode == kode:
+                    return periode
+        snapshots = (await self._session.execute(_PERIODS_BESIDE, {"kode": kode})).scalars().all()
+        if not snapshots:
+            return None
+        return next(periode for periode in self.remember(snapshots) if periode.kode == kode)
 
     async def periods_of_year(self, tahun: int) -> list[Periode]:
         """The year's periods that have arrived, in calendar order."""
-        query = select(RosterPeriode.snapshot).where(RosterPeriode.snapshot["tahun"].as_integer() == tahun)
-        snapshots = sorted((await self._session.execute(query)).scalars(), key=lambda s: s["mulai"])
-        return [periode_of(s) for s in snapshots]
+        year = self._years.get(tahun)
+        if year is None:
+            snapshots = (await self._session.execute(_PERIODS_OF_YEAR, {"tahun": tahun})).scalars().all()
+            year = self.remember(snapshots) if snapshots else []
+        return list(year)
+
+    def remember(self, snapshots: Sequence[dict[str, Any]]) -> list[Periode]:
+        """Keep the periods of a year (all of them, as read) for the rest of this unit of work, in calendar order."""
+        year = [periode_of(s) for s in sorted(snapshots, key=lambda s: s["mulai"])]
+        self._years[year[0].tahun] = year
+        return year
 
     async def extensions(self, kodes: Sequence[str], step: str) -> tuple[Extension, ...]:
         query = select(RosterWindowExtension).where(
@@ -300,24 +398,15 @@ class SkpMonitorRepository:
     ) -> None:
         """Upsert where the plan stands; an older or repeated event never overwrites a newer state. The latest part
         of a split period is shown: a later part's plan (its versions counting from 1 again) wins over an earlier."""
-        statement = pg_insert(SkpMonitor).values(
-            pegawai_id=pegawai_id, periode=periode, status=status, skp_version=skp_version, bagian=bagian
-        )
-        held = SkpMonitor.__table__.c
         await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["pegawai_id", "periode"],
-                set_={
-                    "status": statement.excluded.status,
-                    "skp_version": statement.excluded.skp_version,
-                    "bagian": statement.excluded.bagian,
-                    "updated_at": func.now(),
-                },
-                where=or_(
-                    held.bagian < statement.excluded.bagian,
-                    and_(held.bagian == statement.excluded.bagian, held.skp_version < statement.excluded.skp_version),
-                ),
-            )
+            _APPLY_SKP,
+            {
+                "pegawai_id": pegawai_id,
+                "periode": periode,
+                "status": status,
+                "skp_version": skp_version,
+                "bagian": bagian,
+            },
         )
 
 
@@ -675,7 +764,8 @@ def _columns(penilaian: Penilaian) -> dict[str, Any]:
     }
 
 
-def to_domain(row: PenilaianRow) -> Penilaian:
+def to_domain(row: Any) -> Penilaian:
+    """A penilaian from its row, mapped or Core (both name the columns as attributes)."""
     return Penilaian(
         id=row.id,
         pegawai_id=row.pegawai_id,

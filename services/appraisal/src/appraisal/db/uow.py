@@ -30,9 +30,9 @@ class AppraisalUnitOfWork(UnitOfWork):
     monitoring_nama: MonitoringNamaRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
-        self.penilaian = PenilaianRepository(session, self.track)
         self.roster = RosterView(session)
         self.roster_extra = AppraisalRoster(session)
+        self.penilaian = PenilaianRepository(session, self.track, self.roster_extra)
         self.skp_monitor = SkpMonitorRepository(session)
         self.predikat_organisasi = PredikatOrganisasiRepository(session)
         self.laporan_organisasi = LaporanOrganisasiRepository(session)

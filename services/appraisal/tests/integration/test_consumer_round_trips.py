@@ -1,0 +1,120 @@
+"""How many database round trips planning's hot events cost the consumer at a deadline: a count, so a regression
+cannot hide.
+
+Each message is applied as the chassis' consumer applies it: in a batch (one transaction, one inbox claim, one
+commit for up to a batch of messages), in a SAVEPOINT of its own. What is counted is the message's share: every
+statement on the engine from its savepoint to its release, none of the batch's own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event
+
+from appraisal.handlers import handlers
+from pmm_contracts import EventData, decode, encode
+from pmm_contracts.events import planning as contract
+from pmm_testkit import audit_trail
+from pmm_testkit.plans import INDIKATOR, PERILAKU, RHK
+from pmm_testkit.world import scalar
+
+pytestmark = pytest.mark.integration
+
+CONSUMER = "appraisal.round_trips"  # the inbox rows of this module's batches, apart from the real consumer's
+
+# The message's SAVEPOINT, the audit stamp it carries, the plan's state in the monitoring (one upsert whose own
+# condition is the version guard), RELEASE SAVEPOINT.
+MAX_SUBMITTED = 4
+# The message's SAVEPOINT, the audit stamp, the monitoring's upsert, the part's penilaian locked (none yet) with the
+# periods of its year, its insert, its update with the approved plan, the pegawai's penilaian of that year, the year's
+# penilaian tahunan locked (none yet: no period is final), RELEASE SAVEPOINT.
+MAX_APPROVED = 9
+
+
+@contextmanager
+def counted(engine) -> Iterator[list[str]]:
+    sync = engine.sync_engine
+    seen: list[str] = []
+
+    def statement(conn, cursor, text, parameters, context, executemany) -> None:
+        seen.append(text.split("\n", 1)[0][:120])
+
+    def begin(conn) -> None:
+        seen.append("BEGIN")
+
+    def commit(conn) -> None:
+        seen.append("COMMIT")
+
+    def rollback(conn) -> None:
+        seen.append("ROLLBACK")
+
+    listeners = [("before_cursor_execute", statement), ("begin", begin), ("commit", commit), ("rollback", rollback)]
+    for name, fn in listeners:
+        event.listen(sync, name, fn)
+    try:
+        yield seen
+    finally:
+        for name, fn in listeners:
+            event.remove(sync, name, fn)
+
+
+async def _applied(app, data: EventData, version: int) -> list[str]:
+    """Apply one event in a batch of its own, as the consumer does; the statements of its savepoint."""
+    deps = app.state.container.deps
+    envelope = encode(
+        data,
+        event_id=uuid.uuid4(),
+        occurred_at=datetime.now(UTC),
+        aggregate_id=f"skp:{data.skp_id}",
+        aggregate_version=version,
+    )
+    message = decode(envelope)
+    async with deps.uow().batch() as batch:
+        assert await batch.claim(CONSUMER, [message.envelope.event_id])
+        with counted(app.state.container.chassis.engine) as seen:
+            uow = deps.uow().joining(batch)
+            async with uow:
+                await handlers(deps)[type(data)](message, uow)
+            assert uow.committed
+        await batch.commit()
+    return seen
+
+
+async def test_a_submission_and_an_approval_cost_a_bounded_number_of_round_trips(app, settings):
+    pegawai_id, skp_id = uuid.uuid4(), uuid.uuid4()
+    ref = {"skp_id": skp_id, "pegawai_id": pegawai_id, "periode": "2024-S1", "atasan_id": None}
+    submitted_at = datetime(2024, 1, 20, 9, 0, tzinfo=UTC)
+
+    submitted = await _applied(app, contract.SkpSubmittedV1(**ref, submitted_at=submitted_at), 8)
+    approval = contract.SkpApprovedV1(**ref, approved_at=submitted_at, indikator=INDIKATOR, rhk=RHK, perilaku=PERILAKU)
+    approved = await _applied(app, approval, 9)
+
+    assert len(submitted) <= MAX_SUBMITTED, submitted
+    assert len(approved) <= MAX_APPROVED, approved
+    assert submitted[0].startswith("SAVEPOINT") and submitted[-1].startswith("RELEASE"), submitted
+    assert approved[0].startswith("SAVEPOINT") and approved[-1].startswith("RELEASE"), approved
+
+    # What the statements did: the monitoring shows the approval, the penilaian is open with its plan, and the audit
+    # trigger saw both of its writes.
+    monitored = "SELECT status || ':' || skp_version FROM skp_monitor WHERE pegawai_id = :p AND periode = '2024-S1'"
+    assert await scalar(app, monitored, p=pegawai_id) == "DISETUJUI:9"
+    penilaian_id = await scalar(app, "SELECT id FROM penilaian WHERE pegawai_id = :p", p=pegawai_id)
+    trail = await audit_trail(settings.database_url, penilaian_id)
+    assert [(r["action"], r["actor"]) for r in trail] == [
+        ("penilaian.create", "system:appraisal"),
+        ("penilaian.edit", "system:appraisal"),  # the plan, with the version it counts
+    ]
+
+    # The same approval again, and the older submission: the guards change nothing.
+    version = "SELECT version FROM penilaian WHERE id = :id"
+    before = await scalar(app, version, id=penilaian_id)
+    again = await _applied(app, approval, 9)
+    await _applied(app, contract.SkpSubmittedV1(**ref, submitted_at=submitted_at), 8)
+    assert await scalar(app, version, id=penilaian_id) == before
+    assert await scalar(app, monitored, p=pegawai_id) == "DISETUJUI:9"
+    assert not [s for s in again if s.startswith(("INSERT INTO penilaian", "UPDATE penilaian"))], again
