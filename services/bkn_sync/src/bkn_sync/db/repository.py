@@ -2,6 +2,11 @@
 
 They hand the use cases domain objects (`Push`, `Conflict`, `Plan`, `Attempt`, BKN periods) and take them back:
 turning a domain object into its row, and a row into a domain object, happens here and nowhere else.
+
+The consumer's hot path (an approved plan: its plan upserted, its pegawai and period read, its push found and
+written) and the push worker's are plain Core over the tables, their statements built once: the ORM's entity
+loading, statement building and flush were most of a message's CPU in the profile of `make bench`. The views and
+the conflicts, read or changed an operator's request at a time, keep the ORM.
 """
 
 from __future__ import annotations
@@ -9,10 +14,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from opentelemetry import propagate
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,15 +28,23 @@ from bkn_sync.db.tables import Push as PushRow
 from bkn_sync.domain.conflict import Conflict, ConflictStatus, Keputusan, Plan
 from bkn_sync.domain.periods import BknPeriode
 from bkn_sync.domain.push import Attempt, JenisPush, Push, PushStatus
-from pmm_roster.projections import RosterPegawai, RosterPeriode, RosterSekolah
+from pmm_roster.projections import RosterPegawai, RosterPeriode, RosterSekolah, RosterView
+from pmm_roster.records import PegawaiRecord
 
 Track = Callable[[Any], None]
 _ATTEMPT_FIELDS = tuple(name for name in PushAttempt.model_fields if name != "id")
 
 DUE = (PushStatus.PENDING.value, PushStatus.FAILED.value)
 
+_PUSH = PushRow.__table__
+_ATTEMPT = PushAttempt.__table__
+_PLAN = SkpPlan.__table__
+_PEGAWAI = RosterPegawai.__table__
+_PERIODE = RosterPeriode.__table__
+
 # A push that is due, not held by another worker, and (unless it is the SKP itself) not waiting for the SKP of the
-# same pegawai and period: BKN refuses kinerja periodik without an approved SKP, so the SKP goes first.
+# same pegawai and period: BKN refuses kinerja periodik without an approved SKP, so the SKP goes first. The leased
+# rows come back whole, so the worker loads them in the same round trip.
 _CLAIM = text(
     """
     WITH due AS (
@@ -45,15 +59,68 @@ _CLAIM = text(
         LIMIT :limit
         FOR UPDATE OF p SKIP LOCKED
     )
-    UPDATE push SET lease_until = :lease_until FROM due WHERE push.id = due.id RETURNING push.id
-    """
+    UPDATE push SET lease_until = :lease_until FROM due WHERE push.id = due.id RETURNING """
+    + ", ".join(f"push.{c.name}" for c in _PUSH.c)
+).columns(*_PUSH.c)
+
+_BY_ID = select(_PUSH).where(_PUSH.c.id == bindparam("push_id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+# The push of one key, locked: a newer event's content and an attempt's outcome do not cross.
+_BY_KEY = (
+    select(_PUSH)
+    .where(
+        _PUSH.c.pegawai_id == bindparam("pegawai_id"),
+        _PUSH.c.jenis == bindparam("jenis"),
+        _PUSH.c.periode == bindparam("periode"),
+        _PUSH.c.bagian == bindparam("bagian"),
+    )
+    .with_for_update()
 )
+_INSERT_PUSH = insert(_PUSH)
+# Its SET clause is the parameters given: every column a push's state has (`_push_values`), not its key.
+_SAVE_PUSH = update(_PUSH).where(_PUSH.c.id == bindparam("saved_id"))
+_RELEASE = update(_PUSH).where(_PUSH.c.id.in_(bindparam("push_ids", expanding=True))).values(lease_until=None)
+_SKIP_PENILAIAN = (
+    update(_PUSH)
+    .where(_PUSH.c.status.in_(DUE), _PUSH.c.payload["penilaian_id"].astext == bindparam("penilaian_id"))
+    .values(
+        status=PushStatus.SKIPPED.value,
+        next_attempt_at=None,
+        updated_at=bindparam("now"),
+        version=_PUSH.c.version + 1,
+    )
+)
+_INSERT_ATTEMPT = insert(_ATTEMPT)
+_KEY_COLUMNS = frozenset({"id", "pegawai_id", "jenis", "periode", "bagian", "created_at"})
+
+
+@cache
+def _requeue(by_pegawai: bool, by_periode: bool) -> Any:
+    """Failed pushes waiting for one of `codes` become due now, of one pegawai, one period, both or all."""
+    conditions = [
+        _PUSH.c.status == PushStatus.FAILED.value,
+        _PUSH.c.failure_kode.in_(bindparam("codes", expanding=True)),
+    ]
+    if by_pegawai:
+        conditions.append(_PUSH.c.pegawai_id == bindparam("of_pegawai"))
+    if by_periode:
+        conditions.append(_PUSH.c.periode == bindparam("of_periode"))
+    return (
+        update(_PUSH)
+        .where(*conditions)
+        .values(
+            status=PushStatus.PENDING.value,
+            next_attempt_at=bindparam("now"),
+            attempts=0,
+            updated_at=bindparam("now"),
+        )
+    )
 
 
 _MONTHS = ("tahun_mulai", "bulan_mulai", "tahun_selesai", "bulan_selesai")
 
 
-def _push(row: PushRow) -> Push:
+def _push(row: Any) -> Push:
     parts = (row.tahun_mulai, row.bulan_mulai, row.tahun_selesai, row.bulan_selesai)
     months = None if None in parts else BknPeriode(*parts)  # type: ignore[arg-type]
     return Push(
@@ -81,31 +148,32 @@ def _push(row: PushRow) -> Push:
     )
 
 
-def _write_push(push: Push, row: PushRow) -> None:
-    if push.months is not None:
-        for name in _MONTHS:
-            setattr(row, name, getattr(push.months, name))
-    row.jenis, row.periode, row.bagian, row.pegawai_id = push.jenis.value, push.periode, push.bagian, push.pegawai_id
-    row.payload, row.revision, row.source_version = push.payload, push.revision, push.source_version
-    row.status, row.version, row.attempts = push.status.value, push.version, push.attempts
-    row.next_attempt_at, row.lease_until = push.next_attempt_at, push.lease_until
-    row.failure_kode, row.failure_detail = push.failure_kode, push.failure_detail
-    row.bkn_id, row.succeeded_at, row.updated_at = push.bkn_id, push.succeeded_at, push.updated_at
-
-
-def _attempt(row: PushAttempt) -> Attempt:
-    return Attempt(
-        push_id=row.push_id,
-        revision=row.revision,
-        attempt=row.attempt,
-        started_at=row.started_at,
-        duration_ms=row.duration_ms,
-        outcome=row.outcome,
-        http_status=row.http_status,
-        kode=row.kode,
-        detail=row.detail,
-        trace_id=row.trace_id,
-    )
+def _push_values(push: Push) -> dict[str, Any]:
+    """A push as its row's columns."""
+    months = push.months
+    return {
+        "id": push.id,
+        "pegawai_id": push.pegawai_id,
+        "jenis": push.jenis.value,
+        "periode": push.periode,
+        "bagian": push.bagian,
+        **{name: None if months is None else getattr(months, name) for name in _MONTHS},
+        "payload": push.payload,
+        "revision": push.revision,
+        "source_version": push.source_version,
+        "status": push.status.value,
+        "version": push.version,
+        "attempts": push.attempts,
+        "next_attempt_at": push.next_attempt_at,
+        "lease_until": push.lease_until,
+        "failure_kode": push.failure_kode,
+        "failure_detail": push.failure_detail,
+        "bkn_id": push.bkn_id,
+        "trace_headers": push.trace,
+        "created_at": push.created_at,
+        "updated_at": push.updated_at,
+        "succeeded_at": push.succeeded_at,
+    }
 
 
 def _trace_here() -> dict[str, str]:
@@ -115,68 +183,95 @@ def _trace_here() -> dict[str, str]:
     return headers
 
 
+class Writes:
+    """What the repositories write without waiting for the database (a new push, a push's new state, an attempt):
+    sent in the order it was written before the unit of work's next read of the pushes and at its commit, as the
+    ORM's flush sent it. An ORM change pending in the session (a conflict) goes first, as the autoflush before that
+    read would have sent it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._pending: list[tuple[Any, dict[str, Any]]] = []
+
+    def add(self, statement: Any, parameters: dict[str, Any]) -> None:
+        self._pending.append((statement, parameters))
+
+    def drop(self) -> None:
+        """Forget what was not sent: the unit of work rolled back."""
+        self._pending = []
+
+    async def send(self) -> None:
+        if self._session.new or self._session.dirty:
+            await self._session.flush()
+        pending, self._pending = self._pending, []
+        for statement, parameters in pending:
+            await self._session.execute(statement, parameters)
+
+
 class PushRepository:
-    def __init__(self, session: AsyncSession, track: Track) -> None:
+    def __init__(self, session: AsyncSession, track: Track, writes: Writes) -> None:
         self._session = session
         self._track = track
-        self._rows: dict[uuid.UUID, PushRow] = {}
+        self._writes = writes
+        # Each loaded or added push's columns as its row holds them: a save writes only a push that changed.
+        self._stored: dict[uuid.UUID, dict[str, Any]] = {}
         self.touched = False  # something became due: the unit of work wakes the worker after commit
 
-    def _loaded(self, row: PushRow) -> Push:
-        self._rows[row.id] = row
+    def _loaded(self, row: Any) -> Push:
         push = _push(row)
+        self._stored[push.id] = _push_values(push)
         self._track(push)
         return push
 
-    async def get(self, push_id: uuid.UUID, *, lock: bool = False) -> Push | None:
-        row = await self._session.get(PushRow, push_id, with_for_update=lock, populate_existing=lock)
+    async def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
+        """Every read and bulk change of the pushes sees what this unit of work wrote before it."""
+        await self._writes.send()
+        return await self._session.execute(statement, parameters)
+
+    async def _one(self, statement: Any, parameters: dict[str, Any]) -> Push | None:
+        row = (await self._execute(statement, parameters)).first()
         return None if row is None else self._loaded(row)
+
+    async def get(self, push_id: uuid.UUID, *, lock: bool = False) -> Push | None:
+        return await self._one(_BY_ID_LOCKED if lock else _BY_ID, {"push_id": push_id})
 
     async def by_key(self, *, pegawai_id: uuid.UUID, jenis: JenisPush, periode: str, bagian: str) -> Push | None:
         """The push of one key, locked: a newer event's content and an attempt's outcome do not cross."""
-        query = select(PushRow).where(
-            PushRow.pegawai_id == pegawai_id,
-            PushRow.jenis == jenis.value,
-            PushRow.periode == periode,
-            PushRow.bagian == bagian,
+        return await self._one(
+            _BY_KEY, {"pegawai_id": pegawai_id, "jenis": jenis.value, "periode": periode, "bagian": bagian}
         )
-        row = (await self._session.execute(query.with_for_update())).scalar_one_or_none()
-        return None if row is None else self._loaded(row)
 
     def add(self, push: Push) -> None:
         push.trace = _trace_here()
-        row = PushRow(id=push.id, created_at=push.created_at, trace_headers=push.trace)
-        _write_push(push, row)
-        self._session.add(row)
-        self._rows[push.id] = row
+        stored = _push_values(push)
+        self._writes.add(_INSERT_PUSH, stored)
+        self._stored[push.id] = stored
         self._track(push)
         self.touched = self.touched or push.due_now()
 
     def save(self, push: Push) -> None:
-        """Write a loaded push's new state to its row (flushed on commit)."""
-        row = self._rows[push.id]
-        if push.source_version != row.source_version:  # new content: its attempts continue the new event's trace
+        """Write a loaded push's new state to its row (sent before the next read of the pushes, or on commit)."""
+        stored = self._stored[push.id]
+        if push.source_version != stored["source_version"]:  # new content: its attempts continue the new event's trace
             push.trace = _trace_here()
-            row.trace_headers = push.trace
-        became_due = push.due_now() and (row.status != push.status.value or row.next_attempt_at != push.next_attempt_at)
-        _write_push(push, row)
+        changed = _push_values(push)
+        if changed == stored:
+            return
+        became_due = push.due_now() and (
+            stored["status"] != changed["status"] or stored["next_attempt_at"] != changed["next_attempt_at"]
+        )
+        state = {name: value for name, value in changed.items() if name not in _KEY_COLUMNS}
+        self._writes.add(_SAVE_PUSH, {**state, "saved_id": push.id})
+        self._stored[push.id] = changed
         self.touched = self.touched or became_due
 
     async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[Push]:
-        ids = [
-            row[0]
-            for row in await self._session.execute(_CLAIM, {"now": now, "lease_until": lease_until, "limit": limit})
-        ]
-        if not ids:
-            return []
-        rows = await self._session.execute(
-            select(PushRow).where(PushRow.id.in_(ids)).execution_options(populate_existing=True)
-        )
-        return [self._loaded(row) for row in rows.scalars()]
+        rows = await self._execute(_CLAIM, {"now": now, "lease_until": lease_until, "limit": limit})
+        return [self._loaded(row) for row in rows]
 
     async def release(self, push_ids: Sequence[uuid.UUID]) -> None:
         if push_ids:
-            await self._session.execute(update(PushRow).where(PushRow.id.in_(push_ids)).values(lease_until=None))
+            await self._execute(_RELEASE, {"push_ids": list(push_ids)})
 
     async def requeue(
         self,
@@ -187,15 +282,9 @@ class PushRepository:
         periode: str | None = None,
     ) -> int:
         """Failed pushes waiting for one of `codes` become due now (their fix may have arrived)."""
-        conditions = [PushRow.status == PushStatus.FAILED.value, PushRow.failure_kode.in_(codes)]
-        if pegawai_id is not None:
-            conditions.append(PushRow.pegawai_id == pegawai_id)
-        if periode is not None:
-            conditions.append(PushRow.periode == periode)
-        result = await self._session.execute(
-            update(PushRow)
-            .where(*conditions)
-            .values(status=PushStatus.PENDING.value, next_attempt_at=now, attempts=0, updated_at=now)
+        result = await self._execute(
+            _requeue(pegawai_id is not None, periode is not None),
+            {"now": now, "codes": list(codes), "of_pegawai": pegawai_id, "of_periode": periode},
         )
         count = int(getattr(result, "rowcount", 0) or 0)
         if count:
@@ -204,15 +293,11 @@ class PushRepository:
 
     async def skip_penilaian(self, *, penilaian_id: str, now: datetime) -> int:
         """What has not reached BKN yet of a penilaian's pushes is skipped."""
-        result = await self._session.execute(
-            update(PushRow)
-            .where(PushRow.status.in_(DUE), PushRow.payload["penilaian_id"].astext == penilaian_id)
-            .values(status=PushStatus.SKIPPED.value, next_attempt_at=None, updated_at=now, version=PushRow.version + 1)
-        )
+        result = await self._execute(_SKIP_PENILAIAN, {"penilaian_id": penilaian_id, "now": now})
         return int(getattr(result, "rowcount", 0) or 0)
 
     def add_attempt(self, attempt: Attempt) -> None:
-        self._session.add(PushAttempt(**{name: getattr(attempt, name) for name in _ATTEMPT_FIELDS}))
+        self._writes.add(_INSERT_ATTEMPT, {name: getattr(attempt, name) for name in _ATTEMPT_FIELDS})
 
     async def of_pegawai(self, pegawai_id: uuid.UUID) -> list[Push]:
         query = (
@@ -220,7 +305,7 @@ class PushRepository:
             .where(PushRow.pegawai_id == pegawai_id)
             .order_by(PushRow.periode, PushRow.jenis, PushRow.bagian)
         )
-        return [_push(row) for row in (await self._session.execute(query)).scalars()]
+        return [_push(row) for row in (await self._execute(query)).scalars()]
 
     async def attempts_of(self, push_ids: Sequence[uuid.UUID], *, per_push: int) -> dict[uuid.UUID, list[Attempt]]:
         if not push_ids:
@@ -235,7 +320,7 @@ class PushRepository:
         )
         query = select(ranked).where(ranked.c.rank <= per_push).order_by(ranked.c.push_id, ranked.c.id)
         result: dict[uuid.UUID, list[Attempt]] = {}
-        for row in (await self._session.execute(query)).mappings():
+        for row in (await self._execute(query)).mappings():
             result.setdefault(row["push_id"], []).append(Attempt(**{k: row[k] for k in _ATTEMPT_FIELDS}))
         return result
 
@@ -253,12 +338,12 @@ class PushRepository:
             .group_by(RosterPegawai.npsn, PushRow.status, PushRow.failure_kode)
             .order_by(RosterPegawai.npsn, PushRow.status, PushRow.failure_kode)
         )
-        return [dict(r) for r in (await self._session.execute(query)).mappings()]
+        return [dict(r) for r in (await self._execute(query)).mappings()]
 
     async def backlog(self) -> dict[str, int]:
         """Pushes BKN does not hold yet, by status: the rows of the worker's partial index, cheap to count."""
         query = select(PushRow.status, func.count()).where(PushRow.status.in_(DUE)).group_by(PushRow.status)
-        return dict((await self._session.execute(query)).all())
+        return dict((await self._execute(query)).all())
 
     async def waiting_for_skp(
         self, *, kode_wilayah: str | None = None, npsn: str | None = None, pegawai_id: uuid.UUID | None = None
@@ -286,7 +371,7 @@ class PushRepository:
         query = (
             select(PushRow.id).join(RosterPegawai, RosterPegawai.pegawai_id == PushRow.pegawai_id).where(*conditions)
         )
-        return set((await self._session.execute(query)).scalars())
+        return set((await self._execute(query)).scalars())
 
     async def per_pegawai(self, *, npsn: str) -> list[dict[str, Any]]:
         query = (
@@ -296,7 +381,7 @@ class PushRepository:
             .group_by(RosterPegawai.pegawai_id, RosterPegawai.nama, PushRow.status)
             .order_by(RosterPegawai.nama, RosterPegawai.pegawai_id)
         )
-        return [dict(r) for r in (await self._session.execute(query)).mappings()]
+        return [dict(r) for r in (await self._execute(query)).mappings()]
 
     async def succeeded_in(self, *, periode: str, kode_wilayah: str) -> list[tuple[Push, str]]:
         """Succeeded pushes of a period in a region, with the pegawai's NIP (for asking BKN what it holds)."""
@@ -310,15 +395,52 @@ class PushRepository:
             )
             .order_by(RosterPegawai.nip, PushRow.jenis, PushRow.bagian)
         )
-        return [(_push(row[0]), row[1]) for row in await self._session.execute(query)]
+        return [(_push(row[0]), row[1]) for row in await self._execute(query)]
+
+
+class ReadAhead:
+    """What a statement read for the use case's next question: an approved plan is followed by reading its pegawai
+    (whether it goes to BKN at all) and its period's months, so the plan's upsert reads both in its round trip. Each
+    answers its question once, in the unit of work that read it."""
+
+    def __init__(self) -> None:
+        self.pegawai: dict[uuid.UUID, Any] = {}
+        self.periode_snapshots: dict[str, dict[str, Any] | None] = {}
+
+
+_PLAN_KEY = ("pegawai_id", "periode", "bagian")
+_PLAN_BY_KEY = select(_PLAN).where(*(_PLAN.c[name] == bindparam(name) for name in _PLAN_KEY))
+_PEGAWAI_BY_ID = select(_PEGAWAI).where(_PEGAWAI.c.pegawai_id == bindparam("pegawai_id"))
+_PERIODE_SNAPSHOT = select(_PERIODE.c.snapshot).where(_PERIODE.c.kode == bindparam("periode"))
+
+
+@cache
+def _save_plan(with_rhk: bool) -> Any:
+    """The plan's upsert (newer versions win: an older or repeated event changes nothing), with the read-ahead of
+    its pegawai's roster row and its period's definition; a plan that carries no rows (reset, ended) keeps its own."""
+    names = [c.name for c in _PLAN.c if with_rhk or c.name != "rhk"]
+    upsert = pg_insert(_PLAN).values({name: bindparam(name) for name in names})
+    upsert = upsert.on_conflict_do_update(
+        index_elements=list(_PLAN_KEY),
+        set_={name: upsert.excluded[name] for name in names if name not in _PLAN_KEY},
+        where=_PLAN.c.version < upsert.excluded.version,
+    )
+    one = select(literal_column("1").label("one")).subquery("one")  # a row, whether the pegawai is known or not
+    return (
+        select(_PEGAWAI, _PERIODE_SNAPSHOT.scalar_subquery().label("periode_snapshot"))
+        .select_from(one.outerjoin(_PEGAWAI, _PEGAWAI.c.pegawai_id == bindparam("pegawai_id")))
+        .add_cte(upsert.cte("saved_plan"))
+    )
 
 
 class PlanRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, ahead: ReadAhead) -> None:
         self._session = session
+        self._ahead = ahead
 
     async def get(self, pegawai_id: uuid.UUID, periode: str, bagian: int = 1) -> Plan | None:
-        row = await self._session.get(SkpPlan, (pegawai_id, periode, bagian))
+        parameters = {"pegawai_id": pegawai_id, "periode": periode, "bagian": bagian}
+        row = (await self._session.execute(_PLAN_BY_KEY, parameters)).first()
         if row is None:
             return None
         return Plan(
@@ -336,7 +458,7 @@ class PlanRepository:
 
     async def save(self, plan: Plan, *, now: datetime) -> None:
         """Newer plan versions win, whatever order the events arrive in."""
-        values: dict[str, Any] = {
+        parameters: dict[str, Any] = {
             "pegawai_id": plan.pegawai_id,
             "periode": plan.periode,
             "bagian": plan.bagian,
@@ -349,14 +471,10 @@ class PlanRepository:
             "updated_at": now,
         }
         if plan.rhk is not None:
-            values["rhk"] = plan.rhk
-        statement = pg_insert(SkpPlan).values(**values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["pegawai_id", "periode", "bagian"],
-            set_={k: statement.excluded[k] for k in values if k not in ("pegawai_id", "periode", "bagian")},
-            where=SkpPlan.__table__.c.version < statement.excluded.version,
-        )
-        await self._session.execute(statement)
+            parameters["rhk"] = plan.rhk
+        row = (await self._session.execute(_save_plan(plan.rhk is not None), parameters)).one()
+        self._ahead.pegawai[plan.pegawai_id] = None if row.pegawai_id is None else row
+        self._ahead.periode_snapshots[plan.periode] = row.periode_snapshot
 
 
 def _conflict(row: ConflictRow) -> Conflict:
@@ -459,25 +577,44 @@ class CursorRepository:
         )
 
 
-def _months(row: RosterPeriode) -> BknPeriode:
-    return BknPeriode.of_dates(date.fromisoformat(row.snapshot["mulai"]), date.fromisoformat(row.snapshot["selesai"]))
+def _months(snapshot: dict[str, Any]) -> BknPeriode:
+    return BknPeriode.of_dates(date.fromisoformat(snapshot["mulai"]), date.fromisoformat(snapshot["selesai"]))
+
+
+class Roster(RosterView):
+    """The roster projection's queries (`pmm_roster.projections.RosterView`); a pegawai read ahead by the plan's
+    upsert is answered without a round trip."""
+
+    def __init__(self, session: AsyncSession, ahead: ReadAhead) -> None:
+        super().__init__(session)
+        self._own_session = session
+        self._ahead = ahead
+
+    async def pegawai(self, pegawai_id: uuid.UUID) -> PegawaiRecord | None:
+        if pegawai_id in self._ahead.pegawai:
+            return self._ahead.pegawai.pop(pegawai_id)
+        return (await self._own_session.execute(_PEGAWAI_BY_ID, {"pegawai_id": pegawai_id})).first()
 
 
 class RosterRepository:
     """The roster projection's reads that bkn_sync needs beyond `pmm_roster.projections.RosterView`."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, ahead: ReadAhead) -> None:
         self._session = session
+        self._ahead = ahead
 
     async def sekolah(self, npsn: str) -> RosterSekolah | None:
         return await self._session.get(RosterSekolah, npsn)
 
     async def months_of(self, kode: str) -> BknPeriode | None:
         """BKN's months of a PMM period, if planning has sent the period."""
-        row = await self._session.get(RosterPeriode, kode)
-        return None if row is None else _months(row)
+        if kode in self._ahead.periode_snapshots:
+            snapshot = self._ahead.periode_snapshots.pop(kode)
+        else:
+            snapshot = (await self._session.execute(_PERIODE_SNAPSHOT, {"periode": kode})).scalar_one_or_none()
+        return None if snapshot is None else _months(snapshot)
 
     async def periods(self) -> list[tuple[str, BknPeriode]]:
         """Every period planning has sent, with BKN's months of it."""
         rows = (await self._session.execute(select(RosterPeriode))).scalars()
-        return [(row.kode, _months(row)) for row in rows]
+        return [(row.kode, _months(row.snapshot)) for row in rows]

@@ -16,7 +16,10 @@ from bkn_sync.db.repository import (
     CursorRepository,
     PlanRepository,
     PushRepository,
+    ReadAhead,
+    Roster,
     RosterRepository,
+    Writes,
 )
 from pmm_chassis.db.uow import UnitOfWork
 from pmm_roster.projections import RosterView
@@ -35,15 +38,22 @@ class BknSyncUnitOfWork(UnitOfWork):
         self.wake = wake
 
     def open_repositories(self, session: AsyncSession) -> None:
-        self.pushes = PushRepository(session, self.track)
-        self.plans = PlanRepository(session)
+        self._writes = Writes(session)
+        ahead = ReadAhead()
+        self.pushes = PushRepository(session, self.track, self._writes)
+        self.plans = PlanRepository(session, ahead)
         self.conflicts = ConflictRepository(session, self.track)
         self.cursor = CursorRepository(session)
-        self.roster = RosterView(session)
-        self.roster_extra = RosterRepository(session)
+        self.roster = Roster(session, ahead)
+        self.roster_extra = RosterRepository(session, ahead)
 
     async def commit(self) -> None:
+        await self._writes.send()  # the pushes' writes not sent yet go in the same transaction
         await super().commit()
         if self.pushes.touched:
             self.pushes.touched = False
             self.when_committed(self.wake)  # after the request's transaction, if it joined one
+
+    async def rollback(self) -> None:
+        self._writes.drop()
+        await super().rollback()

@@ -1,0 +1,80 @@
+"""How many database round trips an approved plan costs the consumer: a count, so a regression cannot hide.
+
+Counted on the engine (every statement, plus the BEGIN and COMMIT the driver sends) in the task that applied the
+message, the push worker's and the pull's polls being other tasks. A message is applied in a SAVEPOINT of its
+consumer's batch, whose BEGIN, inbox claim and COMMIT are shared by up to a batch's worth of messages: the bound is
+on the message's own statements, from its SAVEPOINT to its RELEASE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from .conftest import PERIODE, skp_approved
+
+pytestmark = pytest.mark.integration
+
+# The message's SAVEPOINT, the audit stamp of it, the plan's upsert (reading the pegawai's roster row and the
+# period's definition in the same statement), the push's find by its key (locked), the push's insert, RELEASE.
+MAX_ROUND_TRIPS = 6
+
+
+@contextmanager
+def counted(engine) -> Iterator[dict[asyncio.Task | None, list[str]]]:
+    """Each task's statements while the block runs."""
+    sync = engine.sync_engine
+    seen: dict[asyncio.Task | None, list[str]] = {}
+
+    def note(what: str) -> None:
+        seen.setdefault(asyncio.current_task(), []).append(what)
+
+    def statement(conn, cursor, text, parameters, context, executemany) -> None:
+        note(" ".join(text.split()))
+
+    listeners = [
+        ("before_cursor_execute", statement),
+        ("begin", lambda conn: note("BEGIN")),
+        ("commit", lambda conn: note("COMMIT")),
+        ("rollback", lambda conn: note("ROLLBACK")),
+    ]
+    for name, fn in listeners:
+        event.listen(sync, name, fn)
+    try:
+        yield seen
+    finally:
+        for name, fn in listeners:
+            event.remove(sync, name, fn)
+
+
+def message_statements(seen: dict[asyncio.Task | None, list[str]]) -> list[str]:
+    """The statements of the message that upserted a plan, from its SAVEPOINT to its RELEASE."""
+    [statements] = [s for s in seen.values() if any("INSERT INTO skp_plan" in one for one in s)]
+    plan = next(i for i, one in enumerate(statements) if "INSERT INTO skp_plan" in one)
+    start = max(i for i, one in enumerate(statements[:plan]) if one.startswith("SAVEPOINT"))
+    end = next(i for i, one in enumerate(statements[plan:], plan) if one.startswith("RELEASE SAVEPOINT"))
+    return statements[start : end + 1]
+
+
+async def test_an_approved_plan_costs_a_bounded_number_of_round_trips(world, container):
+    school = await world.school(teachers=1)
+    guru = school.guru[0]
+    skp_id = uuid.uuid4()
+
+    with counted(container.chassis.engine) as seen:
+        event_id = await world.upstream.publish(
+            skp_approved(skp_id, guru, school.kepala, periode=PERIODE, target=4),
+            aggregate_id=f"skp:{skp_id}",
+            version=3,
+        )
+        await world.handled(event_id)
+
+    [push] = await world.pushes(guru)  # the message took the whole path: its plan, its pegawai, a new push
+    assert (push["jenis"], push["bagian"], push["source_version"]) == ("skp", "", 3)
+    statements = message_statements(seen)
+    assert len(statements) <= MAX_ROUND_TRIPS, [one[:100] for one in statements]
