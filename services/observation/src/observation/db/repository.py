@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,38 +33,43 @@ class PelaksanaanRepository:
     def __init__(self, session: AsyncSession, track: Callable[[Pelaksanaan], None]) -> None:
         self._session = session
         self._track = track
+        # Cycles opened in this unit of work, written when it commits, as the session's flush writes its rows.
+        self._added: list[dict[str, Any]] = []
 
     async def get(self, pelaksanaan_id: uuid.UUID, *, for_update: bool = False) -> Pelaksanaan | None:
-        query = select(PelaksanaanRow).where(PelaksanaanRow.id == pelaksanaan_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).scalar_one_or_none()
+        row = (await self._session.execute(_by_id_query(for_update), {"id": pelaksanaan_id})).first()
         return self._load(row) if row else None
 
     async def find(
         self, pegawai_id: uuid.UUID, periode: str, *, bagian: int | None = None, for_update: bool = False
     ) -> Pelaksanaan | None:
         """The pegawai's pelaksanaan of that part of the period (None: of its latest part, the school they are in)."""
-        query = select(PelaksanaanRow).where(PelaksanaanRow.pegawai_id == pegawai_id, PelaksanaanRow.periode == periode)
+        parameters: dict[str, Any] = {"pegawai_id": pegawai_id, "periode": periode}
         if bagian is not None:
-            query = query.where(PelaksanaanRow.bagian == bagian)
-        query = query.order_by(PelaksanaanRow.bagian.desc()).limit(1)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).scalar_one_or_none()
+            parameters["bagian"] = bagian
+        row = (await self._session.execute(_find_query(bagian is not None, for_update), parameters)).first()
         return self._load(row) if row else None
 
     def add(self, pelaksanaan: Pelaksanaan) -> None:
-        self._session.add(PelaksanaanRow(**_columns(pelaksanaan)))
+        self._added.append(_columns(pelaksanaan))
         self._track(pelaksanaan)
+
+    async def write_added(self) -> None:
+        """Insert the cycles `add` was given since the last call (the unit of work's commit calls it)."""
+        if self._added:
+            added, self._added = self._added, []
+            await self._session.execute(_INSERT, added)
+
+    def forget_added(self) -> None:
+        """Drop the cycles added and not yet written (the unit of work rolled back)."""
+        self._added = []
 
     async def save(self, pelaksanaan: Pelaksanaan, *, expected_version: int) -> None:
         """Write back a changed cycle; refuses if someone else changed it since it was read."""
-        result = await self._session.execute(
-            update(PelaksanaanRow)
-            .where(PelaksanaanRow.id == pelaksanaan.id, PelaksanaanRow.version == expected_version)
-            .values(**_columns(pelaksanaan), updated_at=func.now())
-        )
+        parameters = _columns(pelaksanaan)
+        parameters["saved_id"] = parameters.pop("id")  # the key it is found by, not a column it sets
+        parameters["read_version"] = expected_version
+        result = await self._session.execute(_SAVE, parameters)
         if result.rowcount != 1:
             raise StaleVersion(
                 "the pelaksanaan changed while you were editing it; reload", rule="pelaksanaan.concurrent_change"
@@ -188,6 +194,49 @@ class PelaksanaanRepository:
         return pelaksanaan
 
 
+# The cycle's reads and writes, which planning's events and the steps share, are plain Core over the table, built
+# once: the ORM's statement building, entity loading and flush were a large share of an approved plan's CPU in the
+# consumer's profile of `make bench`.
+_PELAKSANAAN = PelaksanaanRow.__table__
+_SEEN = SkpSeen.__table__
+
+_INSERT = insert(_PELAKSANAAN)
+_SAVE = (
+    update(_PELAKSANAAN)
+    .where(_PELAKSANAAN.c.id == bindparam("saved_id"), _PELAKSANAAN.c.version == bindparam("read_version"))
+    .values(updated_at=func.now())
+)
+
+
+@cache
+def _by_id_query(for_update: bool) -> Any:
+    query = select(_PELAKSANAAN).where(_PELAKSANAAN.c.id == bindparam("id"))
+    return query.with_for_update() if for_update else query
+
+
+@cache
+def _find_query(of_bagian: bool, for_update: bool) -> Any:
+    c = _PELAKSANAAN.c
+    query = select(_PELAKSANAAN).where(c.pegawai_id == bindparam("pegawai_id"), c.periode == bindparam("periode"))
+    if of_bagian:
+        query = query.where(c.bagian == bindparam("bagian"))
+    query = query.order_by(c.bagian.desc()).limit(1)
+    return query.with_for_update() if for_update else query
+
+
+def _advance_statement() -> Any:
+    """The plan's version recorded only if newer than the one applied; the row back when it was."""
+    statement = pg_insert(_SEEN).values(skp_id=bindparam("skp_id"), version=bindparam("version"))
+    return statement.on_conflict_do_update(
+        index_elements=[_SEEN.c.skp_id],
+        set_={"version": statement.excluded.version},
+        where=_SEEN.c.version < statement.excluded.version,
+    ).returning(_SEEN.c.skp_id)
+
+
+_ADVANCE = _advance_statement()
+
+
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -306,13 +355,7 @@ class SkpSeenRepository:
 
     async def advance(self, skp_id: uuid.UUID, version: int) -> bool:
         """Record `version` of the plan; False when this or a newer version was applied already."""
-        statement = pg_insert(SkpSeen).values(skp_id=skp_id, version=version)
-        statement = statement.on_conflict_do_update(
-            index_elements=["skp_id"],
-            set_={"version": statement.excluded.version},
-            where=SkpSeen.__table__.c.version < statement.excluded.version,
-        ).returning(SkpSeen.skp_id)
-        return (await self._session.execute(statement)).first() is not None
+        return (await self._session.execute(_ADVANCE, {"skp_id": skp_id, "version": version})).first() is not None
 
 
 class BuktiRepository:

@@ -22,3 +22,13 @@ class ObservationUnitOfWork(UnitOfWork):
         self.bukti = BuktiRepository(session, self.track)
         self.unggahan = UnggahanRepository(session)
         self.roster = RosterView(session)
+
+    async def commit(self) -> None:
+        # A cycle opened here is written first, as the session's flush writes the other repositories' rows: what is
+        # committed, its events and its audit record are one.
+        await self.pelaksanaan.write_added()
+        await super().commit()
+
+    async def rollback(self) -> None:
+        self.pelaksanaan.forget_added()
+        await super().rollback()
