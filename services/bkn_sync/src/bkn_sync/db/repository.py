@@ -18,7 +18,8 @@ from functools import cache
 from typing import Any
 
 from opentelemetry import propagate
-from sqlalchemy import bindparam, func, insert, literal_column, select, text, update
+from sqlalchemy import String, Uuid, any_, bindparam, func, insert, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,7 +80,7 @@ _BY_KEY = (
 _INSERT_PUSH = insert(_PUSH)
 # Its SET clause is the parameters given: every column a push's state has (`_push_values`), not its key.
 _SAVE_PUSH = update(_PUSH).where(_PUSH.c.id == bindparam("saved_id"))
-_RELEASE = update(_PUSH).where(_PUSH.c.id.in_(bindparam("push_ids", expanding=True))).values(lease_until=None)
+_RELEASE = update(_PUSH).where(_PUSH.c.id == any_(bindparam("push_ids", type_=ARRAY(Uuid)))).values(lease_until=None)
 _SKIP_PENILAIAN = (
     update(_PUSH)
     .where(_PUSH.c.status.in_(DUE), _PUSH.c.payload["penilaian_id"].astext == bindparam("penilaian_id"))
@@ -99,7 +100,8 @@ def _requeue(by_pegawai: bool, by_periode: bool) -> Any:
     """Failed pushes waiting for one of `codes` become due now, of one pegawai, one period, both or all."""
     conditions = [
         _PUSH.c.status == PushStatus.FAILED.value,
-        _PUSH.c.failure_kode.in_(bindparam("codes", expanding=True)),
+        # One array parameter, not an IN list: an expanding list is rendered anew at every execution.
+        _PUSH.c.failure_kode == any_(bindparam("codes", type_=ARRAY(String))),
     ]
     if by_pegawai:
         conditions.append(_PUSH.c.pegawai_id == bindparam("of_pegawai"))
