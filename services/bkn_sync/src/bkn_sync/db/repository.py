@@ -187,9 +187,9 @@ def _trace_here() -> dict[str, str]:
 
 class Writes:
     """What the repositories write without waiting for the database (a new push, a push's new state, an attempt):
-    sent in the order it was written before the unit of work's next read of the pushes and at its commit, as the
-    ORM's flush sent it. An ORM change pending in the session (a conflict) goes first, as the autoflush before that
-    read would have sent it."""
+    sent in the order it was written, before the unit of work's next read of the pushes (which must see it) and at
+    its commit. A conflict's change pending in the session (the conflicts keep the ORM) goes first, so the tables
+    and their audit trail get the changes in the order the use case made them."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
