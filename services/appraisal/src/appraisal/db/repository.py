@@ -13,8 +13,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, true, tuple_, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import String, and_, any_, bindparam, case, func, or_, select, true, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,9 +76,10 @@ _SAVE = (
     .where(_PENILAIAN.c.id == bindparam("saved_id"), _PENILAIAN.c.version == bindparam("read_version"))
     .values(updated_at=func.now())
 )
+# One array parameter, not an IN list: SQLAlchemy renders an expanding IN again at every execution.
 _OF_YEAR = select(_PENILAIAN).where(
     _PENILAIAN.c.pegawai_id == bindparam("pegawai_id"),
-    _PENILAIAN.c.periode.in_(bindparam("periodes", expanding=True)),
+    _PENILAIAN.c.periode == any_(bindparam("periodes", type_=ARRAY(String))),
 )
 _TAHUN = _PERIODE.c.snapshot["tahun"].as_integer()
 
