@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.sql.expression import ReleaseSavepointClause, RollbackToSavepointClause, SavepointClause
+
+SAVEPOINT_NAME = "pmm_savepoint"
 
 
 def create_engine(database_url: str, *, pool_size: int) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         database_url,
         # At most 2 x pool_size connections (the deploy's connection budget counts that), all of them kept once
         # opened: "overflow" connections are closed on return, and a consumer with more messages in flight than the
@@ -18,6 +23,22 @@ def create_engine(database_url: str, *, pool_size: int) -> AsyncEngine:
         # that one request answers 503 / that message is retried (pmm_chassis.messaging.failures.is_transient).
         pool_pre_ping=False,
         pool_recycle=1800,
+    )
+    one_savepoint_name(engine)
+    return engine
+
+
+def one_savepoint_name(engine: AsyncEngine) -> None:
+    """Every savepoint of `engine` under one name. SQLAlchemy names each after a counter that only grows over a
+    connection's life (sa_savepoint_1, _2, ...), so each SAVEPOINT and RELEASE was a statement the driver had never
+    seen: prepared anew (a round trip more, twice per consumed message) and pushed through its statement cache.
+    Savepoints here nest strictly (a message's inside its batch, a use case's inside its request), and PostgreSQL
+    takes a repeated name as the most recent savepoint of that name, so one name serves every level."""
+    dialect: Any = engine.dialect
+    dialect.do_savepoint = lambda connection, name: connection.execute(SavepointClause(SAVEPOINT_NAME))
+    dialect.do_release_savepoint = lambda connection, name: connection.execute(ReleaseSavepointClause(SAVEPOINT_NAME))
+    dialect.do_rollback_to_savepoint = lambda connection, name: connection.execute(
+        RollbackToSavepointClause(SAVEPOINT_NAME)
     )
 
 
