@@ -114,6 +114,9 @@ class Chassis:
             default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True),
             # Telemetry first: it is the outermost middleware, so every publish and process has its span.
             middlewares=(RabbitTelemetryMiddleware(tracer_provider=self.tracer_provider),),
+            # The one subscriber takes the message itself (pmm_chassis.messaging.consumer) and decodes it against the
+            # contracts: FastDepends' argument solving and validation would be a second pass per message for nothing.
+            apply_types=False,
             logger=None,
             app_id=self.service,
             graceful_timeout=settings.graceful_timeout_seconds,
