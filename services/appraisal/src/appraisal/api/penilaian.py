@@ -10,7 +10,6 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from appraisal.api.deps import ActorDep, DepsDep
-from appraisal.api.dokumen_pdf import render
 from appraisal.api.schemas import (
     AlasanIn,
     HanyaPerilakuIn,
@@ -219,6 +218,9 @@ async def dokumen(penilaian_id: uuid.UUID, deps: DepsDep, actor: ActorDep) -> Re
     printed, which is also its metadata's CreationDate; every page says DRAFT until the penilaian is final. The
     pegawai and their current atasan only (an operator: 403), once the atasan has rated (422 `dokumen.belum_dinilai`
     before)."""
+    # The renderer (reportlab, about 8 MB) is loaded by the first document asked for, not by every process.
+    from appraisal.api.dokumen_pdf import render
+
     context = await views.dokumen(GetPenilaian(penilaian_id), uow=deps.uow(), deps=deps, actor=actor)
     name = f"evaluasi-kinerja-{context.penilaian.periode}-{str(context.penilaian.id)[:8]}.pdf"
     return Response(
