@@ -30,6 +30,7 @@ from pmm_chassis.auth.jwt import JwtVerifier
 from pmm_chassis.db.engine import asyncpg_dsn, create_engine, session_factory
 from pmm_chassis.db.spans import trace_outbox_inserts
 from pmm_chassis.db.uow import UnitOfWork
+from pmm_chassis.heap import freeze_startup_heap
 from pmm_chassis.http.preconditions import document_if_match
 from pmm_chassis.http.problems import install_problem_handlers, problem_response, type_uri
 from pmm_chassis.http.ratelimit import WriteRateLimiter
@@ -261,6 +262,7 @@ class Chassis:
             await chassis.start()
             if on_started is not None:
                 await on_started()
+            freeze_startup_heap()
             try:
                 yield
             finally:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
 
 from pmm_chassis import metrics
+from pmm_chassis.heap import freeze_startup_heap
 from pmm_chassis.telemetry import instrument_fastapi, shutdown_tracing
 from portal import errors
 from portal.bootstrap import PortalApp, build
@@ -25,6 +26,7 @@ def create_app(settings: PortalSettings | None = None, *, portal: PortalApp | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        freeze_startup_heap()
         try:
             yield
         finally:
