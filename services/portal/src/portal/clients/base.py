@@ -94,7 +94,7 @@ class ServiceClient:
         base_url: str,
         *,
         timeout: float,
-        in_flight: int = 10,
+        in_flight: int = 4,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.name = name
