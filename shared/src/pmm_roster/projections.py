@@ -203,37 +203,68 @@ def _tiebreak(relasi: Any) -> list[Any]:
 
 
 class RosterView:
-    """Queries over the projection, through a unit of work's session."""
+    """Queries over the projection, through a unit of work's session; records are the rows themselves (read-only,
+    by column name). Every request and message of a consuming service reads here, so each query is built once."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def pegawai(self, pegawai_id: uuid.UUID) -> PegawaiRecord | None:
-        return await self._session.get(RosterPegawai, pegawai_id)
+        return (await self._session.execute(_PEGAWAI_BY_ID, {"pegawai_id": pegawai_id})).first()
 
     async def pegawai_by_nip(self, nip: str) -> PegawaiRecord | None:
-        query = select(RosterPegawai).where(RosterPegawai.nip == nip)
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return (await self._session.execute(_PEGAWAI_BY_NIP, {"nip": nip})).first()
 
     async def current_atasan(self, pegawai_id: uuid.UUID, on: date) -> uuid.UUID | None:
-        current = current_atasan_subquery(RosterRelasi, on)
-        query = select(current.c.atasan_id).where(current.c.pegawai_id == pegawai_id)
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return (await self._session.execute(_CURRENT_ATASAN, {"pegawai_id": pegawai_id, "on": on})).scalar()
 
     async def appraised_by(self, atasan_id: uuid.UUID, on: date) -> list[uuid.UUID]:
-        current = current_atasan_subquery(RosterRelasi, on)
-        query = select(current.c.pegawai_id).where(current.c.atasan_id == atasan_id)
-        return list((await self._session.execute(query)).scalars())
+        return list((await self._session.execute(_APPRAISED_BY, {"atasan_id": atasan_id, "on": on})).scalars())
 
     async def periode(self, kode: str) -> PeriodeWindows:
-        row = await self._session.get(RosterPeriode, kode)
+        row = (await self._session.execute(_PERIODE_WITH_EXTENSIONS, {"kode": kode})).first()
         if row is None:
             raise NotFound(f"no period {kode}", rule="periode.unknown", field="periode")
-        rows = await self._session.execute(select(RosterWindowExtension).where(RosterWindowExtension.kode == kode))
         extensions = tuple(
-            Extension(step=r.step, until=r.until, region=r.wilayah, reason=r.alasan) for r in rows.scalars()
+            Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
+            for e in row.extensions or ()
         )
         return PeriodeWindows(kode=kode, snapshot=row.snapshot, extensions=extensions)
+
+
+def _periode_with_extensions() -> Any:
+    """A period's definition and its extensions in one round trip."""
+    periode, extension = RosterPeriode.__table__, RosterWindowExtension.__table__
+    extensions = (
+        select(
+            sa.func.jsonb_agg(
+                sa.func.jsonb_build_object(
+                    "step",
+                    extension.c.step,
+                    "until",
+                    extension.c.until,
+                    "wilayah",
+                    extension.c.wilayah,
+                    "alasan",
+                    extension.c.alasan,
+                )  # fmt: skip
+            )
+        )
+        .where(extension.c.kode == periode.c.kode)
+        .scalar_subquery()
+    )
+    return select(periode.c.snapshot, extensions.label("extensions")).where(periode.c.kode == sa.bindparam("kode"))
+
+
+_PEGAWAI = RosterPegawai.__table__
+_RELASI = RosterRelasi.__table__.c
+_ON = sa.bindparam("on", type_=Date)
+_PEGAWAI_BY_ID = select(_PEGAWAI).where(_PEGAWAI.c.pegawai_id == sa.bindparam("pegawai_id"))
+_PEGAWAI_BY_NIP = select(_PEGAWAI).where(_PEGAWAI.c.nip == sa.bindparam("nip"))
+_CURRENT_ATASAN = select(current_atasan_of(_RELASI, sa.bindparam("pegawai_id"), _ON))
+_CURRENT = current_atasan_subquery(_RELASI, _ON)
+_APPRAISED_BY = select(_CURRENT.c.pegawai_id).where(_CURRENT.c.atasan_id == sa.bindparam("atasan_id"))
+_PERIODE_WITH_EXTENSIONS = _periode_with_extensions()
 
 
 def create_roster_projection_v1() -> None:

@@ -412,7 +412,6 @@ class ReadAhead:
 
 _PLAN_KEY = ("pegawai_id", "periode", "bagian")
 _PLAN_BY_KEY = select(_PLAN).where(*(_PLAN.c[name] == bindparam(name) for name in _PLAN_KEY))
-_PEGAWAI_BY_ID = select(_PEGAWAI).where(_PEGAWAI.c.pegawai_id == bindparam("pegawai_id"))
 _PERIODE_SNAPSHOT = select(_PERIODE.c.snapshot).where(_PERIODE.c.kode == bindparam("periode"))
 
 
@@ -589,13 +588,12 @@ class Roster(RosterView):
 
     def __init__(self, session: AsyncSession, ahead: ReadAhead) -> None:
         super().__init__(session)
-        self._own_session = session
         self._ahead = ahead
 
     async def pegawai(self, pegawai_id: uuid.UUID) -> PegawaiRecord | None:
         if pegawai_id in self._ahead.pegawai:
             return self._ahead.pegawai.pop(pegawai_id)
-        return (await self._own_session.execute(_PEGAWAI_BY_ID, {"pegawai_id": pegawai_id})).first()
+        return await super().pegawai(pegawai_id)
 
 
 class RosterRepository:
