@@ -9,18 +9,16 @@ statement on the engine from its savepoint to its release, none of the batch's o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 
 from appraisal.handlers import handlers
 from pmm_contracts import EventData, decode, encode
 from pmm_contracts.events import planning as contract
 from pmm_testkit import audit_trail
 from pmm_testkit.plans import INDIKATOR, PERILAKU, RHK
+from pmm_testkit.round_trips import round_trips
 from pmm_testkit.world import scalar
 
 pytestmark = pytest.mark.integration
@@ -34,38 +32,6 @@ MAX_SUBMITTED = 4
 # periods of its year, its insert, its update with the approved plan, the pegawai's penilaian of that year, the year's
 # penilaian tahunan locked (none yet: no period is final), RELEASE SAVEPOINT.
 MAX_APPROVED = 9
-
-
-@contextmanager
-def counted(engine, connection) -> Iterator[list[str]]:
-    """What `connection` sends (the app's reminders and its own consumer share the engine, on other connections)."""
-    sync = engine.sync_engine
-    seen: list[str] = []
-
-    def statement(conn, cursor, text, parameters, context, executemany) -> None:
-        if conn is connection:
-            seen.append(text.split("\n", 1)[0][:120])
-
-    def begin(conn) -> None:
-        if conn is connection:
-            seen.append("BEGIN")
-
-    def commit(conn) -> None:
-        if conn is connection:
-            seen.append("COMMIT")
-
-    def rollback(conn) -> None:
-        if conn is connection:
-            seen.append("ROLLBACK")
-
-    listeners = [("before_cursor_execute", statement), ("begin", begin), ("commit", commit), ("rollback", rollback)]
-    for name, fn in listeners:
-        event.listen(sync, name, fn)
-    try:
-        yield seen
-    finally:
-        for name, fn in listeners:
-            event.remove(sync, name, fn)
 
 
 async def _applied(app, data: EventData, version: int) -> list[str]:
@@ -82,13 +48,13 @@ async def _applied(app, data: EventData, version: int) -> list[str]:
     async with deps.uow().batch() as batch:
         assert await batch.claim(CONSUMER, [message.envelope.event_id])
         connection = (await batch.session.connection()).sync_connection
-        with counted(app.state.container.chassis.engine, connection) as seen:
+        with round_trips(app.state.container.chassis.engine, by=lambda conn: conn) as sent:
             uow = deps.uow().joining(batch)
             async with uow:
                 await handlers(deps)[type(data)](message, uow)
             assert uow.committed
         await batch.commit()
-    return seen
+    return sent[connection]
 
 
 async def test_a_submission_and_an_approval_cost_a_bounded_number_of_round_trips(app, settings):

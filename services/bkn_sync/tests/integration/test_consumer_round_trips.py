@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+
+from pmm_testkit.round_trips import round_trips
 
 from .conftest import PERIODE, skp_approved
 
@@ -23,33 +22,6 @@ pytestmark = pytest.mark.integration
 # The message's SAVEPOINT, the audit stamp of it, the plan's upsert (reading the pegawai's roster row and the
 # period's definition in the same statement), the push's find by its key (locked), the push's insert, RELEASE.
 MAX_ROUND_TRIPS = 6
-
-
-@contextmanager
-def counted(engine) -> Iterator[dict[asyncio.Task | None, list[str]]]:
-    """Each task's statements while the block runs."""
-    sync = engine.sync_engine
-    seen: dict[asyncio.Task | None, list[str]] = {}
-
-    def note(what: str) -> None:
-        seen.setdefault(asyncio.current_task(), []).append(what)
-
-    def statement(conn, cursor, text, parameters, context, executemany) -> None:
-        note(" ".join(text.split()))
-
-    listeners = [
-        ("before_cursor_execute", statement),
-        ("begin", lambda conn: note("BEGIN")),
-        ("commit", lambda conn: note("COMMIT")),
-        ("rollback", lambda conn: note("ROLLBACK")),
-    ]
-    for name, fn in listeners:
-        event.listen(sync, name, fn)
-    try:
-        yield seen
-    finally:
-        for name, fn in listeners:
-            event.remove(sync, name, fn)
 
 
 def message_statements(seen: dict[asyncio.Task | None, list[str]]) -> list[str]:
@@ -66,7 +38,7 @@ async def test_an_approved_plan_costs_a_bounded_number_of_round_trips(world, con
     guru = school.guru[0]
     skp_id = uuid.uuid4()
 
-    with counted(container.chassis.engine) as seen:
+    with round_trips(container.chassis.engine, by=lambda conn: asyncio.current_task()) as seen:
         event_id = await world.upstream.publish(
             skp_approved(skp_id, guru, school.kepala, periode=PERIODE, target=4),
             aggregate_id=f"skp:{skp_id}",

@@ -9,17 +9,15 @@ batch's own BEGIN, inbox claim, NOTIFY and COMMIT are shared by up to a batch's 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 from observation_world import INDIKATOR
-from sqlalchemy import event
 
 from observation.handlers.on_skp_approved import on_skp_approved
 from pmm_contracts import decode, encode
 from pmm_contracts.events import planning as contract
+from pmm_testkit.round_trips import round_trips
 from pmm_testkit.world import scalar
 
 pytestmark = pytest.mark.integration
@@ -32,22 +30,6 @@ MAX_ROUND_TRIPS_REOPENED = 7
 # A repeated (or older) approval: SAVEPOINT, the stamp, the version that is not newer, RELEASE; nothing else is read.
 MAX_ROUND_TRIPS_STALE = 4
 CONSUMER = "observation.inbox"
-
-
-@contextmanager
-def counted(engine) -> Iterator[list[tuple[object, str]]]:
-    """Every round trip on `engine` while the block runs, with the connection that made it."""
-    sync = engine.sync_engine
-    seen: list[tuple[object, str]] = []
-
-    def statement(conn, cursor, text, parameters, context, executemany) -> None:
-        seen.append((conn, text.split("\n", 1)[0][:120]))
-
-    event.listen(sync, "before_cursor_execute", statement)  # SAVEPOINT and RELEASE included
-    try:
-        yield seen
-    finally:
-        event.remove(sync, "before_cursor_execute", statement)
 
 
 async def _apply(app, skp_id: uuid.UUID, pegawai_id: uuid.UUID, *, version: int) -> list[str]:
@@ -78,12 +60,12 @@ async def _apply(app, skp_id: uuid.UUID, pegawai_id: uuid.UUID, *, version: int)
         assert await batch.claim(CONSUMER, [message.envelope.event_id]) == {message.envelope.event_id}
         connection = (await batch.session.connection()).sync_connection
         message_uow = uow().joining(batch)
-        with counted(container.chassis.engine) as seen:
+        with round_trips(container.chassis.engine, by=lambda conn: conn) as sent:
             async with message_uow:
                 await on_skp_approved(message, message_uow)
         assert message_uow.committed
         await batch.commit()
-    return [text for conn, text in seen if conn is connection]
+    return sent[connection]
 
 
 async def test_an_approval_costs_a_bounded_number_of_round_trips(app):

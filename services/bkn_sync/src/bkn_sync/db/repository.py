@@ -46,8 +46,7 @@ _PERIODE = RosterPeriode.__table__
 # A push that is due, not held by another worker, and (unless it is the SKP itself) not waiting for the SKP of the
 # same pegawai and period: BKN refuses kinerja periodik without an approved SKP, so the SKP goes first. The leased
 # rows come back whole, so the worker loads them in the same round trip.
-_CLAIM = text(
-    """
+_CLAIM_DUE = """
     WITH due AS (
         SELECT p.id FROM push p
         WHERE p.status IN ('pending', 'failed') AND p.next_attempt_at <= :now
@@ -61,8 +60,9 @@ _CLAIM = text(
         FOR UPDATE OF p SKIP LOCKED
     )
     UPDATE push SET lease_until = :lease_until FROM due WHERE push.id = due.id RETURNING """
-    + ", ".join(f"push.{c.name}" for c in _PUSH.c)
-).columns(*_PUSH.c)
+_RETURNING_PUSH = ", ".join(f"push.{c.name}" for c in _PUSH.c)
+# The one concatenation is the RETURNING list, built from the table's own column names: every value is bound.
+_CLAIM = text(_CLAIM_DUE + _RETURNING_PUSH).columns(*_PUSH.c)  # nosec B608
 
 _BY_ID = select(_PUSH).where(_PUSH.c.id == bindparam("push_id"))
 _BY_ID_LOCKED = _BY_ID.with_for_update()
