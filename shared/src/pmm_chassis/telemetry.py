@@ -186,8 +186,8 @@ class ServerSpans:
 
     It starts named by the method alone and takes its route (`POST /api/v1/skp/{skp_id}/submit`, `http.route`) as the
     answer starts, from the router's own match. The path is recorded masked and without its query string, which may
-    carry a name (docs/design.md §7). OpenTelemetry's general ASGI instrumentation recorded a dozen attributes in two
-    semantic-convention versions and searched the routes before routing: about 0.3 ms a request, twice a small
+    carry a name (docs/design.md §7). OpenTelemetry's general ASGI instrumentation records a dozen attributes in two
+    semantic-convention versions and searches the routes before routing: about 0.3 ms a request, twice a small
     request's own work in the profile of `make bench`.
     """
 

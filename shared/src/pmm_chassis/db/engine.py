@@ -30,8 +30,8 @@ def create_engine(database_url: str, *, pool_size: int) -> AsyncEngine:
 
 def one_savepoint_name(engine: AsyncEngine) -> None:
     """Every savepoint of `engine` under one name. SQLAlchemy names each after a counter that only grows over a
-    connection's life (sa_savepoint_1, _2, ...), so each SAVEPOINT and RELEASE was a statement the driver had never
-    seen: prepared anew (a round trip more, twice per consumed message) and pushed through its statement cache.
+    connection's life (sa_savepoint_1, _2, ...), which makes each SAVEPOINT and RELEASE a statement the driver has
+    never seen: prepared anew (a round trip more, twice per consumed message) and pushed through its statement cache.
     Savepoints here nest strictly (a message's inside its batch, a use case's inside its request), and PostgreSQL
     takes a repeated name as the most recent savepoint of that name, so one name serves every level."""
     dialect: Any = engine.dialect
