@@ -99,13 +99,23 @@ class Injector:
     def _dsn(self, service: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.postgres.port}/{self.stack.database(service)}"
 
-    async def _last_consumed(self, service: str) -> float:
-        conn = await asyncpg.connect(self._dsn(service), timeout=5)
+    async def _value(self, service: str, query: str) -> Any:
+        """One value from a service's database, or None while it cannot be reached: another fault (PostgreSQL
+        stopped) may overlap the one being measured, and a measurement only reports."""
         try:
-            value = await conn.fetchval("SELECT extract(epoch FROM max(processed_at)) FROM inbox_message")
-            return float(value or 0)
+            conn = await asyncpg.connect(self._dsn(service), timeout=5)
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return None
+        try:
+            return await conn.fetchval(query)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return None
         finally:
             await conn.close()
+
+    async def _last_consumed(self, service: str) -> float:
+        value = await self._value(service, "SELECT extract(epoch FROM max(processed_at)) FROM inbox_message")
+        return float(value or 0)
 
     async def _queue_depths(self) -> dict[str, int]:
         try:
@@ -246,16 +256,14 @@ class Injector:
         fault.note = f"{fault.note}; {await self._push_resume(ended_mono, ended_wall)}"
 
     async def _push_resume(self, ended_mono: float, ended_wall: float) -> str:
-        conn = await asyncpg.connect(self._dsn("bkn_sync"), timeout=5)
-        try:
-            due = await conn.fetchval("SELECT count(*) FROM push WHERE status = 'pending'")
-            if not due:
-                return "no push waiting"
-            while time.monotonic() < ended_mono + 60:
-                last = await conn.fetchval("SELECT extract(epoch FROM max(succeeded_at)) FROM push")
-                if last and float(last) > ended_wall:
-                    return f"{due} pushes waiting; the next succeeded after {time.monotonic() - ended_mono:.1f} s"
-                await asyncio.sleep(0.5)
-            return f"{due} pushes waiting; none succeeded within 60 s (BKN back-off)"
-        finally:
-            await conn.close()
+        due = await self._value("bkn_sync", "SELECT count(*) FROM push WHERE status = 'pending'")
+        if due is None:
+            return "bkn_sync's database was down (another fault): pushes not followed"
+        if not due:
+            return "no push waiting"
+        while time.monotonic() < ended_mono + 60:
+            last = await self._value("bkn_sync", "SELECT extract(epoch FROM max(succeeded_at)) FROM push")
+            if last and float(last) > ended_wall:
+                return f"{due} pushes waiting; the next succeeded after {time.monotonic() - ended_mono:.1f} s"
+            await asyncio.sleep(0.5)
+        return f"{due} pushes waiting; none succeeded within 60 s (BKN back-off)"
