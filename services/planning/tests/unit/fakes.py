@@ -21,7 +21,7 @@ from planning.domain.periode import periode_snapshot
 from planning.domain.policy import Policy, load_policies, periods_for_year, policy_for_year
 from planning.domain.records import OpenedPeriode, Pegawai, Relasi, Sekolah
 from planning.domain.roster import PegawaiRow, SekolahRow
-from planning.domain.skp import Skp, peran_of
+from planning.domain.skp import Skp, SkpListed, peran_of
 from planning.usecases import Deps
 from pmm_kernel.access import Actor
 from pmm_kernel.clock import Clock, today
@@ -151,6 +151,8 @@ class FakeRosterRepository:
         self.pegawai_by_id[saved.id] = saved
         return saved
 
+    save_pegawai_now = update_pegawai  # in memory, at once and at the next flush are the same
+
     def add_relasi(
         self, *, pegawai_id: uuid.UUID, atasan_id: uuid.UUID, peran_atasan: str, mulai: date, selesai: date | None
     ) -> Relasi:
@@ -275,7 +277,7 @@ class FakeSkpRepository:
         periode: str | None,
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
-    ) -> list[tuple[Skp, Pegawai, Sekolah]]:
+    ) -> list[tuple[SkpListed, Pegawai, Sekolah]]:
         def mine(skp: Skp) -> bool:
             atasan = self._roster.atasan_on(skp.pegawai_id, skp.selesai or on)
             return (
@@ -293,7 +295,8 @@ class FakeSkpRepository:
         result = []
         for stored in found[:limit]:
             pegawai = self._roster.pegawai_by_id[stored.pegawai_id]
-            result.append((self._load(stored), pegawai, self._roster.sekolah_by_npsn[stored.npsn or pegawai.npsn]))
+            listed = SkpListed(**{name: getattr(stored, name) for name in SkpListed.__dataclass_fields__})
+            result.append((listed, pegawai, self._roster.sekolah_by_npsn[stored.npsn or pegawai.npsn]))
         return result
 
 

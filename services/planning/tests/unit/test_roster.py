@@ -385,12 +385,14 @@ def test_random_text_only_returns_errors(kind: str, body: str, with_header: bool
     assert all(r.line >= 2 for r in rows)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from(list(COLUMNS)), data=st.binary(max_size=300))
 def test_random_bytes_only_return_errors(kind: str, data: bytes) -> None:
     _, errors = parse_csv(kind, data, today=TODAY)
     assert all(isinstance(e, RowError) for e in errors)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(list(COLUMNS)),
     values=st.dictionaries(

@@ -28,7 +28,7 @@ from planning.api.schemas import (
 )
 from planning.domain.policy import find_periode
 from planning.domain.records import Sekolah
-from planning.domain.skp import Skp, SkpStatus, drafting_step
+from planning.domain.skp import Skp, SkpListed, SkpStatus, drafting_step
 from planning.domain.skp_parts import RhkInput
 from planning.usecases import Deps, skp, views
 from planning.usecases.views import SkpContext
@@ -58,7 +58,7 @@ def _out(deps: Deps, context: SkpContext, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, headers=headers, media_type="application/json")
 
 
-def _bagian(deps: Deps, plan: Skp, sekolah: Sekolah) -> BagianOut:
+def _bagian(deps: Deps, plan: Skp | SkpListed, sekolah: Sekolah) -> BagianOut:
     periode = find_periode(plan.periode, deps.policies)
     return BagianOut.of(plan, sekolah, periode_mulai=periode.mulai, periode_selesai=periode.selesai)
 

@@ -14,7 +14,7 @@ from functools import cache
 from types import SimpleNamespace, UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from sqlalchemy import ColumnElement, Date, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Date, Integer, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
@@ -22,7 +22,7 @@ from sqlmodel import SQLModel
 from planning.db.tables import AuditLog, Pegawai, Penempatan, Periode, Relasi, Sekolah, SkpRow, WindowExtension
 from planning.domain import records
 from planning.domain.roster import PegawaiRow, SekolahRow
-from planning.domain.skp import Skp, SkpStatus
+from planning.domain.skp import Skp, SkpListed, SkpStatus
 from pmm_kernel.errors import StaleVersion, StateConflict
 from pmm_kernel.windows import Extension
 from pmm_roster.projections import current_atasan_of, current_atasan_subquery
@@ -127,31 +127,25 @@ class SkpRepository:
         periode: str | None,
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
-    ) -> list[tuple[Skp, records.Pegawai, records.Sekolah]]:
+    ) -> list[tuple[SkpListed, records.Pegawai, records.Sekolah]]:
         """Plans of the pegawai this atasan appraises on `on` (a part a transfer ended: on its last day), oldest
         submission first (keyset pagination)."""
-        # Candidates by the atasan index, then each one's current atasan by the pegawai index: never the current
-        # atasan of every pegawai in the country.
-        ever_mine = select(Relasi.pegawai_id).where(Relasi.atasan_id == atasan_id)
-        query = (
-            select(SkpRow, Pegawai, Sekolah)
-            .join(Pegawai, Pegawai.id == SkpRow.pegawai_id)
-            .join(Sekolah, Sekolah.npsn == _part_school())
-            .where(
-                SkpRow.pegawai_id.in_(ever_mine),
-                current_atasan_of(Relasi, SkpRow.pegawai_id, _reading_day(on)) == atasan_id,
-            )
-        )
+        parameters: dict[str, Any] = {"atasan_id": atasan_id, "on": on, "limit": limit}
         if status:
-            query = query.where(SkpRow.status == status)
+            parameters["status"] = status
         if periode:
-            query = query.where(SkpRow.periode == periode)
+            parameters["periode"] = periode
         if after is not None:
-            at, last_id = after
-            query = query.where(or_(SkpRow.submitted_at > at, and_(SkpRow.submitted_at == at, SkpRow.id > last_id)))
-        query = query.order_by(SkpRow.submitted_at.asc().nulls_last(), SkpRow.id).limit(limit)
-        rows = (await self._session.execute(query)).all()
-        return [(self._load(skp_row), _pegawai(pegawai), _sekolah(sekolah)) for skp_row, pegawai, sekolah in rows]
+            parameters["after_at"], parameters["after_id"] = after
+        query = _queue_query(bool(status), bool(periode), after is not None)
+        return [
+            (
+                _listed(_prefixed(row, _LISTED_KEYS)),
+                _pegawai(_prefixed(row, _PEGAWAI_KEYS)),
+                _sekolah(_prefixed(row, _SEKOLAH_KEYS)),
+            )
+            for row in (await self._session.execute(query, parameters)).mappings()
+        ]
 
     def _load(self, row: Any) -> Skp:
         skp = Skp(
@@ -270,6 +264,51 @@ def _prefixed(row: Any, keys: tuple[tuple[str, str], ...]) -> SimpleNamespace:
 
 
 @cache
+def _queue_query(by_status: bool, by_periode: bool, paged: bool) -> Any:
+    """An atasan's queue (`SkpRepository.queue`), one statement per combination of its filters."""
+    skp, pegawai, sekolah, relasi = _SKP_TABLE, _PEGAWAI_TABLE, _SEKOLAH_TABLE, Relasi.__table__
+    # Candidates by the atasan index, then each one's current atasan by the pegawai index: never the current
+    # atasan of every pegawai in the country.
+    ever_mine = select(relasi.c.pegawai_id).where(relasi.c.atasan_id == bindparam("atasan_id"))
+    # The day whose atasan reads and decides a plan: today, or for a part a transfer ended its last day, so the old
+    # school's atasan keeps it and the new one sees only the new part (docs/domain.md §1).
+    reading_day = func.coalesce(skp.c.selesai, bindparam("on", type_=Date))
+    query = (
+        select(
+            *(skp.c[name].label(label) for label, name in _LISTED_KEYS),
+            *(c.label(label) for (label, _), c in zip(_PEGAWAI_KEYS, pegawai.c, strict=True)),
+            *(c.label(label) for (label, _), c in zip(_SEKOLAH_KEYS, sekolah.c, strict=True)),
+        )
+        .select_from(
+            skp.join(pegawai, pegawai.c.id == skp.c.pegawai_id).join(
+                sekolah, sekolah.c.npsn == func.coalesce(skp.c.npsn, pegawai.c.npsn)
+            )
+        )
+        .where(
+            skp.c.pegawai_id.in_(ever_mine),
+            current_atasan_of(relasi.c, skp.c.pegawai_id, reading_day) == bindparam("atasan_id"),
+        )
+    )
+    if by_status:
+        query = query.where(skp.c.status == bindparam("status"))
+    if by_periode:
+        query = query.where(skp.c.periode == bindparam("periode"))
+    if paged:
+        at, last_id = bindparam("after_at"), bindparam("after_id")
+        query = query.where(or_(skp.c.submitted_at > at, and_(skp.c.submitted_at == at, skp.c.id > last_id)))
+    order = (skp.c.submitted_at.asc().nulls_last(), skp.c.id)
+    return query.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+
+_LISTED_KEYS = tuple((f"skp_{name}", name) for name in SkpListed.__dataclass_fields__)
+
+
+def _listed(row: Any) -> SkpListed:
+    values = {name: getattr(row, name) for _, name in _LISTED_KEYS}
+    return SkpListed(**{**values, "status": SkpStatus(row.status)})
+
+
+@cache
 def _in_context_query(with_extensions: bool) -> Any:
     skp, pegawai, sekolah = _SKP_TABLE, _PEGAWAI_TABLE, _SEKOLAH_TABLE
     relasi, window = Relasi.__table__, WindowExtension.__table__
@@ -302,17 +341,6 @@ def _in_context_query(with_extensions: bool) -> Any:
     )
 
 
-def _part_school() -> Any:
-    """The school of a plan's part; the pegawai's for a plan that names none."""
-    return func.coalesce(SkpRow.npsn, Pegawai.npsn)
-
-
-def _reading_day(on: date) -> Any:
-    """The day whose atasan reads and decides a plan: today, or for a part a transfer ended its last day, so the
-    old school's atasan keeps it and the new one sees only the new part (docs/domain.md §1)."""
-    return func.coalesce(SkpRow.selesai, on)
-
-
 _Row = TypeVar("_Row", bound=SQLModel)
 
 
@@ -338,8 +366,8 @@ class RosterRepository:
     # --- reading ---------------------------------------------------------------------------------------------
 
     async def pegawai_by_nip(self, nip: str) -> records.Pegawai | None:
-        row = (await self._session.execute(select(Pegawai).where(Pegawai.nip == nip))).scalar_one_or_none()
-        return _pegawai(self._keep(row, row.id)) if row else None
+        row = (await self._session.execute(_PEGAWAI_BY_NIP, {"nip": nip})).first()
+        return _pegawai(row) if row else None
 
     async def pegawai_id_by_nip(self, nip: str) -> uuid.UUID | None:
         return (await self._session.execute(select(Pegawai.id).where(Pegawai.nip == nip))).scalar_one_or_none()
@@ -355,7 +383,7 @@ class RosterRepository:
         return {p.nip: _pegawai(self._keep(p, p.id)) for p in rows}
 
     async def sekolah(self, npsn: str) -> records.Sekolah | None:
-        row = await self._session.get(Sekolah, npsn)
+        row = (await self._session.execute(_SEKOLAH_BY_NPSN, {"npsn": npsn})).first()
         return _sekolah(row) if row else None
 
     async def sekolah_by_npsns(self, npsns: Sequence[str]) -> dict[str, records.Sekolah]:
@@ -469,6 +497,14 @@ class RosterRepository:
         row.version += 1
         return _pegawai(row)
 
+    async def save_pegawai_now(self, current: records.Pegawai, values: dict[str, Any]) -> records.Pegawai:
+        """One pegawai's changed values and a version counted, in one UPDATE at once (not at the next flush);
+        answers the pegawai as saved. For a change that comes alone (SIASN's), where `update_pegawai` suits an
+        import's many, flushed together."""
+        table = _PEGAWAI_TABLE
+        statement = update(table).where(table.c.id == current.id).values(version=table.c.version + 1, **values)
+        return _pegawai((await self._session.execute(statement.returning(table))).one())
+
     def add_relasi(
         self, *, pegawai_id: uuid.UUID, atasan_id: uuid.UUID, peran_atasan: str, mulai: date, selesai: date | None
     ) -> records.Relasi:
@@ -487,6 +523,12 @@ class RosterRepository:
 
     async def flush(self) -> None:
         await self._session.flush()
+
+
+# A pegawai or a school by key, for the requests and messages that read one: Core built once, the row mapped
+# straight to its record (no entity loaded into the session).
+_PEGAWAI_BY_NIP = select(_PEGAWAI_TABLE).where(_PEGAWAI_TABLE.c.nip == bindparam("nip"))
+_SEKOLAH_BY_NPSN = select(_SEKOLAH_TABLE).where(_SEKOLAH_TABLE.c.npsn == bindparam("npsn"))
 
 
 def _sekolah(row: Sekolah) -> records.Sekolah:

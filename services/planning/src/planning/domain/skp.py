@@ -291,6 +291,28 @@ class Skp:
 
 
 @dataclass(frozen=True)
+class SkpListed:
+    """A plan as a list shows it (an atasan's queue): its state and its part, not its content, which a list
+    never reads and which is most of what loading a whole `Skp` costs."""
+
+    id: UUID
+    pegawai_id: UUID
+    periode: str
+    status: SkpStatus
+    version: int
+    submitted_at: datetime | None
+    bagian: int
+    npsn: str | None
+    mulai: date | None
+    selesai: date | None
+
+    @property
+    def ended(self) -> bool:
+        """As `Skp.ended`: a transfer has ended this part."""
+        return self.selesai is not None
+
+
+@dataclass(frozen=True)
 class DraftingStep:
     """A step the pegawai saves on their own before submitting. Its name is what `missing_steps` and the plan's
     answer call it; its route is `/skp/{id}/<name with dashes>`."""

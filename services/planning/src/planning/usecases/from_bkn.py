@@ -32,7 +32,7 @@ async def apply_bkn_pegawai_changed(cmd: ApplyBknPegawaiChanged, *, uow: Plannin
             return False
         changes = profile_changes(pegawai, dict(cmd.changes))
         if changes:
-            saved = await uow.roster.update_pegawai(pegawai, changes)
+            saved = await uow.roster.save_pegawai_now(pegawai, changes)
             sekolah = await uow.roster.sekolah(saved.npsn)
             assert sekolah is not None
             uow.record(pegawai_changed(saved, sekolah, list(changes)))

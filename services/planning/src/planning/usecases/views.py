@@ -17,7 +17,7 @@ from planning.domain.koreksi import Koreksi
 from planning.domain.koreksi import require as require_on_koreksi
 from planning.domain.policy import Periode, find_periode, policy_for_year
 from planning.domain.records import Pegawai, Sekolah
-from planning.domain.skp import Skp, SkpStatus, peran_of
+from planning.domain.skp import Skp, SkpListed, SkpStatus, peran_of
 from planning.usecases import Deps
 from pmm_kernel.clock import WIB, today
 from pmm_kernel.errors import Forbidden, InvalidValue, NotFound
@@ -135,7 +135,7 @@ class ApprovalQueue:
 
 async def approval_queue(
     query: ApprovalQueue, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor
-) -> list[tuple[Skp, Pegawai, Sekolah]]:
+) -> list[tuple[SkpListed, Pegawai, Sekolah]]:
     """The plans of the pegawai the caller appraises today, oldest submission first."""
     if actor.pegawai_id is None or not actor.roles & {"kepala_sekolah", "pengawas"}:
         raise Forbidden("only a kepala sekolah or a pengawas has an approval queue", rule="role.atasan_required")
