@@ -1,13 +1,16 @@
 """A service client lets at most `in_flight` requests into its connection pool at once (the others wait their
-turn and are all answered); planning's periods are asked once for every page of the next few seconds."""
+turn and are all answered); planning's periods are asked once for every page of the next few seconds; a read a page
+may take from the last few seconds is kept per token and forgotten when that token changes anything."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
 
+from portal.clients import base
 from portal.clients.base import ServiceClient, ServiceDown
 from portal.clients.planning import PlanningClient
 
@@ -71,3 +74,62 @@ async def test_the_periods_answer_serves_every_page_until_an_extension_through_t
     assert first == second == [{"kode": "2024-S1", "n": 1}]
     assert third == [{"kode": "2024-S1", "n": 3}]
     assert calls == ["GET /api/v1/periode", "POST /api/v1/periode/2024-S1/perpanjangan", "GET /api/v1/periode"]
+
+
+def _counting(calls: list[str]) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(f"{request.method} {request.url.path}?{request.url.query.decode()}")
+        return httpx.Response(200, json={"items": [{"n": len(calls)}]})
+
+    return httpx.MockTransport(answer)
+
+
+async def test_a_recent_read_is_the_same_tokens_own_and_forgotten_when_it_writes() -> None:
+    calls: list[str] = []
+    client = ServiceClient("planning", "http://planning", timeout=5, transport=_counting(calls))
+    try:
+        first = await client.call("GET", "/pemberitahuan", token="guru", params={"limit": 20}, fresh_for=60)
+        again = await client.call("GET", "/pemberitahuan", token="guru", params={"limit": 20}, fresh_for=60)
+        other_query = await client.call("GET", "/pemberitahuan", token="guru", params={"limit": 5}, fresh_for=60)
+        other_person = await client.call("GET", "/pemberitahuan", token="kepala", params={"limit": 20}, fresh_for=60)
+        unkept = await client.call("GET", "/pemberitahuan", token="guru", params={"limit": 20})
+        await client.call("POST", "/skp/1/submit", token="guru")
+        after_write = await client.call("GET", "/pemberitahuan", token="guru", params={"limit": 20}, fresh_for=60)
+        kepala_kept = await client.call("GET", "/pemberitahuan", token="kepala", params={"limit": 20}, fresh_for=60)
+    finally:
+        await client.close()
+    assert again is first
+    assert other_query.body != first.body and other_person.body != first.body and unkept.body != first.body
+    assert after_write.body["items"] == [{"n": 6}]  # read again: the person sees what they just did
+    assert kepala_kept is other_person  # another person's write forgets nothing of theirs
+    assert len(calls) == 6
+
+
+async def test_a_recent_read_is_asked_again_once_it_is_older_than_fresh_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    client = ServiceClient("planning", "http://planning", timeout=5, transport=_counting(calls))
+    try:
+        await client.call("GET", "/koreksi/saya", token="guru", fresh_for=15)
+        now[0] += 14.9
+        await client.call("GET", "/koreksi/saya", token="guru", fresh_for=15)
+        now[0] += 0.2
+        late = await client.call("GET", "/koreksi/saya", token="guru", fresh_for=15)
+    finally:
+        await client.close()
+    assert len(calls) == 2 and late.body["items"] == [{"n": 2}]
+
+
+async def test_recent_reads_are_kept_for_a_bounded_number_of_people(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(base, "RECENT_PEOPLE", 3)
+    client = ServiceClient("planning", "http://planning", timeout=5, transport=_counting(calls))
+    try:
+        for person in ("a", "b", "c", "a", "d"):  # "a" seen again, so "b" is the least recently seen
+            await client.call("GET", "/koreksi/saya", token=person, fresh_for=60)
+        await client.call("GET", "/koreksi/saya", token="a", fresh_for=60)
+        await client.call("GET", "/koreksi/saya", token="b", fresh_for=60)
+    finally:
+        await client.close()
+    assert len(calls) == 5  # a, b, c, d, then b again: forgotten; a was still kept

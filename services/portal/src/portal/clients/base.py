@@ -8,6 +8,8 @@ into what the user sees (the message beside its field, the "nothing was lost" pa
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,10 @@ from opentelemetry.trace import SpanKind
 # a longer wait is the user's to decide (the "coba lagi" page).
 RETRY_AFTER_MAX_SECONDS = 3.0
 RETRIES = 2
+
+# Reads a page may take from the last few seconds (`call(..., fresh_for=...)`) are kept for this many people at most
+# per service, the least recently seen forgotten first.
+RECENT_PEOPLE = 2000
 
 tracer = trace.get_tracer("portal.clients")
 
@@ -108,6 +114,8 @@ class ServiceClient:
             limits=httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight),
         )
         self._turns = asyncio.Semaphore(in_flight)
+        # Per token (so only its holder reads it again), by path and query: when read, and the answer.
+        self._recent: OrderedDict[str, dict[Any, tuple[float, Answer]]] = OrderedDict()
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -123,8 +131,21 @@ class ServiceClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         ok: tuple[int, ...] = (),
+        fresh_for: float = 0.0,
     ) -> Answer:
-        """One request; a 2xx (or a status in `ok`) is returned, anything else raised as described above."""
+        """One request; a 2xx (or a status in `ok`) is returned, anything else raised as described above.
+
+        `fresh_for` (a GET): the same read by the same token within that many seconds is answered from the last
+        answer, without asking the service. Anything else the token sends through this client forgets its reads, so
+        a person always sees what they just did; what others did shows within `fresh_for`."""
+        recent_key = (path, tuple(sorted((params or {}).items())))
+        if method != "GET":
+            self._recent.pop(token, None)
+        elif fresh_for > 0:
+            kept = self._recent.get(token, {}).get(recent_key)
+            if kept is not None and time.monotonic() - kept[0] < fresh_for:
+                self._recent.move_to_end(token)
+                return kept[1]
         sent = {"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})}
         with tracer.start_as_current_span(f"{method} {self.name}", kind=SpanKind.CLIENT) as span:
             span.set_attribute("http.request.method", method)
@@ -134,17 +155,27 @@ class ServiceClient:
             span.set_attribute("http.response.status_code", response.status_code)
         if response.status_code < 400 or response.status_code in ok:
             body = response.json() if "json" in response.headers.get("content-type", "") else response.content
-            return Answer(response.status_code, body, response.headers.get("ETag"), response.headers)
+            answer = Answer(response.status_code, body, response.headers.get("ETag"), response.headers)
+            if fresh_for > 0 and method == "GET":
+                self._keep(token, recent_key, answer)
+            return answer
         if response.status_code == 401:
             raise SessionExpired()
         if response.status_code >= 500 or response.status_code == 429:
             raise ServiceDown(self.name, f"HTTP {response.status_code}")
         raise _problem(self.name, response)
 
-    async def pemberitahuan(self, token: str, *, limit: int = 20) -> list[dict[str, Any]]:
+    def _keep(self, token: str, key: Any, answer: Answer) -> None:
+        self._recent.setdefault(token, {})[key] = (time.monotonic(), answer)
+        self._recent.move_to_end(token)
+        while len(self._recent) > RECENT_PEOPLE:
+            self._recent.popitem(last=False)
+
+    async def pemberitahuan(self, token: str, *, limit: int = 20, fresh_for: float = 0.0) -> list[dict[str, Any]]:
         """The signed-in person's reminders kept by this service (every reminding service mounts the same route),
         newest first; none from a service that keeps no reminders."""
-        answer = await self.call("GET", "/pemberitahuan", token=token, params={"limit": limit}, ok=(404,))
+        params = {"limit": limit}
+        answer = await self.call("GET", "/pemberitahuan", token=token, params=params, ok=(404,), fresh_for=fresh_for)
         if answer.status == 404 or not isinstance(answer.body, dict):
             return []
         return [item for item in answer.body.get("items", []) if isinstance(item, dict)]

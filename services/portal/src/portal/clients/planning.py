@@ -103,9 +103,9 @@ class PlanningClient(ServiceClient):
         a double tap reports once."""
         return await self.call("POST", "/koreksi", token=token, json=body, headers={"Idempotency-Key": key})
 
-    async def my_koreksi(self, token: str) -> list[dict[str, Any]]:
+    async def my_koreksi(self, token: str, *, fresh_for: float = 0.0) -> list[dict[str, Any]]:
         """The signed-in pegawai's reports, newest first, each with its status (DILAPORKAN, SELESAI, DITOLAK)."""
-        return (await self.call("GET", "/koreksi/saya", token=token)).body["items"]
+        return (await self.call("GET", "/koreksi/saya", token=token, fresh_for=fresh_for)).body["items"]
 
     async def koreksi_worklist(
         self, token: str, *, status: str | None = "DILAPORKAN", npsn: str | None = None, cursor: str | None = None,

@@ -23,6 +23,10 @@ from portal.web import SignedInDep
 
 router = APIRouter()
 KOREKSI_SHOWN = 3  # the newest reports; the data diri step lists them all
+# Beranda is the page people come back to most. Its reminders (decided by a daily pass) and reports (answered by an
+# operator within days) are read again at most this often per person, and at once after the person changes anything
+# in that service: half the service calls of a Beranda the person saw a moment ago.
+RECENT_SECONDS = 15.0
 
 
 async def _or_none(call: Any) -> tuple[Any, str | None]:
@@ -43,8 +47,9 @@ async def pemberitahuan(portal: Any) -> list[dict[str, Any]]:
     if "operator" in portal.roles:
         return []
     clients = portal.clients
+    reminding = (clients.planning, clients.observation, clients.appraisal)
     answers = await asyncio.gather(
-        *(_or_none(c.pemberitahuan(portal.token)) for c in (clients.planning, clients.observation, clients.appraisal))
+        *(_or_none(c.pemberitahuan(portal.token, fresh_for=RECENT_SECONDS)) for c in reminding)
     )
     now = portal.app.now()
     shown: dict[tuple[str, str], dict[str, Any]] = {}
@@ -87,7 +92,7 @@ async def beranda(portal: SignedInDep) -> Response:
         _or_none(clients.observation.my_pelaksanaan(token, kode)),
         _or_none(own_rows(portal, kode)),  # the state is all Beranda shows: no detail call
         _or_none(clients.bkn_sync.my_sync(token)),
-        _or_none(clients.planning.my_koreksi(token)),
+        _or_none(clients.planning.my_koreksi(token, fresh_for=RECENT_SECONDS)),
     )
     skp_body = skp.body if skp is not None else None
     mine = next(iter(penilaian or []), None)
