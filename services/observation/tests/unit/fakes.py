@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from observation.domain.access import Actor
+from observation.domain.bagian import relation_day
 from observation.domain.bukti import Bukti
 from observation.domain.events import IndikatorRef
 from observation.domain.pelaksanaan import Pelaksanaan, Tahap
@@ -50,9 +51,29 @@ class FakePelaksanaanRepository:
         self._uow = uow
         self.rows: dict[uuid.UUID, Pelaksanaan] = {}
 
-    async def get(self, pelaksanaan_id: uuid.UUID, *, for_update: bool = False) -> Pelaksanaan | None:
+    async def get(self, pelaksanaan_id: uuid.UUID) -> Pelaksanaan | None:
         stored = self.rows.get(pelaksanaan_id)
         return self._loaded(stored) if stored else None
+
+    async def get_in_context(
+        self, pelaksanaan_id: uuid.UUID, *, on: date, for_update: bool = False
+    ) -> tuple[Pelaksanaan, RosterPegawai | None, uuid.UUID | None, PeriodeWindows | None, list[Bukti]] | None:
+        stored = self.rows.get(pelaksanaan_id)
+        if stored is None:
+            return None
+        roster = self._uow.roster
+        atasan_id = await roster.current_atasan(stored.pegawai_id, relation_day(stored.selesai, on=on))
+        bukti = sorted(
+            (b for b in self._uow.bukti.rows.values() if b.pelaksanaan_id == pelaksanaan_id),
+            key=lambda b: (b.created_at, b.id),
+        )
+        return (
+            self._loaded(stored),
+            roster.pegawai_by_id.get(stored.pegawai_id),
+            atasan_id,
+            roster.periodes.get(stored.periode),
+            [_fresh(b) for b in bukti],
+        )
 
     async def find(
         self, pegawai_id: uuid.UUID, periode: str, *, bagian: int | None = None, for_update: bool = False
@@ -146,10 +167,6 @@ class FakeBuktiRepository:
         stored = self.rows.get(bukti_id)
         return _fresh(stored) if stored else None
 
-    async def of(self, pelaksanaan_id: uuid.UUID) -> list[Bukti]:
-        mine = [b for b in self.rows.values() if b.pelaksanaan_id == pelaksanaan_id]
-        return [_fresh(b) for b in sorted(mine, key=lambda b: (b.created_at, b.id))]
-
     async def confirmation(self, pelaksanaan_id: uuid.UUID, kategori: str) -> Bukti | None:
         for b in self.rows.values():
             if b.pelaksanaan_id == pelaksanaan_id and b.kategori == kategori and b.sumber == "konfirmasi":
@@ -184,9 +201,6 @@ class FakeRoster:
         # Who appraised a pegawai before a day (a transfer): pegawai -> (the first day of today's atasan, the earlier).
         self.atasan_before: dict[uuid.UUID, tuple[date, uuid.UUID]] = {}
         self.periodes: dict[str, PeriodeWindows] = {}
-
-    async def pegawai(self, pegawai_id: uuid.UUID) -> RosterPegawai | None:
-        return self.pegawai_by_id.get(pegawai_id)
 
     async def pegawai_by_nip(self, nip: str) -> RosterPegawai | None:
         return next((p for p in self.pegawai_by_id.values() if p.nip == nip), None)

@@ -6,9 +6,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Date, bindparam, delete, func, insert, select, true, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +28,16 @@ from observation.domain.pelaksanaan import (
 )
 from observation.domain.unggahan import Unggahan
 from pmm_kernel.errors import StaleVersion
-from pmm_roster.projections import RosterPegawai, RosterRelasi, current_atasan_subquery
+from pmm_kernel.windows import Extension
+from pmm_roster.projections import (
+    RosterPegawai,
+    RosterPeriode,
+    RosterRelasi,
+    RosterWindowExtension,
+    current_atasan_of,
+    current_atasan_subquery,
+)
+from pmm_roster.records import PegawaiRecord, PeriodeWindows
 
 
 class PelaksanaanRepository:
@@ -36,9 +47,29 @@ class PelaksanaanRepository:
         # Cycles opened in this unit of work, written when it commits, as the session's flush writes its rows.
         self._added: list[dict[str, Any]] = []
 
-    async def get(self, pelaksanaan_id: uuid.UUID, *, for_update: bool = False) -> Pelaksanaan | None:
-        row = (await self._session.execute(_by_id_query(for_update), {"id": pelaksanaan_id})).first()
+    async def get(self, pelaksanaan_id: uuid.UUID) -> Pelaksanaan | None:
+        row = (await self._session.execute(_BY_ID, {"id": pelaksanaan_id})).first()
         return self._load(row) if row else None
+
+    async def get_in_context(
+        self, pelaksanaan_id: uuid.UUID, *, on: date, for_update: bool = False
+    ) -> tuple[Pelaksanaan, PegawaiRecord | None, uuid.UUID | None, PeriodeWindows | None, list[Bukti]] | None:
+        """A cycle (locked for a change, if asked) with its pegawai (None until the roster has them), their atasan on
+        `on` (for a part a transfer ended before `on`, on its last day), its period with the window extensions (None
+        until the period is announced) and its bukti: one round trip, where loading each costs one."""
+        parameters = {"id": pelaksanaan_id, "on": on}
+        found = (await self._session.execute(_in_context_query(for_update), parameters)).first()
+        if found is None:
+            return None
+        row = found._mapping
+        pegawai = _prefixed(row, _ROSTER_PEGAWAI_KEYS) if row["pegawai_pegawai_id"] is not None else None
+        snapshot = row["periode_snapshot"]
+        periode = (
+            None
+            if snapshot is None
+            else PeriodeWindows(kode=row["pelaksanaan_periode"], snapshot=snapshot, extensions=_extensions(row))
+        )
+        return self._load(_prefixed(row, _PELAKSANAAN_KEYS)), pegawai, row["atasan"], periode, _bukti_of(row)
 
     async def find(
         self, pegawai_id: uuid.UUID, periode: str, *, bagian: int | None = None, for_update: bool = False
@@ -206,12 +237,84 @@ _SAVE = (
     .where(_PELAKSANAAN.c.id == bindparam("saved_id"), _PELAKSANAAN.c.version == bindparam("read_version"))
     .values(updated_at=func.now())
 )
+_BY_ID = select(_PELAKSANAAN).where(_PELAKSANAAN.c.id == bindparam("id"))
+
+
+# A cycle loaded in its context (`PelaksanaanRepository.get_in_context`, every step and every read of one cycle) is one
+# statement over the cycle, its bukti, the roster and the period: each table's columns under a prefix of its own, which
+# `_prefixed` takes off again for the mapping functions.
+_ROSTER_PEGAWAI = RosterPegawai.__table__
+_BUKTI = BuktiRow.__table__
+_PELAKSANAAN_KEYS = tuple((f"pelaksanaan_{c.name}", c.name) for c in _PELAKSANAAN.c)
+_ROSTER_PEGAWAI_KEYS = tuple((f"pegawai_{c.name}", c.name) for c in _ROSTER_PEGAWAI.c)
+_BUKTI_KEYS = tuple((f"bukti_{c.name}", c.name) for c in _BUKTI.c)
+_BUKTI_NAMES = tuple(name for _, name in _BUKTI_KEYS)
+
+
+def _prefixed(row: Any, keys: tuple[tuple[str, str], ...]) -> SimpleNamespace:
+    """One table's columns of a joined row, by their own names (what `_load`, `_bukti` and a pegawai record read)."""
+    return SimpleNamespace(**{name: row[label] for label, name in keys})
+
+
+def _extensions(row: Any) -> tuple[Extension, ...]:
+    """The period's window extensions, as the roster view reads them (`RosterView.periode`)."""
+    return tuple(
+        Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
+        for e in row["extensions"] or ()
+    )
+
+
+def _bukti_of(row: Any) -> list[Bukti]:
+    """The cycle's bukti from their columns' arrays (each NULL when it has none), in the arrays' order."""
+    columns = [row[label] or () for label, _ in _BUKTI_KEYS]
+    return [
+        _bukti(SimpleNamespace(**dict(zip(_BUKTI_NAMES, values, strict=True)))) for values in zip(*columns, strict=True)
+    ]
 
 
 @cache
-def _by_id_query(for_update: bool) -> Any:
-    query = select(_PELAKSANAAN).where(_PELAKSANAAN.c.id == bindparam("id"))
-    return query.with_for_update() if for_update else query
+def _in_context_query(for_update: bool) -> Any:
+    pelaksanaan, pegawai, bukti = _PELAKSANAAN, _ROSTER_PEGAWAI, _BUKTI
+    periode, window = RosterPeriode.__table__, RosterWindowExtension.__table__
+    # The day whose relation decides who the cycle's atasan is (domain/bagian.relation_day): today, or the last day
+    # of a part that ended before today. LEAST skips a NULL: a part without a last day reads today.
+    relation_day = func.least(pelaksanaan.c.selesai, bindparam("on", type_=Date))
+    extension = func.jsonb_build_object(
+        "step", window.c.step, "until", window.c.until, "wilayah", window.c.wilayah, "alasan", window.c.alasan
+    )
+    extensions = select(func.jsonb_agg(extension)).where(window.c.kode == pelaksanaan.c.periode).scalar_subquery()
+    # The bukti as one array per column, oldest first: one row for the cycle however many it has, each value of its
+    # column's own type (a JSON document would hand dates and times back as text).
+    order = (bukti.c.created_at, bukti.c.id)
+    bukti_of = (
+        select(
+            *(
+                array_agg(aggregate_order_by(c, *order)).label(label)
+                for (label, _), c in zip(_BUKTI_KEYS, bukti.c, strict=True)
+            )
+        )
+        .where(bukti.c.pelaksanaan_id == pelaksanaan.c.id)
+        .lateral("bukti_of")
+    )
+    query = (
+        select(
+            *(c.label(label) for (label, _), c in zip(_PELAKSANAAN_KEYS, pelaksanaan.c, strict=True)),
+            *(c.label(label) for (label, _), c in zip(_ROSTER_PEGAWAI_KEYS, pegawai.c, strict=True)),
+            current_atasan_of(RosterRelasi.__table__.c, pelaksanaan.c.pegawai_id, relation_day).label("atasan"),
+            periode.c.snapshot.label("periode_snapshot"),
+            extensions.label("extensions"),
+            *bukti_of.c,
+        )
+        .select_from(
+            pelaksanaan.outerjoin(pegawai, pegawai.c.pegawai_id == pelaksanaan.c.pegawai_id)
+            .outerjoin(periode, periode.c.kode == pelaksanaan.c.periode)
+            .join(bukti_of, true())
+        )
+        .where(pelaksanaan.c.id == bindparam("id"))
+    )
+    # Only the cycle's row is locked: the roster's and the period's rows change with planning's events, which a step
+    # must not hold up.
+    return query.with_for_update(of=pelaksanaan) if for_update else query
 
 
 @cache
@@ -389,12 +492,6 @@ class BuktiRepository:
     async def get(self, bukti_id: uuid.UUID) -> Bukti | None:
         row = await self._session.get(BuktiRow, bukti_id)
         return _bukti(row) if row else None
-
-    async def of(self, pelaksanaan_id: uuid.UUID) -> list[Bukti]:
-        query = (
-            select(BuktiRow).where(BuktiRow.pelaksanaan_id == pelaksanaan_id).order_by(BuktiRow.created_at, BuktiRow.id)
-        )
-        return [_bukti(row) for row in (await self._session.execute(query)).scalars()]
 
     async def confirmation(self, pelaksanaan_id: uuid.UUID, kategori: str) -> Bukti | None:
         query = select(BuktiRow).where(

@@ -2,7 +2,7 @@
 
 Every use case that reads or changes one cycle starts here: the pegawai from the roster projection, their atasan
 TODAY (or, for a part a transfer ended, on its last day: the old school's), the caller's relation (someone else's
-cycle is a 404), the period's windows and the cycle's bukti.
+cycle is a 404), the period's windows and the cycle's bukti, all read in one round trip.
 """
 
 from __future__ import annotations
@@ -79,26 +79,21 @@ def period_dates(periode: PeriodeWindows) -> tuple[date, date]:
 async def load_cycle(
     pelaksanaan_id: uuid.UUID, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor, for_update: bool = False
 ) -> Cycle:
-    pelaksanaan = await uow.pelaksanaan.get(pelaksanaan_id, for_update=for_update)
-    if pelaksanaan is None:
+    on = today(deps.clock)
+    found = await uow.pelaksanaan.get_in_context(pelaksanaan_id, on=on, for_update=for_update)
+    if found is None:
         raise NotFound("no such pelaksanaan", rule="pelaksanaan.not_found")
-    return await cycle_of(pelaksanaan, uow=uow, deps=deps, actor=actor)
-
-
-async def cycle_of(pelaksanaan: Pelaksanaan, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> Cycle:
-    pegawai = await uow.roster.pegawai(pelaksanaan.pegawai_id)
+    pelaksanaan, pegawai, atasan_id, periode, bukti = found
     if pegawai is None:
         # The plan's approval overtook the roster event (different aggregates are not ordered): nobody can be
         # told who owns this cycle yet, so it is not shown to anyone.
         raise NotFound("no such pelaksanaan", rule="pelaksanaan.not_found")
-    on = parts.relation_day(pelaksanaan.selesai, on=today(deps.clock))
-    atasan_id = await uow.roster.current_atasan(pegawai.pegawai_id, on)
     relation = relation_to(
         actor, owner_id=pegawai.pegawai_id, current_atasan_id=atasan_id, kode_wilayah=pegawai.kode_wilayah
     )
     require_allowed(relation, READ)
-    periode = await uow.roster.periode(pelaksanaan.periode)
-    bukti = await uow.bukti.of(pelaksanaan.id)
+    if periode is None:
+        raise NotFound(f"no period {pelaksanaan.periode}", rule="periode.unknown", field="periode")
     return Cycle(
         pelaksanaan=pelaksanaan,
         pegawai=pegawai,
@@ -106,5 +101,5 @@ async def cycle_of(pelaksanaan: Pelaksanaan, *, uow: ObservationUnitOfWork, deps
         atasan_id=atasan_id,
         periode=periode,
         bukti=bukti,
-        ended=pelaksanaan.is_ended(today(deps.clock)),
+        ended=pelaksanaan.is_ended(on),
     )

@@ -15,7 +15,7 @@ from observation.domain.bukti import Bukti
 from observation.domain.pelaksanaan import BELUM_DIBUKA, Pelaksanaan, is_overdue, tahap_at
 from observation.domain.pelaksanaan import position as position_of
 from observation.usecases import Deps
-from observation.usecases.cycle import Cycle, cycle_of, load_cycle
+from observation.usecases.cycle import Cycle, load_cycle
 from pmm_kernel.clock import today
 from pmm_kernel.errors import NotFound
 from pmm_kernel.windows import effective_close
@@ -67,7 +67,7 @@ async def my_pelaksanaan(query: MyPelaksanaan, *, uow: ObservationUnitOfWork, de
                 rule="pelaksanaan.not_opened",
                 field="periode",
             )
-        return await cycle_of(pelaksanaan, uow=uow, deps=deps, actor=actor)
+        return await load_cycle(pelaksanaan.id, uow=uow, deps=deps, actor=actor)
 
 
 def position(pelaksanaan: Pelaksanaan | None) -> str:
