@@ -1,5 +1,6 @@
 """The batching consumer against the real RabbitMQ and PostgreSQL: the messages waiting are applied in one
-transaction, each in its own savepoint, and each keeps the single message's rules (duplicates acknowledged with
+transaction (first without savepoints; a batch with a failing message again with a savepoint each), and each keeps the
+single message's rules (duplicates acknowledged with
 nothing else, a bug parked, an outage retried), exactly once, in order per aggregate, across a SIGKILL.
 
 The world (batch_world.py) writes one effect row and one outbox row per applied message."""
@@ -169,17 +170,50 @@ async def test_a_batch_pays_its_begin_audit_stamp_claim_notify_and_commit_once(w
         return sum(1 for s in statements if s.startswith(prefix))
 
     assert count("BEGIN") == count("COMMIT") == batches
-    # the stamp at BEGIN, and at each message's savepoint with that message's trace for its audit records
+    # the stamp at BEGIN, and as each message opens with that message's trace for its audit records
     assert count("SELECT set_config('pmm.audit_actor'") == batches + 40
     assert count("INSERT INTO inbox_message") == batches
     assert count("SELECT pg_notify") == batches
-    assert count("SAVEPOINT") == count("RELEASE SAVEPOINT") == 40  # one per message
+    assert count("SAVEPOINT") == count("RELEASE SAVEPOINT") == 0  # no message failed: none needed one
+
+
+async def test_a_batch_with_a_failing_message_is_rolled_back_whole_and_applied_again_with_savepoints(world):
+    _, engine, amqp = world
+    w = World(engine)
+    consumer = w.consumer(lanes=1, max_unexpected=1, wait_seconds=0.5)  # all forty in one batch
+    sizes, outcomes = batch_sizes(consumer), Outcomes(consumer)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split())[:60])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    broker = await connected(amqp, consumer)
+    try:
+        healthy = [change("p:1", v) for v in range(1, 40)]
+        bug = change("p:1", 40, nama="BUG")
+        await send(amqp, [*healthy[:20], bug, *healthy[20:]])
+        await broker.start()
+        await until(lambda: outcomes["processed"] + outcomes["parked"] == 40)
+    finally:
+        await broker.stop()
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert (outcomes["processed"], outcomes["parked"]) == (39, 1)
+    assert w.calls["BUG"] == 2  # the attempt without savepoints, then its own savepoint
+    # The batch was applied again, a savepoint per message; the bug's was rolled back.
+    assert sizes == [40]
+    assert sum(1 for s in statements if s.startswith("SAVEPOINT")) == 40
+    assert sum(1 for s in statements if s.startswith("RELEASE SAVEPOINT")) == 39
+    assert [e[0] for e in await effects(engine)] == [m for m, _ in healthy]  # each once, in order; not the bug's
+    assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 39
 
 
 async def test_a_poison_message_is_parked_alone_while_the_rest_of_its_batch_commits(world):
     _, engine, amqp = world
     w = World(engine)
-    consumer = w.consumer(max_unexpected=1)  # a bug parks at its first failure
+    # A bug parks at its first failure; one lane, and what is waiting gathered for half a second: the bug shares a
+    # batch with healthy messages.
+    consumer = w.consumer(max_unexpected=1, lanes=1, wait_seconds=0.5)
     sizes, outcomes = batch_sizes(consumer), Outcomes(consumer)
     broker = await connected(amqp, consumer)
     try:
@@ -191,7 +225,7 @@ async def test_a_poison_message_is_parked_alone_while_the_rest_of_its_batch_comm
         await until(lambda: outcomes["processed"] + outcomes["parked"] == 21)
         assert (outcomes["processed"], outcomes["parked"], outcomes["retried"]) == (19, 2, 0)
         assert len(sizes) < 21, sizes  # the bug shared its transaction with healthy messages
-        assert w.calls["BUG"] == 1
+        assert w.calls["BUG"] == 2  # the batch's attempt without savepoints, then its own savepoint
         assert sorted(e[0] for e in await effects(engine)) == sorted(m for m, _ in healthy)  # not the bug's row
         assert await scalar(engine, "SELECT count(*) FROM inbox_message") == 19  # its claim was given back
         parked = {p["message_id"]: p["reason"] for p in await ParkingLot(amqp, SERVICE).list()}
@@ -204,7 +238,9 @@ async def test_a_poison_message_is_parked_alone_while_the_rest_of_its_batch_comm
 async def test_a_transient_failure_of_one_message_retries_that_message_alone(world):
     _, engine, amqp = world
     w = World(engine)
-    consumer = w.consumer(max_unexpected=1)  # were the outage taken for a bug, it would be parked
+    # Were the outage taken for a bug, it would be parked; one lane, gathered for half a second: the flaky one shares
+    # a batch with healthy messages.
+    consumer = w.consumer(max_unexpected=1, lanes=1, wait_seconds=0.5)
     outcomes = Outcomes(consumer)
     broker = await connected(amqp, consumer)
     try:
@@ -215,7 +251,7 @@ async def test_a_transient_failure_of_one_message_retries_that_message_alone(wor
         await until(lambda: outcomes["processed"] == 19 and outcomes["retried"] == 1)
         assert [e[0] for e in await effects(engine)] == [m for m, _ in healthy]  # the others did not wait
         await until(lambda: outcomes["processed"] == 20, timeout=20)  # after the 1 s delay tier
-        assert w.calls["FLAKY"] == 2 and outcomes["parked"] == 0
+        assert w.calls["FLAKY"] == 3 and outcomes["parked"] == 0  # without savepoints, in its own, retried
         applied = await effects(engine)
         assert sorted(e[0] for e in applied) == sorted(m for m, _ in [*healthy, flaky])  # each once
         assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 20

@@ -103,6 +103,12 @@ STAMP_SUBQUERY = (
 )
 
 
+async def stamp_as_service(session: AsyncSession, service: str) -> None:
+    """Stamp the transaction now, as the service itself, in the current trace: a message of a batch that has no
+    SAVEPOINT of its own to stamp at (`UnitOfWork.batch(savepoints=False)`)."""
+    await session.execute(_STAMP, {"actor": f"system:{service}", "roles": "", "trace_id": current_trace_id() or ""})
+
+
 def stamp_parameters(service: str) -> dict[str, str]:
     """Who this request's changes are audited under, and its trace: the parameters of `_STAMP`/`STAMP_SUBQUERY`."""
     current = _current.get() or Who(f"system:{service}", "")

@@ -23,7 +23,10 @@ A consumer that applies several messages at once opens a *batch* (`UnitOfWork.ba
 audit stamp, one multi-row inbox claim and one commit for all of them. Each message's unit of work joins it
 (`joining(batch)`) with a SAVEPOINT of its own: its `commit()` writes its outbox rows and releases the savepoint
 (the batch's commit makes them durable, with one NOTIFY), leaving without it rolls back to the savepoint, so one
-failing message is undone alone while the others go on.
+failing message is undone alone while the others go on. A batch opened with `savepoints=False` spares those two
+round trips per message (each is stamped for the audit trigger instead): its messages write straight into the
+batch's transaction, and one that fails or leaves without committing *spoils* the batch (`Batch.spoiled`), which
+its consumer then rolls back whole and applies again with savepoints.
 
 Entering a unit of work that is already open joins it (`async with uow:` in a use case called by a consumer that
 opened it to claim the inbox row): only the outermost block opens and closes the session, so a use case is written
@@ -111,15 +114,19 @@ _UNCLAIM_MANY = text(
 
 @dataclass(eq=False)
 class Batch:
-    """One consumer transaction for many messages: one claim, a SAVEPOINT per message, one commit.
+    """One consumer transaction for many messages: one claim, a SAVEPOINT per message (unless `savepoints` is off),
+    one commit.
 
     `broken` is set when the transaction itself failed (a statement outside any message, or a savepoint that could
-    not be rolled back: the connection is gone): nothing of the batch can commit any more.
+    not be rolled back: the connection is gone): nothing of the batch can commit any more. `spoiled`: without
+    savepoints, a message left work it did not commit, which only rolling the whole batch back undoes.
     """
 
     session: AsyncSession
     service: str
+    savepoints: bool = True
     broken: bool = False
+    spoiled: bool = False
     wrote_outbox: bool = False
     _when_committed: list[Callable[[], None]] = field(default_factory=list)
 
@@ -142,6 +149,8 @@ class Batch:
             raise
 
     async def commit(self) -> None:
+        if self.spoiled:
+            raise RuntimeError("a message of this batch left work it did not commit: roll the batch back")
         if self.wrote_outbox:  # one wake-up for the relay, however many messages wrote rows
             await self.session.execute(
                 text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
@@ -193,15 +202,16 @@ class UnitOfWork:
         self._batch: Batch | None = None
 
     @asynccontextmanager
-    async def batch(self) -> AsyncIterator[Batch]:
+    async def batch(self, *, savepoints: bool = True) -> AsyncIterator[Batch]:
         """A consumer's transaction for several messages (the module's docstring). The caller commits it with
         `Batch.commit()`; leaving without that rolls everything back."""
         session = self._sessions()
-        # Stamped at BEGIN and again at each message's SAVEPOINT: every message acts as the service, but each carries
-        # its own trace, which its audit records name (a statement per message, the price of a whole audit trail).
-        audit.stamp_transactions(session, self.service, for_caller=False, savepoints=True)
+        # Stamped at BEGIN and again for each message (at its SAVEPOINT, or as it opens): every message acts as the
+        # service, but each carries its own trace, which its audit records name (a statement per message, the price
+        # of a whole audit trail).
+        audit.stamp_transactions(session, self.service, for_caller=False, savepoints=savepoints)
         try:
-            yield Batch(session, self.service)
+            yield Batch(session, self.service, savepoints=savepoints)
         finally:
             await session.close()
 
@@ -231,7 +241,10 @@ class UnitOfWork:
         if self._batch is not None:
             self.session = self._batch.session
             try:
-                self._savepoint = await self.session.begin_nested()
+                if self._batch.savepoints:
+                    self._savepoint = await self.session.begin_nested()
+                else:
+                    await audit.stamp_as_service(self.session, self.service)
             except BaseException:
                 self._batch.broken = True
                 raise
@@ -273,6 +286,8 @@ class UnitOfWork:
         if self._depth > 0:
             return
         if self._batch is not None:
+            if not self._batch.savepoints and not self.committed:
+                self._batch.spoiled = True  # nothing to roll back to short of the whole batch
             # Not committed (or failed): back to the message's savepoint, the batch goes on. Rolled back even when
             # SQLAlchemy no longer calls it active (a failed flush): PostgreSQL needs the ROLLBACK TO all the same.
             savepoint, self._savepoint = self._savepoint, None
@@ -312,6 +327,9 @@ class UnitOfWork:
             return
         if self._ambient is not None and not self._ambient.savepoints:
             self._ambient.spoiled = True  # nothing to roll back to short of the whole transaction
+            return
+        if self._batch is not None and not self._batch.savepoints:
+            self._batch.spoiled = True
             return
         if self._batch is not None and self._savepoint is None:  # after a commit: the new work is its own
             self._savepoint = await self.session.begin_nested()

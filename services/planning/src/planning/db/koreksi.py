@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Uuid, and_, any_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +27,20 @@ def exists_error(subject: str, koreksi_id: uuid.UUID | None = None) -> StateConf
         field="field",
         extra={"koreksi_id": str(koreksi_id)} if koreksi_id else None,
     )
+
+
+# Every roster change asks which reports it closes (each SIASN change, one per message): built once, the rows mapped
+# straight to reports.
+_KOREKSI = KoreksiRow.__table__
+_OPEN_FOR = (
+    select(_KOREKSI)
+    .where(
+        _KOREKSI.c.pegawai_id == any_(bindparam("pegawai_ids", type_=ARRAY(Uuid()))),
+        _KOREKSI.c.status == KoreksiStatus.DILAPORKAN.value,
+    )
+    .order_by(_KOREKSI.c.reported_at, _KOREKSI.c.id)
+    .with_for_update()
+)
 
 
 class KoreksiRepository:
@@ -54,13 +69,8 @@ class KoreksiRepository:
         """The open reports of these pegawai, locked: a roster change is about to close those it covers."""
         if not pegawai_ids:
             return []
-        query = (
-            select(KoreksiRow)
-            .where(KoreksiRow.pegawai_id.in_(list(pegawai_ids)), KoreksiRow.status == KoreksiStatus.DILAPORKAN.value)
-            .order_by(KoreksiRow.reported_at, KoreksiRow.id)
-            .with_for_update()
-        )
-        return [self._load(row) for row in (await self._session.execute(query)).scalars()]
+        rows = await self._session.execute(_OPEN_FOR, {"pegawai_ids": list(pegawai_ids)})
+        return [self._load(row) for row in rows]
 
     async def of_pegawai(self, pegawai_id: uuid.UUID, *, limit: int) -> list[Koreksi]:
         """A pegawai's own reports, newest first."""
