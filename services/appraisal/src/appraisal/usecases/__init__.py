@@ -14,11 +14,13 @@ operator of the whole country: relations come from the roster, and without it th
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain.evaluasi import EvaluasiRules
+from pmm_chassis.actor_cache import ActorCache
 from pmm_kernel.clock import Clock
 
 UowFactory = Callable[[], AppraisalUnitOfWork]
@@ -31,3 +33,4 @@ class Deps:
     uow: UowFactory
     clock: Clock
     rules: EvaluasiRules
+    actors: ActorCache[uuid.UUID] = field(default_factory=ActorCache)  # NIP -> pegawai id, for pegawai_id_by_nip

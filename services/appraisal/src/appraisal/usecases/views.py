@@ -355,10 +355,15 @@ async def load_school(uow: AppraisalUnitOfWork, actor: Actor, npsn: str, action:
 
 
 async def pegawai_id_by_nip(deps: Deps, nip: str) -> uuid.UUID | None:
-    """The caller's roster id, if the roster has them."""
-    async with deps.uow() as uow:
-        pegawai = await uow.roster.pegawai_by_nip(nip)
-        return pegawai.pegawai_id if pegawai else None
+    """The caller's roster id, if the roster has them; remembered, since every request of a teacher at a deadline
+    asks it again."""
+
+    async def load() -> uuid.UUID | None:
+        async with deps.uow() as uow:
+            pegawai = await uow.roster.pegawai_by_nip(nip)
+            return pegawai.pegawai_id if pegawai else None
+
+    return await deps.actors.get(nip, load)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ them touches a session, a trace or BKN's HTTP.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.domain.ports import BknPort, Random, Stopwatch
 from bkn_sync.domain.push import RetryPolicy
+from pmm_chassis.actor_cache import ActorCache
 from pmm_kernel.clock import Clock
 
 UowFactory = Callable[[], BknSyncUnitOfWork]
@@ -30,3 +32,5 @@ class Deps:
     stopwatch: Stopwatch  # how long a BKN call took
     policy: RetryPolicy = RetryPolicy()
     lease_seconds: float = 120.0  # a claimed push is the claimer's this long; then another worker may take it
+    # NIP -> (pegawai id, school), for resolve_actor
+    actors: ActorCache[tuple[uuid.UUID, str]] = field(default_factory=ActorCache)

@@ -27,13 +27,19 @@ from pmm_roster.records import PegawaiRecord
 
 async def resolve_actor(deps: Deps, *, subject: str, roles: frozenset[str], wilayah: str | None) -> Actor:
     """An operator acts within the wilayah their token names; anyone else as their roster row (by NIP), with its
-    school, which a kepala sekolah's view of their school needs."""
-    pegawai_id, npsn = None, None
-    if roles - {"operator"}:
+    school, which a kepala sekolah's view of their school needs (remembered: every request of a teacher at a
+    deadline asks it again; a transfer shows within the cache's minute)."""
+
+    async def load() -> tuple[uuid.UUID, str] | None:
         async with deps.uow() as uow:
             pegawai = await uow.roster.pegawai_by_nip(subject)
-            if pegawai is not None:
-                pegawai_id, npsn = pegawai.pegawai_id, pegawai.npsn
+            return (pegawai.pegawai_id, pegawai.npsn) if pegawai is not None else None
+
+    pegawai_id, npsn = None, None
+    if roles - {"operator"}:
+        found = await deps.actors.get(subject, load)
+        if found is not None:
+            pegawai_id, npsn = found
     return Actor(
         subject=subject,
         roles=roles,

@@ -14,7 +14,8 @@ from pmm_chassis.http.actor import actor_dependency, app_deps, roster_actor
 
 
 async def _pegawai_id(deps: Deps, nip: str) -> uuid.UUID | None:
-    return await pegawai_id_by_nip(PegawaiByNip(nip), uow=deps.uow())
+    # Remembered: every request of a teacher at a deadline asks it again (pmm_chassis.actor_cache).
+    return await deps.actors.get(nip, lambda: pegawai_id_by_nip(PegawaiByNip(nip), uow=deps.uow()))
 
 
 DepsDep = Annotated[Deps, Depends(app_deps)]

@@ -8,11 +8,13 @@ with a unit of work; neither touches a session.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from observation.db.uow import ObservationUnitOfWork
 from observation.domain.ports import ObjectStorage
+from pmm_chassis.actor_cache import ActorCache
 from pmm_kernel.clock import Clock
 
 
@@ -24,3 +26,4 @@ class Deps:
     clock: Clock
     storage: ObjectStorage
     upload_max_bytes: int
+    actors: ActorCache[uuid.UUID] = field(default_factory=ActorCache)  # NIP -> pegawai id, for pegawai_id_by_nip
