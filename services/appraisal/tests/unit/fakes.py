@@ -16,14 +16,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from appraisal.db.repository import periode_of
+from appraisal.db.repository import PenilaianInContext, periode_of
 from appraisal.domain import monitoring
 from appraisal.domain.access import Actor
 from appraisal.domain.evaluasi import default_rules
 from appraisal.domain.monitoring import MonitoringCounts
 from appraisal.domain.organisasi import LaporanSekolah
 from appraisal.domain.penilaian import Penilaian, Status
-from appraisal.domain.periode import Periode
+from appraisal.domain.periode import Periode, tahun_kode
 from appraisal.usecases import Deps
 from pmm_kernel.clock import Clock
 from pmm_kernel.errors import NotFound, StaleVersion, StateConflict
@@ -224,9 +224,6 @@ class FakeAppraisalRoster:
         year = [s for s in self._data.snapshots.values() if s["tahun"] == tahun]
         return [periode_of(s) for s in sorted(year, key=lambda s: s["mulai"])]
 
-    async def extensions(self, kodes: Sequence[str], step: str) -> tuple[Extension, ...]:
-        return tuple(e for k, e in self._data.extensions if k in kodes and e.step == step)
-
 
 # --- appraisal's own tables ----------------------------------------------------------------------------------
 
@@ -256,8 +253,37 @@ class FakePenilaianRepository:
         self._track(penilaian)
         return penilaian
 
-    async def get(self, penilaian_id: uuid.UUID, *, for_update: bool = False) -> Penilaian | None:
-        return self._loaded(self.rows.get(penilaian_id))
+    async def get_in_context(
+        self, penilaian_id: uuid.UUID, *, on: date, for_update: bool = False, with_atasan: bool = False
+    ) -> PenilaianInContext | None:
+        """The penilaian with its pegawai, its part's school, the atasan of the part's day and the periods of its
+        year, as the one statement over the roster answers them."""
+        penilaian = self._loaded(self.rows.get(penilaian_id))
+        if penilaian is None:
+            return None
+        data = self._roster
+        pegawai = data.pegawai.get(penilaian.pegawai_id)
+        npsn = penilaian.npsn or (pegawai.npsn if pegawai else None)
+        relation = await FakeAppraisalRoster(data).current_relation(penilaian.pegawai_id, penilaian.hari_penilai(on))
+        atasan = data.pegawai.get(relation[0]) if with_atasan and relation else None
+        # The year of its period, or for the annual evaluation the year its code names.
+        named = data.snapshots.get(penilaian.periode)
+        tahun = tahun_kode(penilaian.periode) if penilaian.menimbang_periode else (named["tahun"] if named else None)
+        year = sorted((s for s in data.snapshots.values() if s["tahun"] == tahun), key=lambda s: s["mulai"])
+        return PenilaianInContext(
+            penilaian=penilaian,
+            pegawai=pegawai,
+            sekolah=data.sekolah.get(npsn) if npsn else None,
+            relation=relation,
+            atasan=atasan,
+            atasan_sekolah=data.sekolah.get(atasan.npsn) if atasan else None,
+            periods=tuple(
+                PeriodeWindows(
+                    kode=s["kode"], snapshot=s, extensions=tuple(e for k, e in data.extensions if k == s["kode"])
+                )
+                for s in year
+            ),
+        )
 
     async def find(
         self, pegawai_id: uuid.UUID, periode: str, *, bagian: int = 1, for_update: bool = False

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, and_, any_, bindparam, case, func, or_, select, true, tuple_, update
+from sqlalchemy import Date, Integer, String, and_, any_, bindparam, case, cast, func, or_, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +58,7 @@ from pmm_roster.projections import (
     current_atasan_of,
     current_atasan_subquery,
 )
+from pmm_roster.records import PegawaiRecord, PeriodeWindows, SekolahRecord
 
 # The consumer's hot path (planning's plan events at a deadline: the monitoring they feed, the penilaian an approval
 # opens, the year's penilaian tahunan kept in step) is plain Core over the tables, its statements built once: the
@@ -84,20 +87,25 @@ _OF_YEAR = select(_PENILAIAN).where(
 _TAHUN = _PERIODE.c.snapshot["tahun"].as_integer()
 
 
+def _year_named_by(kode: Any) -> Any:
+    """The year of the period `kode` (NULL while its snapshot has not arrived)."""
+    named = _PERIODE.alias("named")
+    # Correlated to whichever enclosing statement names `kode`, however deep it sits.
+    query = select(named.c.snapshot["tahun"].as_integer()).where(named.c.kode == kode).correlate_except(named)
+    return query.scalar_subquery()
+
+
 def _in_year_of(kode: Any) -> Any:
     """The periods of the year of the period `kode`."""
-    named = _PERIODE.alias("named")
-    return _TAHUN == select(named.c.snapshot["tahun"].as_integer()).where(named.c.kode == kode).scalar_subquery()
+    return _TAHUN == _year_named_by(kode)
 
 
 @cache
 def _penilaian_query(by: str, for_update: bool) -> Any:
-    """One penilaian by its id, by its (pegawai, periode, bagian), or by its plan (the first part that names it)."""
+    """One penilaian by its (pegawai, periode, bagian), or by its plan (the first part that names it)."""
     c = _PENILAIAN.c
     query = select(_PENILAIAN)
-    if by == "id":
-        query = query.where(c.id == bindparam("penilaian_id"))
-    elif by == "bagian":
+    if by == "bagian":
         query = query.where(
             c.pegawai_id == bindparam("pegawai_id"), c.periode == bindparam("periode"), c.bagian == bindparam("bagian")
         )
@@ -120,6 +128,110 @@ def _penilaian_query(by: str, for_update: bool) -> Any:
     )
     part = query.with_for_update().lateral("part")
     return select(year.c.periods, *part.c).select_from(year.outerjoin(part, true()))
+
+
+# A penilaian loaded in its context (`PenilaianRepository.get_in_context`: every command on one and every read of one)
+# is one statement over the penilaian, the roster and the periods: each table's columns under a prefix of its own,
+# which `_prefixed` takes off again for the mapping functions.
+_ROSTER_PEGAWAI = RosterPegawai.__table__
+_ROSTER_SEKOLAH = RosterSekolah.__table__
+_RELASI = RosterRelasi.__table__
+_WINDOW = RosterWindowExtension.__table__
+_PENILAIAN_KEYS = tuple((f"penilaian_{c.name}", c.name) for c in _PENILAIAN.c)
+_PEGAWAI_KEYS = tuple((f"pegawai_{c.name}", c.name) for c in _ROSTER_PEGAWAI.c)
+_SEKOLAH_KEYS = tuple((f"sekolah_{c.name}", c.name) for c in _ROSTER_SEKOLAH.c)
+_ATASAN_KEYS = tuple((f"atasan_{c.name}", c.name) for c in _ROSTER_PEGAWAI.c)
+_ATASAN_SEKOLAH_KEYS = tuple((f"atasan_sekolah_{c.name}", c.name) for c in _ROSTER_SEKOLAH.c)
+# `current_atasan_of` answers the atasan of the relation the roster's one rule picks on a day; asked for the
+# relation's own id in its place, it names that relation, whose atasan and role the penilaian is read with.
+_CURRENT_RELASI = SimpleNamespace(**{**{c.name: c for c in _RELASI.c}, "atasan_id": _RELASI.c.relasi_id})
+
+
+@dataclass(frozen=True)
+class PenilaianInContext:
+    """A penilaian with what reading or changing it depends on, as the roster's own reads answer each."""
+
+    penilaian: Penilaian
+    pegawai: PegawaiRecord | None  # None until the roster has them
+    sekolah: SekolahRecord | None  # the part's school (its own NPSN, else the pegawai's)
+    relation: tuple[uuid.UUID, str] | None  # the atasan on the part's day and their role (`current_relation`)
+    atasan: PegawaiRecord | None  # that atasan's roster row, when asked for
+    atasan_sekolah: SekolahRecord | None  # and their school
+    periods: tuple[PeriodeWindows, ...]  # the periods of the penilaian's year with their extensions, in order
+
+
+def _prefixed(row: Any, keys: tuple[tuple[str, str], ...]) -> SimpleNamespace | None:
+    """One table's columns of a joined row by their own names (what `to_domain` and a roster record read); None
+    when an outer join found no row (the first column, its key, is NULL)."""
+    if row[keys[0][0]] is None:
+        return None
+    return SimpleNamespace(**{name: row[label] for label, name in keys})
+
+
+def _labelled(table: Any, keys: tuple[tuple[str, str], ...]) -> list[Any]:
+    return [c.label(label) for (label, _), c in zip(keys, table.c, strict=True)]
+
+
+def _periods(docs: Sequence[dict[str, Any]] | None) -> tuple[PeriodeWindows, ...]:
+    """The year's periods from their JSON documents, as the roster view reads one (`RosterView.periode`)."""
+    return tuple(
+        PeriodeWindows(
+            kode=doc["snapshot"]["kode"],
+            snapshot=doc["snapshot"],
+            extensions=tuple(
+                Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
+                for e in doc["extensions"] or ()
+            ),
+        )
+        for doc in sorted(docs or (), key=lambda doc: doc["snapshot"]["mulai"])
+    )
+
+
+@cache
+def _in_context_query(for_update: bool, with_atasan: bool) -> Any:
+    penilaian, pegawai, sekolah = _PENILAIAN, _ROSTER_PEGAWAI, _ROSTER_SEKOLAH
+    relasi = _RELASI.alias("relasi")  # the relation picked; the rule's own subquery reads the table
+    on = bindparam("on", type_=Date)
+    # The part's day, whose relation names its atasan: the same rule as Penilaian.hari_penilai.
+    day = case((and_(penilaian.c.berakhir, penilaian.c.selesai < on), penilaian.c.selesai), else_=on)
+    # The penilaian's year: its period's, or for the annual evaluation (whose code is no period's) the year its code
+    # starts with (periode.tahun_kode).
+    tahun = case(
+        (penilaian.c.menimbang_periode, cast(func.left(penilaian.c.periode, 4), Integer)),
+        else_=_year_named_by(penilaian.c.periode),
+    )
+    extension = func.jsonb_build_object(
+        "step", _WINDOW.c.step, "until", _WINDOW.c.until, "wilayah", _WINDOW.c.wilayah, "alasan", _WINDOW.c.alasan
+    )
+    extensions = select(func.jsonb_agg(extension)).where(_WINDOW.c.kode == _PERIODE.c.kode).scalar_subquery()
+    periods = (
+        select(func.jsonb_agg(func.jsonb_build_object("snapshot", _PERIODE.c.snapshot, "extensions", extensions)))
+        .where(_TAHUN == tahun)
+        .scalar_subquery()
+    )
+    joined = (
+        penilaian.outerjoin(pegawai, pegawai.c.pegawai_id == penilaian.c.pegawai_id)
+        .outerjoin(sekolah, sekolah.c.npsn == func.coalesce(penilaian.c.npsn, pegawai.c.npsn))
+        .outerjoin(relasi, relasi.c.relasi_id == current_atasan_of(_CURRENT_RELASI, penilaian.c.pegawai_id, day))
+    )
+    columns = [
+        *_labelled(penilaian, _PENILAIAN_KEYS),
+        *_labelled(pegawai, _PEGAWAI_KEYS),
+        *_labelled(sekolah, _SEKOLAH_KEYS),
+        relasi.c.atasan_id.label("relasi_atasan_id"),
+        relasi.c.peran_atasan.label("relasi_peran_atasan"),
+        periods.label("periods"),
+    ]
+    if with_atasan:
+        atasan, atasan_sekolah = pegawai.alias("atasan"), sekolah.alias("atasan_sekolah")
+        joined = joined.outerjoin(atasan, atasan.c.pegawai_id == relasi.c.atasan_id).outerjoin(
+            atasan_sekolah, atasan_sekolah.c.npsn == atasan.c.npsn
+        )
+        columns += [*_labelled(atasan, _ATASAN_KEYS), *_labelled(atasan_sekolah, _ATASAN_SEKOLAH_KEYS)]
+    query = select(*columns).select_from(joined).where(penilaian.c.id == bindparam("penilaian_id"))
+    # Only the penilaian's row is locked: the roster's and the periods' rows change with planning's events, which a
+    # command must not hold up.
+    return query.with_for_update(of=penilaian) if for_update else query
 
 
 _SKP_MONITOR_NEW = pg_insert(_SKP_MONITOR)
@@ -150,10 +262,38 @@ class PenilaianRepository:
     def __init__(self, session: AsyncSession, track: Callable[[Penilaian], None], roster: AppraisalRoster) -> None:
         self._session = session
         self._track = track
-        self._roster = roster  # keeps the periods read with a part locked for a change
+        self._roster = roster  # keeps the periods and schools read with a penilaian, for the rest of the work
 
-    async def get(self, penilaian_id: uuid.UUID, *, for_update: bool = False) -> Penilaian | None:
-        return await self._one(_penilaian_query("id", for_update), {"penilaian_id": penilaian_id})
+    async def get_in_context(
+        self, penilaian_id: uuid.UUID, *, on: date, for_update: bool = False, with_atasan: bool = False
+    ) -> PenilaianInContext | None:
+        """A penilaian (locked for a change, if asked) with its pegawai, the school of its part, the atasan on the
+        part's day with their role (and, if asked, their roster row and school), and the periods of its year with
+        their window extensions: one round trip, where loading each costs one. The periods and the schools are kept
+        for the rest of the unit of work, as reading them through the roster keeps them."""
+        parameters = {"penilaian_id": penilaian_id, "on": on}
+        found = (await self._session.execute(_in_context_query(for_update, with_atasan), parameters)).first()
+        if found is None:
+            return None
+        row = found._mapping
+        sekolah = _prefixed(row, _SEKOLAH_KEYS)
+        atasan_sekolah = _prefixed(row, _ATASAN_SEKOLAH_KEYS) if with_atasan else None
+        for school in (sekolah, atasan_sekolah):
+            if school is not None:
+                self._roster.remember_sekolah(school)
+        periods = _periods(row["periods"])
+        if periods:
+            self._roster.remember([p.snapshot for p in periods])
+        atasan_id = row["relasi_atasan_id"]
+        return PenilaianInContext(
+            penilaian=self._loaded(_prefixed(row, _PENILAIAN_KEYS)),
+            pegawai=_prefixed(row, _PEGAWAI_KEYS),
+            sekolah=sekolah,
+            relation=(atasan_id, row["relasi_peran_atasan"]) if atasan_id is not None else None,
+            atasan=_prefixed(row, _ATASAN_KEYS) if with_atasan else None,
+            atasan_sekolah=atasan_sekolah,
+            periods=periods,
+        )
 
     async def find(
         self, pegawai_id: uuid.UUID, periode: str, *, bagian: int = 1, for_update: bool = False
@@ -317,9 +457,15 @@ class AppraisalRoster:
         self._session = session
         # The periods of each year this unit of work read, in calendar order.
         self._years: dict[int, list[Periode]] = {}
+        # The schools read with a penilaian, which its figures read again (the session keeps those it loads itself).
+        self._sekolah: dict[str, SekolahRecord] = {}
 
-    async def sekolah(self, npsn: str) -> RosterSekolah | None:
-        return await self._session.get(RosterSekolah, npsn)
+    async def sekolah(self, npsn: str) -> SekolahRecord | None:
+        known = self._sekolah.get(npsn)
+        return known if known is not None else await self._session.get(RosterSekolah, npsn)
+
+    def remember_sekolah(self, sekolah: SekolahRecord) -> None:
+        self._sekolah[sekolah.npsn] = sekolah
 
     async def current_relation(self, pegawai_id: uuid.UUID, on: date) -> tuple[uuid.UUID, str] | None:
         """The atasan valid on `on` and the role they hold (kepala_sekolah, plt_kepala_sekolah, pengawas)."""
@@ -379,15 +525,6 @@ class AppraisalRoster:
         year = [periode_of(s) for s in sorted(snapshots, key=lambda s: s["mulai"])]
         self._years[year[0].tahun] = year
         return year
-
-    async def extensions(self, kodes: Sequence[str], step: str) -> tuple[Extension, ...]:
-        query = select(RosterWindowExtension).where(
-            RosterWindowExtension.kode.in_(kodes), RosterWindowExtension.step == step
-        )
-        return tuple(
-            Extension(step=r.step, until=r.until, region=r.wilayah, reason=r.alasan)
-            for r in (await self._session.execute(query)).scalars()
-        )
 
 
 class SkpMonitorRepository:

@@ -30,10 +30,17 @@ PENILAIAN_STEP = "penilaian"  # the window of a period's own penilaian
 
 
 async def _load_for(
-    uow: AppraisalUnitOfWork, deps: Deps, actor: Actor, penilaian_id: uuid.UUID, aksi: Aksi, expected: ExpectedVersion
+    uow: AppraisalUnitOfWork,
+    deps: Deps,
+    actor: Actor,
+    penilaian_id: uuid.UUID,
+    aksi: Aksi,
+    expected: ExpectedVersion,
+    *,
+    with_atasan: bool = False,
 ) -> PenilaianContext:
     """The penilaian, locked, once the caller may take `aksi` on it and has read its current version."""
-    context = await load_penilaian(uow, deps, actor, penilaian_id, for_update=True)
+    context = await load_penilaian(uow, deps, actor, penilaian_id, for_update=True, with_atasan=with_atasan)
     require_allowed(context.relation, aksi)
     expected.check(context.penilaian.version)
     return context
@@ -101,22 +108,21 @@ class FinalizePenilaian:
 async def finalize(cmd: FinalizePenilaian, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor) -> PenilaianContext:
     """Fix the ratings, the angka kredit and the appraiser as BKN names them; `penilaian.finalized` goes out."""
     async with uow:
-        context = await _load_for(uow, deps, actor, cmd.penilaian_id, Aksi.FINALISASI, cmd.expected)
+        # The appraiser as BKN names them is the atasan the penilaian is read with: the caller, once allowed.
+        context = await _load_for(uow, deps, actor, cmd.penilaian_id, Aksi.FINALISASI, cmd.expected, with_atasan=True)
         penilaian = context.penilaian
         read_version = penilaian.version
         penilaian.require(Aksi.FINALISASI)  # finalising twice is a state conflict before it is a window question
         pegawai, sekolah = context.pegawai, context.sekolah
         if pegawai is None or sekolah is None:
             raise NotFound("the pegawai is not in the roster yet", rule="pegawai.not_in_roster")
-        await _check_window(uow, deps, penilaian, region=sekolah.kode_wilayah)
+        await _check_window(uow, deps, context, region=sekolah.kode_wilayah)
         rentang = await rentang_of(uow, deps, penilaian, pegawai)
         if rentang is None:
             raise NotFound(f"no period {penilaian.periode}", rule="periode.unknown", field="periode")
         angka_kredit, _ = await angka_kredit_of(uow, deps, penilaian, pegawai, rentang)
-        assert actor.pegawai_id is not None  # require_allowed: only the atasan gets here
-        atasan = await uow.roster.pegawai(actor.pegawai_id)
-        assert atasan is not None  # the caller was found in the roster
-        atasan_sekolah = await uow.roster_extra.sekolah(atasan.npsn)
+        atasan, atasan_sekolah = context.atasan, context.atasan_sekolah
+        assert atasan is not None  # require_allowed: only the atasan gets here, and the caller is in the roster
         penilaian.finalize(
             Finalisasi(
                 at=deps.clock.now(),
@@ -134,11 +140,15 @@ async def finalize(cmd: FinalizePenilaian, *, uow: AppraisalUnitOfWork, deps: De
         return await _saved(uow, deps, context, read_version=read_version, tahunan_too=True)
 
 
-async def _check_window(uow: AppraisalUnitOfWork, deps: Deps, penilaian: Penilaian, *, region: str) -> None:
-    """Finalising is allowed in the penilaian window (with the region's extensions) and only then."""
+async def _check_window(uow: AppraisalUnitOfWork, deps: Deps, context: PenilaianContext, *, region: str) -> None:
+    """Finalising is allowed in the penilaian window (with the region's extensions) and only then; the periods of
+    the year came with the penilaian."""
+    penilaian = context.penilaian
     on = today(deps.clock)
     if not penilaian.menimbang_periode:
-        periode = await uow.roster.periode(penilaian.periode)
+        periode = next((p for p in context.periods if p.kode == penilaian.periode), None)
+        if periode is None:
+            raise NotFound(f"no period {penilaian.periode}", rule="periode.unknown", field="periode")
         periode.check_open(PENILAIAN_STEP, on, region_code=region)
         return
     step = deps.rules.penilaian_tahunan.step
@@ -150,7 +160,7 @@ async def _check_window(uow: AppraisalUnitOfWork, deps: Deps, penilaian: Penilai
         window,
         on,
         region_code=region,
-        extensions=await uow.roster_extra.extensions([p.kode for p in year], step),
+        extensions=tuple(e for p in context.periods for e in p.extensions if e.step == step),
         period_label=penilaian.periode,
     )
 

@@ -38,7 +38,7 @@ from appraisal.domain.predikat import Predikat
 from appraisal.usecases import Deps
 from pmm_kernel.clock import today
 from pmm_kernel.errors import Forbidden, InvalidValue, NotFound, StateConflict
-from pmm_roster.records import PegawaiRecord, SekolahRecord
+from pmm_roster.records import PegawaiRecord, PeriodeWindows, SekolahRecord
 
 # --- read models -------------------------------------------------------------------------------------------
 
@@ -76,6 +76,9 @@ class PenilaianContext:
     relation: Relation
     atasan_id: uuid.UUID | None
     peran_atasan: str | None
+    atasan: PegawaiRecord | None = None  # the atasan's roster row and school, when the command names the appraiser
+    atasan_sekolah: SekolahRecord | None = None
+    periods: tuple[PeriodeWindows, ...] = ()  # the periods of the penilaian's year, with their window extensions
     jenis: Jenis | None = None
     rentang: Rentang | None = None
     angka_kredit: AngkaKreditHasil | None = None
@@ -109,22 +112,26 @@ class PeriodeBagianView:
 
 
 async def load_penilaian(
-    uow: AppraisalUnitOfWork, deps: Deps, actor: Actor, penilaian_id: uuid.UUID, *, for_update: bool = False
+    uow: AppraisalUnitOfWork,
+    deps: Deps,
+    actor: Actor,
+    penilaian_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    with_atasan: bool = False,
 ) -> PenilaianContext:
     """The penilaian and the caller's relation to it, if they may see it at all (else `NotFound`).
 
     The atasan is the one of the part's day (`Penilaian.hari_penilai`: today, or the last day of a part a transfer
-    ended); the school is the part's (its NPSN), which names the region, the letterhead and the distribution."""
-    penilaian = await uow.penilaian.get(penilaian_id, for_update=for_update)
-    if penilaian is None:
-        raise NotFound("no such penilaian", rule="penilaian.not_found")
-    pegawai = await uow.roster.pegawai(penilaian.pegawai_id)
-    npsn = penilaian.npsn or (pegawai.npsn if pegawai else None)
-    sekolah = await uow.roster_extra.sekolah(npsn) if npsn else None
+    ended); the school is the part's (its NPSN), which names the region, the letterhead and the distribution. All of
+    it, with the periods of the penilaian's year (and the atasan's roster row, `with_atasan`), comes in one read."""
     on = today(deps.clock)
+    loaded = await uow.penilaian.get_in_context(penilaian_id, on=on, for_update=for_update, with_atasan=with_atasan)
+    if loaded is None:
+        raise NotFound("no such penilaian", rule="penilaian.not_found")
+    penilaian, pegawai, sekolah = loaded.penilaian, loaded.pegawai, loaded.sekolah
     day = penilaian.hari_penilai(on)
-    current = await uow.roster_extra.current_relation(penilaian.pegawai_id, day)
-    atasan_id, peran = current if current else (None, None)
+    atasan_id, peran = loaded.relation if loaded.relation else (None, None)
     relation = relation_to(
         actor,
         owner_id=penilaian.pegawai_id,
@@ -145,6 +152,9 @@ async def load_penilaian(
         relation=relation,
         atasan_id=atasan_id,
         peran_atasan=peran,
+        atasan=loaded.atasan,
+        atasan_sekolah=loaded.atasan_sekolah,
+        periods=loaded.periods,
     )
 
 
@@ -190,16 +200,17 @@ async def with_figures(uow: AppraisalUnitOfWork, deps: Deps, context: PenilaianC
         if context.relation is Relation.ATASAN and penilaian.status is Status.DINILAI and penilaian.nilai:
             context.peringatan = await peringatan_of(uow, context.distribusi, penilaian, penilaian.nilai.predikat)
     if not penilaian.menimbang_periode:
-        context.periode_bagian = await periode_bagian_of(uow, deps, penilaian.pegawai_id, penilaian.periode)
+        context.periode_bagian = await periode_bagian_of(
+            uow, deps, penilaian.pegawai_id, penilaian.periode, context.pegawai
+        )
     return context
 
 
 async def periode_bagian_of(
-    uow: AppraisalUnitOfWork, deps: Deps, pegawai_id: uuid.UUID, periode: str
+    uow: AppraisalUnitOfWork, deps: Deps, pegawai_id: uuid.UUID, periode: str, pegawai: PegawaiRecord | None
 ) -> PeriodeBagianView:
     """Every part of the pegawai's period with its months, predikat and angka kredit, and the period's combined
-    result (`hasil_periode`, docs/domain.md §6)."""
-    pegawai = await uow.roster.pegawai(pegawai_id)
+    result (`hasil_periode`, docs/domain.md §6); `pegawai` is their roster row, read with a part."""
     views: list[BagianView] = []
     for part in await uow.penilaian.parts(pegawai_id, periode):
         rentang = await rentang_of(uow, deps, part, pegawai)
@@ -429,11 +440,11 @@ async def get_periode_bagian(
         refused: NotFound | Forbidden | None = None
         for part in reversed(parts):
             try:
-                await load_penilaian(uow, deps, actor, part.id)
+                context = await load_penilaian(uow, deps, actor, part.id)
             except (NotFound, Forbidden) as exc:
                 refused = refused or exc
                 continue
-            return await periode_bagian_of(uow, deps, q.pegawai_id, q.periode)
+            return await periode_bagian_of(uow, deps, q.pegawai_id, q.periode, context.pegawai)
         if isinstance(refused, Forbidden):
             raise refused
         raise NotFound("no penilaian of this pegawai and period", rule="penilaian.not_found", field="periode")
