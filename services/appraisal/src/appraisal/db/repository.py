@@ -47,6 +47,7 @@ from appraisal.domain.penilaian import (
 )
 from appraisal.domain.periode import Periode
 from appraisal.domain.predikat import Predikat, Rating
+from pmm_chassis.db.prefixed import Prefixed
 from pmm_kernel.errors import InvalidValue, StaleVersion
 from pmm_kernel.windows import Extension, Window
 from pmm_roster.projections import (
@@ -131,17 +132,17 @@ def _penilaian_query(by: str, for_update: bool) -> Any:
 
 
 # A penilaian loaded in its context (`PenilaianRepository.get_in_context`: every command on one and every read of one)
-# is one statement over the penilaian, the roster and the periods: each table's columns under a prefix of its own,
-# which `_prefixed` takes off again for the mapping functions.
+# is one statement over the penilaian, the roster and the periods: each table's columns under a prefix of its own
+# (pmm_chassis.db.prefixed), taken off again for the mapping functions.
 _ROSTER_PEGAWAI = RosterPegawai.__table__
 _ROSTER_SEKOLAH = RosterSekolah.__table__
 _RELASI = RosterRelasi.__table__
 _WINDOW = RosterWindowExtension.__table__
-_PENILAIAN_KEYS = tuple((f"penilaian_{c.name}", c.name) for c in _PENILAIAN.c)
-_PEGAWAI_KEYS = tuple((f"pegawai_{c.name}", c.name) for c in _ROSTER_PEGAWAI.c)
-_SEKOLAH_KEYS = tuple((f"sekolah_{c.name}", c.name) for c in _ROSTER_SEKOLAH.c)
-_ATASAN_KEYS = tuple((f"atasan_{c.name}", c.name) for c in _ROSTER_PEGAWAI.c)
-_ATASAN_SEKOLAH_KEYS = tuple((f"atasan_sekolah_{c.name}", c.name) for c in _ROSTER_SEKOLAH.c)
+_PENILAIAN_PART = Prefixed(_PENILAIAN, "penilaian")
+_PEGAWAI_PART = Prefixed(_ROSTER_PEGAWAI, "pegawai")
+_SEKOLAH_PART = Prefixed(_ROSTER_SEKOLAH, "sekolah")
+_ATASAN_PART = Prefixed(_ROSTER_PEGAWAI, "atasan")
+_ATASAN_SEKOLAH_PART = Prefixed(_ROSTER_SEKOLAH, "atasan_sekolah")
 # `current_atasan_of` answers the atasan of the relation the roster's one rule picks on a day; asked for the
 # relation's own id in its place, it names that relation, whose atasan and role the penilaian is read with.
 _CURRENT_RELASI = SimpleNamespace(**{**{c.name: c for c in _RELASI.c}, "atasan_id": _RELASI.c.relasi_id})
@@ -158,18 +159,6 @@ class PenilaianInContext:
     atasan: PegawaiRecord | None  # that atasan's roster row, when asked for
     atasan_sekolah: SekolahRecord | None  # and their school
     periods: tuple[PeriodeWindows, ...]  # the periods of the penilaian's year with their extensions, in order
-
-
-def _prefixed(row: Any, keys: tuple[tuple[str, str], ...]) -> SimpleNamespace | None:
-    """One table's columns of a joined row by their own names (what `to_domain` and a roster record read); None
-    when an outer join found no row (the first column, its key, is NULL)."""
-    if row[keys[0][0]] is None:
-        return None
-    return SimpleNamespace(**{name: row[label] for label, name in keys})
-
-
-def _labelled(table: Any, keys: tuple[tuple[str, str], ...]) -> list[Any]:
-    return [c.label(label) for (label, _), c in zip(keys, table.c, strict=True)]
 
 
 def _periods(docs: Sequence[dict[str, Any]] | None) -> tuple[PeriodeWindows, ...]:
@@ -215,9 +204,9 @@ def _in_context_query(for_update: bool, with_atasan: bool) -> Any:
         .outerjoin(relasi, relasi.c.relasi_id == current_atasan_of(_CURRENT_RELASI, penilaian.c.pegawai_id, day))
     )
     columns = [
-        *_labelled(penilaian, _PENILAIAN_KEYS),
-        *_labelled(pegawai, _PEGAWAI_KEYS),
-        *_labelled(sekolah, _SEKOLAH_KEYS),
+        *_PENILAIAN_PART.columns(),
+        *_PEGAWAI_PART.columns(),
+        *_SEKOLAH_PART.columns(),
         relasi.c.atasan_id.label("relasi_atasan_id"),
         relasi.c.peran_atasan.label("relasi_peran_atasan"),
         periods.label("periods"),
@@ -227,7 +216,7 @@ def _in_context_query(for_update: bool, with_atasan: bool) -> Any:
         joined = joined.outerjoin(atasan, atasan.c.pegawai_id == relasi.c.atasan_id).outerjoin(
             atasan_sekolah, atasan_sekolah.c.npsn == atasan.c.npsn
         )
-        columns += [*_labelled(atasan, _ATASAN_KEYS), *_labelled(atasan_sekolah, _ATASAN_SEKOLAH_KEYS)]
+        columns += [*_ATASAN_PART.columns(atasan), *_ATASAN_SEKOLAH_PART.columns(atasan_sekolah)]
     query = select(*columns).select_from(joined).where(penilaian.c.id == bindparam("penilaian_id"))
     # Only the penilaian's row is locked: the roster's and the periods' rows change with planning's events, which a
     # command must not hold up.
@@ -276,8 +265,8 @@ class PenilaianRepository:
         if found is None:
             return None
         row = found._mapping
-        sekolah = _prefixed(row, _SEKOLAH_KEYS)
-        atasan_sekolah = _prefixed(row, _ATASAN_SEKOLAH_KEYS) if with_atasan else None
+        sekolah = _SEKOLAH_PART.of_outer(row)
+        atasan_sekolah = _ATASAN_SEKOLAH_PART.of_outer(row) if with_atasan else None
         for school in (sekolah, atasan_sekolah):
             if school is not None:
                 self._roster.remember_sekolah(school)
@@ -286,11 +275,11 @@ class PenilaianRepository:
             self._roster.remember([p.snapshot for p in periods])
         atasan_id = row["relasi_atasan_id"]
         return PenilaianInContext(
-            penilaian=self._loaded(_prefixed(row, _PENILAIAN_KEYS)),
-            pegawai=_prefixed(row, _PEGAWAI_KEYS),
+            penilaian=self._loaded(_PENILAIAN_PART.of(row)),
+            pegawai=_PEGAWAI_PART.of_outer(row),
             sekolah=sekolah,
             relation=(atasan_id, row["relasi_peran_atasan"]) if atasan_id is not None else None,
-            atasan=_prefixed(row, _ATASAN_KEYS) if with_atasan else None,
+            atasan=_ATASAN_PART.of_outer(row) if with_atasan else None,
             atasan_sekolah=atasan_sekolah,
             periods=periods,
         )

@@ -27,6 +27,7 @@ from observation.domain.pelaksanaan import (
     Upaya,
 )
 from observation.domain.unggahan import Unggahan
+from pmm_chassis.db.prefixed import Prefixed
 from pmm_kernel.errors import StaleVersion
 from pmm_kernel.windows import Extension
 from pmm_roster.projections import (
@@ -62,14 +63,14 @@ class PelaksanaanRepository:
         if found is None:
             return None
         row = found._mapping
-        pegawai = _prefixed(row, _ROSTER_PEGAWAI_KEYS) if row["pegawai_pegawai_id"] is not None else None
+        pegawai = _PEGAWAI_PART.of_outer(row)
         snapshot = row["periode_snapshot"]
         periode = (
             None
             if snapshot is None
             else PeriodeWindows(kode=row["pelaksanaan_periode"], snapshot=snapshot, extensions=_extensions(row))
         )
-        return self._load(_prefixed(row, _PELAKSANAAN_KEYS)), pegawai, row["atasan"], periode, _bukti_of(row)
+        return self._load(_PELAKSANAAN_PART.of(row)), pegawai, row["atasan"], periode, _bukti_of(row)
 
     async def find(
         self, pegawai_id: uuid.UUID, periode: str, *, bagian: int | None = None, for_update: bool = False
@@ -241,19 +242,14 @@ _BY_ID = select(_PELAKSANAAN).where(_PELAKSANAAN.c.id == bindparam("id"))
 
 
 # A cycle loaded in its context (`PelaksanaanRepository.get_in_context`, every step and every read of one cycle) is one
-# statement over the cycle, its bukti, the roster and the period: each table's columns under a prefix of its own, which
-# `_prefixed` takes off again for the mapping functions.
+# statement over the cycle, its bukti, the roster and the period: each table's columns under a prefix of its own
+# (pmm_chassis.db.prefixed), taken off again for the mapping functions.
 _ROSTER_PEGAWAI = RosterPegawai.__table__
 _BUKTI = BuktiRow.__table__
-_PELAKSANAAN_KEYS = tuple((f"pelaksanaan_{c.name}", c.name) for c in _PELAKSANAAN.c)
-_ROSTER_PEGAWAI_KEYS = tuple((f"pegawai_{c.name}", c.name) for c in _ROSTER_PEGAWAI.c)
-_BUKTI_KEYS = tuple((f"bukti_{c.name}", c.name) for c in _BUKTI.c)
+_PELAKSANAAN_PART = Prefixed(_PELAKSANAAN, "pelaksanaan")
+_PEGAWAI_PART = Prefixed(_ROSTER_PEGAWAI, "pegawai")
+_BUKTI_KEYS = Prefixed(_BUKTI, "bukti").keys
 _BUKTI_NAMES = tuple(name for _, name in _BUKTI_KEYS)
-
-
-def _prefixed(row: Any, keys: tuple[tuple[str, str], ...]) -> SimpleNamespace:
-    """One table's columns of a joined row, by their own names (what `_load`, `_bukti` and a pegawai record read)."""
-    return SimpleNamespace(**{name: row[label] for label, name in keys})
 
 
 def _extensions(row: Any) -> tuple[Extension, ...]:
@@ -298,8 +294,8 @@ def _in_context_query(for_update: bool) -> Any:
     )
     query = (
         select(
-            *(c.label(label) for (label, _), c in zip(_PELAKSANAAN_KEYS, pelaksanaan.c, strict=True)),
-            *(c.label(label) for (label, _), c in zip(_ROSTER_PEGAWAI_KEYS, pegawai.c, strict=True)),
+            *_PELAKSANAAN_PART.columns(),
+            *_PEGAWAI_PART.columns(),
             current_atasan_of(RosterRelasi.__table__.c, pelaksanaan.c.pegawai_id, relation_day).label("atasan"),
             periode.c.snapshot.label("periode_snapshot"),
             extensions.label("extensions"),

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from functools import cache
-from types import SimpleNamespace, UnionType
+from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from sqlalchemy import ColumnElement, Date, Integer, and_, bindparam, func, or_, select, tuple_, update
@@ -23,6 +23,7 @@ from planning.db.tables import AuditLog, Pegawai, Penempatan, Periode, Relasi, S
 from planning.domain import records
 from planning.domain.roster import PegawaiRow, SekolahRow
 from planning.domain.skp import Skp, SkpListed, SkpStatus
+from pmm_chassis.db.prefixed import Prefixed
 from pmm_kernel.errors import StaleVersion, StateConflict
 from pmm_kernel.windows import Extension
 from pmm_roster.projections import current_atasan_of, current_atasan_subquery
@@ -54,11 +55,11 @@ class SkpRepository:
             Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
             for e in ((row["extensions"] or []) if with_extensions else [])
         ]
-        skp = self._load(_prefixed(row, _SKP_KEYS))
+        skp = self._load(_SKP_PART.of(row))
         return (
             skp,
-            _pegawai(_prefixed(row, _PEGAWAI_KEYS)),
-            _sekolah(_prefixed(row, _SEKOLAH_KEYS)),
+            _pegawai(_PEGAWAI_PART.of(row)),
+            _sekolah(_SEKOLAH_PART.of(row)),
             row["atasan"],
             extensions,
         )
@@ -140,9 +141,9 @@ class SkpRepository:
         query = _queue_query(bool(status), bool(periode), after is not None)
         return [
             (
-                _listed(_prefixed(row, _LISTED_KEYS)),
-                _pegawai(_prefixed(row, _PEGAWAI_KEYS)),
-                _sekolah(_prefixed(row, _SEKOLAH_KEYS)),
+                _listed(_LISTED_PART.of(row)),
+                _pegawai(_PEGAWAI_PART.of(row)),
+                _sekolah(_SEKOLAH_PART.of(row)),
             )
             for row in (await self._session.execute(query, parameters)).mappings()
         ]
@@ -247,20 +248,17 @@ def _columns(skp: Skp) -> dict[str, Any]:
 _SKP_TABLE = SkpRow.__table__
 _PEGAWAI_TABLE = Pegawai.__table__
 _SEKOLAH_TABLE = Sekolah.__table__
-_SKP_KEYS = tuple((f"skp_{c.name}", c.name) for c in _SKP_TABLE.c)
-_PEGAWAI_KEYS = tuple((f"pegawai_{c.name}", c.name) for c in _PEGAWAI_TABLE.c)
-_SEKOLAH_KEYS = tuple((f"sekolah_{c.name}", c.name) for c in _SEKOLAH_TABLE.c)
+# A statement over the plan, its pegawai and school names each table's columns under a prefix of its own
+# (pmm_chassis.db.prefixed), taken off again for `_load`, `_pegawai` and `_sekolah`.
+_SKP_PART = Prefixed(_SKP_TABLE, "skp")
+_PEGAWAI_PART = Prefixed(_PEGAWAI_TABLE, "pegawai")
+_SEKOLAH_PART = Prefixed(_SEKOLAH_TABLE, "sekolah")
 
 _SAVE = (
     update(_SKP_TABLE)
     .where(_SKP_TABLE.c.id == bindparam("saved_id"), _SKP_TABLE.c.version == bindparam("read_version"))
     .values(updated_at=func.now())
 )
-
-
-def _prefixed(row: Any, keys: tuple[tuple[str, str], ...]) -> SimpleNamespace:
-    """One table's columns of a joined row, by their own names (what `_load`, `_pegawai` and `_sekolah` read)."""
-    return SimpleNamespace(**{name: row[label] for label, name in keys})
 
 
 @cache
@@ -275,9 +273,9 @@ def _queue_query(by_status: bool, by_periode: bool, paged: bool) -> Any:
     reading_day = func.coalesce(skp.c.selesai, bindparam("on", type_=Date))
     query = (
         select(
-            *(skp.c[name].label(label) for label, name in _LISTED_KEYS),
-            *(c.label(label) for (label, _), c in zip(_PEGAWAI_KEYS, pegawai.c, strict=True)),
-            *(c.label(label) for (label, _), c in zip(_SEKOLAH_KEYS, sekolah.c, strict=True)),
+            *_LISTED_PART.columns(),
+            *_PEGAWAI_PART.columns(),
+            *_SEKOLAH_PART.columns(),
         )
         .select_from(
             skp.join(pegawai, pegawai.c.id == skp.c.pegawai_id).join(
@@ -300,11 +298,11 @@ def _queue_query(by_status: bool, by_periode: bool, paged: bool) -> Any:
     return query.order_by(*order).limit(bindparam("limit", type_=Integer))
 
 
-_LISTED_KEYS = tuple((f"skp_{name}", name) for name in SkpListed.__dataclass_fields__)
+_LISTED_PART = Prefixed(_SKP_TABLE, "skp", SkpListed.__dataclass_fields__)
 
 
 def _listed(row: Any) -> SkpListed:
-    values = {name: getattr(row, name) for _, name in _LISTED_KEYS}
+    values = {name: getattr(row, name) for _, name in _LISTED_PART.keys}
     return SkpListed(**{**values, "status": SkpStatus(row.status)})
 
 
@@ -314,9 +312,9 @@ def _in_context_query(with_extensions: bool) -> Any:
     relasi, window = Relasi.__table__, WindowExtension.__table__
     reading_day = func.coalesce(skp.c.selesai, bindparam("on", type_=Date))
     columns: list[Any] = [
-        *(c.label(label) for (label, _), c in zip(_SKP_KEYS, skp.c, strict=True)),
-        *(c.label(label) for (label, _), c in zip(_PEGAWAI_KEYS, pegawai.c, strict=True)),
-        *(c.label(label) for (label, _), c in zip(_SEKOLAH_KEYS, sekolah.c, strict=True)),
+        *_SKP_PART.columns(),
+        *_PEGAWAI_PART.columns(),
+        *_SEKOLAH_PART.columns(),
         current_atasan_of(relasi.c, skp.c.pegawai_id, reading_day).label("atasan"),
     ]
     if with_extensions:
