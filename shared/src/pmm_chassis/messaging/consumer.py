@@ -241,8 +241,10 @@ class Consumer:
     async def _apply_together(self, ready: list[Delivery]) -> None:
         try:
             verdicts = await self._apply_without_savepoints(ready)
-        except _Uneven:
-            logger.debug("batch applied again with a savepoint per message", extra={"size": len(ready)})
+        except _Uneven as uneven:
+            # Worth a line: a message failed (its own lines follow) or a use case left without committing.
+            cause = describe(uneven.__cause__) if uneven.__cause__ else "a message left its work uncommitted"
+            logger.info("batch applied again with a savepoint per message", extra={"size": len(ready), "reason": cause})
             await self._apply_with_savepoints(ready)
             return
         except Exception as exc:  # the claim or the commit: the batch as a whole

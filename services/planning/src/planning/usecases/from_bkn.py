@@ -5,6 +5,7 @@ plan no longer editable) is answered, not raised, so the message is not retried.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from planning.db.uow import PlanningUnitOfWork
 from planning.domain.bkn import BknRhkRow, match_rhk, profile_changes
@@ -15,6 +16,8 @@ from planning.domain.skp_parts import rhk_items
 from planning.usecases import Deps
 from planning.usecases.koreksi import close_covered
 from planning.usecases.roster import pegawai_changed
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ async def apply_bkn_pegawai_changed(cmd: ApplyBknPegawaiChanged, *, uow: Plannin
     async with uow:
         pegawai = await uow.roster.pegawai_by_nip(cmd.nip)
         if pegawai is None:
-            return False
+            return await _answered(uow, False)
         changes = profile_changes(pegawai, dict(cmd.changes))
         if changes:
             saved = await uow.roster.save_pegawai_now(pegawai, changes)
@@ -39,6 +42,13 @@ async def apply_bkn_pegawai_changed(cmd: ApplyBknPegawaiChanged, *, uow: Plannin
             await close_covered(uow, {saved.id: changed_subjects(changes)}, at=uow.clock.now())
         await uow.commit()
     return True
+
+
+async def _answered(uow: PlanningUnitOfWork, outcome: T) -> T:
+    """Nothing to change: the unit of work commits as it is, so the delivery is done in the consumer's batch as any
+    other (leaving uncommitted would make the batch apply its messages again, each in a savepoint)."""
+    await uow.commit()
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -54,23 +64,23 @@ async def apply_bkn_skp(cmd: ApplyBknSkp, *, uow: PlanningUnitOfWork, deps: Deps
     A plan that is submitted or approved is not changed here: after approval bkn_sync keeps the difference as a
     conflict.
     """
-    if cmd.periode is None:
-        return "no_period"
     async with uow:
+        if cmd.periode is None:
+            return await _answered(uow, "no_period")
         pegawai = await uow.roster.pegawai_by_nip(cmd.nip)
         if pegawai is None:
-            return "unknown_pegawai"
+            return await _answered(uow, "unknown_pegawai")
         found = await uow.skp.find(pegawai.id, cmd.periode)
         skp = await uow.skp.get(found.id, for_update=True) if found else None
         if skp is None:
-            return "no_plan"
+            return await _answered(uow, "no_plan")
         if skp.ended:  # a transfer ended the latest part: the new school's part is not planned yet
-            return "not_editable_berakhir"
+            return await _answered(uow, "not_editable_berakhir")
         if skp.status not in (SkpStatus.DRAFT, SkpStatus.DIKEMBALIKAN):
-            return f"not_editable_{skp.status.value.lower()}"
+            return await _answered(uow, f"not_editable_{skp.status.value.lower()}")
         chosen = match_rhk(deps.catalog, cmd.rows)
         if not any(chosen.values()):
-            return "nothing_matched"
+            return await _answered(uow, "nothing_matched")
         read_version = skp.version
         points_apply = find_periode(skp.periode, deps.policies).competence_points is not None
         if chosen["pengembangan_kompetensi"]:
