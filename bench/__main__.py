@@ -66,8 +66,9 @@ async def _stage(results: dict[str, Any], name: str, work: Any) -> Any:
         return await work
     # A failed stage (a demo driver's refused call, a crash) is recorded in the table; the next runs on a fresh stack.
     except Exception as exc:
-        say(f"  {name} failed: {exc}")
-        results.setdefault("failed", {})[name] = str(exc)[:500]
+        reason = f"{type(exc).__name__}: {exc}"  # a timeout or a bare assertion says nothing by its message alone
+        say(f"  {name} failed: {reason}")
+        results.setdefault("failed", {})[name] = reason[:500]
         return None
 
 

@@ -176,7 +176,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"| {r.figure} | {r.value} | {r.reference} | {r.ratio} | {r.target} | {r.verdict} |" for r in rows(results)
     ]
     for stage, reason in results.get("failed", {}).items():
-        lines.append(f"| {stage} | failed: {reason.splitlines()[0][:200]} | | | | **missed** |")
+        first = next(iter(reason.splitlines()), "") or "(no message)"
+        lines.append(f"| {stage} | failed: {first[:200]} | | | | **missed** |")
     judged = [r for r in rows(results) if r.met is not None]
     lines += ["", f"{sum(r.met for r in judged)} of {len(judged)} targets met."]
     return "\n".join(lines) + "\n"
