@@ -24,7 +24,7 @@ RETRIES = 2
 
 # Reads a page may take from the last few seconds (`call(..., fresh_for=...)`) are kept for this many people at most
 # per service, the least recently seen forgotten first.
-RECENT_PEOPLE = 2000
+RECENT_PEOPLE = 1000
 
 tracer = trace.get_tracer("portal.clients")
 
