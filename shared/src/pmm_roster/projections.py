@@ -9,6 +9,7 @@ tables with `create_roster_projection_v1()` in its first migration.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from typing import Any
@@ -225,34 +226,30 @@ class RosterView:
         row = (await self._session.execute(_PERIODE_WITH_EXTENSIONS, {"kode": kode})).first()
         if row is None:
             raise NotFound(f"no period {kode}", rule="periode.unknown", field="periode")
-        extensions = tuple(
-            Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
-            for e in row.extensions or ()
-        )
-        return PeriodeWindows(kode=kode, snapshot=row.snapshot, extensions=extensions)
+        return PeriodeWindows(kode=kode, snapshot=row.snapshot, extensions=extensions_from(row.extensions))
+
+
+def extensions_json(window: Any, kode: Any) -> Any:
+    """The window extensions of the period `kode` names, as one JSON array (NULL when none), for a statement that
+    reads a period with what it loads anyway. `window`: a table of extensions (the roster's, or planning's own)."""
+    extension = sa.func.jsonb_build_object(
+        "step", window.c.step, "until", window.c.until, "wilayah", window.c.wilayah, "alasan", window.c.alasan
+    )
+    return select(sa.func.jsonb_agg(extension)).where(window.c.kode == kode).scalar_subquery()
+
+
+def extensions_from(documents: Sequence[dict[str, Any]] | None) -> tuple[Extension, ...]:
+    """The extensions `extensions_json` answered."""
+    return tuple(
+        Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
+        for e in documents or ()
+    )
 
 
 def _periode_with_extensions() -> Any:
     """A period's definition and its extensions in one round trip."""
-    periode, extension = RosterPeriode.__table__, RosterWindowExtension.__table__
-    extensions = (
-        select(
-            sa.func.jsonb_agg(
-                sa.func.jsonb_build_object(
-                    "step",
-                    extension.c.step,
-                    "until",
-                    extension.c.until,
-                    "wilayah",
-                    extension.c.wilayah,
-                    "alasan",
-                    extension.c.alasan,
-                )  # fmt: skip
-            )
-        )
-        .where(extension.c.kode == periode.c.kode)
-        .scalar_subquery()
-    )
+    periode = RosterPeriode.__table__
+    extensions = extensions_json(RosterWindowExtension.__table__, periode.c.kode)
     return select(periode.c.snapshot, extensions.label("extensions")).where(periode.c.kode == sa.bindparam("kode"))
 
 

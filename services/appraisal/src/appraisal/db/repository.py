@@ -49,7 +49,7 @@ from appraisal.domain.periode import Periode
 from appraisal.domain.predikat import Predikat, Rating
 from pmm_chassis.db.prefixed import Prefixed
 from pmm_kernel.errors import InvalidValue, StaleVersion
-from pmm_kernel.windows import Extension, Window
+from pmm_kernel.windows import Window
 from pmm_roster.projections import (
     RosterPegawai,
     RosterPeriode,
@@ -58,6 +58,8 @@ from pmm_roster.projections import (
     RosterWindowExtension,
     current_atasan_of,
     current_atasan_subquery,
+    extensions_from,
+    extensions_json,
 )
 from pmm_roster.records import PegawaiRecord, PeriodeWindows, SekolahRecord
 
@@ -167,10 +169,7 @@ def _periods(docs: Sequence[dict[str, Any]] | None) -> tuple[PeriodeWindows, ...
         PeriodeWindows(
             kode=doc["snapshot"]["kode"],
             snapshot=doc["snapshot"],
-            extensions=tuple(
-                Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
-                for e in doc["extensions"] or ()
-            ),
+            extensions=extensions_from(doc["extensions"]),
         )
         for doc in sorted(docs or (), key=lambda doc: doc["snapshot"]["mulai"])
     )
@@ -189,10 +188,7 @@ def _in_context_query(for_update: bool, with_atasan: bool) -> Any:
         (penilaian.c.menimbang_periode, cast(func.left(penilaian.c.periode, 4), Integer)),
         else_=_year_named_by(penilaian.c.periode),
     )
-    extension = func.jsonb_build_object(
-        "step", _WINDOW.c.step, "until", _WINDOW.c.until, "wilayah", _WINDOW.c.wilayah, "alasan", _WINDOW.c.alasan
-    )
-    extensions = select(func.jsonb_agg(extension)).where(_WINDOW.c.kode == _PERIODE.c.kode).scalar_subquery()
+    extensions = extensions_json(_WINDOW, _PERIODE.c.kode)
     periods = (
         select(func.jsonb_agg(func.jsonb_build_object("snapshot", _PERIODE.c.snapshot, "extensions", extensions)))
         .where(_TAHUN == tahun)

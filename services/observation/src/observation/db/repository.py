@@ -29,7 +29,6 @@ from observation.domain.pelaksanaan import (
 from observation.domain.unggahan import Unggahan
 from pmm_chassis.db.prefixed import Prefixed
 from pmm_kernel.errors import StaleVersion
-from pmm_kernel.windows import Extension
 from pmm_roster.projections import (
     RosterPegawai,
     RosterPeriode,
@@ -37,6 +36,8 @@ from pmm_roster.projections import (
     RosterWindowExtension,
     current_atasan_of,
     current_atasan_subquery,
+    extensions_from,
+    extensions_json,
 )
 from pmm_roster.records import PegawaiRecord, PeriodeWindows
 
@@ -68,7 +69,9 @@ class PelaksanaanRepository:
         periode = (
             None
             if snapshot is None
-            else PeriodeWindows(kode=row["pelaksanaan_periode"], snapshot=snapshot, extensions=_extensions(row))
+            else PeriodeWindows(
+                kode=row["pelaksanaan_periode"], snapshot=snapshot, extensions=extensions_from(row["extensions"])
+            )
         )
         return self._load(_PELAKSANAAN_PART.of(row)), pegawai, row["atasan"], periode, _bukti_of(row)
 
@@ -252,14 +255,6 @@ _BUKTI_KEYS = Prefixed(_BUKTI, "bukti").keys
 _BUKTI_NAMES = tuple(name for _, name in _BUKTI_KEYS)
 
 
-def _extensions(row: Any) -> tuple[Extension, ...]:
-    """The period's window extensions, as the roster view reads them (`RosterView.periode`)."""
-    return tuple(
-        Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
-        for e in row["extensions"] or ()
-    )
-
-
 def _bukti_of(row: Any) -> list[Bukti]:
     """The cycle's bukti from their columns' arrays (each NULL when it has none), in the arrays' order."""
     columns = [row[label] or () for label, _ in _BUKTI_KEYS]
@@ -275,10 +270,7 @@ def _in_context_query(for_update: bool) -> Any:
     # The day whose relation decides who the cycle's atasan is (domain/bagian.relation_day): today, or the last day
     # of a part that ended before today. LEAST skips a NULL: a part without a last day reads today.
     relation_day = func.least(pelaksanaan.c.selesai, bindparam("on", type_=Date))
-    extension = func.jsonb_build_object(
-        "step", window.c.step, "until", window.c.until, "wilayah", window.c.wilayah, "alasan", window.c.alasan
-    )
-    extensions = select(func.jsonb_agg(extension)).where(window.c.kode == pelaksanaan.c.periode).scalar_subquery()
+    extensions = extensions_json(window, pelaksanaan.c.periode)
     # The bukti as one array per column, oldest first: one row for the cycle however many it has, each value of its
     # column's own type (a JSON document would hand dates and times back as text).
     order = (bukti.c.created_at, bukti.c.id)

@@ -26,7 +26,7 @@ from planning.domain.skp import Skp, SkpListed, SkpStatus
 from pmm_chassis.db.prefixed import Prefixed
 from pmm_kernel.errors import StaleVersion, StateConflict
 from pmm_kernel.windows import Extension
-from pmm_roster.projections import current_atasan_of, current_atasan_subquery
+from pmm_roster.projections import current_atasan_of, current_atasan_subquery, extensions_from, extensions_json
 
 
 class SkpRepository:
@@ -51,10 +51,7 @@ class SkpRepository:
         if found is None:
             return None
         row = found._mapping
-        extensions = [
-            Extension(step=e["step"], until=date.fromisoformat(e["until"]), region=e["wilayah"], reason=e["alasan"])
-            for e in ((row["extensions"] or []) if with_extensions else [])
-        ]
+        extensions = list(extensions_from(row["extensions"] if with_extensions else None))
         skp = self._load(_SKP_PART.of(row))
         return (
             skp,
@@ -318,15 +315,7 @@ def _in_context_query(with_extensions: bool) -> Any:
         current_atasan_of(relasi.c, skp.c.pegawai_id, reading_day).label("atasan"),
     ]
     if with_extensions:
-        extension = func.jsonb_build_object(
-            "step", window.c.step, "until", window.c.until, "wilayah", window.c.wilayah, "alasan", window.c.alasan
-        )
-        columns.append(
-            select(func.jsonb_agg(extension))
-            .where(window.c.kode == skp.c.periode)
-            .scalar_subquery()
-            .label("extensions")
-        )
+        columns.append(extensions_json(window, skp.c.periode).label("extensions"))
     return (
         select(*columns)
         .select_from(
