@@ -37,7 +37,7 @@ from pmm_chassis.http.ratelimit import WriteRateLimiter
 from pmm_chassis.http.text import install_text_handler
 from pmm_chassis.logging import setup_logging
 from pmm_chassis.messaging import topology
-from pmm_chassis.messaging.consumer import Consumer, Handler
+from pmm_chassis.messaging.consumer import Consumer, Handler, InRuns
 from pmm_chassis.messaging.relay import OutboxRelay
 from pmm_chassis.reminders.api import reminders_router
 from pmm_chassis.reminders.decider import ReminderDecider
@@ -149,7 +149,9 @@ class Chassis:
                 key = routing_key(model)
                 self.broker.publisher(exchange=topology.EVENTS, routing_key=key, schema=model, title=key, persist=True)
 
-    def consume(self, handlers: Mapping[type[EventData], Handler], uow_factory: Callable[[], UnitOfWork]) -> None:
+    def consume(
+        self, handlers: Mapping[type[EventData], Handler | InRuns], uow_factory: Callable[[], UnitOfWork]
+    ) -> None:
         self.consumer = Consumer(
             service=self.service,
             uow_factory=uow_factory,
@@ -158,6 +160,7 @@ class Chassis:
             batch_size=self.settings.consumer_batch_size,
             batch_wait_seconds=self.settings.consumer_batch_wait_ms / 1000,
             batch_lanes=self.settings.consumer_batch_lanes,
+            tracer_provider=self.tracer_provider,
         )
         if self.settings.run_consumers:
             self.consumer.subscribe(self.broker, delivery_limit=self.settings.delivery_limit)

@@ -6,6 +6,9 @@ its first two runs with a dropped connection (transient: the batch's attempt wit
 savepoint), `KILL` kills the process (SIGKILL) while its batch is open, once: only
 when the file named by `BATCH_WORLD_KILL_FILE` exists, which it removes.
 
+With `in_runs`, BknPegawaiChanged's handler is a run handler (`InRuns`): the same effect for each message of a run,
+one INSERT for all of them, and a run holding a `BUG` fails whole.
+
 Also run as a process (`python -m shared.tests.integration.batch_world DB_URL AMQP_URL`) that consumes until it is
 killed, so a test can kill it in the middle of a batch or between a batch's commit and its acknowledgements.
 """
@@ -17,11 +20,14 @@ import os
 import signal
 import sys
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
@@ -30,7 +36,7 @@ from pmm_chassis.db.engine import session_factory
 from pmm_chassis.db.tables import InboxMessage, OutboxMessage
 from pmm_chassis.db.uow import Outgoing, UnitOfWork
 from pmm_chassis.messaging import topology
-from pmm_chassis.messaging.consumer import Consumer
+from pmm_chassis.messaging.consumer import Consumer, InRuns
 from pmm_contracts import encode, routing_key
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, BknSkpReceivedV1, ProfilChanges
 from pmm_kernel.clock import SystemClock
@@ -70,6 +76,7 @@ class World:
         self.sessions = session_factory(engine)
         self.calls: dict[str, int] = {}
         self.flaky_failures: dict[str, int] = {}
+        self.runs: list[list[str]] = []  # the aggregate ids of each run the run handler was given
 
     async def on_change(self, event: Any, uow: UnitOfWork) -> None:
         nama = event.data.changes.nama
@@ -97,8 +104,38 @@ class World:
             uow.record(event.data)
             await uow.commit()
 
+    async def on_changes(self, events: Sequence[Any], uow: UnitOfWork) -> None:
+        self.runs.append([event.envelope.aggregate_id for event in events])
+        for event in events:
+            self.calls[event.data.changes.nama] = self.calls.get(event.data.changes.nama, 0) + 1
+        async with uow:
+            await uow.session.execute(
+                text(
+                    "INSERT INTO effect (event_id, aggregate_id, version, nama) SELECT * FROM unnest("
+                    "CAST(:e AS uuid[]), CAST(:a AS text[]), CAST(:v AS int[]), CAST(:n AS text[]))"
+                ),
+                {
+                    "e": [event.envelope.event_id for event in events],
+                    "a": [event.envelope.aggregate_id for event in events],
+                    "v": [event.envelope.aggregate_version for event in events],
+                    "n": [event.data.changes.nama for event in events],
+                },
+            )
+            if any(event.data.changes.nama == "BUG" for event in events):
+                raise KeyError("a handler bug")
+            for event in events:
+                uow.record(event.data, cause=event.envelope.event_id)
+            await uow.commit()
+
     def consumer(
-        self, *, batch_size: int = 64, lanes: int = 4, max_unexpected: int = 2, wait_seconds: float = 0.005
+        self,
+        *,
+        batch_size: int = 64,
+        lanes: int = 4,
+        max_unexpected: int = 2,
+        wait_seconds: float = 0.005,
+        in_runs: bool = False,
+        tracer_provider: TracerProvider | None = None,
     ) -> Consumer:
         def to_contract(data: Any) -> Outgoing:
             return Outgoing(data, aggregate_id="effect", aggregate_version=1)
@@ -108,17 +145,25 @@ class World:
             uow_factory=lambda: UnitOfWork(
                 self.sessions, service=SERVICE, to_contract=to_contract, clock=SystemClock()
             ),
-            handlers={BknPegawaiChangedV1: self.on_change, BknSkpReceivedV1: self.on_change},
+            handlers={
+                BknPegawaiChangedV1: InRuns(self.on_changes) if in_runs else self.on_change,
+                BknSkpReceivedV1: self.on_change,
+            },
             max_unexpected_attempts=max_unexpected,
             batch_size=batch_size,
             batch_wait_seconds=wait_seconds,
             batch_lanes=lanes,
+            tracer_provider=tracer_provider,
         )
 
 
-async def connected(amqp: str, consumer: Consumer, *, prefetch: int = 128) -> RabbitBroker:
-    """A broker with the consumer subscribed and the topology declared, not consuming yet (`start()` it)."""
-    broker = RabbitBroker(amqp, logger=None, default_channel=Channel(prefetch_count=prefetch))
+async def connected(
+    amqp: str, consumer: Consumer, *, prefetch: int = 128, tracer_provider: TracerProvider | None = None
+) -> RabbitBroker:
+    """A broker with the consumer subscribed and the topology declared, not consuming yet (`start()` it); with a
+    tracer provider, a consume span per message, as a service's broker has."""
+    telemetry = (RabbitTelemetryMiddleware(tracer_provider=tracer_provider),) if tracer_provider else ()
+    broker = RabbitBroker(amqp, logger=None, default_channel=Channel(prefetch_count=prefetch), middlewares=telemetry)
     consumer.subscribe(broker, delivery_limit=DELIVERY_LIMIT)
     await broker.connect()
     await topology.declare(broker, SERVICE, delivery_limit=DELIVERY_LIMIT)

@@ -8,6 +8,7 @@ The world (batch_world.py) writes one effect row and one outbox row per applied 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,10 @@ from pathlib import Path
 
 import aio_pika
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -206,6 +211,77 @@ async def test_a_batch_with_a_failing_message_is_rolled_back_whole_and_applied_a
     assert sum(1 for s in statements if s.startswith("RELEASE SAVEPOINT")) == 39
     assert [e[0] for e in await effects(engine)] == [m for m, _ in healthy]  # each once, in order; not the bug's
     assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 39
+
+
+async def test_a_run_of_one_event_type_is_applied_in_one_call_each_outbox_row_in_its_own_messages_trace(world):
+    _, engine, amqp = world
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    w = World(engine)
+    consumer = w.consumer(lanes=1, wait_seconds=0.5, in_runs=True, tracer_provider=provider)  # one batch of all
+    sizes, outcomes = batch_sizes(consumer), Outcomes(consumer)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split())[:60])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    broker = await connected(amqp, consumer, tracer_provider=provider)
+    try:
+        # p:5 a second time after the first twenty: a run holds one message per aggregate
+        order = [*((f"p:{a}", 1) for a in range(1, 21)), ("p:5", 2), *((f"p:{a}", 1) for a in range(21, 41))]
+        sent = {
+            f"{aggregate}/{version}": change(aggregate, version, nama=f"{aggregate}/{version}")
+            for aggregate, version in order
+        }
+        await send(amqp, list(sent.values()))
+        await broker.start()
+        await until(lambda: outcomes["processed"] == 41)
+    finally:
+        await broker.stop()
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert sizes == [41]
+    assert w.runs == [[f"p:{a}" for a in range(1, 21)], ["p:5", *(f"p:{a}" for a in range(21, 41))]]
+    assert sum(1 for s in statements if s.startswith("INSERT INTO effect")) == 2  # a statement per run
+    assert sum(1 for s in statements if s.startswith("SAVEPOINT")) == 0
+    assert [v for _, a, v, _ in await effects(engine) if a == "p:5"] == [1, 2]
+    # Each message has its own trace; its outbox row carries on that trace, and its run's span links to it.
+    spans = exporter.get_finished_spans()
+    consumed = {s.attributes.get("messaging.message.id"): s.context for s in spans if s.kind is SpanKind.CONSUMER}
+    by_nama = {nama: consumed[event_id] for nama, (event_id, _) in sent.items()}
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT body, trace_headers FROM outbox_message"))).all()
+    assert len(rows) == 41
+    for body, headers in rows:
+        nama = json.loads(body)["data"]["changes"]["nama"]
+        assert headers["traceparent"].split("-")[1] == f"{by_nama[nama].trace_id:032x}", nama
+    runs = [s for s in spans if s.name == f"{consumer.name} run"]
+    assert sorted(len(s.links) for s in runs) == [20, 21]
+    linked = {link.context.span_id for s in runs for link in s.links}
+    assert linked == {context.span_id for context in consumed.values()}
+
+
+async def test_a_run_with_a_failing_message_is_applied_again_message_by_message(world):
+    _, engine, amqp = world
+    w = World(engine)
+    consumer = w.consumer(lanes=1, max_unexpected=1, wait_seconds=0.5, in_runs=True)
+    outcomes = Outcomes(consumer)
+    broker = await connected(amqp, consumer)
+    try:
+        healthy = [change(f"p:{a}", 1) for a in range(1, 21)]
+        bug = change("p:99", 1, nama="BUG")
+        await send(amqp, [*healthy[:10], bug, *healthy[10:]])
+        await broker.start()
+        await until(lambda: outcomes["processed"] + outcomes["parked"] == 21)
+    finally:
+        await broker.stop()
+    assert (outcomes["processed"], outcomes["parked"]) == (20, 1)
+    # The run of all 21 failed; each message was applied again on its own (the run handler given that one).
+    assert len(w.runs[0]) == 21 and [len(run) for run in w.runs[1:]] == [1] * 21
+    assert w.calls["BUG"] == 2
+    assert [e[0] for e in await effects(engine)] == [m for m, _ in healthy]  # each once, in order; not the bug's
+    assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 20
 
 
 async def test_a_poison_message_is_parked_alone_while_the_rest_of_its_batch_commits(world):

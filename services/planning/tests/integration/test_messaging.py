@@ -162,7 +162,7 @@ async def pegawai_updates(app, nip: str) -> int:
 async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(app, settings, roster, monkeypatch):
     from planning.usecases import from_bkn
 
-    real = from_bkn.apply_bkn_pegawai_changed
+    real = from_bkn.apply_bkn_pegawai_changes
     calls = []
 
     async def flaky(command, **kwargs):
@@ -171,7 +171,7 @@ async def test_a_transient_failure_is_retried_with_back_off_and_never_parked(app
             raise ConnectionRefusedError("database restarting")
         return await real(command, **kwargs)
 
-    monkeypatch.setattr(from_bkn, "apply_bkn_pegawai_changed", flaky)
+    monkeypatch.setattr(from_bkn, "apply_bkn_pegawai_changes", flaky)
     teacher = roster.schools[1].guru[1]
     event_id = uuid.uuid4()
     await publish_raw(
@@ -195,7 +195,7 @@ async def test_a_persistent_bug_is_retried_a_few_times_then_parked_with_its_reas
         calls.append(1)
         raise KeyError("jenjang_jabatan")
 
-    monkeypatch.setattr(from_bkn, "apply_bkn_pegawai_changed", broken)
+    monkeypatch.setattr(from_bkn, "apply_bkn_pegawai_changes", broken)
     event_id = uuid.uuid4()
     await publish_raw(
         settings.amqp_url,

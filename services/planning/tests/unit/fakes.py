@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
@@ -53,6 +53,8 @@ class FakeRosterRepository:
 
     async def pegawai_by_nips(self, nips: Sequence[str]) -> dict[str, Pegawai]:
         return {p.nip: p for p in self.pegawai_by_id.values() if p.nip in set(nips)}
+
+    pegawai_of = pegawai_by_nips  # in memory, loaded and read straight are the same
 
     async def sekolah(self, npsn: str) -> Sekolah | None:
         return self.sekolah_by_npsn.get(npsn)
@@ -151,7 +153,11 @@ class FakeRosterRepository:
         self.pegawai_by_id[saved.id] = saved
         return saved
 
-    save_pegawai_now = update_pegawai  # in memory, at once and at the next flush are the same
+    async def save_bkn_changes(self, changes: Mapping[uuid.UUID, Mapping[str, str]]) -> dict[uuid.UUID, Pegawai]:
+        return {
+            pegawai_id: await self.update_pegawai(self.pegawai_by_id[pegawai_id], dict(values))
+            for pegawai_id, values in changes.items()
+        }
 
     def add_relasi(
         self, *, pegawai_id: uuid.UUID, atasan_id: uuid.UUID, peran_atasan: str, mulai: date, selesai: date | None

@@ -37,12 +37,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -194,7 +195,8 @@ class UnitOfWork:
         self.clock = clock
         self._inbox_claim: tuple[str, uuid.UUID] | None = None
         self._seen: list[HasEvents] = []
-        self._loose_events: list[Any] = []
+        self._loose_events: list[tuple[Any, uuid.UUID | None]] = []
+        self._causes: Mapping[uuid.UUID, otel_context.Context] = {}
         self.committed = False
         self._ambient: AmbientTransaction | None = None
         self._savepoint: AsyncSessionTransaction | None = None
@@ -218,6 +220,12 @@ class UnitOfWork:
     def joining(self, batch: Batch) -> Self:
         """Make this unit of work one message of `batch`: entering it opens the message's SAVEPOINT."""
         self._batch = batch
+        return self
+
+    def caused_by(self, contexts: Mapping[uuid.UUID, otel_context.Context]) -> Self:
+        """The telemetry context of each message this unit of work applies, by event id: an event recorded with
+        `cause=` that id carries on that message's trace (a run of messages applied together, `InRuns`)."""
+        self._causes = contexts
         return self
 
     def claiming(self, consumer: str, event_id: uuid.UUID) -> Self:
@@ -357,19 +365,20 @@ class UnitOfWork:
         if not any(seen is aggregate for seen in self._seen):
             self._seen.append(aggregate)
 
-    def record(self, *events: Any) -> None:
-        """Events that no loaded aggregate carries (roster imports, period definitions)."""
-        self._loose_events.extend(events)
+    def record(self, *events: Any, cause: uuid.UUID | None = None) -> None:
+        """Events that no loaded aggregate carries (roster imports, period definitions, a run of messages' effects).
+        `cause`: the event id of the message they answer, when one unit of work applies several (`caused_by`)."""
+        self._loose_events.extend((event, cause) for event in events)
 
-    def _harvest(self) -> Iterable[Any]:
+    def _harvest(self) -> Iterable[tuple[Any, uuid.UUID | None]]:
         for aggregate in self._seen:
-            yield from aggregate.events
+            yield from ((event, None) for event in aggregate.events)
             aggregate.events.clear()
         yield from self._loose_events
         self._loose_events = []
 
     async def commit(self) -> None:
-        rows = [self._outbox_row(self._to_contract(event)) for event in self._harvest()]
+        rows = [self._outbox_row(self._to_contract(event), cause) for event, cause in self._harvest()]
         if rows:
             if self._batch is not None:
                 await self.session.execute(_OUTBOX_INSERT, _outbox_parameters(rows))
@@ -404,10 +413,11 @@ class UnitOfWork:
         self.committed = True
         failpoints.reached(self.service, "after_commit" if self._inbox_claim is None else "after_inbox_commit")
 
-    def _outbox_row(self, outgoing: Outgoing) -> dict[str, Any]:
+    def _outbox_row(self, outgoing: Outgoing, cause: uuid.UUID | None) -> dict[str, Any]:
         event_id = uuid.uuid4()
         trace_headers: dict[str, str] = {}
-        propagate.inject(trace_headers)
+        # The current trace, or the one of the message the event answers, when several are applied together.
+        propagate.inject(trace_headers, context=self._causes.get(cause) if cause is not None else None)
         return {
             "event_id": event_id,
             "routing_key": routing_key(outgoing.data),

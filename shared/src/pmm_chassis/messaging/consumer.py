@@ -36,13 +36,21 @@ Most batches have no failing message, and for them the savepoints are two round 
 a batch is first applied without them (`batch(savepoints=False)`); the first message that fails or leaves work it did
 not commit ends that attempt, which is rolled back whole (nothing of it commits or is acknowledged), and the batch is
 applied again with a savepoint per message, as above.
+
+A handler registered `InRuns` also takes several messages at once: in a batch applied without savepoints, the
+consecutive messages of its type (cut wherever an aggregate would come twice, so each aggregate's order holds) go
+to it together, in one unit of work, and it applies them set-wise, a statement per run where it would spend one per
+message. A run that fails is that batch's attempt failing: it is applied again with a savepoint per message, each
+message on its own (the run handler given that one message), so the table above still holds per message. A run has a
+span of its own, linked to every message's; each event it records names the message it answers (`cause=`), so the
+outbox row carries on that message's trace.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +58,7 @@ from typing import Any
 from faststream import AckPolicy
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitMessage
 from opentelemetry import context as otel_context
+from opentelemetry import trace
 
 from pmm_chassis import metrics
 from pmm_chassis.db.uow import AlreadyProcessed, Batch, UnitOfWork
@@ -64,6 +73,20 @@ logger = logging.getLogger(__name__)
 # A handler takes the decoded event, typed by its payload (`Event[SkpApprovedV1]`), and the unit of work the consumer
 # opened to claim the inbox row; the consumer calls it only with the payload type it was registered for.
 Handler = Callable[[Event[Any], Any], Awaitable[None]]
+# A run handler takes several decoded events of its one payload type, in delivery order, no two of one aggregate.
+RunHandler = Callable[[Sequence[Event[Any]], Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class InRuns:
+    """A handler that applies a run of its messages together (the module's docstring); one message alone is a run of
+    one, so there is one code path for both."""
+
+    run: RunHandler
+
+    async def one(self, event: Event[Any], uow: Any) -> None:
+        await self.run([event], uow)
+
 
 ATTEMPT_HEADER = "x-pmm-attempt"  # every retry so far: picks the back-off tier
 FAILURES_HEADER = "x-pmm-failures"  # retries for non-transient failures only: parks after max_unexpected_attempts
@@ -108,17 +131,22 @@ class Consumer:
         *,
         service: str,
         uow_factory: Callable[[], UnitOfWork],
-        handlers: Mapping[type[EventData], Handler],
+        handlers: Mapping[type[EventData], Handler | InRuns],
         max_unexpected_attempts: int,
         batch_size: int = 1,
         batch_wait_seconds: float = 0.005,
         batch_lanes: int = 1,
+        tracer_provider: trace.TracerProvider | None = None,
     ) -> None:
         self.service = service
         self.name = f"{service}.inbox"
         self.queue_name = topology.inbox_queue_name(service)
         self._uow_factory = uow_factory
-        self._handlers = dict(handlers)
+        self._handlers: dict[type[EventData], Handler] = {
+            model: handler.one if isinstance(handler, InRuns) else handler for model, handler in handlers.items()
+        }
+        self._run_handlers = {model: h.run for model, h in handlers.items() if isinstance(h, InRuns)}
+        self._tracer = trace.get_tracer("pmm_chassis.messaging", tracer_provider=tracer_provider)
         self._max_unexpected = max_unexpected_attempts
         self._broker: RabbitBroker | None = None
         # One message at a time (its own transaction) unless batching is asked for. Batches are applied in lanes, each
@@ -262,18 +290,56 @@ class Consumer:
         verdicts: list[tuple[Delivery, Verdict]] = []
         async with self._uow_factory().batch(savepoints=False) as batch:
             claimed = await self._claim(batch, ready)
+            fresh = []
             for delivery in ready:
-                if delivery.event.envelope.event_id not in claimed:
+                if delivery.event.envelope.event_id in claimed:
+                    fresh.append(delivery)
+                else:
                     verdicts.append((delivery, Verdict("duplicate")))
-                    continue
-                error, _ = await self._apply_one(batch, delivery)
+            for run in self._runs(fresh):
+                if len(run) > 1:
+                    error = await self._apply_run(batch, run)
+                else:
+                    error, _ = await self._apply_one(batch, run[0])
                 if error is not None and len(ready) == 1:
-                    return [(delivery, Verdict("failed", event=delivery.event, error=error))]  # rolled back
+                    return [(run[0], Verdict("failed", event=run[0].event, error=error))]  # rolled back
                 if error is not None or batch.spoiled:
                     raise _Uneven from error
-                verdicts.append((delivery, Verdict("processed")))
+                verdicts.extend((delivery, Verdict("processed")) for delivery in run)
             await batch.commit()
         return verdicts
+
+    def _runs(self, deliveries: list[Delivery]) -> Iterator[list[Delivery]]:
+        """The deliveries in order, in runs for the `InRuns` handlers: consecutive messages of one such type, no two
+        of one aggregate. Every other message is a run of one."""
+        run: list[Delivery] = []
+        aggregates: set[str] = set()
+        for delivery in deliveries:
+            kind, aggregate = type(delivery.event.data), delivery.event.envelope.aggregate_id
+            if run and (
+                kind not in self._run_handlers or kind is not type(run[0].event.data) or aggregate in aggregates
+            ):
+                yield run
+                run, aggregates = [], set()
+            run.append(delivery)
+            aggregates.add(aggregate)
+        if run:
+            yield run
+
+    async def _apply_run(self, batch: Batch, run: list[Delivery]) -> Exception | None:
+        """A run in one unit of work, without a savepoint: what failed, or None. Its span links every message's."""
+        links = [trace.Link(trace.get_current_span(d.context).get_span_context()) for d in run]
+        first = run[0].event
+        attributes = {"messaging.batch.message_count": len(run), "pmm.event_type": first.envelope.type}
+        causes = {d.event.envelope.event_id: d.context for d in run}
+        with self._tracer.start_as_current_span(f"{self.name} run", links=links, attributes=attributes):
+            uow = self._uow_factory().joining(batch).caused_by(causes)
+            try:
+                async with uow:
+                    await self._run_handlers[type(first.data)]([d.event for d in run], uow)
+            except Exception as exc:  # the batch is applied again, message by message: nothing is lost
+                return exc
+        return None
 
     async def _apply_with_savepoints(self, ready: list[Delivery]) -> None:
         applied: list[Delivery] = []

@@ -4,7 +4,7 @@ It behaves as `pmm_chassis.db.uow.UnitOfWork` does for a use case: entering it a
 and `record`ed events are harvested on `commit()`, and leaving without a commit drops what was recorded. A service's
 fake subclasses it and builds its in-memory repositories once, in `__init__`, so that what one use case saved the
 next one loads (as cosmicpython's `FakeUnitOfWork` does). Tests assert on `committed` and on `published`, the domain
-events the commits would have written to the outbox.
+events the commits would have written to the outbox (`cause_of` one of them: the message it was recorded for).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class FakeUnitOfWork:
         self.committed = False
         self.commits = 0
         self.published: list[Any] = []
+        self._causes: dict[int, Any] = {}  # by id() of a published event
         self._seen: list[Any] = []
         self._loose: list[Any] = []
         self._after_commit: list[Callable[[], None]] = []
@@ -66,8 +67,12 @@ class FakeUnitOfWork:
         if not any(seen is aggregate for seen in self._seen):
             self._seen.append(aggregate)
 
-    def record(self, *events: Any) -> None:
-        self._loose.extend(events)
+    def record(self, *events: Any, cause: Any = None) -> None:
+        self._loose.extend((event, cause) for event in events)
+
+    def cause_of(self, event: Any) -> Any:
+        """The `cause=` a published event was recorded with (None: none, or an aggregate's own)."""
+        return self._causes.get(id(event))
 
     def when_committed(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
@@ -76,7 +81,9 @@ class FakeUnitOfWork:
         for aggregate in self._seen:
             self.published.extend(aggregate.events)
             aggregate.events.clear()
-        self.published.extend(self._loose)
+        for event, cause in self._loose:
+            self.published.append(event)
+            self._causes[id(event)] = cause
         self._loose = []
         self.committed = True
         self.commits += 1

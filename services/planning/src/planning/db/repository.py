@@ -7,20 +7,37 @@ back: every table row is created and changed here.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from functools import cache
 from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from sqlalchemy import ColumnElement, Date, Integer, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    TextClause,
+    and_,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from planning.db.tables import AuditLog, Pegawai, Penempatan, Periode, Relasi, Sekolah, SkpRow, WindowExtension
 from planning.domain import records
+from planning.domain.bkn import BKN_FIELDS
 from planning.domain.roster import PegawaiRow, SekolahRow
 from planning.domain.skp import Skp, SkpListed, SkpStatus
 from pmm_chassis.db.prefixed import Prefixed
@@ -356,6 +373,12 @@ class RosterRepository:
         row = (await self._session.execute(_PEGAWAI_BY_NIP, {"nip": nip})).first()
         return _pegawai(row) if row else None
 
+    async def pegawai_of(self, nips: Sequence[str]) -> dict[str, records.Pegawai]:
+        """The pegawai of these NIPs that the roster knows, read straight to records (for a set-wise change; an
+        import, which updates the rows it read, loads them with `pegawai_by_nips`)."""
+        rows = await self._session.execute(_PEGAWAI_OF_NIPS, {"nips": list(nips)})
+        return {row.nip: _pegawai(row) for row in rows}
+
     async def pegawai_id_by_nip(self, nip: str) -> uuid.UUID | None:
         return (await self._session.execute(select(Pegawai.id).where(Pegawai.nip == nip))).scalar_one_or_none()
 
@@ -484,13 +507,18 @@ class RosterRepository:
         row.version += 1
         return _pegawai(row)
 
-    async def save_pegawai_now(self, current: records.Pegawai, values: dict[str, Any]) -> records.Pegawai:
-        """One pegawai's changed values and a version counted, in one UPDATE at once (not at the next flush);
-        answers the pegawai as saved. For a change that comes alone (SIASN's), where `update_pegawai` suits an
-        import's many, flushed together."""
-        table = _PEGAWAI_TABLE
-        statement = update(table).where(table.c.id == current.id).values(version=table.c.version + 1, **values)
-        return _pegawai((await self._session.execute(statement.returning(table))).one())
+    async def save_bkn_changes(
+        self, changes: Mapping[uuid.UUID, Mapping[str, str]]
+    ) -> dict[uuid.UUID, records.Pegawai]:
+        """SIASN's changed values (`BKN_FIELDS` only) of many pegawai, each counting a version, in one UPDATE at once
+        (not at the next flush); answers the pegawai as saved, by id. Where `update_pegawai` suits an import's
+        changes, flushed together with the rest of it."""
+        if not changes:
+            return {}
+        parameters: dict[str, list[Any]] = {"ids": list(changes)}
+        for name in BKN_FIELDS:
+            parameters[name] = [values.get(name) for values in changes.values()]
+        return {row.id: _pegawai(row) for row in await self._session.execute(_SAVE_BKN_CHANGES, parameters)}
 
     def add_relasi(
         self, *, pegawai_id: uuid.UUID, atasan_id: uuid.UUID, peran_atasan: str, mulai: date, selesai: date | None
@@ -516,6 +544,23 @@ class RosterRepository:
 # straight to its record (no entity loaded into the session).
 _PEGAWAI_BY_NIP = select(_PEGAWAI_TABLE).where(_PEGAWAI_TABLE.c.nip == bindparam("nip"))
 _SEKOLAH_BY_NPSN = select(_SEKOLAH_TABLE).where(_SEKOLAH_TABLE.c.npsn == bindparam("npsn"))
+_PEGAWAI_OF_NIPS = select(_PEGAWAI_TABLE).where(_PEGAWAI_TABLE.c.nip == any_(bindparam("nips", type_=ARRAY(String()))))
+
+
+def _save_bkn_changes() -> TextClause:
+    """Each BKN field travels as one array, NULL where that pegawai's field does not change (SIASN never sets one to
+    nothing: a field it says nothing of stays), so one statement of constant text serves any number of pegawai."""
+    sets = ", ".join(f"{name} = COALESCE(v.{name}, p.{name})" for name in BKN_FIELDS)
+    arrays = ", ".join(f"CAST(:{name} AS text[])" for name in BKN_FIELDS)
+    columns = ", ".join(BKN_FIELDS)
+    # Built only from the constant field names: every value is a bound parameter.
+    return text(
+        f"UPDATE pegawai AS p SET version = p.version + 1, {sets}"  # nosec B608
+        f" FROM unnest(CAST(:ids AS uuid[]), {arrays}) AS v (id, {columns}) WHERE p.id = v.id RETURNING p.*"
+    )
+
+
+_SAVE_BKN_CHANGES = _save_bkn_changes()
 
 
 def _sekolah(row: Sekolah) -> records.Sekolah:

@@ -4,6 +4,8 @@ plan no longer editable) is answered, not raised, so the message is not retried.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -24,24 +26,33 @@ T = TypeVar("T")
 class ApplyBknPegawaiChanged:
     nip: str
     changes: tuple[tuple[str, str | None], ...]  # (field, SIASN's value); None: SIASN says nothing of it
+    cause: uuid.UUID | None = None  # the message it came in, when several are applied together: see `record`
 
 
-async def apply_bkn_pegawai_changed(cmd: ApplyBknPegawaiChanged, *, uow: PlanningUnitOfWork) -> bool:
+async def apply_bkn_pegawai_changes(cmds: Sequence[ApplyBknPegawaiChanged], *, uow: PlanningUnitOfWork) -> list[str]:
     """SIASN is the source of truth for data diri: apply its changes to the roster (closing the pegawai's open
-    correction reports they answer). False if the NIP is unknown."""
+    correction reports they answer), all of them in a few statements however many they are. Answers the NIPs the
+    roster does not know. At most one change per NIP: a later change of one pegawai is computed against the earlier
+    one's result, so it comes in a call of its own."""
+    if len({cmd.nip for cmd in cmds}) < len(cmds):
+        raise ValueError("two changes of one pegawai applied together")
     async with uow:
-        pegawai = await uow.roster.pegawai_by_nip(cmd.nip)
-        if pegawai is None:
-            return await _answered(uow, False)
-        changes = profile_changes(pegawai, dict(cmd.changes))
-        if changes:
-            saved = await uow.roster.save_pegawai_now(pegawai, changes)
-            sekolah = await uow.roster.sekolah(saved.npsn)
-            assert sekolah is not None
-            uow.record(pegawai_changed(saved, sekolah, list(changes)))
-            await close_covered(uow, {saved.id: changed_subjects(changes)}, at=uow.clock.now())
+        known = await uow.roster.pegawai_of([cmd.nip for cmd in cmds])
+        changed: dict[uuid.UUID, tuple[ApplyBknPegawaiChanged, dict[str, str]]] = {}
+        for cmd in cmds:
+            pegawai = known.get(cmd.nip)
+            changes = profile_changes(pegawai, dict(cmd.changes)) if pegawai else {}
+            if pegawai and changes:
+                changed[pegawai.id] = (cmd, changes)
+        saved = await uow.roster.save_bkn_changes({pegawai_id: changes for pegawai_id, (_, changes) in changed.items()})
+        schools = await uow.roster.sekolah_by_npsns(sorted({pegawai.npsn for pegawai in saved.values()}))
+        for pegawai_id, (cmd, changes) in changed.items():
+            pegawai = saved[pegawai_id]
+            uow.record(pegawai_changed(pegawai, schools[pegawai.npsn], list(changes)), cause=cmd.cause)
+        covered = {pegawai_id: changed_subjects(changes) for pegawai_id, (_, changes) in changed.items()}
+        await close_covered(uow, covered, at=uow.clock.now())
         await uow.commit()
-    return True
+    return [cmd.nip for cmd in cmds if cmd.nip not in known]
 
 
 async def _answered(uow: PlanningUnitOfWork, outcome: T) -> T:

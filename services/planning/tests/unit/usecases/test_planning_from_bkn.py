@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from planning.domain import events
@@ -25,7 +27,7 @@ def changes(**values: str | None) -> tuple[tuple[str, str | None], ...]:
 async def test_siasns_changes_are_applied_and_the_pegawai_republished(world: World) -> None:
     teacher = world.people["guru"]
     command = uc.ApplyBknPegawaiChanged(teacher.nip, changes(pangkat_golongan="III/c", nama=teacher.nama))
-    assert await uc.apply_bkn_pegawai_changed(command, uow=world.uow) is True
+    assert await uc.apply_bkn_pegawai_changes([command], uow=world.uow) == []
     saved = world.uow.roster.pegawai_by_id[teacher.id]
     assert (saved.pangkat_golongan, saved.nama, saved.version) == ("III/c", teacher.nama, 2)
     (updated,) = world.uow.published_of(events.PegawaiChanged)
@@ -33,17 +35,46 @@ async def test_siasns_changes_are_applied_and_the_pegawai_republished(world: Wor
     assert world.uow.committed
 
 
+async def test_many_changes_at_once_each_republish_their_pegawai_for_the_message_they_came_in(world: World) -> None:
+    guru, kepala = world.people["guru"], world.people["ks"]
+    causes = [uuid.uuid4() for _ in range(4)]
+    commands = [
+        uc.ApplyBknPegawaiChanged(guru.nip, changes(pangkat_golongan="III/c"), cause=causes[0]),
+        uc.ApplyBknPegawaiChanged("198501012010011099", changes(nama="Siapa"), cause=causes[1]),
+        uc.ApplyBknPegawaiChanged(
+            kepala.nip, changes(jenjang_jabatan="Ahli Madya", nama="Kepala Baru"), cause=causes[2]
+        ),
+        uc.ApplyBknPegawaiChanged(world.people["guru2"].nip, changes(nama=world.people["guru2"].nama), cause=causes[3]),
+    ]
+    assert await uc.apply_bkn_pegawai_changes(commands, uow=world.uow) == ["198501012010011099"]
+    published = {e.nip: e for e in world.uow.published_of(events.PegawaiChanged)}
+    assert set(published) == {guru.nip, kepala.nip}  # the unknown NIP and siti's no-change publish nothing
+    assert published[guru.nip].changed == ("pangkat_golongan",)
+    assert published[kepala.nip].changed == ("nama", "jenjang_jabatan")
+    assert world.uow.roster.pegawai_by_id[kepala.id].nama == "Kepala Baru"
+    assert world.uow.cause_of(published[guru.nip]) == causes[0]
+    assert world.uow.cause_of(published[kepala.nip]) == causes[2]
+
+
+async def test_two_changes_of_one_pegawai_are_not_applied_together(world: World) -> None:
+    teacher = world.people["guru"]
+    twice = [uc.ApplyBknPegawaiChanged(teacher.nip, changes(nama=n)) for n in ("Satu", "Dua")]
+    with pytest.raises(ValueError, match="two changes of one pegawai"):
+        await uc.apply_bkn_pegawai_changes(twice, uow=world.uow)
+    assert world.uow.roster.pegawai_by_id[teacher.id].version == 1 and not world.uow.committed
+
+
 async def test_what_siasn_already_agrees_with_changes_nothing(world: World) -> None:
     teacher = world.people["guru"]
     command = uc.ApplyBknPegawaiChanged(teacher.nip, changes(pangkat_golongan=teacher.pangkat_golongan))
-    assert await uc.apply_bkn_pegawai_changed(command, uow=world.uow) is True
+    assert await uc.apply_bkn_pegawai_changes([command], uow=world.uow) == []
     assert world.uow.roster.pegawai_by_id[teacher.id].version == 1
     assert world.uow.published == []
 
 
 async def test_a_pegawai_the_roster_does_not_know_is_answered_not_raised(world: World) -> None:
     command = uc.ApplyBknPegawaiChanged("198501012010011099", changes(nama="Siapa"))
-    assert await uc.apply_bkn_pegawai_changed(command, uow=world.uow) is False
+    assert await uc.apply_bkn_pegawai_changes([command], uow=world.uow) == ["198501012010011099"]
     assert world.uow.published == [] and world.uow.committed  # as it is: the delivery is done
 
 

@@ -390,7 +390,7 @@ async def test_siasns_change_closes_the_report_it_answers(world: World) -> None:
     jenjang = await report(world, field="jenjang_jabatan", nilai_benar="Ahli Muda")
     changes = (("nama", None), ("pangkat_golongan", "III/c"), ("jenjang_jabatan", None))
     command = from_bkn.ApplyBknPegawaiChanged(teacher.nip, changes)
-    assert await from_bkn.apply_bkn_pegawai_changed(command, uow=world.uow) is True
+    assert await from_bkn.apply_bkn_pegawai_changes([command], uow=world.uow) == []
     assert world.uow.koreksi.reports[pangkat.koreksi.id].status is KoreksiStatus.SELESAI
     assert world.uow.koreksi.reports[jenjang.koreksi.id].is_open
     assert [e.koreksi.koreksi_id for e in world.uow.published_of(events.KoreksiClosed)] == [pangkat.koreksi.id]
