@@ -75,7 +75,9 @@ def _relasi(pegawai_id: uuid.UUID, atasan_id: uuid.UUID, peran: str) -> Outbound
 
 
 def deadline_stream(region: Region, *, submitted: bool) -> Iterator[Outbound]:
-    """What a roster import and a deadline's approvals send to a consuming service (endless: cut it at N)."""
+    """What a roster import and a deadline's approvals send to a consuming service (endless: cut it at N), school
+    by school as they come: planning publishes an import's rows in file order (a school's pegawai, then who
+    appraises whom), and a kepala sekolah approves the school's plans in one sitting."""
     yield from _periods()
     pengawas_id = uuid.uuid4()
     yield _pegawai(pengawas_id, region.pengawas.nip, "Pengawas Sekolah", region.schools[0].npsn)
@@ -89,17 +91,23 @@ def deadline_stream(region: Region, *, submitted: bool) -> Iterator[Outbound]:
             f"sekolah:{school.npsn}",
         )
         kepala_id = uuid.uuid4()
+        guru_ids = [uuid.uuid4() for _ in school.guru]
         yield _pegawai(kepala_id, school.kepala.nip, "Kepala Sekolah", school.npsn)
-        yield _relasi(kepala_id, pengawas_id, "pengawas")
-        for guru in school.guru:
-            guru_id = uuid.uuid4()
+        for guru_id, guru in zip(guru_ids, school.guru, strict=True):
             yield _pegawai(guru_id, guru.nip, guru.jenis_gtk, school.npsn)
+        yield _relasi(kepala_id, pengawas_id, "pengawas")
+        for guru_id in guru_ids:
             yield _relasi(guru_id, kepala_id, "kepala_sekolah")
-            skp_id = uuid.uuid4()
-            ref = {"skp_id": skp_id, "pegawai_id": guru_id, "periode": PERIODE, "atasan_id": kepala_id}
-            if submitted:
-                yield _wrap(contract.SkpSubmittedV1(**ref, submitted_at=at), f"skp:{skp_id}", 8)
-            approved = contract.SkpApprovedV1(**ref, approved_at=at, indikator=INDIKATOR, rhk=RHK, perilaku=PERILAKU)
+        plans = [
+            (uuid.uuid4(), {"pegawai_id": guru_id, "periode": PERIODE, "atasan_id": kepala_id}) for guru_id in guru_ids
+        ]
+        if submitted:
+            for skp_id, ref in plans:
+                yield _wrap(contract.SkpSubmittedV1(skp_id=skp_id, **ref, submitted_at=at), f"skp:{skp_id}", 8)
+        for skp_id, ref in plans:
+            approved = contract.SkpApprovedV1(
+                skp_id=skp_id, **ref, approved_at=at, indikator=INDIKATOR, rhk=RHK, perilaku=PERILAKU
+            )
             yield _wrap(approved, f"skp:{skp_id}", 9)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from pmm_chassis.db.uow import UnitOfWork
+from pmm_chassis.messaging.consumer import InRuns
 from pmm_contracts import Event
 from pmm_contracts.events import planning as contract
 from pmm_kernel.errors import NotFound
@@ -111,60 +112,67 @@ def _insert_once_statement(table: sa.Table, columns: tuple[str, ...]) -> Any:
     )
 
 
-async def _upsert(uow: UnitOfWork, table: Any, key: str, values: dict[str, Any]) -> None:
+async def _upsert(uow: UnitOfWork, table: Any, key: str, rows: Sequence[dict[str, Any]]) -> None:
     connection = await uow.session.connection()
-    await connection.execute(_upsert_statement(table.__table__, key, tuple(values)), values)
+    await connection.execute(_upsert_statement(table.__table__, key, tuple(rows[0])), list(rows))
 
 
-async def _insert_once(uow: UnitOfWork, table: Any, values: dict[str, Any]) -> None:
+async def _insert_once(uow: UnitOfWork, table: Any, rows: Sequence[dict[str, Any]]) -> None:
     connection = await uow.session.connection()
-    await connection.execute(_insert_once_statement(table.__table__, tuple(values)), values)
+    await connection.execute(_insert_once_statement(table.__table__, tuple(rows[0])), list(rows))
 
 
-async def on_sekolah(event: Event[contract.SekolahRegisteredV1 | contract.SekolahUpdatedV1], uow: UnitOfWork) -> None:
-    data = event.data
-    values = data.model_dump(include={"npsn", "nama", "kode_wilayah", "nama_wilayah"})
-    await _upsert(uow, RosterSekolah, "npsn", {**values, "version": event.envelope.aggregate_version})
+# Each handler takes a run of its events (pmm_chassis.messaging.consumer.InRuns): an import's thousands of pegawai
+# arrive one after another, and are written a run at a time.
+
+
+async def on_sekolah(
+    events: Sequence[Event[contract.SekolahRegisteredV1 | contract.SekolahUpdatedV1]], uow: UnitOfWork
+) -> None:
+    fields = {"npsn", "nama", "kode_wilayah", "nama_wilayah"}
+    rows = [{**e.data.model_dump(include=fields), "version": e.envelope.aggregate_version} for e in events]
+    await _upsert(uow, RosterSekolah, "npsn", rows)
     await uow.commit()
 
 
-async def on_pegawai(event: Event[contract.PegawaiRegisteredV1 | contract.PegawaiUpdatedV1], uow: UnitOfWork) -> None:
-    data = event.data
-    values = data.model_dump(include=_PEGAWAI_FIELDS)
-    await _upsert(uow, RosterPegawai, "pegawai_id", {**values, "version": event.envelope.aggregate_version})
+async def on_pegawai(
+    events: Sequence[Event[contract.PegawaiRegisteredV1 | contract.PegawaiUpdatedV1]], uow: UnitOfWork
+) -> None:
+    rows = [{**e.data.model_dump(include=_PEGAWAI_FIELDS), "version": e.envelope.aggregate_version} for e in events]
+    await _upsert(uow, RosterPegawai, "pegawai_id", rows)
     await uow.commit()
 
 
-async def on_atasan(event: Event[contract.AtasanAssignedV1 | contract.AtasanUpdatedV1], uow: UnitOfWork) -> None:
-    data = event.data
-    values = data.model_dump(include=_ATASAN_FIELDS)
-    await _upsert(uow, RosterRelasi, "relasi_id", {**values, "version": event.envelope.aggregate_version})
+async def on_atasan(
+    events: Sequence[Event[contract.AtasanAssignedV1 | contract.AtasanUpdatedV1]], uow: UnitOfWork
+) -> None:
+    rows = [{**e.data.model_dump(include=_ATASAN_FIELDS), "version": e.envelope.aggregate_version} for e in events]
+    await _upsert(uow, RosterRelasi, "relasi_id", rows)
     await uow.commit()
 
 
-async def on_periode_opened(event: Event[contract.PeriodeOpenedV1], uow: UnitOfWork) -> None:
-    data = event.data
+async def on_periode_opened(events: Sequence[Event[contract.PeriodeOpenedV1]], uow: UnitOfWork) -> None:
     # a period's definition never changes: the first copy stays
-    await _insert_once(uow, RosterPeriode, {"kode": data.kode, "snapshot": data.model_dump(mode="json")})
+    rows = [{"kode": e.data.kode, "snapshot": e.data.model_dump(mode="json")} for e in events]
+    await _insert_once(uow, RosterPeriode, rows)
     await uow.commit()
 
 
-async def on_window_extended(event: Event[contract.PeriodeWindowExtendedV1], uow: UnitOfWork) -> None:
-    data = event.data
-    values = data.model_dump(include={"extension_id", "kode", "step", "until", "wilayah", "alasan"})
-    await _insert_once(uow, RosterWindowExtension, values)
+async def on_window_extended(events: Sequence[Event[contract.PeriodeWindowExtendedV1]], uow: UnitOfWork) -> None:
+    fields = {"extension_id", "kode", "step", "until", "wilayah", "alasan"}
+    await _insert_once(uow, RosterWindowExtension, [e.data.model_dump(include=fields) for e in events])
     await uow.commit()
 
 
 ROSTER_HANDLERS = {
-    contract.SekolahRegisteredV1: on_sekolah,
-    contract.SekolahUpdatedV1: on_sekolah,
-    contract.PegawaiRegisteredV1: on_pegawai,
-    contract.PegawaiUpdatedV1: on_pegawai,
-    contract.AtasanAssignedV1: on_atasan,
-    contract.AtasanUpdatedV1: on_atasan,
-    contract.PeriodeOpenedV1: on_periode_opened,
-    contract.PeriodeWindowExtendedV1: on_window_extended,
+    contract.SekolahRegisteredV1: InRuns(on_sekolah),
+    contract.SekolahUpdatedV1: InRuns(on_sekolah),
+    contract.PegawaiRegisteredV1: InRuns(on_pegawai),
+    contract.PegawaiUpdatedV1: InRuns(on_pegawai),
+    contract.AtasanAssignedV1: InRuns(on_atasan),
+    contract.AtasanUpdatedV1: InRuns(on_atasan),
+    contract.PeriodeOpenedV1: InRuns(on_periode_opened),
+    contract.PeriodeWindowExtendedV1: InRuns(on_window_extended),
 }
 
 

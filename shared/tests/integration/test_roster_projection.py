@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -41,12 +42,19 @@ async def engine():
 
 
 async def _apply(engine, handler, data, version: int) -> None:
-    envelope = Envelope.wrap(
-        data, event_id=uuid.uuid4(), occurred_at=datetime.now(UTC), aggregate_id="a", aggregate_version=version
-    )
+    await _apply_run(engine, handler, [(data, version)])
+
+
+async def _apply_run(engine, handler, run: list[tuple[Any, int]]) -> None:
+    """A run of events through the handler at once, as the consumer hands it one (`InRuns`)."""
+    events = [
+        Event(Envelope.wrap(data, event_id=uuid.uuid4(), occurred_at=datetime.now(UTC), aggregate_id="a",
+                            aggregate_version=version), data)
+        for data, version in run
+    ]  # fmt: skip
     async with engine.connect() as conn:
         session = AsyncSession(bind=conn)
-        await handler(Event(envelope, data), SimpleNamespace(session=session, commit=session.commit))
+        await handler(events, SimpleNamespace(session=session, commit=session.commit))
         await conn.commit()
 
 
@@ -101,6 +109,23 @@ async def test_a_relation_ends_only_by_a_newer_event(engine) -> None:
     await _apply(engine, on_atasan, relasi(None), 1)
     row = await _row(engine, RosterRelasi.__table__, relasi_id=relasi_id)
     assert (str(row["selesai"]), row["version"]) == ("2024-05-31", 2)
+
+
+async def test_a_run_of_pegawai_events_applies_each_by_its_own_version(engine) -> None:
+    known, overtaken, new = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await _apply_run(engine, on_pegawai, [(_pegawai(known, "III/a"), 1), (_pegawai(overtaken, "III/c"), 3)])
+    await _apply_run(
+        engine,
+        on_pegawai,
+        [(_pegawai(known, "III/b"), 2), (_pegawai(overtaken, "III/a"), 2), (_pegawai(new, "IV/a"), 1)],
+    )
+    table = RosterPegawai.__table__
+    found = {p: (await _row(engine, table, pegawai_id=p)) for p in (known, overtaken, new)}
+    assert {p: (r["pangkat_golongan"], r["version"]) for p, r in found.items()} == {
+        known: ("III/b", 2),
+        overtaken: ("III/c", 3),  # the older event in the run changed nothing
+        new: ("IV/a", 1),
+    }
 
 
 async def test_a_periods_first_definition_stays(engine) -> None:

@@ -156,12 +156,20 @@ class FakePushRepository:
             self.rows[push_id].lease_until = None
 
     async def requeue(
-        self, *, now: datetime, codes: Sequence[str], pegawai_id: uuid.UUID | None = None, periode: str | None = None
+        self,
+        *,
+        now: datetime,
+        codes: Sequence[str],
+        pegawai_ids: Sequence[uuid.UUID] | None = None,
+        periode: str | None = None,
     ) -> int:
         count = 0
         for push in self.rows.values():
             if push.status is PushStatus.FAILED and push.failure_kode in codes:
-                if pegawai_id not in (None, push.pegawai_id) or periode not in (None, push.periode):
+                if (pegawai_ids is not None and push.pegawai_id not in pegawai_ids) or periode not in (
+                    None,
+                    push.periode,
+                ):
                     continue
                 push.status, push.next_attempt_at, push.attempts, push.updated_at = PushStatus.PENDING, now, 0, now
                 count += 1

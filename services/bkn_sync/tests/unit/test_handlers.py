@@ -106,13 +106,13 @@ async def test_an_opened_period_heals_before_the_projection_commits_both(monkeyp
     failed = stored_push(w.uow, w.guru, status=PushStatus.FAILED, failure_kode="PERIODE_BELUM_DIKENAL")
     seen = []
 
-    async def projection(event, uow):
+    async def projection(events, uow):
         seen.append(uow.pushes.rows[failed.id].status)
         await uow.commit()
 
     monkeypatch.setattr("pmm_roster.projections.on_periode_opened", projection)
     async with w.uow:  # the consumer's unit of work
-        await on_periode_opened(event(SimpleNamespace(kode=PERIODE), 1), w.uow)
+        await on_periode_opened([event(SimpleNamespace(kode=PERIODE), 1)], w.uow)
     assert seen == [PushStatus.PENDING] and w.uow.commits == 1
 
 

@@ -21,7 +21,7 @@ from appraisal.handlers.on_skp import (
     on_skp_submitted,
 )
 from appraisal.usecases import Deps
-from pmm_chassis.messaging.consumer import Handler
+from pmm_chassis.messaging.consumer import Handler, InRuns
 from pmm_contracts import EventData
 from pmm_contracts.events.bkn_sync import PushFailedV1, PushSucceededV1
 from pmm_contracts.events.observation import (
@@ -42,7 +42,7 @@ from pmm_contracts.events.planning import (
 from pmm_roster.projections import ROSTER_HANDLERS
 
 
-def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
+def handlers(deps: Deps) -> Mapping[type[EventData], Handler | InRuns]:
     """Every event appraisal consumes and its handler; the use cases' rules come with `deps`."""
     return {
         **ROSTER_HANDLERS,  # the roster, who appraises whom, the periods and their windows

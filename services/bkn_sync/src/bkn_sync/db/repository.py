@@ -97,14 +97,14 @@ _KEY_COLUMNS = frozenset({"id", "pegawai_id", "jenis", "periode", "bagian", "cre
 
 @cache
 def _requeue(by_pegawai: bool, by_periode: bool) -> Any:
-    """Failed pushes waiting for one of `codes` become due now, of one pegawai, one period, both or all."""
+    """Failed pushes waiting for one of `codes` become due now, of some pegawai, one period, both or all."""
     conditions = [
         _PUSH.c.status == PushStatus.FAILED.value,
         # One array parameter, not an IN list: an expanding list is rendered anew at every execution.
         _PUSH.c.failure_kode == any_(bindparam("codes", type_=ARRAY(String))),
     ]
     if by_pegawai:
-        conditions.append(_PUSH.c.pegawai_id == bindparam("of_pegawai"))
+        conditions.append(_PUSH.c.pegawai_id == any_(bindparam("of_pegawai", type_=ARRAY(Uuid))))
     if by_periode:
         conditions.append(_PUSH.c.periode == bindparam("of_periode"))
     return (
@@ -280,13 +280,14 @@ class PushRepository:
         *,
         now: datetime,
         codes: Sequence[str],
-        pegawai_id: uuid.UUID | None = None,
+        pegawai_ids: Sequence[uuid.UUID] | None = None,
         periode: str | None = None,
     ) -> int:
         """Failed pushes waiting for one of `codes` become due now (their fix may have arrived)."""
+        of_pegawai = list(pegawai_ids) if pegawai_ids is not None else None
         result = await self._execute(
-            _requeue(pegawai_id is not None, periode is not None),
-            {"now": now, "codes": list(codes), "of_pegawai": pegawai_id, "of_periode": periode},
+            _requeue(of_pegawai is not None, periode is not None),
+            {"now": now, "codes": list(codes), "of_pegawai": of_pegawai, "of_periode": periode},
         )
         count = int(getattr(result, "rowcount", 0) or 0)
         if count:

@@ -1,8 +1,10 @@
 """The roster projection, plus healing: a corrected pegawai, a changed relation or a newly opened period may be
 exactly what failed pushes wait for, so they become due in the same transaction that records the change (the
-projection's handler commits both)."""
+projection's handler commits both). Each takes a run of its events, as the projection does (`InRuns`)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.usecases import from_planning
@@ -12,17 +14,22 @@ from pmm_roster import projections
 
 
 async def on_pegawai(
-    event: Event[planning.PegawaiRegisteredV1 | planning.PegawaiUpdatedV1], uow: BknSyncUnitOfWork
+    events: Sequence[Event[planning.PegawaiRegisteredV1 | planning.PegawaiUpdatedV1]], uow: BknSyncUnitOfWork
 ) -> None:
-    await from_planning.heal_pegawai(from_planning.HealPegawai(event.data.pegawai_id), uow=uow)
-    await projections.on_pegawai(event, uow)
+    healed = from_planning.HealPegawai(tuple(event.data.pegawai_id for event in events))
+    await from_planning.heal_pegawai(healed, uow=uow)
+    await projections.on_pegawai(events, uow)
 
 
-async def on_atasan(event: Event[planning.AtasanAssignedV1 | planning.AtasanUpdatedV1], uow: BknSyncUnitOfWork) -> None:
-    await from_planning.heal_pegawai(from_planning.HealPegawai(event.data.pegawai_id), uow=uow)
-    await projections.on_atasan(event, uow)
+async def on_atasan(
+    events: Sequence[Event[planning.AtasanAssignedV1 | planning.AtasanUpdatedV1]], uow: BknSyncUnitOfWork
+) -> None:
+    healed = from_planning.HealPegawai(tuple(event.data.pegawai_id for event in events))
+    await from_planning.heal_pegawai(healed, uow=uow)
+    await projections.on_atasan(events, uow)
 
 
-async def on_periode_opened(event: Event[planning.PeriodeOpenedV1], uow: BknSyncUnitOfWork) -> None:
-    await from_planning.heal_periode(from_planning.HealPeriode(event.data.kode), uow=uow)
-    await projections.on_periode_opened(event, uow)
+async def on_periode_opened(events: Sequence[Event[planning.PeriodeOpenedV1]], uow: BknSyncUnitOfWork) -> None:
+    for event in events:  # a year's few periods: one statement each is nothing
+        await from_planning.heal_periode(from_planning.HealPeriode(event.data.kode), uow=uow)
+    await projections.on_periode_opened(events, uow)

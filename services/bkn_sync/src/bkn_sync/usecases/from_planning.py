@@ -182,14 +182,14 @@ async def record_skp_ended(cmd: RecordSkpEnded, *, uow: BknSyncUnitOfWork) -> st
 
 @dataclass(frozen=True)
 class HealPegawai:
-    pegawai_id: uuid.UUID
+    pegawai_ids: tuple[uuid.UUID, ...]
 
 
 async def heal_pegawai(cmd: HealPegawai, *, uow: BknSyncUnitOfWork) -> int:
-    """A corrected pegawai or relation: the failed pushes about them that wait for a roster fix become due (the
-    caller commits them with the correction)."""
+    """Corrected pegawai or relations: the failed pushes about them that wait for a roster fix become due (the
+    caller commits them with the corrections)."""
     async with uow:
-        return await heal(uow, Trigger.ROSTER, pegawai_id=cmd.pegawai_id)
+        return await heal(uow, Trigger.ROSTER, pegawai_ids=cmd.pegawai_ids)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ async def _apply_profile_change(uow: BknSyncUnitOfWork, item: ProfilChange) -> N
     if HEALING_FIELDS & set(item.changes):
         pegawai = await uow.roster.pegawai_by_nip(item.nip)
         if pegawai is not None:
-            await heal(uow, Trigger.SIASN, pegawai_id=pegawai.pegawai_id)
+            await heal(uow, Trigger.SIASN, pegawai_ids=[pegawai.pegawai_id])
 
 
 async def _apply_skp_edit(uow: BknSyncUnitOfWork, item: SkpEdit) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -69,12 +70,16 @@ async def queue(
 
 
 async def heal(
-    uow: BknSyncUnitOfWork, trigger: Trigger, *, pegawai_id: uuid.UUID | None = None, periode: str | None = None
+    uow: BknSyncUnitOfWork,
+    trigger: Trigger,
+    *,
+    pegawai_ids: Sequence[uuid.UUID] | None = None,
+    periode: str | None = None,
 ) -> int:
     """Failed pushes that `trigger` may have fixed become due now, in the caller's open transaction (the change
     that fixed them)."""
     return await uow.pushes.requeue(
-        now=uow.clock.now(), codes=codes_healed_by(trigger), pegawai_id=pegawai_id, periode=periode
+        now=uow.clock.now(), codes=codes_healed_by(trigger), pegawai_ids=pegawai_ids, periode=periode
     )
 
 
@@ -207,7 +212,7 @@ async def attempt_push(cmd: AttemptPush, *, uow: BknSyncUnitOfWork, deps: Deps) 
         uow.pushes.add_attempt(attempt)
         if attempt.outcome == "succeeded" and push.jenis is JenisPush.SKP:
             # BKN refuses kinerja periodik before the SKP: those that failed for it may go now.
-            await heal(uow, Trigger.SKP_PUSHED, pegawai_id=push.pegawai_id, periode=push.periode)
+            await heal(uow, Trigger.SKP_PUSHED, pegawai_ids=[push.pegawai_id], periode=push.periode)
         await uow.commit()
     return AttemptResult(push.id, push.jenis.value, attempt.outcome, attempt.kode)
 

@@ -102,7 +102,7 @@ async def test_a_roster_correction_heals_the_pushes_waiting_for_it(kode, healed)
     other = stored_push(w.uow, w.ks, status=PushStatus.FAILED, failure_kode=kode, next_attempt_at=None)
 
     async with w.uow:  # the consumer's unit of work: the projection commits the requeue with the correction
-        count = await from_planning.heal_pegawai(HealPegawai(w.guru.pegawai_id), uow=w.uow)
+        count = await from_planning.heal_pegawai(HealPegawai((w.guru.pegawai_id,)), uow=w.uow)
         assert not w.uow.committed
         await w.uow.commit()
 
