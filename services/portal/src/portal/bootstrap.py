@@ -8,7 +8,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi.templating import Jinja2Templates
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -54,7 +53,7 @@ class PortalApp:
             await self.oidc.close()
 
 
-def build(settings: PortalSettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> PortalApp:
+def build(settings: PortalSettings | None = None) -> PortalApp:
     settings = settings or PortalSettings()
     setup_logging("portal", level=settings.log_level)
     tracer_provider = setup_tracing(
@@ -72,13 +71,7 @@ def build(settings: PortalSettings | None = None, *, transport: httpx.AsyncBaseT
     env.filters.update(formatting.FILTERS)
 
     def client(cls: type, name: str, url: str) -> Any:
-        return cls(
-            name,
-            url,
-            timeout=settings.api_timeout_seconds,
-            in_flight=settings.api_connections_per_service,
-            transport=transport,
-        )
+        return cls(name, url, timeout=settings.api_timeout_seconds, in_flight=settings.api_connections_per_service)
 
     clients = Clients(
         client(PlanningClient, "planning", settings.planning_url),

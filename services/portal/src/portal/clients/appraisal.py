@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import aiohttp
 from opentelemetry import propagate
 
-from portal.clients.base import Answer, ServiceClient, ServiceDown, SessionExpired, if_match
-from portal.clients.base import _problem as problem_of
+from portal.clients.base import Answer, ServiceClient, ServiceDown, if_match, query_of, refusal
 
 
 class AppraisalClient(ServiceClient):
@@ -67,25 +66,23 @@ class AppraisalClient(ServiceClient):
         given = {k: v for k, v in params.items() if v not in (None, "")}
         return (await self.call("GET", "/monitoring/pegawai", token=token, params=given)).body
 
-    async def monitoring_pegawai_unduh(self, token: str, jenis: str, **params: Any) -> httpx.Response:
+    async def monitoring_pegawai_unduh(self, token: str, jenis: str, **params: Any) -> aiohttp.ClientResponse:
         """The same table as a file (`csv` or `xlsx`), opened as a stream: the caller passes its bytes on as they
-        come (a province's file is never held here) and closes it. A refusal is raised as `call` raises it."""
+        come (a province's file is never held here) and releases it. A refusal is raised as `call` raises it."""
         given = {k: v for k, v in params.items() if v not in (None, "")}
         headers = {"Authorization": f"Bearer {token}"}
         propagate.inject(headers)  # the service continues this trace (traceparent)
-        request = self.http.build_request("GET", f"/monitoring/pegawai.{jenis}", params=given, headers=headers)
+        url = f"{self.base_url}/monitoring/pegawai.{jenis}"
         try:
-            response = await self.http.send(request, stream=True)
-        except httpx.TimeoutException as exc:
+            # A file of a province takes longer than a page's call: only the wait for its first byte is bounded.
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.timeout, sock_read=self.timeout)
+            response = await self.http().get(url, params=query_of(given), headers=headers, timeout=timeout)
+        except TimeoutError as exc:
             raise ServiceDown(self.name, "timeout") from exc
-        except httpx.TransportError as exc:
+        except aiohttp.ClientError as exc:
             raise ServiceDown(self.name, type(exc).__name__) from exc
-        if response.status_code < 400:
+        if response.status < 400:
             return response
-        await response.aread()
-        await response.aclose()
-        if response.status_code == 401:
-            raise SessionExpired()
-        if response.status_code >= 500 or response.status_code == 429:
-            raise ServiceDown(self.name, f"HTTP {response.status_code}")
-        raise problem_of(self.name, response)
+        body = await response.read()
+        response.release()
+        raise refusal(self.name, response.status, body)

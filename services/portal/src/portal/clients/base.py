@@ -8,12 +8,14 @@ into what the user sees (the message beside its field, the "nothing was lost" pa
 from __future__ import annotations
 
 import asyncio
+import json as jsonlib
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 
@@ -21,6 +23,9 @@ from opentelemetry.trace import SpanKind
 # a longer wait is the user's to decide (the "coba lagi" page).
 RETRY_AFTER_MAX_SECONDS = 3.0
 RETRIES = 2
+
+# Below the services' keep-alive (uvicorn's 5 s): a connection is never reused just as the service closes it.
+KEEPALIVE_SECONDS = 4.0
 
 # Reads a page may take from the last few seconds (`call(..., fresh_for=...)`) are kept for this many people at most
 # per service, the least recently seen forgotten first.
@@ -74,7 +79,7 @@ class Answer:
     status: int
     body: Any
     etag: str | None
-    headers: httpx.Headers
+    headers: Mapping[str, str]  # case-insensitive, as HTTP's are
 
     @property
     def version(self) -> int | None:
@@ -91,34 +96,47 @@ def if_match(version: int | str | None) -> dict[str, str]:
     return {} if version in (None, "") else {"If-Match": f'"v{version}"'}
 
 
-class ServiceClient:
-    """The calls to one service. Built once (its connection pool is shared); `token` is passed per call."""
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
 
-    def __init__(
-        self,
-        name: str,
-        base_url: str,
-        *,
-        timeout: float,
-        in_flight: int = 4,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ):
+    def json(self) -> Any:
+        return jsonlib.loads(self.body)
+
+
+class ServiceClient:
+    """The calls to one service. Built once (its connection pool is shared); `token` is passed per call.
+
+    aiohttp, not httpx: a page makes several calls, and httpx spent about seven times aiohttp's CPU on each (its
+    request and response models, and anyio under them), which made it most of the portal's work under load."""
+
+    def __init__(self, name: str, base_url: str, *, timeout: float, in_flight: int = 4):
         self.name = name
         self.timeout = timeout
-        # Every connection stays open for the next request; a request beyond `in_flight` waits here, where
-        # waiting costs nothing, rather than in httpcore's pool, which walks its queue and connections each time.
-        self.http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + "/api/v1",
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            transport=transport,
-            limits=httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight),
-        )
+        self.base_url = base_url.rstrip("/") + "/api/v1"
+        self._in_flight = in_flight
+        self._session: aiohttp.ClientSession | None = None  # opened at the first call, in the server's event loop
+        # Every connection stays open for the next request; a request beyond `in_flight` waits here, where its
+        # timeout already runs.
         self._turns = asyncio.Semaphore(in_flight)
         # Per token (so only its holder reads it again), by path and query: when read, and the answer.
         self._recent: OrderedDict[str, dict[Any, tuple[float, Answer]]] = OrderedDict()
 
+    def http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._in_flight, keepalive_timeout=KEEPALIVE_SECONDS),
+                timeout=aiohttp.ClientTimeout(total=self.timeout, connect=min(self.timeout, 5.0)),
+                # The services set no cookies; a jar would carry one person's to another's request.
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
+
     async def close(self) -> None:
-        await self.http.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     async def call(
         self,
@@ -127,7 +145,7 @@ class ServiceClient:
         *,
         token: str,
         json: Any = None,
-        content: bytes | None = None,
+        content: bytes | str | AsyncIterator[bytes] | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         ok: tuple[int, ...] = (),
@@ -152,18 +170,14 @@ class ServiceClient:
             span.set_attribute("server.address", self.name)
             propagate.inject(sent)  # the service continues this trace (traceparent)
             response = await self._send(method, path, sent, json=json, content=content, params=params)
-            span.set_attribute("http.response.status_code", response.status_code)
-        if response.status_code < 400 or response.status_code in ok:
-            body = response.json() if "json" in response.headers.get("content-type", "") else response.content
-            answer = Answer(response.status_code, body, response.headers.get("ETag"), response.headers)
+            span.set_attribute("http.response.status_code", response.status)
+        if response.status < 400 or response.status in ok:
+            body = response.json() if "json" in response.headers.get("content-type", "") else response.body
+            answer = Answer(response.status, body, response.headers.get("ETag"), response.headers)
             if fresh_for > 0 and method == "GET":
                 self._keep(token, recent_key, answer)
             return answer
-        if response.status_code == 401:
-            raise SessionExpired()
-        if response.status_code >= 500 or response.status_code == 429:
-            raise ServiceDown(self.name, f"HTTP {response.status_code}")
-        raise _problem(self.name, response)
+        raise refusal(self.name, response.status, response.body)
 
     def _keep(self, token: str, key: Any, answer: Answer) -> None:
         self._recent.setdefault(token, {})[key] = (time.monotonic(), answer)
@@ -188,49 +202,76 @@ class ServiceClient:
             return []
         return [item for item in answer.body.get("items", []) if isinstance(item, dict)]
 
-    async def _send(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        *,
+        json: Any = None,
+        content: bytes | str | AsyncIterator[bytes] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> _Reply:
+        url, query = self.base_url + path, query_of(params)
         for attempt in range(RETRIES + 1):
             try:
                 async with asyncio.timeout(self.timeout):
                     await self._turns.acquire()
                 try:
-                    response = await self.http.request(method, path, headers=headers, **kwargs)
+                    async with self.http().request(
+                        method, url, headers=headers, params=query, json=json, data=content
+                    ) as response:
+                        reply = _Reply(response.status, response.headers, await response.read())
                 finally:
                     self._turns.release()
-            except (httpx.TimeoutException, TimeoutError) as exc:
+            except TimeoutError as exc:
                 raise ServiceDown(self.name, "timeout") from exc
-            except httpx.TransportError as exc:
+            except aiohttp.ClientError as exc:
                 raise ServiceDown(self.name, type(exc).__name__) from exc
-            wait = _retry_after(response)
+            wait = _retry_after(reply.status, reply.headers)
             # A streamed body (an upload's bytes) is gone once sent: it cannot be sent again, so the caller hears
             # the refusal (the browser's uploader resumes from the offset the service reports).
-            if wait is None or attempt == RETRIES or not isinstance(kwargs.get("content"), bytes | str | None):
-                return response
+            if wait is None or attempt == RETRIES or not isinstance(content, bytes | str | None):
+                return reply
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def query_of(params: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """A query as the services read it: true/false for a flag, an empty value for None."""
+    if not params:
+        return None
+    return {
+        k: ("true" if v else "false") if isinstance(v, bool) else "" if v is None else str(v) for k, v in params.items()
+    }
+
+
+def _retry_after(status: int, headers: Mapping[str, str]) -> float | None:
     """Seconds to wait before the same request again, when the service asked for a short wait."""
-    if response.status_code not in (429, 503):
+    if status not in (429, 503):
         return None
     try:
-        seconds = float(response.headers.get("Retry-After", ""))
+        seconds = float(headers.get("Retry-After", ""))
     except ValueError:
         return None
     return seconds if 0 <= seconds <= RETRY_AFTER_MAX_SECONDS else None
 
 
-def _problem(service: str, response: httpx.Response) -> ServiceProblem:
+def refusal(service: str, status: int, body: bytes) -> Exception:
+    """What a 4xx or 5xx answer is raised as (the module's docstring)."""
+    if status == 401:
+        return SessionExpired()
+    if status >= 500 or status == 429:
+        return ServiceDown(service, f"HTTP {status}")
     try:
-        body = response.json()
+        problem = jsonlib.loads(body)
     except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
+        problem = {}
+    if not isinstance(problem, dict):
+        problem = {}
     errors = [
         FieldProblem(field=e.get("field"), rule=str(e.get("rule", "")), detail=str(e.get("detail", "")))
-        for e in body.get("errors", [])
+        for e in problem.get("errors", [])
         if isinstance(e, dict)
     ]
-    return ServiceProblem(service, response.status_code, str(body.get("title", "")), errors, body)
+    return ServiceProblem(service, status, str(problem.get("title", "")), errors, problem)

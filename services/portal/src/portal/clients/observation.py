@@ -75,5 +75,5 @@ class ObservationClient(ServiceClient):
     ) -> Answer:
         """The bytes from `offset` on, passed on as they arrive (a school's upload is never held whole here)."""
         headers = {**TUS, "Upload-Offset": offset, "Content-Type": content_type}
-        stream: Any = content  # httpx sends an async iterator as a chunked body
-        return await self.call("PATCH", f"/unggahan/{upload_id}", token=token, content=stream, headers=headers)
+        # An async iterator goes as a chunked body.
+        return await self.call("PATCH", f"/unggahan/{upload_id}", token=token, content=content, headers=headers)

@@ -144,7 +144,7 @@ async def unduh(
     async def body():
         if jenis == "csv":
             yield BOM
-        async for chunk in upstream.aiter_raw():
+        async for chunk in upstream.content.iter_any():
             yield chunk
 
     disposition = upstream.headers.get("content-disposition") or f'attachment; filename="monitoring-pegawai.{jenis}"'
@@ -153,5 +153,5 @@ async def unduh(
         media_type=_FILES[jenis],
         # Names of people: kept out of shared caches and the browser's.
         headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
-        background=BackgroundTask(upstream.aclose),
+        background=BackgroundTask(upstream.release),
     )
