@@ -124,7 +124,8 @@ class World:
             if any(event.data.changes.nama == "BUG" for event in events):
                 raise KeyError("a handler bug")
             for event in events:
-                uow.record(event.data, cause=event.envelope.event_id)
+                with uow.answering(event.envelope.event_id):
+                    uow.record(event.data)
             await uow.commit()
 
     def consumer(

@@ -35,7 +35,40 @@ CONSUMER = "observation.inbox"
 
 async def _apply(app, skp_id: uuid.UUID, pegawai_id: uuid.UUID, *, version: int) -> list[str]:
     """Apply one skp.approved as one message of a consumer's batch; the round trips of that message."""
-    data = contract.SkpApprovedV1(
+    return await _apply_run(app, [(skp_id, pegawai_id, version)])
+
+
+async def _apply_run(app, approvals: list[tuple[uuid.UUID, uuid.UUID, int]]) -> list[str]:
+    """Apply approvals as one run of a consumer's batch (what `InRuns` hands the handler); its round trips."""
+    messages = [
+        decode(
+            encode(
+                _approval(skp_id, pegawai_id),
+                event_id=uuid.uuid4(),
+                occurred_at=datetime.now(UTC),
+                aggregate_id=f"skp:{skp_id}",
+                aggregate_version=version,
+            )
+        )
+        for skp_id, pegawai_id, version in approvals
+    ]
+    container = app.state.container
+    uow = container.deps.uow
+    async with uow().batch(savepoints=False) as batch:
+        ids = [m.envelope.event_id for m in messages]
+        assert await batch.claim(CONSUMER, ids) == set(ids)
+        connection = (await batch.session.connection()).sync_connection
+        run_uow = uow().joining(batch)
+        with round_trips(container.chassis.engine, by=lambda conn: conn) as sent:
+            async with run_uow:
+                await on_skp_approved(messages, run_uow)
+        assert run_uow.committed
+        await batch.commit()
+    return sent[connection]
+
+
+def _approval(skp_id: uuid.UUID, pegawai_id: uuid.UUID) -> contract.SkpApprovedV1:
+    return contract.SkpApprovedV1(
         skp_id=skp_id,
         pegawai_id=pegawai_id,
         periode="2024-S1",
@@ -46,27 +79,17 @@ async def _apply(app, skp_id: uuid.UUID, pegawai_id: uuid.UUID, *, version: int)
         perilaku=[],
         bagian=1,
     )
-    message = decode(
-        encode(
-            data,
-            event_id=uuid.uuid4(),
-            occurred_at=datetime.now(UTC),
-            aggregate_id=f"skp:{skp_id}",
-            aggregate_version=version,
-        )
+
+
+async def test_a_run_of_a_schools_approvals_costs_what_one_approval_costs(app):
+    approvals = [(uuid.uuid4(), uuid.uuid4(), 9) for _ in range(20)]
+    sent = await _apply_run(app, approvals)
+    assert len(sent) <= MAX_ROUND_TRIPS_OPENED, sent
+    assert sum(s.startswith("INSERT INTO pelaksanaan") for s in sent) == 1, sent  # all twenty in one
+    opened = await scalar(
+        app, "SELECT count(*) FROM pelaksanaan WHERE pegawai_id = ANY(:p)", p=[a[1] for a in approvals]
     )
-    container = app.state.container
-    uow = container.deps.uow
-    async with uow().batch(savepoints=False) as batch:
-        assert await batch.claim(CONSUMER, [message.envelope.event_id]) == {message.envelope.event_id}
-        connection = (await batch.session.connection()).sync_connection
-        message_uow = uow().joining(batch)
-        with round_trips(container.chassis.engine, by=lambda conn: conn) as sent:
-            async with message_uow:
-                await on_skp_approved(message, message_uow)
-        assert message_uow.committed
-        await batch.commit()
-    return sent[connection]
+    assert opened == 20
 
 
 async def test_an_approval_costs_a_bounded_number_of_round_trips(app):

@@ -81,6 +81,12 @@ class FakePelaksanaanRepository:
         stored = self._latest(pegawai_id, periode, bagian)
         return self._loaded(stored) if stored else None
 
+    async def find_parts(
+        self, parts: Sequence[tuple[uuid.UUID, str, int]], *, for_update: bool = False
+    ) -> dict[tuple[uuid.UUID, str, int], Pelaksanaan]:
+        found = {part: await self.find(*part[:2], bagian=part[2]) for part in parts}
+        return {part: pelaksanaan for part, pelaksanaan in found.items() if pelaksanaan is not None}
+
     def _latest(
         self, pegawai_id: uuid.UUID, periode: str, bagian: int | None = None, *, on: date | None = None
     ) -> Pelaksanaan | None:
@@ -152,6 +158,9 @@ class FakeSkpSeenRepository:
             return False
         self.versions[skp_id] = version
         return True
+
+    async def advance_many(self, versions: dict[uuid.UUID, int]) -> set[uuid.UUID]:
+        return {skp_id for skp_id, version in versions.items() if await self.advance(skp_id, version)}
 
 
 class FakeBuktiRepository:

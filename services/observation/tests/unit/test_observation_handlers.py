@@ -33,7 +33,7 @@ async def test_an_approval_and_the_end_of_a_part_arrive_as_the_use_cases_command
                                          perilaku_dihindari=list(INDIKATOR.perilaku_dihindari)),
         rhk=[], perilaku=[], bagian=2, npsn="20200002", mulai=date(2024, 3, 16),
     )  # fmt: skip
-    await on_skp_approved(event(approved, 3), uow)
+    await on_skp_approved([event(approved, 3)], uow)
     (cycle,) = uow.pelaksanaan.rows.values()
     assert (cycle.bagian, cycle.npsn, cycle.mulai, cycle.selesai) == (2, "20200002", date(2024, 3, 16), None)
 

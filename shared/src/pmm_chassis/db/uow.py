@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
@@ -197,6 +197,7 @@ class UnitOfWork:
         self._seen: list[HasEvents] = []
         self._loose_events: list[tuple[Any, uuid.UUID | None]] = []
         self._causes: Mapping[uuid.UUID, otel_context.Context] = {}
+        self._answering: uuid.UUID | None = None
         self.committed = False
         self._ambient: AmbientTransaction | None = None
         self._savepoint: AsyncSessionTransaction | None = None
@@ -223,10 +224,24 @@ class UnitOfWork:
         return self
 
     def caused_by(self, contexts: Mapping[uuid.UUID, otel_context.Context]) -> Self:
-        """The telemetry context of each message this unit of work applies, by event id: an event recorded with
-        `cause=` that id carries on that message's trace (a run of messages applied together, `InRuns`)."""
+        """The telemetry context of each message this unit of work applies, by event id: what a use case records
+        while `answering` one of them carries on that message's trace (a run of messages applied together,
+        `InRuns`)."""
         self._causes = contexts
         return self
+
+    @contextmanager
+    def answering(self, cause: uuid.UUID | None) -> Iterator[None]:
+        """What the block records, and the events of the aggregates it changes, answer the message `cause` (its
+        event id): a use case applying several messages at once says which of them each effect belongs to."""
+        self._answering = cause
+        try:
+            yield
+        finally:
+            self._answering = None
+        for aggregate in self._seen:  # harvested now, while it is known whom they answer
+            self._loose_events.extend((event, cause) for event in aggregate.events)
+            aggregate.events.clear()
 
     def claiming(self, consumer: str, event_id: uuid.UUID) -> Self:
         """Make entering this unit of work claim the inbox row of `(consumer, event_id)` first."""
@@ -365,10 +380,9 @@ class UnitOfWork:
         if not any(seen is aggregate for seen in self._seen):
             self._seen.append(aggregate)
 
-    def record(self, *events: Any, cause: uuid.UUID | None = None) -> None:
-        """Events that no loaded aggregate carries (roster imports, period definitions, a run of messages' effects).
-        `cause`: the event id of the message they answer, when one unit of work applies several (`caused_by`)."""
-        self._loose_events.extend((event, cause) for event in events)
+    def record(self, *events: Any) -> None:
+        """Events that no loaded aggregate carries (roster imports, period definitions)."""
+        self._loose_events.extend((event, self._answering) for event in events)
 
     def _harvest(self) -> Iterable[tuple[Any, uuid.UUID | None]]:
         for aggregate in self._seen:

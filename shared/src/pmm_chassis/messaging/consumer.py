@@ -42,8 +42,8 @@ consecutive messages of its type (cut wherever an aggregate would come twice, so
 to it together, in one unit of work, and it applies them set-wise, a statement per run where it would spend one per
 message. A run that fails is that batch's attempt failing: it is applied again with a savepoint per message, each
 message on its own (the run handler given that one message), so the table above still holds per message. A run has a
-span of its own, linked to every message's; each event it records names the message it answers (`cause=`), so the
-outbox row carries on that message's trace.
+span of its own, linked to every message's; each event it records names the message it answers
+(`UnitOfWork.answering`), so the outbox row carries on that message's trace.
 """
 
 from __future__ import annotations

@@ -4,12 +4,13 @@ It behaves as `pmm_chassis.db.uow.UnitOfWork` does for a use case: entering it a
 and `record`ed events are harvested on `commit()`, and leaving without a commit drops what was recorded. A service's
 fake subclasses it and builds its in-memory repositories once, in `__init__`, so that what one use case saved the
 next one loads (as cosmicpython's `FakeUnitOfWork` does). Tests assert on `committed` and on `published`, the domain
-events the commits would have written to the outbox (`cause_of` one of them: the message it was recorded for).
+events the commits would have written to the outbox (`cause_of` one of them: the message it answers, `answering`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -44,6 +45,7 @@ class FakeUnitOfWork:
         self.commits = 0
         self.published: list[Any] = []
         self._causes: dict[int, Any] = {}  # by id() of a published event
+        self._answering: Any = None
         self._seen: list[Any] = []
         self._loose: list[Any] = []
         self._after_commit: list[Callable[[], None]] = []
@@ -67,11 +69,22 @@ class FakeUnitOfWork:
         if not any(seen is aggregate for seen in self._seen):
             self._seen.append(aggregate)
 
-    def record(self, *events: Any, cause: Any = None) -> None:
-        self._loose.extend((event, cause) for event in events)
+    def record(self, *events: Any) -> None:
+        self._loose.extend((event, self._answering) for event in events)
+
+    @contextmanager
+    def answering(self, cause: Any) -> Iterator[None]:
+        self._answering = cause
+        try:
+            yield
+        finally:
+            self._answering = None
+        for aggregate in self._seen:
+            self._loose.extend((event, cause) for event in aggregate.events)
+            aggregate.events.clear()
 
     def cause_of(self, event: Any) -> Any:
-        """The `cause=` a published event was recorded with (None: none, or an aggregate's own)."""
+        """The message a published event answers (`answering`; None: none)."""
         return self._causes.get(id(event))
 
     def when_committed(self, callback: Callable[[], None]) -> None:

@@ -9,7 +9,22 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Date, bindparam, delete, func, insert, select, true, update
+from sqlalchemy import (
+    ARRAY,
+    Date,
+    Integer,
+    String,
+    Uuid,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,6 +99,18 @@ class PelaksanaanRepository:
             parameters["bagian"] = bagian
         row = (await self._session.execute(_find_query(bagian is not None, for_update), parameters)).first()
         return self._load(row) if row else None
+
+    async def find_parts(
+        self, parts: Sequence[tuple[uuid.UUID, str, int]], *, for_update: bool = False
+    ) -> dict[tuple[uuid.UUID, str, int], Pelaksanaan]:
+        """The pelaksanaan of each (pegawai, period, part) that has one, in one query (`find`, for many)."""
+        if not parts:
+            return {}
+        pegawai_ids, periods, bagian = (list(column) for column in zip(*parts, strict=True))
+        query = _FIND_PARTS.with_for_update() if for_update else _FIND_PARTS
+        rows = await self._session.execute(query, {"pegawai_ids": pegawai_ids, "periods": periods, "bagian": bagian})
+        found = (self._load(row) for row in rows)
+        return {(p.pegawai_id, p.periode, p.bagian): p for p in found}
 
     def add(self, pelaksanaan: Pelaksanaan) -> None:
         self._added.append(_columns(pelaksanaan))
@@ -326,6 +353,22 @@ def _advance_statement() -> Any:
 
 
 _ADVANCE = _advance_statement()
+# Each column one array: a statement of constant text for any number of plans or parts.
+_ADVANCE_MANY = text(
+    "INSERT INTO skp_seen (skp_id, version)"
+    " SELECT * FROM unnest(CAST(:skp_ids AS uuid[]), CAST(:versions AS integer[]))"
+    " ON CONFLICT (skp_id) DO UPDATE SET version = excluded.version WHERE skp_seen.version < excluded.version"
+    " RETURNING skp_id"
+)
+_FIND_PARTS = select(_PELAKSANAAN).where(
+    tuple_(_PELAKSANAAN.c.pegawai_id, _PELAKSANAAN.c.periode, _PELAKSANAAN.c.bagian).in_(
+        select(
+            func.unnest(bindparam("pegawai_ids", type_=ARRAY(Uuid()))),
+            func.unnest(bindparam("periods", type_=ARRAY(String()))),
+            func.unnest(bindparam("bagian", type_=ARRAY(Integer()))),
+        )
+    )
+)
 
 
 def _date(value: str | None) -> date | None:
@@ -447,6 +490,13 @@ class SkpSeenRepository:
     async def advance(self, skp_id: uuid.UUID, version: int) -> bool:
         """Record `version` of the plan; False when this or a newer version was applied already."""
         return (await self._session.execute(_ADVANCE, {"skp_id": skp_id, "version": version})).first() is not None
+
+    async def advance_many(self, versions: dict[uuid.UUID, int]) -> set[uuid.UUID]:
+        """`advance` for many plans at once: the plans whose version was newer than the one applied."""
+        if not versions:
+            return set()
+        parameters = {"skp_ids": list(versions), "versions": list(versions.values())}
+        return set((await self._session.execute(_ADVANCE_MANY, parameters)).scalars())
 
 
 class BuktiRepository:

@@ -18,7 +18,7 @@ def handlers(deps: Deps) -> Mapping[type[EventData], Handler | InRuns]:
     """Every event observation consumes and its handler (planning's plan events need nothing from `deps`)."""
     return {
         **ROSTER_HANDLERS,  # the roster, who appraises whom, the periods and their windows
-        SkpApprovedV1: on_skp_approved,
+        SkpApprovedV1: InRuns(on_skp_approved),
         SkpResetV1: on_skp_reset,
         SkpEndedV1: on_skp_ended,
     }

@@ -8,8 +8,9 @@ producer's retry or an approval overtaken by its reset changes nothing. Each ret
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from observation.db.uow import ObservationUnitOfWork
 from observation.domain.events import IndikatorRef
@@ -31,6 +32,7 @@ class OpenPelaksanaan:
     npsn: str | None = None
     mulai: date | None = None
     selesai: date | None = None
+    cause: uuid.UUID | None = None  # the message it came in, when several are applied together (`answering`)
 
     def indikator(self) -> IndikatorRef:
         return IndikatorRef(
@@ -44,50 +46,70 @@ class OpenPelaksanaan:
 async def open_pelaksanaan(cmd: OpenPelaksanaan, *, uow: ObservationUnitOfWork) -> str:
     """Open (or re-open as a fresh cycle) the pegawai's pelaksanaan of that part of the period. Another part's
     cycle is left as it is: a part is the work at one school, and a transfer does not undo the old school's."""
+    (outcome,) = await open_pelaksanaan_many([cmd], uow=uow)
+    return outcome
+
+
+async def open_pelaksanaan_many(cmds: Sequence[OpenPelaksanaan], *, uow: ObservationUnitOfWork) -> list[str]:
+    """`open_pelaksanaan` for many approvals at once (a kepala sekolah approving a school's plans in one sitting),
+    in a few statements however many they are; each one's outcome, in order. At most one approval per plan and per
+    part: a later one is decided on what the earlier one made, so it comes in a call of its own."""
+    parts = [(cmd.pegawai_id, cmd.periode, cmd.bagian) for cmd in cmds]
+    if len(set(parts)) < len(parts) or len({cmd.skp_id for cmd in cmds}) < len(cmds):
+        raise ValueError("two approvals of one plan or one part applied together")
     async with uow:
-        if not await uow.skp_seen.advance(cmd.skp_id, cmd.skp_version):
-            await uow.commit()  # the inbox row: this delivery is done, it just had nothing newer to say
-            return "stale"
+        newer = await uow.skp_seen.advance_many({cmd.skp_id: cmd.skp_version for cmd in cmds})
+        fresh = [cmd for cmd in cmds if cmd.skp_id in newer]
+        current = await uow.pelaksanaan.find_parts(
+            [(cmd.pegawai_id, cmd.periode, cmd.bagian) for cmd in fresh], for_update=True
+        )
         at = uow.clock.now()
-        current = await uow.pelaksanaan.find(cmd.pegawai_id, cmd.periode, bagian=cmd.bagian, for_update=True)
-        if current is None:
-            uow.pelaksanaan.add(
-                Pelaksanaan.open(
-                    id=uuid.uuid4(),
-                    skp_id=cmd.skp_id,
-                    pegawai_id=cmd.pegawai_id,
-                    periode=cmd.periode,
-                    atasan_id=cmd.atasan_id,
-                    indikator=cmd.indikator(),
-                    skp_version=cmd.skp_version,
-                    at=at,
-                    bagian=cmd.bagian,
-                    npsn=cmd.npsn,
-                    mulai=cmd.mulai,
-                    selesai=cmd.selesai,
-                )
-            )
-            outcome = "opened"
-        else:
-            read_version = current.version
-            if current.tahap is not Tahap.DITUTUP:
-                # A newer approval of a cycle still open: the reset between them has not arrived (or never will
-                # in order); the plan changed, so the old cycle is closed before the fresh one opens.
-                current.tutup(reason="the plan was approved again", at=at)
-            current.buka_ulang(
+        outcomes: dict[uuid.UUID, str] = {}
+        for cmd in fresh:
+            with uow.answering(cmd.cause):
+                found = current.get((cmd.pegawai_id, cmd.periode, cmd.bagian))
+                outcomes[cmd.skp_id] = await _open(cmd, found, uow=uow, at=at)
+        # Committed even when every approval was stale: the inbox rows say these deliveries are done.
+        await uow.commit()
+    return [outcomes.get(cmd.skp_id, "stale") for cmd in cmds]
+
+
+async def _open(cmd: OpenPelaksanaan, current: Pelaksanaan | None, *, uow: ObservationUnitOfWork, at: datetime) -> str:
+    if current is None:
+        uow.pelaksanaan.add(
+            Pelaksanaan.open(
+                id=uuid.uuid4(),
                 skp_id=cmd.skp_id,
+                pegawai_id=cmd.pegawai_id,
+                periode=cmd.periode,
                 atasan_id=cmd.atasan_id,
                 indikator=cmd.indikator(),
                 skp_version=cmd.skp_version,
                 at=at,
+                bagian=cmd.bagian,
                 npsn=cmd.npsn,
                 mulai=cmd.mulai,
                 selesai=cmd.selesai,
             )
-            await uow.pelaksanaan.save(current, expected_version=read_version)
-            outcome = "reopened"
-        await uow.commit()
-    return outcome
+        )
+        return "opened"
+    read_version = current.version
+    if current.tahap is not Tahap.DITUTUP:
+        # A newer approval of a cycle still open: the reset between them has not arrived (or never will in order);
+        # the plan changed, so the old cycle is closed before the fresh one opens.
+        current.tutup(reason="the plan was approved again", at=at)
+    current.buka_ulang(
+        skp_id=cmd.skp_id,
+        atasan_id=cmd.atasan_id,
+        indikator=cmd.indikator(),
+        skp_version=cmd.skp_version,
+        at=at,
+        npsn=cmd.npsn,
+        mulai=cmd.mulai,
+        selesai=cmd.selesai,
+    )
+    await uow.pelaksanaan.save(current, expected_version=read_version)
+    return "reopened"
 
 
 @dataclass(frozen=True)

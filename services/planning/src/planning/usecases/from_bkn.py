@@ -26,7 +26,7 @@ T = TypeVar("T")
 class ApplyBknPegawaiChanged:
     nip: str
     changes: tuple[tuple[str, str | None], ...]  # (field, SIASN's value); None: SIASN says nothing of it
-    cause: uuid.UUID | None = None  # the message it came in, when several are applied together: see `record`
+    cause: uuid.UUID | None = None  # the message it came in, when several are applied together (`answering`)
 
 
 async def apply_bkn_pegawai_changes(cmds: Sequence[ApplyBknPegawaiChanged], *, uow: PlanningUnitOfWork) -> list[str]:
@@ -48,7 +48,8 @@ async def apply_bkn_pegawai_changes(cmds: Sequence[ApplyBknPegawaiChanged], *, u
         schools = await uow.roster.sekolah_by_npsns(sorted({pegawai.npsn for pegawai in saved.values()}))
         for pegawai_id, (cmd, changes) in changed.items():
             pegawai = saved[pegawai_id]
-            uow.record(pegawai_changed(pegawai, schools[pegawai.npsn], list(changes)), cause=cmd.cause)
+            with uow.answering(cmd.cause):
+                uow.record(pegawai_changed(pegawai, schools[pegawai.npsn], list(changes)))
         covered = {pegawai_id: changed_subjects(changes) for pegawai_id, (_, changes) in changed.items()}
         await close_covered(uow, covered, at=uow.clock.now())
         await uow.commit()
