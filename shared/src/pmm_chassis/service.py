@@ -37,7 +37,7 @@ from pmm_chassis.http.ratelimit import WriteRateLimiter
 from pmm_chassis.http.text import install_text_handler
 from pmm_chassis.logging import setup_logging
 from pmm_chassis.messaging import topology
-from pmm_chassis.messaging.consumer import Consumer, Handler, InRuns
+from pmm_chassis.messaging.consumer import Consumer, Handler
 from pmm_chassis.messaging.relay import OutboxRelay
 from pmm_chassis.reminders.api import reminders_router
 from pmm_chassis.reminders.decider import ReminderDecider
@@ -149,9 +149,7 @@ class Chassis:
                 key = routing_key(model)
                 self.broker.publisher(exchange=topology.EVENTS, routing_key=key, schema=model, title=key, persist=True)
 
-    def consume(
-        self, handlers: Mapping[type[EventData], Handler | InRuns], uow_factory: Callable[[], UnitOfWork]
-    ) -> None:
+    def consume(self, handlers: Mapping[type[EventData], Handler], uow_factory: Callable[[], UnitOfWork]) -> None:
         self.consumer = Consumer(
             service=self.service,
             uow_factory=uow_factory,

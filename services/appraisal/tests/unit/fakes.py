@@ -402,6 +402,10 @@ class FakeSkpMonitor:
             self.rows[(pegawai_id, periode)] = (status, skp_version)
             self.bagian[(pegawai_id, periode)] = bagian
 
+    async def apply_many(self, steps: Sequence[tuple[uuid.UUID, str, str, int, int]]) -> None:
+        for pegawai_id, periode, status, skp_version, bagian in steps:
+            await self.apply(pegawai_id, periode, status=status, skp_version=skp_version, bagian=bagian)
+
 
 class FakePredikatOrganisasi:
     def __init__(self) -> None:

@@ -79,12 +79,12 @@ RunHandler = Callable[[Sequence[Event[Any]], Any], Awaitable[None]]
 
 @dataclass(frozen=True)
 class InRuns:
-    """A handler that applies a run of its messages together (the module's docstring); one message alone is a run of
-    one, so there is one code path for both."""
+    """A handler that also applies a run of its messages together (the module's docstring). Called with one message,
+    it is a run of one: one code path for both."""
 
     run: RunHandler
 
-    async def one(self, event: Event[Any], uow: Any) -> None:
+    async def __call__(self, event: Event[Any], uow: Any) -> None:
         await self.run([event], uow)
 
 
@@ -131,7 +131,7 @@ class Consumer:
         *,
         service: str,
         uow_factory: Callable[[], UnitOfWork],
-        handlers: Mapping[type[EventData], Handler | InRuns],
+        handlers: Mapping[type[EventData], Handler],
         max_unexpected_attempts: int,
         batch_size: int = 1,
         batch_wait_seconds: float = 0.005,
@@ -142,9 +142,7 @@ class Consumer:
         self.name = f"{service}.inbox"
         self.queue_name = topology.inbox_queue_name(service)
         self._uow_factory = uow_factory
-        self._handlers: dict[type[EventData], Handler] = {
-            model: handler.one if isinstance(handler, InRuns) else handler for model, handler in handlers.items()
-        }
+        self._handlers: dict[type[EventData], Handler] = dict(handlers)
         self._run_handlers = {model: h.run for model, h in handlers.items() if isinstance(h, InRuns)}
         self._tracer = trace.get_tracer("pmm_chassis.messaging", tracer_provider=tracer_provider)
         self._max_unexpected = max_unexpected_attempts

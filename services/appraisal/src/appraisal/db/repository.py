@@ -521,16 +521,12 @@ class SkpMonitorRepository:
     ) -> None:
         """Upsert where the plan stands; an older or repeated event never overwrites a newer state. The latest part
         of a split period is shown: a later part's plan (its versions counting from 1 again) wins over an earlier."""
-        await self._session.execute(
-            _APPLY_SKP,
-            {
-                "pegawai_id": pegawai_id,
-                "periode": periode,
-                "status": status,
-                "skp_version": skp_version,
-                "bagian": bagian,
-            },
-        )
+        await self.apply_many([(pegawai_id, periode, status, skp_version, bagian)])
+
+    async def apply_many(self, steps: Sequence[tuple[uuid.UUID, str, str, int, int]]) -> None:
+        """`apply` for many (pegawai, periode, status, skp_version, bagian), in order, sent together."""
+        names = ("pegawai_id", "periode", "status", "skp_version", "bagian")
+        await self._session.execute(_APPLY_SKP, [dict(zip(names, step, strict=True)) for step in steps])
 
 
 class PredikatOrganisasiRepository:

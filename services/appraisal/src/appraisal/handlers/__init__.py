@@ -42,11 +42,11 @@ from pmm_contracts.events.planning import (
 from pmm_roster.projections import ROSTER_HANDLERS
 
 
-def handlers(deps: Deps) -> Mapping[type[EventData], Handler | InRuns]:
+def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
     """Every event appraisal consumes and its handler; the use cases' rules come with `deps`."""
     return {
         **ROSTER_HANDLERS,  # the roster, who appraises whom, the periods and their windows
-        SkpSubmittedV1: on_skp_submitted,  # monitoring: planned
+        SkpSubmittedV1: InRuns(on_skp_submitted),  # monitoring: planned
         SkpApprovedV1: on_skp_approved(deps),  # opens the penilaian; monitoring: approved
         SkpResetV1: on_skp_reset(deps),
         SkpEndedV1: on_skp_ended(deps),  # a transfer ended a part: its last day, ratable without its cycle

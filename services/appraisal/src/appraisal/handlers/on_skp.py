@@ -4,6 +4,7 @@ the correction reports that block a pegawai's data."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain.penilaian import RhkRencana
@@ -21,7 +22,7 @@ from appraisal.usecases.from_planning import (
     apply_skp_ended,
     apply_skp_reset,
     apply_skp_returned,
-    apply_skp_submitted,
+    apply_skp_submitted_many,
 )
 from pmm_chassis.messaging.consumer import Handler
 from pmm_contracts import Event
@@ -47,15 +48,20 @@ def _log(event: Event, outcome: str) -> None:
     logger.info(f"{event.envelope.type} applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})
 
 
-async def on_skp_submitted(event: Event[SkpSubmittedV1], uow: AppraisalUnitOfWork) -> None:
-    data = event.data
-    cmd = ApplySkpSubmitted(
-        pegawai_id=data.pegawai_id,
-        periode=data.periode,
-        skp_version=event.envelope.aggregate_version,
-        bagian=_bagian(data),
-    )
-    _log(event, await apply_skp_submitted(cmd, uow=uow))
+async def on_skp_submitted(events: Sequence[Event[SkpSubmittedV1]], uow: AppraisalUnitOfWork) -> None:
+    """Registered `InRuns`: a deadline's submissions come one after another, and are monitored a run at a time."""
+    cmds = [
+        ApplySkpSubmitted(
+            pegawai_id=event.data.pegawai_id,
+            periode=event.data.periode,
+            skp_version=event.envelope.aggregate_version,
+            bagian=_bagian(event.data),
+        )
+        for event in events
+    ]
+    outcome = await apply_skp_submitted_many(cmds, uow=uow)
+    for event in events:
+        _log(event, outcome)
 
 
 def on_skp_approved(deps: Deps) -> Handler:

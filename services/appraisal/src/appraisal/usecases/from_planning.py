@@ -7,6 +7,7 @@ Each returns what happened, for the consumer's log; an event older than what the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,9 +40,14 @@ class ApplySkpSubmitted:
 
 
 async def apply_skp_submitted(cmd: ApplySkpSubmitted, *, uow: AppraisalUnitOfWork) -> str:
+    return await apply_skp_submitted_many([cmd], uow=uow)
+
+
+async def apply_skp_submitted_many(cmds: Sequence[ApplySkpSubmitted], *, uow: AppraisalUnitOfWork) -> str:
+    """Submitted plans, for monitoring: a deadline's many in one go."""
     async with uow:
-        await uow.skp_monitor.apply(
-            cmd.pegawai_id, cmd.periode, status="DIAJUKAN", skp_version=cmd.skp_version, bagian=cmd.bagian.bagian
+        await uow.skp_monitor.apply_many(
+            [(cmd.pegawai_id, cmd.periode, "DIAJUKAN", cmd.skp_version, cmd.bagian.bagian) for cmd in cmds]
         )
         await uow.commit()
     return "monitored"

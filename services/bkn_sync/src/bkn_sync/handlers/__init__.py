@@ -20,7 +20,7 @@ from pmm_contracts.events.appraisal import PenilaianFinalizedV1, PenilaianReopen
 from pmm_roster.projections import ROSTER_HANDLERS
 
 
-def handlers(deps: Deps) -> Mapping[type[EventData], Handler | InRuns]:
+def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
     """What each event bkn_sync is bound to is handled by (none of them needs more than its unit of work)."""
     return {
         **ROSTER_HANDLERS,  # schools, pegawai, who appraises whom, periods: a local projection

@@ -14,7 +14,7 @@ from pmm_contracts.events.planning import SkpApprovedV1, SkpEndedV1, SkpResetV1
 from pmm_roster.projections import ROSTER_HANDLERS
 
 
-def handlers(deps: Deps) -> Mapping[type[EventData], Handler | InRuns]:
+def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
     """Every event observation consumes and its handler (planning's plan events need nothing from `deps`)."""
     return {
         **ROSTER_HANDLERS,  # the roster, who appraises whom, the periods and their windows

@@ -12,7 +12,7 @@ from pmm_contracts import EventData
 from pmm_contracts.events.bkn_sync import BknPegawaiChangedV1, BknSkpReceivedV1
 
 
-def handlers(deps: Deps) -> Mapping[type[EventData], Handler | InRuns]:
+def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
     """Every event planning consumes and its handler (SIASN's profile changes, BKN-side SKP edits)."""
     return {
         BknPegawaiChangedV1: InRuns(on_bkn_pegawai_changed),
