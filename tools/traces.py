@@ -7,6 +7,9 @@ finished span instead, and this stitches the processes' files back together by t
     python -m tools.traces [--run-dir .run]                          # the traces that cross the most services
     python -m tools.traces --broken [--run-dir .run]                 # consumers/pushes that lost their parent
 
+A consumer that applies a run of messages together does so in a span of its own trace, linked to each message's
+span; the tree of a message's trace names the runs that applied it.
+
 Database queries (a span per statement) are folded into a count on their parent unless `--queries` is given.
 """
 
@@ -36,6 +39,7 @@ class Span:
     end: datetime
     status: str
     is_query: bool
+    links: list[tuple[str, str]] = field(default_factory=list)  # (trace id, span id) of each span linked to
     children: list[Span] = field(default_factory=list)
 
     @property
@@ -58,11 +62,13 @@ def _span(raw: dict) -> Span:
         end=datetime.fromisoformat(raw["end"] or raw["start"]),
         status=raw.get("status", "UNSET"),
         is_query="db.system" in attributes and not outbox,
+        links=[(link["trace_id"], link["span_id"]) for link in raw.get("links") or []],
     )
 
 
-def read_spans(run_dir: Path, trace_id: str | None = None) -> list[Span]:
-    """Every span in the run directory's span files (of one trace, if given); a half-written last line is skipped."""
+def read_spans(run_dir: Path, trace_id: str | None = None, *, linking: bool = False) -> list[Span]:
+    """Every span in the run directory's span files (of one trace, if given; with `linking`, the spans of other
+    traces that link to it instead); a half-written last line is skipped."""
     spans = []
     for path in sorted((run_dir / "traces").glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -72,7 +78,10 @@ def read_spans(run_dir: Path, trace_id: str | None = None) -> list[Span]:
                 span = _span(json.loads(line))
             except (ValueError, KeyError):
                 continue
-            if trace_id is None or span.trace_id == trace_id:
+            if linking:
+                if span.trace_id != trace_id and any(linked == trace_id for linked, _ in span.links):
+                    spans.append(span)
+            elif trace_id is None or span.trace_id == trace_id:
                 spans.append(span)
     return spans
 
@@ -120,8 +129,13 @@ def render(roots: list[Span], *, queries: bool = False) -> list[str]:
 def broken_hops(run_dir: Path) -> list[Span]:
     """Spans that should continue a trace but start a new one: a consumer's processing, or work a service does
     for an earlier cause (bkn_sync's pushes), with no parent at all. Polls, relays and start-up have no cause and
-    rightly start their own (client and producer spans), so they are not counted."""
-    return [s for s in read_spans(run_dir) if s.parent_span_id is None and s.kind in ("CONSUMER", "INTERNAL")]
+    rightly start their own (client and producer spans), so they are not counted; nor is a run of messages applied
+    together, which continues each message's trace by a link."""
+    return [
+        s
+        for s in read_spans(run_dir)
+        if s.parent_span_id is None and s.kind in ("CONSUMER", "INTERNAL") and not s.links
+    ]
 
 
 def busiest(run_dir: Path, limit: int = 10) -> list[tuple[str, set[str], int]]:
@@ -166,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'start':>12} {'duration':>11}  span")
     for line in render(build_tree(spans), queries=args.queries):
         print(line)
+    for run in read_spans(args.run_dir, args.trace_id.lower(), linking=True):
+        mine = sum(1 for linked, _ in run.links if linked == args.trace_id.lower())
+        print(
+            f"applied together with {len(run.links) - mine} other message(s): [{run.service}] {run.name}"
+            f" ({run.kind.lower()}), trace {run.trace_id}"
+        )
     return 0
 
 

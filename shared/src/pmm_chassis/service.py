@@ -38,6 +38,7 @@ from pmm_chassis.http.text import install_text_handler
 from pmm_chassis.logging import setup_logging
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.consumer import Consumer, Handler
+from pmm_chassis.messaging.publisher import OutboxPublisher
 from pmm_chassis.messaging.relay import OutboxRelay
 from pmm_chassis.reminders.api import reminders_router
 from pmm_chassis.reminders.decider import ReminderDecider
@@ -131,7 +132,7 @@ class Chassis:
         self.relay = OutboxRelay(
             service=self.service,
             dsn=asyncpg_dsn(settings.database_url),
-            publish=self._publish_outbox_row,
+            publish=OutboxPublisher(self.broker, service=self.service, tracer_provider=self.tracer_provider),
             batch_size=settings.relay_batch_size,
             poll_seconds=settings.relay_poll_seconds,
             retention_days=settings.outbox_retention_days,
@@ -192,17 +193,6 @@ class Chassis:
             poll_seconds=settings.reminder_poll_seconds,
             clock_file=settings.clock_file,
             on_decided=self.reminder_sender.wake,
-        )
-
-    async def _publish_outbox_row(self, row: Any) -> None:
-        await self.broker.publish(
-            bytes(row["body"]),
-            exchange=topology.EVENTS,
-            routing_key=row["routing_key"],
-            persist=True,
-            mandatory=True,
-            message_id=str(row["event_id"]),
-            content_type="application/json",
         )
 
     async def start(self) -> None:

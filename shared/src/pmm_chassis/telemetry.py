@@ -78,7 +78,13 @@ def span_to_dict(span: ReadableSpan) -> dict[str, Any]:
         "end": _iso(span.end_time),
         "attributes": {k: list(v) if isinstance(v, tuple) else v for k, v in (span.attributes or {}).items()},
         "status": span.status.status_code.name,
+        # A run of messages applied together links each message's span (pmm_chassis.messaging.consumer).
+        **({"links": [_link(link.context) for link in span.links]} if span.links else {}),
     }
+
+
+def _link(context: trace.SpanContext) -> dict[str, str]:
+    return {"trace_id": trace.format_trace_id(context.trace_id), "span_id": trace.format_span_id(context.span_id)}
 
 
 def mask_span_attributes(span: trace.Span) -> None:
