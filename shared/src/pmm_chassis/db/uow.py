@@ -28,6 +28,9 @@ round trips per message (each is stamped for the audit trigger instead): its mes
 batch's transaction, and one that fails or leaves without committing *spoils* the batch (`Batch.spoiled`), which
 its consumer then rolls back whole and applies again with savepoints.
 
+A read (`reading()`: a page, a list, a document) is not stamped for the audit trigger, which it never fires: every
+read spares that round trip, and it refuses to commit.
+
 Entering a unit of work that is already open joins it (`async with uow:` in a use case called by a consumer that
 opened it to claim the inbox row): only the outermost block opens and closes the session, so a use case is written
 the same way whether a route or a consumer calls it.
@@ -203,6 +206,7 @@ class UnitOfWork:
         self._savepoint: AsyncSessionTransaction | None = None
         self._depth = 0
         self._batch: Batch | None = None
+        self._reading = False
 
     @asynccontextmanager
     async def batch(self, *, savepoints: bool = True) -> AsyncIterator[Batch]:
@@ -243,6 +247,14 @@ class UnitOfWork:
             self._loose_events.extend((event, cause) for event in aggregate.events)
             aggregate.events.clear()
 
+    def reading(self) -> Self:
+        """Make this unit of work a read (a page, a list, a document): its transaction is not stamped for the audit
+        trigger, which a read never fires, so every read spares that round trip; it never commits. Entered inside
+        an open unit of work, it is that one's (a read inside a change stays a change)."""
+        if self._depth == 0:
+            self._reading = True
+        return self
+
     def claiming(self, consumer: str, event_id: uuid.UUID) -> Self:
         """Make entering this unit of work claim the inbox row of `(consumer, event_id)` first."""
         self._inbox_claim = (consumer, event_id)
@@ -273,14 +285,15 @@ class UnitOfWork:
                 raise
         elif self._ambient is not None:
             self.session = self._ambient.session
-            if not self._ambient._stamped:  # each savepoint then tells the audit trigger who acts (after_begin)
+            if not self._ambient._stamped and not self._reading:  # each savepoint then says who acts (after_begin)
                 audit.stamp_transactions(self.session, self.service)
                 self._ambient._stamped = True
             if self._ambient.savepoints:
                 self._savepoint = await self.session.begin_nested()
         else:
             self.session = self._sessions()
-            audit.stamp_transactions(self.session, self.service, for_caller=self._inbox_claim is None)
+            if not self._reading:
+                audit.stamp_transactions(self.session, self.service, for_caller=self._inbox_claim is None)
         self._seen = []
         self._loose_events = []
         self.committed = False
@@ -308,8 +321,9 @@ class UnitOfWork:
         self._depth -= 1
         if self._depth > 0:
             return
+        reading, self._reading = self._reading, False  # a read wrote nothing: leaving it uncommitted spoils nothing
         if self._batch is not None:
-            if not self._batch.savepoints and not self.committed:
+            if not self._batch.savepoints and not self.committed and not reading:
                 self._batch.spoiled = True  # nothing to roll back to short of the whole batch
             # Not committed (or failed): back to the message's savepoint, the batch goes on. Rolled back even when
             # SQLAlchemy no longer calls it active (a failed flush): PostgreSQL needs the ROLLBACK TO all the same.
@@ -324,7 +338,7 @@ class UnitOfWork:
             self.session.expunge_all()
             return
         if self._ambient is not None:
-            if not self._ambient.savepoints and not self.committed:
+            if not self._ambient.savepoints and not self.committed and not reading:
                 self._ambient.spoiled = True  # its writes cannot be undone alone: the opener rolls back
             # What was not committed goes back to the savepoint; the request's transaction goes on.
             if self._savepoint is not None and self._savepoint.is_active:
@@ -392,6 +406,8 @@ class UnitOfWork:
         self._loose_events = []
 
     async def commit(self) -> None:
+        if self._reading:
+            raise RuntimeError("a read commits nothing: open the unit of work without reading() to change anything")
         rows = [self._outbox_row(self._to_contract(event), cause) for event, cause in self._harvest()]
         if rows:
             if self._batch is not None:

@@ -54,6 +54,9 @@ class FakeUnitOfWork:
     def claiming(self, consumer: str, event_id: object) -> Self:
         return self
 
+    def reading(self) -> Self:
+        return self
+
     async def __aenter__(self) -> Self:
         self._depth += 1
         if self._depth == 1:

@@ -389,7 +389,7 @@ async def list_penilaian(
     q: ListPenilaian, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor
 ) -> list[tuple[Penilaian, PegawaiRecord | None]]:
     """My own penilaian, those of the pegawai I appraise today, and (operators) those of my region."""
-    async with uow:
+    async with uow.reading():
         return await uow.penilaian.listed(
             owner=actor.pegawai_id,
             appraised_by=actor.pegawai_id if actor.roles & ATASAN_ROLES else None,
@@ -408,13 +408,13 @@ class GetPenilaian:
 
 
 async def get_penilaian(q: GetPenilaian, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor) -> PenilaianContext:
-    async with uow:
+    async with uow.reading():
         return await with_figures(uow, deps, await load_penilaian(uow, deps, actor, q.penilaian_id))
 
 
 async def dokumen(q: GetPenilaian, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor) -> PenilaianContext:
     """What the evaluation document prints; only the pegawai and their atasan may download it."""
-    async with uow:
+    async with uow.reading():
         context = await load_penilaian(uow, deps, actor, q.penilaian_id)
         require_allowed(context.relation, UNDUH)
         if context.penilaian.nilai is None:
@@ -435,7 +435,7 @@ async def get_periode_bagian(
 ) -> PeriodeBagianView:
     """The parts of a pegawai's period and the combined result, for whoever may see one of its parts (the atasan of
     the last part rates taking the earlier parts into account, so they see those parts' results too)."""
-    async with uow:
+    async with uow.reading():
         parts = await uow.penilaian.parts(q.pegawai_id, q.periode)
         refused: NotFound | Forbidden | None = None
         for part in reversed(parts):
@@ -458,7 +458,7 @@ class GetDistribusi:
 
 async def get_distribusi(q: GetDistribusi, *, uow: AppraisalUnitOfWork, deps: Deps, actor: Actor) -> DistribusiView:
     """The school's predikat distribution in a period (SE MenPANRB 3/2023): its kepala sekolah or an operator."""
-    async with uow:
+    async with uow.reading():
         sekolah = await load_school(uow, actor, q.npsn, LIHAT_DISTRIBUSI)
         periode = await uow.roster_extra.find_periode(q.periode)
         rentang = rentang_periode(periode, deps.rules) if periode is not None else None
@@ -474,7 +474,7 @@ class GetMonitoring:
 async def get_monitoring(q: GetMonitoring, *, uow: AppraisalUnitOfWork, actor: Actor) -> list[MonitoringCounts]:
     """Operators see their region; a kepala sekolah sees their own school; nobody else sees monitoring."""
     monitoring.require_tingkat(q.tingkat)
-    async with uow:
+    async with uow.reading():
         cakupan = monitoring.cakupan(actor)
         npsn = None
         if cakupan.own_school:
@@ -522,7 +522,7 @@ async def list_monitoring_pegawai(
     monitoring.require_filter(q.fase, q.status)
     if q.kode_wilayah is not None and not _KODE_WILAYAH.fullmatch(q.kode_wilayah):
         raise InvalidValue("kode_wilayah is 2, 4 or 6 digits", rule="monitoring.kode_wilayah", field="kode_wilayah")
-    async with uow:
+    async with uow.reading():
         cakupan = await cakupan_nama(uow, deps, actor)
         periode = await uow.roster.periode(q.periode)
         npsn = cakupan.npsn

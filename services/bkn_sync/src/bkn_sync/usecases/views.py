@@ -154,7 +154,7 @@ class PegawaiSyncState:
 async def pegawai_sync_state(query: PegawaiSyncState, *, uow: BknSyncUnitOfWork, actor: Actor) -> dict[str, Any]:
     """A pegawai's pushes with their recent attempts, and their conflicts: for them, their kepala sekolah and an
     operator of their region."""
-    async with uow:
+    async with uow.reading():
         pegawai = await uow.roster.pegawai(query.pegawai_id)
         if pegawai is None:
             raise NotFound("no such pegawai", rule="pegawai.not_found")
@@ -191,7 +191,7 @@ async def sekolah_sync_state(query: SekolahSyncState, *, uow: BknSyncUnitOfWork,
     """A school's counts by state and failure type, and each pegawai's: for its kepala sekolah and an operator of
     its region."""
     npsn = query.npsn
-    async with uow:
+    async with uow.reading():
         sekolah = await uow.roster_extra.sekolah(npsn)
         if sekolah is None:
             raise NotFound("no such school", rule="sekolah.not_found", field="npsn")
@@ -228,7 +228,7 @@ async def wilayah_sync_state(
     whose region contains it."""
     kode_wilayah = query.kode_wilayah
     access.require_operator_for(actor, kode_wilayah)
-    async with uow:
+    async with uow.reading():
         rows = await uow.pushes.summary(kode_wilayah=kode_wilayah)
         waiting = await uow.pushes.waiting_for_skp(kode_wilayah=kode_wilayah)
         conflicts = await uow.conflicts.in_region(kode_wilayah=kode_wilayah, status=ConflictStatus.OPEN.value)
@@ -253,14 +253,14 @@ class ListConflicts:
 
 async def list_conflicts(query: ListConflicts, *, uow: BknSyncUnitOfWork, actor: Actor) -> list[dict[str, Any]]:
     access.require_operator_for(actor, query.kode_wilayah)
-    async with uow:
+    async with uow.reading():
         rows = await uow.conflicts.in_region(kode_wilayah=query.kode_wilayah, status=query.status)
     return [{**conflict_view(c), "npsn": npsn} for c, npsn in rows]
 
 
 async def push_backlog(*, uow: BknSyncUnitOfWork) -> dict[str, int]:
     """What is still owed to BKN, by status (pending, failed), zero included: the sync backlog ops watch."""
-    async with uow:
+    async with uow.reading():
         counts = await uow.pushes.backlog()
     return {status.value: counts.get(status.value, 0) for status in (PushStatus.PENDING, PushStatus.FAILED)}
 

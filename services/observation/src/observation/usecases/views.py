@@ -31,7 +31,7 @@ class PegawaiByNip:
 
 async def pegawai_id_by_nip(query: PegawaiByNip, *, uow: ObservationUnitOfWork) -> uuid.UUID | None:
     """The caller's roster id, if the roster has them."""
-    async with uow:
+    async with uow.reading():
         pegawai = await uow.roster.pegawai_by_nip(query.nip)
         return pegawai.pegawai_id if pegawai else None
 
@@ -46,7 +46,7 @@ class GetPelaksanaan:
 
 async def get_pelaksanaan(query: GetPelaksanaan, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> Cycle:
     """A cycle with its bukti: what `GET /pelaksanaan/{id}` and `GET .../bukti` show."""
-    async with uow:
+    async with uow.reading():
         return await load_cycle(query.pelaksanaan_id, uow=uow, deps=deps, actor=actor)
 
 
@@ -59,7 +59,7 @@ class MyPelaksanaan:
 async def my_pelaksanaan(query: MyPelaksanaan, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> Cycle:
     if actor.pegawai_id is None:
         raise NotFound("you are not in the roster; ask your school operator", rule="pegawai.not_in_roster")
-    async with uow:
+    async with uow.reading():
         pelaksanaan = await uow.pelaksanaan.find(actor.pegawai_id, query.periode, bagian=query.bagian)
         if pelaksanaan is None:
             raise NotFound(
@@ -108,7 +108,7 @@ class TeamRow:
 async def team(query: Team, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor) -> list[TeamRow]:
     atasan_id = require_atasan(actor)
     on = today(deps.clock)
-    async with uow:
+    async with uow.reading():
         windows = await uow.roster.periode(query.periode)
         pelaksanaan_window = windows.window(window.WINDOW)
         regions = await uow.pelaksanaan.team_regions(atasan_id=atasan_id, on=on)
@@ -151,7 +151,7 @@ async def bukti_content(
     query: BuktiContent, *, uow: ObservationUnitOfWork, deps: Deps, actor: Actor
 ) -> tuple[Bukti, bytes]:
     """An uploaded file and its bytes: who may read the cycle may read its files."""
-    async with uow:
+    async with uow.reading():
         bukti = await uow.bukti.get(query.bukti_id)
         if bukti is None or bukti.storage_key is None:
             raise NotFound("no such file", rule="bukti.not_found")
@@ -177,6 +177,6 @@ class UploadStateOf:
 
 async def upload_state(query: UploadStateOf, *, uow: ObservationUnitOfWork, actor: Actor) -> UploadState:
     """Where an upload stands (tus HEAD): the uploader's alone."""
-    async with uow:
+    async with uow.reading():
         upload = require_uploader(actor, await uow.unggahan.get(query.upload_id))
         return UploadState(upload_id=upload.id, offset=upload.offset, length=upload.length)

@@ -74,7 +74,7 @@ class GetSkp:
 
 
 async def get_skp(query: GetSkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> SkpContext:
-    async with uow:
+    async with uow.reading():
         context = await load_context(query.skp_id, uow=uow, deps=deps, actor=actor)
     context.warnings = warnings_for(deps, context.skp)
     return context
@@ -88,7 +88,7 @@ class MySkp:
 async def my_skp(query: MySkp, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> SkpContext:
     """The caller's own plan for a period: where a teacher's planning page starts, before they know its id."""
     pegawai_id = _in_roster(actor)
-    async with uow:
+    async with uow.reading():
         found = await uow.skp.find(pegawai_id, query.periode)
         if found is None:
             raise NotFound("you have no plan for this period yet", rule="plan.not_found")
@@ -118,7 +118,7 @@ async def my_parts(query: MyParts, *, uow: PlanningUnitOfWork, deps: Deps, actor
     transfer during the period; empty before they have planned."""
     pegawai_id = _in_roster(actor)
     periode = find_periode(query.periode, deps.policies)
-    async with uow:
+    async with uow.reading():
         parts = await uow.skp.parts(pegawai_id, periode.kode)
     return [
         PartView(skp, sekolah, skp.mulai or periode.mulai, skp.selesai or periode.selesai) for skp, sekolah in parts
@@ -139,7 +139,7 @@ async def approval_queue(
     """The plans of the pegawai the caller appraises today, oldest submission first."""
     if actor.pegawai_id is None or not actor.roles & {"kepala_sekolah", "pengawas"}:
         raise Forbidden("only a kepala sekolah or a pengawas has an approval queue", rule="role.atasan_required")
-    async with uow:
+    async with uow.reading():
         return await uow.skp.queue(
             atasan_id=actor.pegawai_id,
             on=today(deps.clock),
@@ -160,7 +160,7 @@ async def recommended_indicators(
 ) -> tuple[str, list[Indicator]]:
     """The caller's role and the indicators recommended to it from their school's Rapor Pendidikan priorities."""
     pegawai_id = _in_roster(actor)
-    async with uow:
+    async with uow.reading():
         pegawai = await uow.roster.pegawai(pegawai_id)
         assert pegawai is not None
         sekolah = await uow.roster.sekolah(pegawai.npsn)
@@ -180,7 +180,7 @@ class ListPeriods:
 
 async def list_periods(query: ListPeriods, *, uow: PlanningUnitOfWork) -> list[dict[str, Any]]:
     """Every opened period as published, with the operators' window extensions."""
-    async with uow:
+    async with uow.reading():
         result = []
         for periode in await uow.periode.all():
             extensions = await uow.periode.extensions(periode.kode)
@@ -208,7 +208,7 @@ class RosterSekolah:
 async def roster_sekolah(query: RosterSekolah, *, uow: PlanningUnitOfWork, actor: Actor) -> list[Sekolah]:
     """The schools of the operator's region, by name."""
     scope = require_operator(actor)
-    async with uow:
+    async with uow.reading():
         return await uow.roster.sekolah_in_region(scope)
 
 
@@ -229,7 +229,7 @@ async def roster_pegawai(query: RosterPegawai, *, uow: PlanningUnitOfWork, actor
     """The pegawai of the operator's region (of one school, with `npsn`), by school then name, after the pegawai
     `after` (the last one of the previous page)."""
     scope = require_operator(actor)
-    async with uow:
+    async with uow.reading():
         position = None
         if query.after is not None:
             position = await uow.roster.roster_position(scope, query.after)
@@ -280,7 +280,7 @@ class GetKoreksi:
 
 
 async def get_koreksi(query: GetKoreksi, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor) -> KoreksiContext:
-    async with uow:
+    async with uow.reading():
         return await load_koreksi(query.koreksi_id, KoreksiAction.READ, uow=uow, deps=deps, actor=actor)
 
 
@@ -293,7 +293,7 @@ async def my_koreksi(query: MyKoreksi, *, uow: PlanningUnitOfWork, deps: Deps, a
     """The caller's own reports, newest first, each with its state (and an operator's reason for a rejection)."""
     pegawai_id = _in_roster(actor)
     on = today(deps.clock)
-    async with uow:
+    async with uow.reading():
         pegawai = await uow.roster.pegawai(pegawai_id)
         assert pegawai is not None
         reports = await uow.koreksi.of_pegawai(pegawai_id, limit=query.limit)
@@ -315,7 +315,7 @@ async def koreksi_worklist(
     """The operator's worklist: the reports of their region, oldest first (the longest waiting at the top)."""
     scope = require_operator(actor)
     on = today(deps.clock)
-    async with uow:
+    async with uow.reading():
         rows = await uow.koreksi.worklist(
             scope, status=query.status, npsn=query.npsn, after=query.after, limit=query.limit
         )
@@ -361,7 +361,7 @@ async def dokumen_skp(query: GetDokumenSkp, *, uow: PlanningUnitOfWork, deps: De
     (docs/domain.md §8)."""
     dicetak = deps.clock.now().astimezone(WIB)
     on = dicetak.date()
-    async with uow:
+    async with uow.reading():
         context = await load_context(query.skp_id, uow=uow, deps=deps, actor=actor)
         skp = context.skp
         approved_by = skp.atasan_id if skp.status is SkpStatus.DISETUJUI else None
