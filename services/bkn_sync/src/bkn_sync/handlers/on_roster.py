@@ -5,28 +5,29 @@ projection's handler commits both). Each takes a run of its events, as the proje
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.usecases import from_planning
+from pmm_chassis.messaging.consumer import RunHandler
 from pmm_contracts import Event
 from pmm_contracts.events import planning
 from pmm_roster import projections
 
 
-async def on_pegawai(
-    events: Sequence[Event[planning.PegawaiRegisteredV1 | planning.PegawaiUpdatedV1]], uow: BknSyncUnitOfWork
-) -> None:
-    healed = from_planning.HealPegawai(tuple(event.data.pegawai_id for event in events))
-    await from_planning.heal_pegawai(healed, uow=uow)
-    await projections.on_pegawai(events, uow)
+def _healing(projection: RunHandler) -> RunHandler:
+    """The projection of a run of pegawai or relation events, after the pushes waiting for those pegawai heal."""
+
+    async def handle(events: Sequence[Event[Any]], uow: BknSyncUnitOfWork) -> None:
+        healed = from_planning.HealPegawai(tuple(event.data.pegawai_id for event in events))
+        await from_planning.heal_pegawai(healed, uow=uow)
+        await projection(events, uow)
+
+    return handle
 
 
-async def on_atasan(
-    events: Sequence[Event[planning.AtasanAssignedV1 | planning.AtasanUpdatedV1]], uow: BknSyncUnitOfWork
-) -> None:
-    healed = from_planning.HealPegawai(tuple(event.data.pegawai_id for event in events))
-    await from_planning.heal_pegawai(healed, uow=uow)
-    await projections.on_atasan(events, uow)
+on_pegawai = _healing(projections.on_pegawai)  # planning.PegawaiRegisteredV1 | PegawaiUpdatedV1
+on_atasan = _healing(projections.on_atasan)  # planning.AtasanAssignedV1 | AtasanUpdatedV1
 
 
 async def on_periode_opened(events: Sequence[Event[planning.PeriodeOpenedV1]], uow: BknSyncUnitOfWork) -> None:
