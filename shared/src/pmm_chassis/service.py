@@ -45,7 +45,13 @@ from pmm_chassis.reminders.decider import ReminderDecider
 from pmm_chassis.reminders.sender import ReminderSender, SmtpConfig
 from pmm_chassis.reminders.spec import Reminding
 from pmm_chassis.settings import ServiceSettings
-from pmm_chassis.telemetry import instrument_asyncpg, instrument_fastapi, setup_tracing, shutdown_tracing
+from pmm_chassis.telemetry import (
+    FASTAPI_TELEMETRY_OFF,
+    instrument_asyncpg,
+    instrument_fastapi,
+    setup_tracing,
+    shutdown_tracing,
+)
 from pmm_contracts import EventData, event_types, routing_key
 from pmm_kernel.clock import Clock, FileClock, SystemClock
 
@@ -270,10 +276,7 @@ class Chassis:
             lifespan=lifespan,
             docs_url=None,
             redoc_url=None,
-            # Traces come from the OpenTelemetry instrumentation (`instrument_fastapi`), whose spans the trace tools,
-            # the masking and the tests know; FastAPI's own telemetry would stand aside for it on every request, after
-            # checking its providers and walking the middleware stack to find out.
-            telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+            telemetry=FASTAPI_TELEMETRY_OFF,
         )
         app.state.container = state
         app.state.verifier = self.verifier

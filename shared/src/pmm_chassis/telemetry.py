@@ -171,6 +171,12 @@ def setup_tracing(
     return provider
 
 
+# For `FastAPI(telemetry=...)`: traces come from `instrument_fastapi`, whose spans the trace tools, the masking and the
+# tests know. FastAPI's own telemetry would otherwise check its providers and walk the middleware stack on every
+# request, and, once a process has a global tracer provider, start a server span of its own from the headers alone.
+FASTAPI_TELEMETRY_OFF: Any = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
+
 def instrument_fastapi(app: FastAPI, provider: TracerProvider) -> None:
     """A SERVER span per request (`ServerSpans`), around the whole middleware stack, so an answer the error handler
     makes (a 500) is inside it too."""

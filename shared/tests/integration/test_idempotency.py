@@ -33,6 +33,7 @@ from pmm_chassis.db.migrations import create_audit_trail_v1, create_chassis_tabl
 from pmm_chassis.db.uow import Outgoing, UnitOfWork
 from pmm_chassis.http.idempotency import IdempotencyKey, SpoiledTransaction, idempotent
 from pmm_chassis.http.problems import install_problem_handlers
+from pmm_chassis.telemetry import FASTAPI_TELEMETRY_OFF
 from pmm_contracts.events.planning import SekolahRegisteredV1
 from pmm_kernel.clock import SystemClock
 from pmm_kernel.errors import StateConflict
@@ -66,7 +67,7 @@ class World:
         self.app = self._app()
 
     def _app(self) -> FastAPI:
-        app = FastAPI()
+        app = FastAPI(telemetry=FASTAPI_TELEMETRY_OFF)  # as a service's app: its traces are the chassis's
         app.state.sessions = self.sessions
         if self.lean:
             app.state.service = SERVICE

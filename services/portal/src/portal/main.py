@@ -12,7 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from pmm_chassis import metrics
 from pmm_chassis.heap import freeze_startup_heap
-from pmm_chassis.telemetry import instrument_fastapi, shutdown_tracing
+from pmm_chassis.telemetry import FASTAPI_TELEMETRY_OFF, instrument_fastapi, shutdown_tracing
 from portal import errors
 from portal.bootstrap import PortalApp, build
 from portal.pages import monitoring, routers
@@ -34,7 +34,7 @@ def create_app(settings: PortalSettings | None = None, *, portal: PortalApp | No
             shutdown_tracing(portal.tracer_provider)
 
     app = FastAPI(title="PMM Kinerja: portal", version="1.0.0", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)  # fmt: skip
+                  openapi_url=None, telemetry=FASTAPI_TELEMETRY_OFF)  # fmt: skip
     app.state.portal = portal
     errors.install(app)
     for router in [*routers(), monitoring.router]:
