@@ -22,7 +22,7 @@ from appraisal.usecases.from_planning import (
     apply_skp_ended,
     apply_skp_reset,
     apply_skp_returned,
-    apply_skp_submitted_many,
+    apply_skp_submitted,
 )
 from pmm_chassis.messaging.consumer import Handler
 from pmm_contracts import Event
@@ -59,7 +59,7 @@ async def on_skp_submitted(events: Sequence[Event[SkpSubmittedV1]], uow: Apprais
         )
         for event in events
     ]
-    outcome = await apply_skp_submitted_many(cmds, uow=uow)
+    outcome = await apply_skp_submitted(cmds, uow=uow)
     for event in events:
         _log(event, outcome)
 

@@ -39,11 +39,7 @@ class ApplySkpSubmitted:
     bagian: Bagian = Bagian()
 
 
-async def apply_skp_submitted(cmd: ApplySkpSubmitted, *, uow: AppraisalUnitOfWork) -> str:
-    return await apply_skp_submitted_many([cmd], uow=uow)
-
-
-async def apply_skp_submitted_many(cmds: Sequence[ApplySkpSubmitted], *, uow: AppraisalUnitOfWork) -> str:
+async def apply_skp_submitted(cmds: Sequence[ApplySkpSubmitted], *, uow: AppraisalUnitOfWork) -> str:
     """Submitted plans, for monitoring: a deadline's many in one go."""
     async with uow:
         await uow.skp_monitor.apply_many(

@@ -134,7 +134,7 @@ async def test_each_part_has_its_own_penilaian_and_an_approved_part_2_leaves_par
         m.skp[1],
     )
     submitted = ApplySkpSubmitted(m.guru.pegawai_id, "2025-T", 1, m.part(2))
-    assert await apply_skp_submitted(submitted, uow=m.uow) == "monitored"
+    assert await apply_skp_submitted([submitted], uow=m.uow) == "monitored"
     assert m.uow.skp_monitor.rows[(m.guru.pegawai_id, "2025-T")] == ("DIAJUKAN", 1)  # the latest part is shown
     assert await m.approve(2, version=2) == "applied"
     assert m.stored(1) == first

@@ -50,9 +50,9 @@ def completed(pegawai_id: uuid.UUID, version: int = 9) -> ApplyPelaksanaanComple
 async def test_a_submitted_plan_is_monitored_and_an_older_event_does_not_overwrite_a_newer_state() -> None:
     uow = FakeAppraisalUnitOfWork()
     pegawai_id = uuid.uuid4()
-    assert await apply_skp_submitted(ApplySkpSubmitted(pegawai_id, "2024-S1", 6), uow=uow) == "monitored"
+    assert await apply_skp_submitted([ApplySkpSubmitted(pegawai_id, "2024-S1", 6)], uow=uow) == "monitored"
     assert uow.committed
-    await apply_skp_submitted(ApplySkpSubmitted(pegawai_id, "2024-S1", 3), uow=uow)
+    await apply_skp_submitted([ApplySkpSubmitted(pegawai_id, "2024-S1", 3)], uow=uow)
     assert uow.skp_monitor.rows[(pegawai_id, "2024-S1")] == ("DIAJUKAN", 6)
     assert uow.penilaian.rows == {}  # a submitted plan opens no penilaian
 

@@ -126,9 +126,9 @@ async def test_bad_filters_name_their_field(query: dict, rule: str) -> None:
 async def test_events_set_each_phase_once_and_never_backwards() -> None:
     uow, bandung, _ = world()
     guru = bandung.guru.pegawai_id
-    await apply_skp_submitted(ApplySkpSubmitted(guru, "2024-S1", 3), uow=uow)
+    await apply_skp_submitted([ApplySkpSubmitted(guru, "2024-S1", 3)], uow=uow)
     await apply_skp_returned(ApplySkpReturned(guru, "2024-S1", 4), uow=uow)
-    await apply_skp_submitted(ApplySkpSubmitted(guru, "2024-S1", 3), uow=uow)  # redelivered late
+    await apply_skp_submitted([ApplySkpSubmitted(guru, "2024-S1", 3)], uow=uow)  # redelivered late
     await apply_langkah(ApplyLangkah(guru, "2024-S1", "observasi", 5), uow=uow)
     await apply_langkah(ApplyLangkah(guru, "2024-S1", "persiapan", 4), uow=uow)  # out of order
     failed = ApplyPush(uuid.uuid4(), guru, "2024-S1", "skp", "", False, "UNOR_TIDAK_SESUAI", "operator_sekolah",
@@ -162,7 +162,7 @@ async def test_filters_pages_and_the_deadlines_of_the_region() -> None:
     uow, bandung, _ = world()
     for i in range(4):
         uow.data.add_pegawai(f"Guru {i}")
-    await apply_skp_submitted(ApplySkpSubmitted(bandung.guru.pegawai_id, "2024-S1", 1), uow=uow)
+    await apply_skp_submitted([ApplySkpSubmitted(bandung.guru.pegawai_id, "2024-S1", 1)], uow=uow)
     uow.data.extend("2024-S1", "pelaksanaan", date(2024, 6, 20), wilayah="3273")
     operator = as_operator("32")
     submitted = await listed(uow, operator, fase="perencanaan", status="diajukan")

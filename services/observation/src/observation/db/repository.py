@@ -26,7 +26,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from observation.db.tables import BuktiRow, PelaksanaanRow, SkpSeen, UnggahanRow
@@ -342,19 +341,9 @@ def _find_query(of_bagian: bool, for_update: bool) -> Any:
     return query.with_for_update() if for_update else query
 
 
-def _advance_statement() -> Any:
-    """The plan's version recorded only if newer than the one applied; the row back when it was."""
-    statement = pg_insert(_SEEN).values(skp_id=bindparam("skp_id"), version=bindparam("version"))
-    return statement.on_conflict_do_update(
-        index_elements=[_SEEN.c.skp_id],
-        set_={"version": statement.excluded.version},
-        where=_SEEN.c.version < statement.excluded.version,
-    ).returning(_SEEN.c.skp_id)
-
-
-_ADVANCE = _advance_statement()
-# Each column one array: a statement of constant text for any number of plans or parts.
-_ADVANCE_MANY = text(
+# Each column one array: a statement of constant text for any number of plans or parts. A plan's version is recorded
+# only if newer than the one applied; its id comes back when it was.
+_ADVANCE = text(
     "INSERT INTO skp_seen (skp_id, version)"
     " SELECT * FROM unnest(CAST(:skp_ids AS uuid[]), CAST(:versions AS integer[]))"
     " ON CONFLICT (skp_id) DO UPDATE SET version = excluded.version WHERE skp_seen.version < excluded.version"
@@ -489,14 +478,14 @@ class SkpSeenRepository:
 
     async def advance(self, skp_id: uuid.UUID, version: int) -> bool:
         """Record `version` of the plan; False when this or a newer version was applied already."""
-        return (await self._session.execute(_ADVANCE, {"skp_id": skp_id, "version": version})).first() is not None
+        return skp_id in await self.advance_many({skp_id: version})
 
     async def advance_many(self, versions: dict[uuid.UUID, int]) -> set[uuid.UUID]:
         """`advance` for many plans at once: the plans whose version was newer than the one applied."""
         if not versions:
             return set()
         parameters = {"skp_ids": list(versions), "versions": list(versions.values())}
-        return set((await self._session.execute(_ADVANCE_MANY, parameters)).scalars())
+        return set((await self._session.execute(_ADVANCE, parameters)).scalars())
 
 
 class BuktiRepository:

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 
 from observation.db.uow import ObservationUnitOfWork
-from observation.usecases.from_planning import OpenPelaksanaan, open_pelaksanaan_many
+from observation.usecases.from_planning import OpenPelaksanaan, open_pelaksanaan
 from pmm_contracts import Event
 from pmm_contracts.events.planning import SkpApprovedV1
 
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 async def on_skp_approved(events: Sequence[Event[SkpApprovedV1]], uow: ObservationUnitOfWork) -> None:
     commands = [_command(event) for event in events]
-    outcomes = await open_pelaksanaan_many(commands, uow=uow)
+    outcomes = await open_pelaksanaan(commands, uow=uow)
     for event, outcome in zip(events, outcomes, strict=True):
         logger.info("skp.approved applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})
 

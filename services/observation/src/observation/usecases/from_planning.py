@@ -43,17 +43,12 @@ class OpenPelaksanaan:
         )
 
 
-async def open_pelaksanaan(cmd: OpenPelaksanaan, *, uow: ObservationUnitOfWork) -> str:
-    """Open (or re-open as a fresh cycle) the pegawai's pelaksanaan of that part of the period. Another part's
-    cycle is left as it is: a part is the work at one school, and a transfer does not undo the old school's."""
-    (outcome,) = await open_pelaksanaan_many([cmd], uow=uow)
-    return outcome
-
-
-async def open_pelaksanaan_many(cmds: Sequence[OpenPelaksanaan], *, uow: ObservationUnitOfWork) -> list[str]:
-    """`open_pelaksanaan` for many approvals at once (a kepala sekolah approving a school's plans in one sitting),
-    in a few statements however many they are; each one's outcome, in order. At most one approval per plan and per
-    part: a later one is decided on what the earlier one made, so it comes in a call of its own."""
+async def open_pelaksanaan(cmds: Sequence[OpenPelaksanaan], *, uow: ObservationUnitOfWork) -> list[str]:
+    """Open (or re-open as a fresh cycle) each pegawai's pelaksanaan of that part of the period; each one's outcome,
+    in order. Another part's cycle is left as it is: a part is the work at one school, and a transfer does not undo
+    the old school's. Many approvals (a kepala sekolah approving a school's plans in one sitting) cost a few
+    statements however many they are. At most one approval per plan and per part: a later one is decided on what the
+    earlier one made, so it comes in a call of its own."""
     parts = [(cmd.pegawai_id, cmd.periode, cmd.bagian) for cmd in cmds]
     if len(set(parts)) < len(parts) or len({cmd.skp_id for cmd in cmds}) < len(cmds):
         raise ValueError("two approvals of one plan or one part applied together")

@@ -53,7 +53,7 @@ def uow() -> FakeObservationUnitOfWork:
 
 
 async def test_an_approval_opens_the_cycle(uow):
-    assert await open_pelaksanaan(approved(3), uow=uow) == "opened"
+    assert await open_pelaksanaan([approved(3)], uow=uow) == ["opened"]
     cycle = the_cycle(uow)
     assert (cycle.tahap, cycle.siklus, cycle.skp_version, cycle.atasan_id) == (Tahap.PERSIAPAN, 1, 3, ATASAN)
     assert cycle.indikator == INDIKATOR
@@ -65,16 +65,16 @@ async def test_an_approval_opens_the_cycle(uow):
 
 @pytest.mark.parametrize("version", [3, 2])
 async def test_a_repeated_or_older_approval_changes_nothing_but_is_acknowledged(uow, version):
-    await open_pelaksanaan(approved(3), uow=uow)
+    await open_pelaksanaan([approved(3)], uow=uow)
     before, published = the_cycle(uow), len(uow.published)
     uow.committed = False
-    assert await open_pelaksanaan(approved(version), uow=uow) == "stale"
+    assert await open_pelaksanaan([approved(version)], uow=uow) == ["stale"]
     assert the_cycle(uow) == before and len(uow.published) == published
     assert uow.committed  # the inbox row goes with it
 
 
 async def test_a_reset_closes_the_cycle_with_its_reason(uow):
-    await open_pelaksanaan(approved(3), uow=uow)
+    await open_pelaksanaan([approved(3)], uow=uow)
     assert await close_pelaksanaan(reset(4), uow=uow) == "closed"
     assert the_cycle(uow).tahap is Tahap.DITUTUP
     (closed,) = uow.published_of(PelaksanaanClosed)
@@ -84,23 +84,23 @@ async def test_a_reset_closes_the_cycle_with_its_reason(uow):
 async def test_a_reset_that_overtook_its_approval_keeps_that_approval_from_opening(uow):
     assert await close_pelaksanaan(reset(4), uow=uow) == "nothing_open"
     assert uow.committed and uow.skp_seen.versions[SKP] == 4
-    assert await open_pelaksanaan(approved(3), uow=uow) == "stale"
+    assert await open_pelaksanaan([approved(3)], uow=uow) == ["stale"]
     assert uow.pelaksanaan.rows == {} and uow.published == []
 
 
 async def test_a_second_reset_finds_nothing_open(uow):
-    await open_pelaksanaan(approved(3), uow=uow)
+    await open_pelaksanaan([approved(3)], uow=uow)
     await close_pelaksanaan(reset(4), uow=uow)
     assert await close_pelaksanaan(reset(5, "lagi"), uow=uow) == "nothing_open"
     assert len(uow.published_of(PelaksanaanClosed)) == 1
 
 
 async def test_an_approval_after_a_reset_opens_a_fresh_cycle_of_the_same_pelaksanaan(uow):
-    await open_pelaksanaan(approved(3), uow=uow)
+    await open_pelaksanaan([approved(3)], uow=uow)
     first = the_cycle(uow).id
     await close_pelaksanaan(reset(4), uow=uow)
     new_atasan = uuid.uuid4()
-    assert await open_pelaksanaan(approved(5, atasan_id=new_atasan), uow=uow) == "reopened"
+    assert await open_pelaksanaan([approved(5, atasan_id=new_atasan)], uow=uow) == ["reopened"]
     cycle = the_cycle(uow)
     assert (cycle.id, cycle.siklus, cycle.tahap, cycle.atasan_id) == (first, 2, Tahap.PERSIAPAN, new_atasan)
     assert [r["siklus"] for r in cycle.riwayat] == [1]
@@ -108,8 +108,8 @@ async def test_an_approval_after_a_reset_opens_a_fresh_cycle_of_the_same_pelaksa
 
 
 async def test_a_newer_approval_of_a_cycle_still_open_closes_it_before_the_fresh_one_opens(uow):
-    await open_pelaksanaan(approved(3), uow=uow)
-    assert await open_pelaksanaan(approved(6), uow=uow) == "reopened"
+    await open_pelaksanaan([approved(3)], uow=uow)
+    assert await open_pelaksanaan([approved(6)], uow=uow) == ["reopened"]
     closed, opened = uow.published[1:]
     assert isinstance(closed, PelaksanaanClosed) and closed.reason == "the plan was approved again"
     assert isinstance(opened, PelaksanaanOpened) and opened.ref.version > closed.ref.version
@@ -132,13 +132,13 @@ def ended(version: int, *, bagian: int = 1, skp_id: uuid.UUID = SKP, selesai=dat
 
 
 async def test_the_second_part_opens_its_own_cycle_and_leaves_the_first_as_it_was(uow):
-    await open_pelaksanaan(approved(3), uow=uow)
+    await open_pelaksanaan([approved(3)], uow=uow)
     first = the_cycle(uow)
     assert first.bagian == 1 and first.npsn is None  # an event without parts: the period's only part
     assert await end_pelaksanaan(ended(4), uow=uow) == "ended"
     uow.published.clear()
-    outcome = await open_pelaksanaan(
-        approved_part(2, bagian=2, skp_id=SKP_2, mulai=date(2024, 3, 16), npsn="20200002"), uow=uow
+    (outcome,) = await open_pelaksanaan(
+        [approved_part(2, bagian=2, skp_id=SKP_2, mulai=date(2024, 3, 16), npsn="20200002")], uow=uow
     )
     assert outcome == "opened"
     by_part = {p.bagian: p for p in uow.pelaksanaan.rows.values()}
@@ -151,7 +151,7 @@ async def test_the_second_part_opens_its_own_cycle_and_leaves_the_first_as_it_wa
 
 
 async def test_the_end_of_a_part_keeps_what_it_recorded_and_publishes_nothing(uow):
-    await open_pelaksanaan(approved(3), uow=uow)
+    await open_pelaksanaan([approved(3)], uow=uow)
     before = the_cycle(uow)
     uow.published.clear()
     assert await end_pelaksanaan(ended(4), uow=uow) == "ended"
@@ -161,7 +161,7 @@ async def test_the_end_of_a_part_keeps_what_it_recorded_and_publishes_nothing(uo
 
 
 async def test_an_older_or_repeated_end_changes_nothing(uow):
-    await open_pelaksanaan(approved(3), uow=uow)
+    await open_pelaksanaan([approved(3)], uow=uow)
     await end_pelaksanaan(ended(5, selesai=date(2024, 3, 15)), uow=uow)
     version = the_cycle(uow).version
     assert await end_pelaksanaan(ended(5, selesai=date(2024, 4, 30)), uow=uow) == "stale"
@@ -172,13 +172,13 @@ async def test_an_older_or_repeated_end_changes_nothing(uow):
 async def test_an_end_before_any_approval_remembers_the_version_so_a_late_approval_opens_nothing(uow):
     assert await end_pelaksanaan(ended(4), uow=uow) == "nothing_open"
     assert uow.committed
-    assert await open_pelaksanaan(approved(3), uow=uow) == "stale"
+    assert await open_pelaksanaan([approved(3)], uow=uow) == ["stale"]
     assert uow.pelaksanaan.rows == {}
 
 
 async def test_a_reset_of_the_second_part_closes_only_that_part(uow):
-    await open_pelaksanaan(approved(3), uow=uow)
-    await open_pelaksanaan(approved_part(2, bagian=2, skp_id=SKP_2), uow=uow)
+    await open_pelaksanaan([approved(3)], uow=uow)
+    await open_pelaksanaan([approved_part(2, bagian=2, skp_id=SKP_2)], uow=uow)
     command = dataclasses.replace(reset(3), skp_id=SKP_2, bagian=2)
     assert await close_pelaksanaan(command, uow=uow) == "closed"
     by_part = {p.bagian: p.tahap for p in uow.pelaksanaan.rows.values()}
