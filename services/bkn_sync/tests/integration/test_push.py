@@ -6,8 +6,15 @@ import asyncio
 import json
 import os
 import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from bkn_sync.domain.push import JenisPush, Push
+from bkn_sync.usecases.push import ClaimDue, claim_due
+from pmm_kernel.clock import FixedClock
 
 from .conftest import wait_until
 
@@ -202,3 +209,40 @@ async def test_non_asn_pegawai_send_nothing(world, upstream):
     await world.approve(guru, school.kepala)
     await asyncio.sleep(1.0)
     assert await world.pushes(guru) == []
+
+
+async def test_a_lease_holds_however_far_the_service_clock_is_set_forward(container):
+    """A claimed push is its claimer's for the lease as PostgreSQL measures it: the service's clock set days forward
+    while the attempt is in flight (a replica's drift, a demo's next day) does not hand the push to a second claim,
+    which would send it to BKN twice."""
+    deps = container.deps
+    due = datetime(2100, 1, 4, 9, 0, tzinfo=UTC)  # long after the real clock: the running worker leaves it alone
+    push = Push.queue(
+        pegawai_id=uuid.uuid4(),
+        jenis=JenisPush.SKP,
+        periode="2100-T",
+        bagian="",
+        months=None,
+        payload={},
+        version=1,
+        now=due,
+    )
+    async with deps.uow() as uow:
+        uow.pushes.add(push)
+        await uow.commit()
+
+    async def claim_at(now: datetime) -> set[uuid.UUID]:
+        # Everything due at `now`, other tests' waiting pushes too: they are released again below.
+        claimed = await claim_due(ClaimDue(limit=10_000), uow=deps.uow(), deps=replace(deps, clock=FixedClock(now)))
+        ids = {c.push_id for c in claimed}
+        async with deps.uow() as uow:
+            await uow.pushes.release(sorted(ids - {push.id}))
+            await uow.commit()
+        return ids
+
+    assert push.id in await claim_at(due)
+    assert push.id not in await claim_at(due + timedelta(days=12))
+    async with deps.uow() as uow:
+        await uow.pushes.release([push.id])
+        await uow.commit()
+    assert push.id in await claim_at(due + timedelta(days=12))  # released: the next claim may take it

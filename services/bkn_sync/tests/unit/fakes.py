@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bkn_sync.domain.access import Actor
@@ -99,6 +99,8 @@ class FakePushRepository:
         self.rows: dict[uuid.UUID, Push] = {}
         self.attempts: list[Attempt] = []
         self.touched = False
+        # The database's own clock, which leases are measured by: the service's clock does not move it.
+        self.database_now = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
 
     def _loaded(self, push: Push) -> Push:
         loaded = _copy(push)
@@ -136,14 +138,15 @@ class FakePushRepository:
             for other in self.rows.values()
         )
 
-    async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[Push]:
+    async def claim(self, *, now: datetime, lease_seconds: float, limit: int) -> list[Push]:
+        lease_until = self.database_now + timedelta(seconds=lease_seconds)
         due = [
             p
             for p in self.rows.values()
             if p.status in DUE
             and p.next_attempt_at is not None
             and p.next_attempt_at <= now
-            and (p.lease_until is None or p.lease_until < now)
+            and (p.lease_until is None or p.lease_until < self.database_now)
             and not self._waits_for_skp(p)
         ]
         due.sort(key=lambda p: (p.jenis is not JenisPush.SKP, p.next_attempt_at))

@@ -46,11 +46,14 @@ _PERIODE = RosterPeriode.__table__
 # A push that is due, not held by another worker, and (unless it is the SKP itself) not waiting for the SKP of the
 # same pegawai and period: BKN refuses kinerja periodik without an approved SKP, so the SKP goes first. The leased
 # rows come back whole, so the worker loads them in the same round trip.
+# Due is the service's clock (retry times are the product's time); a lease is PostgreSQL's, one clock for every
+# replica that no setting of the service's clock moves: were it the service's, a clock set forward (a replica's
+# drift, a demo's or a test's day) would expire a lease while its attempt is in flight, and BKN would get it twice.
 _CLAIM_DUE = """
     WITH due AS (
         SELECT p.id FROM push p
         WHERE p.status IN ('pending', 'failed') AND p.next_attempt_at <= :now
-          AND (p.lease_until IS NULL OR p.lease_until < :now)
+          AND (p.lease_until IS NULL OR p.lease_until < now())
           AND (p.jenis = 'skp' OR NOT EXISTS (
                 SELECT 1 FROM push s
                 WHERE s.pegawai_id = p.pegawai_id AND s.periode = p.periode AND s.jenis = 'skp'
@@ -59,7 +62,8 @@ _CLAIM_DUE = """
         LIMIT :limit
         FOR UPDATE OF p SKIP LOCKED
     )
-    UPDATE push SET lease_until = :lease_until FROM due WHERE push.id = due.id RETURNING """
+    UPDATE push SET lease_until = now() + make_interval(secs => :lease_seconds) FROM due WHERE push.id = due.id
+    RETURNING """
 _RETURNING_PUSH = ", ".join(f"push.{c.name}" for c in _PUSH.c)
 # The one concatenation is the RETURNING list, built from the table's own column names: every value is bound.
 _CLAIM = text(_CLAIM_DUE + _RETURNING_PUSH).columns(*_PUSH.c)  # nosec B608
@@ -267,8 +271,8 @@ class PushRepository:
         self._stored[push.id] = changed
         self.touched = self.touched or became_due
 
-    async def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[Push]:
-        rows = await self._execute(_CLAIM, {"now": now, "lease_until": lease_until, "limit": limit})
+    async def claim(self, *, now: datetime, lease_seconds: float, limit: int) -> list[Push]:
+        rows = await self._execute(_CLAIM, {"now": now, "lease_seconds": lease_seconds, "limit": limit})
         return [self._loaded(row) for row in rows]
 
     async def release(self, push_ids: Sequence[uuid.UUID]) -> None:

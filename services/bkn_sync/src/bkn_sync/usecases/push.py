@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from bkn_sync.db.uow import BknSyncUnitOfWork
@@ -123,9 +123,7 @@ async def claim_due(cmd: ClaimDue, *, uow: BknSyncUnitOfWork, deps: Deps) -> lis
     """Lease up to `limit` due pushes and read who they are about from the roster (as it is now)."""
     now = deps.clock.now()
     async with uow:
-        pushes = await uow.pushes.claim(
-            now=now, lease_until=now + timedelta(seconds=deps.lease_seconds), limit=cmd.limit
-        )
+        pushes = await uow.pushes.claim(now=now, lease_seconds=deps.lease_seconds, limit=cmd.limit)
         claimed = [await _prepare(uow, push, deps.clock) for push in pushes]
         await uow.commit()
     return claimed

@@ -43,7 +43,7 @@ async def test_a_claim_leases_what_is_due_and_reads_who_it_is_about_now():
     assert one.who.nama == "Siti Aminah" and one.who.nip == w.guru.nip
     assert one.who.penilai_nip == w.ks.nip  # the current atasan signs the SKP
     assert one.periode == S1 and one.revision == 1 and one.local_failure is None
-    assert w.uow.pushes.rows[due.id].lease_until == w.uow.clock.now() + timedelta(seconds=120)
+    assert w.uow.pushes.rows[due.id].lease_until == w.uow.pushes.database_now + timedelta(seconds=120)
     assert w.uow.pushes.rows[later.id].lease_until is None
     assert w.uow.committed
 
