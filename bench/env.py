@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -75,7 +76,9 @@ async def inbox_rate(database: str, table: str = "inbox_message", where: str = "
 async def preload(
     amqp_url: str, queue: str, bodies: Sequence[tuple[str, bytes]], *, declare: dict | None = None
 ) -> None:
-    """Puts messages straight into a queue (default exchange), persistent and confirmed, 256 in flight."""
+    """Puts messages straight into a queue (default exchange), persistent and confirmed, 256 in flight. Each carries
+    a `traceparent` of a trace of its own, as every event the relays publish does (the trace of the change that made
+    it): a consumer continues that trace rather than starting one."""
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel(publisher_confirms=True)
@@ -87,6 +90,7 @@ async def preload(
                     channel.default_exchange.publish(
                         aio_pika.Message(
                             body,
+                            headers={"traceparent": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"},
                             message_id=message_id,
                             content_type="application/json",
                             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,

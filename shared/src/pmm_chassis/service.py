@@ -20,7 +20,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from faststream.rabbit import Channel, RabbitBroker
-from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from sqlalchemy import text
@@ -120,8 +119,8 @@ class Chassis:
         self.broker = RabbitBroker(
             settings.amqp_url,
             default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True),
-            # Telemetry first: it is the outermost middleware, so every publish and process has its span.
-            middlewares=(RabbitTelemetryMiddleware(tracer_provider=self.tracer_provider),),
+            # No FastStream middleware: the consumer makes each message's process span itself
+            # (pmm_chassis.messaging.consumer) and the relay each event's publish span (messaging/publisher.py).
             # The one subscriber takes the message itself (pmm_chassis.messaging.consumer) and decodes it against the
             # contracts: FastDepends' argument solving and validation would be a second pass per message for nothing.
             apply_types=False,

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from faststream.rabbit import Channel, RabbitBroker
-from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -158,13 +157,9 @@ class World:
         )
 
 
-async def connected(
-    amqp: str, consumer: Consumer, *, prefetch: int = 128, tracer_provider: TracerProvider | None = None
-) -> RabbitBroker:
-    """A broker with the consumer subscribed and the topology declared, not consuming yet (`start()` it); with a
-    tracer provider, a consume span per message, as a service's broker has."""
-    telemetry = (RabbitTelemetryMiddleware(tracer_provider=tracer_provider),) if tracer_provider else ()
-    broker = RabbitBroker(amqp, logger=None, default_channel=Channel(prefetch_count=prefetch), middlewares=telemetry)
+async def connected(amqp: str, consumer: Consumer, *, prefetch: int = 128) -> RabbitBroker:
+    """A broker with the consumer subscribed and the topology declared, not consuming yet (`start()` it)."""
+    broker = RabbitBroker(amqp, logger=None, default_channel=Channel(prefetch_count=prefetch))
     consumer.subscribe(broker, delivery_limit=DELIVERY_LIMIT)
     await broker.connect()
     await topology.declare(broker, SERVICE, delivery_limit=DELIVERY_LIMIT)

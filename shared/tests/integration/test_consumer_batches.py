@@ -227,7 +227,7 @@ async def test_a_run_of_one_event_type_is_applied_in_one_call_each_outbox_row_in
         statements.append(" ".join(statement.split())[:60])
 
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
-    broker = await connected(amqp, consumer, tracer_provider=provider)
+    broker = await connected(amqp, consumer)
     try:
         # p:5 a second time after the first twenty: a run holds one message per aggregate
         order = [*((f"p:{a}", 1) for a in range(1, 21)), ("p:5", 2), *((f"p:{a}", 1) for a in range(21, 41))]
