@@ -1,5 +1,5 @@
-"""A unit of work opened for a read: no audit stamp (a read fires no audit trigger), never a commit, and entered inside
-an open unit of work it is that one's, against the real PostgreSQL."""
+"""A unit of work opened for a read: no transaction and no audit stamp (a read fires no audit trigger), never a
+commit, and entered inside an open unit of work it is that one's, against the real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -56,6 +56,17 @@ async def test_a_read_sends_no_audit_stamp_where_a_change_does(uow_and_statement
     async with uow() as changing:
         await _read(changing)
     assert statements[0].startswith("SELECT set_config('pmm.audit_actor'") and statements[1:] == ["SELECT 1"]
+
+
+async def test_a_read_is_no_transaction_each_statement_is_its_own(uow_and_statements) -> None:
+    uow, _ = uow_and_statements
+    instant = text("SELECT now(), pg_sleep(0.01)")  # now(): when the statement's transaction began
+    async with uow().reading() as reading:
+        first, second = [(await reading.session.execute(instant)).first()[0] for _ in range(2)]
+    assert second > first  # a transaction of its own each; inside one transaction both would be its start
+    async with uow() as changing:
+        first, second = [(await changing.session.execute(instant)).first()[0] for _ in range(2)]
+    assert second == first
 
 
 async def test_a_read_never_commits(uow_and_statements) -> None:

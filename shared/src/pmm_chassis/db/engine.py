@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -44,6 +45,19 @@ def one_savepoint_name(engine: AsyncEngine) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+_UNTRANSACTED: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def untransacted(engine: AsyncEngine) -> AsyncEngine:
+    """`engine`'s pool with every statement its own transaction: no BEGIN before a read and no ROLLBACK after it.
+    Under READ COMMITTED each statement of a transaction sees a snapshot of its own anyway, so for a read those two
+    were round trips that bought nothing (`UnitOfWork.reading`)."""
+    found = _UNTRANSACTED.get(engine)
+    if found is None:
+        found = _UNTRANSACTED[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
 
 
 def asyncpg_dsn(database_url: str) -> str:

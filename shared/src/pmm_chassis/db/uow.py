@@ -54,6 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_
 
 from pmm_chassis import failpoints
 from pmm_chassis.db import audit
+from pmm_chassis.db.engine import untransacted
 from pmm_chassis.db.tables import InboxMessage
 from pmm_contracts import EventData, encode, routing_key
 from pmm_kernel.clock import Clock
@@ -248,9 +249,10 @@ class UnitOfWork:
             aggregate.events.clear()
 
     def reading(self) -> Self:
-        """Make this unit of work a read (a page, a list, a document): its transaction is not stamped for the audit
-        trigger, which a read never fires, so every read spares that round trip; it never commits. Entered inside
-        an open unit of work, it is that one's (a read inside a change stays a change)."""
+        """Make this unit of work a read (a page, a list, a document): no transaction (each statement is its own,
+        as under READ COMMITTED it sees a snapshot of its own anyway: `db/engine.untransacted`) and no audit stamp
+        (a read fires no audit trigger), so a read spares the BEGIN, the stamp and the ROLLBACK; it never commits.
+        Entered inside an open unit of work, it is that one's (a read inside a change stays a change)."""
         if self._depth == 0:
             self._reading = True
         return self
@@ -290,10 +292,11 @@ class UnitOfWork:
                 self._ambient._stamped = True
             if self._ambient.savepoints:
                 self._savepoint = await self.session.begin_nested()
+        elif self._reading:
+            self.session = self._sessions(bind=untransacted(self._sessions.kw["bind"]))
         else:
             self.session = self._sessions()
-            if not self._reading:
-                audit.stamp_transactions(self.session, self.service, for_caller=self._inbox_claim is None)
+            audit.stamp_transactions(self.session, self.service, for_caller=self._inbox_claim is None)
         self._seen = []
         self._loose_events = []
         self.committed = False

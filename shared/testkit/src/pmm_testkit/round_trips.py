@@ -17,8 +17,9 @@ def round_trips(
     engine: AsyncEngine, by: Callable[[Any], Hashable] = lambda connection: None
 ) -> Iterator[defaultdict[Hashable, list[str]]]:
     """Every round trip `engine` makes while the block runs: each statement on one line (SAVEPOINT and RELEASE
-    included), and the BEGIN, COMMIT and ROLLBACK the driver sends. Grouped by `by(connection)`: by connection, or
-    by task, where other work (the app's reminders, a worker's polls) shares the engine."""
+    included), and the BEGIN, COMMIT and ROLLBACK the driver sends (none for a read: `UnitOfWork.reading`). Grouped
+    by `by(connection)`: by connection, or by task, where other work (the app's reminders, a worker's polls) shares
+    the engine."""
     sync = engine.sync_engine
     sent: defaultdict[Hashable, list[str]] = defaultdict(list)
 
@@ -26,7 +27,12 @@ def round_trips(
         sent[by(conn)].append(" ".join(text.split()))
 
     def marker(name: str) -> Callable[[Any], None]:
-        return lambda conn: sent[by(conn)].append(name)
+        def mark(conn: Any) -> None:
+            # SQLAlchemy signals a transaction on an AUTOCOMMIT connection too; the driver sends nothing for it.
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                sent[by(conn)].append(name)
+
+        return mark
 
     listeners = [
         ("before_cursor_execute", statement),

@@ -370,7 +370,7 @@ async def pegawai_id_by_nip(deps: Deps, nip: str) -> uuid.UUID | None:
     asks it again."""
 
     async def load() -> uuid.UUID | None:
-        async with deps.uow() as uow:
+        async with deps.uow().reading() as uow:
             pegawai = await uow.roster.pegawai_by_nip(nip)
             return pegawai.pegawai_id if pegawai else None
 

@@ -31,7 +31,7 @@ async def resolve_actor(deps: Deps, *, subject: str, roles: frozenset[str], wila
     deadline asks it again; a transfer shows within the cache's minute)."""
 
     async def load() -> tuple[uuid.UUID, str] | None:
-        async with deps.uow() as uow:
+        async with deps.uow().reading() as uow:
             pegawai = await uow.roster.pegawai_by_nip(subject)
             return (pegawai.pegawai_id, pegawai.npsn) if pegawai is not None else None
 

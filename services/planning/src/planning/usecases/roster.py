@@ -44,7 +44,7 @@ async def pegawai_id_by_nip(deps: Deps, nip: str) -> uuid.UUID | None:
     """The caller's roster id; remembered, since every request of a teacher at a deadline asks it again."""
 
     async def load() -> uuid.UUID | None:
-        async with deps.uow() as uow:
+        async with deps.uow().reading() as uow:
             return await uow.roster.pegawai_id_by_nip(nip)
 
     return await deps.actors.get(nip, load)
