@@ -191,9 +191,10 @@ class FakePushRepository:
     def add_attempt(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
 
-    async def of_pegawai(self, pegawai_id: uuid.UUID) -> list[Push]:
+    async def of_pegawai(self, pegawai_id: uuid.UUID) -> list[tuple[Push, bool]]:
         mine = [p for p in self.rows.values() if p.pegawai_id == pegawai_id]
-        return [_copy(p) for p in sorted(mine, key=lambda p: (p.periode, p.jenis.value, p.bagian))]
+        ordered = sorted(mine, key=lambda p: (p.periode, p.jenis.value, p.bagian))
+        return [(_copy(p), p.status in DUE and self._waits_for_skp(p)) for p in ordered]
 
     async def attempts_of(self, push_ids: Sequence[uuid.UUID], *, per_push: int) -> dict[uuid.UUID, list[Attempt]]:
         result: dict[uuid.UUID, list[Attempt]] = {}
@@ -227,16 +228,11 @@ class FakePushRepository:
     async def backlog(self) -> dict[str, int]:
         return dict(Counter(p.status.value for p in self.rows.values() if p.status in DUE))
 
-    async def waiting_for_skp(
-        self, *, kode_wilayah: str | None = None, npsn: str | None = None, pegawai_id: uuid.UUID | None = None
-    ) -> set[uuid.UUID]:
+    async def waiting_for_skp(self, *, kode_wilayah: str | None = None, npsn: str | None = None) -> set[uuid.UUID]:
         return {
             p.id
             for p in self.rows.values()
-            if p.status in DUE
-            and self._waits_for_skp(p)
-            and pegawai_id in (None, p.pegawai_id)
-            and self._in(p, kode_wilayah=kode_wilayah, npsn=npsn) is not None
+            if p.status in DUE and self._waits_for_skp(p) and self._in(p, kode_wilayah=kode_wilayah, npsn=npsn)
         }
 
     async def per_pegawai(self, *, npsn: str) -> list[dict[str, Any]]:

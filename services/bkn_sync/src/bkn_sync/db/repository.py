@@ -96,6 +96,41 @@ _SKIP_PENILAIAN = (
     )
 )
 _INSERT_ATTEMPT = insert(_ATTEMPT)
+# A push held back because the SKP of the same pegawai and period has not reached BKN (the claim's rule, above).
+_SKP = _PUSH.alias("skp")
+_WAITS_FOR_SKP = (
+    _PUSH.c.status.in_(DUE)
+    & (_PUSH.c.jenis != JenisPush.SKP.value)
+    & select(_SKP.c.id)
+    .where(
+        _SKP.c.pegawai_id == _PUSH.c.pegawai_id,
+        _SKP.c.periode == _PUSH.c.periode,
+        _SKP.c.jenis == JenisPush.SKP.value,
+        _SKP.c.status.in_(DUE),
+    )
+    .exists()
+)
+# A pegawai's pushes, each with whether it waits for the SKP: one statement for the page a pegawai opens most.
+_OF_PEGAWAI = (
+    select(_PUSH, _WAITS_FOR_SKP.label("waiting_for_skp"))
+    .where(_PUSH.c.pegawai_id == bindparam("pegawai_id"))
+    .order_by(_PUSH.c.periode, _PUSH.c.jenis, _PUSH.c.bagian)
+)
+_RANKED_ATTEMPTS = (
+    select(
+        _ATTEMPT, func.row_number().over(partition_by=_ATTEMPT.c.push_id, order_by=_ATTEMPT.c.id.desc()).label("rank")
+    )
+    .where(_ATTEMPT.c.push_id == any_(bindparam("push_ids", type_=ARRAY(Uuid))))
+    .subquery()
+)
+_RECENT_ATTEMPTS = (
+    select(_RANKED_ATTEMPTS)
+    .where(_RANKED_ATTEMPTS.c.rank <= bindparam("per_push"))
+    .order_by(_RANKED_ATTEMPTS.c.push_id, _RANKED_ATTEMPTS.c.id)
+)
+_CONFLICTS_OF_PEGAWAI = (
+    select(ConflictRow).where(ConflictRow.pegawai_id == bindparam("pegawai_id")).order_by(ConflictRow.opened_at)
+)
 _KEY_COLUMNS = frozenset({"id", "pegawai_id", "jenis", "periode", "bagian", "created_at"})
 
 
@@ -306,28 +341,17 @@ class PushRepository:
     def add_attempt(self, attempt: Attempt) -> None:
         self._writes.add(_INSERT_ATTEMPT, {name: getattr(attempt, name) for name in _ATTEMPT_FIELDS})
 
-    async def of_pegawai(self, pegawai_id: uuid.UUID) -> list[Push]:
-        query = (
-            select(PushRow)
-            .where(PushRow.pegawai_id == pegawai_id)
-            .order_by(PushRow.periode, PushRow.jenis, PushRow.bagian)
-        )
-        return [_push(row) for row in (await self._execute(query)).scalars()]
+    async def of_pegawai(self, pegawai_id: uuid.UUID) -> list[tuple[Push, bool]]:
+        """A pegawai's pushes, each with whether it waits for the SKP of its period to reach BKN."""
+        rows = await self._execute(_OF_PEGAWAI, {"pegawai_id": pegawai_id})
+        return [(_push(row), row.waiting_for_skp) for row in rows]
 
     async def attempts_of(self, push_ids: Sequence[uuid.UUID], *, per_push: int) -> dict[uuid.UUID, list[Attempt]]:
         if not push_ids:
             return {}
-        ranked = (
-            select(
-                PushAttempt,
-                func.row_number().over(partition_by=PushAttempt.push_id, order_by=PushAttempt.id.desc()).label("rank"),
-            )
-            .where(PushAttempt.push_id.in_(push_ids))
-            .subquery()
-        )
-        query = select(ranked).where(ranked.c.rank <= per_push).order_by(ranked.c.push_id, ranked.c.id)
         result: dict[uuid.UUID, list[Attempt]] = {}
-        for row in (await self._execute(query)).mappings():
+        rows = await self._execute(_RECENT_ATTEMPTS, {"push_ids": list(push_ids), "per_push": per_push})
+        for row in rows.mappings():
             result.setdefault(row["push_id"], []).append(Attempt(**{k: row[k] for k in _ATTEMPT_FIELDS}))
         return result
 
@@ -352,25 +376,10 @@ class PushRepository:
         query = select(PushRow.status, func.count()).where(PushRow.status.in_(DUE)).group_by(PushRow.status)
         return dict((await self._execute(query)).all())
 
-    async def waiting_for_skp(
-        self, *, kode_wilayah: str | None = None, npsn: str | None = None, pegawai_id: uuid.UUID | None = None
-    ) -> set[uuid.UUID]:
-        """Pushes held back because the SKP of the same pegawai and period has not reached BKN (see _CLAIM)."""
-        skp = PushRow.__table__.alias("skp")
-        conditions = [
-            PushRow.status.in_(DUE),
-            PushRow.jenis != "skp",
-            select(skp.c.id)
-            .where(
-                skp.c.pegawai_id == PushRow.pegawai_id,
-                skp.c.periode == PushRow.periode,
-                skp.c.jenis == "skp",
-                skp.c.status.in_(DUE),
-            )
-            .exists(),
-        ]
-        if pegawai_id is not None:
-            conditions.append(PushRow.pegawai_id == pegawai_id)
+    async def waiting_for_skp(self, *, kode_wilayah: str | None = None, npsn: str | None = None) -> set[uuid.UUID]:
+        """Pushes of a region's or school's pegawai held back because the SKP of the same pegawai and period has not
+        reached BKN (see _CLAIM)."""
+        conditions = [_WAITS_FOR_SKP]
         if kode_wilayah is not None:
             conditions.append(RosterPegawai.kode_wilayah.startswith(kode_wilayah, autoescape=True))
         if npsn is not None:
@@ -547,8 +556,8 @@ class ConflictRepository:
         _write_conflict(conflict, self._rows[conflict.id])
 
     async def of_pegawai(self, pegawai_id: uuid.UUID) -> list[Conflict]:
-        query = select(ConflictRow).where(ConflictRow.pegawai_id == pegawai_id).order_by(ConflictRow.opened_at)
-        return [_conflict(row) for row in (await self._session.execute(query)).scalars()]
+        rows = await self._session.execute(_CONFLICTS_OF_PEGAWAI, {"pegawai_id": pegawai_id})
+        return [_conflict(row) for row in rows.scalars()]
 
     async def in_region(self, *, kode_wilayah: str, status: str | None) -> list[tuple[Conflict, str]]:
         """The conflicts about pegawai of a region, each with the pegawai's school (npsn)."""

@@ -163,15 +163,14 @@ async def pegawai_sync_state(query: PegawaiSyncState, *, uow: BknSyncUnitOfWork,
         )
         access.require(relation, Action.VIEW)
         pushes = await uow.pushes.of_pegawai(query.pegawai_id)
-        attempts = await uow.pushes.attempts_of([p.id for p in pushes], per_push=5)
-        waiting = await uow.pushes.waiting_for_skp(pegawai_id=query.pegawai_id)
+        attempts = await uow.pushes.attempts_of([p.id for p, _ in pushes], per_push=5)
         conflicts = await uow.conflicts.of_pegawai(query.pegawai_id)
-    counts = Counter(p.status.value for p in pushes)
+    counts = Counter(p.status.value for p, _ in pushes)
     return {
         "pegawai_id": query.pegawai_id,
         "npsn": pegawai.npsn,
         "counts": dict(counts),
-        "pushes": [push_view(p, attempts.get(p.id, []), waiting_for_skp=p.id in waiting) for p in pushes],
+        "pushes": [push_view(p, attempts.get(p.id, []), waiting_for_skp=waiting) for p, waiting in pushes],
         "conflicts": [conflict_view(c) for c in conflicts],
     }
 
