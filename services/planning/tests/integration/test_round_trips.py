@@ -175,3 +175,23 @@ async def test_without_a_key_a_plan_change_is_its_own_transaction(app, client, t
     approve = sent[None]
     assert len(submit) <= MAX_ROUND_TRIPS_UNKEYED, submit
     assert len(approve) <= MAX_ROUND_TRIPS_UNKEYED, approve
+
+
+async def test_reading_a_plan_is_no_transaction_and_locks_nothing(app, client, tokens, people, draft_plan):
+    """The own-plan page (on every Beranda): the latest part, then the plan in its context; no BEGIN, and no row
+    lock, so a read never waits for, or holds up, the atasan's decision on the same plan."""
+    _, ks, _ = people
+    guru = SimpleNamespace(nip=pns_nip(FIRST_I + 3))  # a plan of its own: the other tests' are submitted
+    row = {"status": "PNS", "npsn": NPSN, "nip": guru.nip, "nama": "Hitung Guru Tiga", "pangkat_golongan": "III/b"}
+    await _import(client, tokens, "pegawai", [{**row, "jenjang_jabatan": "Ahli Pertama", "jenis_gtk": "Guru Mapel"}])
+    relasi = {"nip_pegawai": guru.nip, "nip_atasan": ks.nip, "peran_atasan": "kepala_sekolah", "mulai": "2023-07-01"}
+    await _import(client, tokens, "relasi", [relasi])
+    skp_id, _ = await draft_plan(guru)
+    headers = tokens.headers(guru.nip, "guru")
+    await client.get("/api/v1/skp/saya", params={"periode": "2024-S1"}, headers=headers)  # the actor cache knows them
+    engine = app.state.container.chassis.engine
+    with round_trips(engine) as sent:
+        mine = await client.get("/api/v1/skp/saya", params={"periode": "2024-S1"}, headers=headers)
+    assert mine.status_code == 200 and mine.json()["id"] == skp_id, mine.text
+    read = sent[None]
+    assert len(read) == 2 and not [s for s in read if "FOR UPDATE" in s or s in ("BEGIN", "ROLLBACK")], read

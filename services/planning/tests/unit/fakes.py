@@ -228,7 +228,7 @@ class FakeSkpRepository:
         return self._load(stored) if stored else None
 
     async def get_in_context(
-        self, skp_id: uuid.UUID, *, on: date, with_extensions: bool
+        self, skp_id: uuid.UUID, *, on: date, with_extensions: bool, lock: bool = True
     ) -> tuple[Skp, Pegawai, Sekolah, uuid.UUID | None, list[Extension]] | None:
         skp = await self.get(skp_id)
         if skp is None:

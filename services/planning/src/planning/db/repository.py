@@ -59,12 +59,13 @@ class SkpRepository:
         return self._load(row) if row else None
 
     async def get_in_context(
-        self, skp_id: uuid.UUID, *, on: date, with_extensions: bool
+        self, skp_id: uuid.UUID, *, on: date, with_extensions: bool, lock: bool = True
     ) -> tuple[Skp, records.Pegawai, records.Sekolah, uuid.UUID | None, list[Extension]] | None:
-        """A plan locked for a change, with its pegawai, the school of its part, their atasan on `on` (for a part a
-        transfer ended, on its last day) and (if asked) its period's window extensions: one round trip, where
-        loading each costs one."""
-        found = (await self._session.execute(_in_context_query(with_extensions), {"skp_id": skp_id, "on": on})).first()
+        """A plan (locked for a change; a read takes no lock), with its pegawai, the school of its part, their atasan
+        on `on` (for a part a transfer ended, on its last day) and (if asked) its period's window extensions: one
+        round trip, where loading each costs one."""
+        query = _in_context_query(with_extensions, lock)
+        found = (await self._session.execute(query, {"skp_id": skp_id, "on": on})).first()
         if found is None:
             return None
         row = found._mapping
@@ -80,13 +81,8 @@ class SkpRepository:
 
     async def find(self, pegawai_id: uuid.UUID, periode: str) -> Skp | None:
         """The pegawai's latest part of the period, if any."""
-        query = (
-            select(SkpRow)
-            .where(SkpRow.pegawai_id == pegawai_id, SkpRow.periode == periode)
-            .order_by(SkpRow.bagian.desc())
-            .limit(1)
-        )
-        row = (await self._session.execute(query)).scalar_one_or_none()
+        found = await self._session.execute(_LATEST_PART, {"pegawai_id": pegawai_id, "periode": periode})
+        row = found.scalar_one_or_none()
         return self._load(row) if row else None
 
     async def parts(self, pegawai_id: uuid.UUID, periode: str) -> list[tuple[Skp, records.Sekolah | None]]:
@@ -320,8 +316,17 @@ def _listed(row: Any) -> SkpListed:
     return SkpListed(**{**values, "status": SkpStatus(row.status)})
 
 
+# The pegawai's latest part of a period: where the own-plan page starts, on every Beranda.
+_LATEST_PART = (
+    select(SkpRow)
+    .where(SkpRow.pegawai_id == bindparam("pegawai_id"), SkpRow.periode == bindparam("periode"))
+    .order_by(SkpRow.bagian.desc())
+    .limit(1)
+)
+
+
 @cache
-def _in_context_query(with_extensions: bool) -> Any:
+def _in_context_query(with_extensions: bool, lock: bool) -> Any:
     skp, pegawai, sekolah = _SKP_TABLE, _PEGAWAI_TABLE, _SEKOLAH_TABLE
     relasi, window = Relasi.__table__, WindowExtension.__table__
     reading_day = func.coalesce(skp.c.selesai, bindparam("on", type_=Date))
@@ -333,7 +338,7 @@ def _in_context_query(with_extensions: bool) -> Any:
     ]
     if with_extensions:
         columns.append(extensions_json(window, skp.c.periode).label("extensions"))
-    return (
+    query = (
         select(*columns)
         .select_from(
             skp.join(pegawai, pegawai.c.id == skp.c.pegawai_id).join(
@@ -341,8 +346,8 @@ def _in_context_query(with_extensions: bool) -> Any:
             )
         )
         .where(skp.c.id == bindparam("skp_id"))
-        .with_for_update(of=skp)
     )
+    return query.with_for_update(of=skp) if lock else query
 
 
 _Row = TypeVar("_Row", bound=SQLModel)

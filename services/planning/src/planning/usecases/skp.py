@@ -53,7 +53,9 @@ async def _open(
 ) -> tuple[SkpContext, int]:
     """The plan ready for `action`: visible to the caller and theirs to act on, at the version they read, inside
     the window; with the version it was read at."""
-    context = await load_context(skp_id, uow=uow, deps=deps, actor=actor, with_extensions=window_checked)
+    context = await load_context(
+        skp_id, uow=uow, deps=deps, actor=actor, with_extensions=window_checked, for_change=True
+    )
     require_allowed(context.relation, action)
     expected.check(context.skp.version)
     context.skp.require_not_ended()  # before the window: an ended part is frozen whatever the date

@@ -38,11 +38,18 @@ class SkpContext:
 
 
 async def load_context(
-    skp_id: uuid.UUID, *, uow: PlanningUnitOfWork, deps: Deps, actor: Actor, with_extensions: bool = False
+    skp_id: uuid.UUID,
+    *,
+    uow: PlanningUnitOfWork,
+    deps: Deps,
+    actor: Actor,
+    with_extensions: bool = False,
+    for_change: bool = False,
 ) -> SkpContext:
-    """The plan (locked), who may see it and, for a change, its period's window extensions: one query. Someone
-    else's plan is not found (404)."""
-    loaded = await uow.skp.get_in_context(skp_id, on=today(deps.clock), with_extensions=with_extensions)
+    """The plan (locked when `for_change`), who may see it and, for a change, its period's window extensions: one
+    query. Someone else's plan is not found (404)."""
+    on = today(deps.clock)
+    loaded = await uow.skp.get_in_context(skp_id, on=on, with_extensions=with_extensions, lock=for_change)
     if loaded is None:
         raise NotFound("no such plan", rule="plan.not_found")
     skp, pegawai, sekolah, atasan_id, extensions = loaded
