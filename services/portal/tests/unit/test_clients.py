@@ -94,6 +94,42 @@ async def test_the_periods_answer_serves_every_page_until_an_extension_through_t
     assert calls == ["GET /api/v1/periode", "POST /api/v1/periode/2024-S1/perpanjangan", "GET /api/v1/periode"]
 
 
+async def test_pages_that_come_while_the_periods_are_asked_wait_for_that_one_answer() -> None:
+    calls: list[str] = []
+    release = asyncio.Event()
+
+    async def planning(request: web.BaseRequest) -> web.StreamResponse:
+        calls.append(request.headers["Authorization"])
+        if request.headers["Authorization"] == "Bearer refused-token":
+            return web.json_response({"title": "token refused"}, status=401, content_type="application/problem+json")
+        await release.wait()
+        return web.json_response([{"kode": "2024-S1", "n": len(calls)}])
+
+    async with serving(planning) as url:
+        client = PlanningClient("planning", url, timeout=5)
+        try:
+            pages = [asyncio.create_task(client.periods(f"token-{i}")) for i in range(20)]
+            await asyncio.sleep(0.2)
+            release.set()
+            answers = await asyncio.gather(*pages)
+            assert calls == ["Bearer token-0"] and all(a == [{"kode": "2024-S1", "n": 1}] for a in answers)
+
+            # The first asker's token is refused: that page gets the refusal, a page waiting with it asks again.
+            client._periods = None
+            calls.clear()
+            release.clear()
+            refused = asyncio.create_task(client.periods("refused-token"))
+            waiting = asyncio.create_task(client.periods("guru-token"))
+            await asyncio.sleep(0.1)
+            release.set()
+            with pytest.raises(base.SessionExpired):
+                await refused
+            assert await waiting == [{"kode": "2024-S1", "n": 2}]
+            assert calls == ["Bearer refused-token", "Bearer guru-token"]
+        finally:
+            await client.close()
+
+
 @asynccontextmanager
 async def counting(calls: list[str]) -> AsyncIterator[ServiceClient]:
     """A client of a service that counts what it is asked and answers with that count."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
-from portal.clients.base import Answer, ServiceClient, if_match
+from portal.clients.base import Answer, ServiceClient, ServiceProblem, SessionExpired, if_match
 
 # Every signed-in person is answered the same periods, and they change only when an operator opens a year or extends
 # a window: one answer serves every page for a few seconds (an extension made through this portal shows at once).
@@ -14,14 +15,39 @@ PERIODS_FRESH_SECONDS = 15.0
 
 class PlanningClient(ServiceClient):
     _periods: tuple[float, list[dict[str, Any]]] | None = None
+    _periods_asked: asyncio.Task[list[dict[str, Any]]] | None = None
+    _periods_changed = 0  # an extension made here: an answer asked before it is not kept
 
     async def periods(self, token: str) -> list[dict[str, Any]]:
+        """The periods, from the last few seconds' answer. When it is stale, the pages that come while planning is
+        asked wait for that one answer: on a deadline morning everyone who opens Beranda at once would otherwise
+        ask planning the same thing each. A page whose wait fails for the first asker's token (refused, say) asks
+        with its own."""
         now = time.monotonic()
         if self._periods is not None and now - self._periods[0] < PERIODS_FRESH_SECONDS:
             return self._periods[1]
+        asked = self._periods_asked
+        if asked is None:
+            asked = self._periods_asked = asyncio.create_task(self._ask_periods(token))
+            asked.add_done_callback(self._periods_answered)
+            return await asyncio.shield(asked)  # a page that goes away leaves the answer to the others
+        try:
+            return await asyncio.shield(asked)
+        except (ServiceProblem, SessionExpired):  # about the first asker's token, not about this page's
+            return await self._ask_periods(token)
+
+    async def _ask_periods(self, token: str) -> list[dict[str, Any]]:
+        asked_at, changed = time.monotonic(), self._periods_changed
         periods = (await self.call("GET", "/periode", token=token)).body
-        self._periods = (now, periods)
+        if changed == self._periods_changed:
+            self._periods = (asked_at, periods)
         return periods
+
+    def _periods_answered(self, asked: asyncio.Task[list[dict[str, Any]]]) -> None:
+        if self._periods_asked is asked:
+            self._periods_asked = None
+        if not asked.cancelled():
+            asked.exception()  # retrieved here: every waiter already has it
 
     async def my_skp(self, token: str, periode: str) -> Answer | None:
         answer = await self.call("GET", "/skp/saya", token=token, params={"periode": periode}, ok=(404,))
@@ -93,7 +119,8 @@ class PlanningClient(ServiceClient):
         """A later last day for one step of a period (audited by the service)."""
         headers = {"Idempotency-Key": key}
         granted = await self.call("POST", f"/periode/{kode}/perpanjangan", token=token, json=body, headers=headers)
-        self._periods = None
+        self._periods, self._periods_asked = None, None
+        self._periods_changed += 1
         return granted.body
 
     # --- correction reports (koreksi) ----------------------------------------------------------------------------
