@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from opentelemetry import propagate
-from sqlalchemy import String, Uuid, any_, bindparam, func, insert, literal_column, select, text, update
+from sqlalchemy import Float, String, Uuid, any_, bindparam, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,30 +43,41 @@ _PLAN = SkpPlan.__table__
 _PEGAWAI = RosterPegawai.__table__
 _PERIODE = RosterPeriode.__table__
 
-# A push that is due, not held by another worker, and (unless it is the SKP itself) not waiting for the SKP of the
-# same pegawai and period: BKN refuses kinerja periodik without an approved SKP, so the SKP goes first. The leased
-# rows come back whole, so the worker loads them in the same round trip.
+# A push held back because the SKP of the same pegawai and period has not reached BKN: BKN refuses kinerja periodik
+# without an approved SKP, so the SKP goes first. The claim skips these; the views show them as waiting.
+_SKP = _PUSH.alias("skp")
+_WAITS_FOR_SKP = (
+    _PUSH.c.status.in_(DUE)
+    & (_PUSH.c.jenis != JenisPush.SKP.value)
+    & select(_SKP.c.id)
+    .where(
+        _SKP.c.pegawai_id == _PUSH.c.pegawai_id,
+        _SKP.c.periode == _PUSH.c.periode,
+        _SKP.c.jenis == JenisPush.SKP.value,
+        _SKP.c.status.in_(DUE),
+    )
+    .exists()
+)
+# A push that is due, not held by another worker and not waiting for its SKP, leased; the leased rows come back
+# whole, so the worker loads them in the same round trip.
 # Due is the service's clock (retry times are the product's time); a lease is PostgreSQL's, one clock for every
 # replica that no setting of the service's clock moves: were it the service's, a clock set forward (a replica's
 # drift, a demo's or a test's day) would expire a lease while its attempt is in flight, and BKN would get it twice.
-_CLAIM_DUE = """
-    WITH due AS (
-        SELECT p.id FROM push p
-        WHERE p.status IN ('pending', 'failed') AND p.next_attempt_at <= :now
-          AND (p.lease_until IS NULL OR p.lease_until < now())
-          AND (p.jenis = 'skp' OR NOT EXISTS (
-                SELECT 1 FROM push s
-                WHERE s.pegawai_id = p.pegawai_id AND s.periode = p.periode AND s.jenis = 'skp'
-                  AND s.status IN ('pending', 'failed')))
-        ORDER BY (p.jenis <> 'skp'), p.next_attempt_at
-        LIMIT :limit
-        FOR UPDATE OF p SKIP LOCKED
+_DUE = (
+    select(_PUSH.c.id)
+    .where(
+        _PUSH.c.status.in_(DUE),
+        _PUSH.c.next_attempt_at <= bindparam("now"),
+        or_(_PUSH.c.lease_until.is_(None), _PUSH.c.lease_until < func.now()),
+        ~_WAITS_FOR_SKP,
     )
-    UPDATE push SET lease_until = now() + make_interval(secs => :lease_seconds) FROM due WHERE push.id = due.id
-    RETURNING """
-_RETURNING_PUSH = ", ".join(f"push.{c.name}" for c in _PUSH.c)
-# The one concatenation is the RETURNING list, built from the table's own column names: every value is bound.
-_CLAIM = text(_CLAIM_DUE + _RETURNING_PUSH).columns(*_PUSH.c)  # nosec B608
+    .order_by(_PUSH.c.jenis != JenisPush.SKP.value, _PUSH.c.next_attempt_at)
+    .limit(bindparam("limit"))
+    .with_for_update(of=_PUSH, skip_locked=True)
+    .cte("due")
+)
+_LEASE = func.make_interval(0, 0, 0, 0, 0, 0, bindparam("lease_seconds", type_=Float))
+_CLAIM = update(_PUSH).where(_PUSH.c.id == _DUE.c.id).values(lease_until=func.now() + _LEASE).returning(*_PUSH.c)
 
 _BY_ID = select(_PUSH).where(_PUSH.c.id == bindparam("push_id"))
 _BY_ID_LOCKED = _BY_ID.with_for_update()
@@ -96,20 +107,6 @@ _SKIP_PENILAIAN = (
     )
 )
 _INSERT_ATTEMPT = insert(_ATTEMPT)
-# A push held back because the SKP of the same pegawai and period has not reached BKN (the claim's rule, above).
-_SKP = _PUSH.alias("skp")
-_WAITS_FOR_SKP = (
-    _PUSH.c.status.in_(DUE)
-    & (_PUSH.c.jenis != JenisPush.SKP.value)
-    & select(_SKP.c.id)
-    .where(
-        _SKP.c.pegawai_id == _PUSH.c.pegawai_id,
-        _SKP.c.periode == _PUSH.c.periode,
-        _SKP.c.jenis == JenisPush.SKP.value,
-        _SKP.c.status.in_(DUE),
-    )
-    .exists()
-)
 # A pegawai's pushes, each with whether it waits for the SKP: one statement for the page a pegawai opens most.
 _OF_PEGAWAI = (
     select(_PUSH, _WAITS_FOR_SKP.label("waiting_for_skp"))
@@ -378,7 +375,7 @@ class PushRepository:
 
     async def waiting_for_skp(self, *, kode_wilayah: str | None = None, npsn: str | None = None) -> set[uuid.UUID]:
         """Pushes of a region's or school's pegawai held back because the SKP of the same pegawai and period has not
-        reached BKN (see _CLAIM)."""
+        reached BKN (`_WAITS_FOR_SKP`)."""
         conditions = [_WAITS_FOR_SKP]
         if kode_wilayah is not None:
             conditions.append(RosterPegawai.kode_wilayah.startswith(kode_wilayah, autoescape=True))

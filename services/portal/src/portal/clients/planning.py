@@ -47,7 +47,7 @@ class PlanningClient(ServiceClient):
         if self._periods_asked is asked:
             self._periods_asked = None
         if not asked.cancelled():
-            asked.exception()  # retrieved here: every waiter already has it
+            asked.exception()  # retrieved here: the pages that waited for it may all have gone away
 
     async def my_skp(self, token: str, periode: str) -> Answer | None:
         answer = await self.call("GET", "/skp/saya", token=token, params={"periode": periode}, ok=(404,))
