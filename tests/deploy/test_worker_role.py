@@ -55,7 +55,7 @@ async def test_an_api_pod_commits_what_a_worker_pod_publishes_and_the_worker_ser
         async with running(api) as client:
             # Opening the current periods at start-up writes outbox rows; no relay runs in this pod.
             assert await _unpublished(api_settings) > 0
-            assert not api.state.container.chassis.broker.subscribers
+            assert not api.state.container.chassis.consumer.consuming
             answer = await client.get("/api/v1/periode", headers=tokens.headers("op-3273", "operator", wilayah="3273"))
             assert answer.status_code == 200, answer.text
 
@@ -63,7 +63,7 @@ async def test_an_api_pod_commits_what_a_worker_pod_publishes_and_the_worker_ser
             async with running(worker) as probe:
                 await wait_for(lambda: _nothing_left(api_settings), timeout=20)
                 assert _published(opened) > before
-                assert worker.state.container.chassis.broker.subscribers  # planning.inbox is consumed here
+                assert worker.state.container.chassis.consumer.consuming  # planning.inbox is consumed here
                 assert (await probe.get("/healthz")).status_code == 204
                 assert (await probe.get("/readyz")).status_code == 200
                 assert "pmm_events_published_total" in (await probe.get("/metrics")).text

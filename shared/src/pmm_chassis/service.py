@@ -121,8 +121,8 @@ class Chassis:
             default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True),
             # No FastStream middleware: the consumer makes each message's process span itself
             # (pmm_chassis.messaging.consumer) and the relay each event's publish span (messaging/publisher.py).
-            # The one subscriber takes the message itself (pmm_chassis.messaging.consumer) and decodes it against the
-            # contracts: FastDepends' argument solving and validation would be a second pass per message for nothing.
+            # The consumer takes its messages from aio-pika itself (pmm_chassis.messaging.consumer); FastStream's
+            # subscriber only documents the inbox, with no handler whose arguments FastDepends would solve.
             apply_types=False,
             logger=None,
             app_id=self.service,
@@ -166,8 +166,7 @@ class Chassis:
             batch_lanes=self.settings.consumer_batch_lanes,
             tracer_provider=self.tracer_provider,
         )
-        if self.settings.run_consumers:
-            self.consumer.subscribe(self.broker, delivery_limit=self.settings.delivery_limit)
+        self.consumer.document(self.broker, delivery_limit=self.settings.delivery_limit)
 
     def remind(self, reminding: Reminding) -> None:
         """The service reminds who has not acted (pmm_chassis.reminders): its `/pemberitahuan` routes are mounted,
@@ -206,6 +205,8 @@ class Chassis:
             self.consumer.check_subscriptions()
         await topology.declare(self.broker, self.service, delivery_limit=self.settings.delivery_limit)
         await self.broker.start()
+        if self.consumer is not None and self.settings.run_consumers:
+            await self.consumer.start(self.broker, delivery_limit=self.settings.delivery_limit)
         if self.settings.run_relay:
             await self.relay.start()
         for loop in (self.reminder_sender, self.reminder_decider):
@@ -216,7 +217,8 @@ class Chassis:
     async def stop(self) -> None:
         # Consumers first (in-flight messages finish and are acked), then the relay flushes what they committed,
         # then the connection closes.
-        await asyncio.gather(*(sub.stop() for sub in self.broker.subscribers), return_exceptions=True)
+        if self.consumer is not None:
+            await self.consumer.stop(timeout_seconds=self.settings.graceful_timeout_seconds)
         for loop in (self.reminder_decider, self.reminder_sender):
             if loop is not None:
                 await loop.stop()

@@ -21,6 +21,7 @@ import signal
 import sys
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -157,19 +158,35 @@ class World:
         )
 
 
-async def connected(amqp: str, consumer: Consumer, *, prefetch: int = 128) -> RabbitBroker:
-    """A broker with the consumer subscribed and the topology declared, not consuming yet (`start()` it)."""
+@dataclass
+class Consuming:
+    """A broker with the topology declared and the consumer ready: `start()` consumes, `stop()` lets what is in hand
+    finish, as a service's start and stop do."""
+
+    broker: RabbitBroker
+    consumer: Consumer
+
+    async def start(self) -> None:
+        await self.broker.start()
+        await self.consumer.start(self.broker, delivery_limit=DELIVERY_LIMIT)
+
+    async def stop(self) -> None:
+        await self.consumer.stop(timeout_seconds=10)
+        await self.broker.stop()
+
+
+async def connected(amqp: str, consumer: Consumer, *, prefetch: int = 128) -> Consuming:
+    """The consumer's broker connected and the topology declared, not consuming yet (`start()` it)."""
     broker = RabbitBroker(amqp, logger=None, default_channel=Channel(prefetch_count=prefetch))
-    consumer.subscribe(broker, delivery_limit=DELIVERY_LIMIT)
     await broker.connect()
     await topology.declare(broker, SERVICE, delivery_limit=DELIVERY_LIMIT)
-    return broker
+    return Consuming(broker, consumer)
 
 
 async def _main(database_url: str, amqp: str) -> None:
     engine = create_async_engine(database_url)
-    broker = await connected(amqp, World(engine).consumer())
-    await broker.start()
+    consuming = await connected(amqp, World(engine).consumer())
+    await consuming.start()
     await asyncio.Event().wait()  # until killed
 
 

@@ -117,7 +117,7 @@ async def test_a_batch_with_a_duplicate_applies_the_rest_together_and_acks_the_d
     w = World(engine)
     consumer = w.consumer()
     sizes, outcomes = batch_sizes(consumer), Outcomes(consumer)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         fresh = [change("p:1", v) for v in range(1, 31)]
         seen_before = change("p:2", 1)
@@ -129,7 +129,7 @@ async def test_a_batch_with_a_duplicate_applies_the_rest_together_and_acks_the_d
         # A redelivered copy of the first message in the same batch, and the one processed before (all of one
         # aggregate but that one, so in one lane).
         await send(amqp, [*fresh[:10], seen_before, fresh[0], *fresh[10:]])
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] + outcomes["duplicate"] == 32)
         assert (outcomes["processed"], outcomes["duplicate"]) == (30, 2)
         assert sum(sizes) == 32 and max(sizes) > 1, sizes
@@ -138,7 +138,7 @@ async def test_a_batch_with_a_duplicate_applies_the_rest_together_and_acks_the_d
         assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 30
         assert await scalar(engine, "SELECT count(*) FROM inbox_message") == 31
     finally:
-        await broker.stop()
+        await consuming.stop()
 
 
 async def test_a_batch_pays_its_begin_audit_stamp_claim_notify_and_commit_once(world):
@@ -159,13 +159,13 @@ async def test_a_batch_pays_its_begin_audit_stamp_claim_notify_and_commit_once(w
     listeners = [("before_cursor_execute", seen), ("begin", begun), ("commit", committed)]
     for name, listener in listeners:
         event.listen(engine.sync_engine, name, listener)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         await send(amqp, [change("p:1", v) for v in range(1, 41)])
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] == 40)
     finally:
-        await broker.stop()
+        await consuming.stop()
         for name, listener in listeners:
             event.remove(engine.sync_engine, name, listener)
     batches = len(sizes)
@@ -193,15 +193,15 @@ async def test_a_batch_with_a_failing_message_is_rolled_back_whole_and_applied_a
         statements.append(" ".join(statement.split())[:60])
 
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         healthy = [change("p:1", v) for v in range(1, 40)]
         bug = change("p:1", 40, nama="BUG")
         await send(amqp, [*healthy[:20], bug, *healthy[20:]])
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] + outcomes["parked"] == 40)
     finally:
-        await broker.stop()
+        await consuming.stop()
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
     assert (outcomes["processed"], outcomes["parked"]) == (39, 1)
     assert w.calls["BUG"] == 2  # the attempt without savepoints, then its own savepoint
@@ -227,7 +227,7 @@ async def test_a_run_of_one_event_type_is_applied_in_one_call_each_outbox_row_in
         statements.append(" ".join(statement.split())[:60])
 
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         # p:5 a second time after the first twenty: a run holds one message per aggregate
         order = [*((f"p:{a}", 1) for a in range(1, 21)), ("p:5", 2), *((f"p:{a}", 1) for a in range(21, 41))]
@@ -236,10 +236,10 @@ async def test_a_run_of_one_event_type_is_applied_in_one_call_each_outbox_row_in
             for aggregate, version in order
         }
         await send(amqp, list(sent.values()))
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] == 41)
     finally:
-        await broker.stop()
+        await consuming.stop()
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
     assert sizes == [41]
     assert w.runs == [[f"p:{a}" for a in range(1, 21)], ["p:5", *(f"p:{a}" for a in range(21, 41))]]
@@ -267,15 +267,15 @@ async def test_a_run_with_a_failing_message_is_applied_again_message_by_message(
     w = World(engine)
     consumer = w.consumer(lanes=1, max_unexpected=1, wait_seconds=0.5, in_runs=True)
     outcomes = Outcomes(consumer)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         healthy = [change(f"p:{a}", 1) for a in range(1, 21)]
         bug = change("p:99", 1, nama="BUG")
         await send(amqp, [*healthy[:10], bug, *healthy[10:]])
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] + outcomes["parked"] == 21)
     finally:
-        await broker.stop()
+        await consuming.stop()
     assert (outcomes["processed"], outcomes["parked"]) == (20, 1)
     # The run of all 21 failed; each message was applied again on its own (the run handler given that one).
     assert len(w.runs[0]) == 21 and [len(run) for run in w.runs[1:]] == [1] * 21
@@ -291,13 +291,13 @@ async def test_a_poison_message_is_parked_alone_while_the_rest_of_its_batch_comm
     # batch with healthy messages.
     consumer = w.consumer(max_unexpected=1, lanes=1, wait_seconds=0.5)
     sizes, outcomes = batch_sizes(consumer), Outcomes(consumer)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         healthy = [change("p:1", v) for v in range(1, 20)]
         bug = change("p:9", 1, nama="BUG")
         undecodable = (str(uuid.uuid4()), b"{not json")
         await send(amqp, [*healthy[:10], bug, undecodable, *healthy[10:]])
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] + outcomes["parked"] == 21)
         assert (outcomes["processed"], outcomes["parked"], outcomes["retried"]) == (19, 2, 0)
         assert len(sizes) < 21, sizes  # the bug shared its transaction with healthy messages
@@ -308,7 +308,7 @@ async def test_a_poison_message_is_parked_alone_while_the_rest_of_its_batch_comm
         assert "failed 1 times: KeyError" in parked[bug[0]]
         assert "not JSON" in parked[undecodable[0]]
     finally:
-        await broker.stop()
+        await consuming.stop()
 
 
 async def test_a_transient_failure_of_one_message_retries_that_message_alone(world):
@@ -318,12 +318,12 @@ async def test_a_transient_failure_of_one_message_retries_that_message_alone(wor
     # a batch with healthy messages.
     consumer = w.consumer(max_unexpected=1, lanes=1, wait_seconds=0.5)
     outcomes = Outcomes(consumer)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         healthy = [change("p:1", v) for v in range(1, 20)]
         flaky = change("p:2", 1, nama="FLAKY")
         await send(amqp, [*healthy[:5], flaky, *healthy[5:]])
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] == 19 and outcomes["retried"] == 1)
         assert [e[0] for e in await effects(engine)] == [m for m, _ in healthy]  # the others did not wait
         await until(lambda: outcomes["processed"] == 20, timeout=20)  # after the 1 s delay tier
@@ -332,7 +332,7 @@ async def test_a_transient_failure_of_one_message_retries_that_message_alone(wor
         assert sorted(e[0] for e in applied) == sorted(m for m, _ in [*healthy, flaky])  # each once
         assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 20
     finally:
-        await broker.stop()
+        await consuming.stop()
 
 
 async def test_a_transient_failure_at_commit_retries_the_whole_batch_and_parks_nothing(world, monkeypatch):
@@ -350,18 +350,18 @@ async def test_a_transient_failure_at_commit_retries_the_whole_batch_and_parks_n
         await commit(self)
 
     monkeypatch.setattr(Batch, "commit", failing_once)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         sent = [change("p:1", v) for v in range(1, 11)]
         await send(amqp, sent)
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] == 10, timeout=20)
         assert outcomes["parked"] == 0 and outcomes["retried"] >= 1
         assert w.calls["X"] == 10 + outcomes["retried"]  # what was retried ran again, the rest once
         assert sorted(e[0] for e in await effects(engine)) == sorted(m for m, _ in sent)  # each once
         assert await scalar(engine, "SELECT count(*) FROM inbox_message") == 10
     finally:
-        await broker.stop()
+        await consuming.stop()
 
 
 async def test_any_other_failure_of_the_whole_batch_applies_each_message_on_its_own(world, monkeypatch):
@@ -379,45 +379,45 @@ async def test_any_other_failure_of_the_whole_batch_applies_each_message_on_its_
         await commit(self)
 
     monkeypatch.setattr(Batch, "commit", failing_once)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         sent = [change("p:1", v) for v in range(1, 11)]
         await send(amqp, sent)
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] == 10, timeout=20)
         assert (outcomes["parked"], outcomes["retried"]) == (0, 0)  # applied again at once, each in its own
         assert sorted(e[0] for e in await effects(engine)) == sorted(m for m, _ in sent)
         assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 10
     finally:
-        await broker.stop()
+        await consuming.stop()
 
 
 async def test_messages_of_one_aggregate_are_applied_in_delivery_order(world):
     _, engine, amqp = world
     consumer = World(engine).consumer()
     outcomes = Outcomes(consumer)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         interleaved = [change(f"p:{a}", v) for v in range(1, 41) for a in range(1, 4)]
         await send(amqp, interleaved)
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] == 120)
         applied = await effects(engine)
         for aggregate in ("p:1", "p:2", "p:3"):
             assert [v for _, a, v, _ in applied if a == aggregate] == list(range(1, 41))
     finally:
-        await broker.stop()
+        await consuming.stop()
 
 
 async def test_every_message_is_applied_exactly_once_however_often_it_is_delivered(world):
     _, engine, amqp = world
     consumer = World(engine).consumer()
     outcomes = Outcomes(consumer)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         sent = [change(f"p:{i % 7}", i) for i in range(1, 101)]
         await send(amqp, [*sent, *sent[:30]])
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] + outcomes["duplicate"] == 130)
         await send(amqp, sent)  # all of it again, after it was applied
         await until(lambda: outcomes["duplicate"] == 130)
@@ -425,7 +425,7 @@ async def test_every_message_is_applied_exactly_once_however_often_it_is_deliver
         assert sorted(e[0] for e in await effects(engine)) == sorted(m for m, _ in sent)
         assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 100
     finally:
-        await broker.stop()
+        await consuming.stop()
 
 
 def _child(url: str, amqp: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
@@ -445,7 +445,7 @@ async def test_killed_in_the_middle_of_a_batch_nothing_of_it_commits_and_the_red
     w = World(engine)
     consumer = w.consumer()
     sizes, outcomes = batch_sizes(consumer), Outcomes(consumer)
-    broker = await connected(amqp, consumer)  # the topology; this process consumes only after the kill
+    consuming = await connected(amqp, consumer)  # the topology; this process consumes only after the kill
     try:
         sent = [change("p:1", v) for v in range(1, 41)]
         killer = change("p:2", 1, nama="KILL")
@@ -457,20 +457,20 @@ async def test_killed_in_the_middle_of_a_batch_nothing_of_it_commits_and_the_red
         left = await effects(engine)
         assert killer[0] not in {e[0] for e in left}  # the killer's batch is not there, nor any part of it
         assert await scalar(engine, "SELECT count(*) FROM inbox_message") == len(left)
-        await broker.start()  # the restarted consumer: RabbitMQ redelivers the batch the kill left unacked
+        await consuming.start()  # the restarted consumer: RabbitMQ redelivers the batch the kill left unacked
         await until(lambda: outcomes["processed"] + outcomes["duplicate"] == 41 - len(left), timeout=30)
         assert sorted(e[0] for e in await effects(engine)) == sorted(m for m, _ in [*sent, killer])
         assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 41
         assert sizes == []  # what came back redelivered was applied message by message, not batched again
     finally:
-        await broker.stop()
+        await consuming.stop()
 
 
 async def test_killed_after_the_commit_before_the_acks_the_redelivered_batch_is_all_duplicates(world, tmp_path):
     url, engine, amqp = world
     consumer = World(engine).consumer()
     outcomes = Outcomes(consumer)
-    broker = await connected(amqp, consumer)
+    consuming = await connected(amqp, consumer)
     try:
         sent = [change("p:1", v) for v in range(1, 41)]
         await send(amqp, sent)
@@ -479,9 +479,9 @@ async def test_killed_after_the_commit_before_the_acks_the_redelivered_batch_is_
         assert child.returncode == -9, child.stderr.decode()[-2000:]
         committed = len(await effects(engine))
         assert committed > 0  # the first batch committed, and none of it was acknowledged
-        await broker.start()
+        await consuming.start()
         await until(lambda: outcomes["processed"] == 40 - committed and outcomes["duplicate"] >= committed)
         assert sorted(e[0] for e in await effects(engine)) == sorted(m for m, _ in sent)
         assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 40
     finally:
-        await broker.stop()
+        await consuming.stop()

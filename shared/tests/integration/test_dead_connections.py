@@ -108,13 +108,13 @@ async def test_a_message_on_a_dead_connection_is_retried_not_parked(database) ->
     )
     amqp = fresh_vhost(name)
     broker = RabbitBroker(amqp, logger=None)
-    consumer.subscribe(broker, delivery_limit=5)
     retried = metrics.CONSUMED.labels(SERVICE, consumer.name, "retried")
     parked = metrics.CONSUMED.labels(SERVICE, consumer.name, "parked")
     try:
         await broker.connect()
         await topology.declare(broker, SERVICE, delivery_limit=5)
         await broker.start()
+        await consumer.start(broker, delivery_limit=5)
         async with await aio_pika.connect(amqp) as connection:
             exchange = await (await connection.channel()).get_exchange(topology.EVENTS.name)
 
@@ -137,6 +137,7 @@ async def test_a_message_on_a_dead_connection_is_retried_not_parked(database) ->
         finally:
             await conn.close()
     finally:
+        await consumer.stop(timeout_seconds=10)
         await broker.stop()
         drop_vhost(name)
 

@@ -76,10 +76,10 @@ async def test_poison_is_parked_with_its_reason_healthy_traffic_flows_and_replay
         max_unexpected_attempts=2,
     )
     broker = RabbitBroker(amqp, logger=None)
-    consumer.subscribe(broker, delivery_limit=DELIVERY_LIMIT)
     await broker.connect()
     await topology.declare(broker, SERVICE, delivery_limit=DELIVERY_LIMIT)
     await broker.start()
+    await consumer.start(broker, delivery_limit=DELIVERY_LIMIT)
     connection = await aio_pika.connect(amqp)
     channel = await connection.channel(publisher_confirms=True)
     exchange = await channel.get_exchange(topology.EVENTS.name)
@@ -146,6 +146,7 @@ async def test_poison_is_parked_with_its_reason_healthy_traffic_flows_and_replay
         assert inbox == len(handled) == 401
     finally:
         await connection.close()
+        await consumer.stop(timeout_seconds=10)
         await broker.stop()
 
 

@@ -41,7 +41,7 @@ def message(headers: dict) -> SimpleNamespace:
         headers=headers,
         message_id="m-1",
         content_type="application/json",
-        raw_message=SimpleNamespace(routing_key="bkn_sync.bkn_pegawai.changed.v1"),
+        routing_key="bkn_sync.bkn_pegawai.changed.v1",
     )
 
 

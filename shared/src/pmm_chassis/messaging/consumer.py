@@ -14,8 +14,11 @@ One quorum queue per service, one subscriber on it, one handler per event type. 
 | the process dies mid-message              | RabbitMQ redelivers; after `x-delivery-limit` deliveries  |
 |                                           | it dead-letters the message into the parking queue        |
 
-FastStream's default ack policy would reject (and so lose or park) every message in flight during a database
-outage; this consumer acknowledges manually, and only after the message is either done or safely re-published.
+The consumer takes its messages straight from aio-pika, on the broker's own channel (its prefetch bounds what is in
+flight), and acknowledges each only after the message is either done or safely re-published: an ack policy that
+rejects on error would lose or park every message in flight during a database outage. FastStream's subscriber path
+(its context scopes, exit stacks and logging middleware around every message) was about a tenth of a consuming
+process in the profile of `make bench` (docs/design.md §4); FastStream still declares the queue and documents it.
 
 With `batch_size` above one (every service: `ServiceSettings.consumer_batch_size`) the messages waiting are applied
 together, up to `batch_size` of them or what came within `batch_wait_seconds`, in ONE transaction
@@ -49,14 +52,15 @@ span of its own, linked to every message's; each event it records names the mess
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from faststream import AckPolicy
-from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitMessage
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, ConsumerTag
+from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 
@@ -112,7 +116,7 @@ class _Uneven(Exception):
 
 @dataclass(eq=False)
 class Delivery:
-    msg: RabbitMessage
+    msg: AbstractIncomingMessage
     event: Event
     handler: Handler
     context: otel_context.Context  # the message's consume span: its handler runs in the message's own trace
@@ -147,6 +151,10 @@ class Consumer:
         self._tracer = trace.get_tracer("pmm_chassis.messaging", tracer_provider=tracer_provider)
         self._max_unexpected = max_unexpected_attempts
         self._broker: RabbitBroker | None = None
+        self._queue: AbstractQueue | None = None
+        self._consumer_tag: ConsumerTag | None = None
+        self._in_hand = 0  # messages being handled, for a stop that lets them finish
+        self._idle = asyncio.Event()
         # One message at a time (its own transaction) unless batching is asked for. Batches are applied in lanes, each
         # a transaction after another on a connection of its own; an aggregate's messages always take the same lane.
         self._lanes: list[Batcher[Delivery]] | None = (
@@ -170,54 +178,80 @@ class Consumer:
                 f"{self.service}'s handlers ({self.routing_keys}) differ from pmm_contracts.subscriptions ({declared})"
             )
 
-    def subscribe(self, broker: RabbitBroker, *, delivery_limit: int) -> None:
-        self._broker = broker
-
-        async def on_message(msg: Any) -> None:  # the RabbitMessage itself: see _undecoded
-            await self.handle(msg)
-
+    def document(self, broker: RabbitBroker, *, delivery_limit: int) -> None:
+        """Name the inbox in the service's AsyncAPI document. A FastStream subscriber with no handler declares the
+        queue at the broker's start and consumes nothing: `start()` does."""
         broker.subscriber(
             topology.inbox_queue(self.service, delivery_limit=delivery_limit),
-            ack_policy=AckPolicy.MANUAL,
-            decoder=_undecoded,
             title=self.name,
             description=f"Events {self.service} consumes: {', '.join(self.routing_keys)}",
-        )(on_message)
+        )
 
-    async def handle(self, msg: RabbitMessage) -> None:
+    @property
+    def consuming(self) -> bool:
+        return self._consumer_tag is not None
+
+    async def start(self, broker: RabbitBroker, *, delivery_limit: int) -> None:
+        """Consume the inbox (on the broker's default channel, after `broker.connect()`)."""
+        self._broker = broker
+        queue = await broker.declare_queue(topology.inbox_queue(self.service, delivery_limit=delivery_limit))
+        self._queue = queue
+        self._consumer_tag = await queue.consume(self._on_delivery)
+
+    async def stop(self, *, timeout_seconds: float) -> None:
+        """Take no more messages, then wait (up to the timeout) for those in hand to be done and acknowledged; what
+        is still in hand after it, RabbitMQ redelivers when the channel closes."""
+        if self._queue is not None and self._consumer_tag is not None:
+            if not self._queue.channel.is_closed:
+                await _quietly(self._queue.cancel(self._consumer_tag))
+            self._consumer_tag = None
+        if self._in_hand:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout=timeout_seconds)
+
+    async def _on_delivery(self, msg: AbstractIncomingMessage) -> None:
+        self._in_hand += 1
+        self._idle.clear()
+        try:
+            await self.handle(msg)
+        finally:
+            self._in_hand -= 1
+            if not self._in_hand:
+                self._idle.set()
+
+    async def handle(self, msg: AbstractIncomingMessage) -> None:
         with self._process_span(msg) as span:
             outcome = await self._handle(msg)
             span.set_attribute("pmm.outcome", outcome)
             if outcome in ("retried", "parked", "redelivery"):
                 span.set_status(trace.StatusCode.ERROR, outcome)
 
-    def _process_span(self, msg: RabbitMessage) -> Any:
+    def _process_span(self, msg: AbstractIncomingMessage) -> Any:
         """The message's CONSUMER span, a child of the publish span whose context the message carries
         (`traceparent`), named as FastStream names its own: everything the message causes is in that trace.
 
         Made here, not by FastStream's telemetry middleware: that one made a second span for a message without a
         trace context and a baggage and context scope for each, about a seventh of a consuming process's CPU in the
         profile of `make bench` (docs/design.md §4); what it recorded that a trace reader needs is here."""
-        raw = msg.raw_message
         attributes = {
             "messaging.system": "rabbitmq",
             "messaging.operation": "process",
-            "messaging.destination.name": raw.exchange or "",
-            "messaging.rabbitmq.destination.routing_key": raw.routing_key or "",
+            "messaging.destination.name": msg.exchange or "",
+            "messaging.rabbitmq.destination.routing_key": msg.routing_key or "",
             "messaging.message.id": msg.message_id or "",
         }
         return self._tracer.start_as_current_span(
-            f"{raw.exchange or 'default'}.{raw.routing_key} process",
+            f"{msg.exchange or 'default'}.{msg.routing_key} process",
             context=propagate.extract(msg.headers),
             kind=trace.SpanKind.CONSUMER,
             attributes=attributes,
         )
 
-    async def _handle(self, msg: RabbitMessage) -> str:
+    async def _handle(self, msg: AbstractIncomingMessage) -> str:
         try:
             # A redelivered message may be the one that killed the process holding its batch: applied on its own, it
             # no longer takes its batch-mates down with it.
-            if self._lanes is None or getattr(msg.raw_message, "redelivered", False):
+            if self._lanes is None or msg.redelivered:
                 outcome = await self._process(msg)
             else:
                 outcome = await self._through_batch(msg, self._lanes)
@@ -227,10 +261,12 @@ class Consumer:
             await _quietly(msg.nack(requeue=True))
             return "redelivery"
         metrics.CONSUMED.labels(self.service, self.name, outcome).inc()
-        await msg.ack()
+        # The channel may have closed while the message was in hand: RabbitMQ then redelivers it, and the inbox makes
+        # the copy a duplicate.
+        await _quietly(msg.ack())
         return outcome
 
-    async def _process(self, msg: RabbitMessage) -> str:
+    async def _process(self, msg: AbstractIncomingMessage) -> str:
         try:
             event = decode(msg.body)
         except ContractViolation as violation:
@@ -249,7 +285,7 @@ class Consumer:
             return await self._after_failure(msg, event, exc)
         return "processed"
 
-    async def _through_batch(self, msg: RabbitMessage, lanes: list[Batcher[Delivery]]) -> str:
+    async def _through_batch(self, msg: AbstractIncomingMessage, lanes: list[Batcher[Delivery]]) -> str:
         try:
             event = decode(msg.body)
         except ContractViolation as violation:
@@ -445,7 +481,7 @@ class Consumer:
                 otel_context.detach(token)
             delivery.settle(Verdict(outcome))
 
-    async def _after_failure(self, msg: RabbitMessage, event: Event, exc: Exception) -> str:
+    async def _after_failure(self, msg: AbstractIncomingMessage, event: Event, exc: Exception) -> str:
         attempt = _count(msg, ATTEMPT_HEADER) + 1
         reason = describe(exc)
         context = {
@@ -467,7 +503,7 @@ class Consumer:
         await self.retry(msg, attempt, reason, failures=failures)
         return "retried"
 
-    async def retry(self, msg: RabbitMessage, attempt: int, reason: str, *, failures: int) -> None:
+    async def retry(self, msg: AbstractIncomingMessage, attempt: int, reason: str, *, failures: int) -> None:
         seconds = topology.delay_seconds_for(attempt)
         await self._require_broker().publish(
             msg.body,
@@ -484,7 +520,7 @@ class Consumer:
             },
         )
 
-    async def park(self, msg: RabbitMessage, reason: str) -> None:
+    async def park(self, msg: AbstractIncomingMessage, reason: str) -> None:
         logger.error("parked", extra={"message_id": msg.message_id, "reason": reason})
         await self._require_broker().publish(
             msg.body,
@@ -497,33 +533,24 @@ class Consumer:
                 PARKED_REASON_HEADER: reason,
                 PARKED_QUEUE_HEADER: self.queue_name,
                 PARKED_AT_HEADER: datetime.now(UTC).isoformat(),
-                ORIGINAL_KEY_HEADER: msg.raw_message.routing_key or "",
+                ORIGINAL_KEY_HEADER: msg.routing_key or "",
             },
         )
 
     def _require_broker(self) -> RabbitBroker:
         if self._broker is None:
-            raise RuntimeError("Consumer.subscribe() was not called")
+            raise RuntimeError("Consumer.start() was not called")
         return self._broker
 
 
-async def _undecoded(msg: RabbitMessage) -> RabbitMessage:
-    """The message as FastStream received it, for the handler's one parameter.
-
-    The body is decoded once, against the contracts (`decode` in `_process`). FastStream's default would JSON-parse it
-    first, and a `msg: RabbitMessage` parameter (a context field) is resolved in a worker thread: both per message.
-    """
-    return msg
-
-
-def _count(msg: RabbitMessage, header: str) -> int:
+def _count(msg: AbstractIncomingMessage, header: str) -> int:
     try:
         return int(msg.headers.get(header, 0))
     except (TypeError, ValueError):
         return 0
 
 
-def _plain_headers(msg: RabbitMessage) -> dict[str, Any]:
+def _plain_headers(msg: AbstractIncomingMessage) -> dict[str, Any]:
     # RabbitMQ's own bookkeeping (x-death, delivery count) must not travel with a re-published copy.
     return {
         k: v
@@ -536,4 +563,4 @@ async def _quietly(awaitable: Awaitable[Any]) -> None:
     try:
         await awaitable
     except Exception:  # the channel may already be closed; RabbitMQ redelivers unacked messages anyway
-        logger.debug("nack failed", exc_info=True)
+        logger.debug("left to RabbitMQ's redelivery", exc_info=True)
