@@ -77,23 +77,40 @@ def _instant(value: Any) -> datetime | None:
         return None
 
 
+async def _nothing() -> tuple[None, None]:
+    return None, None
+
+
 @router.get("/")
 async def beranda(portal: SignedInDep) -> Response:
+    """Every call that does not need the current period (the reminders, the sync state, the reports) goes out with
+    the periods' call; only the three phases wait for it: a cold page waits for its slowest service once, not for
+    the reminders and then for the phases."""
     token, clients = portal.token, portal.clients
-    periods, reminders = await asyncio.gather(clients.planning.periods(token), pemberitahuan(portal))
-    period = cycle.current_period(periods, portal.app.today())
-    if "operator" in portal.roles or period is None or not portal.roles & {"guru", "kepala_sekolah"}:
+    has_phases = bool(portal.roles & {"guru", "kepala_sekolah"}) and "operator" not in portal.roles
+
+    async def period_and_phases() -> tuple[dict[str, Any] | None, list[tuple[Any, str | None]]]:
+        period = cycle.current_period(await clients.planning.periods(token), portal.app.today())
+        if not has_phases or period is None:
+            return period, []
+        kode = period["kode"]
+        return period, await asyncio.gather(
+            _or_none(clients.planning.my_skp(token, kode)),
+            _or_none(clients.observation.my_pelaksanaan(token, kode)),
+            _or_none(own_rows(portal, kode)),  # the state is all Beranda shows: no detail call
+        )
+
+    (period, phase_answers), reminders, (sinkron, down_b), (koreksi, _) = await asyncio.gather(
+        period_and_phases(),
+        pemberitahuan(portal),
+        _or_none(clients.bkn_sync.my_sync(token)) if has_phases else _nothing(),
+        _or_none(clients.planning.my_koreksi(token, fresh_for=RECENT_SECONDS)) if has_phases else _nothing(),
+    )
+    if not phase_answers:
         return portal.render(
             "beranda.html", period=period, phases=[], next_step=None, unavailable=[], pemberitahuan=reminders
         )
-    kode = period["kode"]
-    (skp, down_p), (pelaksanaan, down_o), (penilaian, down_a), (sinkron, down_b), (koreksi, _) = await asyncio.gather(
-        _or_none(clients.planning.my_skp(token, kode)),
-        _or_none(clients.observation.my_pelaksanaan(token, kode)),
-        _or_none(own_rows(portal, kode)),  # the state is all Beranda shows: no detail call
-        _or_none(clients.bkn_sync.my_sync(token)),
-        _or_none(clients.planning.my_koreksi(token, fresh_for=RECENT_SECONDS)),
-    )
+    (skp, down_p), (pelaksanaan, down_o), (penilaian, down_a) = phase_answers
     skp_body = skp.body if skp is not None else None
     mine = next(iter(penilaian or []), None)
     peran = (skp_body or {}).get("peran") or ("kepala_sekolah" if "kepala_sekolah" in portal.roles else "guru")
