@@ -9,10 +9,17 @@ message's own statements, from its audit stamp to the batch's COMMIT.
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
+from bkn_sync.handlers import handlers
+from pmm_contracts import decode, encode
+from pmm_contracts.events.planning import SkpApprovedV1
 from pmm_testkit.round_trips import round_trips
 
 from .conftest import PERIODE, skp_approved
@@ -51,3 +58,48 @@ async def test_an_approved_plan_costs_a_bounded_number_of_round_trips(world, con
     assert (push["jenis"], push["bagian"], push["source_version"]) == ("skp", "", 3)
     statements = message_statements(seen)
     assert len(statements) <= MAX_ROUND_TRIPS, [one[:100] for one in statements]
+
+
+# A run of approved plans (InRuns: a kepala sekolah approves a school's plans in one sitting): the run's audit stamp,
+# the plans' upsert reading every pegawai's roster row and period in the same statement, their pushes found (locked)
+# in one, and the new pushes' inserts in one executemany: the same few however long the run.
+MAX_RUN_ROUND_TRIPS = 4
+
+
+async def test_a_run_of_approved_plans_costs_the_same_few_round_trips_and_each_push_keeps_its_message_trace(
+    world, container
+):
+    school = await world.school(teachers=8)
+    messages, causes = [], {}
+    for guru in school.guru:
+        skp_id = uuid.uuid4()
+        envelope = encode(
+            skp_approved(skp_id, guru, school.kepala, periode=PERIODE, target=4),
+            event_id=uuid.uuid4(),
+            occurred_at=datetime.now(UTC),
+            aggregate_id=f"skp:{skp_id}",
+            aggregate_version=3,
+        )
+        message = decode(envelope)
+        messages.append(message)
+        remote = SpanContext(random.getrandbits(128), random.getrandbits(64), is_remote=True, trace_flags=TraceFlags(1))
+        causes[message.envelope.event_id] = trace.set_span_in_context(NonRecordingSpan(remote))
+
+    deps = container.deps
+    async with deps.uow().batch(savepoints=False) as batch:
+        assert await batch.claim("bkn_sync.round_trips", [m.envelope.event_id for m in messages])
+        connection = (await batch.session.connection()).sync_connection
+        with round_trips(container.chassis.engine, by=lambda conn: conn) as sent:
+            uow = deps.uow().joining(batch).caused_by(causes)
+            async with uow:
+                await handlers(deps)[SkpApprovedV1].run(messages, uow)  # type: ignore[attr-defined]
+        await batch.commit()
+
+    statements = [s for s in sent[connection] if not s.startswith(("SELECT pg_notify", "COMMIT"))]
+    assert len(statements) <= MAX_RUN_ROUND_TRIPS, [one[:100] for one in statements]
+    pushes = {row["pegawai_id"]: row for row in await world.pushes(*school.guru)}
+    assert len(pushes) == len(school.guru)
+    for guru, message in zip(school.guru, messages, strict=True):
+        trace_id = trace.get_current_span(causes[message.envelope.event_id]).get_span_context().trace_id
+        assert pushes[guru.pegawai_id]["trace_headers"]["traceparent"].split("-")[1] == f"{trace_id:032x}"
+        assert pushes[guru.pegawai_id]["payload"]["skp_id"] == str(message.data.skp_id)

@@ -117,6 +117,9 @@ class FakePushRepository:
                 return self._loaded(push)
         return None
 
+    async def lock_keys(self, keys: Any) -> None:
+        """Locking ahead changes nothing here: `by_key` finds the same pushes."""
+
     def add(self, push: Push) -> None:
         push.trace = {"traceparent": "00-from-the-event"}
         self.rows[push.id] = _copy(push)
@@ -268,6 +271,12 @@ class FakePlanRepository:
             return
         rhk = plan.rhk if plan.rhk is not None else (before.rhk if before is not None else [])
         self.rows[key] = dataclasses.replace(plan, rhk=rhk)
+
+    async def save_all(self, plans: Any, *, now: datetime) -> None:
+        keys = [(plan.pegawai_id, plan.periode, plan.bagian) for plan in plans]
+        assert len(set(keys)) == len(keys), "one statement upserts each plan once"
+        for plan in plans:
+            await self.save(plan, now=now)
 
 
 class FakeConflictRepository:

@@ -47,7 +47,8 @@ def test_the_roster_events_heal_failed_pushes():
 
 
 def event(data, version: int):
-    return Event(envelope=SimpleNamespace(aggregate_version=version), data=data)  # type: ignore[arg-type]
+    envelope = SimpleNamespace(aggregate_version=version, event_id=uuid.uuid4())
+    return Event(envelope=envelope, data=data)  # type: ignore[arg-type]
 
 
 async def test_an_approved_plan_arrives_as_the_use_case_s_command():
@@ -62,7 +63,7 @@ async def test_an_approved_plan_arrives_as_the_use_case_s_command():
                               satuan="modul", poin=None)],
         perilaku=[],
     )  # fmt: skip
-    await on_skp_approved(event(data, 3), w.uow)
+    await on_skp_approved([event(data, 3)], w.uow)
     [push] = w.uow.pushes.rows.values()
     assert (push.jenis, push.source_version, push.payload["atasan_id"]) == (JenisPush.SKP, 3, str(w.ks.pegawai_id))
     assert push.payload["rhk"] == [

@@ -238,11 +238,17 @@ class UnitOfWork:
     @contextmanager
     def answering(self, cause: uuid.UUID | None) -> Iterator[None]:
         """What the block records, and the events of the aggregates it changes, answer the message `cause` (its
-        event id): a use case applying several messages at once says which of them each effect belongs to."""
+        event id): a use case applying several messages at once says which of them each effect belongs to. The
+        block runs in that message's telemetry context, so its log lines and what a repository keeps of the current
+        trace (a push's trace headers) are that message's."""
         self._answering = cause
+        context = self._causes.get(cause) if cause is not None else None
+        token = otel_context.attach(context) if context is not None else None
         try:
             yield
         finally:
+            if token is not None:
+                otel_context.detach(token)
             self._answering = None
         for aggregate in self._seen:  # harvested now, while it is known whom they answer
             self._loose_events.extend((event, cause) for event in aggregate.events)

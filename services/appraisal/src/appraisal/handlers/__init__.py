@@ -47,7 +47,7 @@ def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
     return {
         **ROSTER_HANDLERS,  # the roster, who appraises whom, the periods and their windows
         SkpSubmittedV1: InRuns(on_skp_submitted),  # monitoring: planned
-        SkpApprovedV1: on_skp_approved(deps),  # opens the penilaian; monitoring: approved
+        SkpApprovedV1: InRuns(on_skp_approved(deps)),  # opens the penilaian; monitoring: approved
         SkpResetV1: on_skp_reset(deps),
         SkpEndedV1: on_skp_ended(deps),  # a transfer ended a part: its last day, ratable without its cycle
         PelaksanaanCompletedV1: on_pelaksanaan_completed(deps),  # makes it ratable; the rubric is its evidence

@@ -24,7 +24,7 @@ from appraisal.usecases.from_planning import (
     apply_skp_returned,
     apply_skp_submitted,
 )
-from pmm_chassis.messaging.consumer import Handler
+from pmm_chassis.messaging.consumer import Handler, RunHandler
 from pmm_contracts import Event
 from pmm_contracts.events.planning import (
     KoreksiClosedV1,
@@ -64,34 +64,44 @@ async def on_skp_submitted(events: Sequence[Event[SkpSubmittedV1]], uow: Apprais
         _log(event, outcome)
 
 
-def on_skp_approved(deps: Deps) -> Handler:
-    async def handle(event: Event[SkpApprovedV1], uow: AppraisalUnitOfWork) -> None:
-        data = event.data
-        cmd = ApplySkpApproved(
-            pegawai_id=data.pegawai_id,
-            periode=data.periode,
-            skp_version=event.envelope.aggregate_version,
-            skp_id=data.skp_id,
-            indikator_kode=data.indikator.kode,
-            indikator_nama=data.indikator.nama,
-            rhk=tuple(
-                RhkRencana(
-                    kode=r.kode,
-                    nama=r.nama,
-                    kategori=r.kategori,
-                    indikator_kinerja_individu=r.indikator_kinerja_individu,
-                    target_kuantitas=r.target_kuantitas,
-                    satuan=r.satuan,
-                )
-                for r in data.rhk
-            ),
-            perilaku=tuple((p.kode, p.nama) for p in data.perilaku),
-            approved_at=data.approved_at,
-            bagian=_bagian(data),
-        )
-        _log(event, await apply_skp_approved(cmd, uow=uow, deps=deps))
+def on_skp_approved(deps: Deps) -> RunHandler:
+    """Registered `InRuns`: a kepala sekolah approves a school's plans in one sitting, and a run of them is applied
+    in one unit of work."""
+
+    async def handle(events: Sequence[Event[SkpApprovedV1]], uow: AppraisalUnitOfWork) -> None:
+        cmds = [_approved(event) for event in events]
+        outcomes = await apply_skp_approved(cmds, uow=uow, deps=deps)
+        for event, outcome in zip(events, outcomes, strict=True):
+            _log(event, outcome)
 
     return handle
+
+
+def _approved(event: Event[SkpApprovedV1]) -> ApplySkpApproved:
+    data = event.data
+    return ApplySkpApproved(
+        pegawai_id=data.pegawai_id,
+        periode=data.periode,
+        skp_version=event.envelope.aggregate_version,
+        skp_id=data.skp_id,
+        indikator_kode=data.indikator.kode,
+        indikator_nama=data.indikator.nama,
+        rhk=tuple(
+            RhkRencana(
+                kode=r.kode,
+                nama=r.nama,
+                kategori=r.kategori,
+                indikator_kinerja_individu=r.indikator_kinerja_individu,
+                target_kuantitas=r.target_kuantitas,
+                satuan=r.satuan,
+            )
+            for r in data.rhk
+        ),
+        perilaku=tuple((p.kode, p.nama) for p in data.perilaku),
+        approved_at=data.approved_at,
+        bagian=_bagian(data),
+        cause=event.envelope.event_id,
+    )
 
 
 def on_skp_reset(deps: Deps) -> Handler:

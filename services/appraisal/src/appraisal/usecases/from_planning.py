@@ -61,9 +61,25 @@ class ApplySkpApproved:
     perilaku: tuple[tuple[str, str], ...]  # (kode, nama) of each BerAKHLAK value
     approved_at: datetime
     bagian: Bagian = Bagian()
+    cause: uuid.UUID | None = None  # the message it came in, when several are applied together (`answering`)
 
 
-async def apply_skp_approved(cmd: ApplySkpApproved, *, uow: AppraisalUnitOfWork, deps: Deps) -> str:
+async def apply_skp_approved(cmds: Sequence[ApplySkpApproved], *, uow: AppraisalUnitOfWork, deps: Deps) -> list[str]:
+    """Approved plans, several at once (a kepala sekolah approves a school's plans in one sitting): their monitoring
+    in one statement, then each plan's penilaian in the order they came (the outcome of each, in order)."""
+    async with uow:
+        await uow.skp_monitor.apply_many(
+            [(cmd.pegawai_id, cmd.periode, "DISETUJUI", cmd.skp_version, cmd.bagian.bagian) for cmd in cmds]
+        )
+        outcomes = []
+        for cmd in cmds:
+            with uow.answering(cmd.cause):
+                outcomes.append(await _approved(cmd, uow, deps))
+        await uow.commit()
+    return outcomes
+
+
+async def _approved(cmd: ApplySkpApproved, uow: AppraisalUnitOfWork, deps: Deps) -> str:
     """An approved plan opens the penilaian of that pegawai, period and part (or completes one the cycle opened);
     an approved later part leaves the earlier parts as they are."""
     rencana = Rencana(
@@ -74,20 +90,15 @@ async def apply_skp_approved(cmd: ApplySkpApproved, *, uow: AppraisalUnitOfWork,
         perilaku=cmd.perilaku,
         disetujui_at=cmd.approved_at,
     )
-    async with uow:
-        await uow.skp_monitor.apply(
-            cmd.pegawai_id, cmd.periode, status="DISETUJUI", skp_version=cmd.skp_version, bagian=cmd.bagian.bagian
-        )
-        penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode, cmd.bagian.bagian)
-        read_version = penilaian.version
-        moved = cmd.skp_version > penilaian.skp_version and penilaian.apply_bagian(  # stale: says nothing
-            npsn=cmd.bagian.npsn, mulai=cmd.bagian.mulai, selesai=cmd.bagian.selesai, skp_id=cmd.skp_id
-        )
-        outcome = penilaian.apply_rencana(rencana, skp_version=cmd.skp_version)
-        penilaian.keep_bagian(moved, read_version=read_version)
-        await save_if_changed(uow, penilaian, read_version=read_version)
-        await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
-        await uow.commit()
+    penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode, cmd.bagian.bagian)
+    read_version = penilaian.version
+    moved = cmd.skp_version > penilaian.skp_version and penilaian.apply_bagian(  # stale: says nothing
+        npsn=cmd.bagian.npsn, mulai=cmd.bagian.mulai, selesai=cmd.bagian.selesai, skp_id=cmd.skp_id
+    )
+    outcome = penilaian.apply_rencana(rencana, skp_version=cmd.skp_version)
+    penilaian.keep_bagian(moved, read_version=read_version)
+    await save_if_changed(uow, penilaian, read_version=read_version)
+    await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
     return outcome
 
 

@@ -81,7 +81,8 @@ class Mutasi:
             approved_at=AT,
             bagian=self.part(bagian),
         )
-        return await apply_skp_approved(cmd, uow=self.uow, deps=self.deps)
+        [outcome] = await apply_skp_approved([cmd], uow=self.uow, deps=self.deps)
+        return outcome
 
     async def end(self, bagian: int = 1, status: str = "DISETUJUI", version: int = 4) -> str:
         cmd = ApplySkpEnded(

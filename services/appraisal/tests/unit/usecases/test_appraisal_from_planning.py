@@ -60,7 +60,7 @@ async def test_a_submitted_plan_is_monitored_and_an_older_event_does_not_overwri
 async def test_an_approved_plan_opens_the_penilaian_waiting_for_the_cycle() -> None:
     uow = FakeAppraisalUnitOfWork()
     s = school(uow)
-    outcome = await apply_skp_approved(approved(s.guru.pegawai_id), uow=uow, deps=deps_for(uow))
+    [outcome] = await apply_skp_approved([approved(s.guru.pegawai_id)], uow=uow, deps=deps_for(uow))
     assert outcome == "applied"
     stored = uow.penilaian.stored(s.guru.pegawai_id, "2024-S1")
     assert stored is not None and stored.status is Status.MENUNGGU
@@ -73,12 +73,27 @@ async def test_an_approved_plan_opens_the_penilaian_waiting_for_the_cycle() -> N
     assert uow.committed and uow.published == []
 
 
+async def test_a_run_of_approvals_opens_each_penilaian_in_one_unit_of_work_in_the_order_they_came() -> None:
+    uow = FakeAppraisalUnitOfWork()
+    s = school(uow)
+    deps = deps_for(uow)
+    await apply_pelaksanaan_completed(completed(s.guru.pegawai_id), uow=uow, deps=deps)
+    commits = uow.commits
+    run = [approved(s.guru.pegawai_id), approved(s.ks.pegawai_id), approved(s.guru.pegawai_id, version=4)]
+    assert await apply_skp_approved(run, uow=uow, deps=deps) == ["ready", "applied", "stale"]
+    assert uow.commits == commits + 1
+    for pegawai, status in ((s.guru, Status.SIAP), (s.ks, Status.MENUNGGU)):
+        stored = uow.penilaian.stored(pegawai.pegawai_id, "2024-S1")
+        assert stored is not None and (stored.status, stored.skp_version) == (status, 5)
+        assert uow.skp_monitor.rows[(pegawai.pegawai_id, "2024-S1")] == ("DISETUJUI", 5)
+
+
 async def test_the_plan_after_the_completed_cycle_makes_it_ratable() -> None:
     uow = FakeAppraisalUnitOfWork()
     s = school(uow)
     deps = deps_for(uow)
     await apply_pelaksanaan_completed(completed(s.guru.pegawai_id), uow=uow, deps=deps)
-    assert await apply_skp_approved(approved(s.guru.pegawai_id), uow=uow, deps=deps) == "ready"
+    assert await apply_skp_approved([approved(s.guru.pegawai_id)], uow=uow, deps=deps) == ["ready"]
     stored = uow.penilaian.stored(s.guru.pegawai_id, "2024-S1")
     assert stored is not None and stored.status is Status.SIAP
     assert len(uow.penilaian.rows) == 1  # one penilaian per pegawai and period, whichever event came first
@@ -91,13 +106,14 @@ async def test_an_older_approval_or_one_reaching_a_final_penilaian_changes_nothi
     p = ready(Status.SIAP)
     p.pegawai_id = s.guru.pegawai_id
     uow.penilaian.put(p)
-    assert await apply_skp_approved(approved(s.guru.pegawai_id, version=p.skp_version), uow=uow, deps=deps) == "stale"
+    stale = await apply_skp_approved([approved(s.guru.pegawai_id, version=p.skp_version)], uow=uow, deps=deps)
+    assert stale == ["stale"]
     final = ready(Status.FINAL)
     final.pegawai_id = s.guru.pegawai_id
     final.periode = "2024-S2"
     uow.penilaian.put(final)
-    outcome = await apply_skp_approved(approved(s.guru.pegawai_id, version=99, periode="2024-S2"), uow=uow, deps=deps)
-    assert outcome == "final"
+    later = approved(s.guru.pegawai_id, version=99, periode="2024-S2")
+    assert await apply_skp_approved([later], uow=uow, deps=deps) == ["final"]
     assert uow.penilaian.stored(s.guru.pegawai_id, "2024-S2") == final
     # Only the year's penilaian tahunan moved: it weighs the final semester.
     annual = uow.penilaian.stored(s.guru.pegawai_id, "2024-T")

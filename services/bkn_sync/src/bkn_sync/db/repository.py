@@ -11,6 +11,7 @@ the conflicts, read or changed an operator's request at a time, keep the ORM.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -18,7 +19,20 @@ from functools import cache
 from typing import Any
 
 from opentelemetry import propagate
-from sqlalchemy import Float, String, Uuid, any_, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    Float,
+    String,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,6 +103,16 @@ _BY_KEY = (
         _PUSH.c.jenis == bindparam("jenis"),
         _PUSH.c.periode == bindparam("periode"),
         _PUSH.c.bagian == bindparam("bagian"),
+    )
+    .with_for_update()
+)
+# The pushes of several keys, locked (a run of approved plans).
+_BY_KEYS = (
+    select(_PUSH)
+    .where(
+        tuple_(_PUSH.c.pegawai_id, _PUSH.c.jenis, _PUSH.c.periode, _PUSH.c.bagian).in_(
+            bindparam("keys", expanding=True)
+        )
     )
     .with_for_update()
 )
@@ -239,11 +263,13 @@ class Writes:
         self._pending = []
 
     async def send(self) -> None:
+        """Consecutive writes of one statement (a run's new pushes) go as one executemany: one round trip."""
         if self._session.new or self._session.dirty:
             await self._session.flush()
         pending, self._pending = self._pending, []
-        for statement, parameters in pending:
-            await self._session.execute(statement, parameters)
+        for statement, group in itertools.groupby(pending, key=lambda write: write[0]):
+            parameters = [write[1] for write in group]
+            await self._session.execute(statement, parameters if len(parameters) > 1 else parameters[0])
 
 
 class PushRepository:
@@ -254,6 +280,7 @@ class PushRepository:
         # Each loaded or added push's columns as its row holds them: a save writes only a push that changed.
         self._stored: dict[uuid.UUID, dict[str, Any]] = {}
         self.touched = False  # something became due: the unit of work wakes the worker after commit
+        self._locked_ahead: dict[tuple[uuid.UUID, str, str, str], Push | None] = {}  # `lock_keys`, by key
 
     def _loaded(self, row: Any) -> Push:
         push = _push(row)
@@ -275,9 +302,20 @@ class PushRepository:
 
     async def by_key(self, *, pegawai_id: uuid.UUID, jenis: JenisPush, periode: str, bagian: str) -> Push | None:
         """The push of one key, locked: a newer event's content and an attempt's outcome do not cross."""
+        key = (pegawai_id, jenis.value, periode, bagian)
+        if key in self._locked_ahead:
+            return self._locked_ahead.pop(key)
         return await self._one(
             _BY_KEY, {"pegawai_id": pegawai_id, "jenis": jenis.value, "periode": periode, "bagian": bagian}
         )
+
+    async def lock_keys(self, keys: Sequence[tuple[uuid.UUID, JenisPush, str, str]]) -> None:
+        """Lock the pushes of these keys (pegawai, kind, period, part) in one statement, so that `by_key` answers each
+        of them (once) without a round trip: a run of approved plans finds its pushes together."""
+        wanted = {(pegawai_id, jenis.value, periode, bagian) for pegawai_id, jenis, periode, bagian in keys}
+        rows = await self._execute(_BY_KEYS, {"keys": list(wanted)})
+        found = {(row.pegawai_id, row.jenis, row.periode, row.bagian): self._loaded(row) for row in rows}
+        self._locked_ahead.update({key: found.get(key) for key in wanted})
 
     def add(self, push: Push) -> None:
         push.trace = _trace_here()
@@ -445,6 +483,38 @@ def _save_plan(with_rhk: bool) -> Any:
     )
 
 
+_WANTED = (
+    func.unnest(bindparam("pegawai_ids", type_=ARRAY(Uuid)), bindparam("periodes", type_=ARRAY(String)))
+    .table_valued("pegawai_id", "periode")
+    .render_derived(name="wanted")
+)
+# For each plan of a run, its pegawai's roster row (none when unknown) and its period's definition.
+_PLANS_READ_AHEAD = select(
+    _WANTED.c.pegawai_id.label("wanted_id"),
+    _WANTED.c.periode.label("wanted_periode"),
+    _PEGAWAI,
+    select(_PERIODE.c.snapshot).where(_PERIODE.c.kode == _WANTED.c.periode).scalar_subquery().label("periode_snapshot"),
+).select_from(_WANTED.outerjoin(_PEGAWAI, _PEGAWAI.c.pegawai_id == _WANTED.c.pegawai_id))
+
+
+def _plan_values(plan: Plan, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "pegawai_id": plan.pegawai_id,
+        "periode": plan.periode,
+        "bagian": plan.bagian,
+        "npsn": plan.npsn,
+        "mulai": plan.mulai,
+        "selesai": plan.selesai,
+        "skp_id": plan.skp_id,
+        "approved": plan.approved,
+        "version": plan.version,
+        "updated_at": now,
+    }
+    if plan.rhk is not None:
+        values["rhk"] = plan.rhk
+    return values
+
+
 class PlanRepository:
     def __init__(self, session: AsyncSession, ahead: ReadAhead) -> None:
         self._session = session
@@ -470,23 +540,26 @@ class PlanRepository:
 
     async def save(self, plan: Plan, *, now: datetime) -> None:
         """Newer plan versions win, whatever order the events arrive in."""
-        parameters: dict[str, Any] = {
-            "pegawai_id": plan.pegawai_id,
-            "periode": plan.periode,
-            "bagian": plan.bagian,
-            "npsn": plan.npsn,
-            "mulai": plan.mulai,
-            "selesai": plan.selesai,
-            "skp_id": plan.skp_id,
-            "approved": plan.approved,
-            "version": plan.version,
-            "updated_at": now,
-        }
-        if plan.rhk is not None:
-            parameters["rhk"] = plan.rhk
+        parameters = _plan_values(plan, now)
         row = (await self._session.execute(_save_plan(plan.rhk is not None), parameters)).one()
         self._ahead.pegawai[plan.pegawai_id] = None if row.pegawai_id is None else row
         self._ahead.periode_snapshots[plan.periode] = row.periode_snapshot
+
+    async def save_all(self, plans: Sequence[Plan], *, now: datetime) -> None:
+        """`save` for approved plans (each with its rows) of distinct keys, in one statement that also reads each
+        one's pegawai and period ahead."""
+        names = [c.name for c in _PLAN.c]
+        upsert = pg_insert(_PLAN).values([_plan_values(plan, now) for plan in plans])
+        upsert = upsert.on_conflict_do_update(
+            index_elements=list(_PLAN_KEY),
+            set_={name: upsert.excluded[name] for name in names if name not in _PLAN_KEY},
+            where=_PLAN.c.version < upsert.excluded.version,
+        )
+        parameters = {"pegawai_ids": [p.pegawai_id for p in plans], "periodes": [p.periode for p in plans]}
+        rows = await self._session.execute(_PLANS_READ_AHEAD.add_cte(upsert.cte("saved_plans")), parameters)
+        for row in rows:
+            self._ahead.pegawai[row.wanted_id] = None if row.pegawai_id is None else row
+            self._ahead.periode_snapshots[row.wanted_periode] = row.periode_snapshot
 
 
 def _conflict(row: ConflictRow) -> Conflict:

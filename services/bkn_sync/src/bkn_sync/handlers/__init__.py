@@ -29,7 +29,7 @@ def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
         planning.AtasanAssignedV1: InRuns(on_atasan),
         planning.AtasanUpdatedV1: InRuns(on_atasan),
         planning.PeriodeOpenedV1: InRuns(on_periode_opened),
-        planning.SkpApprovedV1: on_skp_approved,
+        planning.SkpApprovedV1: InRuns(on_skp_approved),
         planning.SkpResetV1: on_skp_reset,
         planning.SkpEndedV1: on_skp_ended,
         PenilaianFinalizedV1: on_penilaian_finalized,

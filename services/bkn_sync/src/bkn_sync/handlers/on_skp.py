@@ -3,13 +3,21 @@ transfer ended goes again with its shortened period."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bkn_sync.db.uow import BknSyncUnitOfWork
 from bkn_sync.usecases import from_planning
 from pmm_contracts import Event
 from pmm_contracts.events.planning import SkpApprovedV1, SkpEndedV1, SkpResetV1
 
 
-async def on_skp_approved(event: Event[SkpApprovedV1], uow: BknSyncUnitOfWork) -> None:
+async def on_skp_approved(events: Sequence[Event[SkpApprovedV1]], uow: BknSyncUnitOfWork) -> None:
+    """Registered `InRuns`: a kepala sekolah approves a school's plans in one sitting, and a run of them goes to
+    e-Kinerja's queue in a few statements."""
+    await from_planning.record_skp_approved([_approved(event) for event in events], uow=uow)
+
+
+def _approved(event: Event[SkpApprovedV1]) -> from_planning.RecordSkpApproved:
     data = event.data
     rhk = tuple(
         from_planning.RhkRow(
@@ -22,20 +30,18 @@ async def on_skp_approved(event: Event[SkpApprovedV1], uow: BknSyncUnitOfWork) -
         )
         for r in data.rhk
     )
-    await from_planning.record_skp_approved(
-        from_planning.RecordSkpApproved(
-            skp_id=data.skp_id,
-            pegawai_id=data.pegawai_id,
-            periode=data.periode,
-            atasan_id=data.atasan_id,
-            rhk=rhk,
-            version=event.envelope.aggregate_version,
-            bagian=data.bagian,
-            npsn=data.npsn,
-            mulai=data.mulai,
-            selesai=data.selesai,
-        ),
-        uow=uow,
+    return from_planning.RecordSkpApproved(
+        skp_id=data.skp_id,
+        pegawai_id=data.pegawai_id,
+        periode=data.periode,
+        atasan_id=data.atasan_id,
+        rhk=rhk,
+        version=event.envelope.aggregate_version,
+        bagian=data.bagian,
+        npsn=data.npsn,
+        mulai=data.mulai,
+        selesai=data.selesai,
+        cause=event.envelope.event_id,
     )
 
 

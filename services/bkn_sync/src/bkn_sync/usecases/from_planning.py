@@ -8,6 +8,7 @@ push (`domain/bagian.push_bagian`), its own months (`domain/bagian.part_months`)
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -44,6 +45,7 @@ class RecordSkpApproved:
     npsn: str | None = None  # the part's school (None: the pegawai's in the roster)
     mulai: date | None = None  # the part's first day (None: the period's)
     selesai: date | None = None  # the part's last day (None: the period's)
+    cause: uuid.UUID | None = None  # the message it came in, when several are applied together (`answering`)
 
 
 def _part(npsn: str | None, mulai: date | None, selesai: date | None) -> dict[str, Any]:
@@ -63,23 +65,58 @@ async def _months(uow: BknSyncUnitOfWork, periode: str, mulai: date | None, sele
     return None if months is None else part_months(months, mulai, selesai)
 
 
-async def record_skp_approved(cmd: RecordSkpApproved, *, uow: BknSyncUnitOfWork) -> None:
+async def record_skp_approved(cmds: Sequence[RecordSkpApproved], *, uow: BknSyncUnitOfWork) -> None:
+    """Approved plans, several at once (a kepala sekolah approves a school's plans in one sitting): each becomes the
+    plan a conflict compares BKN's edits with and, for an ASN, a push. The plans are upserted with their pegawai
+    and periods read in one statement, their pushes found and locked in another, the new pushes written together
+    at the commit; each push continues the trace of the message that approved it."""
     async with uow:
-        rhk = [asdict(row) for row in cmd.rhk]
-        plan = Plan(
+        for run in _distinct_plans(cmds):
+            await _record_approved(run, uow)
+        await uow.commit()
+
+
+def _distinct_plans(cmds: Sequence[RecordSkpApproved]) -> list[list[RecordSkpApproved]]:
+    """The commands in order, cut wherever a plan (pegawai, period, part) would come twice: one statement upserts
+    each plan once, and a later approval of the same plan is applied after the earlier one, as it came."""
+    runs: list[list[RecordSkpApproved]] = [[]]
+    keys: set[tuple[uuid.UUID, str, int]] = set()
+    for cmd in cmds:
+        key = (cmd.pegawai_id, cmd.periode, cmd.bagian)
+        if key in keys:
+            runs.append([])
+            keys.clear()
+        runs[-1].append(cmd)
+        keys.add(key)
+    return [run for run in runs if run]
+
+
+async def _record_approved(run: list[RecordSkpApproved], uow: BknSyncUnitOfWork) -> None:
+    plans = [
+        Plan(
             cmd.pegawai_id,
             cmd.periode,
             cmd.skp_id,
             approved=True,
             version=cmd.version,
-            rhk=rhk,
+            rhk=[asdict(row) for row in cmd.rhk],
             bagian=cmd.bagian,
             npsn=cmd.npsn,
             mulai=cmd.mulai,
             selesai=cmd.selesai,
         )
-        await uow.plans.save(plan, now=uow.clock.now())
-        if not await not_asn(uow, cmd.pegawai_id):
+        for cmd in run
+    ]
+    await uow.plans.save_all(plans, now=uow.clock.now())
+    await uow.pushes.lock_keys([(cmd.pegawai_id, JenisPush.SKP, cmd.periode, push_bagian(cmd.bagian)) for cmd in run])
+    months_of: dict[str, BknPeriode | None] = {}
+    for cmd, plan in zip(run, plans, strict=True):
+        with uow.answering(cmd.cause):
+            if await not_asn(uow, cmd.pegawai_id):
+                continue
+            if cmd.periode not in months_of:
+                months_of[cmd.periode] = await uow.roster_extra.months_of(cmd.periode)
+            months = months_of[cmd.periode]
             atasan_id = None if cmd.atasan_id is None else str(cmd.atasan_id)
             await queue(
                 uow,
@@ -87,16 +124,15 @@ async def record_skp_approved(cmd: RecordSkpApproved, *, uow: BknSyncUnitOfWork)
                 jenis=JenisPush.SKP,
                 periode=cmd.periode,
                 bagian=push_bagian(cmd.bagian),
-                months=await _months(uow, cmd.periode, cmd.mulai, cmd.selesai),
+                months=None if months is None else part_months(months, cmd.mulai, cmd.selesai),
                 payload={
                     "skp_id": str(cmd.skp_id),
                     "atasan_id": atasan_id,
-                    "rhk": rhk,
+                    "rhk": plan.rhk,
                     **_part(cmd.npsn, cmd.mulai, cmd.selesai),
                 },
                 version=cmd.version,
             )
-        await uow.commit()
 
 
 @dataclass(frozen=True)

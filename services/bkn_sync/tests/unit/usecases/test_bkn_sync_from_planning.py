@@ -21,7 +21,7 @@ from bkn_sync.usecases.from_planning import (
 )
 from bkn_sync.usecases.push import ClaimDue, claim_due
 
-from ..fakes import NPSN, PERIODE, S1, fake_deps, stored_push, world
+from ..fakes import NPSN, PERIODE, S1, WILAYAH, Pegawai, fake_deps, stored_push, world
 
 RHK = (RhkRow("Mengajar", "Mutu", "kuantitas", "Jam mengajar", 24, "jam"),)
 
@@ -33,7 +33,7 @@ def approved(pegawai_id: uuid.UUID, *, version: int = 3, rhk=RHK, atasan_id=None
 async def test_an_approved_plan_is_kept_and_queued_for_bkn():
     w = world()
     atasan = w.ks.pegawai_id
-    await from_planning.record_skp_approved(approved(w.guru.pegawai_id, atasan_id=atasan), uow=w.uow)
+    await from_planning.record_skp_approved([approved(w.guru.pegawai_id, atasan_id=atasan)], uow=w.uow)
 
     assert w.uow.committed
     plan = w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)]
@@ -48,7 +48,7 @@ async def test_an_approved_plan_is_kept_and_queued_for_bkn():
 
 async def test_a_plan_of_a_period_not_yet_received_is_queued_without_its_months():
     w = world(periode_known=False)
-    await from_planning.record_skp_approved(approved(w.guru.pegawai_id), uow=w.uow)
+    await from_planning.record_skp_approved([approved(w.guru.pegawai_id)], uow=w.uow)
     [push] = w.uow.pushes.rows.values()
     assert push.months is None
 
@@ -56,22 +56,43 @@ async def test_a_plan_of_a_period_not_yet_received_is_queued_without_its_months(
 async def test_nothing_of_a_non_asn_goes_to_bkn_but_the_plan_is_kept():
     w = world()
     w.guru.status = "NON_ASN"
-    await from_planning.record_skp_approved(approved(w.guru.pegawai_id), uow=w.uow)
+    await from_planning.record_skp_approved([approved(w.guru.pegawai_id)], uow=w.uow)
     assert w.uow.committed and not w.uow.pushes.rows
     assert (w.guru.pegawai_id, PERIODE, 1) in w.uow.plans.rows
+
+
+async def test_a_run_of_approvals_queues_one_push_per_asn_and_a_repeated_plan_in_the_order_it_came():
+    w = world()
+    honorer = w.uow.roster.add(Pegawai(uuid.uuid4(), "3273010101010001", "Honorer", NPSN, WILAYAH, status="NON_ASN"))
+    newer_rhk = (replace(RHK[0], target_kuantitas=30),)
+    run = [
+        approved(w.guru.pegawai_id, version=3),
+        approved(honorer.pegawai_id, version=2),
+        approved(w.ks.pegawai_id, version=5),
+        approved(w.guru.pegawai_id, version=4, rhk=newer_rhk),  # the same plan again: applied after the first
+    ]
+    await from_planning.record_skp_approved(run, uow=w.uow)
+
+    assert w.uow.committed and w.uow.commits == 1
+    pushes = {push.pegawai_id: push for push in w.uow.pushes.rows.values()}
+    assert set(pushes) == {w.guru.pegawai_id, w.ks.pegawai_id}  # nothing of the non-ASN goes to BKN
+    assert (pushes[w.guru.pegawai_id].source_version, pushes[w.guru.pegawai_id].revision) == (4, 2)
+    assert pushes[w.guru.pegawai_id].payload["rhk"][0]["target_kuantitas"] == 30
+    assert pushes[w.ks.pegawai_id].source_version == 5
+    assert w.uow.plans.rows[(honorer.pegawai_id, PERIODE, 1)].version == 2
 
 
 @pytest.mark.parametrize(("version", "renewed"), [(2, False), (3, False), (4, True)])
 async def test_only_a_newer_plan_replaces_what_is_queued(version, renewed):
     w = world()
-    await from_planning.record_skp_approved(approved(w.guru.pegawai_id, version=3), uow=w.uow)
+    await from_planning.record_skp_approved([approved(w.guru.pegawai_id, version=3)], uow=w.uow)
     [push_id] = w.uow.pushes.rows
     w.uow.pushes.rows[push_id].status = PushStatus.FAILED
     w.uow.pushes.rows[push_id].attempts = 4
     w.uow.pushes.touched = False
     newer_rhk = (replace(RHK[0], target_kuantitas=30),)
 
-    await from_planning.record_skp_approved(approved(w.guru.pegawai_id, version=version, rhk=newer_rhk), uow=w.uow)
+    await from_planning.record_skp_approved([approved(w.guru.pegawai_id, version=version, rhk=newer_rhk)], uow=w.uow)
 
     push = w.uow.pushes.rows[push_id]
     assert len(w.uow.pushes.rows) == 1
@@ -84,7 +105,7 @@ async def test_only_a_newer_plan_replaces_what_is_queued(version, renewed):
 
 async def test_a_reset_plan_is_a_draft_again_and_keeps_its_rows():
     w = world()
-    await from_planning.record_skp_approved(approved(w.guru.pegawai_id, version=3), uow=w.uow)
+    await from_planning.record_skp_approved([approved(w.guru.pegawai_id, version=3)], uow=w.uow)
     await from_planning.record_skp_reset(RecordSkpReset(uuid.UUID(int=7), w.guru.pegawai_id, PERIODE, 4), uow=w.uow)
     plan = w.uow.plans.rows[(w.guru.pegawai_id, PERIODE, 1)]
     assert (plan.approved, plan.version, plan.rhk[0]["nama"]) == (False, 4, "Mengajar")
@@ -159,8 +180,8 @@ def pushes_by_key(w) -> dict[str, object]:
 
 async def test_each_part_of_a_period_is_its_own_skp_with_the_months_it_covers():
     w = world()
-    await from_planning.record_skp_approved(approved(w.guru.pegawai_id), uow=w.uow)
-    await from_planning.record_skp_approved(part_two(w.guru.pegawai_id), uow=w.uow)
+    await from_planning.record_skp_approved([approved(w.guru.pegawai_id)], uow=w.uow)
+    await from_planning.record_skp_approved([part_two(w.guru.pegawai_id)], uow=w.uow)
 
     by_key = pushes_by_key(w)
     assert set(by_key) == {"", "2/"}  # part 1 keeps the key it always had
@@ -174,7 +195,7 @@ async def test_each_part_of_a_period_is_its_own_skp_with_the_months_it_covers():
 
 async def test_the_end_of_an_approved_part_sends_its_skp_again_with_the_shortened_period():
     w = world()
-    await from_planning.record_skp_approved(approved(w.guru.pegawai_id, version=3), uow=w.uow)
+    await from_planning.record_skp_approved([approved(w.guru.pegawai_id, version=3)], uow=w.uow)
     [push] = w.uow.pushes.rows.values()
     w.uow.pushes.rows[push.id].status = PushStatus.SUCCEEDED  # it already reached BKN
 
@@ -195,7 +216,7 @@ async def test_the_end_of_an_approved_part_sends_its_skp_again_with_the_shortene
 @pytest.mark.parametrize("version", [4, 2])  # the same end again; one older than the approval
 async def test_an_older_or_repeated_end_changes_nothing(version):
     w = world()
-    await from_planning.record_skp_approved(approved(w.guru.pegawai_id, version=3), uow=w.uow)
+    await from_planning.record_skp_approved([approved(w.guru.pegawai_id, version=3)], uow=w.uow)
     await from_planning.record_skp_ended(ended(w.guru.pegawai_id, version=4), uow=w.uow)
     [push] = w.uow.pushes.rows.values()
     before = (push.months, push.revision, push.payload)
@@ -215,7 +236,7 @@ async def test_a_part_ended_before_approval_has_nothing_at_bkn_to_shorten():
 
 async def test_a_part_of_a_period_not_yet_received_learns_its_own_months_at_attempt_time():
     w = world(periode_known=False)
-    await from_planning.record_skp_approved(part_two(w.guru.pegawai_id), uow=w.uow)
+    await from_planning.record_skp_approved([part_two(w.guru.pegawai_id)], uow=w.uow)
     [push] = w.uow.pushes.rows.values()
     assert push.months is None
     w.uow.roster_extra.months[PERIODE] = S1
@@ -226,7 +247,7 @@ async def test_a_part_of_a_period_not_yet_received_learns_its_own_months_at_atte
 
 async def test_an_ended_part_goes_to_the_old_schools_unit_after_the_move():
     w = world()
-    await from_planning.record_skp_approved(replace(approved(w.guru.pegawai_id), npsn="20200001"), uow=w.uow)
+    await from_planning.record_skp_approved([replace(approved(w.guru.pegawai_id), npsn="20200001")], uow=w.uow)
     await from_planning.record_skp_ended(ended(w.guru.pegawai_id), uow=w.uow)
     w.guru.npsn = "20200002"  # the roster names the new school now
     [claimed] = await claim_due(ClaimDue(limit=5), uow=w.uow, deps=fake_deps(w.uow))
