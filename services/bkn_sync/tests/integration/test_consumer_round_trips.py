@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+from sqlalchemy import text
 
 from bkn_sync.handlers import handlers
 from pmm_contracts import decode, encode
@@ -103,3 +104,14 @@ async def test_a_run_of_approved_plans_costs_the_same_few_round_trips_and_each_p
         trace_id = trace.get_current_span(causes[message.envelope.event_id]).get_span_context().trace_id
         assert pushes[guru.pegawai_id]["trace_headers"]["traceparent"].split("-")[1] == f"{trace_id:032x}"
         assert pushes[guru.pegawai_id]["payload"]["skp_id"] == str(message.data.skp_id)
+    async with world.engine.connect() as conn:
+        plans = await conn.execute(
+            text("SELECT pegawai_id, skp_id, approved, version, rhk FROM skp_plan WHERE pegawai_id = ANY(:ids)"),
+            {"ids": [guru.pegawai_id for guru in school.guru]},
+        )
+        stored = {row.pegawai_id: row for row in plans}
+    for guru, message in zip(school.guru, messages, strict=True):
+        plan = stored[guru.pegawai_id]
+        assert (plan.skp_id, plan.approved, plan.version) == (message.data.skp_id, True, 3)
+        assert plan.rhk == pushes[guru.pegawai_id]["payload"]["rhk"]
+        assert plan.rhk[0]["nama"] == "Pelatihan mandiri"

@@ -12,6 +12,7 @@ the conflicts, read or changed an operator's request at a time, keep the ORM.
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Uuid,
     any_,
     bindparam,
+    cast,
     func,
     insert,
     literal_column,
@@ -33,7 +35,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -483,18 +485,41 @@ def _save_plan(with_rhk: bool) -> Any:
     )
 
 
-_WANTED = (
-    func.unnest(bindparam("pegawai_ids", type_=ARRAY(Uuid)), bindparam("periodes", type_=ARRAY(String)))
-    .table_valued("pegawai_id", "periode")
-    .render_derived(name="wanted")
-)
-# For each plan of a run, its pegawai's roster row (none when unknown) and its period's definition.
-_PLANS_READ_AHEAD = select(
-    _WANTED.c.pegawai_id.label("wanted_id"),
-    _WANTED.c.periode.label("wanted_periode"),
-    _PEGAWAI,
-    select(_PERIODE.c.snapshot).where(_PERIODE.c.kode == _WANTED.c.periode).scalar_subquery().label("periode_snapshot"),
-).select_from(_WANTED.outerjoin(_PEGAWAI, _PEGAWAI.c.pegawai_id == _WANTED.c.pegawai_id))
+@cache
+def _save_plans() -> Any:
+    """`_save_plan` for many approved plans (each with its rows): the rows come as one array per column, unnested
+    (one statement text, prepared once, however many plans), and each plan's pegawai and period are read ahead."""
+    names = [c.name for c in _PLAN.c]
+    # The rows (a JSON array each) come as text: a list inside the array parameter would be taken for a dimension.
+    types = {c.name: String() if c.name == "rhk" else c.type for c in _PLAN.c}
+    rows = (
+        func.unnest(*(bindparam(f"plan_{name}", type_=ARRAY(types[name])) for name in names))
+        .table_valued(*names)
+        .render_derived(name="plans")
+    )
+    columns = (cast(rows.c[name], JSONB) if name == "rhk" else rows.c[name] for name in names)
+    upsert = pg_insert(_PLAN).from_select(names, select(*columns))
+    upsert = upsert.on_conflict_do_update(
+        index_elements=list(_PLAN_KEY),
+        set_={name: upsert.excluded[name] for name in names if name not in _PLAN_KEY},
+        where=_PLAN.c.version < upsert.excluded.version,
+    )
+    wanted = (
+        func.unnest(bindparam("plan_pegawai_id", type_=ARRAY(Uuid)), bindparam("plan_periode", type_=ARRAY(String)))
+        .table_valued("pegawai_id", "periode")
+        .render_derived(name="wanted")
+    )
+    periode_snapshot = select(_PERIODE.c.snapshot).where(_PERIODE.c.kode == wanted.c.periode).scalar_subquery()
+    return (
+        select(
+            wanted.c.pegawai_id.label("wanted_id"),
+            wanted.c.periode.label("wanted_periode"),
+            _PEGAWAI,
+            periode_snapshot.label("periode_snapshot"),
+        )
+        .select_from(wanted.outerjoin(_PEGAWAI, _PEGAWAI.c.pegawai_id == wanted.c.pegawai_id))
+        .add_cte(upsert.cte("saved_plans"))
+    )
 
 
 def _plan_values(plan: Plan, now: datetime) -> dict[str, Any]:
@@ -548,16 +573,9 @@ class PlanRepository:
     async def save_all(self, plans: Sequence[Plan], *, now: datetime) -> None:
         """`save` for approved plans (each with its rows) of distinct keys, in one statement that also reads each
         one's pegawai and period ahead."""
-        names = [c.name for c in _PLAN.c]
-        upsert = pg_insert(_PLAN).values([_plan_values(plan, now) for plan in plans])
-        upsert = upsert.on_conflict_do_update(
-            index_elements=list(_PLAN_KEY),
-            set_={name: upsert.excluded[name] for name in names if name not in _PLAN_KEY},
-            where=_PLAN.c.version < upsert.excluded.version,
-        )
-        parameters = {"pegawai_ids": [p.pegawai_id for p in plans], "periodes": [p.periode for p in plans]}
-        rows = await self._session.execute(_PLANS_READ_AHEAD.add_cte(upsert.cte("saved_plans")), parameters)
-        for row in rows:
+        rows = [{**_plan_values(plan, now), "rhk": json.dumps(plan.rhk)} for plan in plans]
+        parameters = {f"plan_{c.name}": [row[c.name] for row in rows] for c in _PLAN.c}
+        for row in await self._session.execute(_save_plans(), parameters):
             self._ahead.pegawai[row.wanted_id] = None if row.pegawai_id is None else row
             self._ahead.periode_snapshots[row.wanted_periode] = row.periode_snapshot
 
