@@ -241,7 +241,7 @@ class UnitOfWork:
         event id): a use case applying several messages at once says which of them each effect belongs to. The
         block runs in that message's telemetry context, so its log lines and what a repository keeps of the current
         trace (a push's trace headers) are that message's."""
-        self._answering = cause
+        outer, self._answering = self._answering, cause
         context = self._causes.get(cause) if cause is not None else None
         token = otel_context.attach(context) if context is not None else None
         try:
@@ -249,7 +249,7 @@ class UnitOfWork:
         finally:
             if token is not None:
                 otel_context.detach(token)
-            self._answering = None
+            self._answering = outer
         for aggregate in self._seen:  # harvested now, while it is known whom they answer
             self._loose_events.extend((event, cause) for event in aggregate.events)
             aggregate.events.clear()

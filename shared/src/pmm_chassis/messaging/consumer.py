@@ -1,6 +1,6 @@
 """The reliable consumer: decode against the contracts, dedupe through the inbox, retry or park.
 
-One quorum queue per service, one subscriber on it, one handler per event type. What happens to a message:
+One quorum queue per service, one consumer on it, one handler per event type. What happens to a message:
 
 | outcome                                   | action                                                    |
 |-------------------------------------------|-----------------------------------------------------------|
@@ -91,6 +91,8 @@ class InRuns:
     async def __call__(self, event: Event[Any], uow: Any) -> None:
         await self.run([event], uow)
 
+
+_CANCEL_SECONDS = 5.0  # a stop waits this long for a reconnecting channel to take the consumer's cancel
 
 ATTEMPT_HEADER = "x-pmm-attempt"  # every retry so far: picks the back-off tier
 FAILURES_HEADER = "x-pmm-failures"  # retries for non-transient failures only: parks after max_unexpected_attempts
@@ -200,11 +202,15 @@ class Consumer:
 
     async def stop(self, *, timeout_seconds: float) -> None:
         """Take no more messages, then wait (up to the timeout) for those in hand to be done and acknowledged; what
-        is still in hand after it, RabbitMQ redelivers when the channel closes."""
+        is still in hand after it, RabbitMQ redelivers when the channel closes.
+
+        The cancel is sent even while the channel is reconnecting (bounded: it waits for the channel): aio-pika
+        forgets the consumer as the cancel starts, so a channel that comes back does not bring it back. A message
+        RabbitMQ delivered just before it took the cancel may start after this returns; the channel's close
+        redelivers it, and the inbox makes the copy a duplicate."""
         if self._queue is not None and self._consumer_tag is not None:
-            if not self._queue.channel.is_closed:
-                await _quietly(self._queue.cancel(self._consumer_tag))
-            self._consumer_tag = None
+            tag, self._consumer_tag = self._consumer_tag, None
+            await _quietly(asyncio.wait_for(self._queue.cancel(tag), timeout=_CANCEL_SECONDS))
         if self._in_hand:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), timeout=timeout_seconds)

@@ -524,9 +524,11 @@ class SkpMonitorRepository:
         await self.apply_many([(pegawai_id, periode, status, skp_version, bagian)])
 
     async def apply_many(self, steps: Sequence[tuple[uuid.UUID, str, str, int, int]]) -> None:
-        """`apply` for many (pegawai, periode, status, skp_version, bagian), in order, sent together."""
+        """`apply` for many (pegawai, periode, status, skp_version, bagian), sent together: sorted by pegawai and
+        period (every run locks the rows it upserts in one order), in the order given within one of them."""
         names = ("pegawai_id", "periode", "status", "skp_version", "bagian")
-        await self._session.execute(_APPLY_SKP, [dict(zip(names, step, strict=True)) for step in steps])
+        ordered = sorted(steps, key=lambda step: (str(step[0]), step[1]))
+        await self._session.execute(_APPLY_SKP, [dict(zip(names, step, strict=True)) for step in ordered])
 
 
 class PredikatOrganisasiRepository:

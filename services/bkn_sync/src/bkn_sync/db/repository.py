@@ -32,7 +32,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -108,15 +107,29 @@ _BY_KEY = (
     )
     .with_for_update()
 )
-# The pushes of several keys, locked (a run of approved plans).
+# The pushes of several keys, locked (a run of approved plans): the keys as one array per column (one statement text
+# for any number of keys), the rows locked in the order of their ids, as every run locks them.
+_KEYS = (
+    func.unnest(
+        bindparam("key_pegawai_id", type_=ARRAY(Uuid)),
+        bindparam("key_jenis", type_=ARRAY(String)),
+        bindparam("key_periode", type_=ARRAY(String)),
+        bindparam("key_bagian", type_=ARRAY(String)),
+    )
+    .table_valued("pegawai_id", "jenis", "periode", "bagian")
+    .render_derived(name="keys")
+)
 _BY_KEYS = (
     select(_PUSH)
-    .where(
-        tuple_(_PUSH.c.pegawai_id, _PUSH.c.jenis, _PUSH.c.periode, _PUSH.c.bagian).in_(
-            bindparam("keys", expanding=True)
-        )
+    .join(
+        _KEYS,
+        (_PUSH.c.pegawai_id == _KEYS.c.pegawai_id)
+        & (_PUSH.c.jenis == _KEYS.c.jenis)
+        & (_PUSH.c.periode == _KEYS.c.periode)
+        & (_PUSH.c.bagian == _KEYS.c.bagian),
     )
-    .with_for_update()
+    .order_by(_PUSH.c.id)
+    .with_for_update(of=_PUSH)
 )
 _INSERT_PUSH = insert(_PUSH)
 # Its SET clause is the parameters given: every column a push's state has (`_push_values`), not its key.
@@ -291,7 +304,9 @@ class PushRepository:
         return push
 
     async def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
-        """Every read and bulk change of the pushes sees what this unit of work wrote before it."""
+        """Every read and bulk change of the pushes sees what this unit of work wrote before it (and forgets what
+        `lock_keys` read ahead: from now on, `by_key` reads again)."""
+        self._locked_ahead = {}
         await self._writes.send()
         return await self._session.execute(statement, parameters)
 
@@ -314,10 +329,16 @@ class PushRepository:
     async def lock_keys(self, keys: Sequence[tuple[uuid.UUID, JenisPush, str, str]]) -> None:
         """Lock the pushes of these keys (pegawai, kind, period, part) in one statement, so that `by_key` answers each
         of them (once) without a round trip: a run of approved plans finds its pushes together."""
-        wanted = {(pegawai_id, jenis.value, periode, bagian) for pegawai_id, jenis, periode, bagian in keys}
-        rows = await self._execute(_BY_KEYS, {"keys": list(wanted)})
+        wanted = sorted({(pegawai_id, jenis.value, periode, bagian) for pegawai_id, jenis, periode, bagian in keys})
+        parameters = {
+            "key_pegawai_id": [key[0] for key in wanted],
+            "key_jenis": [key[1] for key in wanted],
+            "key_periode": [key[2] for key in wanted],
+            "key_bagian": [key[3] for key in wanted],
+        }
+        rows = await self._execute(_BY_KEYS, parameters)
         found = {(row.pegawai_id, row.jenis, row.periode, row.bagian): self._loaded(row) for row in rows}
-        self._locked_ahead.update({key: found.get(key) for key in wanted})
+        self._locked_ahead = {key: found.get(key) for key in wanted}
 
     def add(self, push: Push) -> None:
         push.trace = _trace_here()
@@ -467,10 +488,11 @@ _PERIODE_SNAPSHOT = select(_PERIODE.c.snapshot).where(_PERIODE.c.kode == bindpar
 
 
 @cache
-def _save_plan(with_rhk: bool) -> Any:
-    """The plan's upsert (newer versions win: an older or repeated event changes nothing), with the read-ahead of
-    its pegawai's roster row and its period's definition; a plan that carries no rows (reset, ended) keeps its own."""
-    names = [c.name for c in _PLAN.c if with_rhk or c.name != "rhk"]
+def _save_plan() -> Any:
+    """The upsert of a plan that carries no rows (reset, ended: it keeps its own), newer versions winning (an older
+    or repeated event changes nothing), with the read-ahead of its pegawai's roster row and its period's definition.
+    Approved plans, with their rows, go through `_save_plans`."""
+    names = [c.name for c in _PLAN.c if c.name != "rhk"]
     upsert = pg_insert(_PLAN).values({name: bindparam(name) for name in names})
     upsert = upsert.on_conflict_do_update(
         index_elements=list(_PLAN_KEY),
@@ -523,7 +545,7 @@ def _save_plans() -> Any:
 
 
 def _plan_values(plan: Plan, now: datetime) -> dict[str, Any]:
-    values: dict[str, Any] = {
+    return {
         "pegawai_id": plan.pegawai_id,
         "periode": plan.periode,
         "bagian": plan.bagian,
@@ -535,9 +557,6 @@ def _plan_values(plan: Plan, now: datetime) -> dict[str, Any]:
         "version": plan.version,
         "updated_at": now,
     }
-    if plan.rhk is not None:
-        values["rhk"] = plan.rhk
-    return values
 
 
 class PlanRepository:
@@ -564,16 +583,22 @@ class PlanRepository:
         )
 
     async def save(self, plan: Plan, *, now: datetime) -> None:
-        """Newer plan versions win, whatever order the events arrive in."""
+        """A plan without its rows (reset, ended); newer plan versions win, whatever order the events arrive in."""
+        if plan.rhk is not None:
+            raise ValueError("a plan with its rows is saved with save_all")
         parameters = _plan_values(plan, now)
-        row = (await self._session.execute(_save_plan(plan.rhk is not None), parameters)).one()
+        row = (await self._session.execute(_save_plan(), parameters)).one()
         self._ahead.pegawai[plan.pegawai_id] = None if row.pegawai_id is None else row
         self._ahead.periode_snapshots[plan.periode] = row.periode_snapshot
 
     async def save_all(self, plans: Sequence[Plan], *, now: datetime) -> None:
         """`save` for approved plans (each with its rows) of distinct keys, in one statement that also reads each
         one's pegawai and period ahead."""
-        rows = [{**_plan_values(plan, now), "rhk": json.dumps(plan.rhk)} for plan in plans]
+        if any(plan.rhk is None for plan in plans):
+            raise ValueError("save_all saves plans with their rows")
+        # Sorted by key: every run locks the rows it upserts in one order.
+        ordered = sorted(plans, key=lambda plan: (str(plan.pegawai_id), plan.periode, plan.bagian))
+        rows = [{**_plan_values(plan, now), "rhk": json.dumps(plan.rhk)} for plan in ordered]
         parameters = {f"plan_{c.name}": [row[c.name] for row in rows] for c in _PLAN.c}
         for row in await self._session.execute(_save_plans(), parameters):
             self._ahead.pegawai[row.wanted_id] = None if row.pegawai_id is None else row
