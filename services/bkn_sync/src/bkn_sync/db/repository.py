@@ -509,8 +509,9 @@ def _save_plan() -> Any:
 
 @cache
 def _save_plans() -> Any:
-    """`_save_plan` for many approved plans (each with its rows): the rows come as one array per column, unnested
-    (one statement text, prepared once, however many plans), and each plan's pegawai and period are read ahead."""
+    """The upsert of approved plans, each with its rows, newer versions winning as in `_save_plan`: the plans come
+    as one array per column, unnested (one statement text, prepared once, however many plans), and each plan's
+    pegawai and period are read ahead."""
     names = [c.name for c in _PLAN.c]
     # The rows (a JSON array each) come as text: a list inside the array parameter would be taken for a dimension.
     types = {c.name: String() if c.name == "rhk" else c.type for c in _PLAN.c}
