@@ -17,7 +17,7 @@ One quorum queue per service, one consumer on it, one handler per event type. Wh
 The consumer takes its messages straight from aio-pika, on the broker's own channel (its prefetch bounds what is in
 flight), and acknowledges each only after the message is either done or safely re-published: an ack policy that
 rejects on error would lose or park every message in flight during a database outage. FastStream's subscriber path
-(its context scopes, exit stacks and logging middleware around every message) was about a tenth of a consuming
+(its context scopes, exit stacks and logging middleware around every message) costs about a tenth of a consuming
 process in the profile of `make bench` (docs/design.md §4); FastStream still declares the queue and documents it.
 
 With `batch_size` above one (every service: `ServiceSettings.consumer_batch_size`) the messages waiting are applied
