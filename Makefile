@@ -49,6 +49,7 @@ venv: $(STAMP)
 $(PY):
 	@test -n "$(PYTHON)" || { echo "make: need python3.11 (or a python3 >= 3.11) on PATH" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) --require-hashes -r requirements-pip.lock
 
 $(STAMP): $(LOCKS) $(PACKAGE_DEFS) | $(PY)
 	$(PY) -m pip install $(PIP_FLAGS) --require-hashes $(addprefix -r ,$(LOCKS))

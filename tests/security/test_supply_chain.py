@@ -85,6 +85,13 @@ def test_every_locked_package_is_one_exact_version_with_its_hashes():
         assert loose == [], f"{name}: not pinned with == and sha256 hashes: {loose[:5]}"
 
 
+def test_the_venv_installer_is_pinned_pip_alone():
+    # `make venv` installs it first, so that the locks above are read by a known pip, not the interpreter's own.
+    entries = requirements(ROOT / "requirements-pip.lock")
+    assert len(entries) == 1 and entries[0].startswith("pip=="), entries
+    assert PINNED.match(entries[0]), entries
+
+
 def test_no_secret_is_committed():
     files = tracked_files()
     assert len(files) > 100
