@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from appraisal.handlers import handlers
+from appraisal.usecases.from_observation import ApplyPelaksanaanCompleted, apply_pelaksanaan_completed
 from pmm_contracts import EventData, decode, encode
 from pmm_contracts.events import planning as contract
 from pmm_testkit import audit_trail
@@ -29,10 +30,14 @@ CONSUMER = "appraisal.round_trips"  # the inbox rows of this module's batches, a
 # The audit stamp the message carries, the plan's state in the monitoring (one upsert whose own condition is the
 # version guard).
 MAX_SUBMITTED = 2
-# The audit stamp, the monitoring's upsert, the part's penilaian locked (none yet) with the
-# periods of its year, its insert, its update with the approved plan, the pegawai's penilaian of that year, the year's
-# penilaian tahunan locked (none yet: no period is final).
-MAX_APPROVED = 7
+# The audit stamp, the monitoring's upsert, the part's penilaian locked (none yet) with the periods of its year, its
+# insert with the approved plan, the pegawai's penilaian of that year, the year's penilaian tahunan locked (none yet:
+# no period is final).
+MAX_APPROVED = 6
+# A run of approved plans (a kepala sekolah approves a school's plans in one sitting): the run's audit stamp, the
+# monitoring's upsert, every part locked in one statement, each new part's insert, the pegawai's penilaian of the year
+# in one statement, their penilaian tahunan locked in one.
+RUN_STATEMENTS = 5  # besides one insert per plan
 
 
 async def _applied(app, data: EventData, version: int) -> list[str]:
@@ -80,10 +85,8 @@ async def test_a_submission_and_an_approval_cost_a_bounded_number_of_round_trips
     trail = await audit_trail(settings.database_url, penilaian_id)
     planned = "SELECT rencana ->> 'skp_id' FROM penilaian WHERE id = :id"
     assert await scalar(app, planned, id=penilaian_id) == str(skp_id)
-    assert [(r["action"], r["actor"]) for r in trail] == [
-        ("penilaian.create", "system:appraisal"),
-        ("penilaian.edit", "system:appraisal"),  # the plan, with the version it counts
-    ]
+    assert [(r["action"], r["actor"]) for r in trail] == [("penilaian.create", "system:appraisal")]  # with its plan
+    assert await scalar(app, "SELECT version FROM penilaian WHERE id = :id", id=penilaian_id) == 2  # 1, then the plan
 
     # The same approval again, and the older submission: the guards change nothing.
     version = "SELECT version FROM penilaian WHERE id = :id"
@@ -93,3 +96,58 @@ async def test_a_submission_and_an_approval_cost_a_bounded_number_of_round_trips
     assert await scalar(app, version, id=penilaian_id) == before
     assert await scalar(app, monitored, p=pegawai_id) == "DISETUJUI:9"
     assert not [s for s in again if s.startswith(("INSERT INTO penilaian", "UPDATE penilaian"))], again
+
+
+async def test_a_run_of_approved_plans_costs_one_insert_per_plan_besides_the_same_few_statements(app):
+    deps = app.state.container.deps
+    gurus = [uuid.uuid4() for _ in range(6)]
+    cycle_first = gurus[0]  # a part the completed cycle opened: found by the run's lock and saved, not inserted
+    completed = ApplyPelaksanaanCompleted(
+        pegawai_id=cycle_first,
+        periode="2024-S1",
+        pelaksanaan_version=9,
+        pelaksanaan_id=uuid.uuid4(),
+        completed_at=APPROVED_AT,
+        bukti_count=0,
+        rubrik={},
+    )
+    await apply_pelaksanaan_completed(completed, uow=deps.uow(), deps=deps)
+    opened_at = await scalar(app, "SELECT version FROM penilaian WHERE pegawai_id = :p", p=cycle_first)
+    messages = []
+    for pegawai_id in gurus:
+        data = contract.SkpApprovedV1(
+            **_ref(pegawai_id), approved_at=APPROVED_AT, indikator=INDIKATOR, rhk=RHK, perilaku=PERILAKU
+        )
+        envelope = encode(
+            data,
+            event_id=uuid.uuid4(),
+            occurred_at=datetime.now(UTC),
+            aggregate_id=f"skp:{data.skp_id}",
+            aggregate_version=9,
+        )
+        messages.append(decode(envelope))
+
+    async with deps.uow().batch(savepoints=False) as batch:
+        assert await batch.claim(CONSUMER, [m.envelope.event_id for m in messages])
+        connection = (await batch.session.connection()).sync_connection
+        with round_trips(app.state.container.chassis.engine, by=lambda conn: conn) as sent:
+            uow = deps.uow().joining(batch)
+            async with uow:
+                await handlers(deps)[contract.SkpApprovedV1].run(messages, uow)  # type: ignore[attr-defined]
+        await batch.commit()
+
+    statements = [s for s in sent[connection] if not s.startswith(("SELECT pg_notify", "COMMIT"))]
+    inserts = [s for s in statements if s.startswith("INSERT INTO penilaian ")]
+    assert len(inserts) == len(gurus) - 1, statements
+    assert len(statements) <= RUN_STATEMENTS + len(inserts) + 1, statements  # + the opened part's save
+    stored = "SELECT rencana ->> 'skp_id' || ':' || skp_version || ':' || version FROM penilaian WHERE pegawai_id = :p"
+    for pegawai_id, message in zip(gurus, messages, strict=True):
+        version = opened_at + 1 if pegawai_id == cycle_first else 2  # a new part counts the plan on top of 1
+        assert await scalar(app, stored, p=pegawai_id) == f"{message.data.skp_id}:9:{version}"
+
+
+APPROVED_AT = datetime(2024, 1, 20, 9, 0, tzinfo=UTC)
+
+
+def _ref(pegawai_id: uuid.UUID) -> dict:
+    return {"skp_id": uuid.uuid4(), "pegawai_id": pegawai_id, "periode": "2024-S1", "atasan_id": None}

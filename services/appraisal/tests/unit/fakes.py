@@ -10,7 +10,7 @@ other services have their own `fakes` module.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -322,10 +322,20 @@ class FakePenilaianRepository:
         self.rows[penilaian.id] = replace(penilaian, events=[])
         self.saves += 1
 
+    async def lock_keys(self, keys: Iterable[tuple[uuid.UUID, str, int]]) -> None:
+        """Nothing to do: the read-ahead saves round trips, and `find` here reads the table as it is."""
+
     async def of_year(self, pegawai_id: uuid.UUID, periodes: Sequence[str]) -> list[Penilaian]:
-        return [
-            replace(p, events=[]) for p in self.rows.values() if p.pegawai_id == pegawai_id and p.periode in periodes
-        ]
+        return (await self.of_years([pegawai_id], periodes)).get(pegawai_id, [])
+
+    async def of_years(
+        self, pegawai_ids: Sequence[uuid.UUID], periodes: Sequence[str]
+    ) -> dict[uuid.UUID, list[Penilaian]]:
+        found: dict[uuid.UUID, list[Penilaian]] = {}
+        for p in self.rows.values():
+            if p.pegawai_id in pegawai_ids and p.periode in periodes:
+                found.setdefault(p.pegawai_id, []).append(replace(p, events=[]))
+        return found
 
     async def angka_kredit_total(self, pegawai_id: uuid.UUID, jenjang: str, *, excluding: uuid.UUID) -> Decimal:
         total = sum(

@@ -7,7 +7,7 @@ a query or the session.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,7 +15,23 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, any_, bindparam, case, cast, func, or_, select, true, tuple_, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,10 +98,22 @@ _SAVE = (
     .where(_PENILAIAN.c.id == bindparam("saved_id"), _PENILAIAN.c.version == bindparam("read_version"))
     .values(updated_at=func.now())
 )
-# One array parameter, not an IN list: SQLAlchemy renders an expanding IN again at every execution.
-_OF_YEAR = select(_PENILAIAN).where(
-    _PENILAIAN.c.pegawai_id == bindparam("pegawai_id"),
+# The penilaian of some pegawai in some periods (the periods of a year). Array parameters, not IN lists: SQLAlchemy
+# renders an expanding IN again at every execution.
+_OF_YEARS = select(_PENILAIAN).where(
+    _PENILAIAN.c.pegawai_id == any_(bindparam("pegawai_ids", type_=ARRAY(Uuid))),
     _PENILAIAN.c.periode == any_(bindparam("periodes", type_=ARRAY(String))),
+)
+# The parts of several keys, locked (a run of approved plans): the keys as one array per column (one statement text
+# for any number of keys), the rows locked in the order of their ids, as every run locks them.
+_KEYS = (
+    func.unnest(
+        bindparam("key_pegawai_id", type_=ARRAY(Uuid)),
+        bindparam("key_periode", type_=ARRAY(String)),
+        bindparam("key_bagian", type_=ARRAY(Integer)),
+    )
+    .table_valued("pegawai_id", "periode", "bagian")
+    .render_derived(name="keys")
 )
 _TAHUN = _PERIODE.c.snapshot["tahun"].as_integer()
 
@@ -131,6 +159,32 @@ def _penilaian_query(by: str, for_update: bool) -> Any:
     )
     part = query.with_for_update().lateral("part")
     return select(year.c.periods, *part.c).select_from(year.outerjoin(part, true()))
+
+
+def _parts_by_keys() -> Any:
+    """The parts of the keys, locked, with the periods of the year of `periode` (the first key's), as one part
+    locked for a change comes (`_penilaian_query`): the row of the year is there even when no part is."""
+    year = (
+        select(func.jsonb_agg(_PERIODE.c.snapshot, type_=JSONB).label("periods"))
+        .where(_in_year_of(bindparam("periode")))
+        .subquery("year")
+    )
+    parts = (
+        select(_PENILAIAN)
+        .join(
+            _KEYS,
+            (_PENILAIAN.c.pegawai_id == _KEYS.c.pegawai_id)
+            & (_PENILAIAN.c.periode == _KEYS.c.periode)
+            & (_PENILAIAN.c.bagian == _KEYS.c.bagian),
+        )
+        .order_by(_PENILAIAN.c.id)
+        .with_for_update(of=_PENILAIAN)
+        .lateral("part")
+    )
+    return select(year.c.periods, *parts.c).select_from(year.outerjoin(parts, true()))
+
+
+_PARTS_BY_KEYS = _parts_by_keys()
 
 
 # A penilaian loaded in its context (`PenilaianRepository.get_in_context`: every command on one and every read of one)
@@ -248,6 +302,7 @@ class PenilaianRepository:
         self._session = session
         self._track = track
         self._roster = roster  # keeps the periods and schools read with a penilaian, for the rest of the work
+        self._locked_ahead: dict[tuple[uuid.UUID, str, int], Penilaian | None] = {}  # `lock_keys`, by key
 
     async def get_in_context(
         self, penilaian_id: uuid.UUID, *, on: date, for_update: bool = False, with_atasan: bool = False
@@ -286,10 +341,32 @@ class PenilaianRepository:
         key = {"pegawai_id": pegawai_id, "periode": periode, "bagian": bagian}
         if not for_update:
             return await self._one(_penilaian_query("bagian", False), key)
+        if (pegawai_id, periode, bagian) in self._locked_ahead:
+            return self._locked_ahead.pop((pegawai_id, periode, bagian))
         row = (await self._session.execute(_penilaian_query("bagian", True), key)).one()
         if row.periods:
             self._roster.remember(row.periods)
         return self._loaded(row) if row.id is not None else None
+
+    async def lock_keys(self, keys: Iterable[tuple[uuid.UUID, str, int]]) -> None:
+        """Lock the parts of these keys (pegawai, period, part) in one statement, so that `find(for_update=True)`
+        answers each of them once without a round trip (None where there is no part yet): a run of approved plans
+        finds its parts together. A key found is forgotten, so a second look at it reads what this unit of work
+        wrote since. The periods of the first key's year come with them and are kept, as with one part."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return
+        parameters = {
+            "periode": wanted[0][1],
+            "key_pegawai_id": [key[0] for key in wanted],
+            "key_periode": [key[1] for key in wanted],
+            "key_bagian": [key[2] for key in wanted],
+        }
+        rows = (await self._session.execute(_PARTS_BY_KEYS, parameters)).all()
+        if rows and rows[0].periods:
+            self._roster.remember(rows[0].periods)
+        found = {(row.pegawai_id, row.periode, row.bagian): self._loaded(row) for row in rows if row.id is not None}
+        self._locked_ahead = {key: found.get(key) for key in wanted}
 
     async def find_by_skp(
         self, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID, *, for_update: bool = False
@@ -348,8 +425,17 @@ class PenilaianRepository:
             )
 
     async def of_year(self, pegawai_id: uuid.UUID, periodes: Sequence[str]) -> list[Penilaian]:
-        rows = await self._session.execute(_OF_YEAR, {"pegawai_id": pegawai_id, "periodes": list(periodes)})
-        return [to_domain(r) for r in rows]
+        return (await self.of_years([pegawai_id], periodes)).get(pegawai_id, [])
+
+    async def of_years(
+        self, pegawai_ids: Sequence[uuid.UUID], periodes: Sequence[str]
+    ) -> dict[uuid.UUID, list[Penilaian]]:
+        """`of_year` of several pegawai in one statement, by pegawai (absent: none)."""
+        rows = await self._session.execute(_OF_YEARS, {"pegawai_ids": list(pegawai_ids), "periodes": list(periodes)})
+        found: dict[uuid.UUID, list[Penilaian]] = {}
+        for row in rows:
+            found.setdefault(row.pegawai_id, []).append(to_domain(row))
+        return found
 
     async def angka_kredit_total(self, pegawai_id: uuid.UUID, jenjang: str, *, excluding: uuid.UUID) -> Decimal:
         """The final angka kredit this pegawai earned in this jenjang (a new jenjang starts from zero)."""

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from appraisal.db.uow import AppraisalUnitOfWork
-from appraisal.domain.penilaian import Rencana, RhkRencana
+from appraisal.domain.penilaian import Penilaian, Rencana, RhkRencana
 from appraisal.usecases import Deps
-from appraisal.usecases.tahunan import load_or_open, refresh_tahunan, save_if_changed
+from appraisal.usecases.tahunan import load_or_open, refresh_tahunan, refresh_tahunan_of, save_if_changed
 
 SKP_DISETUJUI = "DISETUJUI"  # planning's state of an approved plan (skp.ended carries the state it ended in)
 
@@ -66,22 +66,49 @@ class ApplySkpApproved:
 
 async def apply_skp_approved(cmds: Sequence[ApplySkpApproved], *, uow: AppraisalUnitOfWork, deps: Deps) -> list[str]:
     """Approved plans, several at once (a kepala sekolah approves a school's plans in one sitting): their monitoring
-    in one statement, then each plan's penilaian in the order they came (the outcome of each, in order)."""
+    in one statement, their parts locked in one, then each plan's penilaian in the order they came (the outcome of
+    each, in order), then the years' penilaian tahunan, once per pegawai and period."""
     async with uow:
         await uow.skp_monitor.apply_many(
             [(cmd.pegawai_id, cmd.periode, "DISETUJUI", cmd.skp_version, cmd.bagian.bagian) for cmd in cmds]
         )
+        await uow.penilaian.lock_keys([(cmd.pegawai_id, cmd.periode, cmd.bagian.bagian) for cmd in cmds])
         outcomes = []
         for cmd in cmds:
             with uow.answering(cmd.cause):
-                outcomes.append(await _approved(cmd, uow, deps))
+                outcomes.append(await _approved(cmd, uow))
+        for periode in sorted({cmd.periode for cmd in cmds}):
+            await refresh_tahunan_of(uow, deps, {cmd.pegawai_id for cmd in cmds if cmd.periode == periode}, periode)
         await uow.commit()
     return outcomes
 
 
-async def _approved(cmd: ApplySkpApproved, uow: AppraisalUnitOfWork, deps: Deps) -> str:
+async def _approved(cmd: ApplySkpApproved, uow: AppraisalUnitOfWork) -> str:
     """An approved plan opens the penilaian of that pegawai, period and part (or completes one the cycle opened);
-    an approved later part leaves the earlier parts as they are."""
+    an approved later part leaves the earlier parts as they are. The caller keeps the year's penilaian tahunan in
+    step.
+
+    A part opened by this plan is inserted with the plan in it: one write, where opening it and then saving the
+    plan cost two."""
+    found = await uow.penilaian.find(cmd.pegawai_id, cmd.periode, bagian=cmd.bagian.bagian, for_update=True)
+    if found is None:
+        opened = Penilaian(id=uuid.uuid4(), pegawai_id=cmd.pegawai_id, periode=cmd.periode, bagian=cmd.bagian.bagian)
+        outcome, _ = _apply_approved(opened, cmd)
+        found = await uow.penilaian.add(opened)
+        if found is opened:
+            return outcome
+        # A concurrent consumer opened this part first: the plan goes to that one.
+    outcome, read_version = _apply_approved(found, cmd)
+    await save_if_changed(uow, found, read_version=read_version)
+    return outcome
+
+
+def _apply_approved(penilaian: Penilaian, cmd: ApplySkpApproved) -> tuple[str, int]:
+    """The approved plan and its part's place and days applied to `penilaian`: the outcome, and the version it had."""
+    read_version = penilaian.version
+    moved = cmd.skp_version > penilaian.skp_version and penilaian.apply_bagian(  # stale: says nothing
+        npsn=cmd.bagian.npsn, mulai=cmd.bagian.mulai, selesai=cmd.bagian.selesai, skp_id=cmd.skp_id
+    )
     rencana = Rencana(
         skp_id=cmd.skp_id,
         indikator_kode=cmd.indikator_kode,
@@ -90,16 +117,9 @@ async def _approved(cmd: ApplySkpApproved, uow: AppraisalUnitOfWork, deps: Deps)
         perilaku=cmd.perilaku,
         disetujui_at=cmd.approved_at,
     )
-    penilaian = await load_or_open(uow, cmd.pegawai_id, cmd.periode, cmd.bagian.bagian)
-    read_version = penilaian.version
-    moved = cmd.skp_version > penilaian.skp_version and penilaian.apply_bagian(  # stale: says nothing
-        npsn=cmd.bagian.npsn, mulai=cmd.bagian.mulai, selesai=cmd.bagian.selesai, skp_id=cmd.skp_id
-    )
     outcome = penilaian.apply_rencana(rencana, skp_version=cmd.skp_version)
     penilaian.keep_bagian(moved, read_version=read_version)
-    await save_if_changed(uow, penilaian, read_version=read_version)
-    await refresh_tahunan(uow, deps, cmd.pegawai_id, cmd.periode)
-    return outcome
+    return outcome, read_version
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ in the same transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain import tahunan
@@ -74,22 +75,33 @@ async def save_if_changed(uow: AppraisalUnitOfWork, penilaian: Penilaian, *, rea
 
 async def refresh_tahunan(uow: AppraisalUnitOfWork, deps: Deps, pegawai_id: uuid.UUID, periode: str) -> None:
     """Bring the year's penilaian tahunan of `periode`'s year up to date with the pegawai's periodic penilaian."""
+    await refresh_tahunan_of(uow, deps, [pegawai_id], periode)
+
+
+async def refresh_tahunan_of(
+    uow: AppraisalUnitOfWork, deps: Deps, pegawai_ids: Collection[uuid.UUID], periode: str
+) -> None:
+    """`refresh_tahunan` for several pegawai whose penilaian of `periode` changed (a run of approved plans): their
+    periodic penilaian in one statement, their annual ones locked in one."""
     current = await uow.roster_extra.find_periode(periode)
     if current is None:
         return  # the period's snapshot has not arrived: the next change of this penilaian tries again
     year = await uow.roster_extra.periods_of_year(current.tahun)
     if not tahunan.has_penilaian_tahunan(year):
         return
-    periodic = await uow.penilaian.of_year(pegawai_id, [p.kode for p in year])
-    hasil, menunggu = tahunan.hasil_periodik(periodic)
+    ids = sorted(set(pegawai_ids))
+    periodic = await uow.penilaian.of_years(ids, [p.kode for p in year])
     kode = deps.rules.penilaian_tahunan.kode(current.tahun)
-    annual = await uow.penilaian.find(pegawai_id, kode, for_update=True)
-    if annual is None:
-        if not hasil:
-            return
-        annual = await uow.penilaian.add(
-            Penilaian(id=uuid.uuid4(), pegawai_id=pegawai_id, periode=kode, menimbang_periode=True)
-        )
-    read_version = annual.version
-    annual.apply_hasil_periodik(hasil, menunggu=menunggu)
-    await save_if_changed(uow, annual, read_version=read_version)
+    await uow.penilaian.lock_keys([(pegawai_id, kode, 1) for pegawai_id in ids])
+    for pegawai_id in ids:
+        hasil, menunggu = tahunan.hasil_periodik(periodic.get(pegawai_id, []))
+        annual = await uow.penilaian.find(pegawai_id, kode, for_update=True)
+        if annual is None:
+            if not hasil:
+                continue
+            annual = await uow.penilaian.add(
+                Penilaian(id=uuid.uuid4(), pegawai_id=pegawai_id, periode=kode, menimbang_periode=True)
+            )
+        read_version = annual.version
+        annual.apply_hasil_periodik(hasil, menunggu=menunggu)
+        await save_if_changed(uow, annual, read_version=read_version)

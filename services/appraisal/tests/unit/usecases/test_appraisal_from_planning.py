@@ -88,6 +88,25 @@ async def test_a_run_of_approvals_opens_each_penilaian_in_one_unit_of_work_in_th
         assert uow.skp_monitor.rows[(pegawai.pegawai_id, "2024-S1")] == ("DISETUJUI", 5)
 
 
+async def test_an_approval_whose_part_a_concurrent_consumer_opened_first_goes_to_that_part() -> None:
+    uow = FakeAppraisalUnitOfWork()
+    s = school(uow)
+    deps = deps_for(uow)
+    await apply_pelaksanaan_completed(completed(s.guru.pegawai_id), uow=uow, deps=deps)
+    opened_first = uow.penilaian.stored(s.guru.pegawai_id, "2024-S1")
+    real_find = uow.penilaian.find
+
+    async def not_yet_there(*args, **kwargs):  # read before the other consumer's insert committed
+        uow.penilaian.find = real_find
+        return None
+
+    uow.penilaian.find = not_yet_there
+    assert await apply_skp_approved([approved(s.guru.pegawai_id)], uow=uow, deps=deps) == ["ready"]
+    [stored] = uow.penilaian.rows.values()
+    assert opened_first is not None and stored.id == opened_first.id
+    assert (stored.status, stored.skp_version, stored.version) == (Status.SIAP, 5, opened_first.version + 1)
+
+
 async def test_the_plan_after_the_completed_cycle_makes_it_ratable() -> None:
     uow = FakeAppraisalUnitOfWork()
     s = school(uow)
