@@ -59,7 +59,7 @@ class FakeRosterRepository:
     async def sekolah(self, npsn: str) -> Sekolah | None:
         return self.sekolah_by_npsn.get(npsn)
 
-    async def sekolah_by_npsns(self, npsns: Sequence[str]) -> dict[str, Sekolah]:
+    async def sekolah_by_npsns(self, npsns: Sequence[str], *, for_change: bool = False) -> dict[str, Sekolah]:
         return {n: self.sekolah_by_npsn[n] for n in npsns if n in self.sekolah_by_npsn}
 
     async def relasi_for(self, pegawai_ids: Sequence[uuid.UUID]) -> list[Relasi]:

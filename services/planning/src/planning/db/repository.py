@@ -401,9 +401,14 @@ class RosterRepository:
         row = (await self._session.execute(_SEKOLAH_BY_NPSN, {"npsn": npsn})).first()
         return _sekolah(row) if row else None
 
-    async def sekolah_by_npsns(self, npsns: Sequence[str]) -> dict[str, records.Sekolah]:
+    async def sekolah_by_npsns(self, npsns: Sequence[str], *, for_change: bool = False) -> dict[str, records.Sekolah]:
+        """The schools of these NPSNs, by NPSN; kept for `update_sekolah` when they are read `for_change` (an
+        import's schools), read as plain rows otherwise (a message's or a page's)."""
         if not npsns:
             return {}
+        if not for_change:
+            rows = await self._session.execute(_SEKOLAH_OF_NPSNS, {"npsns": list(npsns)})
+            return {row.npsn: _sekolah(row) for row in rows}
         rows = (await self._session.execute(select(Sekolah).where(Sekolah.npsn.in_(list(npsns))))).scalars()
         return {s.npsn: _sekolah(self._keep(s, s.npsn)) for s in rows}
 
@@ -550,6 +555,9 @@ class RosterRepository:
 _PEGAWAI_BY_NIP = select(_PEGAWAI_TABLE).where(_PEGAWAI_TABLE.c.nip == bindparam("nip"))
 _SEKOLAH_BY_NPSN = select(_SEKOLAH_TABLE).where(_SEKOLAH_TABLE.c.npsn == bindparam("npsn"))
 _PEGAWAI_OF_NIPS = select(_PEGAWAI_TABLE).where(_PEGAWAI_TABLE.c.nip == any_(bindparam("nips", type_=ARRAY(String()))))
+_SEKOLAH_OF_NPSNS = select(_SEKOLAH_TABLE).where(
+    _SEKOLAH_TABLE.c.npsn == any_(bindparam("npsns", type_=ARRAY(String())))
+)
 
 
 def _save_bkn_changes() -> TextClause:

@@ -116,7 +116,7 @@ def _outside(row: Row, field_name: str, what: str) -> RowError:
 
 
 async def _import_sekolah(uow: PlanningUnitOfWork, scope: str, rows: list[SekolahRow], report: ImportReport) -> None:
-    existing = await uow.roster.sekolah_by_npsns([r.npsn for r in rows])
+    existing = await uow.roster.sekolah_by_npsns([r.npsn for r in rows], for_change=True)
     for row in rows:
         if outside_region(scope, row.kode_wilayah):
             report.errors.append(_outside(row, "kode_wilayah", "school"))
