@@ -151,7 +151,8 @@ async def finalisasi(
     async def compute() -> JSONResponse:
         return _out(await finalize(cmd, uow=deps.uow(), deps=deps, actor=actor))
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 @router.post(
@@ -178,7 +179,8 @@ async def buka_kembali(
     async def compute() -> JSONResponse:
         return _out(await reopen(cmd, uow=deps.uow(), deps=deps, actor=actor))
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 @router.put(

@@ -107,7 +107,8 @@ async def setujui(
         command = steps.SetujuiJadwal(pelaksanaan_id=pelaksanaan_id, expected=ExpectedVersion(if_match))
         return out(await steps.setujui_jadwal(command, uow=deps.uow(), deps=deps, actor=actor))
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 @router.post(
@@ -135,7 +136,8 @@ async def jadwal_lain(
         )
         return out(await steps.usulkan_jadwal_lain(command, uow=deps.uow(), deps=deps, actor=actor))
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 @router.post(
@@ -159,7 +161,8 @@ async def terima(
         command = steps.TerimaJadwal(pelaksanaan_id=pelaksanaan_id, expected=ExpectedVersion(if_match))
         return out(await steps.terima_jadwal(command, uow=deps.uow(), deps=deps, actor=actor))
 
-    return await idempotent(request, actor=actor.subject, compute=compute)
+    # One use case that commits or raises: no SAVEPOINT needed around it.
+    return await idempotent(request, actor=actor.subject, compute=compute, savepoints=False)
 
 
 @router.put(
