@@ -26,10 +26,13 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from pmm_chassis import failpoints, metrics
-from pmm_chassis.db.uow import Batch
+from pmm_chassis.db.engine import session_factory
+from pmm_chassis.db.tables import InboxMessage
+from pmm_chassis.db.uow import Batch, UnitOfWork
 from pmm_chassis.messaging import topology
 from pmm_chassis.messaging.consumer import Consumer
 from pmm_chassis.parking_cli import ParkingLot
+from pmm_kernel.clock import SystemClock
 from pmm_testkit import drop_database, drop_vhost, fresh_database, fresh_vhost, wait_for
 from shared.tests.integration import batch_world
 from shared.tests.integration.batch_world import KEY, SERVICE, World, change, connected
@@ -485,3 +488,20 @@ async def test_killed_after_the_commit_before_the_acks_the_redelivered_batch_is_
         assert await scalar(engine, "SELECT count(*) FROM outbox_message") == 40
     finally:
         await consuming.stop()
+
+
+async def test_a_row_a_message_adds_to_the_session_is_written_with_a_batch_without_savepoints(world):
+    # An ORM row (an audit record, a new aggregate) reaches the database only when the session flushes: with no
+    # savepoint to release, the message's commit flushes it, before the message leaves the shared session.
+    _, engine, _ = world
+    sessions = session_factory(engine)
+    uow = UnitOfWork(sessions, service=SERVICE, to_contract=lambda data: data, clock=SystemClock())
+    added = uuid.uuid4()
+    async with uow.batch(savepoints=False) as batch:
+        async with uow.joining(batch):
+            uow.session.add(InboxMessage(consumer="added-by-a-message", event_id=added))
+            await uow.commit()
+        await batch.commit()
+    async with engine.connect() as conn:
+        found = await conn.scalar(text("SELECT count(*) FROM inbox_message WHERE event_id = :e"), {"e": added})
+    assert found == 1

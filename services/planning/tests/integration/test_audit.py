@@ -8,6 +8,7 @@ import pytest
 
 from pmm_kernel.clock import WIB
 from pmm_testkit import audit_trail, traced
+from pmm_testkit.world import scalar
 from tools.demo import skp_steps
 from tools.demo_roster import pns_nip
 
@@ -48,7 +49,7 @@ def planning_is_open(set_clock) -> None:
     set_clock(datetime(2024, 1, 20, 9, 0, tzinfo=WIB))
 
 
-async def test_each_change_of_a_plan_is_audited_with_its_trace(client, tokens, settings, people) -> None:
+async def test_each_change_of_a_plan_is_audited_with_its_trace(app, client, tokens, settings, people) -> None:
     guru = tokens.headers(people["guru"], "guru")
     ks = tokens.headers(people["ks"], "guru", "kepala_sekolah")
     operator = tokens.headers("op-audit", "operator", wilayah="3273")
@@ -73,7 +74,8 @@ async def test_each_change_of_a_plan_is_audited_with_its_trace(client, tokens, s
     refused = await client.post(f"/api/v1/skp/{skp_id}/approve", headers={**guru, "If-Match": etag})
     assert refused.status_code == 403  # a refusal changes nothing, so it leaves no record
     etag = (await send("POST", f"/api/v1/skp/{skp_id}/approve", ks, etag=etag)).headers["ETag"]
-    await send("POST", f"/api/v1/skp/{skp_id}/reset", operator, {"alasan": "Disetujui karena salah klik"}, etag)
+    reset_headers = {**operator, "Idempotency-Key": f"reset-{skp_id}"}
+    await send("POST", f"/api/v1/skp/{skp_id}/reset", reset_headers, {"alasan": "Disetujui karena salah klik"}, etag)
 
     trail = await audit_trail(settings.database_url, skp_id)
 
@@ -96,3 +98,6 @@ async def test_each_change_of_a_plan_is_audited_with_its_trace(client, tokens, s
     assert trail[7]["actor_roles"] == "guru,kepala_sekolah"
     assert all(r["at"] is not None for r in trail)
     assert not any(nip in str(r) for r in trail for nip in people.values())  # never a NIP in clear
+    # The operator's reason, in the operators' log, though the keyed reset wrote straight into the key's transaction.
+    reasons = "SELECT string_agg(actor || ': ' || (detail ->> 'alasan'), '; ') FROM audit_log WHERE target = :t"
+    assert await scalar(app, reasons, t=skp_id) == "op-audit: Disetujui karena salah klik"

@@ -434,9 +434,12 @@ class UnitOfWork:
                 except BaseException:
                     self._batch.broken = True
                     raise
+            else:
+                await self._flush_pending()
             self.committed = True
             return
         if self._ambient is not None and not self._ambient.savepoints:
+            await self._flush_pending()
             self.committed = True
             self._ambient.service = self.service
             return  # durable only when the ambient transaction commits: its opener reaches the failpoint
@@ -451,6 +454,12 @@ class UnitOfWork:
         await self.session.commit()
         self.committed = True
         failpoints.reached(self.service, "after_commit" if self._inbox_claim is None else "after_inbox_commit")
+
+    async def _flush_pending(self) -> None:
+        """Rows added to the session (an audit record, a new plan) go to the database now. Without a savepoint to
+        release (which flushes), nothing else would send them before this unit of work leaves and drops its rows
+        from the shared session (`__aexit__`); on a clean session it sends nothing."""
+        await self.session.flush()
 
     def _outbox_row(self, outgoing: Outgoing, cause: uuid.UUID | None) -> dict[str, Any]:
         event_id = uuid.uuid4()
