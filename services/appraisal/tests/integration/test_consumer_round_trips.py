@@ -31,12 +31,12 @@ CONSUMER = "appraisal.round_trips"  # the inbox rows of this module's batches, a
 # version guard).
 MAX_SUBMITTED = 2
 # The audit stamp, the monitoring's upsert, the part's penilaian locked (none yet) with the periods of its year, its
-# insert with the approved plan, the pegawai's penilaian of that year, the year's penilaian tahunan locked (none yet:
-# no period is final).
+# insert with the approved plan, the year's penilaian tahunan locked (none yet: no period is final), the pegawai's
+# penilaian of that year.
 MAX_APPROVED = 6
 # A run of approved plans (a kepala sekolah approves a school's plans in one sitting): the run's audit stamp, the
-# monitoring's upsert, every part locked in one statement, each new part's insert, the pegawai's penilaian of the year
-# in one statement, their penilaian tahunan locked in one.
+# monitoring's upsert, every part locked in one statement, each new part's insert, their penilaian tahunan locked in
+# one, their penilaian of the year read in one.
 RUN_STATEMENTS = 5  # besides one insert per plan
 
 
@@ -78,7 +78,7 @@ async def test_a_submission_and_an_approval_cost_a_bounded_number_of_round_trips
     assert not [s for s in submitted + approved if "SAVEPOINT" in s], (submitted, approved)
 
     # What the statements did: the monitoring shows the approval, the penilaian is open with its plan, and the audit
-    # trigger saw both of its writes.
+    # trigger saw its one write.
     monitored = "SELECT status || ':' || skp_version FROM skp_monitor WHERE pegawai_id = :p AND periode = '2024-S1'"
     assert await scalar(app, monitored, p=pegawai_id) == "DISETUJUI:9"
     penilaian_id = await scalar(app, "SELECT id FROM penilaian WHERE pegawai_id = :p", p=pegawai_id)

@@ -29,8 +29,8 @@ pytestmark = pytest.mark.integration
 # policy year, the school's report, the parts of the period, the angka kredit earned before the part, ROLLBACK.
 MAX_ROUND_TRIPS_RATE = 15
 # BEGIN, the key's claim (carrying the audit stamp), the penilaian locked in its context with the atasan, the angka
-# kredit earned before, its update, the pegawai's penilaian of the year, the year's penilaian tahunan locked (none
-# yet) with the periods of its year, its insert, its update, the outbox row (carrying the relay's NOTIFY); the
+# kredit earned before, its update, the year's penilaian tahunan locked (none yet), the pegawai's penilaian of the
+# year, the penilaian tahunan's insert, its update, the outbox row (carrying the relay's NOTIFY); the
 # answer's figures: the school's predikat counts, its predikat organisasi, the parts of the period; the stored
 # answer, COMMIT. The one use case writes straight into the key's transaction: no SAVEPOINT.
 MAX_ROUND_TRIPS_FINALIZE = 15

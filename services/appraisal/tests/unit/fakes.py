@@ -234,6 +234,7 @@ class FakePenilaianRepository:
         self._roster = roster
         self.rows: dict[uuid.UUID, Penilaian] = {}
         self.saves = 0
+        self.locked_ahead: dict[tuple[uuid.UUID, str, int], Penilaian | None] = {}
 
     def put(self, penilaian: Penilaian) -> Penilaian:
         """A penilaian already in the table (the test's starting point)."""
@@ -289,6 +290,8 @@ class FakePenilaianRepository:
         self, pegawai_id: uuid.UUID, periode: str, *, bagian: int = 1, for_update: bool = False
     ) -> Penilaian | None:
         key = (pegawai_id, periode, bagian)
+        if for_update and key in self.locked_ahead:
+            return self.locked_ahead.pop(key)
         return self._loaded(next((p for p in self.rows.values() if (p.pegawai_id, p.periode, p.bagian) == key), None))
 
     async def find_by_skp(
@@ -308,6 +311,7 @@ class FakePenilaianRepository:
         return max((p.bagian for p in await self.parts(pegawai_id, periode)), default=None)
 
     async def add(self, penilaian: Penilaian) -> Penilaian:
+        self.locked_ahead.pop((penilaian.pegawai_id, penilaian.periode, penilaian.bagian), None)
         existing = await self.find(penilaian.pegawai_id, penilaian.periode, bagian=penilaian.bagian)
         if existing is not None:
             return existing
@@ -316,6 +320,7 @@ class FakePenilaianRepository:
         return penilaian
 
     async def save(self, penilaian: Penilaian, *, expected_version: int) -> None:
+        self.locked_ahead.pop((penilaian.pegawai_id, penilaian.periode, penilaian.bagian), None)
         row = self.rows.get(penilaian.id)
         if row is None or row.version != expected_version:
             raise StaleVersion("the penilaian changed since it was read", rule="penilaian.concurrent_change")
@@ -323,7 +328,10 @@ class FakePenilaianRepository:
         self.saves += 1
 
     async def lock_keys(self, keys: Iterable[tuple[uuid.UUID, str, int]]) -> None:
-        """Nothing to do: the read-ahead saves round trips, and `find` here reads the table as it is."""
+        """As the repository reads ahead: each key's part as it is now, for `find(for_update=True)` to answer once."""
+        self.locked_ahead = {}
+        for pegawai_id, periode, bagian in sorted(set(keys)):
+            self.locked_ahead[(pegawai_id, periode, bagian)] = await self.find(pegawai_id, periode, bagian=bagian)
 
     async def of_year(self, pegawai_id: uuid.UUID, periodes: Sequence[str]) -> list[Penilaian]:
         return (await self.of_years([pegawai_id], periodes)).get(pegawai_id, [])

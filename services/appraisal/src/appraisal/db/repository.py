@@ -104,8 +104,8 @@ _OF_YEARS = select(_PENILAIAN).where(
     _PENILAIAN.c.pegawai_id == any_(bindparam("pegawai_ids", type_=ARRAY(Uuid))),
     _PENILAIAN.c.periode == any_(bindparam("periodes", type_=ARRAY(String))),
 )
-# The parts of several keys, locked (a run of approved plans): the keys as one array per column (one statement text
-# for any number of keys), the rows locked in the order of their ids, as every run locks them.
+# The parts of several keys (a run of approved plans, the annual penilaian of several pegawai): the keys as one array
+# per column, one statement text for any number of keys.
 _KEYS = (
     func.unnest(
         bindparam("key_pegawai_id", type_=ARRAY(Uuid)),
@@ -177,7 +177,8 @@ def _parts_by_keys() -> Any:
             & (_PENILAIAN.c.periode == _KEYS.c.periode)
             & (_PENILAIAN.c.bagian == _KEYS.c.bagian),
         )
-        .order_by(_PENILAIAN.c.id)
+        # In key order, as the other paths that lock several parts of a pegawai lock them (part 1, then 2).
+        .order_by(_PENILAIAN.c.pegawai_id, _PENILAIAN.c.periode, _PENILAIAN.c.bagian)
         .with_for_update(of=_PENILAIAN)
         .lateral("part")
     )
@@ -351,9 +352,11 @@ class PenilaianRepository:
     async def lock_keys(self, keys: Iterable[tuple[uuid.UUID, str, int]]) -> None:
         """Lock the parts of these keys (pegawai, period, part) in one statement, so that `find(for_update=True)`
         answers each of them once without a round trip (None where there is no part yet): a run of approved plans
-        finds its parts together. A key found is forgotten, so a second look at it reads what this unit of work
-        wrote since. The periods of the first key's year come with them and are kept, as with one part."""
+        finds its parts together. A key found, added or saved is forgotten, so a second look at it reads what this
+        unit of work wrote since. The periods of the year of the first key (in key order) come with them and are
+        kept, as with one part."""
         wanted = sorted(set(keys))
+        self._locked_ahead = {}
         if not wanted:
             return
         parameters = {
@@ -402,6 +405,7 @@ class PenilaianRepository:
     async def add(self, penilaian: Penilaian) -> Penilaian:
         """Insert a new penilaian; if a concurrent consumer inserted the same (pegawai, periode, bagian) first,
         return that one, locked, so the caller applies its change to it instead."""
+        self._locked_ahead.pop((penilaian.pegawai_id, penilaian.periode, penilaian.bagian), None)
         inserted = await self._session.execute(_ADD, _columns(penilaian))
         if inserted.first() is None:
             existing = await self.find(
@@ -414,6 +418,7 @@ class PenilaianRepository:
 
     async def save(self, penilaian: Penilaian, *, expected_version: int) -> None:
         """Write back a changed penilaian; refuses if someone else changed it since it was read."""
+        self._locked_ahead.pop((penilaian.pegawai_id, penilaian.periode, penilaian.bagian), None)
         result = await self._session.execute(
             _SAVE, {**_columns(penilaian), "saved_id": penilaian.id, "read_version": expected_version}
         )

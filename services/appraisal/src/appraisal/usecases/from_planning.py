@@ -67,7 +67,7 @@ class ApplySkpApproved:
 async def apply_skp_approved(cmds: Sequence[ApplySkpApproved], *, uow: AppraisalUnitOfWork, deps: Deps) -> list[str]:
     """Approved plans, several at once (a kepala sekolah approves a school's plans in one sitting): their monitoring
     in one statement, their parts locked in one, then each plan's penilaian in the order they came (the outcome of
-    each, in order), then the years' penilaian tahunan, once per pegawai and period."""
+    each, in order), then the years' penilaian tahunan, once per pegawai and year."""
     async with uow:
         await uow.skp_monitor.apply_many(
             [(cmd.pegawai_id, cmd.periode, "DISETUJUI", cmd.skp_version, cmd.bagian.bagian) for cmd in cmds]
@@ -77,8 +77,7 @@ async def apply_skp_approved(cmds: Sequence[ApplySkpApproved], *, uow: Appraisal
         for cmd in cmds:
             with uow.answering(cmd.cause):
                 outcomes.append(await _approved(cmd, uow))
-        for periode in sorted({cmd.periode for cmd in cmds}):
-            await refresh_tahunan_of(uow, deps, {cmd.pegawai_id for cmd in cmds if cmd.periode == periode}, periode)
+        await refresh_tahunan_of(uow, deps, [(cmd.pegawai_id, cmd.periode) for cmd in cmds])
         await uow.commit()
     return outcomes
 

@@ -15,6 +15,7 @@ from collections.abc import Collection
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain import tahunan
 from appraisal.domain.penilaian import Penilaian
+from appraisal.domain.periode import Periode
 from appraisal.usecases import Deps
 
 
@@ -75,33 +76,40 @@ async def save_if_changed(uow: AppraisalUnitOfWork, penilaian: Penilaian, *, rea
 
 async def refresh_tahunan(uow: AppraisalUnitOfWork, deps: Deps, pegawai_id: uuid.UUID, periode: str) -> None:
     """Bring the year's penilaian tahunan of `periode`'s year up to date with the pegawai's periodic penilaian."""
-    await refresh_tahunan_of(uow, deps, [pegawai_id], periode)
+    await refresh_tahunan_of(uow, deps, [(pegawai_id, periode)])
 
 
-async def refresh_tahunan_of(
-    uow: AppraisalUnitOfWork, deps: Deps, pegawai_ids: Collection[uuid.UUID], periode: str
-) -> None:
-    """`refresh_tahunan` for several pegawai whose penilaian of `periode` changed (a run of approved plans): their
-    periodic penilaian in one statement, their annual ones locked in one."""
-    current = await uow.roster_extra.find_periode(periode)
-    if current is None:
-        return  # the period's snapshot has not arrived: the next change of this penilaian tries again
-    year = await uow.roster_extra.periods_of_year(current.tahun)
-    if not tahunan.has_penilaian_tahunan(year):
-        return
-    ids = sorted(set(pegawai_ids))
-    periodic = await uow.penilaian.of_years(ids, [p.kode for p in year])
-    kode = deps.rules.penilaian_tahunan.kode(current.tahun)
-    await uow.penilaian.lock_keys([(pegawai_id, kode, 1) for pegawai_id in ids])
-    for pegawai_id in ids:
-        hasil, menunggu = tahunan.hasil_periodik(periodic.get(pegawai_id, []))
-        annual = await uow.penilaian.find(pegawai_id, kode, for_update=True)
-        if annual is None:
-            if not hasil:
-                continue
-            annual = await uow.penilaian.add(
-                Penilaian(id=uuid.uuid4(), pegawai_id=pegawai_id, periode=kode, menimbang_periode=True)
-            )
-        read_version = annual.version
-        annual.apply_hasil_periodik(hasil, menunggu=menunggu)
-        await save_if_changed(uow, annual, read_version=read_version)
+async def refresh_tahunan_of(uow: AppraisalUnitOfWork, deps: Deps, changed: Collection[tuple[uuid.UUID, str]]) -> None:
+    """`refresh_tahunan` for every (pegawai, periode) whose penilaian changed (a run of approved plans): once per
+    pegawai and year, their annual penilaian locked in one statement, then each year's periodic ones read in one.
+
+    Locked before the periodic ones are read: a change of another of the year's periods that is committing now
+    (an atasan's finalisation) holds its year's annual row, so this waits for it and then reads it."""
+    years: dict[int, tuple[list[Periode], set[uuid.UUID]]] = {}
+    for pegawai_id, periode in sorted(set(changed)):
+        current = await uow.roster_extra.find_periode(periode)
+        if current is None:
+            continue  # the period's snapshot has not arrived: the next change of this penilaian tries again
+        year = await uow.roster_extra.periods_of_year(current.tahun)
+        if tahunan.has_penilaian_tahunan(year):
+            years.setdefault(current.tahun, (year, set()))[1].add(pegawai_id)
+    kode = {tahun: deps.rules.penilaian_tahunan.kode(tahun) for tahun in years}
+    await uow.penilaian.lock_keys([(p, kode[tahun], 1) for tahun, (_, ids) in years.items() for p in ids])
+    for tahun, (year, ids) in sorted(years.items()):
+        periodic = await uow.penilaian.of_years(sorted(ids), [p.kode for p in year])
+        for pegawai_id in sorted(ids):
+            await _refresh_one(uow, pegawai_id, kode[tahun], periodic.get(pegawai_id, []))
+
+
+async def _refresh_one(uow: AppraisalUnitOfWork, pegawai_id: uuid.UUID, kode: str, periodic: list[Penilaian]) -> None:
+    hasil, menunggu = tahunan.hasil_periodik(periodic)
+    annual = await uow.penilaian.find(pegawai_id, kode, for_update=True)
+    if annual is None:
+        if not hasil:
+            return
+        annual = await uow.penilaian.add(
+            Penilaian(id=uuid.uuid4(), pegawai_id=pegawai_id, periode=kode, menimbang_periode=True)
+        )
+    read_version = annual.version
+    annual.apply_hasil_periodik(hasil, menunggu=menunggu)
+    await save_if_changed(uow, annual, read_version=read_version)

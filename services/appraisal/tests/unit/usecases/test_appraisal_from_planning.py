@@ -107,6 +107,25 @@ async def test_an_approval_whose_part_a_concurrent_consumer_opened_first_goes_to
     assert (stored.status, stored.skp_version, stored.version) == (Status.SIAP, 5, opened_first.version + 1)
 
 
+async def test_a_run_keeps_each_pegawais_penilaian_tahunan_in_step_with_every_period_of_the_year() -> None:
+    uow = FakeAppraisalUnitOfWork()
+    s = school(uow)
+    deps = deps_for(uow)
+    final = ready(Status.FINAL)
+    final.pegawai_id = s.guru.pegawai_id
+    final.periode = "2024-S1"
+    uow.penilaian.put(final)
+    run = [approved(s.guru.pegawai_id, periode="2024-S2"), approved(s.ks.pegawai_id, periode="2024-S2")]
+    assert await apply_skp_approved(run, uow=uow, deps=deps) == ["applied", "applied"]
+    # The guru's year: the final first semester weighed, the second still waited for.
+    annual = uow.penilaian.stored(s.guru.pegawai_id, "2024-T")
+    assert annual is not None
+    assert ([h.periode for h in annual.hasil_periodik], annual.periodik_menunggu) == (["2024-S1"], 1)
+    # The kepala sekolah has nothing final in 2024: no penilaian tahunan yet.
+    assert uow.penilaian.stored(s.ks.pegawai_id, "2024-T") is None
+    assert uow.commits == 1
+
+
 async def test_the_plan_after_the_completed_cycle_makes_it_ratable() -> None:
     uow = FakeAppraisalUnitOfWork()
     s = school(uow)
