@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Two locks, each package pinned (and hashed) in one of them only: requirements.lock is what runs in production
 # (the service images install it alone); requirements-dev.lock adds the test, lint, benchmark, fuzzing and audit
-# tools. The venv installs both.
+# tools. The venv installs both, after requirements-pip.lock: the dev lock's pip, so that a known pip reads them.
 LOCKS := requirements.lock requirements-dev.lock
 PACKAGES := shared shared/testkit $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 PACKAGE_DEFS := $(addsuffix /pyproject.toml,$(PACKAGES))
@@ -49,9 +49,9 @@ venv: $(STAMP)
 $(PY):
 	@test -n "$(PYTHON)" || { echo "make: need python3.11 (or a python3 >= 3.11) on PATH" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_FLAGS) --require-hashes -r requirements-pip.lock
 
-$(STAMP): $(LOCKS) $(PACKAGE_DEFS) | $(PY)
+$(STAMP): requirements-pip.lock $(LOCKS) $(PACKAGE_DEFS) | $(PY)
+	$(PY) -m pip install $(PIP_FLAGS) --require-hashes -r requirements-pip.lock
 	$(PY) -m pip install $(PIP_FLAGS) --require-hashes $(addprefix -r ,$(LOCKS))
 	$(PY) -m pip install $(PIP_FLAGS) --no-deps $(addprefix -e ,$(PACKAGES))
 	@touch $@

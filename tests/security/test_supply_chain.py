@@ -85,11 +85,14 @@ def test_every_locked_package_is_one_exact_version_with_its_hashes():
         assert loose == [], f"{name}: not pinned with == and sha256 hashes: {loose[:5]}"
 
 
-def test_the_venv_installer_is_pinned_pip_alone():
-    # `make venv` installs it first, so that the locks above are read by a known pip, not the interpreter's own.
-    entries = requirements(ROOT / "requirements-pip.lock")
-    assert len(entries) == 1 and entries[0].startswith("pip=="), entries
-    assert PINNED.match(entries[0]), entries
+def test_the_venv_installer_is_the_dev_locks_pip_alone():
+    # `make venv` installs it first, so that the locks above are read by a known pip, not the interpreter's own; the
+    # same pin as the dev lock's, or installing that lock would change pip under the venv.
+    [installer] = requirements(ROOT / "requirements-pip.lock")
+    assert installer.startswith("pip==") and PINNED.match(installer), installer
+    [dev_pip] = [e for e in requirements(ROOT / "requirements-dev.lock") if e.startswith("pip==")]
+    assert installer == dev_pip.split("#")[0].strip()
+    assert "-r requirements-pip.lock" in (ROOT / "Makefile").read_text()
 
 
 def test_no_secret_is_committed():
