@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from appraisal.domain.penilaian import RhkRencana, Status
+from appraisal.domain.penilaian import Penilaian, RhkRencana, Status
 from appraisal.usecases.from_observation import ApplyPelaksanaanCompleted, apply_pelaksanaan_completed
 from appraisal.usecases.from_planning import (
     ApplySkpApproved,
@@ -33,6 +33,13 @@ def approved(pegawai_id: uuid.UUID, version: int = 5, periode: str = "2024-S1") 
         perilaku=(("akuntabel", "Akuntabel"), ("kompeten", "Kompeten")),
         approved_at=AT,
     )
+
+
+def put_final(uow: FakeAppraisalUnitOfWork, pegawai_id: uuid.UUID, periode: str) -> Penilaian:
+    """A final penilaian of `pegawai_id` in `periode`, already in the table."""
+    final = ready(Status.FINAL)
+    final.pegawai_id, final.periode = pegawai_id, periode
+    return uow.penilaian.put(final)
 
 
 def completed(pegawai_id: uuid.UUID, version: int = 9) -> ApplyPelaksanaanCompleted:
@@ -111,10 +118,7 @@ async def test_a_run_keeps_each_pegawais_penilaian_tahunan_in_step_with_every_pe
     uow = FakeAppraisalUnitOfWork()
     s = school(uow)
     deps = deps_for(uow)
-    final = ready(Status.FINAL)
-    final.pegawai_id = s.guru.pegawai_id
-    final.periode = "2024-S1"
-    uow.penilaian.put(final)
+    put_final(uow, s.guru.pegawai_id, "2024-S1")
     run = [approved(s.guru.pegawai_id, periode="2024-S2"), approved(s.ks.pegawai_id, periode="2024-S2")]
     assert await apply_skp_approved(run, uow=uow, deps=deps) == ["applied", "applied"]
     # The guru's year: the final first semester weighed, the second still waited for.
@@ -146,10 +150,7 @@ async def test_an_older_approval_or_one_reaching_a_final_penilaian_changes_nothi
     uow.penilaian.put(p)
     stale = await apply_skp_approved([approved(s.guru.pegawai_id, version=p.skp_version)], uow=uow, deps=deps)
     assert stale == ["stale"]
-    final = ready(Status.FINAL)
-    final.pegawai_id = s.guru.pegawai_id
-    final.periode = "2024-S2"
-    uow.penilaian.put(final)
+    final = put_final(uow, s.guru.pegawai_id, "2024-S2")
     later = approved(s.guru.pegawai_id, version=99, periode="2024-S2")
     assert await apply_skp_approved([later], uow=uow, deps=deps) == ["final"]
     assert uow.penilaian.stored(s.guru.pegawai_id, "2024-S2") == final
