@@ -63,6 +63,7 @@ from appraisal.domain.penilaian import (
 )
 from appraisal.domain.periode import Periode
 from appraisal.domain.predikat import Predikat, Rating
+from pmm_chassis.db.arrays import array_parameters, unnested
 from pmm_chassis.db.prefixed import Prefixed
 from pmm_kernel.errors import InvalidValue, StaleVersion
 from pmm_kernel.windows import Window
@@ -104,17 +105,9 @@ _OF_YEARS = select(_PENILAIAN).where(
     _PENILAIAN.c.pegawai_id == any_(bindparam("pegawai_ids", type_=ARRAY(Uuid))),
     _PENILAIAN.c.periode == any_(bindparam("periodes", type_=ARRAY(String))),
 )
-# The parts of several keys (a run of approved plans, the annual penilaian of several pegawai): the keys as one array
-# per column, one statement text for any number of keys.
-_KEYS = (
-    func.unnest(
-        bindparam("key_pegawai_id", type_=ARRAY(Uuid)),
-        bindparam("key_periode", type_=ARRAY(String)),
-        bindparam("key_bagian", type_=ARRAY(Integer)),
-    )
-    .table_valued("pegawai_id", "periode", "bagian")
-    .render_derived(name="keys")
-)
+# The parts of several keys (a run of approved plans, the annual penilaian of several pegawai), as arrays.
+_KEY_COLUMNS = {"pegawai_id": Uuid(), "periode": String(), "bagian": Integer()}
+_KEYS = unnested("keys", "key", _KEY_COLUMNS)
 _TAHUN = _PERIODE.c.snapshot["tahun"].as_integer()
 
 
@@ -359,12 +352,7 @@ class PenilaianRepository:
         self._locked_ahead = {}
         if not wanted:
             return
-        parameters = {
-            "periode": wanted[0][1],
-            "key_pegawai_id": [key[0] for key in wanted],
-            "key_periode": [key[1] for key in wanted],
-            "key_bagian": [key[2] for key in wanted],
-        }
+        parameters = {"periode": wanted[0][1], **array_parameters("key", list(_KEY_COLUMNS), wanted)}
         rows = (await self._session.execute(_PARTS_BY_KEYS, parameters)).all()
         if rows and rows[0].periods:
             self._roster.remember(rows[0].periods)

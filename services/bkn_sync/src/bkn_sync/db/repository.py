@@ -44,6 +44,7 @@ from bkn_sync.db.tables import Push as PushRow
 from bkn_sync.domain.conflict import Conflict, ConflictStatus, Keputusan, Plan
 from bkn_sync.domain.periods import BknPeriode
 from bkn_sync.domain.push import Attempt, JenisPush, Push, PushStatus
+from pmm_chassis.db.arrays import array_parameters, unnested
 from pmm_roster.projections import RosterPegawai, RosterPeriode, RosterSekolah, RosterView
 from pmm_roster.records import PegawaiRecord
 
@@ -109,16 +110,8 @@ _BY_KEY = (
 )
 # The pushes of several keys, locked (a run of approved plans): the keys as one array per column (one statement text
 # for any number of keys), the rows locked in the order of their ids, as every run locks them.
-_KEYS = (
-    func.unnest(
-        bindparam("key_pegawai_id", type_=ARRAY(Uuid)),
-        bindparam("key_jenis", type_=ARRAY(String)),
-        bindparam("key_periode", type_=ARRAY(String)),
-        bindparam("key_bagian", type_=ARRAY(String)),
-    )
-    .table_valued("pegawai_id", "jenis", "periode", "bagian")
-    .render_derived(name="keys")
-)
+_LOCK_KEY_COLUMNS = {"pegawai_id": Uuid(), "jenis": String(), "periode": String(), "bagian": String()}
+_KEYS = unnested("keys", "key", _LOCK_KEY_COLUMNS)
 _BY_KEYS = (
     select(_PUSH)
     .join(
@@ -330,13 +323,7 @@ class PushRepository:
         """Lock the pushes of these keys (pegawai, kind, period, part) in one statement, so that `by_key` answers each
         of them (once) without a round trip: a run of approved plans finds its pushes together."""
         wanted = sorted({(pegawai_id, jenis.value, periode, bagian) for pegawai_id, jenis, periode, bagian in keys})
-        parameters = {
-            "key_pegawai_id": [key[0] for key in wanted],
-            "key_jenis": [key[1] for key in wanted],
-            "key_periode": [key[2] for key in wanted],
-            "key_bagian": [key[3] for key in wanted],
-        }
-        rows = await self._execute(_BY_KEYS, parameters)
+        rows = await self._execute(_BY_KEYS, array_parameters("key", list(_LOCK_KEY_COLUMNS), wanted))
         found = {(row.pegawai_id, row.jenis, row.periode, row.bagian): self._loaded(row) for row in rows}
         self._locked_ahead = {key: found.get(key) for key in wanted}
 
@@ -515,11 +502,7 @@ def _save_plans() -> Any:
     names = [c.name for c in _PLAN.c]
     # The rows (a JSON array each) come as text: a list inside the array parameter would be taken for a dimension.
     types = {c.name: String() if c.name == "rhk" else c.type for c in _PLAN.c}
-    rows = (
-        func.unnest(*(bindparam(f"plan_{name}", type_=ARRAY(types[name])) for name in names))
-        .table_valued(*names)
-        .render_derived(name="plans")
-    )
+    rows = unnested("plans", "plan", {name: types[name] for name in names})
     columns = (cast(rows.c[name], JSONB) if name == "rhk" else rows.c[name] for name in names)
     upsert = pg_insert(_PLAN).from_select(names, select(*columns))
     upsert = upsert.on_conflict_do_update(
@@ -527,11 +510,7 @@ def _save_plans() -> Any:
         set_={name: upsert.excluded[name] for name in names if name not in _PLAN_KEY},
         where=_PLAN.c.version < upsert.excluded.version,
     )
-    wanted = (
-        func.unnest(bindparam("plan_pegawai_id", type_=ARRAY(Uuid)), bindparam("plan_periode", type_=ARRAY(String)))
-        .table_valued("pegawai_id", "periode")
-        .render_derived(name="wanted")
-    )
+    wanted = unnested("wanted", "plan", {"pegawai_id": Uuid(), "periode": String()})  # the plans' own arrays
     periode_snapshot = select(_PERIODE.c.snapshot).where(_PERIODE.c.kode == wanted.c.periode).scalar_subquery()
     return (
         select(
@@ -600,7 +579,8 @@ class PlanRepository:
         # Sorted by key: every run locks the rows it upserts in one order.
         ordered = sorted(plans, key=lambda plan: (str(plan.pegawai_id), plan.periode, plan.bagian))
         rows = [{**_plan_values(plan, now), "rhk": json.dumps(plan.rhk)} for plan in ordered]
-        parameters = {f"plan_{c.name}": [row[c.name] for row in rows] for c in _PLAN.c}
+        names = [c.name for c in _PLAN.c]
+        parameters = array_parameters("plan", names, ([row[name] for name in names] for row in rows))
         for row in await self._session.execute(_save_plans(), parameters):
             self._ahead.pegawai[row.wanted_id] = None if row.pegawai_id is None else row
             self._ahead.periode_snapshots[row.wanted_periode] = row.periode_snapshot
