@@ -17,6 +17,7 @@ import pytest
 from appraisal.handlers import handlers
 from appraisal.usecases.from_observation import ApplyPelaksanaanCompleted, apply_pelaksanaan_completed
 from pmm_contracts import EventData, decode, encode
+from pmm_contracts.events import observation as observed
 from pmm_contracts.events import planning as contract
 from pmm_testkit import audit_trail
 from pmm_testkit.plans import INDIKATOR, PERILAKU, RHK
@@ -38,6 +39,9 @@ MAX_APPROVED = 6
 # monitoring's upsert, every part locked in one statement, each new part's insert, their penilaian tahunan locked in
 # one, their penilaian of the year read in one.
 RUN_STATEMENTS = 5  # besides one insert per plan
+# A run of observation's steps (the monitoring by name): the run's audit stamp, the parts of every plan read in one
+# statement, every step upserted in one.
+STEP_RUN_STATEMENTS = 3
 
 
 async def _applied(app, data: EventData, version: int) -> list[str]:
@@ -144,6 +148,55 @@ async def test_a_run_of_approved_plans_costs_one_insert_per_plan_besides_the_sam
     for pegawai_id, message in zip(gurus, messages, strict=True):
         version = opened_at + 1 if pegawai_id == cycle_first else 2  # a new part counts the plan on top of 1
         assert await scalar(app, stored, p=pegawai_id) == f"{message.data.skp_id}:9:{version}"
+
+
+async def test_a_run_of_steps_costs_the_same_few_statements_and_finds_each_plans_part(app):
+    deps = app.state.container.deps
+    named_first, named_second, unknown_plan, no_part = (uuid.uuid4() for _ in range(4))
+    plans: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for pegawai_id, parts in ((named_first, 2), (named_second, 2), (unknown_plan, 2)):
+        for bagian in range(1, parts + 1):
+            ref = {**_ref(pegawai_id), "bagian": bagian}
+            plans.setdefault(pegawai_id, []).append(ref["skp_id"])
+            approval = contract.SkpApprovedV1(
+                **ref, approved_at=APPROVED_AT, indikator=INDIKATOR, rhk=RHK, perilaku=PERILAKU
+            )
+            await _applied(app, approval, 9)
+    # Each pegawai's step names a plan: the part that plan feeds, whichever part is the latest; a plan no part knows
+    # yet (its approval not here yet), or a pegawai with no part at all, shows on the latest part, or the first.
+    steps = {
+        named_first: (plans[named_first][0], "diskusi", 1),
+        named_second: (plans[named_second][1], "persiapan", 2),
+        unknown_plan: (uuid.uuid4(), "upaya", 2),
+        no_part: (uuid.uuid4(), "refleksi", 1),
+    }
+    messages = []
+    for pegawai_id, (skp_id, step, _) in steps.items():
+        ref = {"pelaksanaan_id": uuid.uuid4(), "skp_id": skp_id, "pegawai_id": pegawai_id, "periode": "2024-S1"}
+        data = observed.StepCompletedV1(**ref, step=step, completed_at=APPROVED_AT)
+        envelope = encode(
+            data,
+            event_id=uuid.uuid4(),
+            occurred_at=datetime.now(UTC),
+            aggregate_id=f"pelaksanaan:{data.pelaksanaan_id}",
+            aggregate_version=4,
+        )
+        messages.append(decode(envelope))
+
+    async with deps.uow().batch(savepoints=False) as batch:
+        assert await batch.claim(CONSUMER, [m.envelope.event_id for m in messages])
+        connection = (await batch.session.connection()).sync_connection
+        with round_trips(app.state.container.chassis.engine, by=lambda conn: conn) as sent:
+            uow = deps.uow().joining(batch)
+            async with uow:
+                await handlers(deps)[observed.StepCompletedV1].run(messages, uow)  # type: ignore[attr-defined]
+        await batch.commit()
+
+    statements = [s for s in sent[connection] if not s.startswith("COMMIT")]
+    assert len(statements) == STEP_RUN_STATEMENTS, statements
+    monitored = "SELECT langkah || ':' || bagian FROM pelaksanaan_monitor WHERE pegawai_id = :p AND periode = '2024-S1'"
+    for pegawai_id, (_, step, bagian) in steps.items():
+        assert await scalar(app, monitored, p=pegawai_id) == f"{step}:{bagian}"
 
 
 APPROVED_AT = datetime(2024, 1, 20, 9, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ other services have their own `fakes` module.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -310,6 +310,16 @@ class FakePenilaianRepository:
     async def latest_bagian(self, pegawai_id: uuid.UUID, periode: str) -> int | None:
         return max((p.bagian for p in await self.parts(pegawai_id, periode)), default=None)
 
+    async def parts_of_plans(
+        self, plans: Collection[tuple[uuid.UUID, str, uuid.UUID | None]]
+    ) -> dict[tuple[uuid.UUID, str, uuid.UUID | None], tuple[int | None, int | None]]:
+        found = {}
+        for pegawai_id, periode, skp_id in plans:
+            parts = await self.parts(pegawai_id, periode)
+            named = next((p.bagian for p in parts if skp_id is not None and p.skp_id == skp_id), None)
+            found[(pegawai_id, periode, skp_id)] = (named, max((p.bagian for p in parts), default=None))
+        return found
+
     async def add(self, penilaian: Penilaian) -> Penilaian:
         self.locked_ahead.pop((penilaian.pegawai_id, penilaian.periode, penilaian.bagian), None)
         existing = await self.find(penilaian.pegawai_id, penilaian.periode, bagian=penilaian.bagian)
@@ -495,6 +505,10 @@ class FakeMonitoringNama:
         if monitoring.newer_langkah(self.langkah.get(key), langkah, version, bagian=bagian, held_bagian=held_bagian):
             self.langkah[key] = (langkah, version)
             self.langkah_bagian[key] = bagian
+
+    async def apply_langkah_many(self, steps: Sequence[tuple[uuid.UUID, str, str, int, int]]) -> None:
+        for pegawai_id, periode, langkah, version, bagian in steps:
+            await self.apply_langkah(pegawai_id, periode, langkah=langkah, version=version, bagian=bagian)
 
     async def apply_push(self, push_id: uuid.UUID, *, version: int, at: datetime, **fields: Any) -> None:
         held = self.pushes.get(push_id)

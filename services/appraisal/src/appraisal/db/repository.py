@@ -7,7 +7,7 @@ a query or the session.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +30,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -179,6 +180,23 @@ def _parts_by_keys() -> Any:
 
 
 _PARTS_BY_KEYS = _parts_by_keys()
+# The plans of a run of observation's step events: their parts are read together, for the monitoring by name.
+_PLAN_COLUMNS = {"pegawai_id": Uuid(), "periode": String(), "skp_id": Uuid()}
+
+
+def _parts_of_plans() -> Any:
+    """For each plan key (pegawai, period, plan), the first part that names the plan and the latest part of the
+    pegawai's period (each NULL where there is none); the keys come back as given, typed."""
+    plans = unnested("plans", "plan", _PLAN_COLUMNS)
+    c = _PENILAIAN.c
+    of_period = (c.pegawai_id == plans.c.pegawai_id) & (c.periode == plans.c.periode)
+    named = select(func.min(c.bagian)).where(of_period, c.skp_id == plans.c.skp_id).scalar_subquery()
+    latest = select(func.max(c.bagian)).where(of_period).scalar_subquery()
+    keys = (type_coerce(plans.c[name], type_).label(name) for name, type_ in _PLAN_COLUMNS.items())
+    return select(*keys, named.label("named"), latest.label("latest"))
+
+
+_PARTS_OF_PLANS = _parts_of_plans()
 
 
 # A penilaian loaded in its context (`PenilaianRepository.get_in_context`: every command on one and every read of one)
@@ -365,6 +383,17 @@ class PenilaianRepository:
         """The part whose plan is `skp_id` (observation's events name the plan, not the part)."""
         key = {"pegawai_id": pegawai_id, "periode": periode, "skp_id": skp_id}
         return await self._one(_penilaian_query("skp", for_update), key)
+
+    async def parts_of_plans(
+        self, plans: Collection[tuple[uuid.UUID, str, uuid.UUID | None]]
+    ) -> dict[tuple[uuid.UUID, str, uuid.UUID | None], tuple[int | None, int | None]]:
+        """For each (pegawai, periode, skp_id): the first part that names the plan and the latest part of the
+        period, None where there is none; one statement for any number of plans, nothing locked."""
+        if not plans:
+            return {}
+        parameters = array_parameters("plan", list(_PLAN_COLUMNS), plans)
+        rows = (await self._session.execute(_PARTS_OF_PLANS, parameters)).all()
+        return {(row.pegawai_id, row.periode, row.skp_id): (row.named, row.latest) for row in rows}
 
     async def parts(self, pegawai_id: uuid.UUID, periode: str) -> list[Penilaian]:
         """Every part of the pegawai's period, first part first."""
@@ -720,8 +749,13 @@ class MonitoringNamaRepository:
     async def apply_langkah(
         self, pegawai_id: uuid.UUID, periode: str, *, langkah: str, version: int, bagian: int = 1
     ) -> None:
-        await self._session.execute(
-            _APPLY_LANGKAH,
+        await self.apply_langkah_many([(pegawai_id, periode, langkah, version, bagian)])
+
+    async def apply_langkah_many(self, steps: Sequence[tuple[uuid.UUID, str, str, int, int]]) -> None:
+        """`apply_langkah` for many (pegawai, periode, langkah, version, bagian), sent together: sorted by pegawai
+        and period (every run locks the rows it upserts in one order), in the order given within one of them."""
+        ordered = sorted(steps, key=lambda step: (str(step[0]), step[1]))
+        rows = [
             {
                 "pegawai_id": pegawai_id,
                 "periode": periode,
@@ -729,8 +763,10 @@ class MonitoringNamaRepository:
                 "langkah_rank": rules.LANGKAH[langkah],
                 "pelaksanaan_version": version,
                 "bagian": bagian,
-            },
-        )
+            }
+            for pegawai_id, periode, langkah, version, bagian in ordered
+        ]
+        await self._session.execute(_APPLY_LANGKAH, rows)
 
     async def apply_push(
         self,

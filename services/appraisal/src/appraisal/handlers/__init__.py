@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from appraisal.handlers.on_pelaksanaan import (
-    on_observasi_recorded,
-    on_pelaksanaan_closed,
-    on_pelaksanaan_completed,
-    on_step_completed,
-)
+from appraisal.handlers.on_pelaksanaan import on_langkah, on_pelaksanaan_closed, on_pelaksanaan_completed
 from appraisal.handlers.on_push import on_push_failed, on_push_succeeded
 from appraisal.handlers.on_skp import (
     on_koreksi_closed,
@@ -54,8 +49,8 @@ def handlers(deps: Deps) -> Mapping[type[EventData], Handler]:
         PelaksanaanClosedV1: on_pelaksanaan_closed(deps),
         # monitoring by name: where each pegawai stands in every phase
         SkpReturnedV1: on_skp_returned,
-        StepCompletedV1: on_step_completed,
-        ObservasiRecordedV1: on_observasi_recorded,
+        StepCompletedV1: InRuns(on_langkah),
+        ObservasiRecordedV1: InRuns(on_langkah),
         PushSucceededV1: on_push_succeeded,
         PushFailedV1: on_push_failed,
         KoreksiReportedV1: on_koreksi_reported,  # an open correction blocks the pegawai's data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.usecases import Deps
@@ -62,29 +63,25 @@ def on_pelaksanaan_closed(deps: Deps) -> Handler:
     return handle
 
 
-async def on_step_completed(event: Event[StepCompletedV1], uow: AppraisalUnitOfWork) -> None:
-    """Monitoring by name: the step of the cycle the pegawai has done."""
+def _langkah(event: Event[StepCompletedV1] | Event[ObservasiRecordedV1]) -> ApplyLangkah:
     data = event.data
-    cmd = ApplyLangkah(
+    return ApplyLangkah(
         pegawai_id=data.pegawai_id,
         periode=data.periode,
-        langkah=data.step,
+        # an observation recorded is the atasan's step of the cycle
+        langkah=data.step if isinstance(data, StepCompletedV1) else "observasi",
         pelaksanaan_version=event.envelope.aggregate_version,
         skp_id=data.skp_id,
     )
-    outcome = await apply_langkah(cmd, uow=uow)
-    logger.info("step.completed applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})
 
 
-async def on_observasi_recorded(event: Event[ObservasiRecordedV1], uow: AppraisalUnitOfWork) -> None:
-    """Monitoring by name: the atasan observed the lesson."""
-    data = event.data
-    cmd = ApplyLangkah(
-        pegawai_id=data.pegawai_id,
-        periode=data.periode,
-        langkah="observasi",
-        pelaksanaan_version=event.envelope.aggregate_version,
-        skp_id=data.skp_id,
-    )
-    outcome = await apply_langkah(cmd, uow=uow)
-    logger.info("observasi.recorded applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome})
+async def on_langkah(
+    events: Sequence[Event[StepCompletedV1] | Event[ObservasiRecordedV1]], uow: AppraisalUnitOfWork
+) -> None:
+    """Monitoring by name: the step of the cycle each pegawai has done. Registered `InRuns` for both events: the
+    cycles of a school move on together, and a run of their steps is applied in two statements."""
+    outcome = await apply_langkah([_langkah(event) for event in events], uow=uow)
+    for event in events:
+        logger.info(
+            f"{event.envelope.type} applied", extra={"event_id": str(event.envelope.event_id), "outcome": outcome}
+        )

@@ -7,7 +7,7 @@ Each returns what happened, for the consumer's log; an event older than what the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,7 @@ from appraisal.domain.monitoring import LANGKAH
 from appraisal.domain.penilaian import Siklus
 from appraisal.usecases import Deps
 from appraisal.usecases.tahunan import (
-    bagian_of_skp,
+    bagian_of_plans,
     find_for_skp,
     load_or_open_for_skp,
     refresh_tahunan,
@@ -98,18 +98,20 @@ class ApplyLangkah:
     skp_id: uuid.UUID | None = None  # the plan the cycle was opened from: it names the part; None: the first
 
 
-async def apply_langkah(cmd: ApplyLangkah, *, uow: AppraisalUnitOfWork) -> str:
-    """Monitoring by name: the step the pegawai's cycle reached (a later part, a newer cycle version, or the same
-    further along)."""
-    if cmd.langkah not in LANGKAH:
-        raise InvalidValue(f"unknown step {cmd.langkah}", rule="monitoring.langkah", field="step")
+async def apply_langkah(cmds: Sequence[ApplyLangkah], *, uow: AppraisalUnitOfWork) -> str:
+    """Monitoring by name: the step each pegawai's cycle reached (a later part, a newer cycle version, or the same
+    further along). A run of them, as the cycles of a school move on together: their parts read in one statement,
+    the steps upserted in one."""
+    for cmd in cmds:
+        if cmd.langkah not in LANGKAH:
+            raise InvalidValue(f"unknown step {cmd.langkah}", rule="monitoring.langkah", field="step")
     async with uow:
-        await uow.monitoring_nama.apply_langkah(
-            cmd.pegawai_id,
-            cmd.periode,
-            langkah=cmd.langkah,
-            version=cmd.pelaksanaan_version,
-            bagian=await bagian_of_skp(uow, cmd.pegawai_id, cmd.periode, cmd.skp_id),
+        parts = await bagian_of_plans(uow, [(cmd.pegawai_id, cmd.periode, cmd.skp_id) for cmd in cmds])
+        await uow.monitoring_nama.apply_langkah_many(
+            [
+                (cmd.pegawai_id, cmd.periode, cmd.langkah, cmd.pelaksanaan_version, bagian)
+                for cmd, bagian in zip(cmds, parts, strict=True)
+            ]
         )
         await uow.commit()
     return "monitored"

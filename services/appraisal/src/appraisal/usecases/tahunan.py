@@ -10,7 +10,7 @@ in the same transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from appraisal.db.uow import AppraisalUnitOfWork
 from appraisal.domain import tahunan
@@ -40,12 +40,13 @@ async def find_for_skp(
     return found if found is None or skp_id is None or found.skp_id in (None, skp_id) else None
 
 
-async def bagian_of_skp(uow: AppraisalUnitOfWork, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID | None) -> int:
-    """The part whose plan is `skp_id` (unlocked, for the read models); the latest part while none knows it."""
-    found = await uow.penilaian.find_by_skp(pegawai_id, periode, skp_id) if skp_id is not None else None
-    if found is not None:
-        return found.bagian
-    return (await uow.penilaian.latest_bagian(pegawai_id, periode)) or 1
+async def bagian_of_plans(
+    uow: AppraisalUnitOfWork, plans: Sequence[tuple[uuid.UUID, str, uuid.UUID | None]]
+) -> list[int]:
+    """For each (pegawai, periode, skp_id), in order, the part whose plan it is (unlocked, for the read models); the
+    latest part while none knows the plan, or without a plan id; the first before any part is open."""
+    parts = await uow.penilaian.parts_of_plans(set(plans))
+    return [named or latest or 1 for named, latest in (parts[plan] for plan in plans)]
 
 
 async def load_or_open_for_skp(

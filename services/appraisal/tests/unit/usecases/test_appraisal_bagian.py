@@ -249,12 +249,12 @@ async def test_monitoring_shows_the_latest_part() -> None:
     m = Mutasi()
     await m.approve(1)
     for langkah, version in (("persiapan", 2), ("observasi", 3)):
-        await apply_langkah(ApplyLangkah(m.guru.pegawai_id, "2025-T", langkah, version, m.skp[1]), uow=m.uow)
+        await apply_langkah([ApplyLangkah(m.guru.pegawai_id, "2025-T", langkah, version, m.skp[1])], uow=m.uow)
     await m.end(1)
     await m.approve(2, version=2)
     # Part 2's cycle counts its versions from 1 again, and still moves the monitoring; part 1's late news does not.
-    await apply_langkah(ApplyLangkah(m.guru.pegawai_id, "2025-T", "persiapan", 1, m.skp[2]), uow=m.uow)
-    await apply_langkah(ApplyLangkah(m.guru.pegawai_id, "2025-T", "diskusi", 4, m.skp[1]), uow=m.uow)
+    await apply_langkah([ApplyLangkah(m.guru.pegawai_id, "2025-T", "persiapan", 1, m.skp[2])], uow=m.uow)
+    await apply_langkah([ApplyLangkah(m.guru.pegawai_id, "2025-T", "diskusi", 4, m.skp[1])], uow=m.uow)
     key = (m.guru.pegawai_id, "2025-T")
     assert (m.uow.monitoring_nama.langkah[key], m.uow.monitoring_nama.langkah_bagian[key]) == (("persiapan", 1), 2)
     row = m.uow.monitoring_nama.row(m.guru, "2025-T")

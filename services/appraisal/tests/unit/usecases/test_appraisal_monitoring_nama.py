@@ -129,8 +129,8 @@ async def test_events_set_each_phase_once_and_never_backwards() -> None:
     await apply_skp_submitted([ApplySkpSubmitted(guru, "2024-S1", 3)], uow=uow)
     await apply_skp_returned(ApplySkpReturned(guru, "2024-S1", 4), uow=uow)
     await apply_skp_submitted([ApplySkpSubmitted(guru, "2024-S1", 3)], uow=uow)  # redelivered late
-    await apply_langkah(ApplyLangkah(guru, "2024-S1", "observasi", 5), uow=uow)
-    await apply_langkah(ApplyLangkah(guru, "2024-S1", "persiapan", 4), uow=uow)  # out of order
+    await apply_langkah([ApplyLangkah(guru, "2024-S1", "observasi", 5)], uow=uow)
+    await apply_langkah([ApplyLangkah(guru, "2024-S1", "persiapan", 4)], uow=uow)  # out of order
     failed = ApplyPush(uuid.uuid4(), guru, "2024-S1", "skp", "", False, "UNOR_TIDAK_SESUAI", "operator_sekolah",
                        "perbaiki unor di Dapodik", 2, AT)  # fmt: skip
     await apply_push(failed, uow=uow)
@@ -155,7 +155,7 @@ async def test_events_set_each_phase_once_and_never_backwards() -> None:
 async def test_an_unknown_step_is_refused() -> None:
     uow, bandung, _ = world()
     with pytest.raises(InvalidValue):
-        await apply_langkah(ApplyLangkah(bandung.guru.pegawai_id, "2024-S1", "ujian", 1), uow=uow)
+        await apply_langkah([ApplyLangkah(bandung.guru.pegawai_id, "2024-S1", "ujian", 1)], uow=uow)
 
 
 async def test_filters_pages_and_the_deadlines_of_the_region() -> None:
