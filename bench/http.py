@@ -23,7 +23,7 @@ import httpx
 from bench import env, load
 from bench.clients import Issuer, import_roster, region_for
 from bench.consumers import recreate_database
-from bench.procs import Profiler, RssSampler
+from bench.procs import CpuMeter, Profiler, RssSampler
 from bench.reference import SCHEMA
 from tools.demo import skp_steps
 from tools.demo_roster import Person
@@ -136,34 +136,43 @@ async def http_stage(
         pids = {"planning": env.pid_of(stack, "planning"), "reference_api": ref_proc.pid}
         results: dict[str, Any] = {"concurrency": concurrency}
         async with RssSampler(pids) as rss, Profiler(profile, "planning-http", pids["planning"]):
+
+            async def measured(url: str, pid: int, requests: list[load.Request], keep: bool = False) -> Any:
+                """The load's result and its summary with the server's CPU per request beside it."""
+                with CpuMeter(pid) as cpu:
+                    result = await load.run(url, requests, concurrency=concurrency, keep=keep)
+                return result, {**result.summary(), "cpu_ms": cpu.per_request_ms(result.requests)}
+
+            async def reference() -> dict[str, Any]:
+                return (await measured(ref_base, ref_proc.pid, ref_requests))[1]
+
             say(f"  reference endpoint, {ref_count} requests; then submit x {len(plans)}")
-            ref = (await load.run(ref_base, ref_requests, concurrency=concurrency)).summary()
+            ref = await reference()
             submit_requests = [
                 load.Request(
                     "POST", f"/api/v1/skp/{skp_id}/submit", {**h, "If-Match": etag, "Idempotency-Key": f"s-{skp_id}"}
                 )
                 for skp_id, etag, h, _ in plans
             ]
-            submitted = await load.run(base, submit_requests, concurrency=concurrency, keep=True)
-            results["submit"] = ratio(submitted.summary(), ref)
+            submitted, summary = await measured(base, pids["planning"], submit_requests, keep=True)
+            results["submit"] = ratio(summary, ref)
 
             say("  reference endpoint; then the approval queue listing")
-            ref = (await load.run(ref_base, ref_requests, concurrency=concurrency)).summary()
+            ref = await reference()
             queue_requests = [
                 load.Request("GET", "/api/v1/antrian-persetujuan?limit=20", kepala_headers[i % len(kepala_headers)])
                 for i in range(len(plans))
             ]
-            results["queue"] = ratio((await load.run(base, queue_requests, concurrency=concurrency)).summary(), ref)
+            results["queue"] = ratio((await measured(base, pids["planning"], queue_requests))[1], ref)
 
             say(f"  reference endpoint; then approve x {len(plans)}")
-            ref = (await load.run(ref_base, ref_requests, concurrency=concurrency)).summary()
+            ref = await reference()
             approve_requests = [
                 load.Request("POST", f"/api/v1/skp/{skp_id}/approve", {**ks, "If-Match": response.headers["etag"]})
                 for (skp_id, _, _, ks), response in zip(plans, submitted.responses, strict=True)
                 if response is not None and response.status == 200
             ]
-            approved = await load.run(base, approve_requests, concurrency=concurrency)
-            results["approve"] = ratio(approved.summary(), ref)
+            results["approve"] = ratio((await measured(base, pids["planning"], approve_requests))[1], ref)
         results["rss_mb"] = {k: round(v, 1) for k, v in rss.peak.items()}
         await issuer.close()
         return results

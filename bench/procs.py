@@ -1,9 +1,10 @@
-"""Process-level measuring aids: resident memory from /proc (psutil is not installed) and percentiles."""
+"""Process-level measuring aids: resident memory and CPU time from /proc (psutil is not installed) and percentiles."""
 
 from __future__ import annotations
 
 import asyncio
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -23,6 +24,36 @@ def rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time one process has used so far, in seconds (None when it is gone)."""
+    try:
+        # The fields after the command name, which is in parentheses and may hold spaces: utime and stime are the
+        # 14th and 15th fields of /proc/<pid>/stat.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """The CPU one process spends on a stretch of load, per request: a server's cost, whoever else shares the box."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._start: float | None = None
+
+    def __enter__(self) -> CpuMeter:
+        self._start = cpu_seconds(self.pid)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = cpu_seconds(self.pid)
+        self.seconds = None if end is None or self._start is None else end - self._start
+
+    def per_request_ms(self, requests: int) -> float | None:
+        return round(self.seconds / requests * 1000, 2) if self.seconds is not None and requests else None
 
 
 class RssSampler:

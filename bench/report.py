@@ -76,9 +76,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
         value = (
             f"{_num(figure.get('rps'))} req/s, p50 {_num(figure.get('p50_ms'))} / p99 {_num(figure.get('p99_ms'))} ms"
         )
+        if figure.get("cpu_ms") is not None:
+            value += f", {_num(figure['cpu_ms'], 2)} ms CPU"
         if figure.get("errors"):
             value += f", {figure['errors']} errors"
         reference = f"{_num(ref.get('rps'))} req/s, p99 {_num(ref.get('p99_ms'))} ms"
+        if ref.get("cpu_ms") is not None:
+            reference += f", {_num(ref['cpu_ms'], 2)} ms CPU"
         if name == "queue":
             out.append(Row(label, value, reference, _num(figure.get("ratio"), 2), "-", None))
             continue
@@ -112,7 +116,8 @@ def rows(results: dict[str, Any]) -> list[Row]:
             Row(
                 f"full cycle, {cycle['teachers']:,} teachers (wall s)",
                 f"{_num(cycle.get('wall_s'))} s, {_num(cycle.get('events_per_s'))} events/s",
-                "-",
+                # The drivers run on the same two cores: what they took is not the services'.
+                f"drivers' own CPU {_num(cycle['client_cpu_s'])} s" if cycle.get("client_cpu_s") is not None else "-",
                 "-",
                 f"≤ {limit:.0f} s",
                 _at_most(cycle.get("wall_s"), limit),
@@ -167,7 +172,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"{meta.get('teachers', '?')} teachers, {meta.get('machine', '')}. Ratios compare each figure with its "
         "reference step measured seconds before it in the same run (for latency and memory: reference / figure "
-        "and figure / reference).",
+        'and figure / reference). "ms CPU" is the server process\'s own CPU time per request.',
         "",
         "| figure | value | reference | ratio | target | |",
         "|---|---|---|---:|---|---|",
