@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.__main__ import main
 
 
+@pytest.mark.timeout(900)  # every stage, each with its own stack: minutes, not the suite's two
 def test_a_quick_run_writes_every_result(tmp_path: Path) -> None:
     assert main(["--quick", "--results", str(tmp_path)]) == 0
     results = json.loads((tmp_path / "latest.json").read_text())
