@@ -43,6 +43,7 @@ class CpuMeter:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self._start: float | None = None
+        self.seconds: float | None = None
 
     def __enter__(self) -> CpuMeter:
         self._start = cpu_seconds(self.pid)

@@ -172,7 +172,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"{meta.get('teachers', '?')} teachers, {meta.get('machine', '')}. Ratios compare each figure with its "
         "reference step measured seconds before it in the same run (for latency and memory: reference / figure "
-        'and figure / reference). "ms CPU" is the server process\'s own CPU time per request.',
+        "and figure / reference). \"ms CPU\" is the server process's own CPU time per request (a service's "
+        "includes its relay publishing the request's events; the reference endpoint publishes none).",
         "",
         "| figure | value | reference | ratio | target | |",
         "|---|---|---|---:|---|---|",

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import aiohttp
 import httpx
+import yarl
 
-# Set by aiohttp from the request it sends, or meaningless between two different connections.
-_HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive"})
+# Set by aiohttp from the request it sends, or meaningless between two different connections; and the encodings
+# offered, which are aiohttp's to offer, since it is aiohttp that decodes the answer.
+_NOT_FORWARDED = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding"}
+)
 # aiohttp hands back the body decoded; the headers that described its encoding no longer hold.
 _DECODED = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
@@ -27,17 +31,26 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._session is None:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._connections))
-        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in _HOP_BY_HOP]
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connections),
+                cookie_jar=aiohttp.DummyCookieJar(),  # httpx's client keeps the cookies, as with its own transport
+            )
+        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in _NOT_FORWARDED]
         timeout = request.extensions.get("timeout", {})
         try:
             async with self._session.request(
                 request.method,
-                str(request.url),
+                yarl.URL(str(request.url), encoded=True),  # httpx encoded it already
                 headers=headers,
                 data=await request.aread() or None,
                 allow_redirects=False,  # httpx's client follows redirects itself, when asked to
-                timeout=aiohttp.ClientTimeout(total=timeout.get("read"), connect=timeout.get("connect")),
+                # httpx's limits, each as httpx means it: the wait for a pooled connection, the connect, each read
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=timeout.get("pool"),
+                    sock_connect=timeout.get("connect"),
+                    sock_read=timeout.get("read"),
+                ),
             ) as answer:
                 body = await answer.read()
                 kept = [(k, v) for k, v in answer.headers.items() if k.lower() not in _DECODED]

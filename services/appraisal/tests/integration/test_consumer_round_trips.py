@@ -16,7 +16,7 @@ import pytest
 
 from appraisal.handlers import handlers
 from appraisal.usecases.from_observation import ApplyPelaksanaanCompleted, apply_pelaksanaan_completed
-from pmm_contracts import EventData, decode, encode
+from pmm_contracts import Event, EventData, decode, encode
 from pmm_contracts.events import observation as observed
 from pmm_contracts.events import planning as contract
 from pmm_testkit import audit_trail
@@ -44,27 +44,37 @@ RUN_STATEMENTS = 5  # besides one insert per plan
 STEP_RUN_STATEMENTS = 3
 
 
-async def _applied(app, data: EventData, version: int) -> list[str]:
-    """Apply one event in a batch of its own, as the consumer first does; the statements of the message."""
-    deps = app.state.container.deps
+def _message(data: EventData, aggregate_id: str, version: int) -> Event:
+    """The event as the consumer decodes it off the queue."""
     envelope = encode(
-        data,
-        event_id=uuid.uuid4(),
-        occurred_at=datetime.now(UTC),
-        aggregate_id=f"skp:{data.skp_id}",
-        aggregate_version=version,
+        data, event_id=uuid.uuid4(), occurred_at=datetime.now(UTC), aggregate_id=aggregate_id, aggregate_version=version
     )
-    message = decode(envelope)
+    return decode(envelope)
+
+
+async def _in_batch(app, messages: list[Event]) -> list[str]:
+    """Apply events of one type in a batch of their own, as the consumer does (one: its handler as registered;
+    several arriving together: a run); the statements they cost, none of the batch's own."""
+    deps = app.state.container.deps
+    handler = handlers(deps)[type(messages[0].data)]
     async with deps.uow().batch(savepoints=False) as batch:
-        assert await batch.claim(CONSUMER, [message.envelope.event_id])
+        assert await batch.claim(CONSUMER, [m.envelope.event_id for m in messages])
         connection = (await batch.session.connection()).sync_connection
         with round_trips(app.state.container.chassis.engine, by=lambda conn: conn) as sent:
             uow = deps.uow().joining(batch)
             async with uow:
-                await handlers(deps)[type(data)](message, uow)
+                if len(messages) == 1:
+                    await handler(messages[0], uow)
+                else:
+                    await handler.run(messages, uow)  # type: ignore[attr-defined]
             assert uow.committed
         await batch.commit()
     return sent[connection]
+
+
+async def _applied(app, data: EventData, version: int) -> list[str]:
+    """Apply one event in a batch of its own, as the consumer first does; the statements of the message."""
+    return await _in_batch(app, [_message(data, f"skp:{data.skp_id}", version)])
 
 
 async def test_a_submission_and_an_approval_cost_a_bounded_number_of_round_trips(app, settings):
@@ -122,25 +132,9 @@ async def test_a_run_of_approved_plans_costs_one_insert_per_plan_besides_the_sam
         data = contract.SkpApprovedV1(
             **_ref(pegawai_id), approved_at=APPROVED_AT, indikator=INDIKATOR, rhk=RHK, perilaku=PERILAKU
         )
-        envelope = encode(
-            data,
-            event_id=uuid.uuid4(),
-            occurred_at=datetime.now(UTC),
-            aggregate_id=f"skp:{data.skp_id}",
-            aggregate_version=9,
-        )
-        messages.append(decode(envelope))
+        messages.append(_message(data, f"skp:{data.skp_id}", 9))
 
-    async with deps.uow().batch(savepoints=False) as batch:
-        assert await batch.claim(CONSUMER, [m.envelope.event_id for m in messages])
-        connection = (await batch.session.connection()).sync_connection
-        with round_trips(app.state.container.chassis.engine, by=lambda conn: conn) as sent:
-            uow = deps.uow().joining(batch)
-            async with uow:
-                await handlers(deps)[contract.SkpApprovedV1].run(messages, uow)  # type: ignore[attr-defined]
-        await batch.commit()
-
-    statements = [s for s in sent[connection] if not s.startswith(("SELECT pg_notify", "COMMIT"))]
+    statements = [s for s in await _in_batch(app, messages) if not s.startswith("SELECT pg_notify")]
     inserts = [s for s in statements if s.startswith("INSERT INTO penilaian ")]
     assert len(inserts) == len(gurus) - 1, statements
     assert len(statements) <= RUN_STATEMENTS + len(inserts) + 1, statements  # + the opened part's save
@@ -151,7 +145,6 @@ async def test_a_run_of_approved_plans_costs_one_insert_per_plan_besides_the_sam
 
 
 async def test_a_run_of_steps_costs_the_same_few_statements_and_finds_each_plans_part(app):
-    deps = app.state.container.deps
     named_first, named_second, unknown_plan, no_part = (uuid.uuid4() for _ in range(4))
     plans: dict[uuid.UUID, list[uuid.UUID]] = {}
     for pegawai_id, parts in ((named_first, 2), (named_second, 2), (unknown_plan, 2)):
@@ -174,25 +167,9 @@ async def test_a_run_of_steps_costs_the_same_few_statements_and_finds_each_plans
     for pegawai_id, (skp_id, step, _) in steps.items():
         ref = {"pelaksanaan_id": uuid.uuid4(), "skp_id": skp_id, "pegawai_id": pegawai_id, "periode": "2024-S1"}
         data = observed.StepCompletedV1(**ref, step=step, completed_at=APPROVED_AT)
-        envelope = encode(
-            data,
-            event_id=uuid.uuid4(),
-            occurred_at=datetime.now(UTC),
-            aggregate_id=f"pelaksanaan:{data.pelaksanaan_id}",
-            aggregate_version=4,
-        )
-        messages.append(decode(envelope))
+        messages.append(_message(data, f"pelaksanaan:{data.pelaksanaan_id}", 4))
 
-    async with deps.uow().batch(savepoints=False) as batch:
-        assert await batch.claim(CONSUMER, [m.envelope.event_id for m in messages])
-        connection = (await batch.session.connection()).sync_connection
-        with round_trips(app.state.container.chassis.engine, by=lambda conn: conn) as sent:
-            uow = deps.uow().joining(batch)
-            async with uow:
-                await handlers(deps)[observed.StepCompletedV1].run(messages, uow)  # type: ignore[attr-defined]
-        await batch.commit()
-
-    statements = [s for s in sent[connection] if not s.startswith("COMMIT")]
+    statements = await _in_batch(app, messages)
     assert len(statements) == STEP_RUN_STATEMENTS, statements
     monitored = "SELECT langkah || ':' || bagian FROM pelaksanaan_monitor WHERE pegawai_id = :p AND periode = '2024-S1'"
     for pegawai_id, (_, step, bagian) in steps.items():

@@ -754,6 +754,8 @@ class MonitoringNamaRepository:
     async def apply_langkah_many(self, steps: Sequence[tuple[uuid.UUID, str, str, int, int]]) -> None:
         """`apply_langkah` for many (pegawai, periode, langkah, version, bagian), sent together: sorted by pegawai
         and period (every run locks the rows it upserts in one order), in the order given within one of them."""
+        if not steps:
+            return
         ordered = sorted(steps, key=lambda step: (str(step[0]), step[1]))
         rows = [
             {
