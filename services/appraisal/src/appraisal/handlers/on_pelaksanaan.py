@@ -79,7 +79,7 @@ async def on_langkah(
     events: Sequence[Event[StepCompletedV1] | Event[ObservasiRecordedV1]], uow: AppraisalUnitOfWork
 ) -> None:
     """Monitoring by name: the step of the cycle each pegawai has done. Registered `InRuns` for both events: the
-    cycles of a school move on together, and a run of their steps is applied in two statements."""
+    cycles of a school move on together, and a run of their steps is read and written in two statements."""
     outcome = await apply_langkah([_langkah(event) for event in events], uow=uow)
     for event in events:
         logger.info(

@@ -95,7 +95,7 @@ class ApplyLangkah:
     periode: str
     langkah: str  # a step of the cycle, "selesai" or "ditutup" (appraisal.domain.monitoring.LANGKAH)
     pelaksanaan_version: int
-    skp_id: uuid.UUID | None = None  # the plan the cycle was opened from: it names the part; None: the first
+    skp_id: uuid.UUID | None = None  # the plan the cycle was opened from: it names the part; None: the latest
 
 
 async def apply_langkah(cmds: Sequence[ApplyLangkah], *, uow: AppraisalUnitOfWork) -> str:
