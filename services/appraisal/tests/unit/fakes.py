@@ -294,9 +294,7 @@ class FakePenilaianRepository:
             return self.locked_ahead.pop(key)
         return self._loaded(next((p for p in self.rows.values() if (p.pegawai_id, p.periode, p.bagian) == key), None))
 
-    async def find_by_skp(
-        self, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID, *, for_update: bool = False
-    ) -> Penilaian | None:
+    async def find_by_skp(self, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID) -> Penilaian | None:
         found = sorted(
             (p for p in self.rows.values() if (p.pegawai_id, p.periode, p.skp_id) == (pegawai_id, periode, skp_id)),
             key=lambda p: p.bagian,

@@ -377,12 +377,11 @@ class PenilaianRepository:
         found = {(row.pegawai_id, row.periode, row.bagian): self._loaded(row) for row in rows if row.id is not None}
         self._locked_ahead = {key: found.get(key) for key in wanted}
 
-    async def find_by_skp(
-        self, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID, *, for_update: bool = False
-    ) -> Penilaian | None:
-        """The part whose plan is `skp_id` (observation's events name the plan, not the part)."""
+    async def find_by_skp(self, pegawai_id: uuid.UUID, periode: str, skp_id: uuid.UUID) -> Penilaian | None:
+        """The part whose plan is `skp_id`, locked for a change (observation's events name the plan, not the part;
+        the read models find it with `parts_of_plans`)."""
         key = {"pegawai_id": pegawai_id, "periode": periode, "skp_id": skp_id}
-        return await self._one(_penilaian_query("skp", for_update), key)
+        return await self._one(_penilaian_query("skp", True), key)
 
     async def parts_of_plans(
         self, plans: Collection[tuple[uuid.UUID, str, uuid.UUID | None]]

@@ -33,7 +33,7 @@ async def find_for_skp(
     """The part whose plan is `skp_id`, locked; without a plan id, or for a period never split whose penilaian
     does not know its plan yet, the first part."""
     if skp_id is not None:
-        found = await uow.penilaian.find_by_skp(pegawai_id, periode, skp_id, for_update=True)
+        found = await uow.penilaian.find_by_skp(pegawai_id, periode, skp_id)
         if found is not None or (await uow.penilaian.latest_bagian(pegawai_id, periode) or 1) > 1:
             return found
     found = await uow.penilaian.find(pegawai_id, periode, for_update=True)
@@ -56,7 +56,7 @@ async def load_or_open_for_skp(
     feeds; before any did, the latest part, or a new one after it when a transfer ended the latest. Locked."""
     if skp_id is None:
         return await load_or_open(uow, pegawai_id, periode)
-    found = await uow.penilaian.find_by_skp(pegawai_id, periode, skp_id, for_update=True)
+    found = await uow.penilaian.find_by_skp(pegawai_id, periode, skp_id)
     if found is not None:
         return found
     latest = await uow.penilaian.latest_bagian(pegawai_id, periode)
