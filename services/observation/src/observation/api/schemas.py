@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -13,6 +12,7 @@ from observation.domain.bukti import DATED, Bukti
 from observation.domain.pelaksanaan import STEPS
 from observation.usecases import views
 from observation.usecases.cycle import Cycle
+from pmm_chassis.http.plain import plain
 
 Text = Annotated[str, StringConstraints(max_length=4000)]
 ShortText = Annotated[str, StringConstraints(max_length=1000)]
@@ -196,10 +196,10 @@ class PelaksanaanOut(BaseModel):
                 StepOut(step=s.value, selesai=s.value in p.step_selesai, completed_at=p.step_selesai.get(s.value))
                 for s in STEPS
             ],
-            persiapan=_plain(p.persiapan),
+            persiapan=plain(p.persiapan),
             observasi=_observasi(cycle),
-            diskusi={"atasan": _plain(p.diskusi_atasan), "guru": _plain(p.diskusi_guru)},
-            upaya=[_plain(u) for u in p.upaya],
+            diskusi={"atasan": plain(p.diskusi_atasan), "guru": plain(p.diskusi_guru)},
+            upaya=[plain(u) for u in p.upaya],
             refleksi=p.refleksi,
             **views.summary(cycle),
             opened_at=p.opened_at,
@@ -215,13 +215,9 @@ def _observasi(cycle: Cycle) -> dict[str, Any] | None:
     rubrik = cycle.pelaksanaan.rubrik()
     assert rubrik is not None
     return {
-        **_plain(observasi),
+        **plain(observasi),
         "ringkasan": {n: rubrik.count(n) for n in ("belum_dilakukan", "belum_efektif", "efektif")},
     }
-
-
-def _plain(value: Any) -> Any:
-    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
 
 
 class TeamItem(BaseModel):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from planning.api.deps import ActorDep, DepsDep
 from planning.usecases import views
+from pmm_chassis.http.plain import plain
 from pmm_chassis.http.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/katalog", tags=["katalog"], responses=PROBLEM_RESPONSES)
@@ -23,7 +23,7 @@ async def recommended(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
     peran, indicators = await views.recommended_indicators(
         views.RecommendedIndicators(), uow=deps.uow(), deps=deps, actor=actor
     )
-    return {"peran": peran, "catalog_version": deps.catalog.version, "items": [asdict(i) for i in indicators]}
+    return {"peran": peran, "catalog_version": deps.catalog.version, "items": [plain(i) for i in indicators]}
 
 
 @router.get("/indikator", summary="Every indicator of the catalogue, or those a role's plan picks from")
@@ -37,7 +37,7 @@ async def indicators(
     picks from (a pengawas's are the kepala sekolah's, whom they accompany); 422 `katalog.peran_unknown` for another
     role. `catalog_version` names the versions of the catalogue files."""
     found = deps.catalog.indicators.values() if peran is None else deps.catalog.indicators_for(peran)
-    return {"catalog_version": deps.catalog.version, "items": [asdict(i) for i in found]}
+    return {"catalog_version": deps.catalog.version, "items": [plain(i) for i in found]}
 
 
 @router.get("/rhk", summary="The RHK catalogue with points")
@@ -45,11 +45,11 @@ async def rhk(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
     """The RHK catalogue: each RHK's code, name, kategori (`pengembangan_kompetensi` or `tugas_tambahan`), unit,
     indicator of individual performance, aspect, points per unit under the 2024 policy, and the target range and
     default."""
-    return {"catalog_version": deps.catalog.version, "items": [asdict(i) for i in deps.catalog.rhk.values()]}
+    return {"catalog_version": deps.catalog.version, "items": [plain(i) for i in deps.catalog.rhk.values()]}
 
 
 @router.get("/berakhlak", summary="The seven BerAKHLAK values with their panduan perilaku")
 async def berakhlak(deps: DepsDep, actor: ActorDep) -> dict[str, Any]:
     """The seven BerAKHLAK core values (SE MenPANRB 20/2021), each with its three panduan perilaku: what a pegawai
     commits to in step 5."""
-    return {"catalog_version": deps.catalog.version, "items": [asdict(v) for v in deps.catalog.berakhlak]}
+    return {"catalog_version": deps.catalog.version, "items": [plain(v) for v in deps.catalog.berakhlak]}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from planning.domain.policy import Periode
 from planning.domain.records import Pegawai, Sekolah
 from planning.usecases.views import SkpContext
+from pmm_chassis.http.plain import plain
 
 ShortText = Annotated[str, StringConstraints(max_length=2000)]
 Kode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -153,10 +153,10 @@ class SkpOut(BaseModel):
             version=skp.version,
             pegawai=PegawaiOut.of(context.pegawai, context.sekolah),
             atasan_id=context.atasan_id,
-            data_diri=_plain(skp.data_diri),
-            praktik_kinerja=_plain(skp.indikator),
-            pengembangan_kompetensi=[_plain(i) for i in skp.pengembangan_kompetensi],
-            tugas_tambahan=[_plain(i) for i in skp.tugas_tambahan],
+            data_diri=plain(skp.data_diri),
+            praktik_kinerja=plain(skp.indikator),
+            pengembangan_kompetensi=[plain(i) for i in skp.pengembangan_kompetensi],
+            tugas_tambahan=[plain(i) for i in skp.tugas_tambahan],
             perilaku_kerja={
                 "dikonfirmasi": skp.perilaku_dikonfirmasi,
                 "nilai": [{**v, "ekspektasi_khusus": skp.ekspektasi_khusus.get(v["kode"])} for v in berakhlak],
@@ -225,7 +225,3 @@ class SekolahOut(BaseModel):
 
 class SekolahList(BaseModel):
     items: list[SekolahOut]
-
-
-def _plain(value: Any) -> Any:
-    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
