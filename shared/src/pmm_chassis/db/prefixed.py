@@ -21,9 +21,14 @@ class Prefixed:
         columns = (self.table if source is None else source).c
         return [columns[name].label(label) for label, name in self.keys]
 
+    def values(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """This table's part of a result row as a dict by its own column names: the keyword arguments of a record
+        whose fields are named after the columns."""
+        return {name: row[label] for label, name in self.keys}
+
     def of(self, row: Mapping[str, Any]) -> SimpleNamespace:
         """This table's part of a result row, by its own column names."""
-        return SimpleNamespace(**{name: row[label] for label, name in self.keys})
+        return SimpleNamespace(**self.values(row))
 
     def of_outer(self, row: Mapping[str, Any]) -> SimpleNamespace | None:
         """As `of`, for a table outer-joined: None when the join found no row (its first column, the key, is NULL)."""

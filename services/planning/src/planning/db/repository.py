@@ -151,7 +151,7 @@ class SkpRepository:
         query = _queue_query(bool(status), bool(periode), after is not None)
         return [
             (
-                _listed(_LISTED_PART.of(row)),
+                _listed(row),
                 _pegawai(_PEGAWAI_PART.of(row)),
                 _sekolah(_SEKOLAH_PART.of(row)),
             )
@@ -311,9 +311,11 @@ def _queue_query(by_status: bool, by_periode: bool, paged: bool) -> Any:
 _LISTED_PART = Prefixed(_SKP_TABLE, "skp", SkpListed.__dataclass_fields__)
 
 
-def _listed(row: Any) -> SkpListed:
-    values = {name: getattr(row, name) for _, name in _LISTED_PART.keys}
-    return SkpListed(**{**values, "status": SkpStatus(row.status)})
+def _listed(row: Mapping[str, Any]) -> SkpListed:
+    """A queue row's plan: its columns are named after SkpListed's fields."""
+    values = _LISTED_PART.values(row)
+    values["status"] = SkpStatus(values["status"])
+    return SkpListed(**values)
 
 
 # The pegawai's latest part of a period: where the own-plan page starts, on every Beranda.
