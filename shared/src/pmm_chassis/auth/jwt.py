@@ -360,12 +360,11 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
 
 
 _bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="JWT from the PMM identity provider")
+# The Authorization header as the OpenAPI document's bearer scheme: the one dependency a route's caller needs.
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def verified_principal(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-) -> Principal:
+async def verified_principal(request: Request, credentials: BearerDep) -> Principal:
     """Who the bearer token says the caller is, once it verifies; otherwise a 401 problem (503 while the issuer's
     keys cannot be loaded)."""
     if credentials is None:
