@@ -67,6 +67,8 @@ def build(settings: PortalSettings | None = None) -> PortalApp:
     assets = Assets()
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env: Any = templates.env
+    # The templates ship with the portal and never change while it runs: no stat of every template on every render.
+    env.auto_reload = False
     env.globals.update(t=catalogue, asset=assets.url)
     env.filters.update(formatting.FILTERS)
 
