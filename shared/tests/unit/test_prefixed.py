@@ -20,7 +20,7 @@ def test_columns_are_labelled_with_the_prefix_and_come_back_by_their_own_names()
     row = {"sekolah_npsn": "20200001", "sekolah_nama": "SDN 1", "sekolah_version": 3, "pegawai_version": 9}
     back = part.of(row)
     assert (back.npsn, back.nama, back.version) == ("20200001", "SDN 1", 3)
-    assert part.values(row) == {"npsn": "20200001", "nama": "SDN 1", "version": 3}  # another table's column left
+    assert part.values(row) == {"npsn": "20200001", "nama": "SDN 1", "version": 3}  # the other table's column left out
 
 
 def test_only_the_named_columns_and_those_of_an_alias() -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from pmm_chassis.auth.dev_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, jwks_for, mint_token
 from pmm_chassis.auth.jwt import JwtVerifier, PrincipalDep
+from pmm_chassis.http.actor import actor_dependency, roster_actor
 from pmm_chassis.http.problems import PROBLEM_JSON, install_problem_handlers
 from pmm_chassis.http.ratelimit import WriteRateLimiter
 from pmm_chassis.settings import ServiceSettings
@@ -85,6 +88,13 @@ def test_defaults_are_generous() -> None:
 # --- through FastAPI ------------------------------------------------------------------------------------------
 
 
+async def _not_in_roster(deps: object, nip: str) -> None:
+    return None
+
+
+ActorDep = Annotated[object, Depends(actor_dependency(roster_actor(_not_in_roster)))]
+
+
 @pytest.fixture(scope="module")
 def key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -109,6 +119,12 @@ def app(tmp_path: Path, key, clock) -> FastAPI:
 
     @app.put("/thing")
     async def replace(principal: PrincipalDep) -> dict:
+        return {}
+
+    app.state.container = SimpleNamespace(deps=None)
+
+    @app.post("/both")
+    async def write_as_actor(actor: ActorDep, principal: PrincipalDep) -> dict:
         return {}
 
     return app
@@ -136,6 +152,13 @@ async def test_writes_over_the_limit_are_429_with_retry_after(app, key, clock) -
     assert reads == [200] * 10  # reads are not limited
     assert other.status_code == 200  # another user is not slowed by mine
     assert again.status_code == 200
+
+
+async def test_a_route_with_the_actor_and_the_principal_spends_one_write(app, key) -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        mine = auth(key, "198609262015051001")
+        statuses = [(await client.post("/both", headers=mine)).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # a burst of 3: each request took one write, not two
 
 
 async def test_forged_tokens_do_not_spend_a_victims_bucket(app, key, clock) -> None:

@@ -394,8 +394,10 @@ async def limit_writes(request: Request, principal: VerifiedPrincipalDep) -> Pri
     Who the changes are audited under is set where a service resolves its actor (`pmm_chassis.http.actor`).
     """
     limiter: WriteRateLimiter | None = getattr(request.app.state, "write_limiter", None)
-    if limiter is None or request.method not in WRITE_METHODS:
+    # Once per request: a service's actor takes it as well (pmm_chassis.http.actor), so a route with both pays one.
+    if limiter is None or request.method not in WRITE_METHODS or getattr(request.state, "write_taken", False):
         return principal
+    request.state.write_taken = True
     wait = limiter.take(principal.subject)
     if wait:
         raise HttpProblem(

@@ -1,9 +1,11 @@
-"""A domain value as the plain data an answer's JSON is built from: dataclasses as dicts, lists and tuples walked,
-every other value as it is.
+"""A domain value as the plain data an answer's JSON is built from: dataclasses as dicts, lists, tuples and dicts
+walked, every other value as it is.
 
-It answers as `dataclasses.asdict` does, without the deep copy asdict makes of every leaf: an answer is built from
-values the request just loaded and drops them once it is serialised, so the copy bought nothing but time (a plan's
-steps are some fifty values, read on every Beranda and every step the teacher saves).
+For the values answers are built from (frozen dataclasses whose leaves are strings, numbers, dates, ids, enums and
+tuples of them) it answers what `dataclasses.asdict` answers, without asdict's deep copy of every leaf: the leaves
+cannot change, and every dict, list and tuple is built anew, so an answer shares nothing a caller could change with
+the plan or the catalogue it came from. A plan's steps are some fifty values, read on every Beranda and every step a
+teacher saves. A namedtuple or a subclass of list, tuple or dict is passed as it is, not walked: no domain value is one.
 """
 
 from __future__ import annotations
