@@ -9,6 +9,7 @@ their plans are submitted beforehand (not timed), so each kepala sekolah's queue
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from datetime import datetime
 from pathlib import Path
@@ -19,10 +20,12 @@ import httpx
 from bench import env, load
 from bench.clients import Issuer, import_roster, region_for
 from bench.http import draft, ratio, start_reference
-from bench.procs import Profiler, RssSampler
+from bench.procs import CpuMeter, Profiler, RssSampler
 from tools.demo_roster import Person
 
 SERVICES = ("planning", "observation", "appraisal", "bkn_sync", "bkn_sandbox", "portal")
+# The processes a page costs CPU in: the portal and the four services it asks (the sandbox only answers bkn_sync).
+SERVING = ("portal", "planning", "observation", "appraisal", "bkn_sync")
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -80,13 +83,21 @@ async def portal_stage(
         reference = [load.Request("GET", "/ref/page")] * requests
         ref_base = f"http://127.0.0.1:{env.REF_PAGE_PORT}"
         results: dict[str, Any] = {"users": users}
-        pid = env.pid_of(stack, "portal")
-        async with RssSampler({"portal": pid}) as rss, Profiler(profile, "portal", pid):
+        pids = {name: env.pid_of(stack, name) for name in SERVING}
+        async with RssSampler({"portal": pids["portal"]}) as rss, contextlib.AsyncExitStack() as profilers:
+            for name, pid in pids.items():
+                await profilers.enter_async_context(Profiler(profile, f"portal-stage-{name}", pid))
             for name, path, cookies in (("beranda", "/", guru_cookies), ("queue", "/persetujuan", kepala_cookies)):
                 say(f"  reference page, {requests} requests; then {path} x {requests} by {users} users at once")
                 ref = (await load.run(ref_base, reference, concurrency=users)).summary()
-                page = (await load.run(portal, pages(path, cookies), concurrency=users)).summary()
-                results[name] = ratio(page, ref)
+                with contextlib.ExitStack() as meters:
+                    cpu = {name: meters.enter_context(CpuMeter(pid)) for name, pid in pids.items()}
+                    page = (await load.run(portal, pages(path, cookies), concurrency=users)).summary()
+                # Where a page's CPU goes: the portal's own work, and each service's answer to it.
+                results[name] = {
+                    **ratio(page, ref),
+                    "cpu_ms": {name: meter.per_request_ms(requests) for name, meter in cpu.items()},
+                }
         results["rss_mb"] = {k: round(v, 1) for k, v in rss.peak.items()}
         return results
     finally:

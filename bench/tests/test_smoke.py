@@ -22,5 +22,8 @@ def test_a_quick_run_writes_every_result(tmp_path: Path) -> None:
     assert results["http"]["submit"]["errors"] == 0 and results["http"]["approve"]["errors"] == 0
     assert results["cycle"]["bkn_skp_records"] == results["cycle"]["pegawai"]
     assert results["outbox"]["received"] == results["outbox"]["events"]
+    serving = {"portal", "planning", "observation", "appraisal", "bkn_sync"}
+    assert all(set(results["portal"][page]["cpu_ms"]) == serving for page in ("beranda", "queue"))
+    assert results["portal"]["beranda"]["cpu_ms"]["appraisal"] > 0  # Beranda asks every service
     assert (tmp_path / "latest.md").read_text().startswith("# `make bench`")
     assert (tmp_path / "latest.png").read_bytes()[:4] == b"\x89PNG"
