@@ -348,6 +348,39 @@ async def test_the_guru_pages_fit_a_phone(world: World, cycles: dict[str, str], 
 
 
 @needs_chromium
+async def test_a_table_wider_than_a_phone_scrolls_in_its_wrapper_not_the_page(
+    world: World, cycles: dict[str, str], browser: Browser
+):
+    """A wide list (a kepala sekolah's team of forty, say) scrolls sideways inside its `.tabel-gulir`, and only
+    there: the screen-reader text at the end of each row (`.sr`, positioned absolutely) stays inside the wrapper
+    rather than widening the whole page on a phone."""
+    guru = world.school.guru[2]
+    await browser.sign_in(guru)
+    async with _phone(world, browser) as (_, page, refused):
+        await page.goto(f"{world.portal}/pelaksanaan/p/{cycles[guru.nip]}")
+        wrapper_scrolls, page_width = await page.evaluate(
+            """() => {
+                const wrapper = document.createElement('div');
+                wrapper.className = 'tabel-gulir';
+                const table = wrapper.appendChild(document.createElement('table'));
+                table.className = 'tabel';
+                const row = table.insertRow();
+                const name = row.insertCell();
+                name.textContent = 'Agus Prasetyo';
+                name.style.minWidth = '600px';
+                const hidden = row.insertCell().appendChild(document.createElement('span'));
+                hidden.className = 'sr';
+                hidden.textContent = 'Nilai Agus Prasetyo 2024-S1';
+                document.querySelector('main').appendChild(wrapper);
+                return [wrapper.scrollWidth > wrapper.clientWidth, document.documentElement.scrollWidth];
+            }"""
+        )
+    assert wrapper_scrolls
+    assert page_width <= PHONE["width"]
+    assert refused == []
+
+
+@needs_chromium
 async def test_with_javascript_a_dropped_upload_goes_on_where_it_stopped(
     world: World, cycles: dict[str, str], browser: Browser, tmp_path: Path
 ):
