@@ -466,20 +466,25 @@ def print_times(result: Season, started: float, stack_seconds: float) -> None:
     )
 
 
-def show_portal(stack: Stack, region: Region, *, keep: bool) -> None:
-    """Where the people of the demo region can carry on in the browser, and as whom to sign in."""
+def show_portal(stack: Stack, result: Season, *, keep: bool) -> None:
+    """Where the people of the demo region can carry on in the browser, and as whom to sign in: by the names the
+    roster holds at the end (a name the operator corrected to SIASN's spelling is listed so on Masuk)."""
     if "portal" not in stack.services:
         return
     say(f"\n== The portal: {stack.url('portal')} ==")
     if not keep:
         say("  (`make demo KEEP=1` leaves the stack up to sign in there)")
         return
+    region = result.region
     school = region.schools[0]
+    names = {m.person.nip: m.correction["nama"] for m in result.mismatches if "nama" in m.correction}
+    guru = school.guru[0]
     say('  Masuk -> "Masuk sebagai" (development sign-in) as, for example:')
     say(f"    Operator Dinas wilayah {school.kode_wilayah}: roster import, windows, monitoring, BKN failures")
     if school.kepala is not None:
         say(f"    {school.kepala.nama} (kepala sekolah, {school.nama}): persetujuan, observasi, penilaian")
-    say(f"    {school.guru[0].nama} (guru, {school.nama}): Beranda, the plan, pelaksanaan, the evaluation PDF")
+    nama = names.get(guru.nip, guru.nama)
+    say(f"    {nama} (guru, {school.nama}): Beranda, the plan, pelaksanaan, the evaluation PDF")
     say(f"    {region.pengawas.nama} (pengawas): the principals' plans")
 
 
@@ -524,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(season(stack, args.policy, args.schools, args.teachers))
         print_times(result, started, stack_seconds)
         clean = personal_data_check(stack)
-        show_portal(stack, result.region, keep=args.keep)
+        show_portal(stack, result, keep=args.keep)
     except DemoStepFailed as failed:
         say(f"\n{failed}\n(the processes' logs: {stack.run_dir / 'logs'})")
         clean = False
