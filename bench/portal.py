@@ -85,18 +85,18 @@ async def portal_stage(
         results: dict[str, Any] = {"users": users}
         pids = {name: env.pid_of(stack, name) for name in SERVING}
         async with RssSampler({"portal": pids["portal"]}) as rss, contextlib.AsyncExitStack() as profilers:
-            for name, pid in pids.items():
-                await profilers.enter_async_context(Profiler(profile, f"portal-stage-{name}", pid))
+            for process, pid in pids.items():
+                await profilers.enter_async_context(Profiler(profile, f"portal-stage-{process}", pid))
             for name, path, cookies in (("beranda", "/", guru_cookies), ("queue", "/persetujuan", kepala_cookies)):
                 say(f"  reference page, {requests} requests; then {path} x {requests} by {users} users at once")
                 ref = (await load.run(ref_base, reference, concurrency=users)).summary()
                 with contextlib.ExitStack() as meters:
-                    cpu = {name: meters.enter_context(CpuMeter(pid)) for name, pid in pids.items()}
+                    cpu = {process: meters.enter_context(CpuMeter(pid)) for process, pid in pids.items()}
                     page = (await load.run(portal, pages(path, cookies), concurrency=users)).summary()
                 # Where a page's CPU goes: the portal's own work, and each service's answer to it.
                 results[name] = {
                     **ratio(page, ref),
-                    "cpu_ms": {name: meter.per_request_ms(requests) for name, meter in cpu.items()},
+                    "cpu_ms": {process: meter.per_request_ms(requests) for process, meter in cpu.items()},
                 }
         results["rss_mb"] = {k: round(v, 1) for k, v in rss.peak.items()}
         return results

@@ -103,7 +103,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
             f"{_num(figure.get('rps'))} pages/s, p50 {_num(figure.get('p50_ms'))} / p99 {_num(figure.get('p99_ms'))} ms"
         )
         if figure.get("cpu_ms"):
-            value += ", ms CPU a page: " + ", ".join(f"{name} {_num(ms, 1)}" for name, ms in figure["cpu_ms"].items())
+            value += ", ms CPU a page: " + ", ".join(f"{proc} {_num(ms, 1)}" for proc, ms in figure["cpu_ms"].items())
         if figure.get("errors"):
             value += f", {figure['errors']} errors"
         users = results["portal"].get("users")

@@ -484,7 +484,7 @@ class PenilaianRepository:
         A part a transfer ended is the atasan's of its last day, not today's (docs/domain.md §6).
 
         Each clause (and its subquery or join) is built only for the caller it applies to: a teacher's Beranda asks
-        this on every visit, and building the atasan's subquery for a teacher cost about a tenth of that request."""
+        this on every visit, and building the atasan's subquery is about a tenth of a teacher's request."""
         who = []
         if owner is not None:
             who.append(PenilaianRow.pegawai_id == owner)
